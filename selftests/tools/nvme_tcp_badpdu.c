@@ -671,6 +671,7 @@ static int prop(struct conn *c, bool set, uint32_t reg, uint32_t val, uint32_t *
 	p.sqe.opcode = OPC_FABRICS;
 	p.sqe.cid = le16(c->next_cid++);
 	p.sqe.nsid = set ? FCTYPE_PROP_SET : FCTYPE_PROP_GET;
+	sqe_sgl(&p.sqe, SGL_TRANSPORT, 0);	/* null SGL, as hosts send */
 	p.sqe.cdw10 = 0;		/* attrib 0: 4-byte property */
 	p.sqe.cdw11 = le32(reg);	/* offset */
 	p.sqe.cdw12 = le32(val);	/* value (set only) */
@@ -710,9 +711,9 @@ static int enable_ctrl(struct conn *c)
 	return rc;
 }
 
-static int identify_lbasize(struct conn *c, uint32_t nsid, uint32_t *lbasize)
+/* Identify (CNS cns) into a 4 KiB buffer, data via C2HData. */
+static int identify(struct conn *c, uint32_t nsid, uint32_t cns, uint8_t *id)
 {
-	static uint8_t id[4096];
 	uint8_t out[128];
 	struct cmd_pdu p = { .ch.type = PDU_CMD };
 	uint16_t status;
@@ -722,22 +723,17 @@ static int identify_lbasize(struct conn *c, uint32_t nsid, uint32_t *lbasize)
 	p.sqe.opcode = OPC_IDENTIFY;
 	p.sqe.cid = le16(c->next_cid++);
 	p.sqe.nsid = le32(nsid);
-	sqe_sgl(&p.sqe, SGL_TRANSPORT, sizeof(id));
-	p.sqe.cdw10 = le32(0);		/* CNS 0: namespace */
+	sqe_sgl(&p.sqe, SGL_TRANSPORT, 4096);
+	p.sqe.cdw10 = le32(cns);
 	n = build_pdu(c, &p, sizeof(p), NULL, 0, out);
 	if (send_all(c, out, n))
 		return EXIT_SETUP;
-	rc = wait_rsp(c, le16toh(p.sqe.cid), &status, NULL, id, sizeof(id));
+	rc = wait_rsp(c, le16toh(p.sqe.cid), &status, NULL, id, 4096);
 	if (rc)
 		return rc;
 	if (status) {
-		fprintf(stderr, "Identify NS %u failed: status %#x\n", nsid, status);
-		return EXIT_SETUP;
-	}
-	/* FLBAS (byte 26) picks an LBA format; LBADS is byte 2 of it (at 128). */
-	*lbasize = 1u << id[128 + 4 * (id[26] & 0xf) + 2];
-	if (*lbasize < 512 || *lbasize > 65536) {
-		fprintf(stderr, "Identify NS: odd LBA size %u\n", *lbasize);
+		fprintf(stderr, "Identify CNS %u nsid %u failed: status %#x\n", cns,
+			nsid, status);
 		return EXIT_SETUP;
 	}
 	return 0;
@@ -747,7 +743,44 @@ static int identify_lbasize(struct conn *c, uint32_t nsid, uint32_t *lbasize)
 struct ioctx {
 	struct conn a, io;
 	uint32_t lbasize;
+	uint32_t inline_max;	/* in-capsule data limit, from IOCCSZ */
+	uint32_t r2t_len;	/* a write size that needs an R2T */
 };
+
+static int io_identify(struct ioctx *x)
+{
+	static uint8_t id[4096];
+	uint32_t ioccsz;
+	int rc;
+
+	rc = identify(&x->a, 0, 1, id);		/* CNS 1: controller */
+	if (rc)
+		return rc;
+	memcpy(&ioccsz, id + 1792, sizeof(ioccsz));
+	ioccsz = le32toh(ioccsz) * 16;
+	x->inline_max = ioccsz > 64 ? ioccsz - 64 : 0;
+	/*
+	 * Hosts send writes up to the in-capsule limit in-capsule; use one
+	 * above it for R2T cases (stock nvmet-tcp waits forever for in-capsule
+	 * data when a write that would fit arrives with a transport SGL).
+	 */
+	x->r2t_len = (x->inline_max / 4096 + 1) * 4096;
+	if (x->r2t_len < 8192)
+		x->r2t_len = 8192;
+	rc = identify(&x->a, opt.nsid, 0, id);	/* CNS 0: namespace */
+	if (rc)
+		return rc;
+	/* FLBAS (byte 26) picks an LBA format; LBADS is byte 2 of it (at 128). */
+	x->lbasize = 1u << id[128 + 4 * (id[26] & 0xf) + 2];
+	if (x->lbasize < 512 || x->lbasize > 4096) {
+		fprintf(stderr, "Identify NS: LBA size %u not supported here\n",
+			x->lbasize);
+		return EXIT_SETUP;
+	}
+	vlog("inline limit %u, R2T write %u, LBA %u", x->inline_max, x->r2t_len,
+	     x->lbasize);
+	return 0;
+}
 
 static int io_setup(struct ioctx *x, uint8_t io_digest)
 {
@@ -764,7 +797,7 @@ static int io_setup(struct ioctx *x, uint8_t io_digest)
 	if (!rc)
 		rc = enable_ctrl(&x->a);
 	if (!rc)
-		rc = identify_lbasize(&x->a, opt.nsid, &x->lbasize);
+		rc = io_identify(x);
 	if (!rc)
 		rc = conn_open(&x->io, io_digest);
 	if (!rc)
@@ -940,7 +973,7 @@ static int case_good(void)
 
 	rc = conn_open(&c, 0);
 	if (!rc)
-		rc = do_connect(&c, opt.subnqn ? opt.subnqn : DISC_NQN, 0, 0xffff);
+		rc = do_connect(&c, DISC_NQN, 0, 0xffff);
 	conn_close(&c);
 	if (rc)
 		return verdict(false, "connect-failed", NULL);
@@ -991,74 +1024,90 @@ static int write_r2t_data(struct conn *c, const struct data_pdu *first,
 	return wait_rsp(c, le16toh(first->cid), status, NULL, NULL, 0);
 }
 
-/* Positive control for the data path: R2T write, in-capsule write, read. */
-static int case_good_io(void)
+/*
+ * Positive control for the data path on a fresh I/O queue: a write through
+ * R2T/H2CData, a 4 KiB in-capsule write after it, then one read of both
+ * through C2HData, compared. small_r2t: an 8 KiB R2T write even if it
+ * would fit in-capsule (hosts may always choose R2T).
+ */
+static int good_io(uint8_t digest, bool small_r2t)
 {
-	static uint8_t wbuf[3 * 4096], rbuf[3 * 4096];
 	static uint8_t out[16384];
 	struct ioctx x = { .a.fd = -1, .io.fd = -1 };
 	struct data_pdu r2t;
 	struct cmd_pdu p = { .ch.type = PDU_CMD };
+	uint8_t *wbuf = NULL, *rbuf = NULL;
+	uint32_t bs, len, total;
 	uint16_t status = 0;
-	uint32_t bs;
 	size_t n;
 	int rc;
 
 	if (!opt.subnqn)
 		return setup_error("needs --subnqn");
-	rc = io_setup(&x, DGST_HDR | DGST_DATA);
+	rc = io_setup(&x, digest);
 	if (rc)
 		goto out;
 	bs = x.lbasize;
-	for (size_t i = 0; i < sizeof(wbuf); i++)
+	len = small_r2t ? 8192 : x.r2t_len;
+	total = len + (x.inline_max >= 4096 ? 4096 : 0);
+	wbuf = malloc(total);
+	rbuf = calloc(1, total);
+	if (!wbuf || !rbuf) {
+		rc = EXIT_SETUP;
+		goto out;
+	}
+	for (size_t i = 0; i < total; i++)
 		wbuf[i] = (uint8_t)(rand() >> 4);
 
-	/* 8 KiB via R2T and H2CData. */
-	rc = write_until_r2t(&x.io, 0, 8192, bs, &r2t);
+	rc = write_until_r2t(&x.io, 0, len, bs, &r2t);
 	if (!rc)
-		rc = write_r2t_data(&x.io, &r2t, wbuf, 8192, &status);
+		rc = write_r2t_data(&x.io, &r2t, wbuf, len, &status);
 	if (!rc && status) {
 		fprintf(stderr, "R2T write failed: status %#x\n", status);
 		rc = EXIT_NOT_MET;
 	}
-	/* 4 KiB in-capsule right after it (fits any inline_data_size >= 4k). */
-	if (!rc) {
-		fill_rw(&x.io, &p.sqe, OPC_WRITE, 8192 / bs, 4096, bs, SGL_INCAPSULE);
-		n = build_pdu(&x.io, &p, sizeof(p), wbuf + 8192, 4096, out);
+	if (!rc && total > len) {
+		fill_rw(&x.io, &p.sqe, OPC_WRITE, len / bs, 4096, bs, SGL_INCAPSULE);
+		n = build_pdu(&x.io, &p, sizeof(p), wbuf + len, 4096, out);
 		if (send_all(&x.io, out, n))
 			rc = EXIT_SETUP;
-	}
-	if (!rc)
-		rc = wait_rsp(&x.io, le16toh(p.sqe.cid), &status, NULL, NULL, 0);
-	if (!rc && status) {
-		fprintf(stderr, "in-capsule write failed: status %#x\n", status);
-		rc = EXIT_NOT_MET;
+		if (!rc)
+			rc = wait_rsp(&x.io, le16toh(p.sqe.cid), &status, NULL, NULL, 0);
+		if (!rc && status) {
+			fprintf(stderr, "in-capsule write failed: status %#x\n", status);
+			rc = EXIT_NOT_MET;
+		}
 	}
 	if (!rc) {
 		memset(&p, 0, sizeof(p));
 		p.ch.type = PDU_CMD;
-		fill_rw(&x.io, &p.sqe, OPC_READ, 0, sizeof(rbuf), bs, SGL_TRANSPORT);
+		fill_rw(&x.io, &p.sqe, OPC_READ, 0, total, bs, SGL_TRANSPORT);
 		n = build_pdu(&x.io, &p, sizeof(p), NULL, 0, out);
 		if (send_all(&x.io, out, n))
 			rc = EXIT_SETUP;
 	}
 	if (!rc)
-		rc = wait_rsp(&x.io, le16toh(p.sqe.cid), &status, NULL, rbuf, sizeof(rbuf));
+		rc = wait_rsp(&x.io, le16toh(p.sqe.cid), &status, NULL, rbuf, total);
 	if (!rc && status) {
 		fprintf(stderr, "read failed: status %#x\n", status);
 		rc = EXIT_NOT_MET;
 	}
-	if (!rc && memcmp(wbuf, rbuf, sizeof(rbuf))) {
+	if (!rc && memcmp(wbuf, rbuf, total)) {
 		fprintf(stderr, "read data differs from written data\n");
 		rc = EXIT_NOT_MET;
 	}
 out:
+	free(wbuf);
+	free(rbuf);
 	io_teardown(&x);
-	/* Any failure of the positive control means the target is unhealthy. */
+	/* Any failure of a positive control means the target is unhealthy. */
 	if (rc)
 		return verdict(false, "io-failed", NULL);
 	return verdict(true, "io-verified", NULL);
 }
+
+static int case_good_io(void) { return good_io(DGST_HDR | DGST_DATA, false); }
+static int case_good_small_r2t(void) { return good_io(0, true); }
 
 static int case_short_header(void)
 {
@@ -1277,16 +1326,16 @@ static int case_idle_tag_data(void) { return stray_h2c(0); }
 /* Write on an I/O queue; answer its R2T with data outside the window. */
 static int h2c_vs_r2t(bool overrun)
 {
-	static uint8_t data[16384];
 	struct ioctx x = { .a.fd = -1, .io.fd = -1 };
 	struct data_pdu r2t;
+	uint8_t *data;
 	uint32_t off, len;
 	double t0;
 	int rc;
 
 	rc = io_setup(&x, 0);
 	if (!rc)
-		rc = write_until_r2t(&x.io, 0, 8192, x.lbasize, &r2t);
+		rc = write_until_r2t(&x.io, 0, x.r2t_len, x.lbasize, &r2t);
 	if (rc) {
 		io_teardown(&x);
 		return setup_error("io queue write");
@@ -1298,9 +1347,15 @@ static int h2c_vs_r2t(bool overrun)
 		off = le32toh(r2t.offset) + le32toh(r2t.length);	/* past the window */
 		len = 4096;
 	}
+	data = calloc(1, len);
+	if (!data) {
+		io_teardown(&x);
+		return setup_error("out of memory");
+	}
 	t0 = now_s();
 	send_h2c(&x.io, r2t.cid, r2t.ttag, off, data, len, true);
 	rc = expect_close(&x.io, t0);
+	free(data);
 	io_teardown(&x);
 	return rc;
 }
@@ -1313,8 +1368,9 @@ static const struct tcase {
 	int (*fn)(void);
 	const char *what;
 } cases[] = {
-	{ "good", case_good, "positive control: ICReq + admin Connect (discovery or --subnqn)" },
-	{ "good-io", case_good_io, "positive control: I/O queue, R2T write, in-capsule write, read back (needs --subnqn)" },
+	{ "good", case_good, "positive control: ICReq + admin Connect to the discovery subsystem" },
+	{ "good-io", case_good_io, "positive control: I/O queue with digests, R2T write, in-capsule write, read back (needs --subnqn)" },
+	{ "good-small-r2t", case_good_small_r2t, "8 KiB write by R2T although it would fit in-capsule (needs --subnqn)" },
 	{ "short-header", case_short_header, "4 bytes of a header, then FIN" },
 	{ "bad-pfv", case_bad_pfv, "ICReq PFV 1" },
 	{ "bad-hpda", case_bad_hpda, "ICReq HPDA 32 (reserved, max is 31)" },
