@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernel versions we build for (6.1 first,
+ * then 6.12) lives here and nowhere else.
+ */
+#ifndef NVO_COMPAT_H
+#define NVO_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/net.h>
+#include <linux/bvec.h>
+#include <linux/uio.h>
+#include <linux/socket.h>
+
+/*
+ * Zero-copy send of one page range. kernel_sendpage() went away in 6.5;
+ * later kernels splice pages through sendmsg(MSG_SPLICE_PAGES).
+ */
+static inline int nvo_send_page(struct socket *sock, struct page *page,
+				int offset, size_t size, bool more)
+{
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+	int flags = MSG_DONTWAIT | (more ? MSG_MORE | MSG_SENDPAGE_NOTLAST : 0);
+
+	if (!sendpage_ok(page))
+		return sock_no_sendpage(sock, page, offset, size, flags);
+	return kernel_sendpage(sock, page, offset, size, flags);
+#else
+	struct bio_vec bvec;
+	struct msghdr msg = {
+		.msg_flags = MSG_DONTWAIT | MSG_SPLICE_PAGES |
+			     (more ? MSG_MORE : 0),
+	};
+
+	if (!sendpage_ok(page))
+		msg.msg_flags &= ~MSG_SPLICE_PAGES;
+	bvec_set_page(&bvec, page, size, offset);
+	iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, &bvec, 1, size);
+	return sock_sendmsg(sock, &msg);
+#endif
+}
+
+/* Socket allocations must not recurse into the page-frag of a task. */
+static inline void nvo_sock_no_task_frag(struct sock *sk)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	sk->sk_use_task_frag = false;
+#endif
+}
+
+#endif /* NVO_COMPAT_H */

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmet_offload: an NVMe/TCP target transport for the kernel's nvmet whose
+ * I/O queues can be handed to SmartNIC offload devices. This file ties the
+ * pieces to nvmet: the transport ops and module init/exit.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/log2.h>
+
+#include "transport.h"
+
+static u8 nvo_get_mdts(const struct nvmet_ctrl *ctrl)
+{
+	return NVO_MDTS_SHIFT;
+}
+
+const struct nvmet_fabrics_ops nvo_fabrics_ops = {
+	.owner			= THIS_MODULE,
+	.type			= NVMF_TRTYPE_TCP,
+	.msdbd			= 1,
+	.add_port		= nvo_add_port,
+	.remove_port		= nvo_remove_port,
+	.queue_response		= nvo_queue_response,
+	.install_queue		= nvo_install_queue,
+	.delete_ctrl		= nvo_delete_ctrl,
+	.disc_traddr		= nvo_disc_traddr,
+	.get_mdts		= nvo_get_mdts,
+};
+
+static int __init nvo_init(void)
+{
+	int ret;
+
+	ret = nvo_queue_init();
+	if (ret)
+		return ret;
+
+	ret = nvmet_register_transport(&nvo_fabrics_ops);
+	if (ret) {
+		if (ret == -EINVAL)
+			pr_err("the NVMe/TCP transport slot is taken (is nvmet-tcp loaded? unload it first)\n");
+		else
+			pr_err("cannot register with nvmet: %d\n", ret);
+		nvo_queue_exit();
+		return ret;
+	}
+	pr_info("registered with nvmet as the NVMe/TCP transport\n");
+	return 0;
+}
+
+static void __exit nvo_exit(void)
+{
+	/* nvmet pins the module while a port is enabled: no port is left. */
+	nvmet_unregister_transport(&nvo_fabrics_ops);
+	nvo_close_all_queues();
+	nvo_queue_exit();
+	pr_info("unregistered\n");
+}
+
+module_init(nvo_init);
+module_exit(nvo_exit);
+
+MODULE_DESCRIPTION("NVMe/TCP target transport with SmartNIC queue offload");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS("nvmet-transport-3"); /* NVMF_TRTYPE_TCP */

@@ -1,0 +1,1176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Queues: one NVMe/TCP connection each, served in software.
+ *
+ * All protocol work of a queue (receive, execute, send) runs in its io_work,
+ * on the CPU the queue was given at accept; nvmet completes commands from
+ * any context through queue_response(), which only links the command on a
+ * lock-free list and kicks io_work. So per-queue state needs no lock; only
+ * the queue's life cycle (state_lock) and the global list (nvo_queue_mutex)
+ * are shared.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/highmem.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include <asm/unaligned.h>
+
+#include "compat.h"
+#include "transport.h"
+
+struct workqueue_struct *nvo_io_wq;
+static struct workqueue_struct *nvo_release_wq;
+static DEFINE_MUTEX(nvo_queue_mutex);
+static LIST_HEAD(nvo_queue_list);
+static DEFINE_IDA(nvo_queue_ida);
+static atomic_t nvo_next_cpu = ATOMIC_INIT(-1);
+
+static const struct nvo_ic_limits nvo_ic_limits = {
+	.allow_hdgst	= true,
+	.allow_ddgst	= true,
+	.maxh2cdata	= NVO_MAXH2CDATA,
+};
+
+static void nvo_kick(struct nvo_queue *queue)
+{
+	queue_work_on(queue->cpu, nvo_io_wq, &queue->io_work);
+}
+
+static void nvo_queue_close(struct nvo_queue *queue)
+{
+	spin_lock_bh(&queue->state_lock);
+	if (queue->state != NVO_Q_CLOSING) {
+		queue->state = NVO_Q_CLOSING;
+		queue_work(nvo_release_wq, &queue->release_work);
+	}
+	spin_unlock_bh(&queue->state_lock);
+}
+
+/*
+ * A protocol error: tell the host why when the send side is between PDUs,
+ * then fail the controller (nvmet tears down its other queues) and close.
+ */
+static int nvo_queue_fatal(struct nvo_queue *queue, enum nvo_fes fes, u32 fei)
+{
+	pr_warn_ratelimited("queue %d: protocol error (fes %#x, field offset %u), closing the connection\n",
+			    queue->idx, fes, fei);
+	if (fes != NVO_FES_NONE && !queue->tx_cmd && !queue->ctl_len) {
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+		struct kvec iov;
+
+		iov.iov_base = queue->ctl_pdu;
+		iov.iov_len = nvo_pdu_build_c2h_term(queue->ctl_pdu, fes, fei,
+						     queue->rx_pdu.buf,
+						     queue->rx_off);
+		kernel_sendmsg(queue->sock, &msg, &iov, 1, iov.iov_len);
+	}
+	if (queue->nvme_sq.ctrl)
+		nvmet_ctrl_fatal_error(queue->nvme_sq.ctrl);
+	nvo_queue_close(queue);
+	return -EPROTO;
+}
+
+/* A socket call failed or the peer closed: the connection is over. */
+static int nvo_queue_sock_error(struct nvo_queue *queue, int ret)
+{
+	if (ret == -EAGAIN)
+		return ret;
+	if (ret < 0 && ret != -ECONNRESET && ret != -EPIPE)
+		pr_debug("queue %d: socket error %d\n", queue->idx, ret);
+	nvo_queue_close(queue);
+	return ret ? ret : -ECONNRESET;
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+static void nvo_cmd_free_pages(struct nvo_cmd *cmd)
+{
+	unsigned int i;
+
+	for (i = 0; i < cmd->nr_inline_pages; i++)
+		__free_page(cmd->inline_pages[i]);
+	cmd->nr_inline_pages = 0;
+}
+
+static int nvo_cmd_init(struct nvo_queue *queue, struct nvo_cmd *cmd,
+			u16 ttag, u32 inline_bytes)
+{
+	unsigned int i, n = DIV_ROUND_UP(inline_bytes, PAGE_SIZE);
+
+	cmd->queue = queue;
+	cmd->ttag = ttag;
+	cmd->req.cmd = &cmd->sqe;
+	cmd->req.cqe = &cmd->cqe;
+	INIT_LIST_HEAD(&cmd->entry);
+	for (i = 0; i < n; i++) {
+		cmd->inline_pages[i] = alloc_page(GFP_KERNEL);
+		if (!cmd->inline_pages[i]) {
+			nvo_cmd_free_pages(cmd);
+			return -ENOMEM;
+		}
+		cmd->nr_inline_pages = i + 1;
+	}
+	return 0;
+}
+
+static void nvo_cmd_put_data(struct nvo_cmd *cmd)
+{
+	if (cmd->flags & NVO_CMD_OWN_SGL)
+		nvmet_req_free_sgls(&cmd->req);
+	cmd->flags &= ~NVO_CMD_OWN_SGL;
+}
+
+static struct nvo_cmd *nvo_get_cmd(struct nvo_queue *queue)
+{
+	struct nvo_cmd *cmd;
+
+	if (!queue->cmds) {
+		/* Before Connect installs the queue only Connect can come. */
+		cmd = queue->connect_cmd;
+		if (queue->connect_busy)
+			return NULL;
+		queue->connect_busy = true;
+		list_add(&cmd->entry, &queue->free_cmds);
+	}
+	cmd = list_first_entry_or_null(&queue->free_cmds, struct nvo_cmd,
+				       entry);
+	if (!cmd)
+		return NULL;
+	list_del_init(&cmd->entry);
+	cmd->flags = 0;
+	cmd->data_status = 0;
+	cmd->tx_state = NVO_TX_IDLE;
+	nvo_xfer_init(&cmd->xfer, 0);
+	cmd->req.port = queue->nport;
+	return cmd;
+}
+
+static void nvo_put_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	nvo_cmd_put_data(cmd);
+	cmd->flags = 0;
+	if (cmd == queue->connect_cmd)
+		queue->connect_busy = false;
+	else
+		list_add(&cmd->entry, &queue->free_cmds);
+}
+
+static void nvo_free_cmds(struct nvo_queue *queue)
+{
+	u32 i;
+
+	for (i = 0; i < queue->nr_cmds; i++) {
+		nvo_cmd_put_data(&queue->cmds[i]);
+		nvo_cmd_free_pages(&queue->cmds[i]);
+	}
+	kvfree(queue->cmds);
+	queue->cmds = NULL;
+	queue->nr_cmds = 0;
+	if (queue->connect_cmd) {
+		nvo_cmd_put_data(queue->connect_cmd);
+		nvo_cmd_free_pages(queue->connect_cmd);
+		kfree(queue->connect_cmd);
+		queue->connect_cmd = NULL;
+	}
+}
+
+u16 nvo_install_queue(struct nvmet_sq *sq)
+{
+	struct nvo_queue *queue = container_of(sq, struct nvo_queue, nvme_sq);
+	u32 limit = queue->nport->inline_data_size;
+	struct nvo_cmd *cmds;
+	u32 i;
+
+	if (queue->cmds)
+		return NVME_SC_CMD_SEQ_ERROR | NVME_STATUS_DNR;
+	if (!sq->qid)
+		limit = max_t(u32, limit, NVO_ADMIN_INLINE);
+
+	cmds = kvcalloc(sq->size, sizeof(*cmds), GFP_KERNEL);
+	if (!cmds)
+		return NVME_SC_INTERNAL;
+	for (i = 0; i < sq->size; i++) {
+		if (nvo_cmd_init(queue, &cmds[i], i, limit)) {
+			while (i--)
+				nvo_cmd_free_pages(&cmds[i]);
+			kvfree(cmds);
+			return NVME_SC_INTERNAL;
+		}
+		list_add_tail(&cmds[i].entry, &queue->free_cmds);
+	}
+	queue->inline_limit = limit;
+	queue->nr_cmds = sq->size;
+	queue->cmds = cmds;
+	return 0;
+}
+
+/* ---- receive ----------------------------------------------------------- */
+
+static void nvo_rx_next_pdu(struct nvo_queue *queue)
+{
+	queue->rx_state = NVO_RX_HDR;
+	queue->rx_off = 0;
+	queue->rx_need = sizeof(struct nvo_pdu_common);
+	queue->rx_cmd = NULL;
+}
+
+static int nvo_recv_buf(struct nvo_queue *queue, void *buf, size_t len)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+	int ret;
+
+	ret = kernel_recvmsg(queue->sock, &msg, &iov, 1, len, msg.msg_flags);
+	return ret > 0 ? ret : nvo_queue_sock_error(queue, ret);
+}
+
+static void nvo_rx_discard(struct nvo_queue *queue, u32 len)
+{
+	queue->rx_cmd = NULL;
+	queue->rx_left = len;
+	queue->rx_state = NVO_RX_DISCARD;
+	if (!len)
+		nvo_rx_next_pdu(queue);
+}
+
+/* Everything after the header of the current PDU. */
+static u32 nvo_rx_payload_len(struct nvo_queue *queue)
+{
+	const struct nvo_pdu_common *h = &queue->rx_pdu.common;
+
+	return le32_to_cpu(h->plen) - nvo_pdu_hdr_len(h, &queue->params);
+}
+
+static void nvo_rx_start_data(struct nvo_queue *queue, struct nvo_cmd *cmd,
+			      u32 len)
+{
+	u32 pad = nvo_pdu_pad_len(&queue->rx_pdu.common, &queue->params);
+
+	queue->rx_cmd = cmd;
+	queue->rx_data_len = len;
+	queue->rx_crc = nvo_digest_init();
+	if (pad) {
+		queue->rx_state = NVO_RX_PAD;
+		queue->rx_left = pad;
+	} else {
+		queue->rx_state = NVO_RX_DATA;
+		queue->rx_left = len;
+	}
+}
+
+static void nvo_cmd_map_inline(struct nvo_cmd *cmd, u32 len)
+{
+	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
+
+	sg_init_table(cmd->inline_sg, n);
+	for (i = 0; i < n; i++)
+		sg_set_page(&cmd->inline_sg[i], cmd->inline_pages[i],
+			    min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE), 0);
+	cmd->req.sg = cmd->inline_sg;
+	cmd->req.sg_cnt = n;
+}
+
+/* Where the command's data lives: in the capsule, or solicited by R2T. */
+static u16 nvo_map_data(struct nvo_queue *queue, struct nvo_cmd *cmd,
+			u32 pdu_data_len)
+{
+	struct nvme_sgl_desc *sgl = &cmd->sqe.common.dptr.sgl;
+	u32 len = le32_to_cpu(sgl->length);
+
+	if (!len)
+		return pdu_data_len ? NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR : 0;
+	if (len > NVO_MAX_XFER)
+		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
+
+	if (sgl->type == ((NVME_SGL_FMT_DATA_DESC << 4) | NVME_SGL_FMT_OFFSET)) {
+		if (!nvme_is_write(cmd->req.cmd))
+			return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
+		if (len > queue->inline_limit || le64_to_cpu(sgl->addr))
+			return NVME_SC_SGL_INVALID_OFFSET | NVME_STATUS_DNR;
+		if (len != pdu_data_len)
+			return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
+		cmd->req.transfer_len = len;
+		nvo_cmd_map_inline(cmd, len);
+		cmd->rx_sg = cmd->req.sg;
+		cmd->rx_sg_off = 0;
+		cmd->flags |= NVO_CMD_AWAIT_DATA;
+		return 0;
+	}
+
+	if (sgl->type != ((NVME_TRANSPORT_SGL_DATA_DESC << 4) |
+			  NVME_SGL_FMT_TRANSPORT_A))
+		return NVME_SC_SGL_INVALID_TYPE | NVME_STATUS_DNR;
+	if (pdu_data_len)
+		return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
+
+	cmd->req.transfer_len = len;
+	if (nvmet_req_alloc_sgls(&cmd->req))
+		return NVME_SC_INTERNAL;
+	cmd->flags |= NVO_CMD_OWN_SGL;
+	if (nvme_is_write(cmd->req.cmd)) {
+		nvo_xfer_init(&cmd->xfer, len);
+		cmd->rx_sg = cmd->req.sg;
+		cmd->rx_sg_off = 0;
+		cmd->flags |= NVO_CMD_AWAIT_DATA;
+	}
+	return 0;
+}
+
+static void nvo_queue_r2t(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	u32 off, len;
+
+	if (!nvo_xfer_next_r2t(&cmd->xfer, queue->params.maxh2cdata, &off,
+			       &len))
+		return;
+	cmd->tx_hdr_len = nvo_pdu_build_r2t(cmd->tx_hdr,
+					    cmd->sqe.common.command_id,
+					    cmd->ttag, off, len, &queue->params);
+	cmd->tx_state = NVO_TX_R2T;
+	cmd->tx_off = 0;
+	list_add_tail(&cmd->entry, &queue->tx_list);
+}
+
+static void nvo_cmd_execute(struct nvo_cmd *cmd)
+{
+	cmd->flags &= ~NVO_CMD_AWAIT_DATA;
+	if (unlikely(cmd->data_status))
+		nvmet_req_complete(&cmd->req, cmd->data_status);
+	else
+		cmd->req.execute(&cmd->req);
+}
+
+static int nvo_rx_icreq(struct nvo_queue *queue)
+{
+	enum nvo_fes fes;
+	u32 fei;
+
+	fes = nvo_icreq_accept(&queue->rx_pdu.icreq, &nvo_ic_limits,
+			       &queue->params,
+			       (struct nvo_pdu_icresp *)queue->ctl_pdu, &fei);
+	if (fes)
+		return nvo_queue_fatal(queue, fes, fei);
+
+	spin_lock_bh(&queue->state_lock);
+	if (queue->state == NVO_Q_WAIT_ICREQ)
+		queue->state = NVO_Q_LIVE;
+	spin_unlock_bh(&queue->state_lock);
+	queue->ctl_len = NVO_IC_PDU_LEN;
+	queue->ctl_off = 0;
+	nvo_rx_next_pdu(queue);
+	return 1;
+}
+
+static int nvo_rx_cmd(struct nvo_queue *queue)
+{
+	struct nvo_pdu_cmd *pdu = &queue->rx_pdu.cmd;
+	u32 data_len = nvo_pdu_data_len(&pdu->hdr, &queue->params);
+	struct nvo_cmd *cmd;
+	u16 status;
+
+	if (data_len > max_t(u32, queue->inline_limit, PAGE_SIZE))
+		return nvo_queue_fatal(queue, NVO_FES_DATA_LIMIT_EXCEEDED,
+				       offsetof(struct nvo_pdu_common, plen));
+
+	cmd = nvo_get_cmd(queue);
+	if (!cmd) {
+		pr_warn_ratelimited("queue %d: host exceeded the queue depth\n",
+				    queue->idx);
+		return nvo_queue_fatal(queue, NVO_FES_PDU_SEQUENCE, 0);
+	}
+	memcpy(&cmd->sqe, pdu->sqe, sizeof(cmd->sqe));
+
+	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
+			    &nvo_fabrics_ops)) {
+		/* nvmet completed it with an error; drop its payload. */
+		nvo_rx_discard(queue, nvo_rx_payload_len(queue));
+		return 1;
+	}
+
+	status = nvo_map_data(queue, cmd, data_len);
+	if (status) {
+		cmd->flags &= ~NVO_CMD_AWAIT_DATA;
+		nvmet_req_complete(&cmd->req, status);
+		nvo_rx_discard(queue, nvo_rx_payload_len(queue));
+		return 1;
+	}
+
+	if (data_len) {
+		nvo_rx_start_data(queue, cmd, data_len);
+		return 1;
+	}
+
+	nvo_rx_next_pdu(queue);
+	if (cmd->flags & NVO_CMD_AWAIT_DATA)
+		nvo_queue_r2t(queue, cmd);
+	else
+		cmd->req.execute(&cmd->req);
+	return 1;
+}
+
+static int nvo_rx_h2c_data(struct nvo_queue *queue)
+{
+	struct nvo_pdu_data *d = &queue->rx_pdu.data;
+	u32 data_len = nvo_pdu_data_len(&d->hdr, &queue->params);
+	u16 ttag = le16_to_cpu(d->ttag);
+	struct nvo_cmd *cmd;
+	enum nvo_fes fes;
+	u32 fei;
+
+	if (ttag >= queue->nr_cmds)
+		return nvo_queue_fatal(queue, NVO_FES_INVALID_HDR_FIELD,
+				       offsetof(struct nvo_pdu_data, ttag));
+	cmd = &queue->cmds[ttag];
+	if (!(cmd->flags & NVO_CMD_AWAIT_DATA) ||
+	    d->cccid != cmd->sqe.common.command_id)
+		return nvo_queue_fatal(queue, NVO_FES_INVALID_HDR_FIELD,
+				       offsetof(struct nvo_pdu_data, cccid));
+	if (data_len > queue->params.maxh2cdata)
+		return nvo_queue_fatal(queue, NVO_FES_DATA_LIMIT_EXCEEDED,
+				       offsetof(struct nvo_pdu_data, length));
+	fes = nvo_xfer_check_h2c(&cmd->xfer, d, data_len, &fei);
+	if (fes)
+		return nvo_queue_fatal(queue, fes, fei);
+
+	nvo_rx_start_data(queue, cmd, data_len);
+	return 1;
+}
+
+static int nvo_rx_dispatch(struct nvo_queue *queue, int *ops)
+{
+	const struct nvo_pdu_common *h = &queue->rx_pdu.common;
+	const struct nvo_pdu_term *term = (const void *)queue->rx_pdu.buf;
+
+	(*ops)++;
+	switch (h->type) {
+	case NVO_PDU_ICREQ:
+		return nvo_rx_icreq(queue);
+	case NVO_PDU_CMD:
+		return nvo_rx_cmd(queue);
+	case NVO_PDU_H2C_DATA:
+		return nvo_rx_h2c_data(queue);
+	case NVO_PDU_H2C_TERM:
+		pr_info_ratelimited("queue %d: host terminated the connection (fes %#x)\n",
+				    queue->idx, le16_to_cpu(term->fes));
+		return nvo_queue_sock_error(queue, -ECONNRESET);
+	default:
+		/* nvo_pdu_check_h2c() let no other type through */
+		return nvo_queue_fatal(queue, NVO_FES_INVALID_HDR_FIELD, 0);
+	}
+}
+
+static int nvo_rx_hdr(struct nvo_queue *queue, int *ops)
+{
+	const struct nvo_pdu_common *h = &queue->rx_pdu.common;
+	enum nvo_fes fes;
+	u32 fei;
+	int ret;
+
+	ret = nvo_recv_buf(queue, queue->rx_pdu.buf + queue->rx_off,
+			   queue->rx_need - queue->rx_off);
+	if (ret < 0)
+		return ret;
+	queue->rx_off += ret;
+	if (queue->rx_off < queue->rx_need)
+		return 1;
+
+	if (queue->rx_need == sizeof(*h)) {
+		fes = nvo_pdu_check_h2c(h, &queue->params,
+					queue->state != NVO_Q_WAIT_ICREQ, &fei);
+		if (fes)
+			return nvo_queue_fatal(queue, fes, fei);
+		queue->rx_need = nvo_pdu_hdr_len(h, &queue->params);
+		if (queue->rx_need > sizeof(queue->rx_pdu.buf))
+			return nvo_queue_fatal(queue, NVO_FES_INVALID_HDR_FIELD,
+					       offsetof(struct nvo_pdu_common, hlen));
+		if (queue->rx_off < queue->rx_need)
+			return 1;
+	}
+
+	if (queue->rx_need > h->hlen && !nvo_pdu_hdgst_ok(h, h->hlen))
+		return nvo_queue_fatal(queue, NVO_FES_HDR_DIGEST, 0);
+	return nvo_rx_dispatch(queue, ops);
+}
+
+/* Drop padding, or the payload of a command that already failed. */
+static int nvo_rx_skip(struct nvo_queue *queue)
+{
+	u8 scratch[64];
+	int ret;
+
+	while (queue->rx_left) {
+		ret = nvo_recv_buf(queue, scratch,
+				   min_t(u32, queue->rx_left, sizeof(scratch)));
+		if (ret < 0)
+			return ret;
+		queue->rx_left -= ret;
+	}
+	if (queue->rx_state == NVO_RX_PAD) {
+		queue->rx_state = NVO_RX_DATA;
+		queue->rx_left = queue->rx_data_len;
+	} else {
+		nvo_rx_next_pdu(queue);
+	}
+	return 1;
+}
+
+static int nvo_rx_data_done(struct nvo_queue *queue)
+{
+	struct nvo_cmd *cmd = queue->rx_cmd;
+	bool in_capsule = queue->rx_pdu.common.type == NVO_PDU_CMD;
+	bool window_done;
+
+	nvo_rx_next_pdu(queue);
+	if (!in_capsule) {
+		window_done = nvo_xfer_advance(&cmd->xfer, queue->rx_data_len);
+		if (!nvo_xfer_complete(&cmd->xfer)) {
+			if (window_done)
+				nvo_queue_r2t(queue, cmd);
+			return 1;
+		}
+	}
+	nvo_cmd_execute(cmd);
+	return 1;
+}
+
+static int nvo_rx_data(struct nvo_queue *queue)
+{
+	struct nvo_cmd *cmd = queue->rx_cmd;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct bio_vec bv;
+	int ret;
+
+	while (queue->rx_left) {
+		struct scatterlist *sg = cmd->rx_sg;
+		u32 off, poff, len;
+		struct page *page;
+
+		if (WARN_ON_ONCE(!sg))
+			return nvo_queue_fatal(queue, NVO_FES_DATA_OUT_OF_RANGE, 0);
+		off = sg->offset + cmd->rx_sg_off;
+		page = nth_page(sg_page(sg), off >> PAGE_SHIFT);
+		poff = offset_in_page(off);
+		len = min3(sg->length - cmd->rx_sg_off, (u32)PAGE_SIZE - poff,
+			   queue->rx_left);
+
+		bv.bv_page = page;
+		bv.bv_offset = poff;
+		bv.bv_len = len;
+		iov_iter_bvec(&msg.msg_iter, READ, &bv, 1, len);
+		ret = sock_recvmsg(queue->sock, &msg, msg.msg_flags);
+		if (ret <= 0)
+			return nvo_queue_sock_error(queue, ret);
+
+		if (queue->params.ddgst) {
+			u8 *va = kmap_local_page(page);
+
+			queue->rx_crc = nvo_crc32c_update(queue->rx_crc,
+							  va + poff, ret);
+			kunmap_local(va);
+		}
+		queue->rx_left -= ret;
+		cmd->rx_sg_off += ret;
+		if (cmd->rx_sg_off == sg->length) {
+			cmd->rx_sg = sg_next(sg);
+			cmd->rx_sg_off = 0;
+		}
+	}
+
+	if (queue->params.ddgst) {
+		queue->rx_state = NVO_RX_DDGST;
+		queue->rx_off = 0;
+		return 1;
+	}
+	return nvo_rx_data_done(queue);
+}
+
+static int nvo_rx_ddgst(struct nvo_queue *queue)
+{
+	struct nvo_cmd *cmd = queue->rx_cmd;
+	int ret;
+
+	ret = nvo_recv_buf(queue, queue->rx_ddgst + queue->rx_off,
+			   NVO_DIGEST_LEN - queue->rx_off);
+	if (ret < 0)
+		return ret;
+	queue->rx_off += ret;
+	if (queue->rx_off < NVO_DIGEST_LEN)
+		return 1;
+
+	if (get_unaligned_le32(queue->rx_ddgst) !=
+	    nvo_digest_final(queue->rx_crc)) {
+		pr_warn_ratelimited("queue %d: data digest error on command %#x\n",
+				    queue->idx,
+				    cmd->sqe.common.command_id);
+		/* Not fatal: the command fails and the host may retry it. */
+		cmd->data_status = NVME_SC_TRANSIENT_TR_ERR;
+	}
+	return nvo_rx_data_done(queue);
+}
+
+static int nvo_try_recv(struct nvo_queue *queue, int *ops)
+{
+	int progress = 0, ret;
+
+	while (*ops < NVO_IO_BUDGET) {
+		switch (queue->rx_state) {
+		case NVO_RX_HDR:
+			ret = nvo_rx_hdr(queue, ops);
+			break;
+		case NVO_RX_PAD:
+		case NVO_RX_DISCARD:
+			ret = nvo_rx_skip(queue);
+			break;
+		case NVO_RX_DATA:
+			ret = nvo_rx_data(queue);
+			break;
+		case NVO_RX_DDGST:
+			ret = nvo_rx_ddgst(queue);
+			break;
+		default:
+			ret = -EINVAL;
+		}
+		if (ret == -EAGAIN)
+			break;
+		if (ret < 0)
+			return ret;
+		progress = 1;
+	}
+	return progress;
+}
+
+/* ---- send -------------------------------------------------------------- */
+
+/* Send what is left of @buf; 0 when all of it went out. */
+static int nvo_send_buf(struct nvo_queue *queue, const void *buf, u32 len,
+			u32 *off, bool more)
+{
+	int ret;
+
+	while (*off < len) {
+		struct msghdr msg = {
+			.msg_flags = MSG_DONTWAIT | (more ? MSG_MORE : 0),
+		};
+		struct kvec iov = {
+			.iov_base = (void *)buf + *off,
+			.iov_len = len - *off,
+		};
+
+		ret = kernel_sendmsg(queue->sock, &msg, &iov, 1, iov.iov_len);
+		if (ret <= 0)
+			return ret ? ret : -EAGAIN;
+		*off += ret;
+	}
+	return 0;
+}
+
+static u32 nvo_sg_digest(struct scatterlist *sg, u32 len)
+{
+	u32 crc = nvo_digest_init();
+
+	while (sg && len) {
+		u32 done = 0;
+
+		while (done < sg->length && len) {
+			u32 off = sg->offset + done;
+			u32 poff = offset_in_page(off);
+			u32 n = min3(sg->length - done, (u32)PAGE_SIZE - poff,
+				     len);
+			u8 *va = kmap_local_page(nth_page(sg_page(sg),
+							  off >> PAGE_SHIFT));
+
+			crc = nvo_crc32c_update(crc, va + poff, n);
+			kunmap_local(va);
+			done += n;
+			len -= n;
+		}
+		sg = sg_next(sg);
+	}
+	return nvo_digest_final(crc);
+}
+
+static void nvo_prep_rsp(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	cmd->tx_hdr_len = nvo_pdu_build_rsp(cmd->tx_hdr, &cmd->cqe,
+					    &queue->params);
+	cmd->tx_state = NVO_TX_RSP;
+	cmd->tx_off = 0;
+}
+
+/* A completed command: read data and/or the response go out. */
+static void nvo_prep_completion(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	struct nvmet_req *req = &cmd->req;
+	bool success;
+
+	if (nvme_is_write(req->cmd) || !req->transfer_len || !req->sg ||
+	    cmd->cqe.status) {
+		nvo_prep_rsp(queue, cmd);
+		return;
+	}
+
+	/* With SQ flow control off the response can ride on the data. */
+	success = queue->nvme_sq.sqhd_disabled;
+	cmd->tx_hdr_len = nvo_pdu_build_c2h_data(cmd->tx_hdr,
+						 cmd->sqe.common.command_id,
+						 0, req->transfer_len, true,
+						 success, &queue->params);
+	cmd->tx_state = NVO_TX_C2H_HDR;
+	cmd->tx_off = 0;
+	cmd->tx_sg = req->sg;
+	cmd->tx_sg_off = 0;
+	cmd->tx_data_left = req->transfer_len;
+	if (queue->params.ddgst)
+		cmd->tx_ddgst = cpu_to_le32(nvo_sg_digest(req->sg,
+							  req->transfer_len));
+}
+
+static bool nvo_rsp_in_data(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	return cmd->tx_hdr[1] & NVO_F_DATA_SUCCESS;
+}
+
+static int nvo_send_data(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	bool tail = queue->params.ddgst || !nvo_rsp_in_data(queue, cmd);
+	int ret;
+
+	while (cmd->tx_data_left) {
+		struct scatterlist *sg = cmd->tx_sg;
+		u32 off = sg->offset + cmd->tx_sg_off;
+		u32 poff = offset_in_page(off);
+		u32 len = min3(sg->length - cmd->tx_sg_off,
+			       (u32)PAGE_SIZE - poff, cmd->tx_data_left);
+
+		ret = nvo_send_page(queue->sock,
+				    nth_page(sg_page(sg), off >> PAGE_SHIFT),
+				    poff, len, tail || len < cmd->tx_data_left);
+		if (ret <= 0)
+			return ret ? ret : -EAGAIN;
+		cmd->tx_data_left -= ret;
+		cmd->tx_sg_off += ret;
+		if (cmd->tx_sg_off == sg->length) {
+			cmd->tx_sg = sg_next(sg);
+			cmd->tx_sg_off = 0;
+		}
+	}
+	return 0;
+}
+
+/* Advance @cmd's send; 1 when its PDUs are all out, -EAGAIN when blocked. */
+static int nvo_send_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	int ret;
+
+	for (;;) {
+		switch (cmd->tx_state) {
+		case NVO_TX_R2T:
+			ret = nvo_send_buf(queue, cmd->tx_hdr, cmd->tx_hdr_len,
+					   &cmd->tx_off, false);
+			if (ret)
+				return ret;
+			cmd->tx_state = NVO_TX_IDLE;
+			return 1;	/* the command now waits for data */
+		case NVO_TX_C2H_HDR:
+			ret = nvo_send_buf(queue, cmd->tx_hdr, cmd->tx_hdr_len,
+					   &cmd->tx_off, true);
+			if (ret)
+				return ret;
+			cmd->tx_state = NVO_TX_C2H_DATA;
+			break;
+		case NVO_TX_C2H_DATA:
+			ret = nvo_send_data(queue, cmd);
+			if (ret)
+				return ret;
+			cmd->tx_off = 0;
+			if (queue->params.ddgst)
+				cmd->tx_state = NVO_TX_C2H_DDGST;
+			else if (nvo_rsp_in_data(queue, cmd))
+				goto done;
+			else
+				nvo_prep_rsp(queue, cmd);
+			break;
+		case NVO_TX_C2H_DDGST:
+			ret = nvo_send_buf(queue, &cmd->tx_ddgst, NVO_DIGEST_LEN,
+					   &cmd->tx_off,
+					   !nvo_rsp_in_data(queue, cmd));
+			if (ret)
+				return ret;
+			if (nvo_rsp_in_data(queue, cmd))
+				goto done;
+			nvo_prep_rsp(queue, cmd);
+			break;
+		case NVO_TX_RSP:
+			ret = nvo_send_buf(queue, cmd->tx_hdr, cmd->tx_hdr_len,
+					   &cmd->tx_off, false);
+			if (ret)
+				return ret;
+			goto done;
+		default:
+			WARN_ON_ONCE(1);
+			return -EINVAL;
+		}
+	}
+done:
+	cmd->tx_state = NVO_TX_IDLE;
+	nvo_put_cmd(queue, cmd);
+	return 1;
+}
+
+static struct nvo_cmd *nvo_next_tx(struct nvo_queue *queue)
+{
+	struct llist_node *node;
+	struct nvo_cmd *cmd, *tmp;
+
+	if (list_empty(&queue->tx_list)) {
+		node = llist_reverse_order(llist_del_all(&queue->rsp_list));
+		llist_for_each_entry_safe(cmd, tmp, node, rsp_node) {
+			nvo_prep_completion(queue, cmd);
+			list_add_tail(&cmd->entry, &queue->tx_list);
+		}
+	}
+	cmd = list_first_entry_or_null(&queue->tx_list, struct nvo_cmd,
+				       entry);
+	if (cmd)
+		list_del_init(&cmd->entry);
+	return cmd;
+}
+
+static int nvo_try_send(struct nvo_queue *queue, int *ops)
+{
+	int progress = 0, ret;
+
+	if (queue->ctl_len) {
+		ret = nvo_send_buf(queue, queue->ctl_pdu, queue->ctl_len,
+				   &queue->ctl_off, false);
+		if (ret == -EAGAIN)
+			return 0;
+		if (ret)
+			return nvo_queue_sock_error(queue, ret);
+		queue->ctl_len = 0;
+		progress = 1;
+	}
+
+	while (*ops < NVO_IO_BUDGET) {
+		if (!queue->tx_cmd)
+			queue->tx_cmd = nvo_next_tx(queue);
+		if (!queue->tx_cmd)
+			break;
+		ret = nvo_send_cmd(queue, queue->tx_cmd);
+		if (ret == -EAGAIN)
+			break;
+		if (ret < 0)
+			return nvo_queue_sock_error(queue, ret);
+		queue->tx_cmd = NULL;
+		(*ops)++;
+		progress = 1;
+	}
+	return progress;
+}
+
+static void nvo_io_work(struct work_struct *w)
+{
+	struct nvo_queue *queue = container_of(w, struct nvo_queue, io_work);
+	bool pending;
+	int ops = 0;
+	int ret;
+
+	do {
+		pending = false;
+		if (READ_ONCE(queue->state) == NVO_Q_CLOSING)
+			return;
+		ret = nvo_try_recv(queue, &ops);
+		if (ret < 0)
+			return;
+		pending |= ret > 0;
+		ret = nvo_try_send(queue, &ops);
+		if (ret < 0)
+			return;
+		pending |= ret > 0;
+	} while (pending && ops < NVO_IO_BUDGET);
+
+	/* Out of budget with work left: yield, then carry on. */
+	if (pending)
+		nvo_kick(queue);
+}
+
+void nvo_queue_response(struct nvmet_req *req)
+{
+	struct nvo_cmd *cmd = container_of(req, struct nvo_cmd, req);
+	struct nvo_queue *queue = cmd->queue;
+
+	llist_add(&cmd->rsp_node, &queue->rsp_list);
+	if (READ_ONCE(queue->state) != NVO_Q_CLOSING)
+		nvo_kick(queue);
+}
+
+/* ---- socket callbacks and life cycle ------------------------------------ */
+
+static void nvo_sk_data_ready(struct sock *sk)
+{
+	struct nvo_queue *queue;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	queue = sk->sk_user_data;
+	if (queue)
+		nvo_kick(queue);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nvo_sk_write_space(struct sock *sk)
+{
+	struct nvo_queue *queue;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	queue = sk->sk_user_data;
+	if (queue && sk_stream_is_writeable(sk)) {
+		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		nvo_kick(queue);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nvo_sk_state_change(struct sock *sk)
+{
+	struct nvo_queue *queue;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	queue = sk->sk_user_data;
+	if (queue) {
+		switch (sk->sk_state) {
+		case TCP_FIN_WAIT2:
+		case TCP_LAST_ACK:
+			break;
+		case TCP_FIN_WAIT1:
+		case TCP_CLOSE_WAIT:
+		case TCP_CLOSE:
+			nvo_queue_close(queue);
+			break;
+		default:
+			pr_debug("queue %d: unexpected socket state %d\n",
+				 queue->idx, sk->sk_state);
+		}
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nvo_restore_callbacks(struct nvo_queue *queue)
+{
+	struct sock *sk = queue->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_user_data == queue) {
+		sk->sk_user_data = NULL;
+		sk->sk_data_ready = queue->saved_data_ready;
+		sk->sk_write_space = queue->saved_write_space;
+		sk->sk_state_change = queue->saved_state_change;
+	}
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* Commands nvmet knows about but we never executed hold sq references. */
+static void nvo_uninit_waiting_cmds(struct nvo_queue *queue)
+{
+	struct nvo_cmd *cmd;
+	u32 i;
+
+	for (i = 0; i <= queue->nr_cmds; i++) {
+		cmd = i < queue->nr_cmds ? &queue->cmds[i] : queue->connect_cmd;
+		if (cmd && (cmd->flags & NVO_CMD_AWAIT_DATA)) {
+			cmd->flags &= ~NVO_CMD_AWAIT_DATA;
+			nvmet_req_uninit(&cmd->req);
+		}
+	}
+}
+
+static void nvo_release_work(struct work_struct *w)
+{
+	struct nvo_queue *queue = container_of(w, struct nvo_queue,
+					       release_work);
+
+	mutex_lock(&nvo_queue_mutex);
+	list_del_init(&queue->entry);
+	mutex_unlock(&nvo_queue_mutex);
+
+	nvo_restore_callbacks(queue);
+	cancel_work_sync(&queue->io_work);
+	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
+
+	nvo_uninit_waiting_cmds(queue);
+	/* Waits until nvmet has completed every command it still owns. */
+	nvmet_sq_destroy(&queue->nvme_sq);
+	cancel_work_sync(&queue->io_work);
+
+	nvo_free_cmds(queue);
+	sock_release(queue->sock);
+	nvo_port_put(queue->port);
+	ida_free(&nvo_queue_ida, queue->idx);
+	kfree(queue);
+}
+
+static int nvo_pick_cpu(void)
+{
+	unsigned int n = atomic_inc_return(&nvo_next_cpu);
+
+	return cpumask_local_spread(n % num_online_cpus(), NUMA_NO_NODE);
+}
+
+int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
+{
+	struct nvo_queue *queue;
+	struct sock *sk = sock->sk;
+	int ret;
+
+	queue = kzalloc(sizeof(*queue), GFP_KERNEL);
+	if (!queue)
+		return -ENOMEM;
+
+	queue->idx = ida_alloc(&nvo_queue_ida, GFP_KERNEL);
+	if (queue->idx < 0) {
+		ret = queue->idx;
+		goto err_free;
+	}
+	queue->sock = sock;
+	queue->port = port;
+	queue->nport = port->nport;
+	queue->cpu = nvo_pick_cpu();
+	queue->state = NVO_Q_WAIT_ICREQ;
+	queue->inline_limit = NVO_ADMIN_INLINE;
+	spin_lock_init(&queue->state_lock);
+	INIT_WORK(&queue->io_work, nvo_io_work);
+	INIT_WORK(&queue->release_work, nvo_release_work);
+	INIT_LIST_HEAD(&queue->entry);
+	INIT_LIST_HEAD(&queue->free_cmds);
+	INIT_LIST_HEAD(&queue->tx_list);
+	init_llist_head(&queue->rsp_list);
+	nvo_rx_next_pdu(queue);
+
+	queue->connect_cmd = kzalloc(sizeof(*queue->connect_cmd), GFP_KERNEL);
+	if (!queue->connect_cmd) {
+		ret = -ENOMEM;
+		goto err_ida;
+	}
+	ret = nvo_cmd_init(queue, queue->connect_cmd, U16_MAX,
+			   NVO_ADMIN_INLINE);
+	if (ret)
+		goto err_connect;
+
+	ret = nvmet_sq_init(&queue->nvme_sq);
+	if (ret)
+		goto err_connect_pages;
+
+	tcp_sock_set_nodelay(sk);
+	nvo_sock_no_task_frag(sk);
+	sk->sk_allocation = GFP_ATOMIC;
+
+	kref_get(&port->ref);
+	mutex_lock(&nvo_queue_mutex);
+	list_add_tail(&queue->entry, &nvo_queue_list);
+	mutex_unlock(&nvo_queue_mutex);
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_state != TCP_ESTABLISHED) {
+		write_unlock_bh(&sk->sk_callback_lock);
+		ret = -ENOTCONN;
+		goto err_list;
+	}
+	sk->sk_user_data = queue;
+	queue->saved_data_ready = sk->sk_data_ready;
+	queue->saved_write_space = sk->sk_write_space;
+	queue->saved_state_change = sk->sk_state_change;
+	sk->sk_data_ready = nvo_sk_data_ready;
+	sk->sk_write_space = nvo_sk_write_space;
+	sk->sk_state_change = nvo_sk_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	/* The ICReq may already be waiting. */
+	nvo_kick(queue);
+	return 0;
+
+err_list:
+	mutex_lock(&nvo_queue_mutex);
+	list_del_init(&queue->entry);
+	mutex_unlock(&nvo_queue_mutex);
+	nvo_port_put(port);
+	nvmet_sq_destroy(&queue->nvme_sq);
+err_connect_pages:
+	nvo_cmd_free_pages(queue->connect_cmd);
+err_connect:
+	kfree(queue->connect_cmd);
+err_ida:
+	ida_free(&nvo_queue_ida, queue->idx);
+err_free:
+	kfree(queue);
+	return ret;
+}
+
+typedef bool (*nvo_queue_match_t)(struct nvo_queue *queue, const void *key);
+
+static void nvo_close_queues_if(nvo_queue_match_t match, const void *key)
+{
+	struct nvo_queue *queue;
+
+	mutex_lock(&nvo_queue_mutex);
+	list_for_each_entry(queue, &nvo_queue_list, entry)
+		if (match(queue, key))
+			nvo_queue_close(queue);
+	mutex_unlock(&nvo_queue_mutex);
+}
+
+static bool nvo_queue_of_ctrl(struct nvo_queue *queue, const void *ctrl)
+{
+	return queue->nvme_sq.ctrl == ctrl;
+}
+
+static bool nvo_queue_of_port(struct nvo_queue *queue, const void *port)
+{
+	return queue->port == port;
+}
+
+static bool nvo_queue_any(struct nvo_queue *queue, const void *unused)
+{
+	return true;
+}
+
+void nvo_delete_ctrl(struct nvmet_ctrl *ctrl)
+{
+	nvo_close_queues_if(nvo_queue_of_ctrl, ctrl);
+}
+
+void nvo_close_port_queues(struct nvo_port *port)
+{
+	nvo_close_queues_if(nvo_queue_of_port, port);
+}
+
+void nvo_close_all_queues(void)
+{
+	nvo_close_queues_if(nvo_queue_any, NULL);
+	flush_workqueue(nvo_release_wq);
+}
+
+int nvo_queue_init(void)
+{
+	nvo_io_wq = alloc_workqueue("nvmet_offload_io",
+				    WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	if (!nvo_io_wq)
+		return -ENOMEM;
+	nvo_release_wq = alloc_workqueue("nvmet_offload_release",
+					 WQ_MEM_RECLAIM, 0);
+	if (!nvo_release_wq) {
+		destroy_workqueue(nvo_io_wq);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void nvo_queue_exit(void)
+{
+	destroy_workqueue(nvo_release_wq);
+	destroy_workqueue(nvo_io_wq);
+	ida_destroy(&nvo_queue_ida);
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvmet_offload internals: the software NVMe/TCP transport's ports, queues
+ * and commands. Shared by main.c, port.c and queue.c only.
+ */
+#ifndef NVO_TRANSPORT_H
+#define NVO_TRANSPORT_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/net.h>
+#include <linux/scatterlist.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/nvme.h>
+
+#include "nvmet.h"
+#include <linux/nvmet_offload_pdu.h>
+
+/* Largest transfer one command may carry: MDTS is reported in pages. */
+#define NVO_MDTS_SHIFT		8
+#define NVO_MAX_XFER		(PAGE_SIZE << NVO_MDTS_SHIFT)
+/* One R2T solicits the whole remaining data; the host splits it. */
+#define NVO_MAXH2CDATA		NVO_MAX_XFER
+/* Default and ceiling of a port's param_inline_data_size. */
+#define NVO_DEF_INLINE		(4 * PAGE_SIZE)
+#define NVO_MAX_INLINE		(32 * PAGE_SIZE)
+/* The host puts up to 8K of admin data in capsules, whatever the port says. */
+#define NVO_ADMIN_INLINE	8192
+#define NVO_MAX_INLINE_PAGES	(NVO_MAX_INLINE / PAGE_SIZE)
+/* Work done by one pass of io_work before it yields the CPU. */
+#define NVO_IO_BUDGET		64
+
+struct nvo_port {
+	struct kref		ref;
+	struct nvmet_port	*nport;
+	struct socket		*listener;
+	struct work_struct	accept_work;
+	struct sockaddr_storage	addr;
+	void (*saved_data_ready)(struct sock *sk);
+};
+
+enum nvo_queue_state {
+	NVO_Q_WAIT_ICREQ,	/* connection accepted, no ICReq yet */
+	NVO_Q_LIVE,		/* ICResp sent: capsules flow */
+	NVO_Q_CLOSING,		/* being torn down: no new work */
+};
+
+enum nvo_rx_state {
+	NVO_RX_HDR,		/* receiving a PDU header (+ digest) */
+	NVO_RX_PAD,		/* skipping bytes between header and data */
+	NVO_RX_DATA,		/* receiving command data */
+	NVO_RX_DDGST,		/* receiving the data digest */
+	NVO_RX_DISCARD,		/* dropping the payload of a failed command */
+};
+
+enum nvo_tx_state {
+	NVO_TX_IDLE,
+	NVO_TX_R2T,		/* sending an R2T header */
+	NVO_TX_C2H_HDR,		/* sending a C2HData header */
+	NVO_TX_C2H_DATA,	/* sending read data */
+	NVO_TX_C2H_DDGST,	/* sending the data digest */
+	NVO_TX_RSP,		/* sending the response capsule */
+};
+
+enum nvo_cmd_flags {
+	NVO_CMD_AWAIT_DATA	= 1 << 0, /* initialised, waiting for data */
+	NVO_CMD_OWN_SGL		= 1 << 1, /* req.sg came from nvmet */
+};
+
+struct nvo_queue;
+
+struct nvo_cmd {
+	struct nvo_queue	*queue;
+	struct nvmet_req	req;
+	struct nvme_command	sqe;
+	struct nvme_completion	cqe;
+	u16			ttag;
+	u16			flags;
+	/* Set when the data failed its digest: completes with this status. */
+	u16			data_status;
+	struct nvo_xfer		xfer;
+
+	/* Preallocated in-capsule data buffer. */
+	unsigned int		nr_inline_pages;
+	struct page		*inline_pages[NVO_MAX_INLINE_PAGES];
+	struct scatterlist	inline_sg[NVO_MAX_INLINE_PAGES];
+
+	/* Receive cursor into req.sg. */
+	struct scatterlist	*rx_sg;
+	u32			rx_sg_off;
+
+	/* Send side. */
+	enum nvo_tx_state	tx_state;
+	u8			tx_hdr[NVO_TX_HDR_MAX];
+	u32			tx_hdr_len;
+	u32			tx_off;		/* bytes of the current piece sent */
+	struct scatterlist	*tx_sg;
+	u32			tx_sg_off;
+	u32			tx_data_left;
+	__le32			tx_ddgst;
+
+	struct llist_node	rsp_node;	/* queue->rsp_list */
+	struct list_head	entry;		/* free list or tx list */
+};
+
+struct nvo_queue {
+	struct socket		*sock;
+	struct nvo_port		*port;
+	struct nvmet_port	*nport;
+	int			idx;
+	int			cpu;
+	struct work_struct	io_work;
+	struct work_struct	release_work;
+	struct list_head	entry;		/* nvo_queue_list */
+
+	spinlock_t		state_lock;	/* guards state */
+	enum nvo_queue_state	state;
+
+	struct nvmet_cq		nvme_cq;
+	struct nvmet_sq		nvme_sq;
+	struct nvo_conn_params	params;
+	u32			inline_limit;	/* in-capsule bytes accepted */
+
+	/* Receive state. */
+	enum nvo_rx_state	rx_state;
+	union {
+		struct nvo_pdu_common	common;
+		struct nvo_pdu_icreq	icreq;
+		struct nvo_pdu_cmd	cmd;
+		struct nvo_pdu_data	data;
+		u8			buf[NVO_RX_HDR_MAX];
+	} rx_pdu;
+	u32			rx_off;		/* bytes of the header received */
+	u32			rx_need;	/* header bytes expected */
+	u32			rx_left;	/* pad/data/discard bytes to go */
+	u32			rx_data_len;	/* data bytes in this PDU */
+	struct nvo_cmd		*rx_cmd;
+	u32			rx_crc;
+	u8			rx_ddgst[NVO_DIGEST_LEN];
+
+	/* Commands. */
+	struct nvo_cmd		*cmds;
+	u32			nr_cmds;
+	struct list_head	free_cmds;
+	struct nvo_cmd		*connect_cmd;	/* serves Connect before install */
+	bool			connect_busy;
+
+	/* Send state. */
+	struct llist_head	rsp_list;	/* completions, any context */
+	struct list_head	tx_list;	/* ready to send, io_work only */
+	struct nvo_cmd		*tx_cmd;	/* being sent */
+	u8			ctl_pdu[NVO_TERM_MAX_LEN];
+	u32			ctl_len;	/* ICResp waiting to be sent */
+	u32			ctl_off;
+
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+};
+
+extern const struct nvmet_fabrics_ops nvo_fabrics_ops;
+extern struct workqueue_struct *nvo_io_wq;
+
+/* port.c */
+int nvo_add_port(struct nvmet_port *nport);
+void nvo_remove_port(struct nvmet_port *nport);
+void nvo_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,
+		     char *traddr);
+void nvo_port_put(struct nvo_port *port);
+
+/* queue.c */
+int nvo_queue_alloc(struct nvo_port *port, struct socket *sock);
+void nvo_queue_response(struct nvmet_req *req);
+u16 nvo_install_queue(struct nvmet_sq *sq);
+void nvo_delete_ctrl(struct nvmet_ctrl *ctrl);
+void nvo_close_port_queues(struct nvo_port *port);
+void nvo_close_all_queues(void);
+int nvo_queue_init(void);
+void nvo_queue_exit(void);
+
+#endif /* NVO_TRANSPORT_H */

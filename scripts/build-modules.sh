@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the kernel modules out of tree against Debian's kernel headers.
+# Usage: build-modules.sh BUILD_DIR [make args, e.g. C=1 or clean]
+# The sources stay clean: kbuild runs in BUILD_DIR/kbuild, a tree of links
+# to ours, and the .ko files are copied to BUILD_DIR/modules.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$(mkdir -p "${1:?usage: build-modules.sh BUILD_DIR [make args]}" && cd "$1" && pwd)
+shift
+# shellcheck source=kernel-env.sh
+. "$src/scripts/kernel-env.sh"
+
+if [ ! -d "$KDIR" ]; then
+	echo "build-modules: no kernel build tree at $KDIR (install linux-headers-$KABI)" >&2
+	exit 1
+fi
+"$src/scripts/kernel-private.sh" "$build/kernel-private"
+private="$build/kernel-private/linux-source-$KSERIES/drivers/nvme/target"
+
+# Mirror the kbuild tree as links, dropping links to files that went away.
+tree="$build/kbuild"
+mkdir -p "$tree"
+find "$tree" -type l ! -exec test -e {} \; -delete
+cp -rsf "$src/Kbuild" "$src/kmod" "$tree/"
+
+make -s -C "$KDIR" M="$tree" NVO_SRCTREE="$src" NVMET_PRIVATE_INC="$private" \
+	-j"$(nproc)" "$@"
+
+if [ $# -eq 0 ]; then
+	mkdir -p "$build/modules"
+	find "$tree" -name '*.ko' -exec cp -f {} "$build/modules/" \;
+fi
