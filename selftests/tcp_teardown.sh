@@ -1,0 +1,310 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tcp_teardown.sh - tearing things down while I/O runs. Host disconnect, port
+# unlink, namespace disable and module removal, each under a running fio;
+# the I/O may fail, the target must not: each step ends with a fresh verified
+# I/O, and the runner scans the kernel log for oopses and WARNs.
+#
+# Usage: tcp_teardown.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/ktap.sh
+. "$DIR/lib/ktap.sh"
+# shellcheck source=lib/nvmet.sh
+. "$DIR/lib/nvmet.sh"
+
+case ${1:-} in
+--transport) export NVO_TRANSPORT=${2:?}; shift 2 ;;
+--transport=*) export NVO_TRANSPORT=${1#*=}; shift ;;
+esac
+
+NQN=nqn.2014-08.io.nvmet-offload:tcp-teardown
+ADDR=127.0.0.1
+PORT=4420
+FIOLOG=/tmp/nvo-teardown-fio.log
+# Reconnect fast, and keep trying long enough to span our outages.
+RECONNECT=(--reconnect-delay=1 --ctrl-loss-tmo=60)
+
+msg() { ktap_print_msg "$*"; }
+quiet() { "$@" 2>&1 | sed 's/^/# /'; return "${PIPESTATUS[0]}"; }
+
+module() { [ "$(nvo_transport)" = stock ] && echo nvmet_tcp || echo nvmet_offload; }
+loaded() { [ -d "/sys/module/$(module)" ]; }
+
+# Run a command with a time limit (a stuck configfs write or rmmod is a
+# failure to report, not a reason to hang the whole test). It runs in a
+# subshell: only for helpers whose shell state we do not need afterwards.
+with_timeout() {
+	local secs=$1 pid i
+	shift
+	"$@" &
+	pid=$!
+	for i in $(seq $((secs * 10))); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid"; return; }
+		sleep 0.1
+	done
+	msg "still running after ${secs}s: $*"
+	return 124
+}
+
+ctrl() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NQN" ] && { basename "$c"; return 0; }
+	done
+	return 1
+}
+ctrl_state() { local c; c=$(ctrl) && cat "/sys/class/nvme/$c/state"; }
+
+# wait_for SECS CMD...: poll until CMD succeeds.
+wait_for() {
+	local secs=$1 i
+	shift
+	for i in $(seq $((secs * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+target_socks() { ss -Htn "( sport = :$PORT )" | grep -cE '^(ESTAB|CLOSE-WAIT)'; }
+no_target_socks() { [ "$(target_socks)" -eq 0 ]; }
+state_is() { [ "$(ctrl_state)" = "$1" ]; }
+state_not() { [ "$(ctrl_state)" != "$1" ]; }
+
+connect() {
+	quiet timeout 60 host_connect "$NQN" "$ADDR" "$PORT" "$@" &&
+		wait_for 10 host_ns_dev "$NQN" 1 >/dev/null
+}
+
+disconnect() {
+	quiet timeout 60 host_disconnect "$NQN"
+}
+
+# Background fio: random mixed I/O, time based, errors end it.
+FIO_PID=
+fio_start() {
+	local dev=$1 runtime=${2:-30} r0
+	r0=$(io_count "$dev")
+	fio --name=bg --filename="$dev" --rw=randrw --bs=4k --iodepth=16 \
+		--ioengine=libaio --direct=1 --time_based --runtime="$runtime" \
+		--size=64M >"$FIOLOG" 2>&1 &
+	FIO_PID=$!
+	# Only tear down once I/O is really flowing.
+	if ! wait_for 20 io_moved "$dev" "$r0"; then
+		msg "fio did not start I/O on $dev"
+		return 1
+	fi
+}
+io_count() { awk '{ print $1 + $5 }' "/sys/block/$(basename "$1")/stat" 2>/dev/null || echo 0; }
+io_moved() { [ "$(io_count "$1")" -gt $(($2 + 200)) ]; }
+
+fio_done() { ! kill -0 "$FIO_PID" 2>/dev/null; }
+
+# fio_wait SECS: 0 if fio ended cleanly, 1 if with errors, 124 if stuck.
+fio_wait() {
+	local secs=$1 rc
+	if ! wait_for "$secs" fio_done; then
+		msg "fio still running after ${secs}s"
+		kill -9 "$FIO_PID" 2>/dev/null
+		return 124
+	fi
+	wait "$FIO_PID"
+	rc=$?
+	grep -E 'err=|error' "$FIOLOG" | head -n 3 | sed 's/^/# fio: /'
+	msg "background fio exit status $rc"
+	[ $rc -eq 0 ]
+}
+
+verify() {
+	local dev
+	dev=$(host_ns_dev "$NQN" 1) || { msg "no namespace device"; return 1; }
+	quiet timeout 120 fio_verify "$dev" --size=2M --bs=4k --iodepth=8
+}
+
+export_target() {
+	nvmet_port_create 1 "$ADDR" "$PORT" ipv4 || return 1
+	nvmet_port_link 1 "$NQN"
+}
+
+setup() {
+	local nullb
+	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
+	nullb=$(nullb_create 1) || return 1
+	nvmet_subsys_create "$NQN" || return 1
+	nvmet_ns_create "$NQN" 1 "$nullb" || return 1
+	export_target
+}
+
+# 1. The host disconnects while fio runs: fio fails, nothing is left over.
+test_disconnect_under_io() {
+	local rc=0
+	connect || return 1
+	fio_start "$(host_ns_dev "$NQN" 1)" 60 || rc=1
+	with_timeout 60 disconnect || { msg "nvme disconnect failed or hung"; rc=1; }
+	fio_wait 60
+	[ $? -eq 124 ] && rc=1		# errors are expected, hanging is not
+	wait_for 10 no_target_socks || { msg "$(target_socks) target sockets left"; rc=1; }
+	ctrl >/dev/null && { msg "host controller $(ctrl) still there"; rc=1; }
+	return $rc
+}
+
+test_fresh_connect() {
+	connect || return 1
+	verify || { disconnect; return 1; }
+	disconnect
+}
+
+# 2. The port goes away under I/O; the host keeps reconnecting; the port
+# comes back and the host's queued I/O completes.
+test_port_unlink() {
+	connect "${RECONNECT[@]}" || return 1
+	fio_start "$(host_ns_dev "$NQN" 1)" 20 || return 1
+	with_timeout 60 nvmet_port_unlink 1 "$NQN" || { msg "port unlink failed or hung"; return 1; }
+	wait_for 15 state_not live || { msg "host controller still live after unlink"; return 1; }
+	msg "host controller state after unlink: $(ctrl_state)"
+	wait_for 10 no_target_socks || { msg "$(target_socks) target sockets left after unlink"; return 1; }
+	sleep 2
+}
+
+test_port_relink() {
+	local rc=0
+	nvmet_port_link 1 "$NQN" || { msg "port re-link failed"; return 1; }
+	wait_for 30 state_is live || { msg "host did not reconnect: $(ctrl_state)"; rc=1; }
+	# The I/O the outage interrupted was requeued by the host, not failed.
+	fio_wait 90 || rc=1
+	return $rc
+}
+
+test_verify_after_reconnect() {
+	local rc=0
+	verify || rc=1
+	disconnect || rc=1
+	return $rc
+}
+
+# 3. The namespace is disabled under I/O (nvmet waits for in-flight
+# commands: a leaked request would hang here), then enabled again.
+test_ns_disable() {
+	local rc=0
+	connect || return 1
+	fio_start "$(host_ns_dev "$NQN" 1)" 60 || return 1
+	with_timeout 60 nvmet_ns_disable "$NQN" 1 || { msg "ns disable failed or hung"; return 1; }
+	fio_wait 60
+	[ $? -eq 124 ] && rc=1
+	return $rc
+}
+
+test_ns_enable() {
+	local c
+	nvmet_ns_enable "$NQN" 1 || { msg "ns enable failed"; return 1; }
+	c=$(ctrl) || { msg "host controller gone"; return 1; }
+	# The AEN makes the host rescan; ask explicitly if it is slow.
+	if ! wait_for 10 host_ns_dev "$NQN" 1 >/dev/null; then
+		quiet nvme ns-rescan "/dev/$c"
+		wait_for 20 host_ns_dev "$NQN" 1 >/dev/null ||
+			{ msg "namespace did not come back on the host"; return 1; }
+	fi
+	state_is live || { msg "controller state $(ctrl_state)"; return 1; }
+	verify || { disconnect; return 1; }
+	disconnect
+}
+
+# 4. rmmod with a host connected and I/O running: refused (and nothing
+# changes) or a clean teardown.
+test_rmmod_connected() {
+	local out rc=0
+	connect "${RECONNECT[@]}" || return 1
+	fio_start "$(host_ns_dev "$NQN" 1)" 15 || return 1
+	out=$(with_timeout 60 rmmod "$(module)" 2>&1)
+	if loaded; then
+		msg "rmmod refused: $out"
+		state_is live || { msg "controller state $(ctrl_state)"; rc=1; }
+		fio_wait 60 || rc=1
+	else
+		msg "rmmod removed $(module) with a host connected"
+		wait_for 15 state_not live || { msg "host controller still live"; rc=1; }
+		wait_for 10 no_target_socks || { msg "$(target_socks) target sockets left"; rc=1; }
+		fio_wait 90
+		[ $? -eq 124 ] && rc=1
+	fi
+	return $rc
+}
+
+# Port gone, host still trying to reconnect: nothing may pin the module.
+test_rmmod_after_port_removal() {
+	if ! loaded; then
+		nvmet_transport_load || return 1
+	fi
+	[ -e "/sys/kernel/config/nvmet/ports/1/subsystems/$NQN" ] && nvmet_port_unlink 1 "$NQN"
+	nvmet_port_remove 1 || return 1
+	ctrl >/dev/null && msg "host controller state: $(ctrl_state)"
+	with_timeout 60 rmmod "$(module)" || return 1
+	! loaded
+}
+
+test_reload() {
+	local rc=0
+	nvmet_transport_load || { msg "reload failed"; return 1; }
+	export_target || return 1
+	if ctrl >/dev/null; then
+		# The host never gave up (ctrl-loss-tmo): it must come back.
+		wait_for 30 state_is live || { msg "host did not reconnect: $(ctrl_state)"; rc=1; }
+	else
+		connect || return 1
+	fi
+	verify || rc=1
+	disconnect || rc=1
+	return $rc
+}
+
+# Everything gone in order: the module must unload.
+test_final_unload() {
+	quiet timeout 60 host_disconnect_all
+	if [ -e "/sys/kernel/config/nvmet/ports/1/subsystems/$NQN" ]; then
+		nvmet_port_unlink 1 "$NQN" || return 1
+	fi
+	[ -d /sys/kernel/config/nvmet/ports/1 ] && { nvmet_port_remove 1 || return 1; }
+	with_timeout 60 nvmet_transport_unload || return 1
+	! loaded
+}
+
+ktap_print_header
+ktap_set_plan 12
+trap nvmet_cleanup EXIT
+msg "transport: $(nvo_transport) (module $(module))"
+
+setup_ok=
+if setup; then
+	setup_ok=1
+	ktap_test_pass "setup: $(nvo_transport) transport, null_blk namespace, port $ADDR:$PORT"
+else
+	ktap_test_fail "setup: $(nvo_transport) transport, null_blk namespace, port $ADDR:$PORT"
+fi
+
+t() {
+	local desc=$1
+	shift
+	if [ -z "$setup_ok" ]; then
+		ktap_test_skip "$desc" "setup failed"
+		return
+	fi
+	ktap_test_result "$desc" "$@"
+	# Whatever a failed step left behind must not break the next one.
+	[ -n "$FIO_PID" ] && kill -9 "$FIO_PID" 2>/dev/null
+	FIO_PID=
+}
+
+t "disconnect under I/O: completes, fio ends, no controller or socket left" test_disconnect_under_io
+t "fresh connect and verified I/O after that" test_fresh_connect
+t "port unlink under I/O: host controller leaves live, target sockets closed" test_port_unlink
+t "port re-link: host reconnects by itself, interrupted fio completes cleanly" test_port_relink
+t "verified I/O after the reconnect" test_verify_after_reconnect
+t "namespace disable under I/O: completes, fio ends" test_ns_disable
+t "namespace re-enable: device back on the host, verified I/O" test_ns_enable
+t "rmmod $(module) with a host connected under I/O: refused or clean" test_rmmod_connected
+t "port removed, host reconnecting: rmmod succeeds" test_rmmod_after_port_removal
+t "reload and re-export: host reconnects, verified I/O" test_reload
+t "host_disconnect_all and port removal: transport unloads" test_final_unload
+ktap_finished
