@@ -998,6 +998,7 @@ static void nvo_release_work(struct work_struct *w)
 	mutex_unlock(&nvo_queue_mutex);
 
 	nvo_restore_callbacks(queue);
+	cancel_delayed_work_sync(&queue->icreq_timeout);
 	cancel_work_sync(&queue->io_work);
 	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
 
@@ -1011,6 +1012,18 @@ static void nvo_release_work(struct work_struct *w)
 	nvo_port_put(queue->port);
 	ida_free(&nvo_queue_ida, queue->idx);
 	kfree(queue);
+}
+
+static void nvo_icreq_timeout(struct work_struct *w)
+{
+	struct nvo_queue *queue = container_of(to_delayed_work(w),
+					       struct nvo_queue, icreq_timeout);
+
+	if (READ_ONCE(queue->state) == NVO_Q_WAIT_ICREQ) {
+		pr_info_ratelimited("queue %d: no ICReq within %d s, closing\n",
+				    queue->idx, NVO_ICREQ_TIMEOUT / HZ);
+		nvo_queue_close(queue);
+	}
 }
 
 static int nvo_pick_cpu(void)
@@ -1044,6 +1057,7 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	spin_lock_init(&queue->state_lock);
 	INIT_WORK(&queue->io_work, nvo_io_work);
 	INIT_WORK(&queue->release_work, nvo_release_work);
+	INIT_DELAYED_WORK(&queue->icreq_timeout, nvo_icreq_timeout);
 	INIT_LIST_HEAD(&queue->entry);
 	INIT_LIST_HEAD(&queue->free_cmds);
 	INIT_LIST_HEAD(&queue->tx_list);
@@ -1088,6 +1102,8 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	sk->sk_state_change = nvo_sk_state_change;
 	write_unlock_bh(&sk->sk_callback_lock);
 
+	queue_delayed_work(nvo_io_wq, &queue->icreq_timeout,
+			   NVO_ICREQ_TIMEOUT);
 	/* The ICReq may already be waiting. */
 	nvo_kick(queue);
 	return 0;

@@ -30,6 +30,8 @@
 /* The host puts up to 8K of admin data in capsules, whatever the port says. */
 #define NVO_ADMIN_INLINE	8192
 #define NVO_MAX_INLINE_PAGES	(NVO_MAX_INLINE / PAGE_SIZE)
+/* A connection that sends no ICReq within this time is dropped. */
+#define NVO_ICREQ_TIMEOUT	(10 * HZ)
 /* Work done by one pass of io_work before it yields the CPU. */
 #define NVO_IO_BUDGET		64
 
@@ -114,6 +116,7 @@ struct nvo_queue {
 	int			cpu;
 	struct work_struct	io_work;
 	struct work_struct	release_work;
+	struct delayed_work	icreq_timeout;
 	struct list_head	entry;		/* nvo_queue_list */
 
 	spinlock_t		state_lock;	/* guards state */
