@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# module_load.sh - nvmet_offload.ko life cycle:
+#  - loads and unloads cleanly 5 times in a row;
+#  - refuses to load while nvmet-tcp owns the NVMe/TCP transport slot, and
+#    nvmet-tcp keeps working;
+#  - enabling a TCP port reaches our add_port, disabling it remove_port, and
+#    the module unloads once the port is gone.
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/ktap.sh
+. "$DIR/lib/ktap.sh"
+# shellcheck source=lib/nvmet.sh
+. "$DIR/lib/nvmet.sh"
+
+export NVO_TRANSPORT=ours
+KO=$NVO_MODULES/nvmet_offload.ko
+NQN=nqn.2014-08.io.nvmet-offload:module-load
+ADDR=127.0.0.1
+PORT=4420
+CYCLES=5
+# kernel log lines that mean the module misbehaved
+BAD='BUG:|WARNING:|Oops|general protection|Call Trace|nvmet_offload.*(error|fail)'
+
+in_modules() { grep -q "^nvmet_offload " /proc/modules; }
+
+# wait_dmesg REGEX: kernel logs are synchronous here, but allow 2 s anyway.
+wait_dmesg() {
+	local i
+	for i in $(seq 1 20); do
+		dmesg_grep_since_mark "$1" >/dev/null && return 0
+		[ "$i" -lt 20 ] && sleep 0.1
+	done
+	ktap_print_msg "not in dmesg: $1"
+	dmesg_since_mark | tail -n 20 | sed 's/^/  /' | while IFS= read -r l; do ktap_print_msg "$l"; done
+	return 1
+}
+
+load_unload_once() {
+	nvmet_transport_load || return 1
+	in_modules || { ktap_print_msg "loaded but not in /proc/modules"; return 1; }
+	nvmet_transport_unload || return 1
+	! in_modules || { ktap_print_msg "still in /proc/modules after unload"; return 1; }
+}
+
+no_bad_dmesg() {
+	local hits
+	# unsigned out-of-tree module: the expected taint message is no error
+	hits=$(dmesg_since_mark | grep -v 'module verification failed' | grep -E "$BAD")
+	[ -z "$hits" ] && return 0
+	ktap_print_msg "$hits"
+	return 1
+}
+
+refused_over_nvmet_tcp() {
+	local out rc
+	out=$(insmod "$KO" 2>&1)
+	rc=$?
+	ktap_print_msg "insmod: ${out:-<no output>} (status $rc)"
+	if [ "$rc" -eq 0 ]; then
+		ktap_print_msg "insmod succeeded while nvmet_tcp is loaded"
+		rmmod nvmet_offload
+		return 1
+	fi
+	! in_modules || { ktap_print_msg "nvmet_offload in /proc/modules"; return 1; }
+	# informational: the module should say why
+	ktap_print_msg "kernel: $(dmesg_grep_since_mark 'nvmet_offload' | tail -n 2)"
+	return 0
+}
+
+helper_refuses() {
+	! nvmet_transport_load 2>/dev/null && ! in_modules
+}
+
+# The stock transport still serves a host after our failed registration.
+nvmet_tcp_still_works() {
+	local nullb dev rc=0
+	nullb=$(nullb_create 1) || return 1
+	nvmet_subsys_create "$NQN" || return 1
+	nvmet_ns_create "$NQN" 1 "$nullb" || return 1
+	nvmet_port_create 1 "$ADDR" "$PORT" || return 1
+	nvmet_port_link 1 "$NQN" || return 1
+	timeout 60 host_connect "$NQN" "$ADDR" "$PORT" || rc=1
+	if [ $rc -eq 0 ]; then
+		dev=$(host_ns_dev "$NQN" 1) || rc=1
+		[ -n "$dev" ] && ktap_print_msg "nvmet-tcp serves $dev"
+		timeout 60 host_disconnect "$NQN" || rc=1
+	fi
+	nvmet_cleanup
+	NVO_TRANSPORT=stock nvmet_transport_unload || rc=1
+	return $rc
+}
+
+port_add() {
+	local nullb
+	nvmet_transport_load || return 1
+	nullb=$(nullb_create 1) || return 1
+	nvmet_subsys_create "$NQN" || return 1
+	nvmet_ns_create "$NQN" 1 "$nullb" || return 1
+	nvmet_port_create 1 "$ADDR" "$PORT" ipv4 || return 1
+	nvmet_port_link 1 "$NQN" || return 1
+	wait_dmesg "nvmet_offload: port 1: listening on $ADDR:$PORT"
+}
+
+port_remove() {
+	nvmet_port_unlink 1 "$NQN" || return 1
+	wait_dmesg "nvmet_offload: port 1: removed"
+}
+
+unload_after_port() {
+	nvmet_port_remove 1 || return 1
+	nvmet_transport_unload || return 1
+	! in_modules
+}
+
+ktap_print_header
+if [ ! -f "$KO" ]; then
+	ktap_skip_all "$KO not built"
+	exit "$KSFT_SKIP"
+fi
+ktap_set_plan $((CYCLES + 9))
+trap nvmet_cleanup EXIT
+
+dmesg_mark
+for i in $(seq 1 "$CYCLES"); do
+	ktap_test_result "load and unload, cycle $i/$CYCLES" load_unload_once
+done
+ktap_test_result "no errors or warnings in dmesg across $CYCLES cycles" no_bad_dmesg
+
+dmesg_mark
+if NVO_TRANSPORT=stock nvmet_transport_load; then
+	ktap_test_result "insmod fails while nvmet_tcp owns the TCP transport slot" refused_over_nvmet_tcp
+	ktap_test_result "nvmet_transport_load refuses while nvmet_tcp is loaded" helper_refuses
+	ktap_test_result "nvmet-tcp still serves a host afterwards" nvmet_tcp_still_works
+else
+	ktap_test_fail "insmod fails while nvmet_tcp owns the TCP transport slot (cannot load nvmet-tcp)"
+	ktap_test_skip "nvmet_transport_load refuses while nvmet_tcp is loaded" "nvmet-tcp did not load"
+	ktap_test_skip "nvmet-tcp still serves a host afterwards" "nvmet-tcp did not load"
+fi
+
+dmesg_mark
+if port_add; then
+	ktap_test_pass "add_port: port 1 listening on $ADDR:$PORT"
+	ktap_test_result "rmmod refused while the port is enabled" \
+		bash -c '! rmmod nvmet_offload 2>/dev/null && grep -q "^nvmet_offload " /proc/modules'
+	ktap_test_result "remove_port: port 1 removed" port_remove
+	ktap_test_result "module unloads after the port is removed" unload_after_port
+else
+	ktap_test_fail "add_port: port 1 listening on $ADDR:$PORT"
+	ktap_test_skip "rmmod refused while the port is enabled" "port not enabled"
+	ktap_test_skip "remove_port: port 1 removed" "port not enabled"
+	ktap_test_skip "module unloads after the port is removed" "port not enabled"
+fi
+ktap_test_result "no errors or warnings in dmesg" no_bad_dmesg
+ktap_finished

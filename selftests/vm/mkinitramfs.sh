@@ -1,0 +1,314 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build what the test VM boots. The initramfs comes in two cpio parts that
+# run-vm.sh concatenates:
+#
+#   mkinitramfs.sh base            -> prints build/vm/base.cpio
+#       Debian's kernel modules, busybox, nvme-cli, fio, e2fsprogs, kmod, bash
+#       and every shared library they need (~100 MB, fio's ceph/icu libraries
+#       are most of it). Cached: rebuilt (~4 s) only when its stamp (this
+#       script, KABI, package versions) changes. Uncompressed by default:
+#       unpacking 42 MB of gzip costs ~1.3 s of every TCG boot, a raw cpio
+#       first is fine (only a raw part AFTER a compressed one is ignored).
+#       NVO_BASE_COMPRESS=gzip -> base.cpio.gz (gzip -1) instead.
+#   mkinitramfs.sh overlay OUT [RUNFILE]
+#       gzip'd: the project's files (build/modules/*.ko, build/bin/*,
+#       selftests/, the guest /init) plus RUNFILE as /etc/nvo/run. Small,
+#       built for every boot.
+#   mkinitramfs.sh kernel          -> prints the kernel image to boot
+#       build/vm/vmlinux-$KABI: the ELF extracted from $KVMLINUZ, booted
+#       through its PVH entry, skipping the xz decompressor (~2.5 s under
+#       TCG). Falls back to $KVMLINUZ if extraction fails. NVO_BOOT=bzimage
+#       forces $KVMLINUZ.
+#
+# Env: NVO_BUILDDIR (default <repo>/build), NVO_EXTRA_KMODS (more Debian
+# module names to put in the base), NVO_FORCE_BASE=1 (rebuild regardless).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=../../scripts/kernel-env.sh
+. "$repo/scripts/kernel-env.sh"
+set -u
+
+builddir=${NVO_BUILDDIR:-$repo/build}
+vmdir=$builddir/vm
+
+# Kernel modules the tests use; their dependencies come from modprobe.
+KMODS=(
+	configfs nvmet nvmet-tcp nvme-tcp nvme-fabrics nvme-core null_blk
+	ext4 jbd2 mbcache crc16 crc32c_generic crc32c-intel libcrc32c loop
+	# crypto API users look crc32c up by alias, not through modules.dep
+	crc32_generic crc32-pclmul crct10dif_generic crct10dif-pclmul
+	# network namespaces / virtual links for multi-host tests
+	veth dummy
+)
+# Userspace programs (host path). Each comes with the libraries ldd lists.
+BINS=(
+	/usr/bin/bash /usr/sbin/nvme /usr/bin/fio
+	/usr/sbin/mke2fs /usr/sbin/mkfs.ext4 /usr/sbin/e2fsck /usr/sbin/fsck.ext4
+	/usr/bin/setpriv /usr/bin/flock /usr/bin/lsblk /usr/sbin/blkid
+	/usr/sbin/ip /usr/bin/ss
+	/usr/bin/kmod
+	/usr/bin/timeout /usr/bin/stdbuf
+	/usr/bin/pgrep /usr/bin/pkill
+)
+# Copied when the host has them (handy for debugging, not required).
+OPT_BINS=(/usr/bin/strace)
+
+die() { echo "mkinitramfs: $*" >&2; exit 1; }
+
+# Everything the base depends on, one line each, hashed into the stamp.
+base_inputs() {
+	local pkgs=(busybox-static nvme-cli libnvme1 fio e2fsprogs util-linux
+		iproute2 kmod bash coreutils procps libc6 "linux-image-$KABI")
+	sha256sum <"${BASH_SOURCE[0]}"
+	echo "KABI=$KABI compress=$base_compress"
+	echo "EXTRA=${NVO_EXTRA_KMODS:-}"
+	dpkg-query -W -f='${Package}=${Version}\n' "${pkgs[@]}" 2>/dev/null || true
+	local b
+	for b in "${OPT_BINS[@]}"; do [ -x "$b" ] && echo "opt=$b"; done
+	return 0
+}
+
+# Install host file $1 into root $2 at its canonical (merged-/usr) path, with
+# the symlink name it was asked under, and all libraries ldd lists.
+copy_with_libs() {
+	local src=$1 root=$2 real dir name lib
+	real=$(readlink -f "$src")
+	[ -e "$real" ] || die "missing $src"
+	dir=$(readlink -f "$(dirname "$src")")
+	name=$(basename "$src")
+	mkdir -p "$root$(dirname "$real")" "$root$dir"
+	[ -e "$root$real" ] || cp -p "$real" "$root$real"
+	if [ "$dir/$name" != "$real" ] && [ ! -e "$root$dir/$name" ]; then
+		ln -s "$real" "$root$dir/$name"
+	fi
+	# ldd prints "libx.so => /path (addr)" and "/lib64/ld-linux... (addr)".
+	while read -r lib; do
+		[ -n "$lib" ] || continue
+		copy_lib "$lib" "$root"
+	done < <(ldd "$real" 2>/dev/null |
+		sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
+}
+
+copy_lib() {
+	local lib=$1 root=$2 dir
+	dir=$(readlink -f "$(dirname "$lib")")
+	[ -e "$root$dir/$(basename "$lib")" ] && return 0
+	mkdir -p "$root$dir"
+	cp -L "$lib" "$root$dir/$(basename "$lib")"
+}
+
+base_compress=${NVO_BASE_COMPRESS:-none}
+case $base_compress in
+none) base_out=$vmdir/base.cpio ;;
+gzip) base_out=$vmdir/base.cpio.gz ;;
+*) die "NVO_BASE_COMPRESS must be none or gzip" ;;
+esac
+
+build_base() {
+	local out=$base_out stamp=$vmdir/base.stamp.$base_compress want root m f
+	mkdir -p "$vmdir"
+	want=$(base_inputs | sha256sum | cut -d' ' -f1)
+	if [ -z "${NVO_FORCE_BASE:-}" ] && [ -f "$out" ] && [ -f "$stamp" ] &&
+		[ "$(cat "$stamp")" = "$want" ]; then
+		return 0
+	fi
+	# Several engineers share one tree: serialize, then re-check.
+	exec 9>"$vmdir/.base.lock"
+	flock 9
+	if [ -z "${NVO_FORCE_BASE:-}" ] && [ -f "$out" ] && [ -f "$stamp" ] &&
+		[ "$(cat "$stamp")" = "$want" ]; then
+		exec 9>&-
+		return 0
+	fi
+	echo "mkinitramfs: building base initramfs for $KABI" >&2
+	[ -d "$KMODDIR/kernel" ] || die "$KMODDIR not installed (scripts/deps.sh)"
+	local t0=$SECONDS
+	root=$(mktemp -d "$vmdir/base-root.XXXXXX")
+	# shellcheck disable=SC2064 # expand now: root is local
+	trap "rm -rf '$root'" EXIT
+
+	# merged /usr, like the Debian 12 host
+	mkdir -p "$root"/usr/{bin,sbin,lib,lib64} "$root"/{dev,proc,sys,tmp,run,root,etc,mnt,var}
+	ln -s usr/bin "$root/bin"
+	ln -s usr/sbin "$root/sbin"
+	ln -s usr/lib "$root/lib"
+	ln -s usr/lib64 "$root/lib64"
+	ln -s ../tmp "$root/var/tmp"
+	chmod 1777 "$root/tmp"
+
+	# -- kernel modules (+ deps) -------------------------------------------
+	local kmods=("${KMODS[@]}")
+	# shellcheck disable=SC2206 # word splitting wanted
+	[ -n "${NVO_EXTRA_KMODS:-}" ] && kmods+=(${NVO_EXTRA_KMODS})
+	local dst=$root/usr/lib/modules/$KABI kmodreal
+	kmodreal=$(readlink -f "$KMODDIR")
+	mkdir -p "$dst"
+	for m in "${kmods[@]}"; do
+		modprobe -S "$KABI" --show-depends "$m" >"$vmdir/.deps" 2>&1 ||
+			die "module $m: $(cat "$vmdir/.deps")"
+		while read -r word f _; do
+			[ "$word" = insmod ] || continue
+			f=$(readlink -f "$f")
+			f=${f#"$kmodreal"}
+			mkdir -p "$dst$(dirname "$f")"
+			cp -n "$kmodreal$f" "$dst$f"
+		done <"$vmdir/.deps"
+	done
+	rm -f "$vmdir/.deps"
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -f "$KMODDIR/$f" ] && cp "$KMODDIR/$f" "$dst/"
+	done
+	depmod -b "$root" "$KABI"
+
+	# -- busybox: applets as symlinks, never "busybox" onto itself ---------
+	cp /bin/busybox "$root/usr/bin/busybox"
+	# -- real programs and their libraries ---------------------------------
+	for f in "${BINS[@]}"; do copy_with_libs "$f" "$root"; done
+	for f in "${OPT_BINS[@]}"; do [ -x "$f" ] && copy_with_libs "$f" "$root"; done
+	# kmod's applets
+	for f in modprobe insmod rmmod lsmod depmod modinfo; do
+		ln -sf ../bin/kmod "$root/usr/sbin/$f"
+	done
+	mkdir -p "$root/usr/libexec/coreutils"
+	cp /usr/libexec/coreutils/libstdbuf.so "$root/usr/libexec/coreutils/"
+	local a
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] && continue
+		[ -e "$root/usr/bin/$a" ] || [ -e "$root/usr/sbin/$a" ] ||
+			[ -L "$root/usr/sbin/$a" ] || ln -s busybox "$root/usr/bin/$a"
+	done
+
+	# -- /etc ----------------------------------------------------------------
+	mkdir -p "$root/etc/nvme"
+	# Fixed identity: tests may match it in allowed_hosts.
+	echo "nqn.2014-08.org.nvmexpress:uuid:4e564f2d-7465-7374-6265-640000000001" \
+		>"$root/etc/nvme/hostnqn"
+	echo "4e564f2d-7465-7374-6265-640000000001" >"$root/etc/nvme/hostid"
+	printf '%s\n' 'root:x:0:0:root:/root:/bin/bash' \
+		'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin' >"$root/etc/passwd"
+	printf '%s\n' 'root:x:0:' 'nogroup:x:65534:' >"$root/etc/group"
+	printf '%s\n' '127.0.0.1 localhost nvo-guest' '::1 localhost ip6-localhost' >"$root/etc/hosts"
+	printf '%s\n' 'passwd: files' 'group: files' 'hosts: files' >"$root/etc/nsswitch.conf"
+	echo nvo-guest >"$root/etc/hostname"
+	printf '%s\n' /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/ceph >"$root/etc/ld.so.conf"
+	ldconfig -r "$root" 2>/dev/null || true
+	touch "$root/etc/mtab"
+
+	# Manifest: overlay builds skip libraries the base already has.
+	(cd "$root" && find . -mindepth 1 | sed 's|^\.||' | sort) >"$vmdir/base.manifest.tmp"
+	if [ "$base_compress" = gzip ]; then
+		(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+			cpio --quiet -o -H newc -R 0:0) | gzip -1 >"$out.tmp"
+	else
+		(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+			cpio --quiet -o -H newc -R 0:0) >"$out.tmp"
+	fi
+	mv "$vmdir/base.manifest.tmp" "$vmdir/base.manifest"
+	mv "$out.tmp" "$out"
+	echo "$want" >"$stamp"
+	rm -rf "$root"
+	trap - EXIT
+	exec 9>&-
+	echo "mkinitramfs: base $(du -h "$out" | cut -f1) in $((SECONDS - t0)) s" >&2
+}
+
+# The per-boot part. Its files land after the base's when the kernel unpacks,
+# so it may also replace base files.
+build_overlay() {
+	local out=$1 runfile=${2:-} root f lib
+	root=$(mktemp -d "${TMPDIR:-/tmp}/nvo-overlay.XXXXXX")
+	local opt=$root/opt/nvmet-offload
+	mkdir -p "$opt/modules" "$opt/bin" "$opt/selftests" "$root/etc/nvo"
+	install -m 0755 "$here/init" "$root/init"
+	if compgen -G "$builddir/modules/*.ko" >/dev/null; then
+		cp "$builddir"/modules/*.ko "$opt/modules/"
+	fi
+	if [ -d "$builddir/bin" ]; then
+		cp -a "$builddir/bin/." "$opt/bin/"
+	fi
+	# The selftests tree without editor or VM-side leftovers.
+	(cd "$repo/selftests" && find . -path ./vm -prune -o \( -type f -o -type l \) -print0 |
+		cpio --quiet -0 -pdm "$opt/selftests")
+	[ -n "$runfile" ] && cp "$runfile" "$root/etc/nvo/run"
+	# Libraries of project binaries that the base lacks (e.g. libnl, spdlog).
+	if [ -d "$opt/bin" ] && [ -f "$vmdir/base.manifest" ]; then
+		while IFS= read -r -d '' f; do
+			head -c4 "$f" 2>/dev/null | grep -q 'ELF' || continue
+			while read -r lib; do
+				[ -n "$lib" ] || continue
+				local canon
+				canon=$(readlink -f "$(dirname "$lib")")/$(basename "$lib")
+				grep -qxF "$canon" "$vmdir/base.manifest" && continue
+				copy_lib "$lib" "$root"
+			done < <(ldd "$f" 2>/dev/null |
+				sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
+		done < <(find "$opt/bin" -type f -perm -u+x -print0)
+	fi
+	# usr/lib in the base is a real dir, lib a symlink: never ship a top-level
+	# lib/ directory in the overlay, it would replace the symlink.
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio --quiet -o -H newc -R 0:0) | gzip -1 >"$out"
+	rm -rf "$root"
+}
+
+# The ELF inside the bzImage: find the payload's magic, decompress, check.
+build_kernel() {
+	local out=$vmdir/vmlinux-$KABI stamp key off
+	[ "${NVO_BOOT:-pvh}" = bzimage ] && { echo "$KVMLINUZ"; return; }
+	[ -r "$KVMLINUZ" ] || die "kernel image $KVMLINUZ not readable"
+	key=$(stat -c '%s %Y' "$KVMLINUZ")
+	stamp=$out.stamp
+	if [ -f "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; then
+		echo "$out"; return
+	fi
+	mkdir -p "$vmdir"
+	exec 8>"$vmdir/.kernel.lock"
+	flock 8
+	if ! { [ -f "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$key" ]; }; then
+		rm -f "$out" "$stamp"
+		local magic tool
+		for magic in xz gzip zstd; do
+			case $magic in
+			xz) off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$KVMLINUZ" | head -n1 | cut -d: -f1); tool="xz -dc" ;;
+			gzip) off=$(LC_ALL=C grep -abo $'\x1f\x8b\x08' "$KVMLINUZ" | head -n1 | cut -d: -f1); tool="gzip -dc" ;;
+			zstd) off=$(LC_ALL=C grep -abo $'\x28\xb5\x2f\xfd' "$KVMLINUZ" | head -n1 | cut -d: -f1); tool="zstd -dcq" ;;
+			esac
+			[ -n "$off" ] || continue
+			# trailing bytes after the payload make the tools complain: ignore
+			tail -c +$((off + 1)) "$KVMLINUZ" | $tool >"$out.tmp" 2>/dev/null || true
+			if [ "$(head -c4 "$out.tmp" 2>/dev/null | od -An -tx1 | tr -d ' ')" = 7f454c46 ] &&
+				readelf -n "$out.tmp" 2>/dev/null | grep -q 'Xen'; then
+				mv "$out.tmp" "$out"
+				echo "$key" >"$stamp"
+				break
+			fi
+			rm -f "$out.tmp"
+		done
+	fi
+	exec 8>&-
+	if [ -f "$out" ]; then echo "$out"; else
+		echo "mkinitramfs: no PVH vmlinux in $KVMLINUZ; booting the bzImage" >&2
+		echo "$KVMLINUZ"
+	fi
+}
+
+case ${1:-} in
+base)
+	build_base
+	echo "$base_out"
+	;;
+kernel)
+	build_kernel
+	;;
+overlay)
+	[ -n "${2:-}" ] || die "usage: mkinitramfs.sh overlay OUT [RUNFILE]"
+	build_overlay "$2" "${3:-}"
+	;;
+*)
+	echo "usage: mkinitramfs.sh base | kernel | overlay OUT [RUNFILE]" >&2
+	exit 2
+	;;
+esac

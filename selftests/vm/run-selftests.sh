@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Run the selftests, each in its own fresh VM boot, and print one KTAP
+# document: every test's own KTAP nested (indented 4 spaces) under an
+# "ok N name" / "not ok N name" / "ok N name # SKIP reason" line.
+#
+# usage: run-selftests.sh [-v] [TEST...]
+#   TEST     names in selftests/ (default: $NVO_TESTS, else TEST_PROGS of
+#            selftests/Makefile)
+#   -v       stream each VM's console to stdout too
+# A test also fails when its boot's kernel log shows an oops, BUG, WARNING,
+# lockdep/hung-task/KASAN/UBSAN/kmemleak report, or the guest ends tainted
+# with anything but O (out-of-tree) and E (unsigned module).
+# Writes: build/selftests/results.txt (KSFT_PASS= KSFT_FAIL= KSFT_SKIP=,
+#         sourceable), build/selftests/ktap.txt (this KTAP document),
+#         build/selftests/logs/<test>.log (console: kernel + test + dmesg),
+#         build/selftests/logs/<test>.out (the test's own output).
+# Env: NVO_TIMEOUT overrides settings' timeout=; NVO_* is passed to the
+# guest (e.g. NVO_TRANSPORT=stock). Exit 1 if any test failed.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+st=$repo/selftests
+builddir=${NVO_BUILDDIR:-$repo/build}
+outdir=$builddir/selftests
+logs=$outdir/logs
+
+verbose=()
+if [ "${1:-}" = -v ] || [ "${1:-}" = --verbose ]; then
+	verbose=(-v)
+	shift
+fi
+
+tests=("$@")
+if [ ${#tests[@]} -eq 0 ] && [ -n "${NVO_TESTS:-}" ]; then
+	read -r -a tests <<<"$NVO_TESTS"
+fi
+if [ ${#tests[@]} -eq 0 ]; then
+	mapfile -t tests < <(make -s --no-print-directory -C "$st" list_tests)
+fi
+if [ ${#tests[@]} -eq 0 ]; then
+	echo "run-selftests: no tests (TEST_PROGS empty?)" >&2
+	exit 1
+fi
+
+timeout=$(sed -n 's/^timeout=\([0-9]*\).*/\1/p' "$st/settings" 2>/dev/null | tail -n1)
+timeout=${NVO_TIMEOUT:-${timeout:-300}}
+
+mkdir -p "$logs"
+: >"$outdir/ktap.txt"
+# append mode: tee -a /dev/fd/3 below reopens the file and must not be overwritten
+exec 3>>"$outdir/ktap.txt"
+# emit LINE...: to stdout and to ktap.txt
+emit() {
+	printf '%s\n' "$@"
+	printf '%s\n' "$@" >&3
+}
+
+# Kernel log lines (printk-timestamped) that fail a test whatever it said.
+KERNEL_BAD='Oops|BUG:|WARNING:|general protection|Call Trace|Kernel panic|'
+KERNEL_BAD+='possible circular locking|inconsistent lock state|possible recursive locking|'
+KERNEL_BAD+='INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_sched detected stall|'
+KERNEL_BAD+='rcu: INFO: .*stall|KASAN|UBSAN|kmemleak|unreferenced object|'
+KERNEL_BAD+='list_(add|del) corruption|refcount_t: '
+kernel_problems() {
+	grep -aE '\[ *[0-9]+\.[0-9]+\] ' "$1" | grep -aE -- "$KERNEL_BAD" | sort -u | head -n 20
+}
+
+# taint bits, bit 0 first (Documentation/admin-guide/tainted-kernels.rst)
+TAINT_FLAGS=PFSRMBUDAWCIOELKXT
+taint_letters() {
+	local t=$1 i s=
+	for ((i = 0; i < ${#TAINT_FLAGS}; i++)); do
+		(((t >> i) & 1)) && s+=${TAINT_FLAGS:i:1}
+	done
+	echo "$s"
+}
+TAINT_ALLOWED=$((4096 | 8192)) # O, E
+
+n=0
+pass=0
+fail=0
+skip=0
+summary=()
+t_all=$SECONDS
+emit "TAP version 13" "1..${#tests[@]}"
+for t in "${tests[@]}"; do
+	n=$((n + 1))
+	name=${t#selftests/}
+	log=$logs/${name//\//_}.log
+	out=$logs/${name//\//_}.out
+	rm -f "$log" "$out"
+	emit "# selftests: nvmet-offload: $name"
+	if [ ! -f "$st/$name" ]; then
+		emit "# $name: no such test in selftests/"
+		emit "not ok $n $name # missing"
+		fail=$((fail + 1))
+		summary+=("# not ok $name 0")
+		continue
+	fi
+	t0=$(date +%s.%N)
+	"$here/run-vm.sh" "${verbose[@]}" --timeout "$timeout" --log "$log" \
+		--output "$out" "$name" 2>"$log.runvm"
+	rc=$?
+	secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
+	[ -f "$out" ] || : >"$out"
+	# the test's own KTAP, nested
+	sed -n '/^@@NVO-RESULT /!s/^/    /p' "$out" | tee -a /dev/fd/3
+	result=$(grep -a '^@@NVO-RESULT ' "$out" | tail -n1)
+	taint=$(sed -n 's/.* tainted=\([0-9]*\).*/\1/p' <<<"$result")
+	sed 's/^/# /' "$log.runvm" | tee -a /dev/fd/3
+	cat "$log.runvm" >>"$log"
+	rm -f "$log.runvm"
+
+	reasons=()
+	problems=$(kernel_problems "$log")
+	if [ -n "$problems" ]; then
+		reasons+=("kernel log")
+		emit "# $name: the guest kernel log shows problems:"
+		while IFS= read -r l; do emit "#   $l"; done <<<"$problems"
+	fi
+	if [ -n "$taint" ] && [ $((taint & ~TAINT_ALLOWED)) -ne 0 ]; then
+		reasons+=("tainted $(taint_letters "$taint")")
+		emit "# $name: kernel tainted $taint ($(taint_letters "$taint")); only O and E are allowed"
+	fi
+	emit "# $name: exit $rc in $secs s (log: ${log#"$repo"/})"
+
+	directive=
+	if [ "$rc" -eq 124 ]; then
+		directive="TIMEOUT $timeout seconds"
+		verdict=fail
+	elif [ ${#reasons[@]} -gt 0 ]; then
+		verdict=fail
+		directive="exit=$rc, ${reasons[*]}"
+	elif [ "$rc" -eq 0 ]; then
+		verdict=pass
+	elif [ "$rc" -eq 4 ]; then
+		verdict=skip
+		reason=$(sed -n 's/^1\.\.0 # SKIP *//p' "$out" | head -n1)
+		[ -n "$reason" ] || reason=$(sed -n 's/^ok [0-9]* .* # SKIP *//p' "$out" | head -n1)
+		directive="SKIP ${reason:-exit 4}"
+	else
+		verdict=fail
+		directive="exit=$rc"
+		[ "$rc" -eq 125 ] && directive="exit=$rc (no result: guest panic or crash)"
+	fi
+	case $verdict in
+	pass)
+		emit "ok $n $name"
+		pass=$((pass + 1))
+		;;
+	skip)
+		emit "ok $n $name # $directive"
+		skip=$((skip + 1))
+		;;
+	fail)
+		emit "not ok $n $name # $directive"
+		fail=$((fail + 1))
+		;;
+	esac
+	summary+=("# $verdict $name $secs")
+done
+
+emit "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+emit "# ${#tests[@]} tests in $((SECONDS - t_all)) s; logs in ${logs#"$repo"/}/"
+exec 3>&-
+{
+	echo "# written by selftests/vm/run-selftests.sh; verdict name seconds below"
+	echo "KSFT_PASS=$pass"
+	echo "KSFT_FAIL=$fail"
+	echo "KSFT_SKIP=$skip"
+	echo "KSFT_TOTAL=${#tests[@]}"
+	printf '%s\n' "${summary[@]}"
+} >"$outdir/results.txt"
+[ "$fail" -eq 0 ]
