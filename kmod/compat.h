@@ -11,6 +11,14 @@
 #include <linux/bvec.h>
 #include <linux/uio.h>
 #include <linux/socket.h>
+#include <net/sock.h>
+
+/* The unaligned-access helpers moved to linux/ in 6.12. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
 
 /*
  * Zero-copy send of one page range. kernel_sendpage() went away in 6.5;

@@ -9,7 +9,8 @@
 #include <linux/module.h>
 #include <linux/crc32c.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
+
+#include "compat.h"
 #endif
 
 #include <linux/nvmet_offload_pdu.h>

@@ -18,7 +18,6 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 #include <net/tcp.h>
-#include <asm/unaligned.h>
 
 #include "compat.h"
 #include "transport.h"

@@ -36,6 +36,7 @@ cmake --build "$build" -j"$(nproc)" || die "userspace build failed"
 cmake --build "$build" --target modules || die "kernel module build failed"
 
 step "kcheck (checkpatch --strict, sparse)" bash scripts/kcheck.sh "$build"
+step "modules build against Debian's 6.12" bash scripts/compat-build.sh 6.12 "$build/compat-6.12"
 
 # Unit tests: CTest counts its own tests.
 echo "=== ctest"
