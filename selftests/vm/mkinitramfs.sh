@@ -14,7 +14,8 @@
 #   mkinitramfs.sh overlay OUT [RUNFILE]
 #       gzip'd: the project's files (build/modules/*.ko, build/bin/*,
 #       selftests/, the guest /init) plus RUNFILE as /etc/nvo/run. Small,
-#       built for every boot.
+#       built for every boot. NVO_OVERLAY_EXTRA=DIR: a tree copied on top
+#       (run-vm.sh --file).
 #   mkinitramfs.sh kernel          -> prints the kernel image to boot
 #       build/vm/vmlinux-$KABI: the ELF extracted from $KVMLINUZ, booted
 #       through its PVH entry, skipping the xz decompressor (~2.5 s under
@@ -233,6 +234,10 @@ build_overlay() {
 	(cd "$repo/selftests" && find . -path ./vm -prune -o \( -type f -o -type l \) -print0 |
 		cpio --quiet -0 -pdm "$opt/selftests")
 	[ -n "$runfile" ] && cp "$runfile" "$root/etc/nvo/run"
+	# run-vm.sh --file: a staged tree, copied over everything else
+	if [ -d "${NVO_OVERLAY_EXTRA:-}" ]; then
+		cp -a "$NVO_OVERLAY_EXTRA/." "$root/"
+	fi
 	# Libraries of project binaries that the base lacks (e.g. libnl, spdlog).
 	if [ -d "$opt/bin" ] && [ -f "$vmdir/base.manifest" ]; then
 		while IFS= read -r -d '' f; do

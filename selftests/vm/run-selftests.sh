@@ -15,8 +15,9 @@
 #         sourceable), build/selftests/ktap.txt (this KTAP document),
 #         build/selftests/logs/<test>.log (console: kernel + test + dmesg),
 #         build/selftests/logs/<test>.out (the test's own output).
-# Env: NVO_TIMEOUT overrides settings' timeout=; NVO_* is passed to the
-# guest (e.g. NVO_TRANSPORT=stock). Exit 1 if any test failed.
+# Env: NVO_TIMEOUT overrides settings' timeout=; NVO_VM_ARGS: more run-vm.sh
+# options (e.g. "--smp 4 --file /tmp/dbg.ko"); NVO_* is passed to the guest
+# (e.g. NVO_TRANSPORT=stock). Exit 1 if any test failed.
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -100,7 +101,8 @@ for t in "${tests[@]}"; do
 		continue
 	fi
 	t0=$(date +%s.%N)
-	"$here/run-vm.sh" "${verbose[@]}" --timeout "$timeout" --log "$log" \
+	# shellcheck disable=SC2086 # NVO_VM_ARGS is a list of options
+	"$here/run-vm.sh" "${verbose[@]}" ${NVO_VM_ARGS:-} --timeout "$timeout" --log "$log" \
 		--output "$out" "$name" 2>"$log.runvm"
 	rc=$?
 	secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
@@ -132,7 +134,8 @@ for t in "${tests[@]}"; do
 		verdict=fail
 	elif [ ${#reasons[@]} -gt 0 ]; then
 		verdict=fail
-		directive="exit=$rc, ${reasons[*]}"
+		directive="exit=$rc"
+		for r in "${reasons[@]}"; do directive+=", $r"; done
 	elif [ "$rc" -eq 0 ]; then
 		verdict=pass
 	elif [ "$rc" -eq 4 ]; then

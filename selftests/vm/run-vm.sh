@@ -15,6 +15,8 @@
 #   --env NAME=VALUE export in the guest (NVO_* variables of the caller are
 #                    passed on by default, e.g. NVO_TRANSPORT)
 #   --append ARGS    extra kernel command line
+#   --file SRC[:DEST] also put host file SRC in the guest at DEST (default
+#                    /opt/nvmet-offload/extra/NAME), e.g. a debug module
 #   --shell          interactive shell on the console (also: no GUEST_CMD)
 # GUEST_CMD: a guest path, a PATH name, or a file of the repo's selftests/ or
 # build/bin/ (mapped to /opt/nvmet-offload/...).
@@ -41,6 +43,7 @@ shell=
 accel=
 extra_append=
 envs=()
+files=()
 
 usage() { sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
 	--append) extra_append+=" $2"; shift 2 ;;
+	--file) files+=("$2"); shift 2 ;;
 	--shell) shell=1; shift ;;
 	--accel) accel=$2; shift 2 ;; # internal: the KVM probe
 	-h | --help) usage ;;
@@ -137,7 +141,8 @@ trap 'exit 130' INT TERM
 	fi
 	while IFS='=' read -r name _; do
 		case $name in
-		NVO_KVM | NVO_TESTS | NVO_BUILDDIR | NVO_FORCE_BASE | NVO_EXTRA_KMODS) ;;
+		NVO_KVM | NVO_TESTS | NVO_BUILDDIR | NVO_FORCE_BASE | NVO_EXTRA_KMODS | NVO_VM_ARGS | \
+		NVO_BASE_COMPRESS | NVO_BOOT | NVO_TIMEOUT) ;;
 		NVO_*) printf 'export %s=%s\n' "$name" "$(q "${!name}")" ;;
 		esac
 	done < <(env | grep -E '^NVO_[A-Za-z0-9_]*=' || true)
@@ -154,7 +159,19 @@ trap 'exit 130' INT TERM
 	[ -n "$shell" ] && echo 'nvo_shell=1'
 } >"$tmp/run"
 
-"$here/mkinitramfs.sh" overlay "$tmp/overlay.cpio.gz" "$tmp/run"
+# extra files: staged in a tree the overlay builder copies as is
+if [ ${#files[@]} -gt 0 ]; then
+	mkdir -p "$tmp/extra"
+	for f in "${files[@]}"; do
+		src=${f%%:*}
+		dest=/opt/nvmet-offload/extra/$(basename "$src")
+		[[ $f == *:* ]] && dest=${f#*:}
+		[ -e "$src" ] || { echo "run-vm: --file $src: not found" >&2; exit 2; }
+		mkdir -p "$tmp/extra$(dirname "$dest")"
+		cp -a "$src" "$tmp/extra$dest"
+	done
+fi
+NVO_OVERLAY_EXTRA=$tmp/extra "$here/mkinitramfs.sh" overlay "$tmp/overlay.cpio.gz" "$tmp/run"
 cat "$base" "$tmp/overlay.cpio.gz" >"$tmp/initrd"
 
 append="console=ttyS0 quiet loglevel=4 panic=-1 oops=panic printk.time=1$extra_append"
