@@ -25,6 +25,9 @@
 # Env: NVO_BUILDDIR (default <repo>/build), NVO_EXTRA_KMODS (more Debian
 # module names to put in the base), NVO_FORCE_BASE=1 (rebuild regardless).
 set -euo pipefail
+# Parsed whole before it runs (the braces, closed at the end): editing this
+# file while a run is under way must not change that run.
+{
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -317,3 +320,5 @@ overlay)
 	exit 2
 	;;
 esac
+exit
+}

@@ -19,6 +19,9 @@
 # options (e.g. "--smp 4 --file /tmp/dbg.ko"); NVO_* is passed to the guest
 # (e.g. NVO_TRANSPORT=stock). Exit 1 if any test failed.
 set -uo pipefail
+# Parsed whole before it runs (the braces, closed at the end): editing this
+# file while a run is under way must not change that run.
+{
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -49,10 +52,13 @@ timeout=$(sed -n 's/^timeout=\([0-9]*\).*/\1/p' "$st/settings" 2>/dev/null | tai
 timeout=${NVO_TIMEOUT:-${timeout:-300}}
 
 mkdir -p "$logs"
-: >"$outdir/ktap.txt"
+# Written under temporary names and renamed at the end: engineers share
+# the tree, and a concurrent run must not see half a results.txt.
+ktap_tmp=$(mktemp "$outdir/.ktap.XXXXXX")
 # append mode: tee -a /dev/fd/3 below reopens the file and must not be overwritten
-exec 3>>"$outdir/ktap.txt"
+exec 3>>"$ktap_tmp"
 # emit LINE...: to stdout and to ktap.txt
+trap 'rm -f "$ktap_tmp" "${res_tmp:-}"' EXIT
 emit() {
 	printf '%s\n' "$@"
 	printf '%s\n' "$@" >&3
@@ -168,6 +174,9 @@ done
 emit "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
 emit "# ${#tests[@]} tests in $((SECONDS - t_all)) s; logs in ${logs#"$repo"/}/"
 exec 3>&-
+chmod 644 "$ktap_tmp"
+mv "$ktap_tmp" "$outdir/ktap.txt"
+res_tmp=$(mktemp "$outdir/.results.XXXXXX")
 {
 	echo "# written by selftests/vm/run-selftests.sh; verdict name seconds below"
 	echo "KSFT_PASS=$pass"
@@ -175,5 +184,9 @@ exec 3>&-
 	echo "KSFT_SKIP=$skip"
 	echo "KSFT_TOTAL=${#tests[@]}"
 	printf '%s\n' "${summary[@]}"
-} >"$outdir/results.txt"
+} >"$res_tmp"
+chmod 644 "$res_tmp"
+mv "$res_tmp" "$outdir/results.txt"
 [ "$fail" -eq 0 ]
+exit
+}

@@ -24,6 +24,9 @@
 # guest (panic, crash, qemu error).
 # Env: NVO_KVM=1 uses KVM if a probe boot works (default TCG).
 set -euo pipefail
+# Parsed whole before it runs (the braces, closed at the end): editing this
+# file while a run is under way must not change that run.
+{
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -228,3 +231,4 @@ if [ $((st & 1)) -eq 1 ] && [ "$st" -gt 1 ]; then
 fi
 echo "run-vm: no result from the guest (qemu status $st: kernel panic, crash or qemu error; see the console log)" >&2
 exit 125
+}
