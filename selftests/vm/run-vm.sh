@@ -102,7 +102,7 @@ kvm_usable() {
 	fi
 	mkdir -p "$vmdir"
 	# Known: some hosts expose /dev/kvm but Debian's kernel never boots on it.
-	if NVO_KVM=0 "${BASH_SOURCE[0]}" --accel kvm --timeout 20 \
+	if NVO_KVM=0 NVO_HOST_MARGIN=10 "${BASH_SOURCE[0]}" --accel kvm --timeout 20 \
 		--log "$vmdir/kvm-probe.log" /usr/bin/true >/dev/null 2>&1; then
 		printf '%s\nok\n' "$KABI" >"$probe"
 		return 0
@@ -145,7 +145,7 @@ trap 'exit 130' INT TERM
 	while IFS='=' read -r name _; do
 		case $name in
 		NVO_KVM | NVO_TESTS | NVO_BUILDDIR | NVO_FORCE_BASE | NVO_EXTRA_KMODS | NVO_VM_ARGS | \
-		NVO_BASE_COMPRESS | NVO_BOOT | NVO_TIMEOUT) ;;
+		NVO_BASE_COMPRESS | NVO_BOOT | NVO_TIMEOUT | NVO_HOST_MARGIN) ;;
 		NVO_*) printf 'export %s=%s\n' "$name" "$(q "${!name}")" ;;
 		esac
 	done < <(env | grep -E '^NVO_[A-Za-z0-9_]*=' || true)
@@ -194,7 +194,8 @@ fi
 strip_esc() { sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[()][0-9A-Za-z]//g; s/\x1b[=>c]//g; s/\r//g'; }
 
 t0=$(date +%s.%N)
-host_to=$((timeout + 60))
+# after the guest's own watchdog: time to boot and to dump dmesg
+host_to=$((timeout + ${NVO_HOST_MARGIN:-60}))
 set +e
 if [ -z "$log" ]; then
 	timeout -k 5 "$host_to" "${qemu[@]}" </dev/null 2>&1 | strip_esc
