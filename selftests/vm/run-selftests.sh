@@ -103,7 +103,14 @@ for t in "${tests[@]}"; do
 		emit "# $name: no such test in selftests/"
 		emit "not ok $n $name # missing"
 		fail=$((fail + 1))
-		summary+=("# not ok $name 0")
+		summary+=("# fail $name 0")
+		continue
+	fi
+	if [ ! -x "$st/$name" ]; then
+		emit "# $name: not executable (chmod +x, and commit the mode)"
+		emit "not ok $n $name # not executable"
+		fail=$((fail + 1))
+		summary+=("# fail $name 0")
 		continue
 	fi
 	t0=$(date +%s.%N)
@@ -111,6 +118,11 @@ for t in "${tests[@]}"; do
 	"$here/run-vm.sh" "${verbose[@]}" ${NVO_VM_ARGS:-} --timeout "$timeout" --log "$log" \
 		--output "$out" "$name" 2>"$log.runvm"
 	rc=$?
+	if [ "$rc" -eq 130 ]; then
+		emit "not ok $n $name # interrupted" "Bail out! interrupted"
+		fail=$((fail + 1))
+		break
+	fi
 	secs=$(printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)")
 	[ -f "$out" ] || : >"$out"
 	# the test's own KTAP, nested
