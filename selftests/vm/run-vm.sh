@@ -128,10 +128,12 @@ esac
 base=$("$here/mkinitramfs.sh" base)
 kernel=$("$here/mkinitramfs.sh" kernel)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nvo-vm.XXXXXX")
-qpid=
 # shellcheck disable=SC2317 # called by trap
 cleanup() {
-	[ -n "$qpid" ] && kill "$qpid" 2>/dev/null
+	if [ -s "$tmp/qemu.pid" ]; then
+		kill "$(cat "$tmp/qemu.pid")" 2>/dev/null
+		wait 2>/dev/null
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -196,17 +198,23 @@ strip_esc() { sed -u -e 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[()][0-9A-Za-z]//g; 
 t0=$(date +%s.%N)
 # after the guest's own watchdog: time to boot and to dump dmesg
 host_to=$((timeout + ${NVO_HOST_MARGIN:-60}))
+# console sink: stdout, the log, or both
+sink() {
+	if [ -z "$log" ]; then cat
+	elif [ -n "$verbose" ]; then tee "$log"
+	else cat >"$log"
+	fi
+}
+# In the background, so that a signal runs our trap (which kills qemu by
+# its pidfile) at once rather than after qemu ends.
 set +e
-if [ -z "$log" ]; then
-	timeout -k 5 "$host_to" "${qemu[@]}" </dev/null 2>&1 | strip_esc
-	st=${PIPESTATUS[0]}
-elif [ -n "$verbose" ]; then
-	timeout -k 5 "$host_to" "${qemu[@]}" </dev/null 2>&1 | strip_esc | tee "$log"
-	st=${PIPESTATUS[0]}
-else
-	timeout -k 5 "$host_to" "${qemu[@]}" </dev/null 2>&1 | strip_esc >"$log"
-	st=${PIPESTATUS[0]}
-fi
+{
+	timeout -k 5 "$host_to" "${qemu[@]}" -pidfile "$tmp/qemu.pid" </dev/null 2>&1
+	echo $? >"$tmp/status"
+} | strip_esc | sink &
+wait $!
+st=$(cat "$tmp/status" 2>/dev/null || echo 1)
+rm -f "$tmp/qemu.pid"
 set -e
 secs=$(echo "$(date +%s.%N) - $t0" | bc)
 
