@@ -294,6 +294,7 @@ static u16 nvo_map_data(struct nvo_queue *queue, struct nvo_cmd *cmd,
 		if (len != pdu_data_len)
 			return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
 		cmd->req.transfer_len = len;
+		queue->stats.inline_writes++;
 		nvo_cmd_map_inline(cmd, len);
 		cmd->rx_sg = cmd->req.sg;
 		cmd->rx_sg_off = 0;
@@ -332,6 +333,7 @@ static void nvo_queue_r2t(struct nvo_queue *queue, struct nvo_cmd *cmd)
 					    cmd->ttag, off, len, &queue->params);
 	cmd->tx_state = NVO_TX_R2T;
 	cmd->tx_off = 0;
+	queue->stats.r2ts++;
 	list_add_tail(&cmd->entry, &queue->tx_list);
 }
 
@@ -608,6 +610,7 @@ static int nvo_rx_ddgst(struct nvo_queue *queue)
 				    cmd->sqe.common.command_id);
 		/* Not fatal: the command fails and the host may retry it. */
 		cmd->data_status = NVME_SC_TRANSIENT_TR_ERR;
+		queue->stats.digest_errors++;
 	}
 	return nvo_rx_data_done(queue);
 }
@@ -707,6 +710,7 @@ static void nvo_prep_completion(struct nvo_queue *queue, struct nvo_cmd *cmd)
 	struct nvmet_req *req = &cmd->req;
 	bool success;
 
+	nvo_stats_complete(queue, cmd);
 	if (nvme_is_write(req->cmd) || !req->transfer_len || !req->sg ||
 	    cmd->cqe.status) {
 		nvo_prep_rsp(queue, cmd);
@@ -1150,6 +1154,16 @@ static bool nvo_queue_of_port(struct nvo_queue *queue, const void *port)
 static bool nvo_queue_any(struct nvo_queue *queue, const void *unused)
 {
 	return true;
+}
+
+void nvo_visit_queues(nvo_queue_visit_t fn, void *arg)
+{
+	struct nvo_queue *queue;
+
+	mutex_lock(&nvo_queue_mutex);
+	list_for_each_entry(queue, &nvo_queue_list, entry)
+		fn(queue, arg);
+	mutex_unlock(&nvo_queue_mutex);
 }
 
 void nvo_delete_ctrl(struct nvmet_ctrl *ctrl)

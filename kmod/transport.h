@@ -108,6 +108,22 @@ struct nvo_cmd {
 	struct list_head	entry;		/* free list or tx list */
 };
 
+/*
+ * Per-queue counters. Only the queue's io_work writes them, so they need no
+ * lock or atomics; readers (debugfs) may see a slightly stale value.
+ */
+struct nvo_queue_stats {
+	u64	cmds;		/* commands completed */
+	u64	read_cmds;
+	u64	read_bytes;
+	u64	write_cmds;
+	u64	write_bytes;
+	u64	inline_writes;	/* writes whose data came in the capsule */
+	u64	r2ts;
+	u64	errors;		/* completions with a non-zero status */
+	u64	digest_errors;
+};
+
 struct nvo_queue {
 	struct socket		*sock;
 	struct nvo_port		*port;
@@ -159,6 +175,8 @@ struct nvo_queue {
 	u32			ctl_len;	/* ICResp waiting to be sent */
 	u32			ctl_off;
 
+	struct nvo_queue_stats	stats;
+
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
 	void (*saved_state_change)(struct sock *sk);
@@ -181,7 +199,14 @@ u16 nvo_install_queue(struct nvmet_sq *sq);
 void nvo_delete_ctrl(struct nvmet_ctrl *ctrl);
 void nvo_close_port_queues(struct nvo_port *port);
 void nvo_close_all_queues(void);
+typedef void (*nvo_queue_visit_t)(struct nvo_queue *queue, void *arg);
+void nvo_visit_queues(nvo_queue_visit_t fn, void *arg);
 int nvo_queue_init(void);
 void nvo_queue_exit(void);
+
+/* stats.c */
+void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd);
+void nvo_stats_init(void);
+void nvo_stats_exit(void);
 
 #endif /* NVO_TRANSPORT_H */

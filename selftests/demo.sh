@@ -38,5 +38,8 @@ fio --name=randread --filename="$ns" --rw=randread --bs=4k --size=256m \
 	--ioengine=libaio --direct=1 --iodepth=32 --runtime=5 --time_based |
 	grep -E 'read:|lat \(usec\): min|cpu'
 
+say "per-queue counters of the target (debugfs; admin queue has qid 0)"
+cat /sys/kernel/debug/nvmet_offload/queues
+
 say "what the target saw (kernel log)"
 dmesg | grep -E 'nvmet(_offload)?:' | tail -n 6

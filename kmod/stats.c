@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Counters: per-queue command and byte counts, and their debugfs view
+ * (/sys/kernel/debug/nvmet_offload/queues) until the netlink family exists.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "transport.h"
+
+static struct dentry *nvo_debugfs;
+
+void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	struct nvo_queue_stats *st = &queue->stats;
+	u32 len = cmd->req.transfer_len;
+
+	st->cmds++;
+	if (cmd->cqe.status) {
+		st->errors++;
+		return;
+	}
+	/* Only the data path counts as reads and writes. */
+	if (!queue->nvme_sq.qid)
+		return;
+	switch (cmd->sqe.common.opcode) {
+	case nvme_cmd_read:
+		st->read_cmds++;
+		st->read_bytes += len;
+		break;
+	case nvme_cmd_write:
+		st->write_cmds++;
+		st->write_bytes += len;
+		break;
+	}
+}
+
+static const char *const nvo_state_names[] = {
+	[NVO_Q_WAIT_ICREQ]	= "wait-icreq",
+	[NVO_Q_LIVE]		= "live",
+	[NVO_Q_CLOSING]		= "closing",
+};
+
+static void nvo_stats_show_queue(struct nvo_queue *queue, void *arg)
+{
+	const struct nvo_queue_stats *st = &queue->stats;
+	struct nvmet_ctrl *ctrl = queue->nvme_sq.ctrl;
+	struct seq_file *m = arg;
+
+	seq_printf(m, "%5d %4u %5d %4u %-10s %3d %10llu %10llu %12llu %10llu %12llu %8llu %8llu %6llu %6llu\n",
+		   queue->idx, le16_to_cpu(queue->nport->disc_addr.portid),
+		   ctrl ? ctrl->cntlid : -1, queue->nvme_sq.qid,
+		   nvo_state_names[READ_ONCE(queue->state)], queue->cpu,
+		   READ_ONCE(st->cmds), READ_ONCE(st->read_cmds),
+		   READ_ONCE(st->read_bytes), READ_ONCE(st->write_cmds),
+		   READ_ONCE(st->write_bytes), READ_ONCE(st->inline_writes),
+		   READ_ONCE(st->r2ts), READ_ONCE(st->errors),
+		   READ_ONCE(st->digest_errors));
+}
+
+static int nvo_queues_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, "queue port  ctrl  qid state      cpu       cmds  read_cmds   read_bytes write_cmds  write_bytes  inl_wr     r2ts errors ddgst\n");
+	nvo_visit_queues(nvo_stats_show_queue, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nvo_queues);
+
+void nvo_stats_init(void)
+{
+	/* debugfs is best effort: the transport works without it. */
+	nvo_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("queues", 0444, nvo_debugfs, NULL,
+			    &nvo_queues_fops);
+}
+
+void nvo_stats_exit(void)
+{
+	debugfs_remove(nvo_debugfs);
+}
