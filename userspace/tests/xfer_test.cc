@@ -3,6 +3,7 @@
 // within the open window, LAST_PDU, advance and completion.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "pdu_test_util.h"
