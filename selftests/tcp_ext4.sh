@@ -27,7 +27,14 @@ MNT=/mnt/nvo-ext4
 SUMS=/tmp/nvo-ext4.md5
 
 msg() { ktap_print_msg "$*"; }
-quiet() { "$@" 2>&1 | sed 's/^/# /'; return "${PIPESTATUS[0]}"; }
+# Run a command; show its output, as KTAP diagnostics, only if it fails.
+quiet() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
+	return $rc
+}
 
 DEV=
 
@@ -45,7 +52,7 @@ setup() {
 	nvmet_ns_create "$NQN" 1 "$nullb" || return 1
 	nvmet_port_create 1 "$ADDR" "$PORT" ipv4 || return 1
 	nvmet_port_link 1 "$NQN" || return 1
-	quiet timeout 60 host_connect "$NQN" "$ADDR" "$PORT" || return 1
+	quiet host_connect "$NQN" "$ADDR" "$PORT" || return 1
 	DEV=$(host_ns_dev "$NQN" 1)
 }
 
@@ -77,8 +84,8 @@ test_write() {
 
 # Reconnect: a new controller and block device, no host cache left.
 test_reconnect_remount() {
-	quiet timeout 60 host_disconnect "$NQN" || return 1
-	quiet timeout 60 host_connect "$NQN" "$ADDR" "$PORT" || return 1
+	quiet host_disconnect "$NQN" || return 1
+	quiet host_connect "$NQN" "$ADDR" "$PORT" || return 1
 	DEV=$(host_ns_dev "$NQN" 1) || return 1
 	quiet mount -t ext4 "$DEV" "$MNT"
 }

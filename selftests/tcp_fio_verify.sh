@@ -29,7 +29,14 @@ BLOCK_SIZES="4k 128k 1M"
 DEPTHS="1 32"
 
 msg() { ktap_print_msg "$*"; }
-quiet() { "$@" 2>&1 | sed 's/^/# /'; return "${PIPESTATUS[0]}"; }
+# Run a command; show its output, as KTAP diagnostics, only if it fails.
+quiet() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
+	return $rc
+}
 
 # Per-job size: enough I/Os to matter, small enough for TCG.
 size_for() {
@@ -40,30 +47,30 @@ size_for() {
 	esac
 }
 
-# nvmet opens file namespaces with O_DIRECT unless buffered_io is set, and
-# tmpfs (our /tmp) has no O_DIRECT in 6.1: set it while the ns is disabled.
-ns_buffered() {
-	local ns=/sys/kernel/config/nvmet/subsystems/$NQN/namespaces/$1
-	[ -e "$ns/buffered_io" ] || return 0
-	[ "$(cat "$ns/buffered_io")" = 1 ] && [ "$(cat "$ns/enable")" = 1 ] && return 0
-	nvmet_ns_disable "$NQN" "$1" 2>/dev/null
-	echo 1 >"$ns/buffered_io" || return 1
-	nvmet_ns_enable "$NQN" "$1"
+# Debian's 6.1 (THP "always", CONFIG_HARDENED_USERCOPY) BUGs in stock
+# nvmet-tcp's recvmsg ("usercopy: Kernel memory exposure attempt detected
+# from page alloc") when the loopback host sends a multi-page bvec of fio's
+# buffer that runs past the end of a transparent huge page: the skb frag
+# spans two folios. A remote host never produces such frags; keep fio's
+# buffers out of THPs. NVO_KEEP_THP=1 keeps THP on to reproduce it.
+thp_off() {
+	[ "${NVO_KEEP_THP:-0}" = 1 ] && return 0
+	echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true
 }
 
 setup() {
 	local nullb file
+	thp_off
 	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
 	nullb=$(nullb_create 1) || return 1
 	file=$(filedev_create "$FILE" 128) || return 1
 	nvmet_subsys_create "$NQN" || return 1
 	nvmet_ns_create "$NQN" 1 "$nullb" || return 1
-	# A failed enable on O_DIRECT is repaired by ns_buffered below.
-	nvmet_ns_create "$NQN" 2 "$file" || msg "ns 2 enable failed as created, retrying buffered"
-	ns_buffered 2 || { msg "cannot enable file namespace $file"; return 1; }
+	# nvmet_ns_create sets buffered_io: tmpfs has no O_DIRECT in 6.1.
+	nvmet_ns_create "$NQN" 2 "$file" || return 1
 	nvmet_port_create 1 "$ADDR" "$PORT" ipv4 || return 1
 	nvmet_port_link 1 "$NQN" || return 1
-	quiet timeout 60 host_connect "$NQN" "$ADDR" "$PORT" || return 1
+	quiet host_connect "$NQN" "$ADDR" "$PORT" || return 1
 	host_ns_dev "$NQN" 1 >/dev/null && host_ns_dev "$NQN" 2 >/dev/null
 }
 
@@ -71,13 +78,13 @@ setup() {
 verify() {
 	local dev
 	dev=$(host_ns_dev "$NQN" "$1") || { msg "no device for nsid $1"; return 1; }
-	quiet timeout 150 fio_verify "$dev" --bs="$2" --iodepth="$3" --size="$(size_for "$2")"
+	quiet fio_verify "$dev" --bs="$2" --iodepth="$3" --size="$(size_for "$2")"
 }
 
 # Reconnect with both digests and verify large blocks at depth.
 verify_digests() {
-	quiet timeout 60 host_disconnect "$NQN" || return 1
-	quiet timeout 60 host_connect "$NQN" "$ADDR" "$PORT" --hdr-digest --data-digest || return 1
+	quiet host_disconnect "$NQN" || return 1
+	quiet host_connect "$NQN" "$ADDR" "$PORT" --hdr-digest --data-digest || return 1
 	verify 1 1M 32 && verify 2 4k 32
 }
 
@@ -104,7 +111,8 @@ else
 fi
 
 for nsid in 1 2; do
-	[ "$nsid" = 1 ] && what=null_blk || what=file
+	what="file"
+	[ "$nsid" = 1 ] && what="null_blk"
 	for bs in $BLOCK_SIZES; do
 		for qd in $DEPTHS; do
 			desc="fio crc32c verify, $what, bs=$bs iodepth=$qd size=$(size_for "$bs")"

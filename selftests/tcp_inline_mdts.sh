@@ -28,20 +28,39 @@ INLINE=8192
 CFS=/sys/kernel/config/nvmet
 
 msg() { ktap_print_msg "$*"; }
-quiet() { "$@" 2>&1 | sed 's/^/# /'; return "${PIPESTATUS[0]}"; }
+# Run a command; show its output, as KTAP diagnostics, only if it fails.
+quiet() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
+	return $rc
+}
 
 DEV=
 CTRL=
 
+# Debian's 6.1 (THP "always", CONFIG_HARDENED_USERCOPY) BUGs in stock
+# nvmet-tcp's recvmsg ("usercopy: Kernel memory exposure attempt detected
+# from page alloc") when the loopback host sends a multi-page bvec of fio's
+# buffer that runs past the end of a transparent huge page: the skb frag
+# spans two folios. A remote host never produces such frags; keep fio's
+# buffers out of THPs. NVO_KEEP_THP=1 keeps THP on to reproduce it.
+thp_off() {
+	[ "${NVO_KEEP_THP:-0}" = 1 ] && return 0
+	echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true
+}
+
 setup() {
 	local nullb
+	thp_off
 	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
 	nullb=$(nullb_create 1) || return 1
 	nvmet_subsys_create "$NQN" || return 1
 	nvmet_ns_create "$NQN" 1 "$nullb" || return 1
 	nvmet_port_create 1 "$ADDR" "$PORT" ipv4 param_inline_data_size=$INLINE || return 1
 	nvmet_port_link 1 "$NQN" || return 1
-	quiet timeout 60 host_connect "$NQN" "$ADDR" "$PORT" || return 1
+	quiet host_connect "$NQN" "$ADDR" "$PORT" || return 1
 	DEV=$(host_ns_dev "$NQN" 1) || return 1
 	CTRL=$(for c in /sys/class/nvme/nvme*; do
 		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NQN" ] && basename "$c"
@@ -64,7 +83,7 @@ test_ioccsz() {
 }
 
 verify() {
-	quiet timeout 150 fio_verify "$DEV" "$@"
+	quiet fio_verify "$DEV" "$@"
 }
 
 # test_split MIB: blocks larger than the host's largest request: the block layer splits

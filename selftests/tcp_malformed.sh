@@ -46,7 +46,14 @@ stock_quirk() {
 }
 
 msg() { ktap_print_msg "$*"; }
-quiet() { "$@" 2>&1 | sed 's/^/# /'; return "${PIPESTATUS[0]}"; }
+# Run a command; show its output, as KTAP diagnostics, only if it fails.
+quiet() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
+	return $rc
+}
 
 badpdu() {
 	timeout 60 nvme_tcp_badpdu --addr "$ADDR" --port "$PORT" --subnqn "$NQN" \
@@ -84,18 +91,18 @@ healthy() {
 	quiet badpdu good || rc=1
 	quiet badpdu good-io || rc=1
 	[ $rc -eq 0 ] || return 1
-	quiet timeout 60 host_connect "$NQN" "$ADDR" "$PORT" || return 1
+	quiet host_connect "$NQN" "$ADDR" "$PORT" || return 1
 	dev=$(host_ns_dev "$NQN" 1) || rc=1
-	[ $rc -eq 0 ] && { quiet timeout 120 fio_verify "$dev" --size=1M --bs=4k || rc=1; }
-	quiet timeout 60 host_disconnect "$NQN" || rc=1
+	[ $rc -eq 0 ] && { quiet fio_verify "$dev" --size=1M --bs=4k || rc=1; }
+	quiet host_disconnect "$NQN" || rc=1
 	return $rc
 }
 
 # Every connection the target accepted must be gone once the peers are: an
 # ESTAB or CLOSE-WAIT socket on our port would be a leaked queue.
 no_leaked_sockets() {
-	local i n
-	for i in $(seq 100); do
+	local n
+	for _ in $(seq 100); do
 		n=$(ss -Htn "( sport = :$PORT )" | grep -cE '^(ESTAB|CLOSE-WAIT)')
 		[ "$n" -eq 0 ] && return 0
 		sleep 0.1

@@ -27,7 +27,14 @@ FIOLOG=/tmp/nvo-teardown-fio.log
 RECONNECT=(--reconnect-delay=1 --ctrl-loss-tmo=60)
 
 msg() { ktap_print_msg "$*"; }
-quiet() { "$@" 2>&1 | sed 's/^/# /'; return "${PIPESTATUS[0]}"; }
+# Run a command; show its output, as KTAP diagnostics, only if it fails.
+quiet() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
+	return $rc
+}
 
 module() { [ "$(nvo_transport)" = stock ] && echo nvmet_tcp || echo nvmet_offload; }
 loaded() { [ -d "/sys/module/$(module)" ]; }
@@ -36,11 +43,11 @@ loaded() { [ -d "/sys/module/$(module)" ]; }
 # failure to report, not a reason to hang the whole test). It runs in a
 # subshell: only for helpers whose shell state we do not need afterwards.
 with_timeout() {
-	local secs=$1 pid i
+	local secs=$1 pid
 	shift
 	"$@" &
 	pid=$!
-	for i in $(seq $((secs * 10))); do
+	for _ in $(seq $((secs * 10))); do
 		kill -0 "$pid" 2>/dev/null || { wait "$pid"; return; }
 		sleep 0.1
 	done
@@ -59,9 +66,9 @@ ctrl_state() { local c; c=$(ctrl) && cat "/sys/class/nvme/$c/state"; }
 
 # wait_for SECS CMD...: poll until CMD succeeds.
 wait_for() {
-	local secs=$1 i
+	local secs=$1
 	shift
-	for i in $(seq $((secs * 10))); do
+	for _ in $(seq $((secs * 10))); do
 		"$@" && return 0
 		sleep 0.1
 	done
@@ -74,31 +81,33 @@ state_is() { [ "$(ctrl_state)" = "$1" ]; }
 state_not() { [ "$(ctrl_state)" != "$1" ]; }
 
 connect() {
-	quiet timeout 60 host_connect "$NQN" "$ADDR" "$PORT" "$@" &&
-		wait_for 10 host_ns_dev "$NQN" 1 >/dev/null
+	quiet host_connect "$NQN" "$ADDR" "$PORT" "$@" &&
+		host_ns_dev "$NQN" 1 >/dev/null
 }
 
 disconnect() {
-	quiet timeout 60 host_disconnect "$NQN"
+	quiet host_disconnect "$NQN"
 }
 
 # Background fio: random mixed I/O, time based, errors end it.
 FIO_PID=
 fio_start() {
 	local dev=$1 runtime=${2:-30} r0
-	r0=$(io_count "$dev")
+	r0=$(io_count)
 	fio --name=bg --filename="$dev" --rw=randrw --bs=4k --iodepth=16 \
 		--ioengine=libaio --direct=1 --time_based --runtime="$runtime" \
 		--size=64M >"$FIOLOG" 2>&1 &
 	FIO_PID=$!
-	# Only tear down once I/O is really flowing.
-	if ! wait_for 20 io_moved "$dev" "$r0"; then
+	# Only tear down once I/O really reaches the target's backing device
+	# (the host's multipath node keeps no I/O statistics).
+	if ! wait_for 20 io_moved "$r0"; then
 		msg "fio did not start I/O on $dev"
 		return 1
 	fi
 }
-io_count() { awk '{ print $1 + $5 }' "/sys/block/$(basename "$1")/stat" 2>/dev/null || echo 0; }
-io_moved() { [ "$(io_count "$1")" -gt $(($2 + 200)) ]; }
+# Reads + writes completed by the namespace's backing device.
+io_count() { awk '{ print $1 + $5 }' "/sys/block/${NULLB##*/}/stat" 2>/dev/null || echo 0; }
+io_moved() { [ "$(io_count)" -gt $(($1 + 200)) ]; }
 
 fio_done() { ! kill -0 "$FIO_PID" 2>/dev/null; }
 
@@ -107,11 +116,11 @@ fio_wait() {
 	local secs=$1 rc
 	if ! wait_for "$secs" fio_done; then
 		msg "fio still running after ${secs}s"
-		kill -9 "$FIO_PID" 2>/dev/null
 		return 124
 	fi
 	wait "$FIO_PID"
 	rc=$?
+	FIO_PID=
 	grep -E 'err=|error' "$FIOLOG" | head -n 3 | sed 's/^/# fio: /'
 	msg "background fio exit status $rc"
 	[ $rc -eq 0 ]
@@ -120,7 +129,7 @@ fio_wait() {
 verify() {
 	local dev
 	dev=$(host_ns_dev "$NQN" 1) || { msg "no namespace device"; return 1; }
-	quiet timeout 120 fio_verify "$dev" --size=2M --bs=4k --iodepth=8
+	quiet fio_verify "$dev" --size=2M --bs=4k --iodepth=8
 }
 
 export_target() {
@@ -128,12 +137,12 @@ export_target() {
 	nvmet_port_link 1 "$NQN"
 }
 
+NULLB=
 setup() {
-	local nullb
 	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
-	nullb=$(nullb_create 1) || return 1
+	NULLB=$(nullb_create 1) || return 1
 	nvmet_subsys_create "$NQN" || return 1
-	nvmet_ns_create "$NQN" 1 "$nullb" || return 1
+	nvmet_ns_create "$NQN" 1 "$NULLB" || return 1
 	export_target
 }
 
@@ -201,9 +210,10 @@ test_ns_enable() {
 	nvmet_ns_enable "$NQN" 1 || { msg "ns enable failed"; return 1; }
 	c=$(ctrl) || { msg "host controller gone"; return 1; }
 	# The AEN makes the host rescan; ask explicitly if it is slow.
-	if ! wait_for 10 host_ns_dev "$NQN" 1 >/dev/null; then
+	if ! NVO_NS_WAIT=10 host_ns_dev "$NQN" 1 >/dev/null 2>&1; then
+		msg "namespace not back after 10 s, nvme ns-rescan"
 		quiet nvme ns-rescan "/dev/$c"
-		wait_for 20 host_ns_dev "$NQN" 1 >/dev/null ||
+		NVO_NS_WAIT=20 host_ns_dev "$NQN" 1 >/dev/null ||
 			{ msg "namespace did not come back on the host"; return 1; }
 	fi
 	state_is live || { msg "controller state $(ctrl_state)"; return 1; }
@@ -261,7 +271,7 @@ test_reload() {
 
 # Everything gone in order: the module must unload.
 test_final_unload() {
-	quiet timeout 60 host_disconnect_all
+	quiet host_disconnect_all
 	if [ -e "/sys/kernel/config/nvmet/ports/1/subsystems/$NQN" ]; then
 		nvmet_port_unlink 1 "$NQN" || return 1
 	fi
@@ -290,9 +300,16 @@ t() {
 		ktap_test_skip "$desc" "setup failed"
 		return
 	fi
-	ktap_test_result "$desc" "$@"
-	# Whatever a failed step left behind must not break the next one.
-	[ -n "$FIO_PID" ] && kill -9 "$FIO_PID" 2>/dev/null
+	if "$@"; then
+		ktap_test_pass "$desc"
+		return
+	fi
+	ktap_test_fail "$desc"
+	# A failed step's fio must not race the next step's I/O: reap it (a
+	# passing step may leave it running for the next, e.g. port re-link).
+	if [ -n "$FIO_PID" ] && kill -9 "$FIO_PID" 2>/dev/null; then
+		wait "$FIO_PID" 2>/dev/null
+	fi
 	FIO_PID=
 }
 
