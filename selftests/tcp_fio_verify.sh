@@ -47,12 +47,14 @@ size_for() {
 	esac
 }
 
-# Debian's 6.1 (THP "always", CONFIG_HARDENED_USERCOPY) BUGs in stock
-# nvmet-tcp's recvmsg ("usercopy: Kernel memory exposure attempt detected
-# from page alloc") when the loopback host sends a multi-page bvec of fio's
-# buffer that runs past the end of a transparent huge page: the skb frag
-# spans two folios. A remote host never produces such frags; keep fio's
-# buffers out of THPs. NVO_KEEP_THP=1 keeps THP on to reproduce it.
+# Debian's 6.1 (THP "always", CONFIG_HARDENED_USERCOPY) BUGs in the target's
+# recvmsg ("usercopy: Kernel memory exposure attempt detected from page
+# alloc"; seen with stock nvmet-tcp at bs=1M) when the loopback host sends a
+# multi-page bvec of fio's buffer that runs past the end of a transparent
+# huge page: the skb frag spans two folios and copy_to_iter's check trips on
+# it. A remote host never produces such frags; keep fio's buffers out of
+# THPs so the result does not depend on memory layout. NVO_KEEP_THP=1 keeps
+# THP on to reproduce it.
 thp_off() {
 	[ "${NVO_KEEP_THP:-0}" = 1 ] && return 0
 	echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true
