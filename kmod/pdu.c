@@ -62,7 +62,8 @@ __u32 nvo_pdu_data_len(const struct nvo_pdu_common *hdr,
 	__u32 plen = le32_to_cpu(hdr->plen);
 	__u32 end = plen;
 
-	if (!hdr->pdo || hdr->pdo >= plen)
+	/* Only capsules and data PDUs carry data; PDO means nothing elsewhere. */
+	if (!nvo_pdu_has_hdgst(hdr->type) || !hdr->pdo || hdr->pdo >= plen)
 		return 0;
 	if (hdr->flags & NVO_F_DDGST)
 		end -= NVO_DIGEST_LEN;
@@ -75,6 +76,8 @@ __u32 nvo_pdu_pad_len(const struct nvo_pdu_common *hdr,
 {
 	__u32 hl = nvo_pdu_hdr_len(hdr, p);
 
+	if (!nvo_pdu_has_hdgst(hdr->type))
+		return 0;
 	return hdr->pdo > hl ? hdr->pdo - hl : 0;
 }
 EXPORT_SYMBOL_GPL(nvo_pdu_pad_len);
@@ -121,6 +124,9 @@ enum nvo_fes nvo_pdu_check_h2c(const struct nvo_pdu_common *hdr,
 
 	if (hdr->type == NVO_PDU_H2C_TERM) {
 		/* The echoed header may follow; nothing else may. */
+		*fei = NVO_FIELD(pdo);
+		if (hdr->pdo)
+			return NVO_FES_INVALID_HDR_FIELD;
 		*fei = NVO_FIELD(plen);
 		if (plen < NVO_TERM_HLEN || plen > NVO_TERM_MAX_LEN)
 			return NVO_FES_INVALID_HDR_FIELD;

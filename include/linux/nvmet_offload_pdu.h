@@ -17,6 +17,10 @@
 #include "nvo_user_shim.h"
 #endif
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 enum nvo_pdu_type {
 	NVO_PDU_ICREQ		= 0x00,
 	NVO_PDU_ICRESP		= 0x01,
@@ -213,5 +217,9 @@ static inline bool nvo_xfer_complete(const struct nvo_xfer *x)
 {
 	return x->done == x->total;
 }
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* _LINUX_NVMET_OFFLOAD_PDU_H */

@@ -173,7 +173,8 @@ static bool ref_h2c_ok(const struct nvo_pdu_common *h,
 	case NVO_PDU_ICREQ:
 		return !ic_done && h->hlen == 128 && plen == 128 && !h->pdo;
 	case NVO_PDU_H2C_TERM:
-		return ic_done && h->hlen == 24 && plen >= 24 && plen <= 152;
+		return ic_done && h->hlen == 24 && !h->pdo && plen >= 24 &&
+		       plen <= 152;
 	case NVO_PDU_CMD:
 		if (h->flags & (NVO_F_DATA_LAST | NVO_F_DATA_SUCCESS))
 			return false;
@@ -615,14 +616,7 @@ static void check_h2c_verdict(const struct sim_conn *c, enum nvo_fes fes,
 	case NVO_PDU_H2C_TERM:
 		FUZZ_CHECK(hl == NVO_TERM_HLEN);
 		FUZZ_CHECK(plen >= NVO_TERM_HLEN && plen <= NVO_TERM_MAX_LEN);
-#ifdef NVO_FUZZ_STRICT_TERM
-		/*
-		 * PDO and FLAGS of an H2CTermReq are not checked, so the
-		 * pad and data lengths derived from them need not fit in
-		 * PLEN (pdu.c, see DISABLED_TermReqLengthsStayWithinPlen).
-		 */
 		FUZZ_CHECK(hl + pad + data <= plen);
-#endif
 		break;
 	case NVO_PDU_ICREQ:
 		FUZZ_CHECK(hl == NVO_IC_PDU_LEN && !pad && !data);

@@ -434,16 +434,10 @@ TEST(CheckH2c, H2CTermWrongHlen) {
   }
 }
 
-// BUG in kmod/pdu.c, reported to its owner (enable this test once fixed):
-// nvo_pdu_check_h2c() accepts an H2CTermReq after checking only HLEN and
-// PLEN (the H2C_TERM branch), so PDO and FLAGS are whatever the host sent,
-// yet nvo_pdu_pad_len() and nvo_pdu_data_len() derive lengths from them. For
-// an accepted H2CTermReq with PDO 255 and PLEN 24, pad_len() says 231 bytes
-// of padding follow a PDU that ends after 24: header + pad + data exceeds
-// PLEN, unlike for any other accepted header. A receiver that skips "pad"
-// generically would read into the next PDU. Found by pdu_fuzz (with
-// NVO_FUZZ_STRICT_TERM); corpus input 16-h2c-term-pdo.bin reproduces it.
-TEST(CheckH2c, DISABLED_TermReqLengthsStayWithinPlen) {
+// An accepted H2CTermReq must not let nvo_pdu_pad_len()/nvo_pdu_data_len()
+// describe more bytes than PLEN (a non-zero PDO used to: found by pdu_fuzz,
+// corpus input 16-h2c-term-pdo.bin).
+TEST(CheckH2c, TermReqLengthsStayWithinPlen) {
   const auto p = Params();
   for (uint32_t plen : {24u, 49u, 152u}) {
     for (int pdo : {25, 100, 255}) {
