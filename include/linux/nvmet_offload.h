@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvmet_offload driver API: what a SmartNIC driver implements to take
+ * NVMe-oF I/O queues from the software transport, and the calls it makes
+ * back into the shim. Documentation/offload.rst describes the protocol.
+ *
+ * A queue moves between the shim and a device as a hand-over record: the
+ * socket at a PDU boundary in both directions, the negotiated parameters,
+ * and the commands taken off the wire but not started ("parked"). No
+ * command is ever in flight on both sides.
+ */
+#ifndef _LINUX_NVMET_OFFLOAD_H
+#define _LINUX_NVMET_OFFLOAD_H
+
+#include <linux/blkdev.h>
+#include <linux/list.h>
+#include <linux/net.h>
+#include <linux/nvme.h>
+#include <linux/scatterlist.h>
+#include <linux/types.h>
+#include <linux/nvmet_offload_pdu.h>
+
+#define NVO_DEV_NAME_LEN	32
+#define NVO_LAT_BUCKETS		24	/* log2(us): [0,1), [1,2), [2,4) ... */
+
+/* Namespace backends a device can serve itself. */
+enum nvo_backend {
+	NVO_BACKEND_BDEV	= 1 << 0,
+};
+
+struct nvo_offload_caps {
+	u32	max_queues;		/* queues offloaded at once */
+	u64	io_opcodes;		/* BIT_ULL(nvme_cmd_read) | ... */
+	u32	max_io_size;		/* data bytes per command */
+	u16	min_queue_depth;
+	u16	max_queue_depth;
+	bool	hdgst;			/* header digests */
+	bool	ddgst;			/* data digests */
+	u32	max_inline;		/* in-capsule data bytes */
+	u32	backends;		/* enum nvo_backend */
+};
+
+/* A capsule taken off the wire but not started. */
+struct nvo_parked_cmd {
+	struct nvme_command	sqe;
+	u32			inline_len;	/* in-capsule data bytes */
+	void			*inline_data;	/* kmalloc'd, owned by the record */
+};
+
+/* The queue as it moves between the shim and a device. */
+struct nvo_handover {
+	struct socket		*sock;
+	struct nvo_conn_params	params;
+	u16			qid;
+	u16			sq_size;
+	bool			sqhd_disabled;	/* DATA_SUCCESS allowed */
+	u32			nr_parked;
+	struct nvo_parked_cmd	*parked;	/* sq_size entries */
+};
+
+struct nvo_handover *nvo_handover_alloc(u16 sq_size, gfp_t gfp);
+/* Frees the record and the parked commands' data, not the socket. */
+void nvo_handover_free(struct nvo_handover *h);
+
+/* Counters the offload path keeps per queue; the device engine writes them. */
+struct nvo_offload_stats {
+	u64	read_cmds;
+	u64	read_blocks;
+	u64	write_cmds;
+	u64	write_blocks;
+	u64	inline_write_cmds;
+	u64	flush_cmds;
+	u64	write_zeroes_cmds;
+	u64	errors;			/* completions with a non-zero status */
+	u64	backend_errors;		/* I/O errors from the block device */
+	u64	punted_cmds;
+	u64	unknown_ns_cmds;
+	u64	lat_hist[NVO_LAT_BUCKETS];
+};
+
+enum nvo_fallback_reason {
+	NVO_FALLBACK_NONE,
+	NVO_FALLBACK_REFUSED,		/* queue_offload said no */
+	NVO_FALLBACK_QUEUE_FAILED,	/* the device failed this queue */
+	NVO_FALLBACK_DEV_FAILED,	/* the device (engine) failed */
+	NVO_FALLBACK_DEV_REMOVED,	/* unregistered while offloaded */
+	NVO_FALLBACK_STREAM_LOST,	/* failed mid-PDU: connection closed */
+};
+
+struct nvo_offload_dev;
+
+/* The shim's queue as a device sees it. */
+struct nvo_offload_queue {
+	struct nvo_offload_dev	*dev;
+	void			*dev_priv;	/* the device's, for its queue */
+	u32			id;		/* shim queue index */
+	u16			qid;
+	u16			cntlid;
+	u16			depth;
+	struct nvo_offload_stats stats;
+};
+
+struct nvo_offload_ops {
+	/*
+	 * Take the queue described by @h. On success the device owns the
+	 * socket (it installs its own socket callbacks and must look for data
+	 * already queued) and the record, which it frees once it has started
+	 * the parked commands. On error the shim keeps both. May sleep.
+	 */
+	int (*queue_offload)(struct nvo_offload_queue *oq,
+			     struct nvo_handover *h);
+	/*
+	 * Give the queue back: drain (park new capsules, finish started
+	 * commands), restore the socket callbacks found at offload, then call
+	 * nvo_offload_reclaimed(). May sleep; may complete later.
+	 */
+	void (*queue_reclaim)(struct nvo_offload_queue *oq);
+	/*
+	 * A punted command completed in software: send its response, and for
+	 * a successful read the data nvmet placed in the punted buffer. Any
+	 * context.
+	 */
+	void (*punt_done)(struct nvo_offload_queue *oq, void *cookie,
+			  const struct nvme_completion *cqe);
+};
+
+struct nvo_offload_dev {
+	char				name[NVO_DEV_NAME_LEN];
+	const struct nvo_offload_ops	*ops;
+	struct nvo_offload_caps		caps;
+	struct module			*owner;
+	void				*priv;
+
+	/* The shim's: */
+	u32				id;
+	struct list_head		entry;
+	atomic_t			nr_queues;
+};
+
+int nvo_offload_register(struct nvo_offload_dev *dev);
+/* Reclaims every queue of @dev first. May sleep. */
+void nvo_offload_unregister(struct nvo_offload_dev *dev);
+
+void nvo_offload_reclaimed(struct nvo_offload_queue *oq,
+			   struct nvo_handover *h);
+/* @h is NULL when the stream is lost: the shim then closes the connection. */
+void nvo_offload_failed(struct nvo_offload_queue *oq,
+			enum nvo_fallback_reason reason,
+			struct nvo_handover *h);
+
+/*
+ * Execute a command in software. @sg holds @len bytes: the write data the
+ * device received, or room for read data. ops->punt_done() reports the
+ * completion. Returns 0, or -EBUSY when no command slot is free.
+ */
+int nvo_offload_punt(struct nvo_offload_queue *oq,
+		     const struct nvme_command *sqe, struct scatterlist *sg,
+		     unsigned int sg_cnt, u32 len, void *cookie);
+
+/* The SQ head to report in a completion (advances it). */
+u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq);
+
+/* A namespace's block device, pinned while the device does I/O on it. */
+struct nvo_ns_ref {
+	void			*ns;		/* opaque */
+	struct block_device	*bdev;
+	u8			blksize_shift;
+	u64			nr_blocks;
+};
+
+/* 0, -ENOENT (no such namespace) or -EOPNOTSUPP (not a block device). */
+int nvo_offload_ns_get(struct nvo_offload_queue *oq, u32 nsid,
+		       struct nvo_ns_ref *ref);
+void nvo_offload_ns_put(struct nvo_ns_ref *ref);
+
+static inline void nvo_offload_account_lat(struct nvo_offload_stats *st,
+					   u64 lat_ns)
+{
+	u64 us = div_u64(lat_ns, 1000);
+	unsigned int b = us ? fls64(us) : 0;
+
+	st->lat_hist[min_t(unsigned int, b, NVO_LAT_BUCKETS - 1)]++;
+}
+
+#endif /* _LINUX_NVMET_OFFLOAD_H */
