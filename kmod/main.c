@@ -47,6 +47,7 @@ static int __init nvo_init(void)
 		return ret;
 	}
 	nvo_stats_init();
+	nvo_offload_init();
 	pr_info("registered with nvmet as the NVMe/TCP transport\n");
 	return 0;
 }
@@ -56,6 +57,7 @@ static void __exit nvo_exit(void)
 	/* nvmet pins the module while a port is enabled: no port is left. */
 	nvmet_unregister_transport(&nvo_fabrics_ops);
 	nvo_stats_exit();
+	nvo_offload_exit();
 	nvo_close_all_queues();
 	nvo_queue_exit();
 	pr_info("unregistered\n");

@@ -92,6 +92,7 @@ int nvo_add_port(struct nvmet_port *nport)
 	if (!port)
 		return -ENOMEM;
 	kref_init(&port->ref);
+	INIT_LIST_HEAD(&port->entry);
 	port->nport = nport;
 	INIT_WORK(&port->accept_work, nvo_accept_work);
 
@@ -144,6 +145,7 @@ int nvo_add_port(struct nvmet_port *nport)
 	}
 
 	nport->priv = port;
+	nvo_offload_port_added(port);
 	pr_info("port %u: listening on %pISpc\n", nvo_port_id(port),
 		&port->addr);
 	return 0;
@@ -165,6 +167,7 @@ void nvo_remove_port(struct nvmet_port *nport)
 	struct nvo_port *port = nport->priv;
 	struct sock *sk = port->listener->sk;
 
+	nvo_offload_port_removed(port);
 	write_lock_bh(&sk->sk_callback_lock);
 	sk->sk_user_data = NULL;
 	sk->sk_data_ready = port->saved_data_ready;

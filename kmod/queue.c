@@ -35,6 +35,10 @@ static const struct nvo_ic_limits nvo_ic_limits = {
 	.maxh2cdata	= NVO_MAXH2CDATA,
 };
 
+static bool nvo_offload_reconcile(struct nvo_queue *queue);
+static bool nvo_queue_drained(struct nvo_queue *queue);
+static void nvo_handover(struct nvo_queue *queue);
+
 static void nvo_kick(struct nvo_queue *queue)
 {
 	queue_work_on(queue->cpu, nvo_io_wq, &queue->io_work);
@@ -126,23 +130,31 @@ static void nvo_cmd_put_data(struct nvo_cmd *cmd)
 
 static struct nvo_cmd *nvo_get_cmd(struct nvo_queue *queue)
 {
-	struct nvo_cmd *cmd;
+	struct nvo_cmd *cmd = NULL;
+	unsigned long flags;
 
+	spin_lock_irqsave(&queue->cmd_lock, flags);
 	if (!queue->cmds) {
 		/* Before Connect installs the queue only Connect can come. */
-		cmd = queue->connect_cmd;
-		if (queue->connect_busy)
-			return NULL;
-		queue->connect_busy = true;
-		list_add(&cmd->entry, &queue->free_cmds);
+		if (!queue->connect_busy) {
+			queue->connect_busy = true;
+			cmd = queue->connect_cmd;
+		}
+	} else {
+		cmd = list_first_entry_or_null(&queue->free_cmds,
+					       struct nvo_cmd, entry);
+		if (cmd)
+			list_del_init(&cmd->entry);
 	}
-	cmd = list_first_entry_or_null(&queue->free_cmds, struct nvo_cmd,
-				       entry);
+	if (cmd)
+		queue->nr_active++;
+	spin_unlock_irqrestore(&queue->cmd_lock, flags);
 	if (!cmd)
 		return NULL;
-	list_del_init(&cmd->entry);
+
 	cmd->flags = 0;
 	cmd->data_status = 0;
+	cmd->parked_len = 0;
 	cmd->tx_state = NVO_TX_IDLE;
 	nvo_xfer_init(&cmd->xfer, 0);
 	cmd->req.port = queue->nport;
@@ -151,12 +163,17 @@ static struct nvo_cmd *nvo_get_cmd(struct nvo_queue *queue)
 
 static void nvo_put_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd)
 {
+	unsigned long flags;
+
 	nvo_cmd_put_data(cmd);
 	cmd->flags = 0;
+	spin_lock_irqsave(&queue->cmd_lock, flags);
+	queue->nr_active--;
 	if (cmd == queue->connect_cmd)
 		queue->connect_busy = false;
 	else
 		list_add(&cmd->entry, &queue->free_cmds);
+	spin_unlock_irqrestore(&queue->cmd_lock, flags);
 }
 
 static void nvo_free_cmds(struct nvo_queue *queue)
@@ -204,7 +221,17 @@ u16 nvo_install_queue(struct nvmet_sq *sq)
 	}
 	queue->inline_limit = limit;
 	queue->nr_cmds = sq->size;
+	spin_lock_irq(&queue->cmd_lock);
 	queue->cmds = cmds;
+	spin_unlock_irq(&queue->cmd_lock);
+
+	/* A port with an offload policy offers every I/O queue. */
+	if (sq->qid) {
+		queue->oq.qid = sq->qid;
+		queue->oq.depth = sq->size;
+		queue->oq.cntlid = sq->ctrl ? sq->ctrl->cntlid : 0;
+		nvo_offload_offer_queue(queue);
+	}
 	return 0;
 }
 
@@ -346,6 +373,79 @@ static void nvo_cmd_execute(struct nvo_cmd *cmd)
 		cmd->req.execute(&cmd->req);
 }
 
+/* ---- hand-over: parking --------------------------------------------- */
+
+/* Start a command whose capsule (and in-capsule data) we already have. */
+static void nvo_start_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	u16 status;
+
+	cmd->flags &= ~NVO_CMD_PARKED;
+	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
+			    &nvo_fabrics_ops))
+		return;
+	status = nvo_map_data(queue, cmd, cmd->parked_len);
+	if (status) {
+		cmd->flags &= ~NVO_CMD_AWAIT_DATA;
+		nvmet_req_complete(&cmd->req, status);
+		return;
+	}
+	if (cmd->parked_len)
+		nvo_cmd_execute(cmd);	/* the data sits in its pages */
+	else if (cmd->flags & NVO_CMD_AWAIT_DATA)
+		nvo_queue_r2t(queue, cmd);
+	else
+		cmd->req.execute(&cmd->req);
+}
+
+static void nvo_park(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	/* A failed data digest or a cancelled drain: no reason to wait. */
+	if (cmd->data_status || queue->ostate != NVO_OQ_OFFLOADING) {
+		nvo_start_cmd(queue, cmd);
+		return;
+	}
+	list_add_tail(&cmd->entry, &queue->parked);
+	queue->nr_parked++;
+}
+
+static void nvo_unpark_all(struct nvo_queue *queue)
+{
+	struct nvo_cmd *cmd, *tmp;
+
+	list_for_each_entry_safe(cmd, tmp, &queue->parked, entry) {
+		list_del_init(&cmd->entry);
+		queue->nr_parked--;
+		nvo_start_cmd(queue, cmd);
+	}
+}
+
+/* Start the commands a hand-over record brought back. */
+static void nvo_start_record(struct nvo_queue *queue, struct nvo_handover *h)
+{
+	struct nvo_cmd *cmd;
+	u32 i;
+
+	for (i = 0; i < h->nr_parked; i++) {
+		struct nvo_parked_cmd *p = &h->parked[i];
+
+		cmd = nvo_get_cmd(queue);
+		if (WARN_ON_ONCE(!cmd))
+			return;
+		cmd->sqe = p->sqe;
+		if (p->inline_len > queue->inline_limit) {
+			/* The device took more than we can: let nvmet say no. */
+			cmd->parked_len = 0;
+		} else if (p->inline_len) {
+			cmd->parked_len = p->inline_len;
+			nvo_cmd_map_inline(cmd, p->inline_len);
+			sg_copy_from_buffer(cmd->req.sg, cmd->req.sg_cnt,
+					    p->inline_data, p->inline_len);
+		}
+		nvo_start_cmd(queue, cmd);
+	}
+}
+
 static int nvo_rx_icreq(struct nvo_queue *queue)
 {
 	enum nvo_fes fes;
@@ -367,6 +467,24 @@ static int nvo_rx_icreq(struct nvo_queue *queue)
 	return 1;
 }
 
+/* Keep a capsule (and its in-capsule data) without starting it. */
+static int nvo_rx_park(struct nvo_queue *queue, struct nvo_cmd *cmd,
+		       u32 data_len)
+{
+	cmd->flags |= NVO_CMD_PARKED;
+	cmd->parked_len = data_len;
+	if (data_len) {
+		nvo_cmd_map_inline(cmd, data_len);
+		cmd->rx_sg = cmd->req.sg;
+		cmd->rx_sg_off = 0;
+		nvo_rx_start_data(queue, cmd, data_len);
+		return 1;
+	}
+	nvo_rx_next_pdu(queue);
+	nvo_park(queue, cmd);
+	return 1;
+}
+
 static int nvo_rx_cmd(struct nvo_queue *queue)
 {
 	struct nvo_pdu_cmd *pdu = &queue->rx_pdu.cmd;
@@ -385,6 +503,11 @@ static int nvo_rx_cmd(struct nvo_queue *queue)
 		return nvo_queue_fatal(queue, NVO_FES_PDU_SEQUENCE, 0);
 	}
 	memcpy(&cmd->sqe, pdu->sqe, sizeof(cmd->sqe));
+
+	/* Draining for a hand-over: take it off the wire, start it later. */
+	if (READ_ONCE(queue->ostate) == NVO_OQ_OFFLOADING &&
+	    data_len <= queue->inline_limit)
+		return nvo_rx_park(queue, cmd, data_len);
 
 	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
 			    &nvo_fabrics_ops)) {
@@ -527,6 +650,10 @@ static int nvo_rx_data_done(struct nvo_queue *queue)
 	bool window_done;
 
 	nvo_rx_next_pdu(queue);
+	if (cmd->flags & NVO_CMD_PARKED) {
+		nvo_park(queue, cmd);
+		return 1;
+	}
 	if (!in_capsule) {
 		window_done = nvo_xfer_advance(&cmd->xfer, queue->rx_data_len);
 		if (!nvo_xfer_complete(&cmd->xfer)) {
@@ -883,6 +1010,9 @@ static void nvo_io_work(struct work_struct *w)
 	int ops = 0;
 	int ret;
 
+	if (!nvo_offload_reconcile(queue))
+		return;	/* a device owns the socket */
+
 	do {
 		pending = false;
 		if (READ_ONCE(queue->state) == NVO_Q_CLOSING)
@@ -895,6 +1025,11 @@ static void nvo_io_work(struct work_struct *w)
 		if (ret < 0)
 			return;
 		pending |= ret > 0;
+		if (queue->ostate == NVO_OQ_OFFLOADING &&
+		    nvo_queue_drained(queue)) {
+			nvo_handover(queue);
+			return;
+		}
 	} while (pending && ops < NVO_IO_BUDGET);
 
 	/* Out of budget with work left: yield, then carry on. */
@@ -907,6 +1042,14 @@ void nvo_queue_response(struct nvmet_req *req)
 	struct nvo_cmd *cmd = container_of(req, struct nvo_cmd, req);
 	struct nvo_queue *queue = cmd->queue;
 
+	if (cmd->flags & NVO_CMD_PUNTED) {
+		/* The device owns the socket: it sends the response. */
+		queue->oq.dev->ops->punt_done(&queue->oq, cmd->punt_cookie,
+					      &cmd->cqe);
+		cmd->req.sg = NULL;
+		nvo_put_cmd(queue, cmd);
+		return;
+	}
 	llist_add(&cmd->rsp_node, &queue->rsp_list);
 	if (READ_ONCE(queue->state) != NVO_Q_CLOSING)
 		nvo_kick(queue);
@@ -962,6 +1105,26 @@ static void nvo_sk_state_change(struct sock *sk)
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
+static int nvo_install_callbacks(struct nvo_queue *queue)
+{
+	struct sock *sk = queue->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_state != TCP_ESTABLISHED) {
+		write_unlock_bh(&sk->sk_callback_lock);
+		return -ENOTCONN;
+	}
+	sk->sk_user_data = queue;
+	queue->saved_data_ready = sk->sk_data_ready;
+	queue->saved_write_space = sk->sk_write_space;
+	queue->saved_state_change = sk->sk_state_change;
+	sk->sk_data_ready = nvo_sk_data_ready;
+	sk->sk_write_space = nvo_sk_write_space;
+	sk->sk_state_change = nvo_sk_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+	return 0;
+}
+
 static void nvo_restore_callbacks(struct nvo_queue *queue)
 {
 	struct sock *sk = queue->sock->sk;
@@ -974,6 +1137,472 @@ static void nvo_restore_callbacks(struct nvo_queue *queue)
 		sk->sk_state_change = queue->saved_state_change;
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* ---- hand-over to and from offload devices --------------------------- */
+
+static const char *const nvo_ostate_names[] = {
+	[NVO_OQ_SOFTWARE]	= "software",
+	[NVO_OQ_OFFLOADING]	= "offloading",
+	[NVO_OQ_OFFLOADED]	= "offloaded",
+	[NVO_OQ_RECLAIMING]	= "reclaiming",
+	[NVO_OQ_FAILED]		= "failed",
+	[NVO_OQ_RETURNED]	= "returning",
+};
+
+const char *nvo_offload_state_name(enum nvo_offload_state state)
+{
+	return state < ARRAY_SIZE(nvo_ostate_names) ? nvo_ostate_names[state] :
+						      "?";
+}
+
+static const char *const nvo_reason_names[] = {
+	[NVO_FALLBACK_NONE]		= "none",
+	[NVO_FALLBACK_REFUSED]		= "refused",
+	[NVO_FALLBACK_QUEUE_FAILED]	= "queue-failed",
+	[NVO_FALLBACK_DEV_FAILED]	= "device-failed",
+	[NVO_FALLBACK_DEV_REMOVED]	= "device-removed",
+	[NVO_FALLBACK_STREAM_LOST]	= "stream-lost",
+};
+
+const char *nvo_fallback_reason_name(enum nvo_fallback_reason reason)
+{
+	return reason < ARRAY_SIZE(nvo_reason_names) ?
+		nvo_reason_names[reason] : "?";
+}
+
+static struct nvo_queue *nvo_oq_queue(struct nvo_offload_queue *oq)
+{
+	return container_of(oq, struct nvo_queue, oq);
+}
+
+/* Ask for the queue to be offloaded to @dev; io_work carries it out. */
+int nvo_queue_request_offload(struct nvo_queue *queue,
+			      struct nvo_offload_dev *dev)
+{
+	int ret = 0;
+
+	if (!queue->nvme_sq.qid || !queue->cmds)
+		return -EINVAL;	/* the admin queue stays in software */
+	spin_lock_bh(&queue->state_lock);
+	if (queue->state == NVO_Q_CLOSING) {
+		ret = -ESHUTDOWN;
+	} else if (queue->oq.dev && queue->oq.dev != dev) {
+		ret = -EBUSY;
+	} else {
+		queue->want_offload = true;
+		if (!queue->oq.dev) {
+			/* Counted until the queue is back in software. */
+			queue->oq.dev = dev;
+			atomic_inc(&dev->nr_queues);
+		}
+	}
+	spin_unlock_bh(&queue->state_lock);
+	if (!ret)
+		nvo_kick(queue);
+	return ret;
+}
+
+/* Ask for the queue back in software. */
+int nvo_queue_request_reclaim(struct nvo_queue *queue)
+{
+	spin_lock_bh(&queue->state_lock);
+	queue->want_offload = false;
+	spin_unlock_bh(&queue->state_lock);
+	nvo_kick(queue);
+	return 0;
+}
+
+static bool nvo_queue_drained(struct nvo_queue *queue)
+{
+	return queue->rx_state == NVO_RX_HDR && !queue->rx_off &&
+	       READ_ONCE(queue->nr_active) == queue->nr_parked &&
+	       !queue->tx_cmd && list_empty(&queue->tx_list) &&
+	       llist_empty(&queue->rsp_list) && !queue->ctl_len;
+}
+
+/* Back to software: from a refused offload, a reclaim or a failure. */
+static void nvo_offload_back_to_software(struct nvo_queue *queue,
+					 struct nvo_handover *h,
+					 enum nvo_fallback_reason reason)
+{
+	struct nvo_offload_dev *dev = queue->oq.dev;
+
+	spin_lock_bh(&queue->state_lock);
+	queue->ostate = NVO_OQ_SOFTWARE;
+	queue->oq.dev = NULL;
+	if (reason != NVO_FALLBACK_NONE) {
+		queue->want_offload = false;
+		queue->fallback_reason = reason;
+		queue->fallback_events++;
+	}
+	spin_unlock_bh(&queue->state_lock);
+	if (dev)
+		nvo_offload_queue_left_dev(dev);
+
+	if (reason != NVO_FALLBACK_NONE)
+		pr_info_ratelimited("queue %d: back in software (%s)\n",
+				    queue->idx, nvo_fallback_reason_name(reason));
+	if (h) {
+		nvo_start_record(queue, h);
+		nvo_handover_free(h);
+	}
+}
+
+static void nvo_handover(struct nvo_queue *queue)
+{
+	struct nvo_offload_dev *dev = queue->oq.dev;
+	struct nvo_cmd *cmd, *tmp;
+	struct nvo_handover *h;
+	u32 n = 0;
+	int ret;
+
+	h = nvo_handover_alloc(queue->nr_cmds, GFP_KERNEL);
+	if (!h)
+		goto refuse;
+	h->sock = queue->sock;
+	h->params = queue->params;
+	h->qid = queue->nvme_sq.qid;
+	h->sq_size = queue->nr_cmds;
+	h->sqhd_disabled = queue->nvme_sq.sqhd_disabled;
+	list_for_each_entry(cmd, &queue->parked, entry) {
+		struct nvo_parked_cmd *p = &h->parked[n++];
+
+		p->sqe = cmd->sqe;
+		if (!cmd->parked_len)
+			continue;
+		p->inline_data = kmalloc(cmd->parked_len, GFP_KERNEL);
+		if (!p->inline_data)
+			goto refuse_free;
+		p->inline_len = cmd->parked_len;
+		sg_copy_to_buffer(cmd->req.sg, cmd->req.sg_cnt,
+				  p->inline_data, p->inline_len);
+	}
+	h->nr_parked = n;
+
+	/* The record carries the parked commands from here on. */
+	list_for_each_entry_safe(cmd, tmp, &queue->parked, entry) {
+		list_del_init(&cmd->entry);
+		queue->nr_parked--;
+		nvo_put_cmd(queue, cmd);
+	}
+
+	nvo_restore_callbacks(queue);
+	reinit_completion(&queue->offload_idle);
+	ret = dev->ops->queue_offload(&queue->oq, h);
+	if (ret) {
+		pr_info_ratelimited("queue %d: %s refused the queue: %d\n",
+				    queue->idx, dev->name, ret);
+		if (nvo_install_callbacks(queue)) {
+			nvo_handover_free(h);
+			nvo_offload_back_to_software(queue, NULL,
+						     NVO_FALLBACK_REFUSED);
+			nvo_queue_close(queue);
+			return;
+		}
+		nvo_offload_back_to_software(queue, h, NVO_FALLBACK_REFUSED);
+		nvo_kick(queue);
+		return;
+	}
+
+	spin_lock_bh(&queue->state_lock);
+	/* The device may have handed it back already. */
+	if (queue->ostate == NVO_OQ_OFFLOADING)
+		queue->ostate = NVO_OQ_OFFLOADED;
+	queue->offload_events++;
+	spin_unlock_bh(&queue->state_lock);
+	pr_debug("queue %d: offloaded to %s\n", queue->idx, dev->name);
+	/* A reclaim asked for meanwhile, or a return, needs io_work. */
+	nvo_kick(queue);
+	return;
+
+refuse_free:
+	nvo_handover_free(h);
+refuse:
+	pr_warn_ratelimited("queue %d: no memory for a hand-over\n", queue->idx);
+	nvo_offload_back_to_software(queue, NULL, NVO_FALLBACK_REFUSED);
+	nvo_unpark_all(queue);
+}
+
+/*
+ * Bring the queue's offload state in line with what was asked. Runs in
+ * io_work; returns false while a device owns the socket.
+ */
+static bool nvo_offload_reconcile(struct nvo_queue *queue)
+{
+	struct nvo_offload_dev *dev;
+	struct nvo_handover *h;
+	enum nvo_fallback_reason reason;
+	bool want;
+
+	spin_lock_bh(&queue->state_lock);
+	want = queue->want_offload;
+	dev = queue->oq.dev;
+	switch (queue->ostate) {
+	case NVO_OQ_SOFTWARE:
+		if (want && dev) {
+			queue->ostate = NVO_OQ_OFFLOADING;
+			spin_unlock_bh(&queue->state_lock);
+			return true;
+		}
+		if (dev) {
+			/* Asked for and taken back before it started. */
+			queue->oq.dev = NULL;
+			spin_unlock_bh(&queue->state_lock);
+			nvo_offload_queue_left_dev(dev);
+		} else {
+			spin_unlock_bh(&queue->state_lock);
+		}
+		if (!list_empty(&queue->parked))
+			nvo_unpark_all(queue);
+		return true;
+	case NVO_OQ_OFFLOADING:
+		spin_unlock_bh(&queue->state_lock);
+		if (!want) {
+			/* Cancelled while draining. */
+			nvo_offload_back_to_software(queue, NULL,
+						     NVO_FALLBACK_NONE);
+			nvo_unpark_all(queue);
+		} else if (nvo_queue_drained(queue)) {
+			nvo_handover(queue);
+			return false;
+		}
+		return true;
+	case NVO_OQ_OFFLOADED:
+		if (want) {
+			spin_unlock_bh(&queue->state_lock);
+			return false;
+		}
+		queue->ostate = NVO_OQ_RECLAIMING;
+		spin_unlock_bh(&queue->state_lock);
+		dev->ops->queue_reclaim(&queue->oq);
+		return false;
+	case NVO_OQ_RECLAIMING:
+		spin_unlock_bh(&queue->state_lock);
+		return false;
+	case NVO_OQ_FAILED:
+	case NVO_OQ_RETURNED:
+		h = queue->returned;
+		queue->returned = NULL;
+		reason = queue->ostate == NVO_OQ_FAILED ?
+			 queue->fallback_reason : NVO_FALLBACK_NONE;
+		spin_unlock_bh(&queue->state_lock);
+		if (!h || nvo_install_callbacks(queue)) {
+			/* The stream cannot go on: the host reconnects. */
+			nvo_offload_back_to_software(queue, NULL,
+						     reason ? reason :
+						     NVO_FALLBACK_STREAM_LOST);
+			if (h)
+				nvo_handover_free(h);
+			if (queue->nvme_sq.ctrl)
+				nvmet_ctrl_fatal_error(queue->nvme_sq.ctrl);
+			nvo_queue_close(queue);
+			return false;
+		}
+		if (reason == NVO_FALLBACK_NONE)
+			queue->reclaim_events++;
+		nvo_offload_back_to_software(queue, h, reason);
+		return true;
+	}
+	spin_unlock_bh(&queue->state_lock);
+	return true;
+}
+
+/* The device let go of the queue: @h back, or NULL when it lost the stream. */
+static void nvo_offload_returned(struct nvo_offload_queue *oq,
+				 struct nvo_handover *h,
+				 enum nvo_fallback_reason reason)
+{
+	struct nvo_queue *queue = nvo_oq_queue(oq);
+
+	spin_lock_bh(&queue->state_lock);
+	queue->returned = h;
+	if (reason != NVO_FALLBACK_NONE) {
+		queue->ostate = NVO_OQ_FAILED;
+		queue->fallback_reason = reason;
+	} else {
+		queue->ostate = NVO_OQ_RETURNED;
+	}
+	spin_unlock_bh(&queue->state_lock);
+	complete_all(&queue->offload_idle);
+	if (READ_ONCE(queue->state) != NVO_Q_CLOSING)
+		nvo_kick(queue);
+}
+
+void nvo_offload_reclaimed(struct nvo_offload_queue *oq,
+			   struct nvo_handover *h)
+{
+	nvo_offload_returned(oq, h, NVO_FALLBACK_NONE);
+}
+EXPORT_SYMBOL_GPL(nvo_offload_reclaimed);
+
+void nvo_offload_failed(struct nvo_offload_queue *oq,
+			enum nvo_fallback_reason reason,
+			struct nvo_handover *h)
+{
+	if (!h)
+		reason = NVO_FALLBACK_STREAM_LOST;
+	else if (reason == NVO_FALLBACK_NONE)
+		reason = NVO_FALLBACK_QUEUE_FAILED;
+	nvo_offload_returned(oq, h, reason);
+}
+EXPORT_SYMBOL_GPL(nvo_offload_failed);
+
+int nvo_offload_punt(struct nvo_offload_queue *oq,
+		     const struct nvme_command *sqe, struct scatterlist *sg,
+		     unsigned int sg_cnt, u32 len, void *cookie)
+{
+	struct nvo_queue *queue = nvo_oq_queue(oq);
+	struct nvo_cmd *cmd;
+
+	cmd = nvo_get_cmd(queue);
+	if (!cmd)
+		return -EBUSY;
+	cmd->flags |= NVO_CMD_PUNTED;
+	cmd->punt_cookie = cookie;
+	cmd->sqe = *sqe;
+	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
+			    &nvo_fabrics_ops))
+		return 0;	/* completed: punt_done() has run */
+	cmd->req.sg = len ? sg : NULL;
+	cmd->req.sg_cnt = len ? sg_cnt : 0;
+	cmd->req.transfer_len = len;
+	cmd->req.execute(&cmd->req);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(nvo_offload_punt);
+
+u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq)
+{
+	struct nvmet_sq *sq = &nvo_oq_queue(oq)->nvme_sq;
+	u32 old, new;
+
+	if (sq->sqhd_disabled || !sq->size)
+		return 0;
+	/* The same head nvmet advances for the commands it completes. */
+	do {
+		old = READ_ONCE(sq->sqhd);
+		new = (old + 1) % sq->size;
+	} while (cmpxchg(&sq->sqhd, old, new) != old);
+	return new;
+}
+EXPORT_SYMBOL_GPL(nvo_offload_next_sqhd);
+
+int nvo_offload_ns_get(struct nvo_offload_queue *oq, u32 nsid,
+		       struct nvo_ns_ref *ref)
+{
+	struct nvmet_ctrl *ctrl = nvo_oq_queue(oq)->nvme_sq.ctrl;
+	struct nvmet_ns *ns;
+	int ret = 0;
+
+	if (!ctrl)
+		return -ENOENT;
+	rcu_read_lock();
+	ns = xa_load(&ctrl->subsys->namespaces, nsid);
+	/* A namespace being disabled is as good as gone. */
+	if (!ns || !percpu_ref_tryget_live(&ns->ref))
+		ret = -ENOENT;
+	rcu_read_unlock();
+	if (ret)
+		return ret;
+	if (!ns->bdev) {
+		percpu_ref_put(&ns->ref);
+		return -EOPNOTSUPP;
+	}
+	ref->ns = ns;
+	ref->bdev = ns->bdev;
+	ref->blksize_shift = ns->blksize_shift;
+	ref->nr_blocks = ns->size >> ns->blksize_shift;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(nvo_offload_ns_get);
+
+void nvo_offload_ns_put(struct nvo_ns_ref *ref)
+{
+	struct nvmet_ns *ns = ref->ns;
+
+	percpu_ref_put(&ns->ref);
+	ref->ns = NULL;
+}
+EXPORT_SYMBOL_GPL(nvo_offload_ns_put);
+
+struct nvo_handover *nvo_handover_alloc(u16 sq_size, gfp_t gfp)
+{
+	struct nvo_handover *h;
+
+	h = kzalloc(sizeof(*h), gfp);
+	if (!h)
+		return NULL;
+	h->parked = kcalloc(sq_size, sizeof(*h->parked), gfp);
+	if (!h->parked) {
+		kfree(h);
+		return NULL;
+	}
+	h->sq_size = sq_size;
+	return h;
+}
+EXPORT_SYMBOL_GPL(nvo_handover_alloc);
+
+void nvo_handover_free(struct nvo_handover *h)
+{
+	u32 i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->sq_size; i++)
+		kfree(h->parked[i].inline_data);
+	kfree(h->parked);
+	kfree(h);
+}
+EXPORT_SYMBOL_GPL(nvo_handover_free);
+
+/*
+ * Closing: make the device let go of the queue (its in-flight commands
+ * finish first), and drop whatever it handed back.
+ */
+static void nvo_offload_release(struct nvo_queue *queue)
+{
+	struct nvo_offload_dev *dev;
+	struct nvo_cmd *cmd, *tmp;
+	bool reclaim = false, wait = false;
+
+	spin_lock_bh(&queue->state_lock);
+	queue->want_offload = false;
+	dev = queue->oq.dev;
+	switch (queue->ostate) {
+	case NVO_OQ_OFFLOADED:
+		queue->ostate = NVO_OQ_RECLAIMING;
+		reclaim = true;
+		fallthrough;
+	case NVO_OQ_RECLAIMING:
+		wait = true;
+		break;
+	default:
+		break;
+	}
+	spin_unlock_bh(&queue->state_lock);
+
+	if (reclaim)
+		dev->ops->queue_reclaim(&queue->oq);
+	if (wait)
+		wait_for_completion(&queue->offload_idle);
+
+	spin_lock_bh(&queue->state_lock);
+	nvo_handover_free(queue->returned);
+	queue->returned = NULL;
+	dev = queue->ostate != NVO_OQ_SOFTWARE ? queue->oq.dev : NULL;
+	queue->ostate = NVO_OQ_SOFTWARE;
+	queue->oq.dev = NULL;
+	spin_unlock_bh(&queue->state_lock);
+	if (dev)
+		nvo_offload_queue_left_dev(dev);
+
+	/* Parked commands never reached nvmet: just free them. */
+	list_for_each_entry_safe(cmd, tmp, &queue->parked, entry) {
+		list_del_init(&cmd->entry);
+		queue->nr_parked--;
+		nvo_put_cmd(queue, cmd);
+	}
 }
 
 /* Commands nvmet knows about but we never executed hold sq references. */
@@ -1000,10 +1629,13 @@ static void nvo_release_work(struct work_struct *w)
 	list_del_init(&queue->entry);
 	mutex_unlock(&nvo_queue_mutex);
 
-	nvo_restore_callbacks(queue);
 	cancel_delayed_work_sync(&queue->icreq_timeout);
 	cancel_work_sync(&queue->io_work);
+	/* A device draining the queue must not wait for a host that left. */
 	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
+	nvo_offload_release(queue);
+	nvo_restore_callbacks(queue);
+	cancel_work_sync(&queue->io_work);
 
 	nvo_uninit_waiting_cmds(queue);
 	/* Waits until nvmet has completed every command it still owns. */
@@ -1051,6 +1683,7 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 		ret = queue->idx;
 		goto err_free;
 	}
+	queue->oq.id = queue->idx;
 	queue->sock = sock;
 	queue->port = port;
 	queue->nport = port->nport;
@@ -1058,6 +1691,10 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	queue->state = NVO_Q_WAIT_ICREQ;
 	queue->inline_limit = NVO_ADMIN_INLINE;
 	spin_lock_init(&queue->state_lock);
+	spin_lock_init(&queue->cmd_lock);
+	INIT_LIST_HEAD(&queue->parked);
+	init_completion(&queue->offload_idle);
+
 	INIT_WORK(&queue->io_work, nvo_io_work);
 	INIT_WORK(&queue->release_work, nvo_release_work);
 	INIT_DELAYED_WORK(&queue->icreq_timeout, nvo_icreq_timeout);
@@ -1090,20 +1727,9 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	list_add_tail(&queue->entry, &nvo_queue_list);
 	mutex_unlock(&nvo_queue_mutex);
 
-	write_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_state != TCP_ESTABLISHED) {
-		write_unlock_bh(&sk->sk_callback_lock);
-		ret = -ENOTCONN;
+	ret = nvo_install_callbacks(queue);
+	if (ret)
 		goto err_list;
-	}
-	sk->sk_user_data = queue;
-	queue->saved_data_ready = sk->sk_data_ready;
-	queue->saved_write_space = sk->sk_write_space;
-	queue->saved_state_change = sk->sk_state_change;
-	sk->sk_data_ready = nvo_sk_data_ready;
-	sk->sk_write_space = nvo_sk_write_space;
-	sk->sk_state_change = nvo_sk_state_change;
-	write_unlock_bh(&sk->sk_callback_lock);
 
 	queue_delayed_work(nvo_io_wq, &queue->icreq_timeout,
 			   NVO_ICREQ_TIMEOUT);

@@ -12,6 +12,11 @@
 
 static struct dentry *nvo_debugfs;
 
+struct dentry *nvo_debugfs_dir(void)
+{
+	return nvo_debugfs;
+}
+
 void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd)
 {
 	struct nvo_queue_stats *st = &queue->stats;
@@ -47,9 +52,10 @@ static void nvo_stats_show_queue(struct nvo_queue *queue, void *arg)
 {
 	const struct nvo_queue_stats *st = &queue->stats;
 	struct nvmet_ctrl *ctrl = queue->nvme_sq.ctrl;
+	struct nvo_offload_dev *dev = READ_ONCE(queue->oq.dev);
 	struct seq_file *m = arg;
 
-	seq_printf(m, "%5d %4u %5d %4u %-10s %3d %10llu %10llu %12llu %10llu %12llu %8llu %8llu %6llu %6llu\n",
+	seq_printf(m, "%5d %4u %5d %4u %-10s %3d %10llu %10llu %12llu %10llu %12llu %8llu %8llu %6llu %6llu %-10s %-12s %4llu %4llu %4llu %s\n",
 		   queue->idx, le16_to_cpu(queue->nport->disc_addr.portid),
 		   ctrl ? ctrl->cntlid : -1, queue->nvme_sq.qid,
 		   nvo_state_names[READ_ONCE(queue->state)], queue->cpu,
@@ -57,15 +63,51 @@ static void nvo_stats_show_queue(struct nvo_queue *queue, void *arg)
 		   READ_ONCE(st->read_bytes), READ_ONCE(st->write_cmds),
 		   READ_ONCE(st->write_bytes), READ_ONCE(st->inline_writes),
 		   READ_ONCE(st->r2ts), READ_ONCE(st->errors),
-		   READ_ONCE(st->digest_errors));
+		   READ_ONCE(st->digest_errors),
+		   nvo_offload_state_name(READ_ONCE(queue->ostate)),
+		   dev ? dev->name : "-", READ_ONCE(queue->offload_events),
+		   READ_ONCE(queue->reclaim_events),
+		   READ_ONCE(queue->fallback_events),
+		   nvo_fallback_reason_name(READ_ONCE(queue->fallback_reason)));
 }
 
 static int nvo_queues_show(struct seq_file *m, void *unused)
 {
-	seq_puts(m, "queue port  ctrl  qid state      cpu       cmds  read_cmds   read_bytes write_cmds  write_bytes  inl_wr     r2ts errors ddgst\n");
+	seq_puts(m, "queue port  ctrl  qid state      cpu       cmds  read_cmds   read_bytes write_cmds  write_bytes  inl_wr     r2ts errors ddgst offload    device        off  rcl  fbk last_fallback\n");
 	nvo_visit_queues(nvo_stats_show_queue, m);
 	return 0;
 }
+
+static void nvo_offload_stats_show_queue(struct nvo_queue *queue, void *arg)
+{
+	const struct nvo_offload_stats *st = &queue->oq.stats;
+	struct seq_file *m = arg;
+	int i;
+
+	if (!queue->nvme_sq.qid)
+		return;
+	seq_printf(m, "%5d %10llu %10llu %10llu %10llu %8llu %6llu %6llu %6llu %6llu %6llu %6llu",
+		   queue->idx, READ_ONCE(st->read_cmds),
+		   READ_ONCE(st->read_blocks), READ_ONCE(st->write_cmds),
+		   READ_ONCE(st->write_blocks),
+		   READ_ONCE(st->inline_write_cmds), READ_ONCE(st->flush_cmds),
+		   READ_ONCE(st->write_zeroes_cmds), READ_ONCE(st->errors),
+		   READ_ONCE(st->backend_errors), READ_ONCE(st->punted_cmds),
+		   READ_ONCE(st->unknown_ns_cmds));
+	for (i = 0; i < NVO_LAT_BUCKETS; i++)
+		seq_printf(m, " %llu", READ_ONCE(st->lat_hist[i]));
+	seq_putc(m, '\n');
+}
+
+/* Counters the offload path keeps, per I/O queue; lat: log2(us) buckets. */
+static int nvo_offload_stats_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, "queue  read_cmds read_blks  write_cmds write_blks inl_wr flush wzeroes errors be_err punted unk_ns lat_hist...\n");
+	nvo_visit_queues(nvo_offload_stats_show_queue, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nvo_offload_stats);
+
 DEFINE_SHOW_ATTRIBUTE(nvo_queues);
 
 void nvo_stats_init(void)
@@ -74,6 +116,8 @@ void nvo_stats_init(void)
 	nvo_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("queues", 0444, nvo_debugfs, NULL,
 			    &nvo_queues_fops);
+	debugfs_create_file("offload_stats", 0444, nvo_debugfs, NULL,
+			    &nvo_offload_stats_fops);
 }
 
 void nvo_stats_exit(void)

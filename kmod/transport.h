@@ -17,6 +17,7 @@
 #include <linux/nvme.h>
 
 #include "nvmet.h"
+#include <linux/nvmet_offload.h>
 #include <linux/nvmet_offload_pdu.h>
 
 /* Largest transfer one command may carry: MDTS is reported in pages. */
@@ -37,6 +38,9 @@
 
 struct nvo_port {
 	struct kref		ref;
+	struct list_head	entry;		/* nvo_port_list */
+	/* Offload policy: I/O queues go to this device; NULL: off. */
+	struct nvo_offload_dev	*odev;
 	struct nvmet_port	*nport;
 	struct socket		*listener;
 	struct work_struct	accept_work;
@@ -70,6 +74,18 @@ enum nvo_tx_state {
 enum nvo_cmd_flags {
 	NVO_CMD_AWAIT_DATA	= 1 << 0, /* initialised, waiting for data */
 	NVO_CMD_OWN_SGL		= 1 << 1, /* req.sg came from nvmet */
+	NVO_CMD_PARKED		= 1 << 2, /* taken off the wire, not started */
+	NVO_CMD_PUNTED		= 1 << 3, /* executed for an offload device */
+};
+
+/* Where a queue's I/O runs; the admin queue is always in software. */
+enum nvo_offload_state {
+	NVO_OQ_SOFTWARE,	/* served by io_work */
+	NVO_OQ_OFFLOADING,	/* draining in software, then handed over */
+	NVO_OQ_OFFLOADED,	/* a device owns the socket */
+	NVO_OQ_RECLAIMING,	/* the device drains, then hands it back */
+	NVO_OQ_FAILED,		/* the device gave it back after a failure */
+	NVO_OQ_RETURNED,	/* handed back; io_work resumes it */
 };
 
 struct nvo_queue;
@@ -83,6 +99,8 @@ struct nvo_cmd {
 	u16			flags;
 	/* Set when the data failed its digest: completes with this status. */
 	u16			data_status;
+	u32			parked_len;	/* in-capsule bytes of a parked cmd */
+	void			*punt_cookie;
 	struct nvo_xfer		xfer;
 
 	/* Preallocated in-capsule data buffer. */
@@ -177,6 +195,24 @@ struct nvo_queue {
 
 	struct nvo_queue_stats	stats;
 
+	/*
+	 * Offload. Requests change ostate under state_lock from any context;
+	 * io_work carries the hand-over out.
+	 */
+	enum nvo_offload_state	ostate;
+	bool			want_offload;	/* what requests asked for */
+	struct nvo_offload_queue oq;		/* oq.dev: target or owner */
+	enum nvo_fallback_reason fallback_reason; /* of the last fallback */
+	struct nvo_handover	*returned;	/* record handed back */
+	struct completion	offload_idle;	/* device let go of the queue */
+	struct list_head	parked;		/* cmds parked while draining */
+	u32			nr_parked;
+	u32			nr_active;	/* cmds taken, not yet free */
+	spinlock_t		cmd_lock;	/* free_cmds: punts complete anywhere */
+	u64			offload_events;
+	u64			reclaim_events;
+	u64			fallback_events;
+
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
 	void (*saved_state_change)(struct sock *sk);
@@ -204,9 +240,25 @@ void nvo_visit_queues(nvo_queue_visit_t fn, void *arg);
 int nvo_queue_init(void);
 void nvo_queue_exit(void);
 
+/* queue.c: offload */
+int nvo_queue_request_offload(struct nvo_queue *queue,
+			      struct nvo_offload_dev *dev);
+int nvo_queue_request_reclaim(struct nvo_queue *queue);
+const char *nvo_offload_state_name(enum nvo_offload_state state);
+const char *nvo_fallback_reason_name(enum nvo_fallback_reason reason);
+
+/* offload.c */
+void nvo_offload_port_added(struct nvo_port *port);
+void nvo_offload_port_removed(struct nvo_port *port);
+void nvo_offload_offer_queue(struct nvo_queue *queue);
+void nvo_offload_queue_left_dev(struct nvo_offload_dev *dev);
+int nvo_offload_init(void);
+void nvo_offload_exit(void);
+
 /* stats.c */
 void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd);
 void nvo_stats_init(void);
 void nvo_stats_exit(void);
+struct dentry *nvo_debugfs_dir(void);
 
 #endif /* NVO_TRANSPORT_H */

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The offload manager: the registry of offload devices, each port's
+ * offload policy, and the debugfs controls that drive them until the
+ * netlink family exists. The per-queue hand-over itself lives in queue.c.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include "transport.h"
+
+/* nvo_offload_mutex guards the device and port lists and port policies. */
+static DEFINE_MUTEX(nvo_offload_mutex);
+static LIST_HEAD(nvo_dev_list);
+static LIST_HEAD(nvo_port_list);
+static DEFINE_IDA(nvo_dev_ida);
+static DECLARE_WAIT_QUEUE_HEAD(nvo_dev_wq);
+
+static struct nvo_offload_dev *nvo_dev_find(const char *name)
+{
+	struct nvo_offload_dev *dev;
+
+	list_for_each_entry(dev, &nvo_dev_list, entry)
+		if (!strcmp(dev->name, name))
+			return dev;
+	return NULL;
+}
+
+int nvo_offload_register(struct nvo_offload_dev *dev)
+{
+	int ret;
+
+	if (!dev->ops || !dev->ops->queue_offload || !dev->ops->queue_reclaim ||
+	    !dev->ops->punt_done || !dev->name[0])
+		return -EINVAL;
+
+	mutex_lock(&nvo_offload_mutex);
+	if (nvo_dev_find(dev->name)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	ret = ida_alloc(&nvo_dev_ida, GFP_KERNEL);
+	if (ret < 0)
+		goto out;
+	dev->id = ret;
+	atomic_set(&dev->nr_queues, 0);
+	list_add_tail(&dev->entry, &nvo_dev_list);
+	ret = 0;
+	pr_info("offload device %s registered (id %u)\n", dev->name, dev->id);
+out:
+	mutex_unlock(&nvo_offload_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(nvo_offload_register);
+
+void nvo_offload_queue_left_dev(struct nvo_offload_dev *dev)
+{
+	if (atomic_dec_and_test(&dev->nr_queues))
+		wake_up_all(&nvo_dev_wq);
+}
+
+static void nvo_reclaim_if_on_dev(struct nvo_queue *queue, void *arg)
+{
+	struct nvo_offload_dev *dev = arg;
+
+	if (READ_ONCE(queue->oq.dev) == dev)
+		nvo_queue_request_reclaim(queue);
+}
+
+void nvo_offload_unregister(struct nvo_offload_dev *dev)
+{
+	struct nvo_port *port;
+
+	/* No port hands it new queues... */
+	mutex_lock(&nvo_offload_mutex);
+	list_for_each_entry(port, &nvo_port_list, entry)
+		if (port->odev == dev)
+			port->odev = NULL;
+	list_del_init(&dev->entry);
+	mutex_unlock(&nvo_offload_mutex);
+
+	/* ...and every queue it has comes back to software. */
+	nvo_visit_queues(nvo_reclaim_if_on_dev, dev);
+	wait_event(nvo_dev_wq, !atomic_read(&dev->nr_queues));
+
+	ida_free(&nvo_dev_ida, dev->id);
+	pr_info("offload device %s unregistered\n", dev->name);
+}
+EXPORT_SYMBOL_GPL(nvo_offload_unregister);
+
+void nvo_offload_port_added(struct nvo_port *port)
+{
+	mutex_lock(&nvo_offload_mutex);
+	list_add_tail(&port->entry, &nvo_port_list);
+	mutex_unlock(&nvo_offload_mutex);
+}
+
+void nvo_offload_port_removed(struct nvo_port *port)
+{
+	mutex_lock(&nvo_offload_mutex);
+	list_del_init(&port->entry);
+	port->odev = NULL;
+	mutex_unlock(&nvo_offload_mutex);
+}
+
+/* A new I/O queue goes to its port's device, if the port has one. */
+void nvo_offload_offer_queue(struct nvo_queue *queue)
+{
+	mutex_lock(&nvo_offload_mutex);
+	if (queue->port->odev)
+		nvo_queue_request_offload(queue, queue->port->odev);
+	mutex_unlock(&nvo_offload_mutex);
+}
+
+static void nvo_port_queue_apply(struct nvo_queue *queue, void *arg)
+{
+	struct nvo_port *port = arg;
+
+	if (queue->port != port || !queue->nvme_sq.qid || !queue->cmds)
+		return;
+	if (port->odev)
+		nvo_queue_request_offload(queue, port->odev);
+	else
+		nvo_queue_request_reclaim(queue);
+}
+
+static struct nvo_port *nvo_port_find(u16 portid)
+{
+	struct nvo_port *port;
+
+	list_for_each_entry(port, &nvo_port_list, entry)
+		if (le16_to_cpu(port->nport->disc_addr.portid) == portid)
+			return port;
+	return NULL;
+}
+
+/* "PORTID on DEVICE" or "PORTID off": the policy, applied to live queues. */
+static int nvo_port_policy_set(u16 portid, const char *devname)
+{
+	struct nvo_offload_dev *dev = NULL;
+	struct nvo_port *port;
+
+	mutex_lock(&nvo_offload_mutex);
+	port = nvo_port_find(portid);
+	if (!port) {
+		mutex_unlock(&nvo_offload_mutex);
+		return -ENOENT;
+	}
+	if (devname) {
+		dev = nvo_dev_find(devname);
+		if (!dev) {
+			mutex_unlock(&nvo_offload_mutex);
+			return -ENODEV;
+		}
+	}
+	port->odev = dev;
+	nvo_visit_queues(nvo_port_queue_apply, port);
+	mutex_unlock(&nvo_offload_mutex);
+	pr_info("port %u: offload %s%s%s\n", portid, dev ? "on (" : "off",
+		dev ? dev->name : "", dev ? ")" : "");
+	return 0;
+}
+
+static ssize_t nvo_port_offload_write(struct file *file,
+				      const char __user *ubuf, size_t len,
+				      loff_t *ppos)
+{
+	char buf[64], devname[NVO_DEV_NAME_LEN], onoff[4];
+	unsigned int portid;
+	int n, ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	n = sscanf(buf, "%u %3s %31s", &portid, onoff, devname);
+	if (n >= 2 && portid <= U16_MAX && !strcmp(onoff, "off"))
+		ret = nvo_port_policy_set(portid, NULL);
+	else if (n == 3 && portid <= U16_MAX && !strcmp(onoff, "on"))
+		ret = nvo_port_policy_set(portid, devname);
+	else
+		ret = -EINVAL;
+	return ret ? ret : len;
+}
+
+static int nvo_port_offload_show(struct seq_file *m, void *unused)
+{
+	struct nvo_port *port;
+
+	mutex_lock(&nvo_offload_mutex);
+	list_for_each_entry(port, &nvo_port_list, entry)
+		seq_printf(m, "%u %s %s\n",
+			   le16_to_cpu(port->nport->disc_addr.portid),
+			   port->odev ? "on" : "off",
+			   port->odev ? port->odev->name : "-");
+	mutex_unlock(&nvo_offload_mutex);
+	return 0;
+}
+
+static int nvo_port_offload_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, nvo_port_offload_show, NULL);
+}
+
+static const struct file_operations nvo_port_offload_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nvo_port_offload_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+	.write		= nvo_port_offload_write,
+};
+
+struct nvo_queue_toggle {
+	int idx;
+	bool on;
+	int ret;
+};
+
+static void nvo_queue_toggle_one(struct nvo_queue *queue, void *arg)
+{
+	struct nvo_queue_toggle *t = arg;
+	struct nvo_offload_dev *dev;
+
+	if (queue->idx != t->idx)
+		return;
+	if (!t->on) {
+		t->ret = nvo_queue_request_reclaim(queue);
+		return;
+	}
+	dev = queue->port->odev;
+	if (!dev) {
+		t->ret = -ENODEV;	/* the port has no device bound */
+		return;
+	}
+	t->ret = nvo_queue_request_offload(queue, dev);
+}
+
+/* "QUEUE on|off": one queue, by the index the queues file shows. */
+static ssize_t nvo_queue_offload_write(struct file *file,
+				       const char __user *ubuf, size_t len,
+				       loff_t *ppos)
+{
+	struct nvo_queue_toggle t = { .ret = -ENOENT };
+	char buf[32], onoff[4];
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%d %3s", &t.idx, onoff) != 2 ||
+	    (strcmp(onoff, "on") && strcmp(onoff, "off")))
+		return -EINVAL;
+	t.on = !strcmp(onoff, "on");
+	mutex_lock(&nvo_offload_mutex);
+	nvo_visit_queues(nvo_queue_toggle_one, &t);
+	mutex_unlock(&nvo_offload_mutex);
+	return t.ret ? t.ret : len;
+}
+
+static const struct file_operations nvo_queue_offload_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= nvo_queue_offload_write,
+};
+
+static int nvo_devices_show(struct seq_file *m, void *unused)
+{
+	struct nvo_offload_dev *dev;
+
+	seq_puts(m, "id name             queues max_queues io_opcodes         max_io_size\n");
+	mutex_lock(&nvo_offload_mutex);
+	list_for_each_entry(dev, &nvo_dev_list, entry)
+		seq_printf(m, "%2u %-16s %6d %10u %#018llx %11u\n", dev->id,
+			   dev->name, atomic_read(&dev->nr_queues),
+			   dev->caps.max_queues, dev->caps.io_opcodes,
+			   dev->caps.max_io_size);
+	mutex_unlock(&nvo_offload_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nvo_devices);
+
+int nvo_offload_init(void)
+{
+	struct dentry *dir = nvo_debugfs_dir();
+
+	debugfs_create_file("devices", 0444, dir, NULL, &nvo_devices_fops);
+	debugfs_create_file("port_offload", 0644, dir, NULL,
+			    &nvo_port_offload_fops);
+	debugfs_create_file("queue_offload", 0200, dir, NULL,
+			    &nvo_queue_offload_fops);
+	return 0;
+}
+
+void nvo_offload_exit(void)
+{
+	/* Devices hold a reference on us through their symbols: none left. */
+	ida_destroy(&nvo_dev_ida);
+}
