@@ -141,7 +141,7 @@ static struct nvo_port *nvo_port_find(u16 portid)
 }
 
 /* "PORTID on DEVICE" or "PORTID off": the policy, applied to live queues. */
-static int nvo_port_policy_set(u16 portid, const char *devname)
+int nvo_port_policy_set(u16 portid, const char *devname)
 {
 	struct nvo_offload_dev *dev = NULL;
 	struct nvo_port *port;
@@ -243,27 +243,55 @@ static void nvo_queue_toggle_one(struct nvo_queue *queue, void *arg)
 	t->ret = nvo_queue_request_offload(queue, dev);
 }
 
+/* Offload (@on) or reclaim one queue, by index. */
+int nvo_queue_offload_set(int idx, bool on)
+{
+	struct nvo_queue_toggle t = { .idx = idx, .on = on, .ret = -ENOENT };
+
+	mutex_lock(&nvo_offload_mutex);
+	nvo_visit_queues(nvo_queue_toggle_one, &t);
+	mutex_unlock(&nvo_offload_mutex);
+	return t.ret;
+}
+
+void nvo_visit_devices(nvo_dev_visit_t fn, void *arg)
+{
+	struct nvo_offload_dev *dev;
+
+	mutex_lock(&nvo_offload_mutex);
+	list_for_each_entry(dev, &nvo_dev_list, entry)
+		fn(dev, arg);
+	mutex_unlock(&nvo_offload_mutex);
+}
+
+void nvo_visit_ports(nvo_port_visit_t fn, void *arg)
+{
+	struct nvo_port *port;
+
+	mutex_lock(&nvo_offload_mutex);
+	list_for_each_entry(port, &nvo_port_list, entry)
+		fn(port, arg);
+	mutex_unlock(&nvo_offload_mutex);
+}
+
 /* "QUEUE on|off": one queue, by the index the queues file shows. */
 static ssize_t nvo_queue_offload_write(struct file *file,
 				       const char __user *ubuf, size_t len,
 				       loff_t *ppos)
 {
-	struct nvo_queue_toggle t = { .ret = -ENOENT };
 	char buf[32], onoff[4];
+	int idx, ret;
 
 	if (len >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
-	if (sscanf(buf, "%d %3s", &t.idx, onoff) != 2 ||
+	if (sscanf(buf, "%d %3s", &idx, onoff) != 2 ||
 	    (strcmp(onoff, "on") && strcmp(onoff, "off")))
 		return -EINVAL;
-	t.on = !strcmp(onoff, "on");
-	mutex_lock(&nvo_offload_mutex);
-	nvo_visit_queues(nvo_queue_toggle_one, &t);
-	mutex_unlock(&nvo_offload_mutex);
-	return t.ret ? t.ret : len;
+	ret = nvo_queue_offload_set(idx, !strcmp(onoff, "on"));
+	return ret ? ret : len;
 }
 
 static const struct file_operations nvo_queue_offload_fops = {

@@ -247,7 +247,13 @@ int nvo_queue_request_reclaim(struct nvo_queue *queue);
 const char *nvo_offload_state_name(enum nvo_offload_state state);
 const char *nvo_fallback_reason_name(enum nvo_fallback_reason reason);
 
-/* offload.c */
+/* offload.c (the visitors hold nvo_offload_mutex while @fn runs) */
+typedef void (*nvo_dev_visit_t)(struct nvo_offload_dev *dev, void *arg);
+typedef void (*nvo_port_visit_t)(struct nvo_port *port, void *arg);
+void nvo_visit_devices(nvo_dev_visit_t fn, void *arg);
+void nvo_visit_ports(nvo_port_visit_t fn, void *arg);
+int nvo_port_policy_set(u16 portid, const char *devname);
+int nvo_queue_offload_set(int idx, bool on);
 void nvo_offload_port_added(struct nvo_port *port);
 void nvo_offload_port_removed(struct nvo_port *port);
 void nvo_offload_offer_queue(struct nvo_queue *queue);
