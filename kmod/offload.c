@@ -70,7 +70,7 @@ static void nvo_reclaim_if_on_dev(struct nvo_queue *queue, void *arg)
 	struct nvo_offload_dev *dev = arg;
 
 	if (READ_ONCE(queue->oq.dev) == dev)
-		nvo_queue_request_reclaim(queue);
+		nvo_queue_request_reclaim(queue, NVO_FALLBACK_DEV_REMOVED);
 }
 
 void nvo_offload_unregister(struct nvo_offload_dev *dev)
@@ -127,7 +127,7 @@ static void nvo_port_queue_apply(struct nvo_queue *queue, void *arg)
 	if (port->odev)
 		nvo_queue_request_offload(queue, port->odev);
 	else
-		nvo_queue_request_reclaim(queue);
+		nvo_queue_request_reclaim(queue, NVO_FALLBACK_NONE);
 }
 
 static struct nvo_port *nvo_port_find(u16 portid)
@@ -232,7 +232,7 @@ static void nvo_queue_toggle_one(struct nvo_queue *queue, void *arg)
 	if (queue->idx != t->idx)
 		return;
 	if (!t->on) {
-		t->ret = nvo_queue_request_reclaim(queue);
+		t->ret = nvo_queue_request_reclaim(queue, NVO_FALLBACK_NONE);
 		return;
 	}
 	dev = queue->port->odev;

@@ -1203,11 +1203,14 @@ int nvo_queue_request_offload(struct nvo_queue *queue,
 	return ret;
 }
 
-/* Ask for the queue back in software. */
-int nvo_queue_request_reclaim(struct nvo_queue *queue)
+/* Ask for the queue back in software; @reason: why, if not asked for. */
+int nvo_queue_request_reclaim(struct nvo_queue *queue,
+			      enum nvo_fallback_reason reason)
 {
 	spin_lock_bh(&queue->state_lock);
 	queue->want_offload = false;
+	if (queue->oq.dev)
+		queue->reclaim_reason = reason;
 	spin_unlock_bh(&queue->state_lock);
 	nvo_kick(queue);
 	return 0;
@@ -1226,16 +1229,22 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 					 struct nvo_handover *h,
 					 enum nvo_fallback_reason reason)
 {
-	struct nvo_offload_dev *dev = queue->oq.dev;
+	struct nvo_offload_dev *dev;
 
 	spin_lock_bh(&queue->state_lock);
 	queue->ostate = NVO_OQ_SOFTWARE;
-	queue->oq.dev = NULL;
+	if (reason == NVO_FALLBACK_NONE)
+		reason = queue->reclaim_reason;
+	queue->reclaim_reason = NVO_FALLBACK_NONE;
 	if (reason != NVO_FALLBACK_NONE) {
 		queue->want_offload = false;
 		queue->fallback_reason = reason;
 		queue->fallback_events++;
 	}
+	/* Asked for again while it came back: keep the device, go again. */
+	dev = queue->want_offload ? NULL : queue->oq.dev;
+	if (dev)
+		queue->oq.dev = NULL;
 	spin_unlock_bh(&queue->state_lock);
 	if (dev)
 		nvo_offload_queue_left_dev(dev);
@@ -1348,6 +1357,7 @@ static bool nvo_offload_reconcile(struct nvo_queue *queue)
 		if (dev) {
 			/* Asked for and taken back before it started. */
 			queue->oq.dev = NULL;
+			queue->reclaim_reason = NVO_FALLBACK_NONE;
 			spin_unlock_bh(&queue->state_lock);
 			nvo_offload_queue_left_dev(dev);
 		} else {

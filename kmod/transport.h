@@ -203,6 +203,7 @@ struct nvo_queue {
 	bool			want_offload;	/* what requests asked for */
 	struct nvo_offload_queue oq;		/* oq.dev: target or owner */
 	enum nvo_fallback_reason fallback_reason; /* of the last fallback */
+	enum nvo_fallback_reason reclaim_reason; /* of a reclaim under way */
 	struct nvo_handover	*returned;	/* record handed back */
 	struct completion	offload_idle;	/* device let go of the queue */
 	struct list_head	parked;		/* cmds parked while draining */
@@ -243,7 +244,8 @@ void nvo_queue_exit(void);
 /* queue.c: offload */
 int nvo_queue_request_offload(struct nvo_queue *queue,
 			      struct nvo_offload_dev *dev);
-int nvo_queue_request_reclaim(struct nvo_queue *queue);
+int nvo_queue_request_reclaim(struct nvo_queue *queue,
+			      enum nvo_fallback_reason reason);
 const char *nvo_offload_state_name(enum nvo_offload_state state);
 const char *nvo_fallback_reason_name(enum nvo_fallback_reason reason);
 
