@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nicsim devices: a struct device on the nicsim bus, its engines, its
+ * capabilities (tunable in debugfs) and its registration with the
+ * nvmet_offload shim as offload device "nicsimID".
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/nvme.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "nicsim.h"
+
+#define NICSIM_DEF_MAX_QUEUES	64
+#define NICSIM_DEF_MAX_IO	(128 * 1024)
+#define NICSIM_DEF_MAX_INLINE	(16 * 1024)
+#define NICSIM_DEF_MIN_DEPTH	1
+#define NICSIM_DEF_MAX_DEPTH	1024
+
+static void nicsim_dev_release(struct device *dev)
+{
+	struct nicsim_dev *ndev = to_nicsim_dev(dev);
+
+	free_cpumask_var(ndev->cpus);
+	kfree(ndev->engines);
+	kfree(ndev);
+}
+
+static void nicsim_default_caps(struct nvo_offload_caps *caps)
+{
+	caps->max_queues = NICSIM_DEF_MAX_QUEUES;
+	caps->io_opcodes = BIT_ULL(nvme_cmd_read) | BIT_ULL(nvme_cmd_write) |
+			   BIT_ULL(nvme_cmd_flush) |
+			   BIT_ULL(nvme_cmd_write_zeroes);
+	caps->max_io_size = NICSIM_DEF_MAX_IO;
+	caps->min_queue_depth = NICSIM_DEF_MIN_DEPTH;
+	caps->max_queue_depth = NICSIM_DEF_MAX_DEPTH;
+	caps->hdgst = true;
+	caps->ddgst = true;
+	caps->max_inline = NICSIM_DEF_MAX_INLINE;
+	caps->backends = NVO_BACKEND_BDEV;
+}
+
+DEFINE_SHOW_ATTRIBUTE(nicsim_queues);
+
+static void nicsim_dev_debugfs(struct nicsim_dev *ndev)
+{
+	struct nvo_offload_caps *caps = &ndev->odev.caps;
+
+	ndev->ddir = debugfs_create_dir(dev_name(&ndev->dev),
+					nicsim_debugfs_root);
+	/*
+	 * The shim reads the capabilities at each offload and the engine
+	 * reads io_opcodes and max_io_size per command, so changes apply to
+	 * the next offload or command; aligned 32/64-bit stores cannot tear.
+	 */
+	debugfs_create_x64("io_opcodes", 0600, ndev->ddir, &caps->io_opcodes);
+	debugfs_create_u32("max_queues", 0600, ndev->ddir, &caps->max_queues);
+	debugfs_create_u32("max_io_size", 0600, ndev->ddir,
+			   &caps->max_io_size);
+	debugfs_create_file("queues", 0400, ndev->ddir, ndev,
+			    &nicsim_queues_fops);
+	nicsim_fault_debugfs(ndev);
+}
+
+struct nicsim_dev *nicsim_dev_create(u32 id, unsigned int nr_engines,
+				     const struct cpumask *cpus)
+{
+	struct nicsim_dev *ndev;
+	int ret;
+
+	ndev = kzalloc(sizeof(*ndev), GFP_KERNEL);
+	if (!ndev)
+		return ERR_PTR(-ENOMEM);
+	if (!alloc_cpumask_var(&ndev->cpus, GFP_KERNEL)) {
+		kfree(ndev);
+		return ERR_PTR(-ENOMEM);
+	}
+	cpumask_copy(ndev->cpus, cpus);
+	ndev->id = id;
+	ndev->nr_engines = nr_engines;
+	atomic_set(&ndev->next_engine, 0);
+	mutex_init(&ndev->lock);
+	INIT_LIST_HEAD(&ndev->queues);
+	INIT_LIST_HEAD(&ndev->entry);
+	nicsim_fault_init(ndev);
+
+	snprintf(ndev->odev.name, sizeof(ndev->odev.name), "nicsim%u", id);
+	ndev->odev.ops = &nicsim_offload_ops;
+	ndev->odev.owner = THIS_MODULE;
+	ndev->odev.priv = ndev;
+	nicsim_default_caps(&ndev->odev.caps);
+
+	/* From here on the release callback frees ndev. */
+	device_initialize(&ndev->dev);
+	ndev->dev.bus = &nicsim_bus;
+	ndev->dev.id = id;
+	ndev->dev.release = nicsim_dev_release;
+	ret = dev_set_name(&ndev->dev, "nicsim%u", id);
+	if (ret)
+		goto err_put;
+	ret = device_add(&ndev->dev);
+	if (ret)
+		goto err_put;
+
+	ret = nicsim_engines_start(ndev);
+	if (ret)
+		goto err_del;
+	nicsim_dev_debugfs(ndev);
+
+	ret = nvo_offload_register(&ndev->odev);
+	if (ret) {
+		pr_err("nicsim%u: registering with nvmet_offload failed: %d\n",
+		       id, ret);
+		goto err_debugfs;
+	}
+	ndev->registered = true;
+	dev_info(&ndev->dev, "%u engine(s) on CPUs %*pbl\n", nr_engines,
+		 cpumask_pr_args(ndev->cpus));
+	return ndev;
+
+err_debugfs:
+	debugfs_remove_recursive(ndev->ddir);
+	nicsim_engines_stop(ndev);
+err_del:
+	device_del(&ndev->dev);
+err_put:
+	put_device(&ndev->dev);
+	return ERR_PTR(ret);
+}
+
+void nicsim_dev_destroy(struct nicsim_dev *ndev)
+{
+	/* The shim reclaims every queue first, through our engines. */
+	if (ndev->registered)
+		nvo_offload_unregister(&ndev->odev);
+	ndev->registered = false;
+	nicsim_engines_stop(ndev);
+	debugfs_remove_recursive(ndev->ddir);
+	dev_info(&ndev->dev, "deleted\n");
+	device_unregister(&ndev->dev);
+}

@@ -1,0 +1,1901 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nicsim engine: the simulated NIC's NVMe/TCP data path.
+ *
+ * A device runs NR_ENGINES kthreads, its "NIC cores". A queue offloaded to
+ * the device is served by one engine, chosen round-robin at offload, and
+ * only that engine touches the queue's protocol state (receive, send,
+ * command slots), so that state needs no lock. Everything else queues work
+ * for the engine and kicks it:
+ *
+ *  - the socket callbacks (softirq) on data, write space and close;
+ *  - bio completions and punt completions (any context), through the
+ *    queue's done list, under done_lock;
+ *  - queue_reclaim() and the crash knob, through request bits, under the
+ *    device lock;
+ *  - an hrtimer, for delayed completions, punt retries and slow reclaims.
+ *
+ * The engine frees a queue only once none of them can reach it: callbacks
+ * restored, timer cancelled, no bio or punt outstanding, off the device
+ * list and off the engine's run queue.
+ *
+ * A command: capsule (in-capsule data lands in the slot's staging pages) ->
+ * start: executed by the device ("own") or punted to nvmet -> for writes,
+ * data solicited by R2T -> a bio on the namespace's block device, or
+ * nvo_offload_punt() -> completion (done list) -> C2HData and/or response
+ * -> slot free. The PDU work is the shared codec's (kmod/pdu.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/highmem.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/scatterlist.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "../compat.h"
+#include "nicsim.h"
+
+/* PDUs one queue handles per turn before its engine serves another. */
+#define NQ_BUDGET		64
+/* How soon a punt the shim had no room for is tried again. */
+#define NQ_PUNT_RETRY_NS	(100 * NSEC_PER_USEC)
+/* Pages one sendmsg call carries. */
+#define NQ_TX_BVECS		16
+
+enum nq_rx_state {
+	NQ_RX_HDR,		/* a PDU header (+ digest) */
+	NQ_RX_PAD,		/* bytes between header and data */
+	NQ_RX_DATA,		/* command data */
+	NQ_RX_DDGST,		/* the data digest */
+};
+
+enum nq_tx_state {
+	NQ_TX_IDLE,
+	NQ_TX_R2T,
+	NQ_TX_C2H_HDR,
+	NQ_TX_C2H_DATA,
+	NQ_TX_C2H_DDGST,
+	NQ_TX_RSP,
+};
+
+enum nq_cmd_state {
+	NQ_CMD_FREE,
+	NQ_CMD_PARKED,		/* kept, not started: for the record */
+	NQ_CMD_DATA,		/* receiving its in-capsule data or H2CData */
+	NQ_CMD_BACKEND,		/* bio or punt outstanding */
+	NQ_CMD_RETRY,		/* punt to try again */
+	NQ_CMD_DELAYED,		/* completion held back (extra_latency_us) */
+	NQ_CMD_TX,		/* response on its way out */
+};
+
+/* Requests to the engine from other contexts: bits of queue->requests. */
+enum {
+	NQ_REQ_RECLAIM,
+	NQ_REQ_CRASH,
+	NQ_REQ_CLOSED,		/* the connection is closing */
+};
+
+struct nicsim_queue;
+
+struct nq_cmd {
+	struct nicsim_queue	*q;
+	struct nvme_command	sqe;
+	struct nvme_completion	cqe;
+	u16			ttag;
+	u8			state;		/* enum nq_cmd_state */
+	bool			own;		/* the device executes it */
+	bool			inline_data;	/* its data came in the capsule */
+	bool			ns_held;
+	bool			injected;	/* backend error injected */
+	bool			rsp_in_data;	/* DATA_SUCCESS: no response PDU */
+	u16			status;		/* own commands: NVMe status */
+	u16			data_status;	/* set when a data digest failed */
+	blk_status_t		bio_status;
+	u32			inline_len;	/* in-capsule bytes received */
+	u32			len;		/* the command's data bytes */
+	struct nvo_xfer		xfer;
+	struct nvo_ns_ref	ns;
+	u64			start_ns;
+	u64			ready_ns;	/* DELAYED: when to respond */
+
+	/* Staging: preallocated pages and the table that maps the data. */
+	struct page		**pages;
+	struct scatterlist	*sgl;
+	/* A punted command's data beyond the staging size. */
+	struct scatterlist	*big;
+	unsigned int		big_nents;
+	struct scatterlist	*data_sg;
+	unsigned int		data_nents;
+
+	struct scatterlist	*rx_sg;
+	u32			rx_sg_off;
+
+	enum nq_tx_state	tx_state;
+	u8			tx_hdr[NVO_TX_HDR_MAX];
+	u32			tx_hdr_len;
+	u32			tx_off;
+	struct scatterlist	*tx_sg;
+	u32			tx_sg_off;
+	u32			tx_data_left;
+	__le32			tx_ddgst;
+
+	struct list_head	entry;		/* free/start/parked/tx/retry/delayed */
+	struct list_head	done_entry;	/* queue->done_list */
+};
+
+struct nicsim_queue {
+	struct nicsim_dev	*ndev;
+	struct nicsim_engine	*eng;
+	struct nvo_offload_queue *oq;
+	struct socket		*sock;
+	struct nvo_conn_params	params;
+	u16			qid;
+	u16			sq_size;
+	bool			sqhd_disabled;
+	u32			slot_size;	/* staging bytes per command */
+	unsigned int		slot_pages;
+
+	struct nq_cmd		*cmds;
+	u32			nr_cmds;
+	struct page		**pages;	/* all slots' staging pages */
+	struct scatterlist	*sgls;
+
+	struct list_head	free_cmds;
+	struct list_head	start_list;	/* the record's, not started yet */
+	struct list_head	parked;		/* parked while draining */
+	struct list_head	tx_list;
+	struct list_head	retry_list;
+	struct list_head	delayed;
+	struct nq_cmd		*tx_cmd;	/* being sent */
+	u32			nr_used;	/* slots off the free list */
+	u32			nr_parked;	/* of those, on start_list/parked */
+	u32			nr_backend;	/* bios and punts outstanding */
+
+	spinlock_t		done_lock;	/* guards done_list */
+	struct list_head	done_list;
+
+	enum nq_rx_state	rx_state;
+	union {
+		struct nvo_pdu_common	common;
+		struct nvo_pdu_cmd	cmd;
+		struct nvo_pdu_data	data;
+		u8			buf[NVO_RX_HDR_MAX];
+	} rx_pdu;
+	u32			rx_off;		/* header bytes received */
+	u32			rx_need;	/* header bytes expected */
+	u32			rx_left;	/* pad/data bytes to go */
+	u32			rx_data_len;	/* data bytes in this PDU */
+	struct nq_cmd		*rx_cmd;
+	u32			rx_crc;
+	u8			rx_ddgst[NVO_DIGEST_LEN];
+
+	unsigned long		requests;	/* NQ_REQ_* bits, any context */
+	bool			draining;
+	bool			broken;		/* the stream is lost */
+	enum nvo_fallback_reason drain_reason;	/* NONE: a reclaim */
+	u64			finish_at;	/* slow_reclaim_ms: not before */
+	struct hrtimer		timer;
+
+	struct list_head	dev_entry;	/* ndev->queues, ndev->lock */
+	struct list_head	run_entry;	/* eng->runq, eng->lock */
+
+	void			*saved_user_data;
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+
+	u8			term_pdu[NVO_TERM_MAX_LEN];
+};
+
+static void nq_cmd_start(struct nicsim_queue *q, struct nq_cmd *c);
+static void nicsim_sk_data_ready(struct sock *sk);
+
+/* ---- scheduling --------------------------------------------------------- */
+
+static void nq_kick(struct nicsim_queue *q)
+{
+	struct nicsim_engine *eng = q->eng;
+	unsigned long flags;
+	bool wake = false;
+
+	spin_lock_irqsave(&eng->lock, flags);
+	if (list_empty(&q->run_entry)) {
+		list_add_tail(&q->run_entry, &eng->runq);
+		wake = true;
+	}
+	spin_unlock_irqrestore(&eng->lock, flags);
+	/* Engines outlive their queues: eng is safe here. */
+	if (wake)
+		wake_up(&eng->wq);
+}
+
+static enum hrtimer_restart nq_timer_fn(struct hrtimer *timer)
+{
+	nq_kick(container_of(timer, struct nicsim_queue, timer));
+	return HRTIMER_NORESTART;
+}
+
+/* A bio or a punt completed (any context): hand it to the engine. */
+static void nq_done(struct nq_cmd *c)
+{
+	struct nicsim_queue *q = c->q;
+	unsigned long flags;
+
+	/*
+	 * Kick under done_lock: the engine frees the queue only after it
+	 * took this completion off the list, so after we let go of the lock.
+	 */
+	spin_lock_irqsave(&q->done_lock, flags);
+	list_add_tail(&c->done_entry, &q->done_list);
+	nq_kick(q);
+	spin_unlock_irqrestore(&q->done_lock, flags);
+}
+
+/* ---- socket callbacks ------------------------------------------------------ */
+
+/*
+ * The queue behind @sk while our callbacks are installed. The callbacks and
+ * sk_user_data change together under sk_callback_lock; a callback that was
+ * entered just before a hand-over must not take the next owner's
+ * sk_user_data for ours.
+ */
+static struct nicsim_queue *nq_from_sk(struct sock *sk)
+{
+	if (sk->sk_data_ready != nicsim_sk_data_ready)
+		return NULL;
+	return sk->sk_user_data;
+}
+
+static void nicsim_sk_data_ready(struct sock *sk)
+{
+	struct nicsim_queue *q;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	q = nq_from_sk(sk);
+	if (q)
+		nq_kick(q);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nicsim_sk_write_space(struct sock *sk)
+{
+	struct nicsim_queue *q;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	q = nq_from_sk(sk);
+	if (q && sk_stream_is_writeable(sk)) {
+		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		nq_kick(q);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void nicsim_sk_state_change(struct sock *sk)
+{
+	struct nicsim_queue *q;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	q = nq_from_sk(sk);
+	if (q) {
+		switch (sk->sk_state) {
+		case TCP_FIN_WAIT1:
+		case TCP_CLOSE_WAIT:
+		case TCP_CLOSE:
+			set_bit(NQ_REQ_CLOSED, &q->requests);
+			nq_kick(q);
+			break;
+		default:
+			break;
+		}
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static int nq_take_socket(struct nicsim_queue *q)
+{
+	struct sock *sk = q->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (sk->sk_state != TCP_ESTABLISHED) {
+		write_unlock_bh(&sk->sk_callback_lock);
+		return -ENOTCONN;
+	}
+	q->saved_user_data = sk->sk_user_data;
+	q->saved_data_ready = sk->sk_data_ready;
+	q->saved_write_space = sk->sk_write_space;
+	q->saved_state_change = sk->sk_state_change;
+	sk->sk_user_data = q;
+	sk->sk_data_ready = nicsim_sk_data_ready;
+	sk->sk_write_space = nicsim_sk_write_space;
+	sk->sk_state_change = nicsim_sk_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+	return 0;
+}
+
+static void nq_release_socket(struct nicsim_queue *q)
+{
+	struct sock *sk = q->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_user_data = q->saved_user_data;
+	sk->sk_data_ready = q->saved_data_ready;
+	sk->sk_write_space = q->saved_write_space;
+	sk->sk_state_change = q->saved_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* ---- command slots ------------------------------------------------------- */
+
+static struct nq_cmd *nq_get_cmd(struct nicsim_queue *q)
+{
+	struct nq_cmd *c;
+
+	c = list_first_entry_or_null(&q->free_cmds, struct nq_cmd, entry);
+	if (!c)
+		return NULL;
+	list_del_init(&c->entry);
+	q->nr_used++;
+	c->state = NQ_CMD_DATA;
+	c->own = false;
+	c->inline_data = false;
+	c->ns_held = false;
+	c->injected = false;
+	c->rsp_in_data = false;
+	c->status = NVME_SC_SUCCESS;
+	c->data_status = NVME_SC_SUCCESS;
+	c->bio_status = BLK_STS_OK;
+	c->inline_len = 0;
+	c->len = 0;
+	c->data_sg = NULL;
+	c->data_nents = 0;
+	c->tx_state = NQ_TX_IDLE;
+	nvo_xfer_init(&c->xfer, 0);
+	c->start_ns = ktime_get_ns();
+	return c;
+}
+
+static void nq_cmd_release(struct nq_cmd *c)
+{
+	if (c->ns_held) {
+		nvo_offload_ns_put(&c->ns);
+		c->ns_held = false;
+	}
+	if (c->big) {
+		sgl_free(c->big);
+		c->big = NULL;
+	}
+	c->data_sg = NULL;
+	c->data_nents = 0;
+}
+
+/* @c must be on no list. */
+static void nq_put_cmd(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	nq_cmd_release(c);
+	c->state = NQ_CMD_FREE;
+	list_add(&c->entry, &q->free_cmds);
+	q->nr_used--;
+}
+
+/* Map @len bytes (at most slot_size) of the slot's staging pages. */
+static void nq_map_staging(struct nicsim_queue *q, struct nq_cmd *c, u32 len)
+{
+	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
+
+	if (!len) {
+		c->data_sg = NULL;
+		c->data_nents = 0;
+		return;
+	}
+	sg_init_table(c->sgl, n);
+	for (i = 0; i < n; i++)
+		sg_set_page(&c->sgl[i], c->pages[i],
+			    min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE), 0);
+	c->data_sg = c->sgl;
+	c->data_nents = n;
+}
+
+/*
+ * Room for the command's data. Only punted commands may exceed the staging
+ * size; their buffer is allocated here, off the device's fast path.
+ */
+static int nq_map_data(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	if (c->inline_data)
+		return 0;	/* mapped when it was received */
+	if (c->len <= q->slot_size) {
+		nq_map_staging(q, c, c->len);
+		return 0;
+	}
+	c->big = sgl_alloc(c->len, GFP_KERNEL, &c->big_nents);
+	if (!c->big)
+		return -ENOMEM;
+	c->data_sg = c->big;
+	c->data_nents = c->big_nents;
+	return 0;
+}
+
+/* ---- completions ------------------------------------------------------- */
+
+static u32 nq_sg_digest(struct scatterlist *sg, u32 len)
+{
+	u32 crc = nvo_digest_init();
+
+	for (; sg && len; sg = sg_next(sg)) {
+		u32 done = 0;
+
+		while (done < sg->length && len) {
+			u32 off = sg->offset + done;
+			u32 poff = offset_in_page(off);
+			u32 n = min3(sg->length - done, (u32)PAGE_SIZE - poff,
+				     len);
+			u8 *va = kmap_local_page(nth_page(sg_page(sg),
+							  off >> PAGE_SHIFT));
+
+			crc = nvo_crc32c_update(crc, va + poff, n);
+			kunmap_local(va);
+			done += n;
+			len -= n;
+		}
+	}
+	return nvo_digest_final(crc);
+}
+
+static void nq_prep_rsp(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	c->tx_hdr_len = nvo_pdu_build_rsp(c->tx_hdr, &c->cqe, &q->params);
+	c->tx_state = NQ_TX_RSP;
+	c->tx_off = 0;
+}
+
+/* @c is complete with c->cqe: count it, queue its data and response. */
+static void nq_respond(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	struct nvo_offload_stats *st = &q->oq->stats;
+	bool ok = !(le16_to_cpu(c->cqe.status) >> 1);
+
+	if (!ok)
+		st->errors++;
+	nvo_offload_account_lat(st, ktime_get_ns() - c->start_ns);
+	c->state = NQ_CMD_TX;
+
+	if (ok && c->len && c->data_sg && !nvme_is_write(&c->sqe)) {
+		/* With SQ flow control off the response rides on the data. */
+		c->rsp_in_data = q->sqhd_disabled;
+		c->tx_hdr_len = nvo_pdu_build_c2h_data(c->tx_hdr,
+						       c->sqe.common.command_id,
+						       0, c->len, true,
+						       c->rsp_in_data,
+						       &q->params);
+		c->tx_state = NQ_TX_C2H_HDR;
+		c->tx_off = 0;
+		c->tx_sg = c->data_sg;
+		c->tx_sg_off = 0;
+		c->tx_data_left = c->len;
+		if (q->params.ddgst)
+			c->tx_ddgst = cpu_to_le32(nq_sg_digest(c->data_sg,
+							       c->len));
+	} else {
+		nq_prep_rsp(q, c);
+	}
+	list_add_tail(&c->entry, &q->tx_list);
+}
+
+/* Complete a command the device answers itself. */
+static void nq_complete(struct nicsim_queue *q, struct nq_cmd *c, u16 status)
+{
+	memset(&c->cqe, 0, sizeof(c->cqe));
+	c->cqe.command_id = c->sqe.common.command_id;
+	c->cqe.sq_id = cpu_to_le16(q->qid);
+	c->cqe.sq_head = cpu_to_le16(nvo_offload_next_sqhd(q->oq));
+	c->cqe.status = cpu_to_le16(status << 1);
+	nq_respond(q, c);
+}
+
+/* As nvmet maps block layer errors (blk_to_nvme_status()). */
+static u16 nq_blk_to_nvme(struct nq_cmd *c)
+{
+	switch (c->bio_status) {
+	case BLK_STS_OK:
+		return NVME_SC_SUCCESS;
+	case BLK_STS_NOSPC:
+		return NVME_SC_CAP_EXCEEDED | NVME_STATUS_DNR;
+	case BLK_STS_TARGET:
+		return NVME_SC_LBA_RANGE | NVME_STATUS_DNR;
+	case BLK_STS_NOTSUPP:
+		/* 6.1's nvmet says ONCS_NOT_SUPPORTED for write-zeroes, gone in 6.12 */
+		return NVME_SC_INVALID_OPCODE | NVME_STATUS_DNR;
+	case BLK_STS_MEDIUM:
+		return NVME_SC_ACCESS_DENIED;
+	default:
+		return NVME_SC_INTERNAL | NVME_STATUS_DNR;
+	}
+}
+
+static void nq_account_own(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	struct nvo_offload_stats *st = &q->oq->stats;
+	u64 nlb = le16_to_cpu(c->sqe.rw.length) + 1ULL;
+
+	if (c->bio_status != BLK_STS_OK)
+		st->backend_errors++;
+	switch (c->sqe.common.opcode) {
+	case nvme_cmd_read:
+		st->read_cmds++;
+		st->read_blocks += nlb;
+		break;
+	case nvme_cmd_write:
+		st->write_cmds++;
+		st->write_blocks += nlb;
+		if (c->inline_data)
+			st->inline_write_cmds++;
+		break;
+	case nvme_cmd_flush:
+		st->flush_cmds++;
+		break;
+	case nvme_cmd_write_zeroes:
+		st->write_zeroes_cmds++;
+		break;
+	}
+}
+
+/* A bio of ours finished (engine context). */
+static void nq_own_done(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	u64 lat = nicsim_fault_latency_ns(q->ndev);
+
+	nq_account_own(q, c);
+	c->status = nq_blk_to_nvme(c);
+	/* The namespace may go as soon as the I/O is over. */
+	nvo_offload_ns_put(&c->ns);
+	c->ns_held = false;
+	if (lat) {
+		c->state = NQ_CMD_DELAYED;
+		c->ready_ns = ktime_get_ns() + lat;
+		list_add_tail(&c->entry, &q->delayed);
+		return;
+	}
+	nq_complete(q, c, c->status);
+}
+
+/* Take what completed off the done list. */
+static bool nq_reap(struct nicsim_queue *q)
+{
+	struct nq_cmd *c, *tmp;
+	LIST_HEAD(done);
+
+	spin_lock_irq(&q->done_lock);
+	list_splice_init(&q->done_list, &done);
+	spin_unlock_irq(&q->done_lock);
+	if (list_empty(&done))
+		return false;
+
+	list_for_each_entry_safe(c, tmp, &done, done_entry) {
+		list_del_init(&c->done_entry);
+		q->nr_backend--;
+		if (q->broken) {
+			nq_put_cmd(q, c);
+		} else if (c->own) {
+			nq_own_done(q, c);
+		} else {
+			/* nvmet filled it in, advancing the SQ head itself. */
+			c->cqe.command_id = c->sqe.common.command_id;
+			nq_respond(q, c);
+		}
+	}
+	return true;
+}
+
+static bool nq_run_delayed(struct nicsim_queue *q, u64 now)
+{
+	struct nq_cmd *c, *tmp;
+	bool progress = false;
+
+	list_for_each_entry_safe(c, tmp, &q->delayed, entry) {
+		if (c->ready_ns > now)
+			continue;
+		list_del_init(&c->entry);
+		nq_complete(q, c, c->status);
+		progress = true;
+	}
+	return progress;
+}
+
+/* ---- execution ----------------------------------------------------------- */
+
+static void nq_bio_end_io(struct bio *bio)
+{
+	struct nq_cmd *c = bio->bi_private;
+
+	c->bio_status = bio->bi_status;
+	bio_put(bio);
+	nq_done(c);
+}
+
+static void nq_punt(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	int ret;
+
+	c->state = NQ_CMD_BACKEND;
+	q->nr_backend++;
+	/* punt_done() may run before this returns. */
+	ret = nvo_offload_punt(q->oq, &c->sqe, c->data_sg, c->data_nents,
+			       c->len, c);
+	if (!ret) {
+		q->oq->stats.punted_cmds++;
+		return;
+	}
+	q->nr_backend--;
+	if (ret == -EBUSY) {
+		c->state = NQ_CMD_RETRY;
+		list_add_tail(&c->entry, &q->retry_list);
+		return;
+	}
+	pr_warn_ratelimited("%s: qid %u: punt failed: %d\n",
+			    q->ndev->odev.name, q->qid, ret);
+	nq_complete(q, c, NVME_SC_INTERNAL);
+}
+
+static bool nq_retry_punts(struct nicsim_queue *q)
+{
+	struct nq_cmd *c;
+	bool progress = false;
+
+	while ((c = list_first_entry_or_null(&q->retry_list, struct nq_cmd,
+					     entry))) {
+		list_del_init(&c->entry);
+		nq_punt(q, c);
+		if (c->state == NQ_CMD_RETRY)
+			break;	/* still no room: the timer brings us back */
+		progress = true;
+	}
+	return progress;
+}
+
+/* Submit the command's I/O to the namespace's block device. */
+static void nq_submit(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	struct block_device *bdev = c->ns.bdev;
+	u8 op = c->sqe.common.opcode;
+	u64 slba = le64_to_cpu(c->sqe.rw.slba);
+	u64 nlb = le16_to_cpu(c->sqe.rw.length) + 1ULL;
+	sector_t sector = slba << (c->ns.blksize_shift - SECTOR_SHIFT);
+	struct scatterlist *sg;
+	struct bio *bio;
+	blk_opf_t opf;
+	unsigned int i;
+
+	c->state = NQ_CMD_BACKEND;
+	q->nr_backend++;
+	if (op != nvme_cmd_flush &&
+	    nicsim_fault_backend_error(q->ndev, slba, nlb)) {
+		c->injected = true;
+		c->bio_status = BLK_STS_IOERR;
+		nq_done(c);
+		return;
+	}
+
+	switch (op) {
+	case nvme_cmd_flush:
+		/* As nvmet: nothing to flush without a volatile cache. */
+		if (!bdev_write_cache(bdev)) {
+			nq_done(c);
+			return;
+		}
+		bio = bio_alloc(bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH, GFP_NOIO);
+		break;
+	case nvme_cmd_write_zeroes:
+		bio = bio_alloc(bdev, 0, REQ_OP_WRITE_ZEROES, GFP_NOIO);
+		bio->bi_iter.bi_sector = sector;
+		bio->bi_iter.bi_size = nlb << c->ns.blksize_shift;
+		break;
+	default:
+		if (op == nvme_cmd_read) {
+			opf = REQ_OP_READ;
+		} else {
+			opf = REQ_OP_WRITE | REQ_SYNC | REQ_IDLE;
+			if (le16_to_cpu(c->sqe.rw.control) & NVME_RW_FUA)
+				opf |= REQ_FUA;
+		}
+		bio = bio_alloc(bdev, c->data_nents, opf, GFP_NOIO);
+		bio->bi_iter.bi_sector = sector;
+		for_each_sg(c->data_sg, sg, c->data_nents, i) {
+			/* A vec for every page: it fits, but be sure. */
+			if (WARN_ON_ONCE(bio_add_page(bio, sg_page(sg),
+						      sg->length,
+						      sg->offset) !=
+					 sg->length)) {
+				bio_put(bio);
+				c->bio_status = BLK_STS_RESOURCE;
+				nq_done(c);
+				return;
+			}
+		}
+		break;
+	}
+	bio->bi_private = c;
+	bio->bi_end_io = nq_bio_end_io;
+	submit_bio(bio);
+}
+
+static void nq_cmd_execute(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	if (unlikely(c->data_status))
+		nq_complete(q, c, c->data_status);
+	else if (c->own)
+		nq_submit(q, c);
+	else
+		nq_punt(q, c);
+}
+
+/* What nvmet_req_init() and the software transport reject up front. */
+static u16 nq_check_data(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	struct nvme_sgl_desc *sgl = &c->sqe.common.dptr.sgl;
+	u32 len = le32_to_cpu(sgl->length);
+	u8 flags = c->sqe.common.flags;
+
+	if ((flags & (NVME_CMD_FUSE_FIRST | NVME_CMD_FUSE_SECOND)) ||
+	    (flags & NVME_CMD_SGL_ALL) != NVME_CMD_SGL_METABUF)
+		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
+	if (!len)
+		return c->inline_len ?
+			NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR : 0;
+	if (len > NICSIM_MAX_XFER)
+		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
+
+	if (sgl->type == ((NVME_SGL_FMT_DATA_DESC << 4) | NVME_SGL_FMT_OFFSET)) {
+		if (!nvme_is_write(&c->sqe))
+			return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
+		if (len > q->slot_size || le64_to_cpu(sgl->addr))
+			return NVME_SC_SGL_INVALID_OFFSET | NVME_STATUS_DNR;
+		if (len != c->inline_len)
+			return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
+		c->inline_data = true;
+		c->len = len;
+		return 0;
+	}
+	if (sgl->type != ((NVME_TRANSPORT_SGL_DATA_DESC << 4) |
+			  NVME_SGL_FMT_TRANSPORT_A))
+		return NVME_SC_SGL_INVALID_TYPE | NVME_STATUS_DNR;
+	if (c->inline_len)
+		return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
+	c->len = len;
+	return 0;
+}
+
+/*
+ * Does the device execute @c itself? Takes the namespace reference if so.
+ * Anything it cannot do exactly as nvmet would is punted, so that nvmet
+ * gives the answer (and the status) it always gives.
+ */
+static bool nq_want_own(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	struct nvo_offload_caps *caps = &q->ndev->odev.caps;
+	u32 nsid = le32_to_cpu(c->sqe.common.nsid);
+	u8 op = c->sqe.common.opcode;
+	u64 slba, nlb;
+	int ret;
+
+	switch (op) {
+	case nvme_cmd_read:
+	case nvme_cmd_write:
+	case nvme_cmd_flush:
+	case nvme_cmd_write_zeroes:
+		break;
+	default:
+		return false;
+	}
+	if (!(READ_ONCE(caps->io_opcodes) & BIT_ULL(op)))
+		return false;
+
+	ret = nvo_offload_ns_get(q->oq, nsid, &c->ns);
+	if (ret) {
+		if (ret == -ENOENT && nsid != NVME_NSID_ALL)
+			q->oq->stats.unknown_ns_cmds++;
+		return false;
+	}
+	c->ns_held = true;
+
+	if (op == nvme_cmd_flush) {
+		if (c->len)
+			goto punt;
+		return true;
+	}
+	slba = le64_to_cpu(c->sqe.rw.slba);
+	nlb = le16_to_cpu(c->sqe.rw.length) + 1ULL;
+	if (slba >= c->ns.nr_blocks || nlb > c->ns.nr_blocks - slba)
+		goto punt;
+	if (op == nvme_cmd_write_zeroes) {
+		if (c->len || !bdev_write_zeroes_sectors(c->ns.bdev) ||
+		    (nlb << c->ns.blksize_shift) > UINT_MAX)
+			goto punt;
+		return true;
+	}
+	if (c->len > min(READ_ONCE(caps->max_io_size), q->slot_size) ||
+	    (nlb << c->ns.blksize_shift) != c->len)
+		goto punt;
+	/* FUA we do; protection information and the like nvmet does. */
+	if (le16_to_cpu(c->sqe.rw.control) & ~(NVME_RW_FUA | NVME_RW_LR))
+		goto punt;
+	return true;
+
+punt:
+	nvo_offload_ns_put(&c->ns);
+	c->ns_held = false;
+	return false;
+}
+
+static void nq_queue_r2t(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	u32 max = q->params.maxh2cdata ? q->params.maxh2cdata : c->len;
+	u32 off, len;
+
+	if (!nvo_xfer_next_r2t(&c->xfer, max, &off, &len))
+		return;
+	c->tx_hdr_len = nvo_pdu_build_r2t(c->tx_hdr, c->sqe.common.command_id,
+					  c->ttag, off, len, &q->params);
+	c->tx_state = NQ_TX_R2T;
+	c->tx_off = 0;
+	list_add_tail(&c->entry, &q->tx_list);
+}
+
+static void nq_begin_drain(struct nicsim_queue *q,
+			   enum nvo_fallback_reason reason)
+{
+	u64 delay;
+
+	if (q->draining)
+		return;
+	q->draining = true;
+	q->drain_reason = reason;
+	/* The record's commands not started yet go back first, in order. */
+	list_splice_init(&q->start_list, &q->parked);
+	delay = reason == NVO_FALLBACK_NONE ?
+		nicsim_fault_reclaim_delay_ns(q->ndev) : 0;
+	q->finish_at = delay ? ktime_get_ns() + delay : 0;
+	pr_debug("%s: qid %u: draining (%d)\n", q->ndev->odev.name, q->qid,
+		 reason);
+}
+
+/* Start a command whose capsule and in-capsule data are here. */
+static void nq_cmd_start(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	u16 status;
+
+	if (nicsim_fault_fail_queue(q->ndev)) {
+		pr_info("%s: qid %u: injected queue failure\n",
+			q->ndev->odev.name, q->qid);
+		nq_begin_drain(q, NVO_FALLBACK_QUEUE_FAILED);
+	}
+
+	status = nq_check_data(q, c);
+	if (status) {
+		nq_complete(q, c, status);
+		return;
+	}
+	c->own = nq_want_own(q, c);
+	if (nq_map_data(q, c)) {
+		nq_complete(q, c, NVME_SC_INTERNAL);
+		return;
+	}
+	if (c->len && nvme_is_write(&c->sqe) && !c->inline_data) {
+		/* Solicit the data; it comes in order, window by window. */
+		c->state = NQ_CMD_DATA;
+		nvo_xfer_init(&c->xfer, c->len);
+		c->rx_sg = c->data_sg;
+		c->rx_sg_off = 0;
+		nq_queue_r2t(q, c);
+		return;
+	}
+	nq_cmd_execute(q, c);
+}
+
+/* A capsule is in: start it, or keep it for the record when draining. */
+static void nq_capsule_ready(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	/* A failed data digest has its answer already: give it now. */
+	if (q->draining && !c->data_status) {
+		c->state = NQ_CMD_PARKED;
+		list_add_tail(&c->entry, &q->parked);
+		q->nr_parked++;
+		return;
+	}
+	nq_cmd_start(q, c);
+}
+
+static void nq_start_record(struct nicsim_queue *q)
+{
+	struct nq_cmd *c;
+
+	/* A start may begin a drain, which takes the rest off start_list. */
+	while ((c = list_first_entry_or_null(&q->start_list, struct nq_cmd,
+					     entry))) {
+		list_del_init(&c->entry);
+		q->nr_parked--;
+		nq_cmd_start(q, c);
+	}
+}
+
+/* ---- receive ------------------------------------------------------------- */
+
+static void nq_rx_next_pdu(struct nicsim_queue *q)
+{
+	q->rx_state = NQ_RX_HDR;
+	q->rx_off = 0;
+	q->rx_need = sizeof(struct nvo_pdu_common);
+	q->rx_cmd = NULL;
+}
+
+/* > 0: bytes; -EAGAIN: nothing yet; other < 0: the stream is over. */
+static int nq_recv(struct nicsim_queue *q, void *buf, size_t len)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+	int ret;
+
+	ret = kernel_recvmsg(q->sock, &msg, &iov, 1, len, msg.msg_flags);
+	return ret ? ret : -ECONNRESET;
+}
+
+/* The host broke the protocol: say why if we can, and give up the stream. */
+static int nq_proto_error(struct nicsim_queue *q, enum nvo_fes fes, u32 fei)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct kvec iov;
+
+	pr_warn_ratelimited("%s: qid %u: protocol error (fes %#x, field offset %u)\n",
+			    q->ndev->odev.name, q->qid, fes, fei);
+	if (!q->tx_cmd) {
+		iov.iov_base = q->term_pdu;
+		iov.iov_len = nvo_pdu_build_c2h_term(q->term_pdu, fes, fei,
+						     q->rx_pdu.buf, q->rx_off);
+		kernel_sendmsg(q->sock, &msg, &iov, 1, iov.iov_len);
+	}
+	return -EPROTO;
+}
+
+static void nq_rx_start_data(struct nicsim_queue *q, struct nq_cmd *c,
+			     u32 len)
+{
+	u32 pad = nvo_pdu_pad_len(&q->rx_pdu.common, &q->params);
+
+	q->rx_cmd = c;
+	q->rx_data_len = len;
+	q->rx_crc = nvo_digest_init();
+	if (pad) {
+		q->rx_state = NQ_RX_PAD;
+		q->rx_left = pad;
+	} else {
+		q->rx_state = NQ_RX_DATA;
+		q->rx_left = len;
+	}
+}
+
+static int nq_rx_cmd(struct nicsim_queue *q)
+{
+	struct nvo_pdu_cmd *pdu = &q->rx_pdu.cmd;
+	u32 data_len = nvo_pdu_data_len(&pdu->hdr, &q->params);
+	struct nq_cmd *c;
+
+	if (data_len > q->slot_size)
+		return nq_proto_error(q, NVO_FES_DATA_LIMIT_EXCEEDED,
+				      offsetof(struct nvo_pdu_common, plen));
+	c = nq_get_cmd(q);
+	if (!c) {
+		pr_warn_ratelimited("%s: qid %u: host exceeded the queue depth\n",
+				    q->ndev->odev.name, q->qid);
+		return nq_proto_error(q, NVO_FES_PDU_SEQUENCE, 0);
+	}
+	memcpy(&c->sqe, pdu->sqe, sizeof(c->sqe));
+	c->inline_len = data_len;
+	if (data_len) {
+		nq_map_staging(q, c, data_len);
+		c->rx_sg = c->data_sg;
+		c->rx_sg_off = 0;
+		nq_rx_start_data(q, c, data_len);
+		return 1;
+	}
+	nq_rx_next_pdu(q);
+	nq_capsule_ready(q, c);
+	return 1;
+}
+
+static int nq_rx_h2c_data(struct nicsim_queue *q)
+{
+	struct nvo_pdu_data *d = &q->rx_pdu.data;
+	u32 data_len = nvo_pdu_data_len(&d->hdr, &q->params);
+	u16 ttag = le16_to_cpu(d->ttag);
+	struct nq_cmd *c;
+	enum nvo_fes fes;
+	u32 fei;
+
+	if (ttag >= q->nr_cmds)
+		return nq_proto_error(q, NVO_FES_INVALID_HDR_FIELD,
+				      offsetof(struct nvo_pdu_data, ttag));
+	c = &q->cmds[ttag];
+	/* Data only for a command whose R2T went out in full. */
+	if (c->state != NQ_CMD_DATA || c->tx_state != NQ_TX_IDLE ||
+	    d->cccid != c->sqe.common.command_id)
+		return nq_proto_error(q, NVO_FES_INVALID_HDR_FIELD,
+				      offsetof(struct nvo_pdu_data, cccid));
+	if (data_len > q->params.maxh2cdata)
+		return nq_proto_error(q, NVO_FES_DATA_LIMIT_EXCEEDED,
+				      offsetof(struct nvo_pdu_data, length));
+	fes = nvo_xfer_check_h2c(&c->xfer, d, data_len, &fei);
+	if (fes)
+		return nq_proto_error(q, fes, fei);
+	nq_rx_start_data(q, c, data_len);
+	return 1;
+}
+
+static int nq_rx_hdr(struct nicsim_queue *q, int *budget)
+{
+	struct nvo_pdu_common *h = &q->rx_pdu.common;
+	enum nvo_fes fes;
+	u32 fei;
+	int ret;
+
+	ret = nq_recv(q, q->rx_pdu.buf + q->rx_off, q->rx_need - q->rx_off);
+	if (ret < 0)
+		return ret;
+	q->rx_off += ret;
+	if (q->rx_off < q->rx_need)
+		return 1;
+
+	if (q->rx_need == sizeof(*h)) {
+		fes = nvo_pdu_check_h2c(h, &q->params, true, &fei);
+		if (fes)
+			return nq_proto_error(q, fes, fei);
+		q->rx_need = nvo_pdu_hdr_len(h, &q->params);
+		if (q->rx_need > sizeof(q->rx_pdu.buf))
+			return nq_proto_error(q, NVO_FES_INVALID_HDR_FIELD,
+					      offsetof(struct nvo_pdu_common,
+						       hlen));
+		if (q->rx_off < q->rx_need)
+			return 1;
+	}
+	if (q->rx_need > h->hlen && !nvo_pdu_hdgst_ok(h, h->hlen))
+		return nq_proto_error(q, NVO_FES_HDR_DIGEST, 0);
+
+	(*budget)--;
+	switch (h->type) {
+	case NVO_PDU_CMD:
+		return nq_rx_cmd(q);
+	case NVO_PDU_H2C_DATA:
+		return nq_rx_h2c_data(q);
+	case NVO_PDU_H2C_TERM:
+		pr_info_ratelimited("%s: qid %u: host terminated the connection\n",
+				    q->ndev->odev.name, q->qid);
+		return -ECONNRESET;
+	default:
+		/* nvo_pdu_check_h2c() lets no other type through */
+		return nq_proto_error(q, NVO_FES_INVALID_HDR_FIELD, 0);
+	}
+}
+
+static int nq_rx_pad(struct nicsim_queue *q)
+{
+	u8 scratch[64];
+	int ret;
+
+	while (q->rx_left) {
+		ret = nq_recv(q, scratch, min_t(u32, q->rx_left,
+						sizeof(scratch)));
+		if (ret < 0)
+			return ret;
+		q->rx_left -= ret;
+	}
+	q->rx_state = NQ_RX_DATA;
+	q->rx_left = q->rx_data_len;
+	return 1;
+}
+
+static int nq_rx_data_done(struct nicsim_queue *q)
+{
+	struct nq_cmd *c = q->rx_cmd;
+	bool in_capsule = q->rx_pdu.common.type == NVO_PDU_CMD;
+	bool window_done;
+
+	nq_rx_next_pdu(q);
+	if (in_capsule) {
+		nq_capsule_ready(q, c);
+		return 1;
+	}
+	window_done = nvo_xfer_advance(&c->xfer, q->rx_data_len);
+	if (!nvo_xfer_complete(&c->xfer)) {
+		if (window_done)
+			nq_queue_r2t(q, c);
+		return 1;
+	}
+	nq_cmd_execute(q, c);
+	return 1;
+}
+
+static int nq_rx_data(struct nicsim_queue *q)
+{
+	struct nq_cmd *c = q->rx_cmd;
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+	struct bio_vec bv;
+	int ret;
+
+	while (q->rx_left) {
+		struct scatterlist *sg = c->rx_sg;
+		u32 off, poff, len;
+		struct page *page;
+
+		if (WARN_ON_ONCE(!sg))
+			return nq_proto_error(q, NVO_FES_DATA_OUT_OF_RANGE, 0);
+		off = sg->offset + c->rx_sg_off;
+		page = nth_page(sg_page(sg), off >> PAGE_SHIFT);
+		poff = offset_in_page(off);
+		len = min3(sg->length - c->rx_sg_off, (u32)PAGE_SIZE - poff,
+			   q->rx_left);
+
+		bv.bv_page = page;
+		bv.bv_offset = poff;
+		bv.bv_len = len;
+		iov_iter_bvec(&msg.msg_iter, ITER_DEST, &bv, 1, len);
+		ret = sock_recvmsg(q->sock, &msg, msg.msg_flags);
+		if (ret <= 0)
+			return ret ? ret : -ECONNRESET;
+
+		if (q->params.ddgst) {
+			u8 *va = kmap_local_page(page);
+
+			q->rx_crc = nvo_crc32c_update(q->rx_crc, va + poff,
+						      ret);
+			kunmap_local(va);
+		}
+		q->rx_left -= ret;
+		c->rx_sg_off += ret;
+		if (c->rx_sg_off == sg->length) {
+			c->rx_sg = sg_next(sg);
+			c->rx_sg_off = 0;
+		}
+	}
+
+	if (q->params.ddgst) {
+		q->rx_state = NQ_RX_DDGST;
+		q->rx_off = 0;
+		return 1;
+	}
+	return nq_rx_data_done(q);
+}
+
+static int nq_rx_ddgst(struct nicsim_queue *q)
+{
+	struct nq_cmd *c = q->rx_cmd;
+	int ret;
+
+	ret = nq_recv(q, q->rx_ddgst + q->rx_off, NVO_DIGEST_LEN - q->rx_off);
+	if (ret < 0)
+		return ret;
+	q->rx_off += ret;
+	if (q->rx_off < NVO_DIGEST_LEN)
+		return 1;
+
+	if (get_unaligned_le32(q->rx_ddgst) != nvo_digest_final(q->rx_crc)) {
+		pr_warn_ratelimited("%s: qid %u: data digest error on command %#x\n",
+				    q->ndev->odev.name, q->qid,
+				    c->sqe.common.command_id);
+		/* Not fatal: the command fails and the host may retry it. */
+		c->data_status = NVME_SC_TRANSIENT_TR_ERR;
+	}
+	return nq_rx_data_done(q);
+}
+
+static int nq_try_recv(struct nicsim_queue *q, int *budget)
+{
+	int progress = 0, ret;
+
+	while (*budget > 0) {
+		switch (q->rx_state) {
+		case NQ_RX_HDR:
+			ret = nq_rx_hdr(q, budget);
+			break;
+		case NQ_RX_PAD:
+			ret = nq_rx_pad(q);
+			break;
+		case NQ_RX_DATA:
+			ret = nq_rx_data(q);
+			break;
+		case NQ_RX_DDGST:
+			ret = nq_rx_ddgst(q);
+			break;
+		default:
+			ret = -EINVAL;
+		}
+		if (ret == -EAGAIN)
+			break;
+		if (ret < 0)
+			return ret;
+		progress = 1;
+	}
+	return progress;
+}
+
+/* ---- send ---------------------------------------------------------------- */
+
+/* Send what is left of @buf: 0 once all of it is out. */
+static int nq_send_buf(struct nicsim_queue *q, const void *buf, u32 len,
+		       u32 *off, bool more)
+{
+	int ret;
+
+	while (*off < len) {
+		struct msghdr msg = {
+			.msg_flags = MSG_DONTWAIT | (more ? MSG_MORE : 0),
+		};
+		struct kvec iov = {
+			.iov_base = (void *)buf + *off,
+			.iov_len = len - *off,
+		};
+
+		ret = kernel_sendmsg(q->sock, &msg, &iov, 1, iov.iov_len);
+		if (ret <= 0)
+			return ret ? ret : -EAGAIN;
+		*off += ret;
+	}
+	return 0;
+}
+
+/*
+ * Read data goes out copied, not spliced: the staging pages take the next
+ * command's data as soon as this one completes, which may be before TCP
+ * (or, on loopback, the receiver) is done with an skb that refers to them.
+ */
+static int nq_send_data(struct nicsim_queue *q, struct nq_cmd *c, bool tail)
+{
+	struct bio_vec bv[NQ_TX_BVECS];
+	int ret;
+
+	while (c->tx_data_left) {
+		struct scatterlist *sg = c->tx_sg;
+		u32 sg_off = c->tx_sg_off, left = c->tx_data_left, bytes = 0;
+		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
+		unsigned int n = 0;
+
+		while (sg && left && n < NQ_TX_BVECS) {
+			u32 off = sg->offset + sg_off;
+			u32 poff = offset_in_page(off);
+			u32 len = min3(sg->length - sg_off,
+				       (u32)PAGE_SIZE - poff, left);
+
+			bv[n].bv_page = nth_page(sg_page(sg), off >> PAGE_SHIFT);
+			bv[n].bv_offset = poff;
+			bv[n].bv_len = len;
+			n++;
+			bytes += len;
+			left -= len;
+			sg_off += len;
+			if (sg_off == sg->length) {
+				sg = sg_next(sg);
+				sg_off = 0;
+			}
+		}
+		if (WARN_ON_ONCE(!n))
+			return -EINVAL;
+		if (tail || left)
+			msg.msg_flags |= MSG_MORE;
+		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, bytes);
+		ret = sock_sendmsg(q->sock, &msg);
+		if (ret <= 0)
+			return ret ? ret : -EAGAIN;
+
+		/* Advance by what went out, which may be less than asked. */
+		c->tx_data_left -= ret;
+		while (ret) {
+			u32 step = min_t(u32, ret,
+					 c->tx_sg->length - c->tx_sg_off);
+
+			c->tx_sg_off += step;
+			ret -= step;
+			if (c->tx_sg_off == c->tx_sg->length) {
+				c->tx_sg = sg_next(c->tx_sg);
+				c->tx_sg_off = 0;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Advance @c's send: 1 when its PDUs are out, -EAGAIN when blocked. */
+static int nq_send_cmd(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	bool more;
+	int ret;
+
+	for (;;) {
+		switch (c->tx_state) {
+		case NQ_TX_R2T:
+			ret = nq_send_buf(q, c->tx_hdr, c->tx_hdr_len,
+					  &c->tx_off, false);
+			if (ret)
+				return ret;
+			c->tx_state = NQ_TX_IDLE;
+			return 1;	/* the command now waits for data */
+		case NQ_TX_C2H_HDR:
+			ret = nq_send_buf(q, c->tx_hdr, c->tx_hdr_len,
+					  &c->tx_off, true);
+			if (ret)
+				return ret;
+			c->tx_state = NQ_TX_C2H_DATA;
+			break;
+		case NQ_TX_C2H_DATA:
+			/* More follows: a data digest or the response. */
+			more = q->params.ddgst || !c->rsp_in_data;
+			ret = nq_send_data(q, c, more);
+			if (ret)
+				return ret;
+			c->tx_off = 0;
+			if (q->params.ddgst)
+				c->tx_state = NQ_TX_C2H_DDGST;
+			else if (c->rsp_in_data)
+				goto done;
+			else
+				nq_prep_rsp(q, c);
+			break;
+		case NQ_TX_C2H_DDGST:
+			ret = nq_send_buf(q, &c->tx_ddgst, NVO_DIGEST_LEN,
+					  &c->tx_off, !c->rsp_in_data);
+			if (ret)
+				return ret;
+			if (c->rsp_in_data)
+				goto done;
+			nq_prep_rsp(q, c);
+			break;
+		case NQ_TX_RSP:
+			ret = nq_send_buf(q, c->tx_hdr, c->tx_hdr_len,
+					  &c->tx_off, false);
+			if (ret)
+				return ret;
+			goto done;
+		default:
+			WARN_ON_ONCE(1);
+			return -EINVAL;
+		}
+	}
+done:
+	c->tx_state = NQ_TX_IDLE;
+	nq_put_cmd(q, c);
+	return 1;
+}
+
+static int nq_try_send(struct nicsim_queue *q, int *budget)
+{
+	int progress = 0, ret;
+
+	while (*budget > 0) {
+		if (!q->tx_cmd) {
+			q->tx_cmd = list_first_entry_or_null(&q->tx_list,
+							     struct nq_cmd,
+							     entry);
+			if (!q->tx_cmd)
+				break;
+			list_del_init(&q->tx_cmd->entry);
+		}
+		ret = nq_send_cmd(q, q->tx_cmd);
+		if (ret == -EAGAIN)
+			break;	/* write_space brings us back */
+		if (ret < 0)
+			return ret;
+		q->tx_cmd = NULL;
+		(*budget)--;
+		progress = 1;
+	}
+	return progress;
+}
+
+/* ---- queue life cycle ------------------------------------------------------ */
+
+static void nq_free(struct nicsim_queue *q)
+{
+	u32 i;
+
+	if (q->cmds)
+		for (i = 0; i < q->nr_cmds; i++)
+			nq_cmd_release(&q->cmds[i]);
+	if (q->pages)
+		for (i = 0; i < q->nr_cmds * q->slot_pages; i++)
+			if (q->pages[i])
+				__free_page(q->pages[i]);
+	kvfree(q->pages);
+	kvfree(q->sgls);
+	kvfree(q->cmds);
+	kfree(q);
+}
+
+/* The record that gives the queue back: socket, parameters, parked. */
+static struct nvo_handover *nq_build_record(struct nicsim_queue *q)
+{
+	struct nvo_handover *h;
+	struct nq_cmd *c;
+	u32 n = 0;
+
+	h = nvo_handover_alloc(q->sq_size, GFP_KERNEL);
+	if (!h)
+		return NULL;
+	h->sock = q->sock;
+	h->params = q->params;
+	h->qid = q->qid;
+	h->sq_size = q->sq_size;
+	h->sqhd_disabled = q->sqhd_disabled;
+	list_for_each_entry(c, &q->parked, entry) {
+		struct nvo_parked_cmd *p = &h->parked[n++];
+
+		p->sqe = c->sqe;
+		if (!c->inline_len)
+			continue;
+		p->inline_data = kmalloc(c->inline_len, GFP_KERNEL);
+		if (!p->inline_data) {
+			nvo_handover_free(h);
+			return NULL;
+		}
+		p->inline_len = c->inline_len;
+		sg_copy_to_buffer(c->data_sg, c->data_nents, p->inline_data,
+				  p->inline_len);
+	}
+	h->nr_parked = n;
+	return h;
+}
+
+/* Give the queue back to the shim and free it. Engine context. */
+static void nq_finish(struct nicsim_queue *q)
+{
+	struct nvo_offload_queue *oq = q->oq;
+	struct nicsim_dev *ndev = q->ndev;
+	enum nvo_fallback_reason reason;
+	struct nvo_handover *h = NULL;
+
+	reason = q->broken ? NVO_FALLBACK_STREAM_LOST : q->drain_reason;
+	nq_release_socket(q);
+	hrtimer_cancel(&q->timer);
+
+	mutex_lock(&ndev->lock);
+	list_del_init(&q->dev_entry);
+	ndev->nr_queues--;
+	oq->dev_priv = NULL;
+	mutex_unlock(&ndev->lock);
+
+	/* Nothing can kick it any more: drop a kick that came meanwhile. */
+	spin_lock_irq(&q->eng->lock);
+	list_del_init(&q->run_entry);
+	spin_unlock_irq(&q->eng->lock);
+
+	if (reason != NVO_FALLBACK_STREAM_LOST) {
+		h = nq_build_record(q);
+		if (!h) {
+			pr_err("%s: qid %u: no memory for the hand-over record, dropping the connection\n",
+			       ndev->odev.name, q->qid);
+			reason = NVO_FALLBACK_STREAM_LOST;
+		}
+	}
+	pr_debug("%s: qid %u: handed back (%d, %u parked)\n", ndev->odev.name,
+		 q->qid, reason, h ? h->nr_parked : 0);
+	nq_free(q);
+
+	if (reason == NVO_FALLBACK_NONE)
+		nvo_offload_reclaimed(oq, h);
+	else
+		nvo_offload_failed(oq, reason, h);
+}
+
+static void nq_lose_stream(struct nicsim_queue *q, int err)
+{
+	if (q->broken)
+		return;
+	q->broken = true;
+	if (err != -ECONNRESET && err != -EPIPE)
+		pr_info_ratelimited("%s: qid %u: stream lost (%d)\n",
+				    q->ndev->odev.name, q->qid, err);
+}
+
+static void nq_take_requests(struct nicsim_queue *q)
+{
+	if (test_and_clear_bit(NQ_REQ_CLOSED, &q->requests))
+		nq_lose_stream(q, -ECONNRESET);
+	if (test_and_clear_bit(NQ_REQ_CRASH, &q->requests))
+		nq_begin_drain(q, NVO_FALLBACK_DEV_FAILED);
+	if (test_and_clear_bit(NQ_REQ_RECLAIM, &q->requests))
+		nq_begin_drain(q, NVO_FALLBACK_NONE);
+}
+
+/* Nothing started, nothing being sent, rx at a PDU boundary. */
+static bool nq_drained(struct nicsim_queue *q)
+{
+	return q->nr_used == q->nr_parked && !q->tx_cmd &&
+	       list_empty(&q->tx_list) && q->rx_state == NQ_RX_HDR &&
+	       !q->rx_off;
+}
+
+static void nq_arm_timer(struct nicsim_queue *q, u64 now)
+{
+	u64 next = U64_MAX;
+	struct nq_cmd *c;
+
+	list_for_each_entry(c, &q->delayed, entry)
+		next = min(next, c->ready_ns);
+	if (!list_empty(&q->retry_list))
+		next = min(next, now + NQ_PUNT_RETRY_NS);
+	if (q->draining && q->finish_at > now)
+		next = min(next, q->finish_at);
+	if (next != U64_MAX)
+		hrtimer_start(&q->timer, ns_to_ktime(next), HRTIMER_MODE_ABS);
+}
+
+/* One turn of the engine on @q. May free @q. */
+static void nq_run(struct nicsim_queue *q)
+{
+	int budget = NQ_BUDGET;
+	bool more;
+	u64 now;
+	int ret;
+
+	nq_take_requests(q);
+	if (q->broken)
+		goto broken;
+	if (!list_empty(&q->start_list))
+		nq_start_record(q);
+
+	do {
+		more = nq_reap(q);
+		more |= nq_run_delayed(q, ktime_get_ns());
+		more |= nq_retry_punts(q);
+		ret = nq_try_recv(q, &budget);
+		if (ret < 0)
+			goto lost;
+		more |= ret;
+		ret = nq_try_send(q, &budget);
+		if (ret < 0)
+			goto lost;
+		more |= ret;
+	} while (more && budget > 0);
+
+	now = ktime_get_ns();
+	if (budget <= 0) {
+		nq_kick(q);	/* more to do: after the other queues */
+	} else if (q->draining && nq_drained(q) && now >= q->finish_at) {
+		nq_finish(q);
+		return;
+	}
+	nq_arm_timer(q, now);
+	return;
+
+lost:
+	nq_lose_stream(q, ret);
+broken:
+	/* Only the I/O in flight matters now; it must end before we go. */
+	nq_reap(q);
+	if (!q->nr_backend)
+		nq_finish(q);
+}
+
+static int nicsim_engine_fn(void *data)
+{
+	struct nicsim_engine *eng = data;
+	struct nicsim_queue *q;
+
+	while (!kthread_should_stop()) {
+		spin_lock_irq(&eng->lock);
+		q = list_first_entry_or_null(&eng->runq, struct nicsim_queue,
+					     run_entry);
+		if (q)
+			list_del_init(&q->run_entry);
+		spin_unlock_irq(&eng->lock);
+
+		if (!q) {
+			wait_event_interruptible(eng->wq,
+						 !list_empty_careful(&eng->runq) ||
+						 kthread_should_stop());
+			continue;
+		}
+		nq_run(q);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* ---- driver ops ---------------------------------------------------------- */
+
+static u32 nq_slot_size(const struct nvo_offload_caps *caps)
+{
+	u32 size = min(READ_ONCE(caps->max_io_size), NICSIM_MAX_XFER);
+
+	/* In-capsule data lands in the staging pages too. */
+	size = max3(size, min(caps->max_inline, NICSIM_MAX_XFER),
+		    (u32)PAGE_SIZE);
+	return round_up(size, PAGE_SIZE);
+}
+
+static struct nicsim_queue *nq_alloc(struct nicsim_dev *ndev,
+				     struct nvo_offload_queue *oq,
+				     struct nvo_handover *h, u32 slot_size)
+{
+	struct nicsim_queue *q;
+	unsigned int e;
+	u32 i, n;
+
+	q = kzalloc(sizeof(*q), GFP_KERNEL);
+	if (!q)
+		return NULL;
+	q->ndev = ndev;
+	q->oq = oq;
+	q->sock = h->sock;
+	q->params = h->params;
+	q->qid = h->qid;
+	q->sq_size = h->sq_size;
+	q->sqhd_disabled = h->sqhd_disabled;
+	q->slot_size = slot_size;
+	q->slot_pages = slot_size >> PAGE_SHIFT;
+	e = (unsigned int)atomic_inc_return(&ndev->next_engine) %
+	    ndev->nr_engines;
+	q->eng = &ndev->engines[e];
+	INIT_LIST_HEAD(&q->free_cmds);
+	INIT_LIST_HEAD(&q->start_list);
+	INIT_LIST_HEAD(&q->parked);
+	INIT_LIST_HEAD(&q->tx_list);
+	INIT_LIST_HEAD(&q->retry_list);
+	INIT_LIST_HEAD(&q->delayed);
+	INIT_LIST_HEAD(&q->done_list);
+	INIT_LIST_HEAD(&q->dev_entry);
+	INIT_LIST_HEAD(&q->run_entry);
+	spin_lock_init(&q->done_lock);
+	hrtimer_init(&q->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	q->timer.function = nq_timer_fn;
+	nq_rx_next_pdu(q);
+
+	/* Staging for every slot now: no allocation on the I/O path. */
+	q->nr_cmds = h->sq_size;
+	n = q->nr_cmds * q->slot_pages;
+	q->cmds = kvcalloc(q->nr_cmds, sizeof(*q->cmds), GFP_KERNEL);
+	q->pages = kvcalloc(n, sizeof(*q->pages), GFP_KERNEL);
+	q->sgls = kvcalloc(n, sizeof(*q->sgls), GFP_KERNEL);
+	if (!q->cmds || !q->pages || !q->sgls)
+		goto err;
+	for (i = 0; i < n; i++) {
+		q->pages[i] = alloc_page(GFP_KERNEL);
+		if (!q->pages[i])
+			goto err;
+	}
+	for (i = 0; i < q->nr_cmds; i++) {
+		struct nq_cmd *c = &q->cmds[i];
+
+		c->q = q;
+		c->ttag = i;
+		c->pages = &q->pages[i * q->slot_pages];
+		c->sgl = &q->sgls[i * q->slot_pages];
+		INIT_LIST_HEAD(&c->done_entry);
+		list_add_tail(&c->entry, &q->free_cmds);
+	}
+	return q;
+err:
+	nq_free(q);
+	return NULL;
+}
+
+/* The record's parked commands: the engine starts them before anything. */
+static void nq_load_record(struct nicsim_queue *q, struct nvo_handover *h)
+{
+	u32 i;
+
+	for (i = 0; i < h->nr_parked; i++) {
+		struct nvo_parked_cmd *p = &h->parked[i];
+		struct nq_cmd *c = nq_get_cmd(q);
+
+		c->sqe = p->sqe;
+		c->inline_len = p->inline_len;
+		if (p->inline_len) {
+			nq_map_staging(q, c, p->inline_len);
+			sg_copy_from_buffer(c->data_sg, c->data_nents,
+					    p->inline_data, p->inline_len);
+		}
+		c->state = NQ_CMD_PARKED;
+		list_add_tail(&c->entry, &q->start_list);
+		q->nr_parked++;
+	}
+}
+
+static int nicsim_queue_offload(struct nvo_offload_queue *oq,
+				struct nvo_handover *h)
+{
+	struct nicsim_dev *ndev = oq->dev->priv;
+	const struct nvo_offload_caps *caps = &ndev->odev.caps;
+	u32 slot_size = nq_slot_size(caps);
+	struct nicsim_queue *q;
+	u32 i;
+	int ret;
+
+	if (nicsim_fault_refuse_offload(ndev)) {
+		pr_info("%s: qid %u: offload refused (refuse_next_offload)\n",
+			ndev->odev.name, h->qid);
+		return -EBUSY;
+	}
+	if ((h->params.hdgst && !caps->hdgst) ||
+	    (h->params.ddgst && !caps->ddgst))
+		return -EOPNOTSUPP;
+	if (!h->sq_size || h->sq_size < caps->min_queue_depth ||
+	    h->sq_size > caps->max_queue_depth)
+		return -EOPNOTSUPP;
+	if (h->nr_parked > h->sq_size || !h->sock)
+		return -EINVAL;
+	for (i = 0; i < h->nr_parked; i++)
+		if (h->parked[i].inline_len > slot_size)
+			return -EOPNOTSUPP;
+
+	q = nq_alloc(ndev, oq, h, slot_size);
+	if (!q)
+		return -ENOMEM;
+	nq_load_record(q, h);
+
+	/*
+	 * Under the device lock until the queue is complete: neither a
+	 * reclaim nor a crash may find it before it owns the socket, and a
+	 * socket callback that runs it early waits here to hand it back.
+	 */
+	mutex_lock(&ndev->lock);
+	if (ndev->nr_queues >= READ_ONCE(caps->max_queues)) {
+		ret = -EBUSY;
+		goto err_unlock;
+	}
+	ret = nq_take_socket(q);
+	if (ret)
+		goto err_unlock;
+	ndev->nr_queues++;
+	list_add_tail(&q->dev_entry, &ndev->queues);
+	oq->dev_priv = q;
+	mutex_unlock(&ndev->lock);
+
+	/* The parked commands are copied: the record is done with. */
+	nvo_handover_free(h);
+	pr_debug("%s: qid %u: offloaded to engine %u (depth %u, %u parked)\n",
+		 ndev->odev.name, q->qid, q->eng->idx, q->sq_size, q->nr_parked);
+	/* Starts the parked commands and reads what is already queued. */
+	nq_kick(q);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&ndev->lock);
+	nq_free(q);
+	return ret;
+}
+
+static void nicsim_queue_reclaim(struct nvo_offload_queue *oq)
+{
+	struct nicsim_dev *ndev = oq->dev->priv;
+	struct nicsim_queue *q;
+
+	/* dev_priv goes NULL, under the lock, once the queue is handed back. */
+	mutex_lock(&ndev->lock);
+	q = oq->dev_priv;
+	if (q) {
+		set_bit(NQ_REQ_RECLAIM, &q->requests);
+		nq_kick(q);
+	}
+	mutex_unlock(&ndev->lock);
+}
+
+static void nicsim_punt_done(struct nvo_offload_queue *oq, void *cookie,
+			     const struct nvme_completion *cqe)
+{
+	struct nq_cmd *c = cookie;
+
+	c->cqe = *cqe;
+	nq_done(c);
+}
+
+const struct nvo_offload_ops nicsim_offload_ops = {
+	.queue_offload	= nicsim_queue_offload,
+	.queue_reclaim	= nicsim_queue_reclaim,
+	.punt_done	= nicsim_punt_done,
+};
+
+void nicsim_engine_crash(struct nicsim_dev *ndev)
+{
+	struct nicsim_queue *q;
+
+	mutex_lock(&ndev->lock);
+	list_for_each_entry(q, &ndev->queues, dev_entry) {
+		set_bit(NQ_REQ_CRASH, &q->requests);
+		nq_kick(q);
+	}
+	mutex_unlock(&ndev->lock);
+}
+
+/* ---- engines ------------------------------------------------------------- */
+
+int nicsim_engines_start(struct nicsim_dev *ndev)
+{
+	struct nicsim_engine *eng;
+	unsigned int i;
+	int ret;
+
+	ndev->engines = kcalloc(ndev->nr_engines, sizeof(*ndev->engines),
+				GFP_KERNEL);
+	if (!ndev->engines)
+		return -ENOMEM;
+	for (i = 0; i < ndev->nr_engines; i++) {
+		eng = &ndev->engines[i];
+		eng->ndev = ndev;
+		eng->idx = i;
+		spin_lock_init(&eng->lock);
+		INIT_LIST_HEAD(&eng->runq);
+		init_waitqueue_head(&eng->wq);
+		eng->task = kthread_create(nicsim_engine_fn, eng, "nicsim%u/e%u",
+					   ndev->id, i);
+		if (IS_ERR(eng->task)) {
+			ret = PTR_ERR(eng->task);
+			eng->task = NULL;
+			nicsim_engines_stop(ndev);
+			return ret;
+		}
+		/* The engine's "NIC cores"; kthread_bind_mask() is not exported. */
+		ret = set_cpus_allowed_ptr(eng->task, ndev->cpus);
+		if (ret)
+			dev_warn(&ndev->dev, "engine %u: cannot pin to CPUs %*pbl: %d\n",
+				 i, cpumask_pr_args(ndev->cpus), ret);
+		wake_up_process(eng->task);
+	}
+	return 0;
+}
+
+void nicsim_engines_stop(struct nicsim_dev *ndev)
+{
+	unsigned int i;
+
+	if (!ndev->engines)
+		return;
+	/* The shim reclaimed every queue before we get here. */
+	WARN_ON_ONCE(!list_empty(&ndev->queues));
+	for (i = 0; i < ndev->nr_engines; i++)
+		if (ndev->engines[i].task)
+			kthread_stop(ndev->engines[i].task);
+	kfree(ndev->engines);
+	ndev->engines = NULL;
+}
+
+/* ---- debugfs ------------------------------------------------------------- */
+
+static const char *nq_state_name(struct nicsim_queue *q)
+{
+	if (READ_ONCE(q->broken))
+		return "lost";
+	if (!READ_ONCE(q->draining))
+		return "running";
+	return q->drain_reason == NVO_FALLBACK_NONE ? "reclaiming" : "failing";
+}
+
+int nicsim_queues_show(struct seq_file *m, void *unused)
+{
+	struct nicsim_dev *ndev = m->private;
+	struct nicsim_queue *q;
+
+	seq_puts(m, "queue qid cntlid depth engine state      active parked read_cmds write_cmds inline_writes flush_cmds wzeroes_cmds punted errors backend_errors unknown_ns\n");
+	/* The engines update these without a lock: a snapshot, maybe stale. */
+	mutex_lock(&ndev->lock);
+	list_for_each_entry(q, &ndev->queues, dev_entry) {
+		const struct nvo_offload_stats *st = &q->oq->stats;
+		u32 used = READ_ONCE(q->nr_used), parked = READ_ONCE(q->nr_parked);
+
+		seq_printf(m, "%5u %3u %6u %5u %6u %-10s %6u %6u %9llu %10llu %13llu %10llu %12llu %6llu %6llu %14llu %10llu\n",
+			   q->oq->id, q->qid, q->oq->cntlid, q->sq_size,
+			   q->eng->idx, nq_state_name(q),
+			   used > parked ? used - parked : 0, parked,
+			   st->read_cmds, st->write_cmds, st->inline_write_cmds,
+			   st->flush_cmds, st->write_zeroes_cmds,
+			   st->punted_cmds, st->errors, st->backend_errors,
+			   st->unknown_ns_cmds);
+	}
+	mutex_unlock(&ndev->lock);
+	return 0;
+}

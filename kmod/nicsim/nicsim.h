@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nicsim internals: the simulated SmartNIC's devices, engines (its "NIC
+ * cores") and fault injection. Documentation/nicsim.rst describes it.
+ */
+#ifndef NICSIM_H
+#define NICSIM_H
+
+#include <linux/atomic.h>
+#include <linux/cpumask.h>
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/nvmet_offload.h>
+
+#define NICSIM_MAX_ENGINES	64
+/*
+ * Largest transfer a host may ask of nvmet_offload (its MDTS, 1 MiB): the
+ * bound for punted commands, whose data may exceed the staging buffers.
+ */
+#define NICSIM_MAX_XFER		SZ_1M
+
+struct seq_file;
+struct dentry;
+struct nicsim_dev;
+
+/* Fault injection knobs (debugfs); fault.c documents each. */
+struct nicsim_fault {
+	atomic_t	refuse_next_offload;	/* offloads left to refuse */
+	atomic_t	fail_queue_after;	/* commands before a queue fails */
+	u32		backend_error_every;	/* every Nth I/O fails */
+	atomic_t	backend_io_count;	/* I/Os seen, for the above */
+	u64		backend_error_lba_start; /* [start, end) fails */
+	u64		backend_error_lba_end;
+	u32		extra_latency_us;
+	u32		slow_reclaim_ms;
+	atomic_t	crashes;		/* times "crash" was written */
+};
+
+/* One "NIC core": a kthread serving the queues assigned to it. */
+struct nicsim_engine {
+	struct nicsim_dev	*ndev;
+	unsigned int		idx;
+	struct task_struct	*task;
+	spinlock_t		lock;		/* guards runq */
+	struct list_head	runq;		/* queues with work to do */
+	wait_queue_head_t	wq;
+};
+
+struct nicsim_dev {
+	struct device		dev;
+	u32			id;
+	struct list_head	entry;		/* nicsim_devs, bus.c */
+	struct nvo_offload_dev	odev;
+	bool			registered;	/* with nvmet_offload */
+
+	unsigned int		nr_engines;
+	struct nicsim_engine	*engines;
+	atomic_t		next_engine;	/* round-robin queue placement */
+	cpumask_var_t		cpus;		/* where the engines run */
+
+	struct dentry		*ddir;		/* debugfs nicsim/nicsimID */
+
+	struct mutex		lock;		/* guards queues, nr_queues */
+	struct list_head	queues;		/* struct nicsim_queue */
+	unsigned int		nr_queues;
+
+	struct nicsim_fault	fault;
+};
+
+static inline struct nicsim_dev *to_nicsim_dev(struct device *dev)
+{
+	return container_of(dev, struct nicsim_dev, dev);
+}
+
+/* bus.c */
+extern struct dentry *nicsim_debugfs_root;
+extern struct bus_type nicsim_bus;
+
+/* dev.c */
+struct nicsim_dev *nicsim_dev_create(u32 id, unsigned int nr_engines,
+				     const struct cpumask *cpus);
+void nicsim_dev_destroy(struct nicsim_dev *ndev);
+
+/* engine.c */
+extern const struct nvo_offload_ops nicsim_offload_ops;
+int nicsim_engines_start(struct nicsim_dev *ndev);
+void nicsim_engines_stop(struct nicsim_dev *ndev);
+void nicsim_engine_crash(struct nicsim_dev *ndev);
+int nicsim_queues_show(struct seq_file *m, void *unused);
+
+/* fault.c */
+void nicsim_fault_init(struct nicsim_dev *ndev);
+void nicsim_fault_debugfs(struct nicsim_dev *ndev);
+bool nicsim_fault_refuse_offload(struct nicsim_dev *ndev);
+bool nicsim_fault_fail_queue(struct nicsim_dev *ndev);
+bool nicsim_fault_backend_error(struct nicsim_dev *ndev, u64 slba, u64 nlb);
+u64 nicsim_fault_latency_ns(struct nicsim_dev *ndev);
+u64 nicsim_fault_reclaim_delay_ns(struct nicsim_dev *ndev);
+
+#endif /* NICSIM_H */
