@@ -9,15 +9,9 @@
 # Usage: tcp_connect.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/ktap.sh
-. "$DIR/lib/ktap.sh"
-# shellcheck source=lib/nvmet.sh
-. "$DIR/lib/nvmet.sh"
-
-case ${1:-} in
---transport) export NVO_TRANSPORT=${2:?}; shift 2 ;;
---transport=*) export NVO_TRANSPORT=${1#*=}; shift ;;
-esac
+# shellcheck source=lib/tcp_test.sh
+. "$DIR/lib/tcp_test.sh"
+tcp_test_args "$@"
 
 NQN=nqn.2014-08.io.nvmet-offload:tcp-connect
 ADDR4=127.0.0.1
@@ -27,15 +21,6 @@ PORT6=4421
 NCPU=$(grep -c ^processor /proc/cpuinfo)
 
 setup_failed=
-msg() { ktap_print_msg "$*"; }
-# Run a command; show its output, as KTAP diagnostics, only if it fails.
-quiet() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
-	return $rc
-}
 min() { [ "$1" -lt "$2" ] && echo "$1" || echo "$2"; }
 
 # nvmeX of the live host controller connected to $NQN at address $1.
@@ -77,15 +62,17 @@ connect() {
 		{ msg "$c state $(cat "/sys/class/nvme/$c/state")"; return 1; }
 }
 
+# No target socket on port $1, no host controller at either address.
+all_gone() {
+	[ "$(target_socks "$1")" -eq 0 ] && ! ctrl_of "$ADDR4" >/dev/null &&
+		! ctrl_of "$ADDR6" >/dev/null
+}
+
 # Disconnect; no host controller and no target socket may remain.
 disconnect() {
 	local port=$1
 	quiet host_disconnect "$NQN" || { msg "disconnect failed"; return 1; }
-	for _ in $(seq 50); do
-		[ "$(target_socks "$port")" -eq 0 ] && ! ctrl_of "$ADDR4" >/dev/null &&
-			! ctrl_of "$ADDR6" >/dev/null && return 0
-		sleep 0.1
-	done
+	wait_for 5 all_gone "$port" && return 0
 	msg "after disconnect: $(target_socks "$port") target sockets on :$port, ctrl $(ctrl_of "$ADDR4" || ctrl_of "$ADDR6")"
 	return 1
 }
@@ -100,13 +87,7 @@ cycle() {
 }
 
 setup() {
-	local dev
-	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
-	dev=$(nullb_create 1) || return 1
-	nvmet_subsys_create "$NQN" || return 1
-	nvmet_ns_create "$NQN" 1 "$dev" || return 1
-	nvmet_port_create 1 "$ADDR4" "$PORT4" ipv4 || return 1
-	nvmet_port_link 1 "$NQN" || return 1
+	tcp_target_setup "$NQN" "$ADDR4" "$PORT4" || return 1
 	# We call nvme discover directly: it needs the host transport.
 	modprobe nvme-tcp
 }

@@ -10,31 +10,15 @@
 # Usage: tcp_ext4.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/ktap.sh
-. "$DIR/lib/ktap.sh"
-# shellcheck source=lib/nvmet.sh
-. "$DIR/lib/nvmet.sh"
-
-case ${1:-} in
---transport) export NVO_TRANSPORT=${2:?}; shift 2 ;;
---transport=*) export NVO_TRANSPORT=${1#*=}; shift ;;
-esac
+# shellcheck source=lib/tcp_test.sh
+. "$DIR/lib/tcp_test.sh"
+tcp_test_args "$@"
 
 NQN=nqn.2014-08.io.nvmet-offload:tcp-ext4
 ADDR=127.0.0.1
 PORT=4420
 MNT=/mnt/nvo-ext4
 SUMS=/tmp/nvo-ext4.md5
-
-msg() { ktap_print_msg "$*"; }
-# Run a command; show its output, as KTAP diagnostics, only if it fails.
-quiet() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
-	return $rc
-}
 
 DEV=
 
@@ -44,14 +28,8 @@ cleanup() {
 }
 
 setup() {
-	local nullb
-	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
-	# null_blk must be memory backed: the data has to survive a reconnect.
-	nullb=$(nullb_create 1) || return 1
-	nvmet_subsys_create "$NQN" || return 1
-	nvmet_ns_create "$NQN" 1 "$nullb" || return 1
-	nvmet_port_create 1 "$ADDR" "$PORT" ipv4 || return 1
-	nvmet_port_link 1 "$NQN" || return 1
+	# Its null_blk must be memory backed: the data has to survive a reconnect.
+	tcp_target_setup "$NQN" "$ADDR" "$PORT" || return 1
 	quiet host_connect "$NQN" "$ADDR" "$PORT" || return 1
 	DEV=$(host_ns_dev "$NQN" 1)
 }

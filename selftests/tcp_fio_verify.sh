@@ -11,15 +11,9 @@
 # Usage: tcp_fio_verify.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/ktap.sh
-. "$DIR/lib/ktap.sh"
-# shellcheck source=lib/nvmet.sh
-. "$DIR/lib/nvmet.sh"
-
-case ${1:-} in
---transport) export NVO_TRANSPORT=${2:?}; shift 2 ;;
---transport=*) export NVO_TRANSPORT=${1#*=}; shift ;;
-esac
+# shellcheck source=lib/tcp_test.sh
+. "$DIR/lib/tcp_test.sh"
+tcp_test_args "$@"
 
 NQN=nqn.2014-08.io.nvmet-offload:tcp-fio-verify
 ADDR=127.0.0.1
@@ -27,16 +21,6 @@ PORT=4420
 FILE=/tmp/nvo-fio-verify.img
 BLOCK_SIZES="4k 128k 1M"
 DEPTHS="1 32"
-
-msg() { ktap_print_msg "$*"; }
-# Run a command; show its output, as KTAP diagnostics, only if it fails.
-quiet() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
-	return $rc
-}
 
 # Per-job size: enough I/Os to matter, small enough for TCG.
 size_for() {
@@ -47,31 +31,13 @@ size_for() {
 	esac
 }
 
-# Debian's 6.1 (THP "always", CONFIG_HARDENED_USERCOPY) BUGs in the target's
-# recvmsg ("usercopy: Kernel memory exposure attempt detected from page
-# alloc"; seen with stock nvmet-tcp at bs=1M) when the loopback host sends a
-# multi-page bvec of fio's buffer that runs past the end of a transparent
-# huge page: the skb frag spans two folios and copy_to_iter's check trips on
-# it. A remote host never produces such frags; keep fio's buffers out of
-# THPs so the result does not depend on memory layout. NVO_KEEP_THP=1 keeps
-# THP on to reproduce it.
-thp_off() {
-	[ "${NVO_KEEP_THP:-0}" = 1 ] && return 0
-	echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true
-}
-
 setup() {
-	local nullb file
-	thp_off
-	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
-	nullb=$(nullb_create 1) || return 1
+	local file
+	thp_off		# a loopback-only kernel BUG with THP: see lib/tcp_test.sh
+	tcp_target_setup "$NQN" "$ADDR" "$PORT" || return 1
 	file=$(filedev_create "$FILE" 128) || return 1
-	nvmet_subsys_create "$NQN" || return 1
-	nvmet_ns_create "$NQN" 1 "$nullb" || return 1
 	# nvmet_ns_create sets buffered_io: tmpfs has no O_DIRECT in 6.1.
 	nvmet_ns_create "$NQN" 2 "$file" || return 1
-	nvmet_port_create 1 "$ADDR" "$PORT" ipv4 || return 1
-	nvmet_port_link 1 "$NQN" || return 1
 	quiet host_connect "$NQN" "$ADDR" "$PORT" || return 1
 	host_ns_dev "$NQN" 1 >/dev/null && host_ns_dev "$NQN" 2 >/dev/null
 }
@@ -91,11 +57,7 @@ verify_digests() {
 }
 
 no_io_errors() {
-	local hits
-	hits=$(dmesg_since_mark | grep -Ei 'I/O error|digest error|blk_update_request|critical medium|nvme.*(timeout|reset)')
-	[ -z "$hits" ] && return 0
-	echo "$hits" | sed 's/^/# /'
-	return 1
+	dmesg_clean_since_mark -Ei 'I/O error|digest error|blk_update_request|critical medium|nvme.*(timeout|reset)'
 }
 
 ktap_print_header

@@ -11,63 +11,24 @@
 # Usage: tcp_inline_mdts.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/ktap.sh
-. "$DIR/lib/ktap.sh"
-# shellcheck source=lib/nvmet.sh
-. "$DIR/lib/nvmet.sh"
-
-case ${1:-} in
---transport) export NVO_TRANSPORT=${2:?}; shift 2 ;;
---transport=*) export NVO_TRANSPORT=${1#*=}; shift ;;
-esac
+# shellcheck source=lib/tcp_test.sh
+. "$DIR/lib/tcp_test.sh"
+tcp_test_args "$@"
 
 NQN=nqn.2014-08.io.nvmet-offload:tcp-inline-mdts
 ADDR=127.0.0.1
 PORT=4420
 INLINE=8192
-CFS=/sys/kernel/config/nvmet
-
-msg() { ktap_print_msg "$*"; }
-# Run a command; show its output, as KTAP diagnostics, only if it fails.
-quiet() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
-	return $rc
-}
 
 DEV=
 CTRL=
 
-# Debian's 6.1 (THP "always", CONFIG_HARDENED_USERCOPY) BUGs in the target's
-# recvmsg ("usercopy: Kernel memory exposure attempt detected from page
-# alloc"; seen with stock nvmet-tcp at bs=1M) when the loopback host sends a
-# multi-page bvec of fio's buffer that runs past the end of a transparent
-# huge page: the skb frag spans two folios and copy_to_iter's check trips on
-# it. A remote host never produces such frags; keep fio's buffers out of
-# THPs so the result does not depend on memory layout. NVO_KEEP_THP=1 keeps
-# THP on to reproduce it.
-thp_off() {
-	[ "${NVO_KEEP_THP:-0}" = 1 ] && return 0
-	echo never >/sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || true
-}
-
 setup() {
-	local nullb
-	thp_off
-	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
-	nullb=$(nullb_create 1) || return 1
-	nvmet_subsys_create "$NQN" || return 1
-	nvmet_ns_create "$NQN" 1 "$nullb" || return 1
-	nvmet_port_create 1 "$ADDR" "$PORT" ipv4 param_inline_data_size=$INLINE || return 1
-	nvmet_port_link 1 "$NQN" || return 1
+	thp_off		# a loopback-only kernel BUG with THP: see lib/tcp_test.sh
+	tcp_target_setup "$NQN" "$ADDR" "$PORT" param_inline_data_size=$INLINE || return 1
 	quiet host_connect "$NQN" "$ADDR" "$PORT" || return 1
 	DEV=$(host_ns_dev "$NQN" 1) || return 1
-	CTRL=$(for c in /sys/class/nvme/nvme*; do
-		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NQN" ] && basename "$c"
-	done | head -n1)
-	[ -n "$CTRL" ]
+	CTRL=$(host_ctrl "$NQN")
 }
 
 # id-ctrl field from nvme-cli's "name : value" text output.
@@ -78,7 +39,7 @@ id_ctrl_field() {
 
 test_ioccsz() {
 	local attr ioccsz
-	attr=$(cat "$CFS/ports/1/param_inline_data_size")
+	attr=$(cat "$NVMET_CFS/ports/1/param_inline_data_size")
 	ioccsz=$(id_ctrl_field ioccsz)
 	msg "port param_inline_data_size $attr, controller IOCCSZ $ioccsz"
 	[ "$attr" = "$INLINE" ] && [ "$ioccsz" = $(((64 + INLINE) / 16)) ]

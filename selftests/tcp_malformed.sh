@@ -13,15 +13,9 @@
 # Usage: tcp_malformed.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/ktap.sh
-. "$DIR/lib/ktap.sh"
-# shellcheck source=lib/nvmet.sh
-. "$DIR/lib/nvmet.sh"
-
-case ${1:-} in
---transport) export NVO_TRANSPORT=${2:?}; shift 2 ;;
---transport=*) export NVO_TRANSPORT=${1#*=}; shift ;;
-esac
+# shellcheck source=lib/tcp_test.sh
+. "$DIR/lib/tcp_test.sh"
+tcp_test_args "$@"
 
 NQN=nqn.2014-08.io.nvmet-offload:tcp-malformed
 ADDR=127.0.0.1
@@ -45,29 +39,9 @@ stock_quirk() {
 	esac
 }
 
-msg() { ktap_print_msg "$*"; }
-# Run a command; show its output, as KTAP diagnostics, only if it fails.
-quiet() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
-	return $rc
-}
-
 badpdu() {
 	timeout 60 nvme_tcp_badpdu --addr "$ADDR" --port "$PORT" --subnqn "$NQN" \
 		--timeout 5 --case "$@"
-}
-
-setup() {
-	local dev
-	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
-	dev=$(nullb_create 1) || return 1
-	nvmet_subsys_create "$NQN" || return 1
-	nvmet_ns_create "$NQN" 1 "$dev" || return 1
-	nvmet_port_create 1 "$ADDR" "$PORT" ipv4 || return 1
-	nvmet_port_link 1 "$NQN"
 }
 
 # One case: its verdict line becomes a diagnostic; stock quirks are skips.
@@ -101,22 +75,13 @@ healthy() {
 # Every connection the target accepted must be gone once the peers are: an
 # ESTAB or CLOSE-WAIT socket on our port would be a leaked queue.
 no_leaked_sockets() {
-	local n
-	for _ in $(seq 100); do
-		n=$(ss -Htn "( sport = :$PORT )" | grep -cE '^(ESTAB|CLOSE-WAIT)')
-		[ "$n" -eq 0 ] && return 0
-		sleep 0.1
-	done
+	wait_for 10 tcp_port_idle "$PORT" && return 0
 	ss -tn "( sport = :$PORT )" | sed 's/^/# /'
 	return 1
 }
 
 no_oops() {
-	local hits
-	hits=$(dmesg_since_mark | grep -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t|use-after-free|KASAN')
-	[ -z "$hits" ] && return 0
-	echo "$hits" | sed 's/^/# /'
-	return 1
+	dmesg_clean_since_mark -E 'BUG:|WARNING:|Oops|general protection|Call Trace|refcount_t|use-after-free|KASAN'
 }
 
 ncases=0
@@ -128,7 +93,7 @@ trap nvmet_cleanup EXIT
 msg "transport: $(nvo_transport)"
 dmesg_mark
 
-if setup; then
+if tcp_target_setup "$NQN" "$ADDR" "$PORT"; then
 	ktap_test_pass "setup: $(nvo_transport) transport, $NQN on $ADDR:$PORT"
 	ktap_test_result "baseline: target healthy before any malformed PDU" healthy
 	n=0

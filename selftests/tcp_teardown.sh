@@ -9,15 +9,9 @@
 # Usage: tcp_teardown.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/ktap.sh
-. "$DIR/lib/ktap.sh"
-# shellcheck source=lib/nvmet.sh
-. "$DIR/lib/nvmet.sh"
-
-case ${1:-} in
---transport) export NVO_TRANSPORT=${2:?}; shift 2 ;;
---transport=*) export NVO_TRANSPORT=${1#*=}; shift ;;
-esac
+# shellcheck source=lib/tcp_test.sh
+. "$DIR/lib/tcp_test.sh"
+tcp_test_args "$@"
 
 NQN=nqn.2014-08.io.nvmet-offload:tcp-teardown
 ADDR=127.0.0.1
@@ -25,16 +19,6 @@ PORT=4420
 FIOLOG=/tmp/nvo-teardown-fio.log
 # Reconnect fast, and keep trying long enough to span our outages.
 RECONNECT=(--reconnect-delay=1 --ctrl-loss-tmo=60)
-
-msg() { ktap_print_msg "$*"; }
-# Run a command; show its output, as KTAP diagnostics, only if it fails.
-quiet() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	[ $rc -ne 0 ] && [ -n "$out" ] && printf '%s\n' "$out" | sed '/^#/!s/^/# /'
-	return $rc
-}
 
 module() { [ "$(nvo_transport)" = stock ] && echo nvmet_tcp || echo nvmet_offload; }
 loaded() { [ -d "/sys/module/$(module)" ]; }
@@ -55,28 +39,9 @@ with_timeout() {
 	return 124
 }
 
-ctrl() {
-	local c
-	for c in /sys/class/nvme/nvme*; do
-		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NQN" ] && { basename "$c"; return 0; }
-	done
-	return 1
-}
+ctrl() { host_ctrl "$NQN"; }
 ctrl_state() { local c; c=$(ctrl) && cat "/sys/class/nvme/$c/state"; }
 
-# wait_for SECS CMD...: poll until CMD succeeds.
-wait_for() {
-	local secs=$1
-	shift
-	for _ in $(seq $((secs * 10))); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-target_socks() { ss -Htn "( sport = :$PORT )" | grep -cE '^(ESTAB|CLOSE-WAIT)'; }
-no_target_socks() { [ "$(target_socks)" -eq 0 ]; }
 state_is() { [ "$(ctrl_state)" = "$1" ]; }
 state_not() { [ "$(ctrl_state)" != "$1" ]; }
 
@@ -106,7 +71,7 @@ fio_start() {
 	fi
 }
 # Reads + writes completed by the namespace's backing device.
-io_count() { awk '{ print $1 + $5 }' "/sys/block/${NULLB##*/}/stat" 2>/dev/null || echo 0; }
+io_count() { awk '{ print $1 + $5 }' "/sys/block/${TCP_NULLB##*/}/stat" 2>/dev/null || echo 0; }
 io_moved() { [ "$(io_count)" -gt $(($1 + 200)) ]; }
 
 fio_done() { ! kill -0 "$FIO_PID" 2>/dev/null; }
@@ -137,15 +102,6 @@ export_target() {
 	nvmet_port_link 1 "$NQN"
 }
 
-NULLB=
-setup() {
-	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
-	NULLB=$(nullb_create 1) || return 1
-	nvmet_subsys_create "$NQN" || return 1
-	nvmet_ns_create "$NQN" 1 "$NULLB" || return 1
-	export_target
-}
-
 # 1. The host disconnects while fio runs: fio fails, nothing is left over.
 test_disconnect_under_io() {
 	local rc=0
@@ -154,7 +110,7 @@ test_disconnect_under_io() {
 	with_timeout 60 disconnect || { msg "nvme disconnect failed or hung"; rc=1; }
 	fio_wait 60
 	[ $? -eq 124 ] && rc=1		# errors are expected, hanging is not
-	wait_for 10 no_target_socks || { msg "$(target_socks) target sockets left"; rc=1; }
+	wait_for 10 tcp_port_idle "$PORT" || { msg "$(tcp_port_socks "$PORT") target sockets left"; rc=1; }
 	ctrl >/dev/null && { msg "host controller $(ctrl) still there"; rc=1; }
 	return $rc
 }
@@ -173,7 +129,7 @@ test_port_unlink() {
 	with_timeout 60 nvmet_port_unlink 1 "$NQN" || { msg "port unlink failed or hung"; return 1; }
 	wait_for 15 state_not live || { msg "host controller still live after unlink"; return 1; }
 	msg "host controller state after unlink: $(ctrl_state)"
-	wait_for 10 no_target_socks || { msg "$(target_socks) target sockets left after unlink"; return 1; }
+	wait_for 10 tcp_port_idle "$PORT" || { msg "$(tcp_port_socks "$PORT") target sockets left after unlink"; return 1; }
 	sleep 2
 }
 
@@ -235,7 +191,7 @@ test_rmmod_connected() {
 	else
 		msg "rmmod removed $(module) with a host connected"
 		wait_for 15 state_not live || { msg "host controller still live"; rc=1; }
-		wait_for 10 no_target_socks || { msg "$(target_socks) target sockets left"; rc=1; }
+		wait_for 10 tcp_port_idle "$PORT" || { msg "$(tcp_port_socks "$PORT") target sockets left"; rc=1; }
 		fio_wait 90
 		[ $? -eq 124 ] && rc=1
 	fi
@@ -286,7 +242,7 @@ trap nvmet_cleanup EXIT
 msg "transport: $(nvo_transport) (module $(module))"
 
 setup_ok=
-if setup; then
+if tcp_target_setup "$NQN" "$ADDR" "$PORT"; then
 	setup_ok=1
 	ktap_test_pass "setup: $(nvo_transport) transport, null_blk namespace, port $ADDR:$PORT"
 else

@@ -15,7 +15,7 @@
 #             nvmet_port_remove PORTID, nvmet_cleanup
 # Backing:    nullb_create [SIZE_GB] [PARAMS...], filedev_create PATH SIZE_MB
 # Host:       host_connect NQN TRADDR TRSVCID [ARGS...], host_disconnect NQN,
-#             host_disconnect_all, host_ns_dev NQN [NSID]
+#             host_disconnect_all, host_ns_dev NQN [NSID], host_ctrl NQN
 # Logs, I/O:  dmesg_mark, dmesg_since_mark, dmesg_grep_since_mark PATTERN,
 #             fio_verify DEV [FIO ARGS...]
 
@@ -281,6 +281,16 @@ host_ns_dev() {
 	return 1
 }
 
+# host_ctrl NQN: the nvmeX of a host controller connected to that
+# subsystem; 1, silently (it is also a probe), when there is none.
+host_ctrl() {
+	local c
+	for c in /sys/class/nvme/nvme*; do
+		[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$1" ] && { basename "$c"; return 0; }
+	done
+	return 1
+}
+
 # Undo whatever a test set up: hosts, ports, namespaces, subsystems,
 # null_blk. Tolerates partial state; meant for `trap nvmet_cleanup EXIT`.
 nvmet_cleanup() {
@@ -344,7 +354,7 @@ _NVO_HELPERS=(nvo_transport nvmet_offload_module_loaded nvmet_transport_load
 	nvmet_transport_unload nvmet_subsys_create nvmet_ns_create nvmet_ns_enable
 	nvmet_ns_disable nvmet_port_create nvmet_port_link nvmet_port_unlink
 	nvmet_port_remove nullb_create filedev_create host_connect host_disconnect
-	host_disconnect_all host_ns_dev nvmet_cleanup dmesg_since_mark
+	host_disconnect_all host_ns_dev host_ctrl nvmet_cleanup dmesg_since_mark
 	dmesg_grep_since_mark fio_verify)
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
