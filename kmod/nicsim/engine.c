@@ -855,8 +855,15 @@ static void nq_begin_drain(struct nicsim_queue *q,
 {
 	u64 delay;
 
-	if (q->draining)
+	if (q->draining) {
+		/* A fault during a reclaim fails the queue, without delay. */
+		if (reason != NVO_FALLBACK_NONE &&
+		    q->drain_reason == NVO_FALLBACK_NONE) {
+			q->drain_reason = reason;
+			q->finish_at = 0;
+		}
 		return;
+	}
 	q->draining = true;
 	q->drain_reason = reason;
 	/* The record's commands not started yet go back first, in order. */
