@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+// The objects of the nvmet_offload netlink family as plain C++ values
+// (Documentation/netlink.rst). Enum values are those of
+// include/uapi/linux/nvmet_offload.h; a value this library does not know
+// (newer kernel) is kept as is and printed as "unknown(N)".
+#ifndef NVO_TYPES_H_
+#define NVO_TYPES_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace nvo {
+
+inline constexpr const char* kFamilyName = "nvmet_offload";
+inline constexpr const char* kMonitorGroup = "monitor";
+inline constexpr uint8_t kFamilyVersion = 1;
+inline constexpr unsigned kLatBuckets = 24;
+
+enum class DevState : uint32_t { kLive = 0, kFailed = 1, kRemoving = 2 };
+enum class Policy : uint32_t { kOff = 0, kOn = 1 };
+enum class AdrFam : uint32_t { kIpv4 = 1, kIpv6 = 2, kIb = 3, kFc = 4 };
+enum class QueueState : uint32_t {
+  kSoftware = 0,
+  kOffloading = 1,
+  kOffloaded = 2,
+  kReclaiming = 3,
+  kFailed = 4,
+};
+enum class Scope : uint32_t {
+  kDevice = 0,
+  kPort = 1,
+  kNamespace = 2,
+  kQueue = 3,
+};
+enum class FallbackReason : uint32_t {
+  kNone = 0,
+  kRefused = 1,
+  kQueueFailed = 2,
+  kDevFailed = 3,
+  kDevRemoved = 4,
+  kStreamLost = 5,
+};
+// Bits of Caps::backends.
+inline constexpr uint32_t kBackendBdev = 1U << 0;
+
+std::string ToString(DevState v);
+std::string ToString(Policy v);
+std::string ToString(AdrFam v);
+std::string ToString(QueueState v);
+std::string ToString(Scope v);
+std::string ToString(FallbackReason v);
+// Names as in the spec ("on", "namespace"...); nullopt for anything else.
+std::optional<Policy> PolicyFromString(const std::string& s);
+std::optional<Scope> ScopeFromString(const std::string& s);
+
+// NVMe I/O opcode names ("read", "write-zeroes"); "0xNN" for others.
+std::string OpcodeName(uint32_t opcode);
+// Names of the opcodes set in a caps io-opcodes bitmap, lowest first.
+std::vector<std::string> OpcodeNames(uint64_t bitmap);
+// Names of the bits of a caps backends bitmap ("bdev"; "bitN" for others).
+std::vector<std::string> BackendNames(uint32_t bitmap);
+
+struct Caps {
+  uint32_t max_queues = 0;
+  uint64_t io_opcodes = 0;
+  uint32_t max_io_size = 0;
+  uint32_t min_queue_depth = 0;
+  uint32_t max_queue_depth = 0;
+  bool hdgst = false;
+  bool ddgst = false;
+  uint32_t max_inline = 0;
+  uint32_t backends = 0;
+  bool operator==(const Caps& o) const;
+};
+
+struct Device {
+  uint32_t id = 0;
+  std::string name;
+  DevState state = DevState::kLive;
+  std::optional<Caps> caps;
+  uint32_t nr_queues = 0;
+  uint32_t engines = 0;
+  bool operator==(const Device& o) const;
+};
+
+struct Port {
+  uint32_t id = 0;
+  std::string traddr;
+  std::string trsvcid;
+  std::optional<AdrFam> adrfam;
+  Policy policy = Policy::kOff;
+  std::optional<uint32_t> dev_id;  // absent: unbound
+  std::string dev_name;
+  bool operator==(const Port& o) const;
+};
+
+struct Queue {
+  uint32_t id = 0;
+  uint32_t port_id = 0;
+  uint32_t ctrl_id = 0;
+  uint32_t qid = 0;
+  std::string hostnqn;
+  std::string subsysnqn;
+  QueueState state = QueueState::kSoftware;
+  std::optional<uint32_t> dev_id;
+  std::optional<uint32_t> engine;
+  uint32_t depth = 0;
+  uint32_t inflight = 0;
+  std::optional<uint32_t> cpu;
+  bool operator==(const Queue& o) const;
+};
+
+// Every field of struct nvo_offload_stats plus the shim's events.
+struct Counters {
+  uint64_t read_cmds = 0;
+  uint64_t read_blocks = 0;
+  uint64_t write_cmds = 0;
+  uint64_t write_blocks = 0;
+  uint64_t inline_write_cmds = 0;
+  uint64_t flush_cmds = 0;
+  uint64_t write_zeroes_cmds = 0;
+  uint64_t errors = 0;
+  uint64_t backend_errors = 0;
+  uint64_t punted_cmds = 0;
+  uint64_t unknown_ns_cmds = 0;
+  // Bucket 0: [0, 1) us; bucket b: [2^(b-1), 2^b) us; the last: above.
+  std::vector<uint64_t> lat_hist;
+  std::map<uint32_t, uint64_t> punted_by_opcode;
+  uint64_t offload_events = 0;
+  uint64_t reclaim_events = 0;
+  uint64_t fallback_events = 0;
+  bool operator==(const Counters& o) const;
+};
+
+// Counters accumulated between two samples of the same object; a counter
+// that went down (reset in between) counts from zero.
+Counters Delta(const Counters& now, const Counters& before);
+
+// Which object a set of counters covers (stats-get, stats-reset).
+struct StatsSelector {
+  Scope scope = Scope::kDevice;
+  std::optional<uint32_t> dev_id;
+  std::optional<uint32_t> port_id;
+  std::optional<uint32_t> nsid;
+  std::optional<uint32_t> queue_id;
+  std::optional<std::string> subsysnqn;
+  bool operator==(const StatsSelector& o) const;
+};
+
+// stats-get dump: every object of a scope, optionally narrowed.
+struct StatsFilter {
+  std::optional<Scope> scope;
+  std::optional<uint32_t> dev_id;
+  std::optional<uint32_t> port_id;
+};
+
+struct Stats {
+  StatsSelector key;
+  Counters counters;
+  bool operator==(const Stats& o) const;
+};
+
+// queue-get dump filters (ANDed).
+struct QueueFilter {
+  std::optional<uint32_t> port_id;
+  std::optional<uint32_t> ctrl_id;
+  std::optional<uint32_t> dev_id;
+};
+
+// port-set: what to change.
+struct PortSet {
+  uint32_t id = 0;
+  std::optional<Policy> policy;
+  std::optional<uint32_t> dev_id;  // 0 unbinds
+  std::optional<std::string> dev_name;
+};
+
+// queue-set: one queue (id, or ctrl_id + qid) or a controller (ctrl_id).
+struct QueueSet {
+  std::optional<uint32_t> id;
+  std::optional<uint32_t> ctrl_id;
+  std::optional<uint32_t> qid;
+  Policy offload = Policy::kOn;
+};
+
+enum class EventType {
+  kDevAdd,
+  kDevDel,
+  kQueueOffloaded,
+  kQueueReclaimed,
+  kQueueFallback,
+  kPortPolicyChanged,
+  kLost,  // not from the kernel: the socket overran, events were lost
+};
+std::string ToString(EventType v);
+
+struct Event {
+  EventType type = EventType::kLost;
+  std::optional<Device> dev;    // dev-add, dev-del
+  std::optional<Queue> queue;   // queue-*
+  std::optional<Port> port;     // port-policy-changed
+  std::optional<FallbackReason> reason;  // queue-fallback
+};
+
+}  // namespace nvo
+
+#endif  // NVO_TYPES_H_

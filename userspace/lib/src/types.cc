@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+// Names of the family's enum values, comparisons, counter deltas, errors.
+#include "nvo/types.h"
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <utility>
+
+#include "nvo/error.h"
+
+namespace nvo {
+namespace {
+
+template <typename E, size_t N>
+std::string Name(E v, const std::array<const char*, N>& names) {
+  const auto i = static_cast<uint32_t>(v);
+  if (i < N && names[i] != nullptr) {
+    return names[i];
+  }
+  return "unknown(" + std::to_string(i) + ")";
+}
+
+template <typename E, size_t N>
+std::optional<E> FromName(const std::string& s,
+                          const std::array<const char*, N>& names) {
+  for (size_t i = 0; i < N; i++) {
+    if (names[i] != nullptr && s == names[i]) {
+      return static_cast<E>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+constexpr std::array<const char*, 3> kDevStates = {"live", "failed",
+                                                   "removing"};
+constexpr std::array<const char*, 2> kPolicies = {"off", "on"};
+constexpr std::array<const char*, 5> kAdrFams = {nullptr, "ipv4", "ipv6", "ib",
+                                                 "fc"};
+constexpr std::array<const char*, 5> kQueueStates = {
+    "software", "offloading", "offloaded", "reclaiming", "failed"};
+constexpr std::array<const char*, 4> kScopes = {"device", "port", "namespace",
+                                                "queue"};
+constexpr std::array<const char*, 6> kReasons = {
+    "none",       "refused",     "queue-failed",
+    "dev-failed", "dev-removed", "stream-lost"};
+constexpr std::array<const char*, 7> kEventTypes = {
+    "dev-add",         "dev-del",        "queue-offloaded",
+    "queue-reclaimed", "queue-fallback", "port-policy-changed",
+    "lost"};
+
+// NVMe I/O command set opcodes (NVM command set, base spec 2.0).
+constexpr std::array<std::pair<uint32_t, const char*>, 13> kOpcodes = {{
+    {0x00, "flush"},
+    {0x01, "write"},
+    {0x02, "read"},
+    {0x04, "write-uncor"},
+    {0x05, "compare"},
+    {0x08, "write-zeroes"},
+    {0x09, "dsm"},
+    {0x0c, "verify"},
+    {0x0d, "resv-register"},
+    {0x0e, "resv-report"},
+    {0x11, "resv-acquire"},
+    {0x15, "resv-release"},
+    {0x19, "copy"},
+}};
+
+}  // namespace
+
+std::string ToString(DevState v) { return Name(v, kDevStates); }
+std::string ToString(Policy v) { return Name(v, kPolicies); }
+std::string ToString(AdrFam v) { return Name(v, kAdrFams); }
+std::string ToString(QueueState v) { return Name(v, kQueueStates); }
+std::string ToString(Scope v) { return Name(v, kScopes); }
+std::string ToString(FallbackReason v) { return Name(v, kReasons); }
+std::string ToString(EventType v) { return Name(v, kEventTypes); }
+
+std::optional<Policy> PolicyFromString(const std::string& s) {
+  return FromName<Policy>(s, kPolicies);
+}
+
+std::optional<Scope> ScopeFromString(const std::string& s) {
+  return FromName<Scope>(s, kScopes);
+}
+
+std::string OpcodeName(uint32_t opcode) {
+  for (const auto& [op, name] : kOpcodes) {
+    if (op == opcode) {
+      return name;
+    }
+  }
+  std::array<char, 16> buf{};
+  std::snprintf(buf.data(), buf.size(), "0x%02x", opcode);
+  return buf.data();
+}
+
+std::vector<std::string> OpcodeNames(uint64_t bitmap) {
+  std::vector<std::string> out;
+  for (uint32_t bit = 0; bit < 64; bit++) {
+    if ((bitmap & (uint64_t{1} << bit)) != 0) {
+      out.push_back(OpcodeName(bit));
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> BackendNames(uint32_t bitmap) {
+  std::vector<std::string> out;
+  for (uint32_t bit = 0; bit < 32; bit++) {
+    if ((bitmap & (1U << bit)) == 0) {
+      continue;
+    }
+    out.push_back((1U << bit) == kBackendBdev ? std::string("bdev")
+                                              : "bit" + std::to_string(bit));
+  }
+  return out;
+}
+
+bool Caps::operator==(const Caps& o) const {
+  return max_queues == o.max_queues && io_opcodes == o.io_opcodes &&
+         max_io_size == o.max_io_size && min_queue_depth == o.min_queue_depth &&
+         max_queue_depth == o.max_queue_depth && hdgst == o.hdgst &&
+         ddgst == o.ddgst && max_inline == o.max_inline &&
+         backends == o.backends;
+}
+
+bool Device::operator==(const Device& o) const {
+  return id == o.id && name == o.name && state == o.state && caps == o.caps &&
+         nr_queues == o.nr_queues && engines == o.engines;
+}
+
+bool Port::operator==(const Port& o) const {
+  return id == o.id && traddr == o.traddr && trsvcid == o.trsvcid &&
+         adrfam == o.adrfam && policy == o.policy && dev_id == o.dev_id &&
+         dev_name == o.dev_name;
+}
+
+bool Queue::operator==(const Queue& o) const {
+  return id == o.id && port_id == o.port_id && ctrl_id == o.ctrl_id &&
+         qid == o.qid && hostnqn == o.hostnqn && subsysnqn == o.subsysnqn &&
+         state == o.state && dev_id == o.dev_id && engine == o.engine &&
+         depth == o.depth && inflight == o.inflight && cpu == o.cpu;
+}
+
+bool Counters::operator==(const Counters& o) const {
+  return read_cmds == o.read_cmds && read_blocks == o.read_blocks &&
+         write_cmds == o.write_cmds && write_blocks == o.write_blocks &&
+         inline_write_cmds == o.inline_write_cmds &&
+         flush_cmds == o.flush_cmds &&
+         write_zeroes_cmds == o.write_zeroes_cmds && errors == o.errors &&
+         backend_errors == o.backend_errors && punted_cmds == o.punted_cmds &&
+         unknown_ns_cmds == o.unknown_ns_cmds && lat_hist == o.lat_hist &&
+         punted_by_opcode == o.punted_by_opcode &&
+         offload_events == o.offload_events &&
+         reclaim_events == o.reclaim_events &&
+         fallback_events == o.fallback_events;
+}
+
+bool StatsSelector::operator==(const StatsSelector& o) const {
+  return scope == o.scope && dev_id == o.dev_id && port_id == o.port_id &&
+         nsid == o.nsid && queue_id == o.queue_id && subsysnqn == o.subsysnqn;
+}
+
+bool Stats::operator==(const Stats& o) const {
+  return key == o.key && counters == o.counters;
+}
+
+namespace {
+uint64_t Sub(uint64_t now, uint64_t before) {
+  return now >= before ? now - before : now;
+}
+}  // namespace
+
+Counters Delta(const Counters& now, const Counters& before) {
+  Counters d;
+  d.read_cmds = Sub(now.read_cmds, before.read_cmds);
+  d.read_blocks = Sub(now.read_blocks, before.read_blocks);
+  d.write_cmds = Sub(now.write_cmds, before.write_cmds);
+  d.write_blocks = Sub(now.write_blocks, before.write_blocks);
+  d.inline_write_cmds = Sub(now.inline_write_cmds, before.inline_write_cmds);
+  d.flush_cmds = Sub(now.flush_cmds, before.flush_cmds);
+  d.write_zeroes_cmds = Sub(now.write_zeroes_cmds, before.write_zeroes_cmds);
+  d.errors = Sub(now.errors, before.errors);
+  d.backend_errors = Sub(now.backend_errors, before.backend_errors);
+  d.punted_cmds = Sub(now.punted_cmds, before.punted_cmds);
+  d.unknown_ns_cmds = Sub(now.unknown_ns_cmds, before.unknown_ns_cmds);
+  d.offload_events = Sub(now.offload_events, before.offload_events);
+  d.reclaim_events = Sub(now.reclaim_events, before.reclaim_events);
+  d.fallback_events = Sub(now.fallback_events, before.fallback_events);
+  d.lat_hist.resize(now.lat_hist.size());
+  for (size_t i = 0; i < now.lat_hist.size(); i++) {
+    const uint64_t b = i < before.lat_hist.size() ? before.lat_hist[i] : 0;
+    d.lat_hist[i] = Sub(now.lat_hist[i], b);
+  }
+  for (const auto& [op, n] : now.punted_by_opcode) {
+    const auto it = before.punted_by_opcode.find(op);
+    const uint64_t v =
+        Sub(n, it == before.punted_by_opcode.end() ? 0 : it->second);
+    if (v != 0) {
+      d.punted_by_opcode[op] = v;
+    }
+  }
+  return d;
+}
+
+// ---- errors ----------------------------------------------------------------
+namespace {
+std::string NetlinkWhat(int err, const std::string& extack) {
+  std::string s = extack.empty() ? std::string(std::strerror(err)) : extack;
+  return s + " (" + ErrnoName(err) + ")";
+}
+}  // namespace
+
+NetlinkError::NetlinkError(int err, std::string extack,
+                           std::optional<uint32_t> offset)
+    : Error(err, NetlinkWhat(err, extack)),
+      extack_(std::move(extack)),
+      offset_(offset) {}
+
+FamilyNotFound::FamilyNotFound(const std::string& name)
+    : Error(ENOENT, "generic netlink family " + name + " not found") {}
+
+ParseError::ParseError(const std::string& what)
+    : Error(EPROTO, "malformed reply: " + what) {}
+
+SocketError::SocketError(int err, const std::string& what)
+    : Error(err, what) {}
+
+std::string ErrnoName(int err) {
+  static constexpr std::array<std::pair<int, std::string_view>, 24> kNames = {{
+      {EPERM, "EPERM"},         {ENOENT, "ENOENT"},
+      {ESRCH, "ESRCH"},         {EINTR, "EINTR"},
+      {EIO, "EIO"},             {ENXIO, "ENXIO"},
+      {E2BIG, "E2BIG"},         {EAGAIN, "EAGAIN"},
+      {ENOMEM, "ENOMEM"},       {EACCES, "EACCES"},
+      {EFAULT, "EFAULT"},       {EBUSY, "EBUSY"},
+      {EEXIST, "EEXIST"},       {ENODEV, "ENODEV"},
+      {EINVAL, "EINVAL"},       {ENOSPC, "ENOSPC"},
+      {ERANGE, "ERANGE"},       {ENOTSUP, "EOPNOTSUPP"},
+      {EPROTO, "EPROTO"},       {EMSGSIZE, "EMSGSIZE"},
+      {ENOBUFS, "ENOBUFS"},     {EALREADY, "EALREADY"},
+      {EINPROGRESS, "EINPROGRESS"}, {ETIMEDOUT, "ETIMEDOUT"},
+  }};
+  for (const auto& [e, name] : kNames) {
+    if (e == err) {
+      return std::string(name);
+    }
+  }
+  return "E" + std::to_string(err);
+}
+
+}  // namespace nvo

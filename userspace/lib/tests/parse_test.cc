@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+// Replies: recorded (hand-made) messages of every kind, valid, truncated,
+// malformed, with unknown attributes.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "nl_bytes.h"
+#include "nvo/codec.h"
+#include "nvo/error.h"
+#include "uapi/linux/nvmet_offload.h"
+
+namespace nvo {
+namespace {
+
+using test::NlWriter;
+
+constexpr uint16_t kFamily = 0x1d;
+
+// A dev-get reply as the kernel would send it: device 1 "nic0", live,
+// caps { max-queues 64, io-opcodes flush|write|read|write-zeroes,
+// max-io-size 128 KiB, depth 16..1024, hdgst, max-inline 8 KiB, bdev },
+// 3 queues, 4 engines.
+const std::vector<uint8_t> kRecordedDevice = {
+    // nlmsghdr: len 140, type 0x1d, flags NLM_F_MULTI, seq 7, pid 0
+    0x8c, 0x00, 0x00, 0x00, 0x1d, 0x00, 0x02, 0x00,
+    0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    // genlmsghdr: cmd DEV_GET, version 1
+    0x01, 0x01, 0x00, 0x00,
+    // id 1
+    0x08, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00,
+    // name "nic0"
+    0x09, 0x00, 0x02, 0x00, 'n', 'i', 'c', '0', 0x00, 0x00, 0x00, 0x00,
+    // state live
+    0x08, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00,
+    // caps (nested), 68 bytes
+    0x44, 0x00, 0x04, 0x80,
+    /**/ 0x08, 0x00, 0x01, 0x00, 0x40, 0x00, 0x00, 0x00,  // max-queues 64
+    /**/ 0x0c, 0x00, 0x02, 0x00, 0x07, 0x01, 0x00, 0x00,  // io-opcodes
+    /**/ 0x00, 0x00, 0x00, 0x00,                          //   0x107
+    /**/ 0x08, 0x00, 0x03, 0x00, 0x00, 0x00, 0x02, 0x00,  // max-io 128K
+    /**/ 0x08, 0x00, 0x04, 0x00, 0x10, 0x00, 0x00, 0x00,  // min depth 16
+    /**/ 0x08, 0x00, 0x05, 0x00, 0x00, 0x04, 0x00, 0x00,  // max depth 1024
+    /**/ 0x04, 0x00, 0x06, 0x00,                          // hdgst
+    /**/ 0x08, 0x00, 0x08, 0x00, 0x00, 0x20, 0x00, 0x00,  // max-inline 8K
+    /**/ 0x08, 0x00, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00,  // backends bdev
+    // nr-queues 3
+    0x08, 0x00, 0x05, 0x00, 0x03, 0x00, 0x00, 0x00,
+    // engines 4
+    0x08, 0x00, 0x06, 0x00, 0x04, 0x00, 0x00, 0x00,
+    // an attribute this library does not know (a newer kernel): type 77
+    0x08, 0x00, 0x4d, 0x00, 0xde, 0xad, 0xbe, 0xef,
+};
+
+TEST(Parse, RecordedDevice) {
+  const auto msgs =
+      SplitMessages(kRecordedDevice.data(), kRecordedDevice.size());
+  ASSERT_EQ(msgs.size(), 1U);
+  EXPECT_EQ(msgs[0].type(), kFamily);
+  EXPECT_EQ(msgs[0].seq(), 7U);
+  EXPECT_EQ(ParseGenlHeader(msgs[0]).cmd, NVMET_OFFLOAD_CMD_DEV_GET);
+  const Device d = ParseDevice(msgs[0]);
+  EXPECT_EQ(d.id, 1U);
+  EXPECT_EQ(d.name, "nic0");
+  EXPECT_EQ(d.state, DevState::kLive);
+  EXPECT_EQ(d.nr_queues, 3U);
+  EXPECT_EQ(d.engines, 4U);
+  ASSERT_TRUE(d.caps.has_value());
+  EXPECT_EQ(d.caps->max_queues, 64U);
+  EXPECT_EQ(d.caps->io_opcodes, 0x107U);
+  EXPECT_EQ(d.caps->max_io_size, 128U * 1024);
+  EXPECT_EQ(d.caps->min_queue_depth, 16U);
+  EXPECT_EQ(d.caps->max_queue_depth, 1024U);
+  EXPECT_TRUE(d.caps->hdgst);
+  EXPECT_FALSE(d.caps->ddgst);
+  EXPECT_EQ(d.caps->max_inline, 8192U);
+  EXPECT_EQ(d.caps->backends, kBackendBdev);
+}
+
+TEST(Parse, RecordedDeviceEveryTruncationFailsCleanly) {
+  // Cut the datagram anywhere: either the split fails, or the message is
+  // shorter than it claims: ParseError, never a crash.
+  for (size_t n = 1; n < kRecordedDevice.size(); n++) {
+    EXPECT_THROW(SplitMessages(kRecordedDevice.data(), n), ParseError)
+        << "cut at " << n;
+  }
+}
+
+TEST(Parse, TruncatedAttributesAreDroppedOrRejected) {
+  // A message whose nlmsg_len was fixed up after the cut: the last
+  // attribute is partial. nla_parse drops a partial attribute header and
+  // rejects an attribute too short for its type.
+  for (size_t n = 20; n < kRecordedDevice.size(); n++) {
+    std::vector<uint8_t> b(kRecordedDevice.begin(),
+                           kRecordedDevice.begin() + static_cast<long>(n));
+    test::Put32(b, 0, static_cast<uint32_t>(n));
+    try {
+      const Device d = ParseDevice(Message(b));
+      EXPECT_EQ(d.id, 1U);
+    } catch (const ParseError&) {
+      // fine: no id yet, or a cut attribute
+    }
+  }
+}
+
+std::vector<uint8_t> PortMsg(uint8_t cmd = NVMET_OFFLOAD_CMD_PORT_GET) {
+  return NlWriter::Genl(kFamily, cmd)
+      .U32(NVMET_OFFLOAD_A_PORT_ID, 2)
+      .Str(NVMET_OFFLOAD_A_PORT_TRADDR, "192.168.10.1")
+      .Str(NVMET_OFFLOAD_A_PORT_TRSVCID, "4420")
+      .U32(NVMET_OFFLOAD_A_PORT_ADRFAM, NVMET_OFFLOAD_ADRFAM_IPV4)
+      .U32(NVMET_OFFLOAD_A_PORT_POLICY, NVMET_OFFLOAD_POLICY_ON)
+      .U32(NVMET_OFFLOAD_A_PORT_DEV_ID, 1)
+      .Str(NVMET_OFFLOAD_A_PORT_DEV_NAME, "nic0")
+      .Bytes();
+}
+
+TEST(Parse, Port) {
+  const Port p = ParsePort(Message(PortMsg()));
+  EXPECT_EQ(p.id, 2U);
+  EXPECT_EQ(p.traddr, "192.168.10.1");
+  EXPECT_EQ(p.trsvcid, "4420");
+  EXPECT_EQ(p.adrfam, AdrFam::kIpv4);
+  EXPECT_EQ(p.policy, Policy::kOn);
+  EXPECT_EQ(p.dev_id, 1U);
+  EXPECT_EQ(p.dev_name, "nic0");
+}
+
+TEST(Parse, PortUnbound) {
+  const auto b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_PORT_GET)
+                     .U32(NVMET_OFFLOAD_A_PORT_ID, 1)
+                     .U32(NVMET_OFFLOAD_A_PORT_DEV_ID, 0)
+                     .Bytes();
+  const Port p = ParsePort(Message(b));
+  EXPECT_EQ(p.policy, Policy::kOff);
+  EXPECT_FALSE(p.dev_id.has_value()) << "device id 0 is no device";
+  EXPECT_FALSE(p.adrfam.has_value());
+  EXPECT_EQ(p.dev_name, "");
+}
+
+std::vector<uint8_t> QueueMsg(uint8_t cmd = NVMET_OFFLOAD_CMD_QUEUE_GET) {
+  return NlWriter::Genl(kFamily, cmd)
+      .U32(NVMET_OFFLOAD_A_QUEUE_ID, 17)
+      .U32(NVMET_OFFLOAD_A_QUEUE_PORT_ID, 1)
+      .U32(NVMET_OFFLOAD_A_QUEUE_CTRL_ID, 3)
+      .U32(NVMET_OFFLOAD_A_QUEUE_QID, 2)
+      .Str(NVMET_OFFLOAD_A_QUEUE_HOSTNQN, "nqn.2014-08.org.nvmexpress:host1")
+      .Str(NVMET_OFFLOAD_A_QUEUE_SUBSYSNQN, "nqn.2024-01.io.example:ssd")
+      .U32(NVMET_OFFLOAD_A_QUEUE_STATE, NVMET_OFFLOAD_QUEUE_STATE_OFFLOADED)
+      .U32(NVMET_OFFLOAD_A_QUEUE_DEV_ID, 1)
+      .U32(NVMET_OFFLOAD_A_QUEUE_ENGINE, 0)
+      .U32(NVMET_OFFLOAD_A_QUEUE_DEPTH, 128)
+      .U32(NVMET_OFFLOAD_A_QUEUE_INFLIGHT, 5)
+      .U32(NVMET_OFFLOAD_A_QUEUE_CPU, 1)
+      .Bytes();
+}
+
+TEST(Parse, Queue) {
+  const Queue q = ParseQueue(Message(QueueMsg()));
+  EXPECT_EQ(q.id, 17U);
+  EXPECT_EQ(q.port_id, 1U);
+  EXPECT_EQ(q.ctrl_id, 3U);
+  EXPECT_EQ(q.qid, 2U);
+  EXPECT_EQ(q.hostnqn, "nqn.2014-08.org.nvmexpress:host1");
+  EXPECT_EQ(q.subsysnqn, "nqn.2024-01.io.example:ssd");
+  EXPECT_EQ(q.state, QueueState::kOffloaded);
+  EXPECT_EQ(q.dev_id, 1U);
+  EXPECT_EQ(q.engine, 0U);
+  EXPECT_EQ(q.depth, 128U);
+  EXPECT_EQ(q.inflight, 5U);
+  EXPECT_EQ(q.cpu, 1U);
+}
+
+TEST(Parse, SoftwareQueueHasNoDevice) {
+  const auto b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_GET)
+                     .U32(NVMET_OFFLOAD_A_QUEUE_ID, 1)
+                     .U32(NVMET_OFFLOAD_A_QUEUE_STATE,
+                          NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
+                     .Bytes();
+  const Queue q = ParseQueue(Message(b));
+  EXPECT_EQ(q.state, QueueState::kSoftware);
+  EXPECT_FALSE(q.dev_id.has_value());
+  EXPECT_FALSE(q.engine.has_value());
+  EXPECT_FALSE(q.cpu.has_value());
+}
+
+std::vector<uint8_t> StatsMsg() {
+  NlWriter w = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET);
+  w.U32(NVMET_OFFLOAD_A_STATS_SCOPE, NVMET_OFFLOAD_STATS_SCOPE_DEVICE)
+      .U32(NVMET_OFFLOAD_A_STATS_DEV_ID, 1)
+      .Begin(NVMET_OFFLOAD_A_STATS_COUNTERS)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_READ_CMDS, 1000001)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_READ_BLOCKS, 8000008)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_WRITE_CMDS, 2002)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_WRITE_BLOCKS, 16016)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_INLINE_WRITE_CMDS, 33)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_FLUSH_CMDS, 4)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_WRITE_ZEROES_CMDS, 5)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_ERRORS, 6)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_BACKEND_ERRORS, 7)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_PUNTED_CMDS, 8)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_UNKNOWN_NS_CMDS, 9)
+      .Begin(NVMET_OFFLOAD_A_COUNTERS_LAT_HIST);
+  for (uint64_t i = 0; i < NVMET_OFFLOAD_LAT_BUCKETS; i++) {
+    w.U64(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, i * 10);
+  }
+  w.End()
+      .Begin(NVMET_OFFLOAD_A_COUNTERS_PUNTED_BY_OPCODE)
+      .U32(NVMET_OFFLOAD_A_OPCODE_COUNT_OPCODE, 0x09)
+      .U64(NVMET_OFFLOAD_A_OPCODE_COUNT_COUNT, 5)
+      .End()
+      .Begin(NVMET_OFFLOAD_A_COUNTERS_PUNTED_BY_OPCODE)
+      .U32(NVMET_OFFLOAD_A_OPCODE_COUNT_OPCODE, 0x05)
+      .U64(NVMET_OFFLOAD_A_OPCODE_COUNT_COUNT, 3)
+      .End()
+      .U64(NVMET_OFFLOAD_A_COUNTERS_OFFLOAD_EVENTS, 10)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_RECLAIM_EVENTS, 11)
+      .U64(NVMET_OFFLOAD_A_COUNTERS_FALLBACK_EVENTS, 12)
+      .End();
+  return w.Bytes();
+}
+
+TEST(Parse, StatsEveryCounter) {
+  const Stats s = ParseStats(Message(StatsMsg()));
+  EXPECT_EQ(s.key.scope, Scope::kDevice);
+  EXPECT_EQ(s.key.dev_id, 1U);
+  EXPECT_FALSE(s.key.port_id.has_value());
+  const Counters& c = s.counters;
+  EXPECT_EQ(c.read_cmds, 1000001U);
+  EXPECT_EQ(c.read_blocks, 8000008U);
+  EXPECT_EQ(c.write_cmds, 2002U);
+  EXPECT_EQ(c.write_blocks, 16016U);
+  EXPECT_EQ(c.inline_write_cmds, 33U);
+  EXPECT_EQ(c.flush_cmds, 4U);
+  EXPECT_EQ(c.write_zeroes_cmds, 5U);
+  EXPECT_EQ(c.errors, 6U);
+  EXPECT_EQ(c.backend_errors, 7U);
+  EXPECT_EQ(c.punted_cmds, 8U);
+  EXPECT_EQ(c.unknown_ns_cmds, 9U);
+  ASSERT_EQ(c.lat_hist.size(), size_t{NVMET_OFFLOAD_LAT_BUCKETS});
+  for (size_t i = 0; i < c.lat_hist.size(); i++) {
+    EXPECT_EQ(c.lat_hist[i], i * 10);
+  }
+  const std::map<uint32_t, uint64_t> punted = {{0x05, 3}, {0x09, 5}};
+  EXPECT_EQ(c.punted_by_opcode, punted);
+  EXPECT_EQ(c.offload_events, 10U);
+  EXPECT_EQ(c.reclaim_events, 11U);
+  EXPECT_EQ(c.fallback_events, 12U);
+}
+
+TEST(Parse, StatsWithoutCountersIsZero) {
+  const auto b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET)
+                     .U32(NVMET_OFFLOAD_A_STATS_SCOPE,
+                          NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE)
+                     .U32(NVMET_OFFLOAD_A_STATS_PORT_ID, 1)
+                     .U32(NVMET_OFFLOAD_A_STATS_NSID, 2)
+                     .Str(NVMET_OFFLOAD_A_STATS_SUBSYSNQN, "nqn.x")
+                     .Bytes();
+  const Stats s = ParseStats(Message(b));
+  EXPECT_EQ(s.key.scope, Scope::kNamespace);
+  EXPECT_EQ(s.key.nsid, 2U);
+  EXPECT_EQ(s.key.subsysnqn, "nqn.x");
+  EXPECT_EQ(s.counters, Counters{});
+}
+
+TEST(Parse, StatsUnknownNestedAttributesIgnored) {
+  const auto b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET)
+                     .U32(NVMET_OFFLOAD_A_STATS_SCOPE,
+                          NVMET_OFFLOAD_STATS_SCOPE_QUEUE)
+                     .U32(NVMET_OFFLOAD_A_STATS_QUEUE_ID, 4)
+                     .Begin(NVMET_OFFLOAD_A_STATS_COUNTERS)
+                     .U64(NVMET_OFFLOAD_A_COUNTERS_READ_CMDS, 1)
+                     .U64(200, 77)  // a counter of a newer kernel
+                     .Begin(NVMET_OFFLOAD_A_COUNTERS_LAT_HIST)
+                     .U64(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, 1)
+                     .U32(99, 5)  // unknown inside the histogram
+                     .U64(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, 2)
+                     .End()
+                     .End()
+                     .Bytes();
+  const Stats s = ParseStats(Message(b));
+  EXPECT_EQ(s.counters.read_cmds, 1U);
+  EXPECT_EQ(s.counters.lat_hist, (std::vector<uint64_t>{1, 2}));
+}
+
+TEST(Parse, MalformedAttributes) {
+  // u32 with 2 bytes of payload.
+  const uint16_t two = 0;
+  auto b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_DEV_GET)
+               .U32(NVMET_OFFLOAD_A_DEV_ID, 1)
+               .Attr(NVMET_OFFLOAD_A_DEV_ENGINES, &two, 2)
+               .Bytes();
+  EXPECT_THROW(ParseDevice(Message(b)), ParseError);
+
+  // A string without its NUL.
+  b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_DEV_GET)
+          .U32(NVMET_OFFLOAD_A_DEV_ID, 1)
+          .Attr(NVMET_OFFLOAD_A_DEV_NAME, "nic0", 4)
+          .Bytes();
+  EXPECT_THROW(ParseDevice(Message(b)), ParseError);
+
+  // An empty string attribute (not even the NUL).
+  b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_DEV_GET)
+          .U32(NVMET_OFFLOAD_A_DEV_ID, 1)
+          .Attr(NVMET_OFFLOAD_A_DEV_NAME, nullptr, 0)
+          .Bytes();
+  EXPECT_THROW(ParseDevice(Message(b)), ParseError);
+
+  // A u64 counter with 4 bytes, nested.
+  b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET)
+          .U32(NVMET_OFFLOAD_A_STATS_SCOPE, 0)
+          .Begin(NVMET_OFFLOAD_A_STATS_COUNTERS)
+          .U32(NVMET_OFFLOAD_A_COUNTERS_ERRORS, 1)
+          .End()
+          .Bytes();
+  EXPECT_THROW(ParseStats(Message(b)), ParseError);
+
+  // A short histogram bucket (multi-attr: every one is checked).
+  b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET)
+          .U32(NVMET_OFFLOAD_A_STATS_SCOPE, 0)
+          .Begin(NVMET_OFFLOAD_A_STATS_COUNTERS)
+          .Begin(NVMET_OFFLOAD_A_COUNTERS_LAT_HIST)
+          .U64(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, 1)
+          .U32(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, 1)
+          .End()
+          .End()
+          .Bytes();
+  EXPECT_THROW(ParseStats(Message(b)), ParseError);
+
+  // punted-by-opcode without its count.
+  b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET)
+          .U32(NVMET_OFFLOAD_A_STATS_SCOPE, 0)
+          .Begin(NVMET_OFFLOAD_A_STATS_COUNTERS)
+          .Begin(NVMET_OFFLOAD_A_COUNTERS_PUNTED_BY_OPCODE)
+          .U32(NVMET_OFFLOAD_A_OPCODE_COUNT_OPCODE, 2)
+          .End()
+          .End()
+          .Bytes();
+  EXPECT_THROW(ParseStats(Message(b)), ParseError);
+}
+
+TEST(Parse, MissingRequiredIds) {
+  const auto empty = NlWriter::Genl(kFamily, 1).Bytes();
+  EXPECT_THROW(ParseDevice(Message(empty)), ParseError);
+  EXPECT_THROW(ParsePort(Message(empty)), ParseError);
+  EXPECT_THROW(ParseQueue(Message(empty)), ParseError);
+  EXPECT_THROW(ParseStats(Message(empty)), ParseError);
+  // Not even a genetlink header.
+  const auto bare = NlWriter::Plain(kFamily).Bytes();
+  EXPECT_THROW(ParseDevice(Message(bare)), ParseError);
+  EXPECT_THROW(ParseGenlHeader(Message(bare)), ParseError);
+  EXPECT_THROW(ParseEvent(Message(bare)), ParseError);
+}
+
+TEST(Parse, MessageRejectsBadLengths) {
+  EXPECT_THROW(Message(std::vector<uint8_t>(8)), ParseError);
+  auto b = NlWriter::Genl(kFamily, 1).U32(1, 1).Bytes();
+  test::Put32(b, 0, static_cast<uint32_t>(b.size() + 4));
+  EXPECT_THROW(Message{b}, ParseError);
+  test::Put32(b, 0, 3);
+  EXPECT_THROW(Message{b}, ParseError);
+}
+
+TEST(Parse, SplitSeveralMessages) {
+  auto a = PortMsg();
+  const auto q = QueueMsg();
+  std::vector<uint8_t> dgram = a;
+  dgram.insert(dgram.end(), q.begin(), q.end());
+  const auto msgs = SplitMessages(dgram.data(), dgram.size());
+  ASSERT_EQ(msgs.size(), 2U);
+  EXPECT_EQ(ParsePort(msgs[0]).id, 2U);
+  EXPECT_EQ(ParseQueue(msgs[1]).id, 17U);
+  EXPECT_TRUE(SplitMessages(dgram.data(), 0).empty());
+}
+
+TEST(Parse, Events) {
+  auto ev = ParseEvent(Message(
+      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_DEV_ADD, 0)
+          .U32(NVMET_OFFLOAD_A_DEV_ID, 2)
+          .Str(NVMET_OFFLOAD_A_DEV_NAME, "nic1")
+          .Bytes()));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->type, EventType::kDevAdd);
+  ASSERT_TRUE(ev->dev.has_value());
+  EXPECT_EQ(ev->dev->name, "nic1");
+
+  ev = ParseEvent(Message(NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_DEV_DEL, 0)
+                              .U32(NVMET_OFFLOAD_A_DEV_ID, 2)
+                              .Bytes()));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->type, EventType::kDevDel);
+
+  ev = ParseEvent(Message(QueueMsg(NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED)));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->type, EventType::kQueueOffloaded);
+  EXPECT_EQ(ev->queue->id, 17U);
+
+  ev = ParseEvent(Message(QueueMsg(NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED)));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->type, EventType::kQueueReclaimed);
+
+  ev = ParseEvent(
+      Message(NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_FALLBACK, 0)
+                  .U32(NVMET_OFFLOAD_A_QUEUE_ID, 5)
+                  .U32(NVMET_OFFLOAD_A_QUEUE_DEV_ID, 1)
+                  .U32(NVMET_OFFLOAD_A_QUEUE_STATE,
+                       NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
+                  .U32(NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON,
+                       NVMET_OFFLOAD_FALLBACK_REASON_STREAM_LOST)
+                  .Bytes()));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->type, EventType::kQueueFallback);
+  EXPECT_EQ(ev->reason, FallbackReason::kStreamLost);
+  EXPECT_EQ(ev->queue->dev_id, 1U);
+
+  ev = ParseEvent(Message(PortMsg(NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED)));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->type, EventType::kPortPolicyChanged);
+  EXPECT_EQ(ev->port->policy, Policy::kOn);
+
+  // A notification of a newer kernel.
+  ev = ParseEvent(Message(NlWriter::Genl(kFamily, 200, 0).Bytes()));
+  EXPECT_FALSE(ev.has_value());
+}
+
+TEST(Parse, UnknownEnumValuesKept) {
+  const auto b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_GET)
+                     .U32(NVMET_OFFLOAD_A_QUEUE_ID, 1)
+                     .U32(NVMET_OFFLOAD_A_QUEUE_STATE, 42)
+                     .Bytes();
+  const Queue q = ParseQueue(Message(b));
+  EXPECT_EQ(static_cast<uint32_t>(q.state), 42U);
+  EXPECT_EQ(ToString(q.state), "unknown(42)");
+}
+
+// Random corruption of valid replies: every parser either returns or throws
+// ParseError. (Run the tests under ASan to make this a memory-safety test.)
+TEST(Parse, RandomCorruptionNeverCrashes) {
+  const std::vector<std::vector<uint8_t>> seeds = {
+      kRecordedDevice, PortMsg(), QueueMsg(), StatsMsg()};
+  std::mt19937 rng(12345);
+  for (int round = 0; round < 20000; round++) {
+    auto b = seeds[static_cast<size_t>(round) % seeds.size()];
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int i = 0; i < flips; i++) {
+      b[rng() % b.size()] = static_cast<uint8_t>(rng());
+    }
+    if (rng() % 4 == 0) {
+      b.resize(rng() % b.size());
+    }
+    try {
+      for (const Message& m : SplitMessages(b.data(), b.size())) {
+        (void)ParseEvent(m);
+        (void)ParseDevice(m);
+        (void)ParsePort(m);
+        (void)ParseQueue(m);
+        (void)ParseStats(m);
+      }
+    } catch (const ParseError&) {
+      // expected for most
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nvo

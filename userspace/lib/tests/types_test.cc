@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+// Names of enum values (and their agreement with the UAPI header), opcode
+// and backend names, counter deltas, errno names.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+
+#include "nvo/error.h"
+#include "nvo/types.h"
+#include "uapi/linux/nvmet_offload.h"
+
+namespace nvo {
+namespace {
+
+TEST(Types, ValuesMatchUapi) {
+  EXPECT_STREQ(kFamilyName, NVMET_OFFLOAD_FAMILY_NAME);
+  EXPECT_STREQ(kMonitorGroup, NVMET_OFFLOAD_MCGRP_MONITOR);
+  EXPECT_EQ(kFamilyVersion, NVMET_OFFLOAD_FAMILY_VERSION);
+  EXPECT_EQ(kLatBuckets, unsigned{NVMET_OFFLOAD_LAT_BUCKETS});
+  EXPECT_EQ(static_cast<uint32_t>(DevState::kRemoving),
+            uint32_t{NVMET_OFFLOAD_DEV_STATE_REMOVING});
+  EXPECT_EQ(static_cast<uint32_t>(Policy::kOn),
+            uint32_t{NVMET_OFFLOAD_POLICY_ON});
+  EXPECT_EQ(static_cast<uint32_t>(AdrFam::kFc),
+            uint32_t{NVMET_OFFLOAD_ADRFAM_FC});
+  EXPECT_EQ(static_cast<uint32_t>(QueueState::kFailed),
+            uint32_t{NVMET_OFFLOAD_QUEUE_STATE_FAILED});
+  EXPECT_EQ(static_cast<uint32_t>(Scope::kQueue),
+            uint32_t{NVMET_OFFLOAD_STATS_SCOPE_QUEUE});
+  EXPECT_EQ(static_cast<uint32_t>(FallbackReason::kStreamLost),
+            uint32_t{NVMET_OFFLOAD_FALLBACK_REASON_STREAM_LOST});
+  EXPECT_EQ(kBackendBdev, uint32_t{NVMET_OFFLOAD_BACKEND_BDEV});
+}
+
+TEST(Types, Names) {
+  EXPECT_EQ(ToString(DevState::kFailed), "failed");
+  EXPECT_EQ(ToString(Policy::kOff), "off");
+  EXPECT_EQ(ToString(AdrFam::kIpv6), "ipv6");
+  EXPECT_EQ(ToString(static_cast<AdrFam>(0)), "unknown(0)");
+  EXPECT_EQ(ToString(QueueState::kReclaiming), "reclaiming");
+  EXPECT_EQ(ToString(Scope::kNamespace), "namespace");
+  EXPECT_EQ(ToString(FallbackReason::kDevRemoved), "dev-removed");
+  EXPECT_EQ(ToString(static_cast<FallbackReason>(99)), "unknown(99)");
+  EXPECT_EQ(ToString(EventType::kPortPolicyChanged), "port-policy-changed");
+  EXPECT_EQ(PolicyFromString("on"), Policy::kOn);
+  EXPECT_EQ(PolicyFromString("yes"), std::nullopt);
+  EXPECT_EQ(ScopeFromString("queue"), Scope::kQueue);
+  EXPECT_EQ(ScopeFromString(""), std::nullopt);
+}
+
+TEST(Types, Opcodes) {
+  EXPECT_EQ(OpcodeName(0x02), "read");
+  EXPECT_EQ(OpcodeName(0x08), "write-zeroes");
+  EXPECT_EQ(OpcodeName(0x99), "0x99");
+  EXPECT_EQ(OpcodeNames(0x107),
+            (std::vector<std::string>{"flush", "write", "read",
+                                      "write-zeroes"}));
+  EXPECT_EQ(OpcodeNames(uint64_t{1} << 63),
+            (std::vector<std::string>{"0x3f"}));
+  EXPECT_TRUE(OpcodeNames(0).empty());
+  EXPECT_EQ(BackendNames(kBackendBdev | 4U),
+            (std::vector<std::string>{"bdev", "bit2"}));
+}
+
+TEST(Types, Delta) {
+  Counters before;
+  before.read_cmds = 100;
+  before.errors = 5;
+  before.lat_hist = {1, 2};
+  before.punted_by_opcode = {{9, 4}};
+  Counters now = before;
+  now.read_cmds = 150;
+  now.errors = 2;  // reset in between: counts from 0
+  now.lat_hist = {3, 2, 7};
+  now.punted_by_opcode = {{9, 6}, {5, 1}};
+  const Counters d = Delta(now, before);
+  EXPECT_EQ(d.read_cmds, 50U);
+  EXPECT_EQ(d.errors, 2U);
+  EXPECT_EQ(d.lat_hist, (std::vector<uint64_t>{2, 0, 7}));
+  EXPECT_EQ(d.punted_by_opcode, (std::map<uint32_t, uint64_t>{{5, 1}, {9, 2}}));
+  EXPECT_EQ(Delta(now, now).read_cmds, 0U);
+}
+
+TEST(Types, Errors) {
+  EXPECT_EQ(ErrnoName(EINVAL), "EINVAL");
+  EXPECT_EQ(ErrnoName(EOPNOTSUPP), "EOPNOTSUPP");
+  EXPECT_EQ(ErrnoName(4000), "E4000");
+  const FamilyNotFound f("nvmet_offload");
+  EXPECT_EQ(f.err(), ENOENT);
+  const ParseError p("x");
+  EXPECT_EQ(p.err(), EPROTO);
+  EXPECT_STREQ(p.what(), "malformed reply: x");
+  const NetlinkError n(EBUSY, "", std::nullopt);
+  EXPECT_NE(std::string(n.what()).find("EBUSY"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nvo
