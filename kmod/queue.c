@@ -1057,12 +1057,26 @@ void nvo_queue_response(struct nvmet_req *req)
 
 /* ---- socket callbacks and life cycle ------------------------------------ */
 
+/*
+ * The queue behind @sk while our callbacks are installed. A callback entered
+ * just before a hand-over must not take a device's sk_user_data for ours:
+ * callbacks and sk_user_data change together under sk_callback_lock.
+ */
+static void nvo_sk_data_ready(struct sock *sk);
+
+static struct nvo_queue *nvo_sk_queue(struct sock *sk)
+{
+	if (sk->sk_data_ready != nvo_sk_data_ready)
+		return NULL;
+	return sk->sk_user_data;
+}
+
 static void nvo_sk_data_ready(struct sock *sk)
 {
 	struct nvo_queue *queue;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	queue = sk->sk_user_data;
+	queue = nvo_sk_queue(sk);
 	if (queue)
 		nvo_kick(queue);
 	read_unlock_bh(&sk->sk_callback_lock);
@@ -1073,7 +1087,7 @@ static void nvo_sk_write_space(struct sock *sk)
 	struct nvo_queue *queue;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	queue = sk->sk_user_data;
+	queue = nvo_sk_queue(sk);
 	if (queue && sk_stream_is_writeable(sk)) {
 		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 		nvo_kick(queue);
@@ -1086,7 +1100,7 @@ static void nvo_sk_state_change(struct sock *sk)
 	struct nvo_queue *queue;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	queue = sk->sk_user_data;
+	queue = nvo_sk_queue(sk);
 	if (queue) {
 		switch (sk->sk_state) {
 		case TCP_FIN_WAIT2:
@@ -1404,7 +1418,13 @@ static bool nvo_offload_reconcile(struct nvo_queue *queue)
 						     NVO_FALLBACK_STREAM_LOST);
 			if (h)
 				nvo_handover_free(h);
-			if (queue->nvme_sq.ctrl)
+			/*
+			 * A host that closed the socket is leaving (it shuts
+			 * I/O queues before the admin queue): as on a peer
+			 * close in software, only this queue goes.
+			 */
+			if (queue->nvme_sq.ctrl &&
+			    queue->sock->sk->sk_state == TCP_ESTABLISHED)
 				nvmet_ctrl_fatal_error(queue->nvme_sq.ctrl);
 			nvo_queue_close(queue);
 			return false;
@@ -1487,6 +1507,13 @@ u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq)
 	struct nvmet_sq *sq = &nvo_oq_queue(oq)->nvme_sq;
 	u32 old, new;
 
+	/*
+	 * The device answers commands nvmet never sees: count them as traffic
+	 * so that nvmet's keep-alive timer (TBKAS) does not expire under a
+	 * host that relies on it.
+	 */
+	if (sq->ctrl)
+		WRITE_ONCE(sq->ctrl->reset_tbkas, true);
 	if (sq->sqhd_disabled || !sq->size)
 		return 0;
 	/* The same head nvmet advances for the commands it completes. */

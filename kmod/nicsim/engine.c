@@ -550,10 +550,31 @@ static void nq_account_own(struct nicsim_queue *q, struct nq_cmd *c)
 }
 
 /* A bio of ours finished (engine context). */
+static void nq_punt(struct nicsim_queue *q, struct nq_cmd *c);
+static void nq_begin_drain(struct nicsim_queue *q,
+			   enum nvo_fallback_reason reason);
+
 static void nq_own_done(struct nicsim_queue *q, struct nq_cmd *c)
 {
 	u64 lat = nicsim_fault_latency_ns(q->ndev);
 
+	if (c->injected) {
+		/*
+		 * An injected backend error stands for the NIC losing its path
+		 * to the backend, not for a bad block: the host's CPU still
+		 * reaches the device. The command runs again in software with
+		 * the data we hold, and the queue falls back to software.
+		 */
+		q->oq->stats.backend_errors++;
+		nvo_offload_ns_put(&c->ns);
+		c->ns_held = false;
+		c->own = false;
+		c->injected = false;
+		c->bio_status = BLK_STS_OK;
+		nq_punt(q, c);
+		nq_begin_drain(q, NVO_FALLBACK_QUEUE_FAILED);
+		return;
+	}
 	nq_account_own(q, c);
 	c->status = nq_blk_to_nvme(c);
 	/* The namespace may go as soon as the I/O is over. */
