@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""scripts/check-netlink-spec.py catches disagreements: each test copies the
+checked files to a scratch tree, breaks one thing, and expects a failure
+naming it."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
+                                    ".."))
+SCRIPT = os.path.join(ROOT, "scripts", "check-netlink-spec.py")
+FILES = [
+    "Documentation/netlink/specs/nvmet_offload.yaml",
+    "include/uapi/linux/nvmet_offload.h",
+    "include/linux/nvmet_offload.h",
+    "userspace/lib/src/policy.def",
+    "Documentation/netlink.rst",
+]
+
+
+class CheckSpecTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        for rel in FILES:
+            src = os.path.join(ROOT, rel)
+            if os.path.exists(src):
+                os.makedirs(os.path.dirname(os.path.join(self.tmp, rel)),
+                            exist_ok=True)
+                shutil.copy(src, os.path.join(self.tmp, rel))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def run_check(self):
+        r = subprocess.run([sys.executable, SCRIPT, "--root", self.tmp],
+                           capture_output=True, text=True)
+        return r.returncode, r.stdout + r.stderr
+
+    def edit(self, rel, old, new, count=1):
+        path = os.path.join(self.tmp, rel)
+        with open(path) as f:
+            text = f.read()
+        self.assertIn(old, text, "test setup: %r not in %s" % (old, rel))
+        with open(path, "w") as f:
+            f.write(text.replace(old, new, count))
+
+    def expect_fail(self, pattern):
+        rc, out = self.run_check()
+        self.assertEqual(rc, 1, out)
+        self.assertRegex(out, pattern)
+
+    def test_clean_tree_passes(self):
+        rc, out = self.run_check()
+        self.assertEqual(rc, 0, out)
+        self.assertIn("0 failed", out)
+
+    def test_header_value_changed(self):
+        self.edit(FILES[1], "NVMET_OFFLOAD_A_DEV_ID = 1,",
+                  "NVMET_OFFLOAD_A_DEV_ID = 2,")
+        self.expect_fail(r"NVMET_OFFLOAD_A_DEV_ID = 2, spec says 1")
+
+    def test_header_entries_reordered(self):
+        self.edit(FILES[1], "\tNVMET_OFFLOAD_CMD_PORT_GET,\n"
+                  "\tNVMET_OFFLOAD_CMD_PORT_SET,\n",
+                  "\tNVMET_OFFLOAD_CMD_PORT_SET,\n"
+                  "\tNVMET_OFFLOAD_CMD_PORT_GET,\n")
+        self.expect_fail(r"entries differ from the spec")
+
+    def test_header_attribute_missing(self):
+        self.edit(FILES[1], "\tNVMET_OFFLOAD_A_QUEUE_CPU,\n", "")
+        self.expect_fail(r"NVMET_OFFLOAD_A_QUEUE_CPU")
+
+    def test_header_version(self):
+        self.edit(FILES[1], "FAMILY_VERSION\t1", "FAMILY_VERSION\t2")
+        self.expect_fail(r"NVMET_OFFLOAD_FAMILY_VERSION is 2")
+
+    def test_header_extra_define(self):
+        self.edit(FILES[1], "#endif /*", "#define NVMET_OFFLOAD_EXTRA 1\n"
+                  "#endif /*")
+        self.expect_fail(r"NVMET_OFFLOAD_EXTRA is not in the spec")
+
+    def test_spec_attribute_added(self):
+        self.edit(FILES[0], "      -\n        name: engines\n",
+                  "      -\n        name: extra\n        type: u32\n"
+                  "        doc: x\n"
+                  "      -\n        name: engines\n")
+        self.expect_fail(r"enum .*NVMET_OFFLOAD_A_DEV_ID.* entries differ|"
+                         r"entries differ")
+
+    def test_spec_type_changed(self):
+        self.edit(FILES[0], "        name: max-io-size\n        type: u32",
+                  "        name: max-io-size\n        type: u64")
+        self.expect_fail(r"CAPS_MAX_IO_SIZE is NLA_U32, spec type u64")
+
+    def test_spec_u64_needs_pad(self):
+        self.edit(FILES[0], "        name: nr-queues\n        type: u32",
+                  "        name: nr-queues\n        type: u64")
+        self.expect_fail(r"attribute-set dev: 64-bit attributes but no pad")
+
+    def test_spec_doc_missing(self):
+        self.edit(FILES[0], "        doc: Number of engines (NIC cores) "
+                  "serving queues.\n", "")
+        self.expect_fail(r"dev.engines: no doc")
+
+    def test_spec_uint_rejected(self):
+        self.edit(FILES[0], "        name: read-cmds\n        type: u64",
+                  "        name: read-cmds\n        type: uint")
+        self.expect_fail(r"needs kernel 6.8")
+
+    def test_spec_admin_perm_required(self):
+        self.edit(FILES[0], "      attribute-set: queue\n"
+                  "      flags: [admin-perm]\n", "      attribute-set: queue\n")
+        self.expect_fail(r"queue-set: mutating operation without admin-perm")
+
+    def test_spec_bad_reference(self):
+        self.edit(FILES[0], "            - nr-queues\n",
+                  "            - nr-queue\n")
+        self.expect_fail(r"no attribute nr-queue")
+
+    def test_policy_type_wrong(self):
+        self.edit(FILES[3], "NVO_ATTR(DEV, NAME, STRING)",
+                  "NVO_ATTR(DEV, NAME, U32)")
+        self.expect_fail(r"DEV_NAME is NLA_U32, spec type string")
+
+    def test_driver_api_counter_missing(self):
+        if not os.path.exists(os.path.join(self.tmp, FILES[2])):
+            self.skipTest("no driver API header")
+        self.edit(FILES[0], "      -\n        name: unknown-ns-cmds\n"
+                  "        type: u64\n", "      -\n        name: unknown-ns\n"
+                  "        type: u64\n")
+        self.expect_fail(r"no attribute for struct nvo_offload_stats\."
+                         r"unknown_ns_cmds")
+
+    def test_driver_api_reason_order(self):
+        if not os.path.exists(os.path.join(self.tmp, FILES[2])):
+            self.skipTest("no driver API header")
+        self.edit(FILES[2], "NVO_FALLBACK_REFUSED,",
+                  "NVO_FALLBACK_REFUSED = 7,")
+        self.expect_fail(r"enum nvo_fallback_reason differs")
+
+    def test_rst_out_of_date(self):
+        if not os.path.exists(os.path.join(self.tmp, FILES[4])):
+            self.skipTest("no netlink.rst")
+        self.edit(FILES[0], "doc: Queues offloaded to the device now.",
+                  "doc: Queues offloaded to the device right now.")
+        self.expect_fail(r"generated part is out of date")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
