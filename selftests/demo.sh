@@ -1,45 +1,67 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of scripts/demo.sh: a target on our transport, the kernel's
-# nvme-tcp host as the initiator, fio I/O with verification.
+# Guest side of scripts/demo.sh: a target on our transport with its I/O
+# queues offloaded to a simulated SmartNIC (nicsim), the kernel's nvme-tcp
+# host as the initiator, fio with verification, then the counters.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/nvmet.sh
 . "$here/lib/nvmet.sh"
 NQN=nqn.2026-11.io.nvmet-offload:demo
-trap nvmet_cleanup EXIT
+DBG=/sys/kernel/debug/nvmet_offload
+cleanup() {
+	nvmet_cleanup
+	echo 1 >/sys/bus/nicsim/del_device 2>/dev/null || true
+	rmmod nicsim 2>/dev/null || true
+}
+trap cleanup EXIT
 
 say() { printf '\n### %s\n' "$*"; }
+queues() { # the offload columns of the queues table
+	awk '{ printf "%-6s %-5s %-5s %-11s %-9s %9s %9s %4s %4s %4s\n",
+		$1, $3, $4, $16, $17, $8, $10, $18, $19, $20 }' $DBG/queues
+}
 
-say "load nvmet and our transport (nvmet-tcp stays unloaded)"
+say "load nvmet, our transport (nvmet-tcp stays unloaded) and nicsim"
 nvmet_transport_load
-grep -E '^(nvmet_offload|nvmet) ' /proc/modules | cut -d' ' -f1-3
-dmesg | grep 'nvmet_offload:' | tail -n 2
+insmod "$NVO_MODULES/nicsim.ko"
+grep -E '^(nvmet_offload|nicsim|nvmet) ' /proc/modules | cut -d' ' -f1-3
 
-say "export a 1 GiB memory-backed null_blk namespace on 127.0.0.1:4420"
+say "a simulated SmartNIC, nicsim1, with 2 engine threads (its NIC cores)"
+echo "1 2" >/sys/bus/nicsim/new_device
+cat $DBG/devices
+
+say "export a 1 GiB memory-backed null_blk namespace on 127.0.0.1:4420, offloaded to nicsim1"
 dev=$(nullb_create 1)
 nvmet_subsys_create "$NQN"
 nvmet_ns_create "$NQN" 1 "$dev"
 nvmet_port_create 1 127.0.0.1 4420 ipv4
 nvmet_port_link 1 "$NQN"
-dmesg | grep 'nvmet_offload: port' | tail -n 1
+echo "1 on nicsim1" >$DBG/port_offload
+cat $DBG/port_offload
 
-say "nvme discover, then connect with header and data digests, 2 I/O queues"
+say "the initiator connects (header and data digests, 2 I/O queues)"
 modprobe nvme-tcp
-nvme discover -t tcp -a 127.0.0.1 -s 4420 | grep -E 'trtype|subnqn|traddr'
+nvme discover -t tcp -a 127.0.0.1 -s 4420 | grep -E 'subnqn|traddr'
 host_connect "$NQN" 127.0.0.1 4420 --hdr-digest --data-digest --nr-io-queues=2
 ns=$(host_ns_dev "$NQN")
-nvme list | grep -E 'Node|----|nvme'
+sleep 1
+say "queues: the admin queue (qid 0) stays in software, I/O queues are offloaded"
+queues
 
 say "fio: 4k random writes with crc32c verification, then 4k random reads"
 fio_verify "$ns" --bs=4k --size=32m --iodepth=16 --output-format=normal |
-	grep -E 'write:|read:|verify|err='
+	grep -E 'write:|read:|err='
 fio --name=randread --filename="$ns" --rw=randread --bs=4k --size=256m \
 	--ioengine=libaio --direct=1 --iodepth=32 --runtime=5 --time_based |
 	grep -E 'read:|lat \(usec\): min|cpu'
 
-say "per-queue counters of the target (debugfs; admin queue has qid 0)"
-cat /sys/kernel/debug/nvmet_offload/queues
-
-say "what the target saw (kernel log)"
-dmesg | grep -E 'nvmet(_offload)?:' | tail -n 6
+say "one I/O queue taken back live, and the device's counters"
+q=$(awk 'NR > 1 && $4 == 1 { print $1 }' $DBG/queues)
+echo "$q off" >$DBG/queue_offload
+sleep 1
+queues
+echo
+cut -c1-120 $DBG/offload_stats
+echo
+cat /sys/kernel/debug/nicsim/nicsim1/queues
