@@ -111,14 +111,18 @@ struct nvo_offload_ops {
 			     struct nvo_handover *h);
 	/*
 	 * Give the queue back: drain (park new capsules, finish started
-	 * commands), restore the socket callbacks found at offload, then call
-	 * nvo_offload_reclaimed(). May sleep; may complete later.
+	 * commands and punts), restore the socket callbacks found at offload,
+	 * then call nvo_offload_reclaimed(). May complete later. A queue that
+	 * has failed meanwhile answers with its nvo_offload_failed() instead;
+	 * a reclaim of a queue already handed back is a no-op.
 	 */
 	void (*queue_reclaim)(struct nvo_offload_queue *oq);
 	/*
 	 * A punted command completed in software: send its response, and for
-	 * a successful read the data nvmet placed in the punted buffer. Any
-	 * context.
+	 * a successful read the data nvmet placed in the punted buffer. @cqe
+	 * is complete (nvmet advanced the SQ head for it: do not call
+	 * nvo_offload_next_sqhd()) and valid only during the call. Any
+	 * context, possibly inside nvo_offload_punt().
 	 */
 	void (*punt_done)(struct nvo_offload_queue *oq, void *cookie,
 			  const struct nvme_completion *cqe);
@@ -151,13 +155,17 @@ void nvo_offload_failed(struct nvo_offload_queue *oq,
 /*
  * Execute a command in software. @sg holds @len bytes: the write data the
  * device received, or room for read data. ops->punt_done() reports the
- * completion. Returns 0, or -EBUSY when no command slot is free.
+ * completion. Returns 0, or -EBUSY when no command slot is free (retry
+ * later). Process context.
  */
 int nvo_offload_punt(struct nvo_offload_queue *oq,
 		     const struct nvme_command *sqe, struct scatterlist *sg,
 		     unsigned int sg_cnt, u32 len, void *cookie);
 
-/* The SQ head to report in a completion (advances it). */
+/*
+ * The SQ head to report in a completion the device builds itself (advances
+ * it); also tells nvmet's keep-alive logic that the queue is busy.
+ */
 u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq);
 
 /* A namespace's block device, pinned while the device does I/O on it. */
