@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+// Argument parsing: every command, global flags anywhere, bad input -> 1.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "cli.h"
+
+namespace nicctl {
+namespace {
+
+struct Parsed {
+  std::optional<int> rc;
+  Options o;
+  std::string out;
+  std::string err;
+};
+
+Parsed Parse(std::vector<std::string> args) {
+  std::vector<const char*> argv = {"nicctl"};
+  for (const auto& a : args) {
+    argv.push_back(a.c_str());
+  }
+  Parsed p;
+  std::ostringstream out;
+  std::ostringstream err;
+  p.rc = ParseArgs(static_cast<int>(argv.size()), argv.data(), p.o, out, err);
+  p.out = out.str();
+  p.err = err.str();
+  return p;
+}
+
+Options Ok(std::vector<std::string> args) {
+  const Parsed p = Parse(args);
+  EXPECT_FALSE(p.rc.has_value()) << p.err;
+  return p.o;
+}
+
+void Bad(std::vector<std::string> args) {
+  std::string joined;
+  for (const auto& a : args) {
+    joined += a + " ";
+  }
+  const Parsed p = Parse(args);
+  EXPECT_EQ(p.rc, 1) << "nicctl " << joined;
+  EXPECT_FALSE(p.err.empty()) << "nicctl " << joined;
+}
+
+TEST(Cli, HelpAndVersion) {
+  Parsed p = Parse({"--help"});
+  EXPECT_EQ(p.rc, 0);
+  EXPECT_NE(p.out.find("Examples:"), std::string::npos);
+  EXPECT_NE(p.out.find("nicctl port set 1 offload on dev nic0"),
+            std::string::npos);
+  p = Parse({"--version"});
+  EXPECT_EQ(p.rc, 0);
+  EXPECT_NE(p.out.find(kVersion), std::string::npos);
+  p = Parse({"stats", "show", "--help"});
+  EXPECT_EQ(p.rc, 0);
+  EXPECT_NE(p.out.find("--watch"), std::string::npos);
+}
+
+TEST(Cli, NoCommandIsUsageError) { Bad({}); }
+
+TEST(Cli, DevShow) {
+  Options o = Ok({"dev", "show"});
+  EXPECT_EQ(o.cmd, Command::kDevShow);
+  EXPECT_FALSE(o.dev.has_value());
+  o = Ok({"dev"});
+  EXPECT_EQ(o.cmd, Command::kDevShow);
+  o = Ok({"dev", "show", "nic0"});
+  EXPECT_EQ(o.dev, "nic0");
+  Bad({"dev", "show", "a", "b"});
+  Bad({"dev", "frob"});
+}
+
+TEST(Cli, GlobalFlagsAnywhere) {
+  Options o = Ok({"-j", "dev", "show"});
+  EXPECT_TRUE(o.json);
+  o = Ok({"dev", "show", "-j"});
+  EXPECT_TRUE(o.json);
+  o = Ok({"port", "show", "--pretty"});
+  EXPECT_TRUE(o.json) << "-p implies -j";
+  EXPECT_TRUE(o.pretty);
+  o = Ok({"-vv", "dev"});
+  EXPECT_EQ(o.verbosity, 2);
+  o = Ok({"queue", "show", "-q"});
+  EXPECT_EQ(o.verbosity, -1);
+  Bad({"-q", "-v", "dev"});
+  Bad({"--frobnicate", "dev"});
+  Bad({"dev", "show", "--frobnicate"});
+}
+
+TEST(Cli, PortShow) {
+  Options o = Ok({"port"});
+  EXPECT_EQ(o.cmd, Command::kPortShow);
+  EXPECT_FALSE(o.port.has_value());
+  o = Ok({"port", "show", "3"});
+  EXPECT_EQ(o.port, 3U);
+  Bad({"port", "show", "x"});
+  Bad({"port", "show", "-1"});
+}
+
+TEST(Cli, PortSet) {
+  Options o = Ok({"port", "set", "1", "offload", "on", "dev", "nic0"});
+  EXPECT_EQ(o.cmd, Command::kPortSet);
+  EXPECT_EQ(o.port, 1U);
+  EXPECT_EQ(o.offload, nvo::Policy::kOn);
+  EXPECT_EQ(o.dev, "nic0");
+  EXPECT_FALSE(o.unbind);
+
+  o = Ok({"port", "set", "2", "offload", "off"});
+  EXPECT_EQ(o.offload, nvo::Policy::kOff);
+  EXPECT_FALSE(o.dev.has_value());
+
+  o = Ok({"port", "set", "2", "dev", "none"});
+  EXPECT_TRUE(o.unbind);
+  EXPECT_FALSE(o.offload.has_value());
+
+  o = Ok({"port", "set", "2", "dev", "7", "offload", "on", "-j"});
+  EXPECT_EQ(o.dev, "7");
+  EXPECT_TRUE(o.json);
+
+  Bad({"port", "set"});
+  Bad({"port", "set", "1"});
+  Bad({"port", "set", "x", "offload", "on"});
+  Bad({"port", "set", "1", "offload"});
+  Bad({"port", "set", "1", "offload", "maybe"});
+  Bad({"port", "set", "1", "offload", "on", "offload", "off"});
+  Bad({"port", "set", "1", "speed", "fast"});
+  Bad({"port", "set", "1", "dev", "a", "dev", "b"});
+}
+
+TEST(Cli, QueueShow) {
+  Options o = Ok({"queue", "show"});
+  EXPECT_EQ(o.cmd, Command::kQueueShow);
+  EXPECT_FALSE(o.port || o.ctrl || o.dev);
+  o = Ok({"queue"});
+  EXPECT_EQ(o.cmd, Command::kQueueShow);
+  o = Ok({"queue", "show", "--port", "1", "--ctrl", "3", "--dev", "nic0"});
+  EXPECT_EQ(o.port, 1U);
+  EXPECT_EQ(o.ctrl, 3U);
+  EXPECT_EQ(o.dev, "nic0");
+  Bad({"queue", "show", "--port"});
+  Bad({"queue", "show", "--port", "one"});
+  Bad({"queue", "show", "extra"});
+}
+
+TEST(Cli, QueueSet) {
+  Options o = Ok({"queue", "set", "3/2", "offload", "off"});
+  EXPECT_EQ(o.cmd, Command::kQueueSet);
+  EXPECT_EQ(o.ctrl, 3U);
+  EXPECT_EQ(o.qid, 2U);
+  EXPECT_EQ(o.offload, nvo::Policy::kOff);
+  o = Ok({"queue", "set", "3", "offload", "on"});
+  EXPECT_EQ(o.ctrl, 3U);
+  EXPECT_FALSE(o.qid.has_value());
+  EXPECT_EQ(o.offload, nvo::Policy::kOn);
+  Bad({"queue", "set", "3/0", "offload", "on"});  // admin queue
+  Bad({"queue", "set", "3/x", "offload", "on"});
+  Bad({"queue", "set", "/2", "offload", "on"});
+  Bad({"queue", "set", "3", "offload"});
+  Bad({"queue", "set", "3", "on"});
+  Bad({"queue", "set", "3", "offload", "on", "now"});
+}
+
+TEST(Cli, StatsShow) {
+  Options o = Ok({"stats"});
+  EXPECT_EQ(o.cmd, Command::kStatsShow);
+  EXPECT_FALSE(o.target.has_value());
+  o = Ok({"stats", "show", "dev", "nic0"});
+  ASSERT_TRUE(o.target.has_value());
+  EXPECT_EQ(o.target->scope, nvo::Scope::kDevice);
+  EXPECT_EQ(o.target->dev, "nic0");
+  EXPECT_FALSE(o.target->all);
+  o = Ok({"stats", "show", "port", "2"});
+  EXPECT_EQ(o.target->scope, nvo::Scope::kPort);
+  EXPECT_EQ(o.target->port, 2U);
+  o = Ok({"stats", "show", "ns", "1/5"});
+  EXPECT_EQ(o.target->scope, nvo::Scope::kNamespace);
+  EXPECT_EQ(o.target->port, 1U);
+  EXPECT_EQ(o.target->nsid, 5U);
+  o = Ok({"stats", "show", "queue", "9", "--watch", "0.5", "--delta",
+          "--count", "3"});
+  EXPECT_EQ(o.target->scope, nvo::Scope::kQueue);
+  EXPECT_EQ(o.target->queue, 9U);
+  EXPECT_EQ(o.watch, 0.5);
+  EXPECT_TRUE(o.delta);
+  EXPECT_EQ(o.count, 3U);
+  o = Ok({"stats", "show", "queue"});
+  EXPECT_TRUE(o.target->all);
+  o = Ok({"stats", "show", "--delta", "dev", "1"});
+  EXPECT_TRUE(o.delta);
+  EXPECT_FALSE(o.watch.has_value());
+
+  Bad({"stats", "show", "disk", "1"});
+  Bad({"stats", "show", "ns", "1"});
+  Bad({"stats", "show", "ns", "1/0"});
+  Bad({"stats", "show", "port", "x"});
+  Bad({"stats", "show", "dev", "a", "b"});
+  Bad({"stats", "show", "--watch", "0"});
+  Bad({"stats", "show", "--watch", "-1"});
+  Bad({"stats", "show", "--watch", "soon"});
+  Bad({"stats", "show", "--count", "0"});
+}
+
+TEST(Cli, StatsReset) {
+  Options o = Ok({"stats", "reset"});
+  EXPECT_EQ(o.cmd, Command::kStatsReset);
+  EXPECT_FALSE(o.target.has_value());
+  o = Ok({"stats", "reset", "port", "1"});
+  EXPECT_EQ(o.target->scope, nvo::Scope::kPort);
+  Bad({"stats", "reset", "port"});
+  Bad({"stats", "reset", "--watch", "1"});
+}
+
+TEST(Cli, Monitor) {
+  Options o = Ok({"monitor"});
+  EXPECT_EQ(o.cmd, Command::kMonitor);
+  EXPECT_FALSE(o.count.has_value());
+  o = Ok({"-j", "monitor", "--count", "2"});
+  EXPECT_EQ(o.count, 2U);
+  Bad({"monitor", "now"});
+  Bad({"monitor", "--count", "x"});
+}
+
+TEST(Cli, Config) {
+  Options o = Ok({"config", "save", "f.json"});
+  EXPECT_EQ(o.cmd, Command::kConfigSave);
+  EXPECT_EQ(o.file, "f.json");
+  o = Ok({"config", "restore", "-", "--dry-run"});
+  EXPECT_EQ(o.cmd, Command::kConfigRestore);
+  EXPECT_EQ(o.file, "-");
+  EXPECT_TRUE(o.dry_run);
+  Bad({"config"});
+  Bad({"config", "save"});
+  Bad({"config", "load", "f"});
+  Bad({"config", "save", "--dry-run", "f"});
+}
+
+}  // namespace
+}  // namespace nicctl

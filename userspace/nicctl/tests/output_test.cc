@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+// Formatting: units, latency buckets and quantiles, tables, JSON shapes.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "fake_api.h"
+#include "output.h"
+
+namespace nicctl {
+namespace {
+
+TEST(Format, Count) {
+  EXPECT_EQ(FormatCount(0), "0");
+  EXPECT_EQ(FormatCount(999), "999");
+  EXPECT_EQ(FormatCount(1000), "1.0K");
+  EXPECT_EQ(FormatCount(1234), "1.2K");
+  EXPECT_EQ(FormatCount(12345), "12.3K");
+  EXPECT_EQ(FormatCount(99949), "99.9K");
+  EXPECT_EQ(FormatCount(123456), "123K");
+  EXPECT_EQ(FormatCount(999499), "999K");
+  EXPECT_EQ(FormatCount(999999), "1.0M");
+  EXPECT_EQ(FormatCount(1234567), "1.2M");
+  EXPECT_EQ(FormatCount(5000000000ULL), "5.0G");
+  EXPECT_EQ(FormatCount(UINT64_MAX), "18.4E");
+}
+
+TEST(Format, Bytes) {
+  EXPECT_EQ(FormatBytes(512), "512");
+  EXPECT_EQ(FormatBytes(8192), "8KiB");
+  EXPECT_EQ(FormatBytes(1536), "1.5KiB");
+  EXPECT_EQ(FormatBytes(128 * 1024), "128KiB");
+  EXPECT_EQ(FormatBytes(1024 * 1024), "1MiB");
+  EXPECT_EQ(FormatBytes(3 * 1024 * 1024 / 2), "1.5MiB");
+  EXPECT_EQ(FormatBytes(1ULL << 30), "1GiB");
+}
+
+TEST(Format, Microseconds) {
+  EXPECT_EQ(FormatUs(0), "0µs");
+  EXPECT_EQ(FormatUs(512), "512µs");
+  EXPECT_EQ(FormatUs(1024), "1.0ms");
+  EXPECT_EQ(FormatUs(16384), "16ms");
+  EXPECT_EQ(FormatUs(524288), "524ms");
+  EXPECT_EQ(FormatUs(1048576), "1.0s");
+  EXPECT_EQ(FormatUs(4194304), "4.2s");
+  EXPECT_EQ(FormatUs(20000000), "20s");
+}
+
+TEST(Format, LatencyBuckets) {
+  EXPECT_EQ(BucketLoUs(0), 0U);
+  EXPECT_EQ(BucketHiUs(0, 24), 1U);
+  EXPECT_EQ(BucketLoUs(1), 1U);
+  EXPECT_EQ(BucketHiUs(1, 24), 2U);
+  EXPECT_EQ(BucketLoUs(4), 8U);
+  EXPECT_EQ(BucketHiUs(4, 24), 16U);
+  EXPECT_EQ(BucketHiUs(23, 24), std::nullopt);
+  EXPECT_EQ(BucketLabel(0, 24), "<1µs");
+  EXPECT_EQ(BucketLabel(1, 24), "1µs-2µs");
+  EXPECT_EQ(BucketLabel(11, 24), "1.0ms-2.0ms");
+  EXPECT_EQ(BucketLabel(23, 24), "≥4.2s");
+}
+
+TEST(Format, Quantiles) {
+  std::vector<uint64_t> h(24, 0);
+  EXPECT_EQ(QuantileBucket(h, 0.5), std::nullopt);
+  EXPECT_EQ(QuantileLabel(h, 0.5), "-");
+  h[4] = 900;
+  h[7] = 90;
+  h[11] = 10;
+  EXPECT_EQ(QuantileBucket(h, 0.5), 4U);
+  EXPECT_EQ(QuantileBucket(h, 0.9), 4U);
+  EXPECT_EQ(QuantileBucket(h, 0.95), 7U);
+  EXPECT_EQ(QuantileBucket(h, 0.99), 7U);
+  EXPECT_EQ(QuantileBucket(h, 0.995), 11U);
+  EXPECT_EQ(QuantileBucket(h, 1.0), 11U);
+  EXPECT_EQ(QuantileLabel(h, 0.5), "<16µs");
+  EXPECT_EQ(QuantileLabel(h, 0.99), "<128µs");
+  h.assign(24, 0);
+  h[23] = 1;
+  EXPECT_EQ(QuantileLabel(h, 0.5), "≥4.2s");
+}
+
+TEST(Format, TableAlignsByCharacters) {
+  Table t({"NAME", "N", "LAT"});
+  t.RightAlign(1);
+  t.Add({"a", "1", "<1µs"});
+  t.Add({"long-name", "1000", "-"});
+  std::ostringstream os;
+  t.Render(os);
+  EXPECT_EQ(os.str(),
+            "NAME          N  LAT\n"
+            "a             1  <1µs\n"
+            "long-name  1000  -\n");
+  EXPECT_EQ(t.rows(), 2U);
+}
+
+TEST(Text, Devices) {
+  const auto st = test::Sample();
+  std::ostringstream os;
+  PrintDevices(os, st->devices);
+  EXPECT_EQ(os.str(),
+            "ID  NAME  STATE   QUEUES  ENGINES  MAX-IO  DEPTH    INLINE  "
+            "DIGESTS  BACKENDS  OPCODES\n"
+            " 1  nic0  live      2/64        4  128KiB  16-1024    8KiB  "
+            "hd,dd    bdev      flush,write,read,write-zeroes\n"
+            " 2  nic1  failed    0/64        4  128KiB  16-1024    8KiB  "
+            "hd,dd    bdev      flush,write,read,write-zeroes\n");
+}
+
+TEST(Text, Ports) {
+  const auto st = test::Sample();
+  std::ostringstream os;
+  PrintPorts(os, st->ports);
+  EXPECT_EQ(os.str(),
+            "PORT  ADDRESS         FAMILY  OFFLOAD  DEVICE\n"
+            "   1  10.0.0.1:4420   ipv4    on       nic0 (1)\n"
+            "   2  [fd00::1]:4421  ipv6    off      -\n");
+}
+
+TEST(Text, Queues) {
+  const auto st = test::Sample();
+  std::ostringstream os;
+  PrintQueues(os, st->queues, {{1, "nic0"}});
+  const std::string s = os.str();
+  EXPECT_NE(s.find("QUEUE  PORT  CTRL        QID  STATE      DEVICE    "
+                   "ENGINE  DEPTH  INFLIGHT  CPU  HOST"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("0 (admin)  software   -"), std::string::npos) << s;
+  EXPECT_NE(s.find("offloaded  nic0 (1)"), std::string::npos) << s;
+}
+
+TEST(Text, StatsDetail) {
+  const auto st = test::Sample();
+  std::ostringstream os;
+  PrintStatsDetail(os, st->stats[0], {{1, "nic0"}});
+  const std::string s = os.str();
+  EXPECT_EQ(s.rfind("device nic0 (1)\n", 0), 0U) << s;
+  EXPECT_NE(s.find("read-cmds           1.2M\n"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("punted by opcode: compare 2, dsm 10\n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("latency: p50 <16µs  p90 <16µs  p99 <128µs\n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("8µs-16µs          900  90.0%\n"), std::string::npos)
+      << s;
+  std::ostringstream empty;
+  PrintStatsDetail(empty, st->stats[1], {});
+  EXPECT_NE(empty.str().find("latency: no commands"), std::string::npos);
+}
+
+TEST(Text, StatsTable) {
+  const auto st = test::Sample();
+  std::ostringstream os;
+  PrintStatsTable(os, st->stats, {{1, "nic0"}, {2, "nic1"}});
+  EXPECT_EQ(os.str(),
+            "OBJECT           READS  WRITES  FLUSH  WZEROES  ERRORS  PUNTED  "
+            "OFFLOADS  RECLAIMS  FALLBACKS    P50     P99\n"
+            "device nic0 (1)   1.2M    2.5K      3        0       1      12  "
+            "       4         0          0  <16µs  <128µs\n"
+            "device nic1 (2)      0       0      0        0       0       0  "
+            "       0         0          0      -       -\n");
+}
+
+TEST(Text, StatsLabels) {
+  nvo::StatsSelector k;
+  k.scope = nvo::Scope::kNamespace;
+  k.port_id = 1;
+  k.nsid = 2;
+  EXPECT_EQ(StatsLabel(k, {}), "ns 1/2");
+  k.subsysnqn = "nqn.x";
+  EXPECT_EQ(StatsLabel(k, {}), "ns 1/2 nqn.x");
+  k = {};
+  k.scope = nvo::Scope::kQueue;
+  k.queue_id = 7;
+  EXPECT_EQ(StatsLabel(k, {}), "queue 7");
+  k = {};
+  k.scope = nvo::Scope::kDevice;
+  k.dev_id = 3;
+  EXPECT_EQ(StatsLabel(k, {}), "device 3");
+}
+
+TEST(Text, Events) {
+  nvo::Event e;
+  e.type = nvo::EventType::kQueueFallback;
+  nvo::Queue q;
+  q.id = 7;
+  q.ctrl_id = 1;
+  q.qid = 3;
+  q.port_id = 2;
+  q.dev_id = 1;
+  e.queue = q;
+  e.reason = nvo::FallbackReason::kStreamLost;
+  EXPECT_EQ(EventLine(e, "t"),
+            "t queue-fallback queue 7 (ctrl 1 qid 3, port 2) from device 1: "
+            "stream-lost");
+  e.type = nvo::EventType::kQueueOffloaded;
+  q.engine = 2;
+  e.queue = q;
+  EXPECT_EQ(EventLine(e, "t"),
+            "t queue-offloaded queue 7 (ctrl 1 qid 3, port 2) to device 1 "
+            "engine 2");
+  nvo::Event lost;
+  EXPECT_EQ(EventLine(lost, "t"),
+            "t lost: events were lost (socket receive buffer overrun)");
+  nvo::Event add;
+  add.type = nvo::EventType::kDevAdd;
+  add.dev = test::Sample()->devices[0];
+  EXPECT_EQ(EventLine(add, "t"), "t dev-add nic0 (1) live, 4 engines");
+  nvo::Event pol;
+  pol.type = nvo::EventType::kPortPolicyChanged;
+  pol.port = test::Sample()->ports[0];
+  EXPECT_EQ(EventLine(pol, "t"),
+            "t port-policy-changed port 1 offload on device nic0 (1)");
+}
+
+std::vector<std::string> Keys(const Json& j) {
+  std::vector<std::string> k;
+  for (const auto& [key, v] : j.items()) {
+    k.push_back(key);
+  }
+  return k;
+}
+
+TEST(Json, DeviceShape) {
+  const auto st = test::Sample();
+  const Json j = ToJson(st->devices[0]);
+  EXPECT_EQ(Keys(j), (std::vector<std::string>{"id", "name", "state",
+                                               "nr_queues", "engines",
+                                               "caps"}));
+  EXPECT_EQ(j["caps"]["io_opcodes"],
+            Json({"flush", "write", "read", "write-zeroes"}));
+  EXPECT_EQ(j["caps"]["io_opcodes_mask"], 0x107);
+  EXPECT_EQ(j["caps"]["max_io_size"], 131072);
+  EXPECT_EQ(j["caps"]["backends"], Json({"bdev"}));
+  nvo::Device bare;
+  bare.id = 9;
+  const Json b = ToJson(bare);
+  EXPECT_EQ(Keys(b), Keys(j)) << "same keys with or without caps";
+  EXPECT_TRUE(b["caps"].is_null());
+}
+
+TEST(Json, PortAndQueueShapesDoNotDependOnData) {
+  const auto st = test::Sample();
+  const Json on = ToJson(st->ports[0]);
+  const Json off = ToJson(st->ports[1]);
+  EXPECT_EQ(Keys(on), Keys(off));
+  EXPECT_EQ(on["dev_name"], "nic0");
+  EXPECT_TRUE(off["dev_id"].is_null());
+  const Json admin = ToJson(st->queues[0], {{1, "nic0"}});
+  const Json io = ToJson(st->queues[1], {{1, "nic0"}});
+  EXPECT_EQ(Keys(admin), Keys(io));
+  EXPECT_TRUE(admin["dev_id"].is_null());
+  EXPECT_EQ(io["dev_name"], "nic0");
+  EXPECT_EQ(io["state"], "offloaded");
+}
+
+TEST(Json, Stats) {
+  const auto st = test::Sample();
+  const Json j = ToJson(st->stats[0], {{1, "nic0"}}, std::nullopt);
+  EXPECT_EQ(Keys(j), (std::vector<std::string>{
+                         "scope", "dev_id", "dev_name", "port_id", "nsid",
+                         "queue_id", "subsysnqn", "interval_s", "counters",
+                         "latency"}));
+  EXPECT_EQ(j["counters"]["read_cmds"], 1234567);
+  EXPECT_EQ(j["counters"]["punted_by_opcode"][0],
+            Json({{"opcode", 5}, {"name", "compare"}, {"count", 2}}));
+  EXPECT_EQ(j["latency"]["quantile_buckets"]["p50"], 4);
+  EXPECT_EQ(j["latency"]["quantile_buckets"]["p99"], 7);
+  ASSERT_EQ(j["latency"]["buckets"].size(), 24U);
+  EXPECT_EQ(j["latency"]["buckets"][4],
+            Json({{"from_us", 8}, {"below_us", 16}, {"count", 900}}));
+  EXPECT_TRUE(j["latency"]["buckets"][23]["below_us"].is_null());
+  // Every counter of struct nvo_offload_stats and the events.
+  for (const char* k :
+       {"read_cmds", "read_blocks", "write_cmds", "write_blocks",
+        "inline_write_cmds", "flush_cmds", "write_zeroes_cmds", "errors",
+        "backend_errors", "punted_cmds", "unknown_ns_cmds", "offload_events",
+        "reclaim_events", "fallback_events", "punted_by_opcode"}) {
+    EXPECT_TRUE(j["counters"].contains(k)) << k;
+  }
+  const Json d = ToJson(st->stats[1], {}, 2.0);
+  EXPECT_EQ(Keys(d), Keys(j));
+  EXPECT_EQ(d["interval_s"], 2.0);
+  EXPECT_TRUE(d["latency"]["quantile_buckets"]["p50"].is_null());
+}
+
+TEST(Json, EventShapeIsFixed) {
+  nvo::Event a;
+  a.type = nvo::EventType::kDevDel;
+  nvo::Device d;
+  d.id = 1;
+  d.name = "nic0";
+  a.dev = d;
+  nvo::Event b;
+  b.type = nvo::EventType::kQueueFallback;
+  b.queue = nvo::Queue{};
+  b.reason = nvo::FallbackReason::kRefused;
+  const Json ja = ToJson(a, "12:00:00");
+  const Json jb = ToJson(b, "12:00:00");
+  EXPECT_EQ(Keys(ja), Keys(jb));
+  EXPECT_EQ(ja["event"], "dev-del");
+  EXPECT_EQ(jb["reason"], "refused");
+  EXPECT_TRUE(ja["queue"].is_null());
+}
+
+}  // namespace
+}  // namespace nicctl
