@@ -19,6 +19,8 @@ PACKAGES=(
 	clang libclang-rt-14-dev clang-format clang-tidy
 	# checkpatch.pl needs perl; the scripts use python3 for JSON checks
 	perl python3
+	# scripts/check-netlink-spec.py reads the YAML netlink spec
+	python3-yaml
 )
 
 missing=()
