@@ -1412,19 +1412,24 @@ static bool nvo_offload_reconcile(struct nvo_queue *queue)
 			 queue->fallback_reason : NVO_FALLBACK_NONE;
 		spin_unlock_bh(&queue->state_lock);
 		if (!h || nvo_install_callbacks(queue)) {
-			/* The stream cannot go on: the host reconnects. */
-			nvo_offload_back_to_software(queue, NULL,
-						     reason ? reason :
-						     NVO_FALLBACK_STREAM_LOST);
+			/*
+			 * The stream cannot go on. A host that closed the
+			 * socket is leaving (it shuts I/O queues before the
+			 * admin queue): as on a peer close in software, only
+			 * this queue goes, and that is no fallback. Otherwise
+			 * the controller fails and the host reconnects.
+			 */
+			bool peer_closed = queue->sock->sk->sk_state !=
+					   TCP_ESTABLISHED;
+
+			if (peer_closed)
+				reason = NVO_FALLBACK_NONE;
+			else if (!reason)
+				reason = NVO_FALLBACK_STREAM_LOST;
+			nvo_offload_back_to_software(queue, NULL, reason);
 			if (h)
 				nvo_handover_free(h);
-			/*
-			 * A host that closed the socket is leaving (it shuts
-			 * I/O queues before the admin queue): as on a peer
-			 * close in software, only this queue goes.
-			 */
-			if (queue->nvme_sq.ctrl &&
-			    queue->sock->sk->sk_state == TCP_ESTABLISHED)
+			if (queue->nvme_sq.ctrl && !peer_closed)
 				nvmet_ctrl_fatal_error(queue->nvme_sq.ctrl);
 			nvo_queue_close(queue);
 			return false;
@@ -1627,7 +1632,7 @@ static void nvo_offload_release(struct nvo_queue *queue)
 	spin_lock_bh(&queue->state_lock);
 	nvo_handover_free(queue->returned);
 	queue->returned = NULL;
-	dev = queue->ostate != NVO_OQ_SOFTWARE ? queue->oq.dev : NULL;
+	dev = queue->oq.dev;	/* a set oq.dev is counted against it */
 	queue->ostate = NVO_OQ_SOFTWARE;
 	queue->oq.dev = NULL;
 	spin_unlock_bh(&queue->state_lock);
