@@ -4,7 +4,6 @@
 #include "cli.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cerrno>
 #include <cstdlib>
 #include <vector>
@@ -175,8 +174,9 @@ std::optional<int> ParseArgs(int argc, const char* const* argv, Options& opts,
   app.require_subcommand(1);
   bool quiet = false;
   int verbose = 0;
-  app.add_flag("-j,--json", o.json, "JSON output (one document, or one "
-                                    "line per sample or event)");
+  app.add_flag("-j,--json", o.json,
+               "JSON output (one document, or one "
+               "line per sample or event)");
   app.add_flag("-p,--pretty", o.pretty, "indented JSON (implies --json)");
   app.add_flag("-v,--verbose", verbose, "more messages on stderr");
   app.add_flag("-q,--quiet", quiet, "errors only on stderr");
@@ -195,8 +195,9 @@ std::optional<int> ParseArgs(int argc, const char* const* argv, Options& opts,
   std::optional<uint32_t> port_id;
   port_show->add_option("PORT", port_id, "nvmet port id");
   auto* port_set = port->add_subcommand(
-      "set", "PORT [offload on|off] [dev DEV|none]: offload policy and "
-             "bound device");
+      "set",
+      "PORT [offload on|off] [dev DEV|none]: offload policy and "
+      "bound device");
   port_set->add_option("ARGS", words, "PORT offload on|off [dev DEV|none]")
       ->required();
 
@@ -211,17 +212,18 @@ std::optional<int> ParseArgs(int argc, const char* const* argv, Options& opts,
   queue_show->add_option("--dev", q_dev,
                          "only the queues on this device (id or name)");
   auto* queue_set = queue->add_subcommand(
-      "set", "CTRL[/QID] offload on|off: offload or reclaim one I/O queue, "
-             "or every I/O queue of a controller");
-  queue_set->add_option("ARGS", words, "CTRL[/QID] offload on|off")
-      ->required();
+      "set",
+      "CTRL[/QID] offload on|off: offload or reclaim one I/O queue, "
+      "or every I/O queue of a controller");
+  queue_set->add_option("ARGS", words, "CTRL[/QID] offload on|off")->required();
 
   auto* stats = app.add_subcommand("stats", "offload counters");
   stats->require_subcommand(0, 1);
   auto* stats_show = stats->add_subcommand(
-      "show", "[dev D|port P|ns P/NSID|queue Q]: counters of one object, "
-              "or of every object of a scope (keyword alone; default "
-              "every device)");
+      "show",
+      "[dev D|port P|ns P/NSID|queue Q]: counters of one object, "
+      "or of every object of a scope (keyword alone; default "
+      "every device)");
   stats_show->add_option("TARGET", words, "dev D|port P|ns P/NSID|queue Q");
   double watch = 0;
   uint32_t count = 0;
@@ -232,8 +234,9 @@ std::optional<int> ParseArgs(int argc, const char* const* argv, Options& opts,
   stats_show->add_option("--count", count, "stop after N samples")
       ->check(CLI::Range(1U, UINT32_MAX));
   auto* stats_reset = stats->add_subcommand(
-      "reset", "[dev D|port P|ns P/NSID|queue Q]: zero the counters of "
-               "one object, or every counter");
+      "reset",
+      "[dev D|port P|ns P/NSID|queue Q]: zero the counters of "
+      "one object, or every counter");
   stats_reset->add_option("TARGET", words, "dev D|port P|ns P/NSID|queue Q");
 
   auto* monitor = app.add_subcommand(
@@ -241,8 +244,9 @@ std::optional<int> ParseArgs(int argc, const char* const* argv, Options& opts,
   monitor->add_option("--count", count, "stop after N events")
       ->check(CLI::Range(1U, UINT32_MAX));
 
-  auto* config = app.add_subcommand("config", "save and restore port "
-                                              "policies and bindings");
+  auto* config = app.add_subcommand("config",
+                                    "save and restore port "
+                                    "policies and bindings");
   config->require_subcommand(1);
   auto* config_save = config->add_subcommand("save", "write FILE (- stdout)");
   config_save->add_option("FILE", o.file, "JSON file")->required();

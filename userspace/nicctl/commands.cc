@@ -38,9 +38,8 @@ std::string KeyOf(const nvo::StatsSelector& k) {
   const auto v = [](const std::optional<uint32_t>& x) {
     return x ? std::to_string(*x) : std::string("-");
   };
-  return nvo::ToString(k.scope) + "/" + v(k.dev_id) + "/" + v(k.port_id) +
-         "/" + v(k.nsid) + "/" + v(k.queue_id) + "/" +
-         k.subsysnqn.value_or("");
+  return nvo::ToString(k.scope) + "/" + v(k.dev_id) + "/" + v(k.port_id) + "/" +
+         v(k.nsid) + "/" + v(k.queue_id) + "/" + k.subsysnqn.value_or("");
 }
 
 std::string Seconds(double s) {
@@ -305,9 +304,9 @@ class Runner {
         for (const auto& s : cur) {
           nvo::Stats x = s;
           const auto it = before.find(KeyOf(s.key));
-          x.counters = nvo::Delta(
-              s.counters, it == before.end() ? nvo::Counters{}
-                                             : it->second->counters);
+          x.counters =
+              nvo::Delta(s.counters, it == before.end() ? nvo::Counters{}
+                                                        : it->second->counters);
           d.push_back(std::move(x));
         }
         PrintSample(d, interval, names);
@@ -400,8 +399,8 @@ class Runner {
       }
       Json c;
       c["port"] = s.req.id;
-      c["offload"] = s.req.policy ? Json(nvo::ToString(*s.req.policy))
-                                  : Json(nullptr);
+      c["offload"] =
+          s.req.policy ? Json(nvo::ToString(*s.req.policy)) : Json(nullptr);
       c["dev"] = s.req.dev_name ? Json(*s.req.dev_name)
                                 : (s.req.dev_id ? Json("none") : Json(nullptr));
       changes.push_back(c);
@@ -475,8 +474,9 @@ int Main(int argc, const char* const* argv, Context& ctx) {
   } catch (const nvo::NetlinkError& e) {
     log.error("error: kernel refused: {}", e.what());
     if (e.err() == EPERM) {
-      log.error("hint: changing offload settings needs CAP_NET_ADMIN "
-                "(run as root)");
+      log.error(
+          "hint: changing offload settings needs CAP_NET_ADMIN "
+          "(run as root)");
     }
     return kExitKernel;
   } catch (const nvo::Error& e) {

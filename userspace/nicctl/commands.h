@@ -26,9 +26,9 @@ struct Context {
   std::function<std::unique_ptr<nvo::Api>()> connect;
   std::ostream* out = nullptr;
   std::ostream* err = nullptr;
-  std::istream* in = nullptr;  // config restore -
-  std::function<std::string()> now;       // "12:00:01"
-  std::function<void(double)> sleep;      // seconds
+  std::istream* in = nullptr;         // config restore -
+  std::function<std::string()> now;   // "12:00:01"
+  std::function<void(double)> sleep;  // seconds
 };
 
 // The real thing: nvo::Client, std::cout/cerr/cin, the wall clock.

@@ -94,7 +94,7 @@ std::vector<PortConfig> LoadConfig(const Json& doc) {
                             ? nvo::PolicyFromString(off->get<std::string>())
                             : std::nullopt;
     if (!policy) {
-      throw ConfigError(where + ": offload: expected \"on\" or \"off\"");
+      throw ConfigError(where + R"(: offload: expected "on" or "off")");
     }
     pc.policy = *policy;
     const auto dev = e.find("dev");

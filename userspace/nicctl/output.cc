@@ -109,8 +109,7 @@ std::string FormatCount(uint64_t v) {
   if (v < 1000) {
     return std::to_string(v);
   }
-  static constexpr std::array<char, 6> kUnits = {'K', 'M', 'G',
-                                                 'T', 'P', 'E'};
+  static constexpr std::array<char, 6> kUnits = {'K', 'M', 'G', 'T', 'P', 'E'};
   auto x = static_cast<double>(v);
   size_t u = 0;
   x /= 1000;
@@ -402,19 +401,19 @@ void PrintDevices(std::ostream& out, const std::vector<nvo::Device>& devs) {
       }
       const auto backends = nvo::BackendNames(c.backends);
       const auto ops = nvo::OpcodeNames(c.io_opcodes);
-      row.insert(row.end(),
-                 {std::to_string(d.nr_queues) + "/" +
-                      std::to_string(c.max_queues),
-                  std::to_string(d.engines), FormatBytes(c.max_io_size),
-                  std::to_string(c.min_queue_depth) + "-" +
-                      std::to_string(c.max_queue_depth),
-                  FormatBytes(c.max_inline), dg.empty() ? "-" : Join(dg, ","),
-                  backends.empty() ? "-" : Join(backends, ","),
-                  ops.empty() ? "-" : Join(ops, ",")});
+      row.insert(
+          row.end(),
+          {std::to_string(d.nr_queues) + "/" + std::to_string(c.max_queues),
+           std::to_string(d.engines), FormatBytes(c.max_io_size),
+           std::to_string(c.min_queue_depth) + "-" +
+               std::to_string(c.max_queue_depth),
+           FormatBytes(c.max_inline), dg.empty() ? "-" : Join(dg, ","),
+           backends.empty() ? "-" : Join(backends, ","),
+           ops.empty() ? "-" : Join(ops, ",")});
     } else {
-      row.insert(row.end(), {std::to_string(d.nr_queues),
-                             std::to_string(d.engines), "-", "-", "-", "-",
-                             "-", "-"});
+      row.insert(row.end(),
+                 {std::to_string(d.nr_queues), std::to_string(d.engines), "-",
+                  "-", "-", "-", "-", "-"});
     }
     t.Add(std::move(row));
   }
@@ -431,16 +430,16 @@ void PrintPorts(std::ostream& out, const std::vector<nvo::Port>& ports) {
       addr += ":" + p.trsvcid;
     }
     t.Add({std::to_string(p.id), addr.empty() ? "-" : addr,
-           p.adrfam ? nvo::ToString(*p.adrfam) : "-",
-           nvo::ToString(p.policy), DevCell(p.dev_id, {}, p.dev_name)});
+           p.adrfam ? nvo::ToString(*p.adrfam) : "-", nvo::ToString(p.policy),
+           DevCell(p.dev_id, {}, p.dev_name)});
   }
   t.Render(out);
 }
 
 void PrintQueues(std::ostream& out, const std::vector<nvo::Queue>& queues,
                  const DevNames& names) {
-  Table t({"QUEUE", "PORT", "CTRL", "QID", "STATE", "DEVICE", "ENGINE",
-           "DEPTH", "INFLIGHT", "CPU", "HOST", "SUBSYSTEM"});
+  Table t({"QUEUE", "PORT", "CTRL", "QID", "STATE", "DEVICE", "ENGINE", "DEPTH",
+           "INFLIGHT", "CPU", "HOST", "SUBSYSTEM"});
   for (size_t c : {0U, 1U, 2U, 3U, 6U, 7U, 8U, 9U}) {
     t.RightAlign(c);
   }
@@ -507,6 +506,7 @@ void PrintStatsDetail(std::ostream& out, const nvo::Stats& s,
     return;
   }
   std::vector<std::string> q;
+  q.reserve(kQuantiles.size());
   for (const auto& [name, p] : kQuantiles) {
     q.push_back(std::string(name) + " " + QuantileLabel(c.lat_hist, p));
   }
@@ -518,8 +518,8 @@ void PrintStatsDetail(std::ostream& out, const nvo::Stats& s,
     if (c.lat_hist[b] == 0) {
       continue;
     }
-    const double share = 100.0 * static_cast<double>(c.lat_hist[b]) /
-                         static_cast<double>(total);
+    const double share =
+        100.0 * static_cast<double>(c.lat_hist[b]) / static_cast<double>(total);
     h.Add({BucketLabel(b, c.lat_hist.size()), FormatCount(c.lat_hist[b]),
            Fmt("%.1f%%", share)});
   }
@@ -528,8 +528,8 @@ void PrintStatsDetail(std::ostream& out, const nvo::Stats& s,
 
 void PrintStatsTable(std::ostream& out, const std::vector<nvo::Stats>& all,
                      const DevNames& names) {
-  Table t({"OBJECT", "READS", "WRITES", "FLUSH", "WZEROES", "ERRORS",
-           "PUNTED", "OFFLOADS", "RECLAIMS", "FALLBACKS", "P50", "P99"});
+  Table t({"OBJECT", "READS", "WRITES", "FLUSH", "WZEROES", "ERRORS", "PUNTED",
+           "OFFLOADS", "RECLAIMS", "FALLBACKS", "P50", "P99"});
   for (size_t col = 1; col < 12; col++) {
     t.RightAlign(col);
   }

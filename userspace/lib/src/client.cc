@@ -66,9 +66,7 @@ Port Client::GetPort(uint32_t id) {
   return ParsePort(DoOne(BuildPortGet(family_, id)));
 }
 
-void Client::SetPort(const PortSet& req) {
-  DoAck(BuildPortSet(family_, req));
-}
+void Client::SetPort(const PortSet& req) { DoAck(BuildPortSet(family_, req)); }
 
 std::vector<Queue> Client::Queues(const QueueFilter& filter) {
   return ParseAll<Queue>(

@@ -7,7 +7,6 @@
 #include <netlink/attr.h>
 #include <netlink/errno.h>
 #include <netlink/genl/genl.h>
-#include "uapi/linux/nvmet_offload.h"
 
 #include <array>
 #include <cstring>
@@ -15,6 +14,7 @@
 #include <stdexcept>
 
 #include "nvo/error.h"
+#include "uapi/linux/nvmet_offload.h"
 
 namespace nvo {
 namespace {
@@ -66,10 +66,12 @@ using DevPolicy = PolicyTable<AttrSet::DEV, NVMET_OFFLOAD_A_DEV_MAX>;
 using PortPolicy = PolicyTable<AttrSet::PORT, NVMET_OFFLOAD_A_PORT_MAX>;
 using QueuePolicy = PolicyTable<AttrSet::QUEUE, NVMET_OFFLOAD_A_QUEUE_MAX>;
 using StatsPolicy = PolicyTable<AttrSet::STATS, NVMET_OFFLOAD_A_STATS_MAX>;
-using CountersPolicy = PolicyTable<AttrSet::COUNTERS, NVMET_OFFLOAD_A_COUNTERS_MAX>;
+using CountersPolicy =
+    PolicyTable<AttrSet::COUNTERS, NVMET_OFFLOAD_A_COUNTERS_MAX>;
 using OpcodeCountPolicy =
     PolicyTable<AttrSet::OPCODE_COUNT, NVMET_OFFLOAD_A_OPCODE_COUNT_MAX>;
-using LatHistPolicy = PolicyTable<AttrSet::LAT_HIST, NVMET_OFFLOAD_A_LAT_HIST_MAX>;
+using LatHistPolicy =
+    PolicyTable<AttrSet::LAT_HIST, NVMET_OFFLOAD_A_LAT_HIST_MAX>;
 
 // ---- building ------------------------------------------------------------
 [[noreturn]] void TooLarge() {
@@ -255,8 +257,8 @@ QueueAttrs ParseQueueAttrs(const Message& msg) {
   q.qid = U32Or(tb[NVMET_OFFLOAD_A_QUEUE_QID], 0);
   q.hostnqn = Str(tb[NVMET_OFFLOAD_A_QUEUE_HOSTNQN]);
   q.subsysnqn = Str(tb[NVMET_OFFLOAD_A_QUEUE_SUBSYSNQN]);
-  q.state = static_cast<QueueState>(U32Or(
-      tb[NVMET_OFFLOAD_A_QUEUE_STATE], NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE));
+  q.state = static_cast<QueueState>(U32Or(tb[NVMET_OFFLOAD_A_QUEUE_STATE],
+                                          NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE));
   q.dev_id = OptU32(tb[NVMET_OFFLOAD_A_QUEUE_DEV_ID]);
   q.engine = OptU32(tb[NVMET_OFFLOAD_A_QUEUE_ENGINE]);
   q.depth = U32Or(tb[NVMET_OFFLOAD_A_QUEUE_DEPTH], 0);

@@ -134,8 +134,8 @@ std::vector<Message> Socket::Receive(int timeout_ms) {
   }
 }
 
-std::vector<Message> Socket::Transact(const MsgPtr& msg, int family,
-                                      bool dump, int timeout_ms) {
+std::vector<Message> Socket::Transact(const MsgPtr& msg, int family, bool dump,
+                                      int timeout_ms) {
   const uint32_t seq = Send(msg);
   ReplyCollector rc(family, seq, dump);
   while (!rc.done()) {

@@ -43,13 +43,16 @@ constexpr std::array<const char*, 5> kQueueStates = {
     "software", "offloading", "offloaded", "reclaiming", "failed"};
 constexpr std::array<const char*, 4> kScopes = {"device", "port", "namespace",
                                                 "queue"};
-constexpr std::array<const char*, 6> kReasons = {
-    "none",       "refused",     "queue-failed",
-    "dev-failed", "dev-removed", "stream-lost"};
-constexpr std::array<const char*, 7> kEventTypes = {
-    "dev-add",         "dev-del",        "queue-offloaded",
-    "queue-reclaimed", "queue-fallback", "port-policy-changed",
-    "lost"};
+constexpr std::array<const char*, 6> kReasons = {"none",         "refused",
+                                                 "queue-failed", "dev-failed",
+                                                 "dev-removed",  "stream-lost"};
+constexpr std::array<const char*, 7> kEventTypes = {"dev-add",
+                                                    "dev-del",
+                                                    "queue-offloaded",
+                                                    "queue-reclaimed",
+                                                    "queue-fallback",
+                                                    "port-policy-changed",
+                                                    "lost"};
 
 // NVMe I/O command set opcodes (NVM command set, base spec 2.0).
 constexpr std::array<std::pair<uint32_t, const char*>, 13> kOpcodes = {{
@@ -226,23 +229,34 @@ FamilyNotFound::FamilyNotFound(const std::string& name)
 ParseError::ParseError(const std::string& what)
     : Error(EPROTO, "malformed reply: " + what) {}
 
-SocketError::SocketError(int err, const std::string& what)
-    : Error(err, what) {}
+SocketError::SocketError(int err, const std::string& what) : Error(err, what) {}
 
 std::string ErrnoName(int err) {
   static constexpr std::array<std::pair<int, std::string_view>, 24> kNames = {{
-      {EPERM, "EPERM"},         {ENOENT, "ENOENT"},
-      {ESRCH, "ESRCH"},         {EINTR, "EINTR"},
-      {EIO, "EIO"},             {ENXIO, "ENXIO"},
-      {E2BIG, "E2BIG"},         {EAGAIN, "EAGAIN"},
-      {ENOMEM, "ENOMEM"},       {EACCES, "EACCES"},
-      {EFAULT, "EFAULT"},       {EBUSY, "EBUSY"},
-      {EEXIST, "EEXIST"},       {ENODEV, "ENODEV"},
-      {EINVAL, "EINVAL"},       {ENOSPC, "ENOSPC"},
-      {ERANGE, "ERANGE"},       {ENOTSUP, "EOPNOTSUPP"},
-      {EPROTO, "EPROTO"},       {EMSGSIZE, "EMSGSIZE"},
-      {ENOBUFS, "ENOBUFS"},     {EALREADY, "EALREADY"},
-      {EINPROGRESS, "EINPROGRESS"}, {ETIMEDOUT, "ETIMEDOUT"},
+      {EPERM, "EPERM"},
+      {ENOENT, "ENOENT"},
+      {ESRCH, "ESRCH"},
+      {EINTR, "EINTR"},
+      {EIO, "EIO"},
+      {ENXIO, "ENXIO"},
+      {E2BIG, "E2BIG"},
+      {EAGAIN, "EAGAIN"},
+      {ENOMEM, "ENOMEM"},
+      {EACCES, "EACCES"},
+      {EFAULT, "EFAULT"},
+      {EBUSY, "EBUSY"},
+      {EEXIST, "EEXIST"},
+      {ENODEV, "ENODEV"},
+      {EINVAL, "EINVAL"},
+      {ENOSPC, "ENOSPC"},
+      {ERANGE, "ERANGE"},
+      {ENOTSUP, "EOPNOTSUPP"},
+      {EPROTO, "EPROTO"},
+      {EMSGSIZE, "EMSGSIZE"},
+      {ENOBUFS, "ENOBUFS"},
+      {EALREADY, "EALREADY"},
+      {EINPROGRESS, "EINPROGRESS"},
+      {ETIMEDOUT, "ETIMEDOUT"},
   }};
   for (const auto& [e, name] : kNames) {
     if (e == err) {

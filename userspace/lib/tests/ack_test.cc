@@ -52,10 +52,10 @@ std::vector<uint8_t> ErrorMsg(uint32_t seq, int error, bool capped,
 
 std::vector<uint8_t> DoneMsg(uint32_t seq, int error = 0,
                              const std::string& extack = "") {
-  NlWriter w = NlWriter::Plain(NLMSG_DONE, seq,
-                               static_cast<uint16_t>(
-                                   NLM_F_MULTI |
-                                   (extack.empty() ? 0 : NLM_F_ACK_TLVS)));
+  NlWriter w =
+      NlWriter::Plain(NLMSG_DONE, seq,
+                      static_cast<uint16_t>(
+                          NLM_F_MULTI | (extack.empty() ? 0 : NLM_F_ACK_TLVS)));
   w.Raw(&error, sizeof(error));
   if (!extack.empty()) {
     w.Str(NLMSGERR_ATTR_MSG, extack);
@@ -71,8 +71,8 @@ TEST(Ack, PlainAck) {
 }
 
 TEST(Ack, CappedErrorWithExtack) {
-  const Ack a = ParseAck(
-      Message(ErrorMsg(3, -EBUSY, true, "port offload is on", 36)));
+  const Ack a =
+      ParseAck(Message(ErrorMsg(3, -EBUSY, true, "port offload is on", 36)));
   EXPECT_EQ(a.error, -EBUSY);
   EXPECT_EQ(a.extack, "port offload is on");
   EXPECT_EQ(a.extack_offset, 36U);
@@ -117,8 +117,7 @@ TEST(Ack, DoneWithErrorAndExtack) {
   EXPECT_EQ(a.error, -ENOENT);
   EXPECT_EQ(a.extack, "no such port");
   // An old kernel's DONE without payload.
-  EXPECT_EQ(ParseAck(Message(NlWriter::Plain(NLMSG_DONE, 4).Bytes())).error,
-            0);
+  EXPECT_EQ(ParseAck(Message(NlWriter::Plain(NLMSG_DONE, 4).Bytes())).error, 0);
 }
 
 TEST(Ack, NotAnAck) {
@@ -178,8 +177,7 @@ TEST(Collector, ErrorCarriesErrnoAndExtack) {
 TEST(Collector, DumpErrorInDone) {
   ReplyCollector rc(kFamily, 9, true);
   rc.Feed(Message(DevReply(9, 1)));
-  EXPECT_THROW(rc.Feed(Message(DoneMsg(9, -EIO, "engine died"))),
-               NetlinkError);
+  EXPECT_THROW(rc.Feed(Message(DoneMsg(9, -EIO, "engine died"))), NetlinkError);
 }
 
 TEST(Collector, ErrorWithoutExtackUsesStrerror) {

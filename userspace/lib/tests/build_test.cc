@@ -70,6 +70,7 @@ TEST(Build, DevDumpIsHeaderOnly) {
 
 TEST(Build, DevGetExactBytes) {
   const auto b = MsgBytes(BuildDevGet(kFamily, 7, ""));
+  // clang-format off
   const std::vector<uint8_t> want = {
       28, 0, 0, 0,               // nlmsg_len
       0x1d, 0,                   // nlmsg_type: the family
@@ -78,6 +79,7 @@ TEST(Build, DevGetExactBytes) {
       NVMET_OFFLOAD_CMD_DEV_GET, NVMET_OFFLOAD_FAMILY_VERSION, 0, 0,
       8, 0, NVMET_OFFLOAD_A_DEV_ID, 0, 7, 0, 0, 0,
   };
+  // clang-format on
   EXPECT_EQ(b, want);
 }
 
@@ -285,8 +287,8 @@ TEST(Build, StatsDump) {
   f.scope = Scope::kQueue;
   f.dev_id = 2;
   f.port_id = 1;
-  const auto attrs = WalkAttrs(MsgBytes(BuildStatsDump(kFamily, f)),
-                               kGenlAttrOff);
+  const auto attrs =
+      WalkAttrs(MsgBytes(BuildStatsDump(kFamily, f)), kGenlAttrOff);
   ASSERT_EQ(attrs.size(), 3U);
   ExpectU32(attrs[0], NVMET_OFFLOAD_A_STATS_SCOPE,
             NVMET_OFFLOAD_STATS_SCOPE_QUEUE);

@@ -46,7 +46,7 @@ class NlWriter {
   }
   // A bare nlmsghdr (NLMSG_ERROR, NLMSG_DONE...); Raw() appends payload.
   static NlWriter Plain(uint16_t type, uint32_t seq = 1, uint16_t flags = 0) {
-    return NlWriter(type, flags, seq);
+    return {type, flags, seq};
   }
 
   NlWriter& Raw(const void* p, size_t n) {

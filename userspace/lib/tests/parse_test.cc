@@ -21,7 +21,8 @@ constexpr uint16_t kFamily = 0x1d;
 // caps { max-queues 64, io-opcodes flush|write|read|write-zeroes,
 // max-io-size 128 KiB, depth 16..1024, hdgst, max-inline 8 KiB, bdev },
 // 3 queues, 4 engines.
-const std::vector<uint8_t> kRecordedDevice = {
+// clang-format off
+const std::vector<uint8_t> kRecordedDevice = {  // NOLINT(cert-err58-cpp)
     // nlmsghdr: len 140, type 0x1d, flags NLM_F_MULTI, seq 7, pid 0
     0x8c, 0x00, 0x00, 0x00, 0x1d, 0x00, 0x02, 0x00,
     0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -51,6 +52,7 @@ const std::vector<uint8_t> kRecordedDevice = {
     // an attribute this library does not know (a newer kernel): type 77
     0x08, 0x00, 0x4d, 0x00, 0xde, 0xad, 0xbe, 0xef,
 };
+// clang-format on
 
 TEST(Parse, RecordedDevice) {
   const auto msgs =
@@ -172,11 +174,11 @@ TEST(Parse, Queue) {
 }
 
 TEST(Parse, SoftwareQueueHasNoDevice) {
-  const auto b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_GET)
-                     .U32(NVMET_OFFLOAD_A_QUEUE_ID, 1)
-                     .U32(NVMET_OFFLOAD_A_QUEUE_STATE,
-                          NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
-                     .Bytes();
+  const auto b =
+      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_GET)
+          .U32(NVMET_OFFLOAD_A_QUEUE_ID, 1)
+          .U32(NVMET_OFFLOAD_A_QUEUE_STATE, NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
+          .Bytes();
   const Queue q = ParseQueue(Message(b));
   EXPECT_EQ(q.state, QueueState::kSoftware);
   EXPECT_FALSE(q.dev_id.has_value());
@@ -249,13 +251,13 @@ TEST(Parse, StatsEveryCounter) {
 }
 
 TEST(Parse, StatsWithoutCountersIsZero) {
-  const auto b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET)
-                     .U32(NVMET_OFFLOAD_A_STATS_SCOPE,
-                          NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE)
-                     .U32(NVMET_OFFLOAD_A_STATS_PORT_ID, 1)
-                     .U32(NVMET_OFFLOAD_A_STATS_NSID, 2)
-                     .Str(NVMET_OFFLOAD_A_STATS_SUBSYSNQN, "nqn.x")
-                     .Bytes();
+  const auto b =
+      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET)
+          .U32(NVMET_OFFLOAD_A_STATS_SCOPE, NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE)
+          .U32(NVMET_OFFLOAD_A_STATS_PORT_ID, 1)
+          .U32(NVMET_OFFLOAD_A_STATS_NSID, 2)
+          .Str(NVMET_OFFLOAD_A_STATS_SUBSYSNQN, "nqn.x")
+          .Bytes();
   const Stats s = ParseStats(Message(b));
   EXPECT_EQ(s.key.scope, Scope::kNamespace);
   EXPECT_EQ(s.key.nsid, 2U);
@@ -264,20 +266,20 @@ TEST(Parse, StatsWithoutCountersIsZero) {
 }
 
 TEST(Parse, StatsUnknownNestedAttributesIgnored) {
-  const auto b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET)
-                     .U32(NVMET_OFFLOAD_A_STATS_SCOPE,
-                          NVMET_OFFLOAD_STATS_SCOPE_QUEUE)
-                     .U32(NVMET_OFFLOAD_A_STATS_QUEUE_ID, 4)
-                     .Begin(NVMET_OFFLOAD_A_STATS_COUNTERS)
-                     .U64(NVMET_OFFLOAD_A_COUNTERS_READ_CMDS, 1)
-                     .U64(200, 77)  // a counter of a newer kernel
-                     .Begin(NVMET_OFFLOAD_A_COUNTERS_LAT_HIST)
-                     .U64(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, 1)
-                     .U32(99, 5)  // unknown inside the histogram
-                     .U64(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, 2)
-                     .End()
-                     .End()
-                     .Bytes();
+  const auto b =
+      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET)
+          .U32(NVMET_OFFLOAD_A_STATS_SCOPE, NVMET_OFFLOAD_STATS_SCOPE_QUEUE)
+          .U32(NVMET_OFFLOAD_A_STATS_QUEUE_ID, 4)
+          .Begin(NVMET_OFFLOAD_A_STATS_COUNTERS)
+          .U64(NVMET_OFFLOAD_A_COUNTERS_READ_CMDS, 1)
+          .U64(200, 77)  // a counter of a newer kernel
+          .Begin(NVMET_OFFLOAD_A_COUNTERS_LAT_HIST)
+          .U64(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, 1)
+          .U32(99, 5)  // unknown inside the histogram
+          .U64(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, 2)
+          .End()
+          .End()
+          .Bytes();
   const Stats s = ParseStats(Message(b));
   EXPECT_EQ(s.counters.read_cmds, 1U);
   EXPECT_EQ(s.counters.lat_hist, (std::vector<uint64_t>{1, 2}));
@@ -374,11 +376,11 @@ TEST(Parse, SplitSeveralMessages) {
 }
 
 TEST(Parse, Events) {
-  auto ev = ParseEvent(Message(
-      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_DEV_ADD, 0)
-          .U32(NVMET_OFFLOAD_A_DEV_ID, 2)
-          .Str(NVMET_OFFLOAD_A_DEV_NAME, "nic1")
-          .Bytes()));
+  auto ev =
+      ParseEvent(Message(NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_DEV_ADD, 0)
+                             .U32(NVMET_OFFLOAD_A_DEV_ID, 2)
+                             .Str(NVMET_OFFLOAD_A_DEV_NAME, "nic1")
+                             .Bytes()));
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kDevAdd);
   ASSERT_TRUE(ev->dev.has_value());
@@ -399,15 +401,14 @@ TEST(Parse, Events) {
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kQueueReclaimed);
 
-  ev = ParseEvent(
-      Message(NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_FALLBACK, 0)
-                  .U32(NVMET_OFFLOAD_A_QUEUE_ID, 5)
-                  .U32(NVMET_OFFLOAD_A_QUEUE_DEV_ID, 1)
-                  .U32(NVMET_OFFLOAD_A_QUEUE_STATE,
-                       NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
-                  .U32(NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON,
-                       NVMET_OFFLOAD_FALLBACK_REASON_STREAM_LOST)
-                  .Bytes()));
+  ev = ParseEvent(Message(
+      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_FALLBACK, 0)
+          .U32(NVMET_OFFLOAD_A_QUEUE_ID, 5)
+          .U32(NVMET_OFFLOAD_A_QUEUE_DEV_ID, 1)
+          .U32(NVMET_OFFLOAD_A_QUEUE_STATE, NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
+          .U32(NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON,
+               NVMET_OFFLOAD_FALLBACK_REASON_STREAM_LOST)
+          .Bytes()));
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kQueueFallback);
   EXPECT_EQ(ev->reason, FallbackReason::kStreamLost);
@@ -436,8 +437,8 @@ TEST(Parse, UnknownEnumValuesKept) {
 // Random corruption of valid replies: every parser either returns or throws
 // ParseError. (Run the tests under ASan to make this a memory-safety test.)
 TEST(Parse, RandomCorruptionNeverCrashes) {
-  const std::vector<std::vector<uint8_t>> seeds = {
-      kRecordedDevice, PortMsg(), QueueMsg(), StatsMsg()};
+  const std::vector<std::vector<uint8_t>> seeds = {kRecordedDevice, PortMsg(),
+                                                   QueueMsg(), StatsMsg()};
   std::mt19937 rng(12345);
   for (int round = 0; round < 20000; round++) {
     auto b = seeds[static_cast<size_t>(round) % seeds.size()];

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 // Names of enum values (and their agreement with the UAPI header), opcode
 // and backend names, counter deltas, errno names.
+#include "nvo/types.h"
+
 #include <gtest/gtest.h>
 
 #include <cerrno>
 
 #include "nvo/error.h"
-#include "nvo/types.h"
 #include "uapi/linux/nvmet_offload.h"
 
 namespace nvo {
@@ -52,11 +53,9 @@ TEST(Types, Opcodes) {
   EXPECT_EQ(OpcodeName(0x02), "read");
   EXPECT_EQ(OpcodeName(0x08), "write-zeroes");
   EXPECT_EQ(OpcodeName(0x99), "0x99");
-  EXPECT_EQ(OpcodeNames(0x107),
-            (std::vector<std::string>{"flush", "write", "read",
-                                      "write-zeroes"}));
-  EXPECT_EQ(OpcodeNames(uint64_t{1} << 63),
-            (std::vector<std::string>{"0x3f"}));
+  EXPECT_EQ(OpcodeNames(0x107), (std::vector<std::string>{
+                                    "flush", "write", "read", "write-zeroes"}));
+  EXPECT_EQ(OpcodeNames(uint64_t{1} << 63), (std::vector<std::string>{"0x3f"}));
   EXPECT_TRUE(OpcodeNames(0).empty());
   EXPECT_EQ(BackendNames(kBackendBdev | 4U),
             (std::vector<std::string>{"bdev", "bit2"}));

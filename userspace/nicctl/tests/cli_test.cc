@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // Argument parsing: every command, global flags anywhere, bad input -> 1.
+#include "cli.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
-
-#include "cli.h"
 
 namespace nicctl {
 namespace {
@@ -16,7 +16,7 @@ struct Parsed {
   std::string err;
 };
 
-Parsed Parse(std::vector<std::string> args) {
+Parsed Parse(const std::vector<std::string>& args) {
   std::vector<const char*> argv = {"nicctl"};
   for (const auto& a : args) {
     argv.push_back(a.c_str());
@@ -30,13 +30,13 @@ Parsed Parse(std::vector<std::string> args) {
   return p;
 }
 
-Options Ok(std::vector<std::string> args) {
+Options Ok(const std::vector<std::string>& args) {
   const Parsed p = Parse(args);
   EXPECT_FALSE(p.rc.has_value()) << p.err;
   return p.o;
 }
 
-void Bad(std::vector<std::string> args) {
+void Bad(const std::vector<std::string>& args) {
   std::string joined;
   for (const auto& a : args) {
     joined += a + " ";
@@ -180,8 +180,8 @@ TEST(Cli, StatsShow) {
   EXPECT_EQ(o.target->scope, nvo::Scope::kNamespace);
   EXPECT_EQ(o.target->port, 1U);
   EXPECT_EQ(o.target->nsid, 5U);
-  o = Ok({"stats", "show", "queue", "9", "--watch", "0.5", "--delta",
-          "--count", "3"});
+  o = Ok({"stats", "show", "queue", "9", "--watch", "0.5", "--delta", "--count",
+          "3"});
   EXPECT_EQ(o.target->scope, nvo::Scope::kQueue);
   EXPECT_EQ(o.target->queue, 9U);
   EXPECT_EQ(o.watch, 0.5);

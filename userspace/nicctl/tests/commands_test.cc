@@ -120,8 +120,9 @@ TEST(Commands, PortSetRefusedByKernel) {
   // Port 1 is on with nic0: a new device while staying on is refused.
   const auto r = RunNicctl({"port", "set", "1", "dev", "nic1"}, st);
   EXPECT_EQ(r.rc, 2);
-  EXPECT_EQ(r.err, "nicctl: error: kernel refused: port offload is on "
-                   "(EBUSY)\n");
+  EXPECT_EQ(r.err,
+            "nicctl: error: kernel refused: port offload is on "
+            "(EBUSY)\n");
 }
 
 TEST(Commands, VerboseLogsRequests) {
@@ -134,8 +135,8 @@ TEST(Commands, VerboseLogsRequests) {
 
 TEST(Commands, QueueShowFiltersAndNames) {
   auto st = Sample();
-  auto r = RunNicctl({"-j", "queue", "show", "--port", "1", "--dev", "nic0"},
-                     st);
+  auto r =
+      RunNicctl({"-j", "queue", "show", "--port", "1", "--dev", "nic0"}, st);
   EXPECT_EQ(r.rc, 0) << r.err;
   ASSERT_EQ(st->queue_filters.size(), 1U);
   EXPECT_EQ(st->queue_filters[0].port_id, 1U);
@@ -229,8 +230,8 @@ std::vector<nvo::Stats> DevSample(uint64_t reads) {
 TEST(Commands, StatsWatchDelta) {
   auto st = Sample();
   st->samples = {DevSample(100), DevSample(250), DevSample(1250)};
-  const auto r = RunNicctl({"-j", "stats", "show", "dev", "1", "--watch",
-                            "2", "--delta", "--count", "2"},
+  const auto r = RunNicctl({"-j", "stats", "show", "dev", "1", "--watch", "2",
+                            "--delta", "--count", "2"},
                            st);
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(st->sleeps, (std::vector<double>{2.0, 2.0}));
@@ -250,8 +251,8 @@ TEST(Commands, StatsWatchDelta) {
 TEST(Commands, StatsWatchTotalsText) {
   auto st = Sample();
   st->samples = {DevSample(100), DevSample(250)};
-  const auto r = RunNicctl({"stats", "show", "--watch", "1", "--count", "2"},
-                           st);
+  const auto r =
+      RunNicctl({"stats", "show", "--watch", "1", "--count", "2"}, st);
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(st->sleeps.size(), 1U);
   EXPECT_NE(r.out.find("--- 12:00:00\n"), std::string::npos) << r.out;

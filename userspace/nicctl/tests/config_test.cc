@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // config save|restore: the file, the plan (only what differs, in an order
 // port-set accepts), idempotence, errors before anything is sent.
+#include "config.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,7 +10,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "config.h"
 #include "fake_api.h"
 
 namespace nicctl {
@@ -34,12 +35,11 @@ TEST(Config, SaveFormat) {
   const Json doc = SaveConfig(st->ports);
   EXPECT_EQ(doc["nicctl_config"], 1);
   ASSERT_EQ(doc["ports"].size(), 2U);
-  EXPECT_EQ(doc["ports"][0],
-            Json({{"port", 1},
-                  {"offload", "on"},
-                  {"dev", "nic0"},
-                  {"traddr", "10.0.0.1"},
-                  {"trsvcid", "4420"}}));
+  EXPECT_EQ(doc["ports"][0], Json({{"port", 1},
+                                   {"offload", "on"},
+                                   {"dev", "nic0"},
+                                   {"traddr", "10.0.0.1"},
+                                   {"trsvcid", "4420"}}));
   EXPECT_TRUE(doc["ports"][1]["dev"].is_null());
 }
 
@@ -70,6 +70,7 @@ TEST(Config, LoadRejectsBadDocuments) {
 
 std::vector<std::string> Whats(const std::vector<Step>& steps) {
   std::vector<std::string> w;
+  w.reserve(steps.size());
   for (const auto& s : steps) {
     w.push_back(s.what);
   }
@@ -111,8 +112,8 @@ TEST(Config, PlanMovesAnOnPortInTwoSteps) {
 
 TEST(Config, PlanRejectsUnknownPortsAndDevices) {
   const auto st = Sample();
-  EXPECT_THROW(PlanRestore({{9, nvo::Policy::kOff, std::nullopt}},
-                           st->ports, st->devices),
+  EXPECT_THROW(PlanRestore({{9, nvo::Policy::kOff, std::nullopt}}, st->ports,
+                           st->devices),
                ConfigError);
   EXPECT_THROW(
       PlanRestore({{1, nvo::Policy::kOn, "nic7"}}, st->ports, st->devices),

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 // Formatting: units, latency buckets and quantiles, tables, JSON shapes.
+#include "output.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
 #include "fake_api.h"
-#include "output.h"
 
 namespace nicctl {
 namespace {
@@ -29,8 +30,8 @@ TEST(Format, Bytes) {
   EXPECT_EQ(FormatBytes(512), "512");
   EXPECT_EQ(FormatBytes(8192), "8KiB");
   EXPECT_EQ(FormatBytes(1536), "1.5KiB");
-  EXPECT_EQ(FormatBytes(128 * 1024), "128KiB");
-  EXPECT_EQ(FormatBytes(1024 * 1024), "1MiB");
+  EXPECT_EQ(FormatBytes(128ULL * 1024), "128KiB");
+  EXPECT_EQ(FormatBytes(1024ULL * 1024), "1MiB");
   EXPECT_EQ(FormatBytes(3 * 1024 * 1024 / 2), "1.5MiB");
   EXPECT_EQ(FormatBytes(1ULL << 30), "1GiB");
 }
@@ -136,16 +137,13 @@ TEST(Text, StatsDetail) {
   PrintStatsDetail(os, st->stats[0], {{1, "nic0"}});
   const std::string s = os.str();
   EXPECT_EQ(s.rfind("device nic0 (1)\n", 0), 0U) << s;
-  EXPECT_NE(s.find("read-cmds           1.2M\n"), std::string::npos)
-      << s;
-  EXPECT_NE(s.find("punted by opcode: compare 2, dsm 10\n"),
-            std::string::npos)
+  EXPECT_NE(s.find("read-cmds           1.2M\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("punted by opcode: compare 2, dsm 10\n"), std::string::npos)
       << s;
   EXPECT_NE(s.find("latency: p50 <16µs  p90 <16µs  p99 <128µs\n"),
             std::string::npos)
       << s;
-  EXPECT_NE(s.find("8µs-16µs          900  90.0%\n"), std::string::npos)
-      << s;
+  EXPECT_NE(s.find("8µs-16µs          900  90.0%\n"), std::string::npos) << s;
   std::ostringstream empty;
   PrintStatsDetail(empty, st->stats[1], {});
   EXPECT_NE(empty.str().find("latency: no commands"), std::string::npos);
@@ -227,9 +225,9 @@ std::vector<std::string> Keys(const Json& j) {
 TEST(Json, DeviceShape) {
   const auto st = test::Sample();
   const Json j = ToJson(st->devices[0]);
-  EXPECT_EQ(Keys(j), (std::vector<std::string>{"id", "name", "state",
-                                               "nr_queues", "engines",
-                                               "caps"}));
+  EXPECT_EQ(Keys(j),
+            (std::vector<std::string>{"id", "name", "state", "nr_queues",
+                                      "engines", "caps"}));
   EXPECT_EQ(j["caps"]["io_opcodes"],
             Json({"flush", "write", "read", "write-zeroes"}));
   EXPECT_EQ(j["caps"]["io_opcodes_mask"], 0x107);
@@ -260,10 +258,10 @@ TEST(Json, PortAndQueueShapesDoNotDependOnData) {
 TEST(Json, Stats) {
   const auto st = test::Sample();
   const Json j = ToJson(st->stats[0], {{1, "nic0"}}, std::nullopt);
-  EXPECT_EQ(Keys(j), (std::vector<std::string>{
-                         "scope", "dev_id", "dev_name", "port_id", "nsid",
-                         "queue_id", "subsysnqn", "interval_s", "counters",
-                         "latency"}));
+  EXPECT_EQ(Keys(j),
+            (std::vector<std::string>{"scope", "dev_id", "dev_name", "port_id",
+                                      "nsid", "queue_id", "subsysnqn",
+                                      "interval_s", "counters", "latency"}));
   EXPECT_EQ(j["counters"]["read_cmds"], 1234567);
   EXPECT_EQ(j["counters"]["punted_by_opcode"][0],
             Json({{"opcode", 5}, {"name", "compare"}, {"count", 2}}));

@@ -199,9 +199,9 @@ std::string ToString(EventType v);
 
 struct Event {
   EventType type = EventType::kLost;
-  std::optional<Device> dev;    // dev-add, dev-del
-  std::optional<Queue> queue;   // queue-*
-  std::optional<Port> port;     // port-policy-changed
+  std::optional<Device> dev;             // dev-add, dev-del
+  std::optional<Queue> queue;            // queue-*
+  std::optional<Port> port;              // port-policy-changed
   std::optional<FallbackReason> reason;  // queue-fallback
 };
 
