@@ -1,0 +1,1915 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The nvmet_offload generic netlink family: offload devices, the offload
+ * policy of ports, the queues and where they run, offload counters, and
+ * events on the "monitor" group. Documentation/netlink/specs/
+ * nvmet_offload.yaml is the contract; include/uapi/linux/nvmet_offload.h
+ * its numbers.
+ *
+ * Objects live on lists guarded by mutexes of offload.c and queue.c, which
+ * are walked through nvo_visit_*(): the visitors copy what a reply needs
+ * into a batch of snapshots, and replies are built after the mutex is
+ * dropped. A batch holds the objects with the smallest ids at or after a
+ * cursor, in id order, so a dump resumes at the id after the last one sent
+ * and lists every object that lived through it exactly once, however many
+ * came and went meanwhile.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bsearch.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+
+#include "compat.h"
+#include "transport.h"
+#include "netlink.h"
+
+/* Multicast groups, in the order of nvo_nl_mcgrps[]. */
+enum nvo_nl_mcgrp {
+	NVO_NL_MCGRP_MONITOR,
+};
+
+/* Objects copied out per pass over a list: bounds the memory of a dump. */
+#define NVO_NL_BATCH		64
+
+static struct genl_family nvo_nl_family;
+/* Events are sent only while the family is registered. */
+static bool nvo_nl_registered;
+
+/*
+ * Snapshots
+ */
+
+/* The smallest @max keys >= @from seen by a visitor, in ascending order. */
+struct nvo_nl_batch {
+	void		*items;		/* each item starts with its u32 key */
+	size_t		size;
+	unsigned int	max;
+	unsigned int	n;
+	u32		from;
+};
+
+static int nvo_nl_batch_init(struct nvo_nl_batch *b, size_t size,
+			     unsigned int max, u32 from)
+{
+	b->items = kvmalloc_array(max, size, GFP_KERNEL);
+	if (!b->items)
+		return -ENOMEM;
+	b->size = size;
+	b->max = max;
+	b->n = 0;
+	b->from = from;
+	return 0;
+}
+
+static void nvo_nl_batch_free(struct nvo_nl_batch *b)
+{
+	kvfree(b->items);
+}
+
+static void *nvo_nl_batch_item(const struct nvo_nl_batch *b, unsigned int i)
+{
+	return b->items + i * b->size;
+}
+
+static u32 nvo_nl_batch_key(const struct nvo_nl_batch *b, unsigned int i)
+{
+	return *(u32 *)nvo_nl_batch_item(b, i);
+}
+
+/*
+ * The item to fill for an object with @key, or NULL when the object is not
+ * among the @max smallest keys >= @from seen so far. Runs under a list
+ * mutex: it only moves memory around.
+ */
+static void *nvo_nl_batch_slot(struct nvo_nl_batch *b, u32 key)
+{
+	unsigned int pos = b->n;
+	void *item;
+
+	if (key < b->from)
+		return NULL;
+	while (pos && key < nvo_nl_batch_key(b, pos - 1))
+		pos--;
+	if (pos == b->max)
+		return NULL;
+	if (b->n == b->max)
+		b->n--;		/* the largest key drops out */
+	memmove(nvo_nl_batch_item(b, pos + 1), nvo_nl_batch_item(b, pos),
+		(b->n - pos) * b->size);
+	b->n++;
+	item = nvo_nl_batch_item(b, pos);
+	*(u32 *)item = key;
+	return item;
+}
+
+static int nvo_nl_key_cmp(const void *key, const void *item)
+{
+	u32 k = *(const u32 *)key, i = *(const u32 *)item;
+
+	return k < i ? -1 : k > i;
+}
+
+/* The item with @key, if the batch has one. */
+static void *nvo_nl_batch_find(const struct nvo_nl_batch *b, u32 key)
+{
+	return bsearch(&key, b->items, b->n, b->size, nvo_nl_key_cmp);
+}
+
+struct nvo_nl_dev_info {
+	u32			id;
+	u32			nr_queues;
+	char			name[NVO_DEV_NAME_LEN];
+	struct nvo_offload_caps	caps;
+};
+
+struct nvo_nl_port_info {
+	u32	id;
+	u32	adrfam;		/* NVMF_ADDR_FAMILY_* */
+	bool	bound;
+	u32	dev_id;
+	char	dev_name[NVO_DEV_NAME_LEN];
+	char	traddr[NVMF_TRADDR_SIZE];
+	char	trsvcid[NVMF_TRSVCID_SIZE];
+};
+
+struct nvo_nl_queue_info {
+	u32	id;
+	u32	port_id;
+	u32	qid;
+	u32	state;		/* NVMET_OFFLOAD_QUEUE_STATE_* */
+	u32	cpu;
+	u32	depth;
+	u32	inflight;
+	u32	fallback_reason;
+	bool	has_ctrl;
+	u32	ctrl_id;
+	bool	has_dev;
+	u32	dev_id;
+	char	hostnqn[NVMF_NQN_FIELD_LEN];
+	char	subsysnqn[NVMF_NQN_FIELD_LEN];
+};
+
+/* What the counters attribute set reports, summed over a scope. */
+struct nvo_nl_counters {
+	struct nvo_offload_stats	st;
+	u64				offload_events;
+	u64				reclaim_events;
+	u64				fallback_events;
+};
+
+struct nvo_nl_stats_info {
+	u32			key;	/* dev, port or queue id */
+	u32			port_id;
+	struct nvo_nl_counters	c;
+};
+
+static void nvo_nl_dev_snap(struct nvo_offload_dev *dev,
+			    struct nvo_nl_dev_info *di)
+{
+	di->id = dev->id;
+	di->nr_queues = atomic_read(&dev->nr_queues);
+	strscpy(di->name, dev->name, sizeof(di->name));
+	di->caps = dev->caps;
+}
+
+/* Under nvo_offload_mutex (port->odev is stable). */
+static void nvo_nl_port_snap(struct nvo_port *port,
+			     struct nvo_nl_port_info *pi)
+{
+	const struct nvmf_disc_rsp_page_entry *da = &port->nport->disc_addr;
+	struct nvo_offload_dev *dev = port->odev;
+
+	pi->id = le16_to_cpu(da->portid);
+	pi->adrfam = da->adrfam;
+	pi->bound = dev;
+	pi->dev_id = dev ? dev->id : 0;
+	strscpy(pi->dev_name, dev ? dev->name : "", sizeof(pi->dev_name));
+	strscpy(pi->traddr, da->traddr, sizeof(pi->traddr));
+	strscpy(pi->trsvcid, da->trsvcid, sizeof(pi->trsvcid));
+}
+
+static u32 nvo_nl_queue_state(enum nvo_offload_state ostate)
+{
+	switch (ostate) {
+	case NVO_OQ_SOFTWARE:
+		return NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE;
+	case NVO_OQ_OFFLOADING:
+		return NVMET_OFFLOAD_QUEUE_STATE_OFFLOADING;
+	case NVO_OQ_OFFLOADED:
+		return NVMET_OFFLOAD_QUEUE_STATE_OFFLOADED;
+	case NVO_OQ_FAILED:
+		return NVMET_OFFLOAD_QUEUE_STATE_FAILED;
+	case NVO_OQ_RECLAIMING:
+	case NVO_OQ_RETURNED:
+		/* Handed back, waiting for io_work: still on its way back. */
+		return NVMET_OFFLOAD_QUEUE_STATE_RECLAIMING;
+	}
+	return NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE;
+}
+
+/*
+ * Everything but the offload state, which the caller reads: under
+ * state_lock for a dump, as the event's caller knows it for an event.
+ * The queue is on the queue list, or its io_work runs: its controller, if
+ * any, stays.
+ */
+static void nvo_nl_queue_snap(struct nvo_queue *queue,
+			      struct nvo_nl_queue_info *qi)
+{
+	struct nvmet_ctrl *ctrl = READ_ONCE(queue->nvme_sq.ctrl);
+
+	qi->id = queue->idx;
+	qi->port_id = le16_to_cpu(queue->nport->disc_addr.portid);
+	qi->qid = queue->nvme_sq.qid;
+	qi->cpu = queue->cpu;
+	qi->depth = READ_ONCE(queue->nr_cmds);
+	qi->inflight = READ_ONCE(queue->nr_active);
+	qi->fallback_reason = READ_ONCE(queue->fallback_reason);
+	qi->has_ctrl = ctrl;
+	if (ctrl) {
+		qi->ctrl_id = ctrl->cntlid;
+		strscpy(qi->hostnqn, ctrl->hostnqn, sizeof(qi->hostnqn));
+		strscpy(qi->subsysnqn, ctrl->subsysnqn, sizeof(qi->subsysnqn));
+	} else {
+		qi->ctrl_id = 0;
+		qi->hostnqn[0] = '\0';
+		qi->subsysnqn[0] = '\0';
+	}
+}
+
+/* The offload state, consistently, from a visitor (may take state_lock). */
+static void nvo_nl_queue_snap_offload(struct nvo_queue *queue,
+				      struct nvo_nl_queue_info *qi)
+{
+	enum nvo_offload_state ostate;
+	struct nvo_offload_dev *dev;
+
+	/* Under state_lock, oq.dev cannot leave the device (and free it). */
+	spin_lock_bh(&queue->state_lock);
+	ostate = queue->ostate;
+	dev = queue->oq.dev;
+	qi->has_dev = dev && ostate != NVO_OQ_SOFTWARE;
+	qi->dev_id = qi->has_dev ? dev->id : 0;
+	spin_unlock_bh(&queue->state_lock);
+	qi->state = nvo_nl_queue_state(ostate);
+}
+
+/* The device engine writes these as it goes: a sum is a good estimate. */
+static void nvo_nl_counters_add(struct nvo_nl_counters *c,
+				struct nvo_queue *queue)
+{
+	const struct nvo_offload_stats *st = &queue->oq.stats;
+	struct nvo_offload_stats *sum = &c->st;
+	int i;
+
+	sum->read_cmds += READ_ONCE(st->read_cmds);
+	sum->read_blocks += READ_ONCE(st->read_blocks);
+	sum->write_cmds += READ_ONCE(st->write_cmds);
+	sum->write_blocks += READ_ONCE(st->write_blocks);
+	sum->inline_write_cmds += READ_ONCE(st->inline_write_cmds);
+	sum->flush_cmds += READ_ONCE(st->flush_cmds);
+	sum->write_zeroes_cmds += READ_ONCE(st->write_zeroes_cmds);
+	sum->errors += READ_ONCE(st->errors);
+	sum->backend_errors += READ_ONCE(st->backend_errors);
+	sum->punted_cmds += READ_ONCE(st->punted_cmds);
+	sum->unknown_ns_cmds += READ_ONCE(st->unknown_ns_cmds);
+	for (i = 0; i < NVO_LAT_BUCKETS; i++)
+		sum->lat_hist[i] += READ_ONCE(st->lat_hist[i]);
+	c->offload_events += READ_ONCE(queue->offload_events);
+	c->reclaim_events += READ_ONCE(queue->reclaim_events);
+	c->fallback_events += READ_ONCE(queue->fallback_events);
+}
+
+/*
+ * Zeroing races with the engine's increments: one that lands between its
+ * read and its write survives the reset. Counters are statistics; no lock
+ * on the data path is worth more.
+ */
+static void nvo_nl_counters_zero(struct nvo_queue *queue)
+{
+	struct nvo_offload_stats *st = &queue->oq.stats;
+	int i;
+
+	WRITE_ONCE(st->read_cmds, 0);
+	WRITE_ONCE(st->read_blocks, 0);
+	WRITE_ONCE(st->write_cmds, 0);
+	WRITE_ONCE(st->write_blocks, 0);
+	WRITE_ONCE(st->inline_write_cmds, 0);
+	WRITE_ONCE(st->flush_cmds, 0);
+	WRITE_ONCE(st->write_zeroes_cmds, 0);
+	WRITE_ONCE(st->errors, 0);
+	WRITE_ONCE(st->backend_errors, 0);
+	WRITE_ONCE(st->punted_cmds, 0);
+	WRITE_ONCE(st->unknown_ns_cmds, 0);
+	for (i = 0; i < NVO_LAT_BUCKETS; i++)
+		WRITE_ONCE(st->lat_hist[i], 0);
+	WRITE_ONCE(queue->offload_events, 0);
+	WRITE_ONCE(queue->reclaim_events, 0);
+	WRITE_ONCE(queue->fallback_events, 0);
+}
+
+/*
+ * Collectors: visitors filling a batch
+ */
+
+/* Which objects a request selects; a zero "by" mask selects all. */
+struct nvo_nl_sel {
+	u32		by;
+	u32		id;		/* of the object itself */
+	u32		port_id;
+	u32		ctrl_id;
+	u32		qid;
+	u32		dev_id;
+	const char	*name;		/* device name */
+};
+
+#define NVO_NL_BY_ID		BIT(0)
+#define NVO_NL_BY_PORT		BIT(1)
+#define NVO_NL_BY_CTRL		BIT(2)
+#define NVO_NL_BY_DEV		BIT(3)
+#define NVO_NL_BY_NAME		BIT(4)
+#define NVO_NL_BY_QID		BIT(5)
+#define NVO_NL_BY_IOQ		BIT(6)	/* I/O queues only */
+
+struct nvo_nl_collect {
+	struct nvo_nl_batch		b;
+	const struct nvo_nl_sel		*sel;
+};
+
+static void nvo_nl_collect_dev(struct nvo_offload_dev *dev, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	const struct nvo_nl_sel *sel = c->sel;
+	struct nvo_nl_dev_info *di;
+
+	if ((sel->by & NVO_NL_BY_ID) && dev->id != sel->id)
+		return;
+	if ((sel->by & NVO_NL_BY_NAME) && strcmp(dev->name, sel->name))
+		return;
+	di = nvo_nl_batch_slot(&c->b, dev->id);
+	if (di)
+		nvo_nl_dev_snap(dev, di);
+}
+
+static void nvo_nl_collect_port(struct nvo_port *port, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	u32 id = le16_to_cpu(port->nport->disc_addr.portid);
+	struct nvo_nl_port_info *pi;
+
+	if ((c->sel->by & NVO_NL_BY_ID) && id != c->sel->id)
+		return;
+	pi = nvo_nl_batch_slot(&c->b, id);
+	if (pi)
+		nvo_nl_port_snap(port, pi);
+}
+
+/* Device id of the queue's device while it is off software, else ~0. */
+static u32 nvo_nl_queue_dev_id(struct nvo_queue *queue)
+{
+	struct nvo_offload_dev *dev;
+	u32 id = ~0U;
+
+	spin_lock_bh(&queue->state_lock);
+	dev = queue->oq.dev;
+	if (dev && queue->ostate != NVO_OQ_SOFTWARE)
+		id = dev->id;
+	spin_unlock_bh(&queue->state_lock);
+	return id;
+}
+
+static bool nvo_nl_queue_selected(struct nvo_queue *queue,
+				  const struct nvo_nl_sel *sel)
+{
+	struct nvmet_ctrl *ctrl = READ_ONCE(queue->nvme_sq.ctrl);
+
+	if ((sel->by & NVO_NL_BY_ID) && queue->idx != sel->id)
+		return false;
+	if ((sel->by & NVO_NL_BY_PORT) &&
+	    le16_to_cpu(queue->nport->disc_addr.portid) != sel->port_id)
+		return false;
+	if ((sel->by & NVO_NL_BY_CTRL) &&
+	    (!ctrl || ctrl->cntlid != sel->ctrl_id))
+		return false;
+	if ((sel->by & NVO_NL_BY_QID) && queue->nvme_sq.qid != sel->qid)
+		return false;
+	if ((sel->by & NVO_NL_BY_IOQ) && !queue->nvme_sq.qid)
+		return false;
+	if ((sel->by & NVO_NL_BY_DEV) &&
+	    nvo_nl_queue_dev_id(queue) != sel->dev_id)
+		return false;
+	return true;
+}
+
+static void nvo_nl_collect_queue(struct nvo_queue *queue, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	struct nvo_nl_queue_info *qi;
+
+	if (!nvo_nl_queue_selected(queue, c->sel))
+		return;
+	qi = nvo_nl_batch_slot(&c->b, queue->idx);
+	if (!qi)
+		return;
+	nvo_nl_queue_snap(queue, qi);
+	nvo_nl_queue_snap_offload(queue, qi);
+}
+
+static void nvo_nl_collect_queue_stats(struct nvo_queue *queue, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	struct nvo_nl_stats_info *si;
+
+	if (!nvo_nl_queue_selected(queue, c->sel))
+		return;
+	si = nvo_nl_batch_slot(&c->b, queue->idx);
+	if (!si)
+		return;
+	si->port_id = le16_to_cpu(queue->nport->disc_addr.portid);
+	memset(&si->c, 0, sizeof(si->c));
+	nvo_nl_counters_add(&si->c, queue);
+}
+
+/* Keys of the devices or ports selected, counters to be summed later. */
+static void nvo_nl_collect_dev_key(struct nvo_offload_dev *dev, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	struct nvo_nl_stats_info *si;
+
+	if ((c->sel->by & NVO_NL_BY_ID) && dev->id != c->sel->id)
+		return;
+	si = nvo_nl_batch_slot(&c->b, dev->id);
+	if (si)
+		memset(&si->c, 0, sizeof(si->c));
+}
+
+static void nvo_nl_collect_port_key(struct nvo_port *port, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	u32 id = le16_to_cpu(port->nport->disc_addr.portid);
+	struct nvo_nl_stats_info *si;
+
+	if ((c->sel->by & NVO_NL_BY_ID) && id != c->sel->id)
+		return;
+	si = nvo_nl_batch_slot(&c->b, id);
+	if (si) {
+		si->port_id = id;
+		memset(&si->c, 0, sizeof(si->c));
+	}
+}
+
+/* Adds each queue's counters to its device's item (device scope). */
+static void nvo_nl_sum_by_dev(struct nvo_queue *queue, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	struct nvo_nl_stats_info *si;
+	u32 id = nvo_nl_queue_dev_id(queue);
+
+	si = id == ~0U ? NULL : nvo_nl_batch_find(&c->b, id);
+	if (si)
+		nvo_nl_counters_add(&si->c, queue);
+}
+
+/* Adds each queue's counters to its port's item (port scope). */
+static void nvo_nl_sum_by_port(struct nvo_queue *queue, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	struct nvo_nl_stats_info *si;
+
+	si = nvo_nl_batch_find(&c->b,
+			       le16_to_cpu(queue->nport->disc_addr.portid));
+	if (si)
+		nvo_nl_counters_add(&si->c, queue);
+}
+
+/*
+ * Message fill
+ */
+
+static int nvo_nl_put_caps(struct sk_buff *skb,
+			   const struct nvo_offload_caps *caps)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, NVMET_OFFLOAD_A_DEV_CAPS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_QUEUES, caps->max_queues) ||
+	    nla_put_u64_64bit(skb, NVMET_OFFLOAD_A_CAPS_IO_OPCODES,
+			      caps->io_opcodes, NVMET_OFFLOAD_A_CAPS_PAD) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_IO_SIZE,
+			caps->max_io_size) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MIN_QUEUE_DEPTH,
+			caps->min_queue_depth) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_QUEUE_DEPTH,
+			caps->max_queue_depth) ||
+	    (caps->hdgst && nla_put_flag(skb, NVMET_OFFLOAD_A_CAPS_HDGST)) ||
+	    (caps->ddgst && nla_put_flag(skb, NVMET_OFFLOAD_A_CAPS_DDGST)) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_INLINE, caps->max_inline) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_BACKENDS, caps->backends)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int nvo_nl_fill_dev(struct sk_buff *skb, const struct nvo_nl_dev_info *di)
+{
+	/*
+	 * Only live devices are on the list: one that fails or goes away is
+	 * taken off it first. The engines are the driver's own business.
+	 */
+	if (nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_ID, di->id) ||
+	    nla_put_string(skb, NVMET_OFFLOAD_A_DEV_NAME, di->name) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_STATE,
+			NVMET_OFFLOAD_DEV_STATE_LIVE) ||
+	    nvo_nl_put_caps(skb, &di->caps) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_NR_QUEUES, di->nr_queues))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int nvo_nl_fill_port(struct sk_buff *skb,
+			    const struct nvo_nl_port_info *pi)
+{
+	if (nla_put_u32(skb, NVMET_OFFLOAD_A_PORT_ID, pi->id) ||
+	    nla_put_string(skb, NVMET_OFFLOAD_A_PORT_TRADDR, pi->traddr) ||
+	    nla_put_string(skb, NVMET_OFFLOAD_A_PORT_TRSVCID, pi->trsvcid) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_PORT_POLICY,
+			pi->bound ? NVMET_OFFLOAD_POLICY_ON :
+				    NVMET_OFFLOAD_POLICY_OFF))
+		return -EMSGSIZE;
+	/* The spec's enum has the NVMe values; others (loop) have no name. */
+	if (pi->adrfam >= NVMF_ADDR_FAMILY_IP4 &&
+	    pi->adrfam <= NVMF_ADDR_FAMILY_FC &&
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_PORT_ADRFAM, pi->adrfam))
+		return -EMSGSIZE;
+	if (pi->bound &&
+	    (nla_put_u32(skb, NVMET_OFFLOAD_A_PORT_DEV_ID, pi->dev_id) ||
+	     nla_put_string(skb, NVMET_OFFLOAD_A_PORT_DEV_NAME, pi->dev_name)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int nvo_nl_fill_queue(struct sk_buff *skb,
+			     const struct nvo_nl_queue_info *qi)
+{
+	if (nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_ID, qi->id) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_PORT_ID, qi->port_id) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_QID, qi->qid) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_STATE, qi->state) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_DEPTH, qi->depth) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_INFLIGHT, qi->inflight) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_CPU, qi->cpu))
+		return -EMSGSIZE;
+	/* Before Connect a queue has no controller yet. */
+	if (qi->has_ctrl &&
+	    (nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_CTRL_ID, qi->ctrl_id) ||
+	     nla_put_string(skb, NVMET_OFFLOAD_A_QUEUE_HOSTNQN, qi->hostnqn) ||
+	     nla_put_string(skb, NVMET_OFFLOAD_A_QUEUE_SUBSYSNQN,
+			    qi->subsysnqn)))
+		return -EMSGSIZE;
+	if (qi->has_dev &&
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_DEV_ID, qi->dev_id))
+		return -EMSGSIZE;
+	return 0;
+}
+
+#define NVO_NL_COUNTER(attr, field) \
+	{ NVMET_OFFLOAD_A_COUNTERS_##attr, offsetof(struct nvo_nl_counters, field) }
+
+/* The u64 counters of the counters set, where struct nvo_nl_counters has them. */
+static const struct {
+	u16	type;
+	u16	offset;
+} nvo_nl_counter_attrs[] = {
+	NVO_NL_COUNTER(READ_CMDS, st.read_cmds),
+	NVO_NL_COUNTER(READ_BLOCKS, st.read_blocks),
+	NVO_NL_COUNTER(WRITE_CMDS, st.write_cmds),
+	NVO_NL_COUNTER(WRITE_BLOCKS, st.write_blocks),
+	NVO_NL_COUNTER(INLINE_WRITE_CMDS, st.inline_write_cmds),
+	NVO_NL_COUNTER(FLUSH_CMDS, st.flush_cmds),
+	NVO_NL_COUNTER(WRITE_ZEROES_CMDS, st.write_zeroes_cmds),
+	NVO_NL_COUNTER(ERRORS, st.errors),
+	NVO_NL_COUNTER(BACKEND_ERRORS, st.backend_errors),
+	NVO_NL_COUNTER(PUNTED_CMDS, st.punted_cmds),
+	NVO_NL_COUNTER(UNKNOWN_NS_CMDS, st.unknown_ns_cmds),
+	NVO_NL_COUNTER(OFFLOAD_EVENTS, offload_events),
+	NVO_NL_COUNTER(RECLAIM_EVENTS, reclaim_events),
+	NVO_NL_COUNTER(FALLBACK_EVENTS, fallback_events),
+};
+
+/*
+ * Every counter, zeros included: a reader diffing two replies needs the
+ * same attributes in both. punted-by-opcode is absent: no per-opcode
+ * count is kept yet.
+ */
+static int nvo_nl_put_counters(struct sk_buff *skb,
+			       const struct nvo_nl_counters *c)
+{
+	struct nlattr *nest, *hist;
+	unsigned int i;
+
+	nest = nla_nest_start(skb, NVMET_OFFLOAD_A_STATS_COUNTERS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(nvo_nl_counter_attrs); i++) {
+		const u64 *v = (const void *)c + nvo_nl_counter_attrs[i].offset;
+
+		if (nla_put_u64_64bit(skb, nvo_nl_counter_attrs[i].type, *v,
+				      NVMET_OFFLOAD_A_COUNTERS_PAD))
+			goto cancel;
+	}
+	hist = nla_nest_start(skb, NVMET_OFFLOAD_A_COUNTERS_LAT_HIST);
+	if (!hist)
+		goto cancel;
+	for (i = 0; i < NVO_LAT_BUCKETS; i++)
+		if (nla_put_u64_64bit(skb, NVMET_OFFLOAD_A_LAT_HIST_BUCKET,
+				      c->st.lat_hist[i],
+				      NVMET_OFFLOAD_A_LAT_HIST_PAD))
+			goto cancel;
+	nla_nest_end(skb, hist);
+	nla_nest_end(skb, nest);
+	return 0;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int nvo_nl_fill_stats(struct sk_buff *skb, u32 scope,
+			     const struct nvo_nl_stats_info *si)
+{
+	if (nla_put_u32(skb, NVMET_OFFLOAD_A_STATS_SCOPE, scope))
+		return -EMSGSIZE;
+	switch (scope) {
+	case NVMET_OFFLOAD_STATS_SCOPE_DEVICE:
+		if (nla_put_u32(skb, NVMET_OFFLOAD_A_STATS_DEV_ID, si->key))
+			return -EMSGSIZE;
+		break;
+	case NVMET_OFFLOAD_STATS_SCOPE_PORT:
+		if (nla_put_u32(skb, NVMET_OFFLOAD_A_STATS_PORT_ID, si->key))
+			return -EMSGSIZE;
+		break;
+	case NVMET_OFFLOAD_STATS_SCOPE_QUEUE:
+		if (nla_put_u32(skb, NVMET_OFFLOAD_A_STATS_QUEUE_ID, si->key) ||
+		    nla_put_u32(skb, NVMET_OFFLOAD_A_STATS_PORT_ID, si->port_id))
+			return -EMSGSIZE;
+		break;
+	}
+	return nvo_nl_put_counters(skb, &si->c);
+}
+
+/*
+ * Requests: common parts
+ */
+
+/* One reply message for a do request, from @fill(@item). */
+typedef int (*nvo_nl_fill_t)(struct sk_buff *skb, const void *item);
+
+static int nvo_nl_reply(struct genl_info *info, u8 cmd,
+			nvo_nl_fill_t fill, const void *item)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &nvo_nl_family, 0, cmd);
+	if (!hdr)
+		goto too_big;
+	if (fill(msg, item))
+		goto too_big;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+too_big:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/*
+ * A required attribute is absent: its type goes in the ack's missing-type
+ * TLV (the core's GENL_REQ_ATTR_CHECK), and a message with it.
+ */
+static bool nvo_nl_missing(struct genl_info *info, u32 type)
+{
+	if (!GENL_REQ_ATTR_CHECK(info, type))
+		return false;
+	NL_SET_ERR_MSG(info->extack, "a required attribute is missing");
+	return true;
+}
+
+/*
+ * Dump state in cb->ctx: the selection parsed from the request (at start)
+ * and the cursor, the id the next message starts at.
+ */
+struct nvo_nl_dump_ctx {
+	struct nvo_nl_sel	sel;
+	u32			cursor;
+	u32			scope;		/* stats */
+	bool			started;	/* the request was read */
+};
+
+static struct nvo_nl_dump_ctx *nvo_nl_dump_ctx(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct nvo_nl_dump_ctx) > sizeof(cb->ctx));
+	return (struct nvo_nl_dump_ctx *)cb->ctx;
+}
+
+/*
+ * The first call of a dump reads its request through @sel. Not in a start
+ * callback: in 6.1 a start callback has no extack to say why it refused.
+ */
+static int nvo_nl_dump_begin(struct netlink_callback *cb,
+			     int (*sel)(struct netlink_callback *cb))
+{
+	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
+	int ret;
+
+	if (ctx->started)
+		return 0;
+	ret = sel(cb);
+	if (!ret)
+		ctx->started = true;
+	return ret;
+}
+
+/*
+ * Puts the batch's items as messages of a dump; returns what dumpit
+ * returns. The cursor moves past each item sent, so the next call starts
+ * with the first one that did not fit.
+ */
+static int nvo_nl_dump_batch(struct sk_buff *skb, struct netlink_callback *cb,
+			     u8 cmd, const struct nvo_nl_batch *b,
+			     int (*fill)(struct sk_buff *skb, const void *item,
+					 const struct nvo_nl_dump_ctx *ctx))
+{
+	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
+	unsigned int i;
+	void *hdr;
+
+	for (i = 0; i < b->n; i++) {
+		const void *item = nvo_nl_batch_item(b, i);
+
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &nvo_nl_family,
+				  NLM_F_MULTI, cmd);
+		if (!hdr)
+			goto full;
+		if (fill(skb, item, ctx)) {
+			genlmsg_cancel(skb, hdr);
+			goto full;
+		}
+		genlmsg_end(skb, hdr);
+		ctx->cursor = nvo_nl_batch_key(b, i) + 1;
+	}
+	/* A short batch was the last one; a full one may have more after. */
+	return skb->len;
+
+full:
+	/* Not even one object fits an empty message: it never will. */
+	return skb->len ? skb->len : -EMSGSIZE;
+}
+
+/* The first of @types present in @tb: an attribute this mode does not take. */
+static struct nlattr *nvo_nl_unexpected(struct nlattr **tb,
+					const unsigned int *types,
+					unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (tb[types[i]])
+			return tb[types[i]];
+	return NULL;
+}
+
+/*
+ * dev-get
+ */
+
+static const struct nla_policy nvo_nl_dev_get_policy[] = {
+	[NVMET_OFFLOAD_A_DEV_ID]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[NVMET_OFFLOAD_A_DEV_NAME]	= { .type = NLA_NUL_STRING,
+					    .len = NVO_DEV_NAME_LEN - 1 },
+};
+
+static int nvo_nl_fill_dev_item(struct sk_buff *skb, const void *item)
+{
+	return nvo_nl_fill_dev(skb, item);
+}
+
+static int nvo_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nvo_nl_sel sel = {};
+	struct nvo_nl_collect c = { .sel = &sel };
+	struct nlattr **tb = info->attrs;
+	int ret;
+
+	if (tb[NVMET_OFFLOAD_A_DEV_ID]) {
+		sel.by = NVO_NL_BY_ID;
+		sel.id = nla_get_u32(tb[NVMET_OFFLOAD_A_DEV_ID]);
+	} else if (tb[NVMET_OFFLOAD_A_DEV_NAME]) {
+		sel.by = NVO_NL_BY_NAME;
+		sel.name = nla_data(tb[NVMET_OFFLOAD_A_DEV_NAME]);
+	} else {
+		NL_SET_ERR_MSG(info->extack, "device id or name required");
+		return -EINVAL;
+	}
+
+	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_dev_info), 1, 0);
+	if (ret)
+		return ret;
+	nvo_visit_devices(nvo_nl_collect_dev, &c);
+	if (!c.b.n) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[NVMET_OFFLOAD_A_DEV_ID] ?:
+				    tb[NVMET_OFFLOAD_A_DEV_NAME],
+				    "no such offload device");
+		ret = -ENODEV;
+	} else {
+		ret = nvo_nl_reply(info, NVMET_OFFLOAD_CMD_DEV_GET,
+				   nvo_nl_fill_dev_item, c.b.items);
+	}
+	nvo_nl_batch_free(&c.b);
+	return ret;
+}
+
+static const unsigned int nvo_nl_dev_get_not_dump[] = {
+	NVMET_OFFLOAD_A_DEV_ID, NVMET_OFFLOAD_A_DEV_NAME,
+};
+
+static int nvo_nl_dev_get_dump_sel(struct netlink_callback *cb)
+{
+	struct nlattr *bad;
+
+	bad = nvo_nl_unexpected(nvo_genl_dump_attrs(cb), nvo_nl_dev_get_not_dump,
+				ARRAY_SIZE(nvo_nl_dev_get_not_dump));
+	if (bad) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, bad,
+				    "a device dump takes no selector");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int nvo_nl_dump_dev_item(struct sk_buff *skb, const void *item,
+				const struct nvo_nl_dump_ctx *ctx)
+{
+	return nvo_nl_fill_dev(skb, item);
+}
+
+static int nvo_nl_dev_get_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
+	struct nvo_nl_collect c = { .sel = &ctx->sel };
+	int ret;
+
+	ret = nvo_nl_dump_begin(cb, nvo_nl_dev_get_dump_sel);
+	if (ret)
+		return ret;
+	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_dev_info),
+				NVO_NL_BATCH, ctx->cursor);
+	if (ret)
+		return ret;
+	nvo_visit_devices(nvo_nl_collect_dev, &c);
+	ret = nvo_nl_dump_batch(skb, cb, NVMET_OFFLOAD_CMD_DEV_GET, &c.b,
+				nvo_nl_dump_dev_item);
+	nvo_nl_batch_free(&c.b);
+	return ret;
+}
+
+/*
+ * port-get, port-set
+ */
+
+static const struct nla_policy nvo_nl_port_get_policy[] = {
+	[NVMET_OFFLOAD_A_PORT_ID]	= { .type = NLA_U32 },
+};
+
+static const struct nla_policy nvo_nl_port_set_policy[] = {
+	[NVMET_OFFLOAD_A_PORT_ID]	= { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_PORT_POLICY]	=
+		NLA_POLICY_MAX(NLA_U32, NVMET_OFFLOAD_POLICY_ON),
+	[NVMET_OFFLOAD_A_PORT_DEV_ID]	= { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_PORT_DEV_NAME]	= { .type = NLA_NUL_STRING,
+					    .len = NVO_DEV_NAME_LEN - 1 },
+};
+
+static int nvo_nl_fill_port_item(struct sk_buff *skb, const void *item)
+{
+	return nvo_nl_fill_port(skb, item);
+}
+
+/* The port's state now, or -ENOENT (with extack) when it is not ours. */
+static int nvo_nl_port_lookup(struct genl_info *info, u32 id,
+			      struct nvo_nl_batch *b)
+{
+	struct nvo_nl_sel sel = { .by = NVO_NL_BY_ID, .id = id };
+	struct nvo_nl_collect c = { .sel = &sel };
+	int ret;
+
+	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_port_info), 1, 0);
+	if (ret)
+		return ret;
+	nvo_visit_ports(nvo_nl_collect_port, &c);
+	if (!c.b.n) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[NVMET_OFFLOAD_A_PORT_ID],
+				    "no such port of this transport");
+		nvo_nl_batch_free(&c.b);
+		return -ENOENT;
+	}
+	*b = c.b;
+	return 0;
+}
+
+static int nvo_nl_port_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nvo_nl_batch b;
+	int ret;
+
+	if (nvo_nl_missing(info, NVMET_OFFLOAD_A_PORT_ID))
+		return -EINVAL;
+	ret = nvo_nl_port_lookup(info,
+				 nla_get_u32(info->attrs[NVMET_OFFLOAD_A_PORT_ID]),
+				 &b);
+	if (ret)
+		return ret;
+	ret = nvo_nl_reply(info, NVMET_OFFLOAD_CMD_PORT_GET,
+			   nvo_nl_fill_port_item, b.items);
+	nvo_nl_batch_free(&b);
+	return ret;
+}
+
+static const unsigned int nvo_nl_port_get_not_dump[] = {
+	NVMET_OFFLOAD_A_PORT_ID,
+};
+
+static int nvo_nl_port_get_dump_sel(struct netlink_callback *cb)
+{
+	struct nlattr *bad;
+
+	bad = nvo_nl_unexpected(nvo_genl_dump_attrs(cb), nvo_nl_port_get_not_dump,
+				ARRAY_SIZE(nvo_nl_port_get_not_dump));
+	if (bad) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, bad,
+				    "a port dump takes no selector");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int nvo_nl_dump_port_item(struct sk_buff *skb, const void *item,
+				 const struct nvo_nl_dump_ctx *ctx)
+{
+	return nvo_nl_fill_port(skb, item);
+}
+
+static int nvo_nl_port_get_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
+	struct nvo_nl_collect c = { .sel = &ctx->sel };
+	int ret;
+
+	ret = nvo_nl_dump_begin(cb, nvo_nl_port_get_dump_sel);
+	if (ret)
+		return ret;
+	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_port_info),
+				NVO_NL_BATCH, ctx->cursor);
+	if (ret)
+		return ret;
+	nvo_visit_ports(nvo_nl_collect_port, &c);
+	ret = nvo_nl_dump_batch(skb, cb, NVMET_OFFLOAD_CMD_PORT_GET, &c.b,
+				nvo_nl_dump_port_item);
+	nvo_nl_batch_free(&c.b);
+	return ret;
+}
+
+/*
+ * The device a port-set names (dev-id wins over dev-name, spec), by its
+ * name for nvo_port_policy_set(); "" for dev-id 0 (unbind).
+ */
+static int nvo_nl_port_set_dev(struct genl_info *info, char *name,
+			       struct nlattr **attr)
+{
+	struct nlattr **tb = info->attrs;
+	struct nvo_nl_sel sel = {};
+	struct nvo_nl_collect c = { .sel = &sel };
+	int ret;
+
+	*attr = tb[NVMET_OFFLOAD_A_PORT_DEV_ID] ?: tb[NVMET_OFFLOAD_A_PORT_DEV_NAME];
+	if (tb[NVMET_OFFLOAD_A_PORT_DEV_ID]) {
+		sel.by = NVO_NL_BY_ID;
+		sel.id = nla_get_u32(*attr);
+		if (!sel.id) {
+			name[0] = '\0';
+			return 0;
+		}
+	} else {
+		sel.by = NVO_NL_BY_NAME;
+		sel.name = nla_data(*attr);
+	}
+	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_dev_info), 1, 0);
+	if (ret)
+		return ret;
+	nvo_visit_devices(nvo_nl_collect_dev, &c);
+	if (c.b.n) {
+		strscpy(name, ((struct nvo_nl_dev_info *)c.b.items)->name,
+			NVO_DEV_NAME_LEN);
+	} else {
+		NL_SET_ERR_MSG_ATTR(info->extack, *attr, "no such offload device");
+		ret = -ENODEV;
+	}
+	nvo_nl_batch_free(&c.b);
+	return ret;
+}
+
+/*
+ * The spec keeps a port's device and its policy apart (policy off may
+ * leave a device bound); the offload manager has one binding that is the
+ * policy: a device means on, none means off. Requests it can express are
+ * carried out; a device bound with the policy off is refused rather than
+ * dropped silently.
+ */
+static int nvo_nl_port_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **tb = info->attrs;
+	struct nlattr *dev_attr = NULL;
+	char name[NVO_DEV_NAME_LEN];
+	const struct nvo_nl_port_info *pi;
+	struct nvo_nl_batch b;
+	const char *set;	/* what to hand nvo_port_policy_set() */
+	bool want_dev;		/* the request names a device, or none ("") */
+	bool change;
+	u32 portid;
+	int policy = -1;
+	int ret;
+
+	if (nvo_nl_missing(info, NVMET_OFFLOAD_A_PORT_ID))
+		return -EINVAL;
+	portid = nla_get_u32(tb[NVMET_OFFLOAD_A_PORT_ID]);
+	if (tb[NVMET_OFFLOAD_A_PORT_POLICY])
+		policy = nla_get_u32(tb[NVMET_OFFLOAD_A_PORT_POLICY]);
+	want_dev = tb[NVMET_OFFLOAD_A_PORT_DEV_ID] ||
+		   tb[NVMET_OFFLOAD_A_PORT_DEV_NAME];
+	if (policy < 0 && !want_dev) {
+		NL_SET_ERR_MSG(extack, "nothing to set: give policy, dev-id or dev-name");
+		return -EINVAL;
+	}
+
+	ret = nvo_nl_port_lookup(info, portid, &b);
+	if (ret)
+		return ret;
+	pi = b.items;
+	if (want_dev) {
+		ret = nvo_nl_port_set_dev(info, name, &dev_attr);
+		if (ret)
+			goto out;
+	} else {
+		/* The device stays what it is. */
+		strscpy(name, pi->dev_name, sizeof(name));
+	}
+
+	if (policy < 0)
+		policy = pi->bound ? NVMET_OFFLOAD_POLICY_ON :
+				     NVMET_OFFLOAD_POLICY_OFF;
+	if (policy == NVMET_OFFLOAD_POLICY_OFF) {
+		if (name[0] && want_dev) {
+			NL_SET_ERR_MSG_ATTR(extack, dev_attr,
+					    "a device bound with the policy off is not supported: set policy on with it, or dev-id 0");
+			ret = -EOPNOTSUPP;
+			goto out;
+		}
+		set = NULL;
+		change = pi->bound;
+	} else {
+		if (pi->bound && strcmp(pi->dev_name, name)) {
+			NL_SET_ERR_MSG_ATTR(extack, dev_attr,
+					    "the policy is on: turn it off to change the device");
+			ret = -EBUSY;
+			goto out;
+		}
+		if (!name[0]) {
+			NL_SET_ERR_MSG_ATTR(extack,
+					    dev_attr ?: tb[NVMET_OFFLOAD_A_PORT_POLICY],
+					    "policy on needs a device bound to the port");
+			ret = -EINVAL;
+			goto out;
+		}
+		set = name;
+		change = !pi->bound;
+	}
+	if (!change)
+		goto out;
+
+	ret = nvo_port_policy_set(portid, set);
+	if (ret == -ENODEV)
+		NL_SET_ERR_MSG_ATTR(extack, dev_attr, "no such offload device");
+	else if (ret == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(extack, tb[NVMET_OFFLOAD_A_PORT_ID],
+				    "no such port of this transport");
+	else if (ret)
+		NL_SET_ERR_MSG(extack, "changing the port's policy failed");
+out:
+	nvo_nl_batch_free(&b);
+	return ret;
+}
+
+/*
+ * queue-get, queue-set
+ */
+
+static const struct nla_policy nvo_nl_queue_get_policy[] = {
+	[NVMET_OFFLOAD_A_QUEUE_ID]	= { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_QUEUE_PORT_ID]	= { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_QUEUE_CTRL_ID]	= { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_QUEUE_DEV_ID]	= { .type = NLA_U32 },
+};
+
+static const struct nla_policy nvo_nl_queue_set_policy[] = {
+	[NVMET_OFFLOAD_A_QUEUE_ID]	= { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_QUEUE_CTRL_ID]	= { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_QUEUE_QID]	= { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_QUEUE_OFFLOAD]	=
+		NLA_POLICY_MAX(NLA_U32, NVMET_OFFLOAD_POLICY_ON),
+};
+
+static int nvo_nl_fill_queue_item(struct sk_buff *skb, const void *item)
+{
+	return nvo_nl_fill_queue(skb, item);
+}
+
+static const unsigned int nvo_nl_queue_get_not_do[] = {
+	NVMET_OFFLOAD_A_QUEUE_PORT_ID, NVMET_OFFLOAD_A_QUEUE_CTRL_ID,
+	NVMET_OFFLOAD_A_QUEUE_DEV_ID,
+};
+
+static int nvo_nl_queue_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nvo_nl_sel sel = { .by = NVO_NL_BY_ID };
+	struct nvo_nl_collect c = { .sel = &sel };
+	struct nlattr *bad;
+	int ret;
+
+	if (nvo_nl_missing(info, NVMET_OFFLOAD_A_QUEUE_ID))
+		return -EINVAL;
+	bad = nvo_nl_unexpected(info->attrs, nvo_nl_queue_get_not_do,
+				ARRAY_SIZE(nvo_nl_queue_get_not_do));
+	if (bad) {
+		NL_SET_ERR_MSG_ATTR(info->extack, bad,
+				    "a dump filter: a queue-get request names one queue by id");
+		return -EINVAL;
+	}
+	sel.id = nla_get_u32(info->attrs[NVMET_OFFLOAD_A_QUEUE_ID]);
+
+	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_queue_info), 1, 0);
+	if (ret)
+		return ret;
+	nvo_visit_queues(nvo_nl_collect_queue, &c);
+	if (!c.b.n) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[NVMET_OFFLOAD_A_QUEUE_ID],
+				    "no such queue");
+		ret = -ENOENT;
+	} else {
+		ret = nvo_nl_reply(info, NVMET_OFFLOAD_CMD_QUEUE_GET,
+				   nvo_nl_fill_queue_item, c.b.items);
+	}
+	nvo_nl_batch_free(&c.b);
+	return ret;
+}
+
+static int nvo_nl_queue_get_dump_sel(struct netlink_callback *cb)
+{
+	struct nvo_nl_sel *sel = &nvo_nl_dump_ctx(cb)->sel;
+	struct nlattr **tb = nvo_genl_dump_attrs(cb);
+
+	if (tb[NVMET_OFFLOAD_A_QUEUE_ID]) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, tb[NVMET_OFFLOAD_A_QUEUE_ID],
+				    "not a dump filter: get one queue with a do request");
+		return -EINVAL;
+	}
+	if (tb[NVMET_OFFLOAD_A_QUEUE_PORT_ID]) {
+		sel->by |= NVO_NL_BY_PORT;
+		sel->port_id = nla_get_u32(tb[NVMET_OFFLOAD_A_QUEUE_PORT_ID]);
+	}
+	if (tb[NVMET_OFFLOAD_A_QUEUE_CTRL_ID]) {
+		sel->by |= NVO_NL_BY_CTRL;
+		sel->ctrl_id = nla_get_u32(tb[NVMET_OFFLOAD_A_QUEUE_CTRL_ID]);
+	}
+	if (tb[NVMET_OFFLOAD_A_QUEUE_DEV_ID]) {
+		sel->by |= NVO_NL_BY_DEV;
+		sel->dev_id = nla_get_u32(tb[NVMET_OFFLOAD_A_QUEUE_DEV_ID]);
+	}
+	return 0;
+}
+
+static int nvo_nl_dump_queue_item(struct sk_buff *skb, const void *item,
+				  const struct nvo_nl_dump_ctx *ctx)
+{
+	return nvo_nl_fill_queue(skb, item);
+}
+
+static int nvo_nl_queue_get_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
+	struct nvo_nl_collect c = { .sel = &ctx->sel };
+	int ret;
+
+	ret = nvo_nl_dump_begin(cb, nvo_nl_queue_get_dump_sel);
+	if (ret)
+		return ret;
+	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_queue_info),
+				NVO_NL_BATCH, ctx->cursor);
+	if (ret)
+		return ret;
+	nvo_visit_queues(nvo_nl_collect_queue, &c);
+	ret = nvo_nl_dump_batch(skb, cb, NVMET_OFFLOAD_CMD_QUEUE_GET, &c.b,
+				nvo_nl_dump_queue_item);
+	nvo_nl_batch_free(&c.b);
+	return ret;
+}
+
+/* The first queue after @after that a queue-set selects, in id order. */
+struct nvo_nl_next_queue {
+	const struct nvo_nl_sel	*sel;
+	s64			after;
+	s64			found;		/* -1: none */
+	u32			qid;
+	bool			ctrl_seen;	/* a queue of sel->ctrl_id exists */
+};
+
+static void nvo_nl_next_queue(struct nvo_queue *queue, void *arg)
+{
+	struct nvo_nl_next_queue *nq = arg;
+	struct nvmet_ctrl *ctrl = READ_ONCE(queue->nvme_sq.ctrl);
+
+	if (ctrl && ctrl->cntlid == nq->sel->ctrl_id)
+		nq->ctrl_seen = true;
+	if (queue->idx <= nq->after || !nvo_nl_queue_selected(queue, nq->sel))
+		return;
+	if (nq->found < 0 || queue->idx < nq->found) {
+		nq->found = queue->idx;
+		nq->qid = queue->nvme_sq.qid;
+	}
+}
+
+static int nvo_nl_queue_set_err(struct netlink_ext_ack *extack,
+				const struct nlattr *which, int ret)
+{
+	switch (ret) {
+	case -ENODEV:
+		/* The port has no device (offload.c): the spec says -EINVAL. */
+		NL_SET_ERR_MSG_ATTR(extack, which,
+				    "no offload device bound to the queue's port");
+		return -EINVAL;
+	case -EINVAL:
+		NL_SET_ERR_MSG_ATTR(extack, which,
+				    "the admin queue stays in software");
+		break;
+	case -EBUSY:
+		NL_SET_ERR_MSG_ATTR(extack, which,
+				    "the queue is being handed to another device");
+		break;
+	case -ESHUTDOWN:
+		NL_SET_ERR_MSG_ATTR(extack, which, "the queue is closing");
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, which, "the offload request failed");
+		break;
+	}
+	return ret;
+}
+
+/*
+ * queue-set: one queue by id, one by ctrl-id and qid, or every I/O queue
+ * of a controller. The queues are looked up one at a time, in id order:
+ * nvo_queue_offload_set() takes the offload mutex, which ranks above the
+ * queue list's, so it cannot run inside a visit.
+ */
+static int nvo_nl_queue_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **tb = info->attrs;
+	struct nvo_nl_sel sel = {};
+	struct nvo_nl_next_queue nq = { .sel = &sel, .after = -1 };
+	struct nlattr *which;
+	bool on, one = true;
+	int ret;
+
+	if (nvo_nl_missing(info, NVMET_OFFLOAD_A_QUEUE_OFFLOAD))
+		return -EINVAL;
+	on = nla_get_u32(tb[NVMET_OFFLOAD_A_QUEUE_OFFLOAD]) ==
+	     NVMET_OFFLOAD_POLICY_ON;
+
+	if (tb[NVMET_OFFLOAD_A_QUEUE_ID]) {
+		which = tb[NVMET_OFFLOAD_A_QUEUE_ID];
+		if (tb[NVMET_OFFLOAD_A_QUEUE_CTRL_ID] ||
+		    tb[NVMET_OFFLOAD_A_QUEUE_QID]) {
+			NL_SET_ERR_MSG_ATTR(extack, which,
+					    "name the queue by id or by ctrl-id and qid, not both");
+			return -EINVAL;
+		}
+		sel.by = NVO_NL_BY_ID;
+		sel.id = nla_get_u32(which);
+	} else if (tb[NVMET_OFFLOAD_A_QUEUE_CTRL_ID]) {
+		which = tb[NVMET_OFFLOAD_A_QUEUE_CTRL_ID];
+		sel.by = NVO_NL_BY_CTRL;
+		sel.ctrl_id = nla_get_u32(which);
+		if (tb[NVMET_OFFLOAD_A_QUEUE_QID]) {
+			which = tb[NVMET_OFFLOAD_A_QUEUE_QID];
+			sel.by |= NVO_NL_BY_QID;
+			sel.qid = nla_get_u32(which);
+		} else {
+			sel.by |= NVO_NL_BY_IOQ;
+			one = false;
+		}
+	} else {
+		if (tb[NVMET_OFFLOAD_A_QUEUE_QID])
+			NL_SET_ERR_MSG_ATTR(extack, tb[NVMET_OFFLOAD_A_QUEUE_QID],
+					    "qid needs ctrl-id");
+		else
+			NL_SET_ERR_MSG(extack, "name the queue: id, or ctrl-id [and qid]");
+		return -EINVAL;
+	}
+
+	for (;;) {
+		nq.found = -1;
+		nvo_visit_queues(nvo_nl_next_queue, &nq);
+		if (nq.found < 0)
+			break;
+		nq.after = nq.found;
+		if (!nq.qid) {
+			/* offload.c would let a reclaim pass: refuse both. */
+			NL_SET_ERR_MSG_ATTR(extack, which,
+					    "the admin queue stays in software");
+			return -EINVAL;
+		}
+		ret = nvo_queue_offload_set(nq.found, on);
+		/* -ENOENT: gone since the look-up, as if never seen. */
+		if (ret && ret != -ENOENT)
+			return nvo_nl_queue_set_err(extack, which, ret);
+		if (one)
+			return ret == -ENOENT ?
+			       nvo_nl_queue_set_err(extack, which, ret) : 0;
+	}
+	if (one) {
+		NL_SET_ERR_MSG_ATTR(extack, which, "no such queue");
+		return -ENOENT;
+	}
+	if (!nq.ctrl_seen) {
+		NL_SET_ERR_MSG_ATTR(extack, which, "no such controller");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * stats-get, stats-reset
+ */
+
+static const struct nla_policy nvo_nl_stats_policy[] = {
+	[NVMET_OFFLOAD_A_STATS_SCOPE]	=
+		NLA_POLICY_MAX(NLA_U32, NVMET_OFFLOAD_STATS_SCOPE_QUEUE),
+	[NVMET_OFFLOAD_A_STATS_DEV_ID]	= { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_STATS_PORT_ID]	= { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_STATS_NSID]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[NVMET_OFFLOAD_A_STATS_QUEUE_ID] = { .type = NLA_U32 },
+	[NVMET_OFFLOAD_A_STATS_SUBSYSNQN] = { .type = NLA_NUL_STRING,
+					      .len = NVMF_NQN_SIZE },
+};
+
+/*
+ * The namespace scope needs counters per namespace, which neither the
+ * shim nor the device keeps yet.
+ */
+static int nvo_nl_stats_no_ns(struct netlink_ext_ack *extack,
+			      const struct nlattr *attr)
+{
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "namespace counters are not kept yet");
+	return -EOPNOTSUPP;
+}
+
+/*
+ * The selection of one object of @scope from a do request: its id in
+ * sel->id; the attribute naming it in *@key.
+ */
+static int nvo_nl_stats_sel_one(struct genl_info *info, u32 scope,
+				struct nvo_nl_sel *sel, struct nlattr **key)
+{
+	struct nlattr **tb = info->attrs;
+	static const u16 key_attr[] = {
+		[NVMET_OFFLOAD_STATS_SCOPE_DEVICE] = NVMET_OFFLOAD_A_STATS_DEV_ID,
+		[NVMET_OFFLOAD_STATS_SCOPE_PORT] = NVMET_OFFLOAD_A_STATS_PORT_ID,
+		[NVMET_OFFLOAD_STATS_SCOPE_QUEUE] = NVMET_OFFLOAD_A_STATS_QUEUE_ID,
+	};
+
+	if (scope == NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE)
+		return nvo_nl_stats_no_ns(info->extack,
+					  tb[NVMET_OFFLOAD_A_STATS_SCOPE]);
+	*key = tb[key_attr[scope]];
+	if (!*key) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, key_attr[scope]);
+		NL_SET_ERR_MSG(info->extack, "the scope needs the id of its object");
+		return -EINVAL;
+	}
+	sel->by = NVO_NL_BY_ID;
+	sel->id = nla_get_u32(*key);
+	return 0;
+}
+
+/* A stats request named an object of @scope that does not exist. */
+static int nvo_nl_stats_notfound(struct netlink_ext_ack *extack,
+				 const struct nlattr *key, u32 scope)
+{
+	switch (scope) {
+	case NVMET_OFFLOAD_STATS_SCOPE_DEVICE:
+		NL_SET_ERR_MSG_ATTR(extack, key, "no such offload device");
+		return -ENODEV;
+	case NVMET_OFFLOAD_STATS_SCOPE_PORT:
+		NL_SET_ERR_MSG_ATTR(extack, key, "no such port of this transport");
+		return -ENOENT;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, key, "no such queue");
+		return -ENOENT;
+	}
+}
+
+/*
+ * Counters of the objects of @scope the selection picks, from @from on:
+ * a batch of struct nvo_nl_stats_info in id order.
+ */
+static int nvo_nl_stats_collect(u32 scope, const struct nvo_nl_sel *sel,
+				unsigned int max, u32 from,
+				struct nvo_nl_batch *b)
+{
+	struct nvo_nl_collect c = { .sel = sel };
+	int ret;
+
+	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_stats_info), max,
+				from);
+	if (ret)
+		return ret;
+	switch (scope) {
+	case NVMET_OFFLOAD_STATS_SCOPE_DEVICE:
+		nvo_visit_devices(nvo_nl_collect_dev_key, &c);
+		if (c.b.n)
+			nvo_visit_queues(nvo_nl_sum_by_dev, &c);
+		break;
+	case NVMET_OFFLOAD_STATS_SCOPE_PORT:
+		nvo_visit_ports(nvo_nl_collect_port_key, &c);
+		if (c.b.n)
+			nvo_visit_queues(nvo_nl_sum_by_port, &c);
+		break;
+	case NVMET_OFFLOAD_STATS_SCOPE_QUEUE:
+		nvo_visit_queues(nvo_nl_collect_queue_stats, &c);
+		break;
+	}
+	*b = c.b;
+	return 0;
+}
+
+struct nvo_nl_stats_reply {
+	u32					scope;
+	const struct nvo_nl_stats_info		*si;
+};
+
+static int nvo_nl_fill_stats_item(struct sk_buff *skb, const void *item)
+{
+	const struct nvo_nl_stats_reply *r = item;
+
+	return nvo_nl_fill_stats(skb, r->scope, r->si);
+}
+
+static int nvo_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nvo_nl_sel sel = {};
+	struct nvo_nl_stats_reply r;
+	struct nvo_nl_batch b;
+	struct nlattr *key;
+	int ret;
+
+	if (nvo_nl_missing(info, NVMET_OFFLOAD_A_STATS_SCOPE))
+		return -EINVAL;
+	r.scope = nla_get_u32(info->attrs[NVMET_OFFLOAD_A_STATS_SCOPE]);
+	ret = nvo_nl_stats_sel_one(info, r.scope, &sel, &key);
+	if (ret)
+		return ret;
+	ret = nvo_nl_stats_collect(r.scope, &sel, 1, 0, &b);
+	if (ret)
+		return ret;
+	if (!b.n) {
+		ret = nvo_nl_stats_notfound(info->extack, key, r.scope);
+	} else {
+		r.si = b.items;
+		ret = nvo_nl_reply(info, NVMET_OFFLOAD_CMD_STATS_GET,
+				   nvo_nl_fill_stats_item, &r);
+	}
+	nvo_nl_batch_free(&b);
+	return ret;
+}
+
+static const unsigned int nvo_nl_stats_not_dump[] = {
+	NVMET_OFFLOAD_A_STATS_NSID, NVMET_OFFLOAD_A_STATS_QUEUE_ID,
+	NVMET_OFFLOAD_A_STATS_SUBSYSNQN,
+};
+
+static int nvo_nl_stats_get_dump_sel(struct netlink_callback *cb)
+{
+	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
+	struct nlattr **tb = nvo_genl_dump_attrs(cb);
+	struct nvo_nl_sel *sel = &ctx->sel;
+	struct nlattr *bad;
+
+	bad = nvo_nl_unexpected(tb, nvo_nl_stats_not_dump,
+				ARRAY_SIZE(nvo_nl_stats_not_dump));
+	if (bad) {
+		NL_SET_ERR_MSG_ATTR(cb->extack, bad,
+				    "not a dump filter: get one object with a do request");
+		return -EINVAL;
+	}
+	ctx->scope = tb[NVMET_OFFLOAD_A_STATS_SCOPE] ?
+		     nla_get_u32(tb[NVMET_OFFLOAD_A_STATS_SCOPE]) :
+		     NVMET_OFFLOAD_STATS_SCOPE_DEVICE;
+	if (ctx->scope == NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE)
+		return nvo_nl_stats_no_ns(cb->extack,
+					  tb[NVMET_OFFLOAD_A_STATS_SCOPE]);
+
+	/* The filters apply to the queue scope (spec); the others have ids. */
+	if (tb[NVMET_OFFLOAD_A_STATS_DEV_ID]) {
+		if (ctx->scope == NVMET_OFFLOAD_STATS_SCOPE_DEVICE) {
+			sel->by |= NVO_NL_BY_ID;
+			sel->id = nla_get_u32(tb[NVMET_OFFLOAD_A_STATS_DEV_ID]);
+		} else if (ctx->scope == NVMET_OFFLOAD_STATS_SCOPE_QUEUE) {
+			sel->by |= NVO_NL_BY_DEV;
+			sel->dev_id = nla_get_u32(tb[NVMET_OFFLOAD_A_STATS_DEV_ID]);
+		} else {
+			NL_SET_ERR_MSG_ATTR(cb->extack,
+					    tb[NVMET_OFFLOAD_A_STATS_DEV_ID],
+					    "ports are not filtered by device");
+			return -EINVAL;
+		}
+	}
+	if (tb[NVMET_OFFLOAD_A_STATS_PORT_ID]) {
+		if (ctx->scope == NVMET_OFFLOAD_STATS_SCOPE_PORT) {
+			sel->by |= NVO_NL_BY_ID;
+			sel->id = nla_get_u32(tb[NVMET_OFFLOAD_A_STATS_PORT_ID]);
+		} else if (ctx->scope == NVMET_OFFLOAD_STATS_SCOPE_QUEUE) {
+			sel->by |= NVO_NL_BY_PORT;
+			sel->port_id = nla_get_u32(tb[NVMET_OFFLOAD_A_STATS_PORT_ID]);
+		} else {
+			NL_SET_ERR_MSG_ATTR(cb->extack,
+					    tb[NVMET_OFFLOAD_A_STATS_PORT_ID],
+					    "devices are not filtered by port");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int nvo_nl_dump_stats_item(struct sk_buff *skb, const void *item,
+				  const struct nvo_nl_dump_ctx *ctx)
+{
+	return nvo_nl_fill_stats(skb, ctx->scope, item);
+}
+
+static int nvo_nl_stats_get_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
+	struct nvo_nl_batch b;
+	int ret;
+
+	ret = nvo_nl_dump_begin(cb, nvo_nl_stats_get_dump_sel);
+	if (ret)
+		return ret;
+	ret = nvo_nl_stats_collect(ctx->scope, &ctx->sel, NVO_NL_BATCH,
+				   ctx->cursor, &b);
+	if (ret)
+		return ret;
+	ret = nvo_nl_dump_batch(skb, cb, NVMET_OFFLOAD_CMD_STATS_GET, &b,
+				nvo_nl_dump_stats_item);
+	nvo_nl_batch_free(&b);
+	return ret;
+}
+
+struct nvo_nl_reset {
+	u32		scope;
+	u32		id;
+	bool		all;
+	bool		found;
+};
+
+static void nvo_nl_reset_queue(struct nvo_queue *queue, void *arg)
+{
+	struct nvo_nl_reset *r = arg;
+
+	if (!r->all) {
+		switch (r->scope) {
+		case NVMET_OFFLOAD_STATS_SCOPE_DEVICE:
+			if (nvo_nl_queue_dev_id(queue) != r->id)
+				return;
+			break;
+		case NVMET_OFFLOAD_STATS_SCOPE_PORT:
+			if (le16_to_cpu(queue->nport->disc_addr.portid) != r->id)
+				return;
+			break;
+		case NVMET_OFFLOAD_STATS_SCOPE_QUEUE:
+			if (queue->idx != r->id)
+				return;
+			r->found = true;
+			break;
+		}
+	}
+	nvo_nl_counters_zero(queue);
+}
+
+static int nvo_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nvo_nl_reset r = { .all = true };
+	struct nvo_nl_sel sel = {};
+	struct nvo_nl_batch b;
+	struct nlattr *key = NULL;
+	int ret;
+
+	if (info->attrs[NVMET_OFFLOAD_A_STATS_SCOPE]) {
+		r.all = false;
+		r.scope = nla_get_u32(info->attrs[NVMET_OFFLOAD_A_STATS_SCOPE]);
+		ret = nvo_nl_stats_sel_one(info, r.scope, &sel, &key);
+		if (ret)
+			return ret;
+		r.id = sel.id;
+		/* The object must exist; a queue is checked while zeroing. */
+		if (r.scope != NVMET_OFFLOAD_STATS_SCOPE_QUEUE) {
+			ret = nvo_nl_stats_collect(r.scope, &sel, 1, 0, &b);
+			if (ret)
+				return ret;
+			r.found = b.n;
+			nvo_nl_batch_free(&b);
+			if (!r.found)
+				goto notfound;
+		}
+	}
+	nvo_visit_queues(nvo_nl_reset_queue, &r);
+	if (!r.all && !r.found)
+		goto notfound;
+	return 0;
+
+notfound:
+	return nvo_nl_stats_notfound(info->extack, key, r.scope);
+}
+
+/*
+ * The family
+ */
+
+/*
+ * Kernel 6.1 has no split ops: one genl_ops per command with one policy
+ * covering its do and dump requests; what a mode does not take is
+ * refused by the handlers. Validation is strict throughout.
+ */
+static const struct genl_ops nvo_nl_ops[] = {
+	{
+		.cmd		= NVMET_OFFLOAD_CMD_DEV_GET,
+		.doit		= nvo_nl_dev_get_doit,
+		.dumpit		= nvo_nl_dev_get_dumpit,
+		.policy		= nvo_nl_dev_get_policy,
+		.maxattr	= ARRAY_SIZE(nvo_nl_dev_get_policy) - 1,
+	},
+	{
+		.cmd		= NVMET_OFFLOAD_CMD_PORT_GET,
+		.doit		= nvo_nl_port_get_doit,
+		.dumpit		= nvo_nl_port_get_dumpit,
+		.policy		= nvo_nl_port_get_policy,
+		.maxattr	= ARRAY_SIZE(nvo_nl_port_get_policy) - 1,
+	},
+	{
+		.cmd		= NVMET_OFFLOAD_CMD_PORT_SET,
+		.flags		= GENL_ADMIN_PERM,
+		.doit		= nvo_nl_port_set_doit,
+		.policy		= nvo_nl_port_set_policy,
+		.maxattr	= ARRAY_SIZE(nvo_nl_port_set_policy) - 1,
+	},
+	{
+		.cmd		= NVMET_OFFLOAD_CMD_QUEUE_GET,
+		.doit		= nvo_nl_queue_get_doit,
+		.dumpit		= nvo_nl_queue_get_dumpit,
+		.policy		= nvo_nl_queue_get_policy,
+		.maxattr	= ARRAY_SIZE(nvo_nl_queue_get_policy) - 1,
+	},
+	{
+		.cmd		= NVMET_OFFLOAD_CMD_QUEUE_SET,
+		.flags		= GENL_ADMIN_PERM,
+		.doit		= nvo_nl_queue_set_doit,
+		.policy		= nvo_nl_queue_set_policy,
+		.maxattr	= ARRAY_SIZE(nvo_nl_queue_set_policy) - 1,
+	},
+	{
+		.cmd		= NVMET_OFFLOAD_CMD_STATS_GET,
+		.doit		= nvo_nl_stats_get_doit,
+		.dumpit		= nvo_nl_stats_get_dumpit,
+		.policy		= nvo_nl_stats_policy,
+		.maxattr	= ARRAY_SIZE(nvo_nl_stats_policy) - 1,
+	},
+	{
+		.cmd		= NVMET_OFFLOAD_CMD_STATS_RESET,
+		.flags		= GENL_ADMIN_PERM,
+		.doit		= nvo_nl_stats_reset_doit,
+		.policy		= nvo_nl_stats_policy,
+		.maxattr	= ARRAY_SIZE(nvo_nl_stats_policy) - 1,
+	},
+};
+
+static const struct genl_multicast_group nvo_nl_mcgrps[] = {
+	[NVO_NL_MCGRP_MONITOR] = { .name = NVMET_OFFLOAD_MCGRP_MONITOR },
+};
+
+static struct genl_family nvo_nl_family __ro_after_init = {
+	.name		= NVMET_OFFLOAD_FAMILY_NAME,
+	.version	= NVMET_OFFLOAD_FAMILY_VERSION,
+	/* Our locks, not genl_mutex, serialise what needs it. */
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	.ops		= nvo_nl_ops,
+	.n_ops		= ARRAY_SIZE(nvo_nl_ops),
+	/* Every command checks the reserved header fields and flags. */
+	.resv_start_op	= 0,
+	.mcgrps		= nvo_nl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(nvo_nl_mcgrps),
+};
+
+/*
+ * Events
+ */
+
+static struct sk_buff *nvo_nl_event_new(u8 cmd, void **hdr)
+{
+	struct sk_buff *msg;
+
+	if (!READ_ONCE(nvo_nl_registered) ||
+	    !genl_has_listeners(&nvo_nl_family, &init_net,
+				NVO_NL_MCGRP_MONITOR))
+		return NULL;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_ATOMIC);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put(msg, 0, 0, &nvo_nl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+static void nvo_nl_event_send(struct sk_buff *msg, void *hdr, int err)
+{
+	if (err) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&nvo_nl_family, msg, 0, NVO_NL_MCGRP_MONITOR,
+			  GFP_ATOMIC);
+}
+
+void nvo_nl_notify_dev(struct nvo_offload_dev *dev, bool added)
+{
+	struct nvo_nl_dev_info di;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = nvo_nl_event_new(added ? NVMET_OFFLOAD_CMD_DEV_ADD :
+				       NVMET_OFFLOAD_CMD_DEV_DEL, &hdr);
+	if (!msg)
+		return;
+	if (added) {
+		nvo_nl_dev_snap(dev, &di);
+		err = nvo_nl_fill_dev(msg, &di);
+	} else {
+		err = nla_put_u32(msg, NVMET_OFFLOAD_A_DEV_ID, dev->id) ||
+		      nla_put_string(msg, NVMET_OFFLOAD_A_DEV_NAME, dev->name);
+	}
+	nvo_nl_event_send(msg, hdr, err);
+}
+
+void nvo_nl_notify_port(struct nvo_port *port)
+{
+	struct nvo_nl_port_info *pi;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = nvo_nl_event_new(NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED, &hdr);
+	if (!msg)
+		return;
+	/* The addresses make it too big for the stack of any context. */
+	pi = kmalloc(sizeof(*pi), GFP_ATOMIC);
+	if (!pi) {
+		nlmsg_free(msg);
+		return;
+	}
+	nvo_nl_port_snap(port, pi);
+	nvo_nl_event_send(msg, hdr, nvo_nl_fill_port(msg, pi));
+	kfree(pi);
+}
+
+static int nvo_nl_fill_fallback(struct sk_buff *skb,
+				const struct nvo_nl_queue_info *qi)
+{
+	if (nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_ID, qi->id) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_PORT_ID, qi->port_id) ||
+	    (qi->has_ctrl &&
+	     nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_CTRL_ID, qi->ctrl_id)) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_QID, qi->qid) ||
+	    (qi->has_dev &&
+	     nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_DEV_ID, qi->dev_id)) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_STATE, qi->state) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON,
+			qi->fallback_reason))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* enum nvo_fallback_reason and the spec's fallback-reason agree. */
+#define NVO_NL_SAME_REASON(uapi, nvo) \
+	static_assert((int)NVMET_OFFLOAD_FALLBACK_REASON_##uapi == (int)NVO_FALLBACK_##nvo)
+NVO_NL_SAME_REASON(NONE, NONE);
+NVO_NL_SAME_REASON(REFUSED, REFUSED);
+NVO_NL_SAME_REASON(QUEUE_FAILED, QUEUE_FAILED);
+NVO_NL_SAME_REASON(DEV_FAILED, DEV_FAILED);
+NVO_NL_SAME_REASON(DEV_REMOVED, DEV_REMOVED);
+NVO_NL_SAME_REASON(STREAM_LOST, STREAM_LOST);
+
+void nvo_nl_notify_queue(struct nvo_queue *queue, u8 cmd,
+			 struct nvo_offload_dev *dev,
+			 enum nvo_fallback_reason reason)
+{
+	struct nvo_nl_queue_info *qi;
+	struct sk_buff *msg;
+	void *hdr;
+	int err;
+
+	msg = nvo_nl_event_new(cmd, &hdr);
+	if (!msg)
+		return;
+	/* Two NQNs: too big for the stack of any context. */
+	qi = kmalloc(sizeof(*qi), GFP_ATOMIC);
+	if (!qi) {
+		nlmsg_free(msg);
+		return;
+	}
+	nvo_nl_queue_snap(queue, qi);
+	/* The caller's view: state_lock may be held, and oq.dev cleared. */
+	qi->state = nvo_nl_queue_state(READ_ONCE(queue->ostate));
+	qi->has_dev = dev && cmd != NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED;
+	qi->dev_id = qi->has_dev ? dev->id : 0;
+	switch (cmd) {
+	case NVMET_OFFLOAD_CMD_QUEUE_FALLBACK:
+		qi->fallback_reason = reason;
+		err = nvo_nl_fill_fallback(msg, qi);
+		break;
+	case NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED:
+		qi->state = NVMET_OFFLOAD_QUEUE_STATE_OFFLOADED;
+		err = nvo_nl_fill_queue(msg, qi);
+		break;
+	case NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED:
+		qi->state = NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE;
+		err = nvo_nl_fill_queue(msg, qi);
+		break;
+	default:
+		WARN_ON_ONCE(1);
+		err = -EINVAL;
+	}
+	nvo_nl_event_send(msg, hdr, err);
+	kfree(qi);
+}
+
+int nvo_netlink_init(void)
+{
+	int ret;
+
+	ret = genl_register_family(&nvo_nl_family);
+	if (ret) {
+		pr_err("cannot register the generic netlink family: %d\n", ret);
+		return ret;
+	}
+	WRITE_ONCE(nvo_nl_registered, true);
+	return 0;
+}
+
+void nvo_netlink_exit(void)
+{
+	WRITE_ONCE(nvo_nl_registered, false);
+	genl_unregister_family(&nvo_nl_family);
+}
