@@ -359,7 +359,8 @@ class Runner {
       }
     }
     log_.info("saved {} port{} to {}", ports.size(),
-              ports.size() == 1 ? "" : "s", o_.file);
+              ports.size() == 1 ? "" : "s",
+              o_.file == "-" ? std::string("standard output") : o_.file);
   }
 
   void ConfigRestore() {
