@@ -127,7 +127,8 @@ struct nvo_nl_dev_info {
 struct nvo_nl_port_info {
 	u32	id;
 	u32	adrfam;		/* NVMF_ADDR_FAMILY_* */
-	bool	bound;
+	bool	on;		/* the policy */
+	bool	bound;		/* a device is bound (dev_id, dev_name) */
 	u32	dev_id;
 	char	dev_name[NVO_DEV_NAME_LEN];
 	char	traddr[NVMF_TRADDR_SIZE];
@@ -174,15 +175,16 @@ static void nvo_nl_dev_snap(struct nvo_offload_dev *dev,
 	di->caps = dev->caps;
 }
 
-/* Under nvo_offload_mutex (port->odev is stable). */
+/* Under nvo_offload_mutex (port->odev and port->bound are stable). */
 static void nvo_nl_port_snap(struct nvo_port *port,
 			     struct nvo_nl_port_info *pi)
 {
 	const struct nvmf_disc_rsp_page_entry *da = &port->nport->disc_addr;
-	struct nvo_offload_dev *dev = port->odev;
+	struct nvo_offload_dev *dev = port->bound ?: port->odev;
 
 	pi->id = le16_to_cpu(da->portid);
 	pi->adrfam = da->adrfam;
+	pi->on = port->odev;
 	pi->bound = dev;
 	pi->dev_id = dev ? dev->id : 0;
 	strscpy(pi->dev_name, dev ? dev->name : "", sizeof(pi->dev_name));
@@ -539,8 +541,8 @@ static int nvo_nl_fill_port(struct sk_buff *skb,
 	    nla_put_string(skb, NVMET_OFFLOAD_A_PORT_TRADDR, pi->traddr) ||
 	    nla_put_string(skb, NVMET_OFFLOAD_A_PORT_TRSVCID, pi->trsvcid) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_PORT_POLICY,
-			pi->bound ? NVMET_OFFLOAD_POLICY_ON :
-				    NVMET_OFFLOAD_POLICY_OFF))
+			pi->on ? NVMET_OFFLOAD_POLICY_ON :
+				 NVMET_OFFLOAD_POLICY_OFF))
 		return -EMSGSIZE;
 	/* The spec's enum has the NVMe values; others (loop) have no name. */
 	if (pi->adrfam >= NVMF_ADDR_FAMILY_IP4 &&
@@ -1032,24 +1034,44 @@ static int nvo_nl_port_set_dev(struct genl_info *info, char *name,
 	return ret;
 }
 
+/* What a port-set failed on, for its extack. */
+static void nvo_nl_port_set_err(struct genl_info *info, struct nlattr *dev_attr,
+				int ret)
+{
+	struct netlink_ext_ack *extack = info->extack;
+
+	switch (ret) {
+	case -ENODEV:
+		/* Registered at the look-up, gone since. */
+		NL_SET_ERR_MSG_ATTR(extack, dev_attr, "no such offload device");
+		break;
+	case -ENOENT:
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[NVMET_OFFLOAD_A_PORT_ID],
+				    "no such port of this transport");
+		break;
+	case -EBUSY:
+		NL_SET_ERR_MSG_ATTR(extack, dev_attr,
+				    "the policy is on: turn it off to change the device");
+		break;
+	default:
+		NL_SET_ERR_MSG(extack, "changing the port's policy failed");
+		break;
+	}
+}
+
 /*
- * The spec keeps a port's device and its policy apart (policy off may
- * leave a device bound); the offload manager has one binding that is the
- * policy: a device means on, none means off. Requests it can express are
- * carried out; a device bound with the policy off is refused rather than
- * dropped silently.
+ * Applied in the spec's order: policy off, the device, policy on. Every
+ * refusal it can foresee comes before the first change.
  */
 static int nvo_nl_port_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **tb = info->attrs;
 	struct nlattr *dev_attr = NULL;
-	char name[NVO_DEV_NAME_LEN];
+	char name[NVO_DEV_NAME_LEN];	/* the device after the request */
 	const struct nvo_nl_port_info *pi;
 	struct nvo_nl_batch b;
-	const char *set;	/* what to hand nvo_port_policy_set() */
-	bool want_dev;		/* the request names a device, or none ("") */
-	bool change;
+	bool want_dev, on;
 	u32 portid;
 	int policy = -1;
 	int ret;
@@ -1075,50 +1097,32 @@ static int nvo_nl_port_set_doit(struct sk_buff *skb, struct genl_info *info)
 		if (ret)
 			goto out;
 	} else {
-		/* The device stays what it is. */
-		strscpy(name, pi->dev_name, sizeof(name));
+		strscpy(name, pi->bound ? pi->dev_name : "", sizeof(name));
 	}
+	on = policy < 0 ? pi->on : policy == NVMET_OFFLOAD_POLICY_ON;
 
-	if (policy < 0)
-		policy = pi->bound ? NVMET_OFFLOAD_POLICY_ON :
-				     NVMET_OFFLOAD_POLICY_OFF;
-	if (policy == NVMET_OFFLOAD_POLICY_OFF) {
-		if (name[0] && want_dev) {
-			NL_SET_ERR_MSG_ATTR(extack, dev_attr,
-					    "a device bound with the policy off is not supported: set policy on with it, or dev-id 0");
-			ret = -EOPNOTSUPP;
-			goto out;
-		}
-		set = NULL;
-		change = pi->bound;
-	} else {
-		if (pi->bound && strcmp(pi->dev_name, name)) {
-			NL_SET_ERR_MSG_ATTR(extack, dev_attr,
-					    "the policy is on: turn it off to change the device");
-			ret = -EBUSY;
-			goto out;
-		}
-		if (!name[0]) {
-			NL_SET_ERR_MSG_ATTR(extack,
-					    dev_attr ?: tb[NVMET_OFFLOAD_A_PORT_POLICY],
-					    "policy on needs a device bound to the port");
-			ret = -EINVAL;
-			goto out;
-		}
-		set = name;
-		change = !pi->bound;
-	}
-	if (!change)
+	if (pi->on && on && strcmp(pi->dev_name, name)) {
+		ret = -EBUSY;
+		nvo_nl_port_set_err(info, dev_attr, ret);
 		goto out;
+	}
+	if (on && !name[0]) {
+		NL_SET_ERR_MSG_ATTR(extack,
+				    dev_attr ?: tb[NVMET_OFFLOAD_A_PORT_POLICY],
+				    "policy on needs a device bound to the port");
+		ret = -EINVAL;
+		goto out;
+	}
 
-	ret = nvo_port_policy_set(portid, set);
-	if (ret == -ENODEV)
-		NL_SET_ERR_MSG_ATTR(extack, dev_attr, "no such offload device");
-	else if (ret == -ENOENT)
-		NL_SET_ERR_MSG_ATTR(extack, tb[NVMET_OFFLOAD_A_PORT_ID],
-				    "no such port of this transport");
-	else if (ret)
-		NL_SET_ERR_MSG(extack, "changing the port's policy failed");
+	if (pi->on && !on)
+		ret = nvo_port_policy_set(portid, NULL);
+	if (!ret && want_dev &&
+	    (pi->bound ? strcmp(pi->dev_name, name) : name[0]))
+		ret = nvo_port_bind(portid, name[0] ? name : NULL);
+	if (!ret && on && !pi->on)
+		ret = nvo_port_policy_set(portid, name);
+	if (ret)
+		nvo_nl_port_set_err(info, dev_attr, ret);
 out:
 	nvo_nl_batch_free(&b);
 	return ret;

@@ -357,15 +357,34 @@ t_queue_toggle() {
 		wait_queue_states offloaded
 }
 
+# port_is ID POLICY DEV: port-get says so (DEV "-": none bound).
+port_is() {
+	local line
+	line=$(nl_raw port-get id="$1") || return 1
+	[ "$(field "$line" policy) $(field "$line" dev-name)" = "$2 ${3#-}" ] ||
+		{ msg "$line"; return 1; }
+}
+
 t_port_busy() {
 	echo "2 1" >"$SIMBUS/new_device" || return 1
 	expect_err EBUSY nl_raw port-set id=1 dev-name=nicsim2 || return 1
 	expect_err EBUSY nl_raw port-set id=1 policy=on dev-name=nicsim2 || return 1
-	expect_err EOPNOTSUPP nl_raw port-set id=2 dev-name=nicsim2 || return 1
-	nl_raw port-set id=1 policy=off dev-id=0 || return 1
-	wait_queue_states software || return 1
-	[ "$(field "$(nl_raw port-get id=1)" policy)" = off ] || return 1
-	nl_raw port-set id=1 policy=on dev-name=nicsim1 && wait_queue_states offloaded
+	expect_err EBUSY nl_raw port-set id=1 dev-id=0 || return 1
+	# a device bound with the policy off, then on, then off and unbound
+	nl_raw port-set id=2 dev-name=nicsim2 && port_is 2 off nicsim2 &&
+		nl_raw port-set id=2 policy=on && port_is 2 on nicsim2 &&
+		nl_raw port-set id=2 policy=off && port_is 2 off nicsim2 &&
+		nl_raw port-set id=2 dev-id=0 && port_is 2 off - || return 1
+	# nicctl's move of a port that stays on: off with the new device, on
+	nl_raw port-set id=1 policy=off dev-name=nicsim2 && port_is 1 off nicsim2 &&
+		wait_queue_states software &&
+		nl_raw port-set id=1 policy=on && port_is 1 on nicsim2 &&
+		wait_queue_states offloaded || return 1
+	[ -n "$(nl_raw -d queue-get port-id=1 dev-id="$(field "$(nl_raw dev-get name=nicsim2)" id)")" ] ||
+		return 1
+	nl_raw port-set id=1 policy=off dev-name=nicsim1 &&
+		nl_raw port-set id=1 policy=on && port_is 1 on nicsim1 &&
+		wait_queue_states offloaded
 }
 
 t_dev_del() {
@@ -509,7 +528,7 @@ NICSIM_TESTS=(
 	"port-set policy on: event, queues offloaded with events|t_port_on"
 	"device counters agree with debugfs; stats-reset zeroes them|t_offload_counters"
 	"queue-set: a controller reclaimed, queues offloaded by id, ctrl+qid, ctrl|t_queue_toggle"
-	"port-set: device change while on is EBUSY, off/unbind, on again|t_port_busy"
+	"port-set: device change while on is EBUSY; bind while off; moves|t_port_busy"
 	"device removal: dev-del, fallback and port events, queues in software|t_dev_del"
 )
 if [ -f "$NVO_MODULES/nicsim.ko" ] && insmod "$NVO_MODULES/nicsim.ko"; then
