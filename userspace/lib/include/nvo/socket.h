@@ -43,7 +43,7 @@ class Socket {
   // Sends a request and collects its replies (until the ACK, or the end of
   // the dump). Throws NetlinkError when the kernel refuses it.
   std::vector<Message> Transact(const MsgPtr& msg, int family, bool dump,
-                                int timeout_ms = 10000);
+                                int timeout_ms = 30000);
 
   int fd() const;
 
