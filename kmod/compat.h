@@ -12,6 +12,7 @@
 #include <linux/uio.h>
 #include <linux/socket.h>
 #include <net/sock.h>
+#include <net/genetlink.h>
 
 /* The unaligned-access helpers moved to linux/ in 6.12. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
@@ -53,6 +54,19 @@ static inline void nvo_sock_no_task_frag(struct sock *sk)
 {
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 	sk->sk_use_task_frag = false;
+#endif
+}
+
+/*
+ * The attributes of a dump request, as the genetlink core parsed them:
+ * they moved into the dump's struct genl_info in 6.6.
+ */
+static inline struct nlattr **nvo_genl_dump_attrs(struct netlink_callback *cb)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return genl_info_dump(cb)->attrs;
+#else
+	return genl_dumpit_info(cb)->attrs;
 #endif
 }
 

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/log2.h>
 
+#include "netlink.h"
 #include "transport.h"
 
 static u8 nvo_get_mdts(const struct nvmet_ctrl *ctrl)
@@ -48,12 +49,22 @@ static int __init nvo_init(void)
 	}
 	nvo_stats_init();
 	nvo_offload_init();
+	ret = nvo_netlink_init();
+	if (ret) {
+		pr_err("cannot register the generic netlink family: %d\n", ret);
+		nvo_offload_exit();
+		nvo_stats_exit();
+		nvmet_unregister_transport(&nvo_fabrics_ops);
+		nvo_queue_exit();
+		return ret;
+	}
 	pr_info("registered with nvmet as the NVMe/TCP transport\n");
 	return 0;
 }
 
 static void __exit nvo_exit(void)
 {
+	nvo_netlink_exit();
 	/* nvmet pins the module while a port is enabled: no port is left. */
 	nvmet_unregister_transport(&nvo_fabrics_ops);
 	nvo_stats_exit();

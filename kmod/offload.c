@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
+#include "netlink.h"
 #include "transport.h"
 
 /* nvo_offload_mutex guards the device and port lists and port policies. */
@@ -45,12 +46,14 @@ int nvo_offload_register(struct nvo_offload_dev *dev)
 		ret = -EEXIST;
 		goto out;
 	}
-	ret = ida_alloc(&nvo_dev_ida, GFP_KERNEL);
+	/* Never 0: netlink's port-set takes dev-id 0 for "none". */
+	ret = ida_alloc_min(&nvo_dev_ida, 1, GFP_KERNEL);
 	if (ret < 0)
 		goto out;
 	dev->id = ret;
 	atomic_set(&dev->nr_queues, 0);
 	list_add_tail(&dev->entry, &nvo_dev_list);
+	nvo_nl_notify_dev(dev, true);
 	ret = 0;
 	pr_info("offload device %s registered (id %u)\n", dev->name, dev->id);
 out:
@@ -79,9 +82,13 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 
 	/* No port hands it new queues... */
 	mutex_lock(&nvo_offload_mutex);
-	list_for_each_entry(port, &nvo_port_list, entry)
-		if (port->odev == dev)
+	list_for_each_entry(port, &nvo_port_list, entry) {
+		if (port->odev == dev || port->bound == dev) {
 			port->odev = NULL;
+			port->bound = NULL;
+			nvo_nl_notify_port(port);
+		}
+	}
 	list_del_init(&dev->entry);
 	mutex_unlock(&nvo_offload_mutex);
 
@@ -89,6 +96,7 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 	nvo_visit_queues(nvo_reclaim_if_on_dev, dev);
 	wait_event(nvo_dev_wq, !atomic_read(&dev->nr_queues));
 
+	nvo_nl_notify_dev(dev, false);
 	ida_free(&nvo_dev_ida, dev->id);
 	pr_info("offload device %s unregistered\n", dev->name);
 }
@@ -106,6 +114,7 @@ void nvo_offload_port_removed(struct nvo_port *port)
 	mutex_lock(&nvo_offload_mutex);
 	list_del_init(&port->entry);
 	port->odev = NULL;
+	port->bound = NULL;
 	mutex_unlock(&nvo_offload_mutex);
 }
 
@@ -159,12 +168,54 @@ int nvo_port_policy_set(u16 portid, const char *devname)
 			return -ENODEV;
 		}
 	}
-	port->odev = dev;
+	if (port->odev != dev || (dev && port->bound != dev)) {
+		port->odev = dev;
+		/* Off keeps the device bound; on binds the one it names. */
+		if (dev)
+			port->bound = dev;
+		nvo_nl_notify_port(port);
+	}
 	nvo_visit_queues(nvo_port_queue_apply, port);
 	mutex_unlock(&nvo_offload_mutex);
 	pr_info("port %u: offload %s%s%s\n", portid, dev ? "on (" : "off",
 		dev ? dev->name : "", dev ? ")" : "");
 	return 0;
+}
+
+/*
+ * Bind @devname (NULL: none) to a port, its policy unchanged: -EBUSY while
+ * the policy is on with another device.
+ */
+int nvo_port_bind(u16 portid, const char *devname)
+{
+	struct nvo_offload_dev *dev = NULL;
+	struct nvo_port *port;
+	int ret = 0;
+
+	mutex_lock(&nvo_offload_mutex);
+	port = nvo_port_find(portid);
+	if (!port) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (devname) {
+		dev = nvo_dev_find(devname);
+		if (!dev) {
+			ret = -ENODEV;
+			goto out;
+		}
+	}
+	if (port->odev && port->odev != dev) {
+		ret = -EBUSY;
+		goto out;
+	}
+	if (port->bound != dev) {
+		port->bound = dev;
+		nvo_nl_notify_port(port);
+	}
+out:
+	mutex_unlock(&nvo_offload_mutex);
+	return ret;
 }
 
 static ssize_t nvo_port_offload_write(struct file *file,

@@ -20,6 +20,7 @@
 #include <net/tcp.h>
 
 #include "compat.h"
+#include "netlink.h"
 #include "transport.h"
 
 struct workqueue_struct *nvo_io_wq;
@@ -1243,9 +1244,13 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 					 struct nvo_handover *h,
 					 enum nvo_fallback_reason reason)
 {
-	struct nvo_offload_dev *dev;
+	struct nvo_offload_dev *dev, *from;
+	bool was_offloaded;
 
 	spin_lock_bh(&queue->state_lock);
+	/* Draining in software is no offload: a cancel reports nothing. */
+	was_offloaded = queue->ostate != NVO_OQ_OFFLOADING;
+	from = queue->oq.dev;
 	queue->ostate = NVO_OQ_SOFTWARE;
 	if (reason == NVO_FALLBACK_NONE)
 		reason = queue->reclaim_reason;
@@ -1260,6 +1265,12 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 	if (dev)
 		queue->oq.dev = NULL;
 	spin_unlock_bh(&queue->state_lock);
+	if (from && reason != NVO_FALLBACK_NONE)
+		nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_FALLBACK,
+				    from, reason);
+	else if (from && was_offloaded)
+		nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED,
+				    from, reason);
 	if (dev)
 		nvo_offload_queue_left_dev(dev);
 
@@ -1334,6 +1345,8 @@ static void nvo_handover(struct nvo_queue *queue)
 		queue->ostate = NVO_OQ_OFFLOADED;
 	queue->offload_events++;
 	spin_unlock_bh(&queue->state_lock);
+	nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED, dev,
+			    NVO_FALLBACK_NONE);
 	pr_debug("queue %d: offloaded to %s\n", queue->idx, dev->name);
 	/* A reclaim asked for meanwhile, or a return, needs io_work. */
 	nvo_kick(queue);
@@ -1434,7 +1447,9 @@ static bool nvo_offload_reconcile(struct nvo_queue *queue)
 			nvo_queue_close(queue);
 			return false;
 		}
-		if (reason == NVO_FALLBACK_NONE)
+		/* A reclaim the device's removal forced counts as a fallback. */
+		if (reason == NVO_FALLBACK_NONE &&
+		    READ_ONCE(queue->reclaim_reason) == NVO_FALLBACK_NONE)
 			queue->reclaim_events++;
 		nvo_offload_back_to_software(queue, h, reason);
 		return true;

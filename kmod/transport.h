@@ -41,6 +41,11 @@ struct nvo_port {
 	struct list_head	entry;		/* nvo_port_list */
 	/* Offload policy: I/O queues go to this device; NULL: off. */
 	struct nvo_offload_dev	*odev;
+	/*
+	 * The device bound to the port, whether the policy is on (then it is
+	 * odev) or off: netlink's port-set binds and switches apart.
+	 */
+	struct nvo_offload_dev	*bound;
 	struct nvmet_port	*nport;
 	struct socket		*listener;
 	struct work_struct	accept_work;
@@ -255,6 +260,7 @@ typedef void (*nvo_port_visit_t)(struct nvo_port *port, void *arg);
 void nvo_visit_devices(nvo_dev_visit_t fn, void *arg);
 void nvo_visit_ports(nvo_port_visit_t fn, void *arg);
 int nvo_port_policy_set(u16 portid, const char *devname);
+int nvo_port_bind(u16 portid, const char *devname);
 int nvo_queue_offload_set(int idx, bool on);
 void nvo_offload_port_added(struct nvo_port *port);
 void nvo_offload_port_removed(struct nvo_port *port);
