@@ -1203,7 +1203,12 @@ int nvo_queue_request_offload(struct nvo_queue *queue,
 	if (queue->state == NVO_Q_CLOSING) {
 		ret = -ESHUTDOWN;
 	} else if (queue->oq.dev && queue->oq.dev != dev) {
-		ret = -EBUSY;
+		/*
+		 * Another device has it or is about to: take it back first;
+		 * back in software it is offered to its port's device again.
+		 */
+		queue->want_offload = false;
+		queue->retarget = true;
 	} else {
 		queue->want_offload = true;
 		if (!queue->oq.dev) {
@@ -1245,9 +1250,11 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 					 enum nvo_fallback_reason reason)
 {
 	struct nvo_offload_dev *dev, *from;
-	bool was_offloaded;
+	bool was_offloaded, retarget;
 
 	spin_lock_bh(&queue->state_lock);
+	retarget = queue->retarget;
+	queue->retarget = false;
 	/* Draining in software is no offload: a cancel reports nothing. */
 	was_offloaded = queue->ostate != NVO_OQ_OFFLOADING;
 	from = queue->oq.dev;
@@ -1273,6 +1280,8 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 				    from, reason);
 	if (dev)
 		nvo_offload_queue_left_dev(dev);
+	if (retarget && reason == NVO_FALLBACK_NONE)
+		nvo_offload_offer_queue(queue);
 
 	if (reason != NVO_FALLBACK_NONE)
 		pr_info_ratelimited("queue %d: back in software (%s)\n",
@@ -1383,10 +1392,15 @@ static bool nvo_offload_reconcile(struct nvo_queue *queue)
 		}
 		if (dev) {
 			/* Asked for and taken back before it started. */
+			bool retarget = queue->retarget;
+
 			queue->oq.dev = NULL;
+			queue->retarget = false;
 			queue->reclaim_reason = NVO_FALLBACK_NONE;
 			spin_unlock_bh(&queue->state_lock);
 			nvo_offload_queue_left_dev(dev);
+			if (retarget)
+				nvo_offload_offer_queue(queue);
 		} else {
 			spin_unlock_bh(&queue->state_lock);
 		}

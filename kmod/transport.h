@@ -206,6 +206,7 @@ struct nvo_queue {
 	 */
 	enum nvo_offload_state	ostate;
 	bool			want_offload;	/* what requests asked for */
+	bool			retarget;	/* then to the port's device */
 	struct nvo_offload_queue oq;		/* oq.dev: target or owner */
 	enum nvo_fallback_reason fallback_reason; /* of the last fallback */
 	enum nvo_fallback_reason reclaim_reason; /* of a reclaim under way */
