@@ -120,6 +120,7 @@ static void *nvo_nl_batch_find(const struct nvo_nl_batch *b, u32 key)
 struct nvo_nl_dev_info {
 	u32			id;
 	u32			nr_queues;
+	u32			nr_engines;	/* 0: the driver did not say */
 	char			name[NVO_DEV_NAME_LEN];
 	struct nvo_offload_caps	caps;
 };
@@ -148,6 +149,7 @@ struct nvo_nl_queue_info {
 	u32	ctrl_id;
 	bool	has_dev;
 	u32	dev_id;
+	s32	engine;		/* with has_dev; -1: not told */
 	char	hostnqn[NVMF_NQN_FIELD_LEN];
 	char	subsysnqn[NVMF_NQN_FIELD_LEN];
 };
@@ -171,6 +173,7 @@ static void nvo_nl_dev_snap(struct nvo_offload_dev *dev,
 {
 	di->id = dev->id;
 	di->nr_queues = atomic_read(&dev->nr_queues);
+	di->nr_engines = dev->nr_engines;
 	strscpy(di->name, dev->name, sizeof(di->name));
 	di->caps = dev->caps;
 }
@@ -254,6 +257,7 @@ static void nvo_nl_queue_snap_offload(struct nvo_queue *queue,
 	dev = queue->oq.dev;
 	qi->has_dev = dev && ostate != NVO_OQ_SOFTWARE;
 	qi->dev_id = qi->has_dev ? dev->id : 0;
+	qi->engine = qi->has_dev ? READ_ONCE(queue->oq.engine) : -1;
 	spin_unlock_bh(&queue->state_lock);
 	qi->state = nvo_nl_queue_state(ostate);
 }
@@ -522,14 +526,16 @@ static int nvo_nl_fill_dev(struct sk_buff *skb, const struct nvo_nl_dev_info *di
 {
 	/*
 	 * Only live devices are on the list: one that fails or goes away is
-	 * taken off it first. The engines are the driver's own business.
+	 * taken off it first. Engines only when the driver told us.
 	 */
 	if (nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_ID, di->id) ||
 	    nla_put_string(skb, NVMET_OFFLOAD_A_DEV_NAME, di->name) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_STATE,
 			NVMET_OFFLOAD_DEV_STATE_LIVE) ||
 	    nvo_nl_put_caps(skb, &di->caps) ||
-	    nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_NR_QUEUES, di->nr_queues))
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_NR_QUEUES, di->nr_queues) ||
+	    (di->nr_engines &&
+	     nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_ENGINES, di->nr_engines)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -576,6 +582,9 @@ static int nvo_nl_fill_queue(struct sk_buff *skb,
 		return -EMSGSIZE;
 	if (qi->has_dev &&
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_DEV_ID, qi->dev_id))
+		return -EMSGSIZE;
+	if (qi->has_dev && qi->engine >= 0 &&
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_ENGINE, qi->engine))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -1878,6 +1887,7 @@ void nvo_nl_notify_queue(struct nvo_queue *queue, u8 cmd,
 	qi->state = nvo_nl_queue_state(READ_ONCE(queue->ostate));
 	qi->has_dev = dev && cmd != NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED;
 	qi->dev_id = qi->has_dev ? dev->id : 0;
+	qi->engine = qi->has_dev ? READ_ONCE(queue->oq.engine) : -1;
 	switch (cmd) {
 	case NVMET_OFFLOAD_CMD_QUEUE_FALLBACK:
 		qi->fallback_reason = reason;

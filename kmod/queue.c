@@ -1755,6 +1755,7 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 		goto err_free;
 	}
 	queue->oq.id = queue->idx;
+	queue->oq.engine = -1;
 	queue->sock = sock;
 	queue->port = port;
 	queue->nport = port->nport;

@@ -93,6 +93,7 @@ struct nvo_offload_dev;
 struct nvo_offload_queue {
 	struct nvo_offload_dev	*dev;
 	void			*dev_priv;	/* the device's, for its queue */
+	s32			engine;		/* the device's engine; -1: none */
 	u32			id;		/* shim queue index */
 	u16			qid;
 	u16			cntlid;
@@ -134,6 +135,7 @@ struct nvo_offload_dev {
 	struct nvo_offload_caps		caps;
 	struct module			*owner;
 	void				*priv;
+	u32				nr_engines;	/* 0: not told */
 
 	/* The shim's: */
 	u32				id;

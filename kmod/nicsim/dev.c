@@ -90,6 +90,7 @@ struct nicsim_dev *nicsim_dev_create(u32 id, unsigned int nr_engines,
 
 	snprintf(ndev->odev.name, sizeof(ndev->odev.name), "nicsim%u", id);
 	ndev->odev.ops = &nicsim_offload_ops;
+	ndev->odev.nr_engines = nr_engines;
 	ndev->odev.owner = THIS_MODULE;
 	ndev->odev.priv = ndev;
 	nicsim_default_caps(&ndev->odev.caps);

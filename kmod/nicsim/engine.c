@@ -1782,6 +1782,7 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 	ndev->nr_queues++;
 	list_add_tail(&q->dev_entry, &ndev->queues);
 	oq->dev_priv = q;
+	oq->engine = q->eng->idx;
 	mutex_unlock(&ndev->lock);
 
 	/* The parked commands are copied: the record is done with. */
