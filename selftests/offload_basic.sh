@@ -10,44 +10,16 @@
 # deleting the device under I/O brings every queue back with no I/O error.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/ktap.sh
-. "$DIR/lib/ktap.sh"
-# shellcheck source=lib/nvmet.sh
-. "$DIR/lib/nvmet.sh"
+# shellcheck source=lib/offload_test.sh
+. "$DIR/lib/offload_test.sh"
 
 NQN=nqn.2014-08.io.nvmet-offload:offload-basic
-DBG=/sys/kernel/debug/nvmet_offload
-SIMBUS=/sys/bus/nicsim
+DBG=$OQ_DBG
 SIMDBG=/sys/kernel/debug/nicsim/nicsim1
 
 msg() { ktap_print_msg "$*"; }
-
-cleanup() {
-	nvmet_cleanup >/dev/null 2>&1
-	[ -d "$SIMBUS" ] && echo 1 >"$SIMBUS/del_device" 2>/dev/null
-	rmmod nicsim 2>/dev/null
-	nvmet_transport_unload >/dev/null 2>&1
-}
-trap cleanup EXIT
-
-# "queue offload-state" for the controller's I/O queues (qid > 0).
-io_queue_states() {
-	awk 'NR > 1 && $4 > 0 { print $1, $16 }' "$DBG/queues"
-}
-
-# wait_states STATE: every I/O queue reaches STATE (10 s at most).
-wait_states() {
-	local i
-	for i in $(seq 100); do
-		if [ -n "$(io_queue_states)" ] &&
-		   ! io_queue_states | awk -v s="$1" '$2 != s { bad = 1 } END { exit !bad }'; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	msg "queues: $(io_queue_states | tr '\n' ' ')"
-	return 1
-}
+io_queue_states() { oq_states; }
+wait_states() { oq_wait_all "$1"; }
 
 # Sum of an offload_stats column over the I/O queues.
 ostat() {
@@ -60,14 +32,7 @@ admin_state() { awk 'NR > 1 && $4 == 0 { print $16 }' "$DBG/queues"; }
 ktap_print_header
 ktap_set_plan 9
 
-nvmet_transport_load || ktap_exit_fail_msg "cannot load our transport"
-insmod "$NVO_MODULES/nicsim.ko" || ktap_exit_fail_msg "cannot load nicsim"
-echo "1 2" >"$SIMBUS/new_device" || ktap_exit_fail_msg "cannot create nicsim1"
-dev=$(nullb_create 1)
-nvmet_subsys_create "$NQN"
-nvmet_ns_create "$NQN" 1 "$dev"
-nvmet_port_create 1 127.0.0.1 4420 ipv4
-nvmet_port_link 1 "$NQN"
+offload_target_setup "$NQN"
 
 # 1
 if grep -q ' nicsim1 ' "$DBG/devices" && echo "1 on nicsim1" >"$DBG/port_offload"; then
@@ -115,10 +80,7 @@ fio_verify "$ns" --bs=4k --size=16M --iodepth=32 >/tmp/toggle.fio 2>&1 &
 fio_pid=$!
 toggles=0
 while kill -0 $fio_pid 2>/dev/null && [ $toggles -lt 40 ]; do
-	for q in $(io_queue_states | awk '{print $1}'); do
-		if [ $((toggles % 2)) -eq 0 ]; then onoff=off; else onoff=on; fi
-		echo "$q $onoff" >"$DBG/queue_offload" 2>/dev/null
-	done
+	if [ $((toggles % 2)) -eq 0 ]; then oq_toggle_all off; else oq_toggle_all on; fi
 	toggles=$((toggles + 1))
 	sleep 0.1
 done
@@ -128,11 +90,11 @@ else
 	ktap_test_fail "fio verify across live toggles"
 	sed 's/^/# /' /tmp/toggle.fio | tail -n 20
 fi
-for q in $(io_queue_states | awk '{print $1}'); do echo "$q on" >"$DBG/queue_offload"; done
+oq_toggle_all on
 wait_states offloaded
 
 # 6: reclaim counted
-if [ "$(awk 'NR > 1 && $4 > 0 { s += $19 } END { print s + 0 }' "$DBG/queues")" -gt 0 ]; then
+if [ "$(oq_sum 19)" -gt 0 ]; then
 	ktap_test_pass "reclaims counted"
 else
 	ktap_test_fail "reclaims counted"
@@ -153,12 +115,12 @@ fi
 echo 0 >"$SIMDBG/refuse_next_offload"
 
 # 8: device deleted under I/O: queues come back, no I/O error.
-for q in $(io_queue_states | awk '{print $1}'); do echo "$q on" >"$DBG/queue_offload"; done
+oq_toggle_all on
 wait_states offloaded
 fio_verify "$ns" --bs=4k --size=16M --iodepth=32 >/tmp/del.fio 2>&1 &
 fio_pid=$!
 sleep 2
-echo 1 >"$SIMBUS/del_device"
+echo 1 >"$NICSIM_BUS/del_device"
 if wait $fio_pid && wait_states software; then
 	ktap_test_pass "device deleted under I/O: queues back in software, verify clean"
 else

@@ -8,50 +8,19 @@
 # behind one offloaded port.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/ktap.sh
-. "$DIR/lib/ktap.sh"
-# shellcheck source=lib/nvmet.sh
-. "$DIR/lib/nvmet.sh"
+# shellcheck source=lib/offload_test.sh
+. "$DIR/lib/offload_test.sh"
 
 NQN=nqn.2014-08.io.nvmet-offload:offload-faults
 NQN2=nqn.2014-08.io.nvmet-offload:offload-faults-2
-DBG=/sys/kernel/debug/nvmet_offload
-SIMBUS=/sys/bus/nicsim
+DBG=$OQ_DBG
 SIM=/sys/kernel/debug/nicsim/nicsim1
 
 msg() { ktap_print_msg "$*"; }
-
-cleanup() {
-	nvmet_cleanup >/dev/null 2>&1
-	[ -d "$SIMBUS" ] && echo 1 >"$SIMBUS/del_device" 2>/dev/null
-	rmmod nicsim 2>/dev/null
-	nvmet_transport_unload >/dev/null 2>&1
-}
-trap cleanup EXIT
-
 io_queues() { awk 'NR > 1 && $4 > 0 { print $1, $16, $21 }' "$DBG/queues"; }
-fallbacks() { awk 'NR > 1 && $4 > 0 { s += $20 } END { print s + 0 }' "$DBG/queues"; }
-
-# wait_all STATE [SECONDS]
-wait_all() {
-	local i
-	for i in $(seq $((${2:-10} * 10))); do
-		if [ -n "$(io_queues)" ] && ! io_queues | awk -v s="$1" '$2 != s { b = 1 } END { exit !b }'; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	msg "queues: $(io_queues | tr '\n' ';')"
-	return 1
-}
-
-offload_all() {
-	local q
-	for q in $(io_queues | awk '{print $1}'); do
-		echo "$q on" >"$DBG/queue_offload" 2>/dev/null
-	done
-	wait_all offloaded
-}
+fallbacks() { oq_sum 20; }
+wait_all() { oq_wait_all "$@"; }
+offload_all() { oq_toggle_all on; wait_all offloaded; }
 
 # fault_case NAME KNOB VALUE REASON: set the knob under fio; verify clean, a
 # fallback with REASON counted (REASON "-": the queues stay offloaded).
@@ -83,14 +52,7 @@ fault_case() {
 ktap_print_header
 ktap_set_plan 8
 
-nvmet_transport_load || ktap_exit_fail_msg "cannot load our transport"
-insmod "$NVO_MODULES/nicsim.ko" || ktap_exit_fail_msg "cannot load nicsim"
-echo "1 2" >"$SIMBUS/new_device" || ktap_exit_fail_msg "cannot create nicsim1"
-dev=$(nullb_create 1)
-nvmet_subsys_create "$NQN"
-nvmet_ns_create "$NQN" 1 "$dev"
-nvmet_port_create 1 127.0.0.1 4420 ipv4
-nvmet_port_link 1 "$NQN"
+offload_target_setup "$NQN"
 echo "1 on nicsim1" >"$DBG/port_offload" || ktap_exit_fail_msg "cannot bind nicsim1"
 modprobe nvme-tcp
 host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=2 >/dev/null
@@ -109,7 +71,7 @@ echo 500 >"$SIM/slow_reclaim_ms"
 fio_verify "$NS" --bs=4k --size=8M --iodepth=16 >/tmp/slow.fio 2>&1 &
 pid=$!
 sleep 1
-for q in $(io_queues | awk '{print $1}'); do echo "$q off" >"$DBG/queue_offload"; done
+oq_toggle_all off
 if wait $pid && wait_all software 10; then
 	ktap_test_pass "slow_reclaim_ms: reclaim completes, fio verify clean"
 else
@@ -132,7 +94,7 @@ fi
 
 # Two subsystems, three namespaces, one offloaded port.
 host_disconnect "$NQN" >/dev/null
-insmod "$NVO_MODULES/nicsim.ko" && echo "1 2" >"$SIMBUS/new_device"
+insmod "$NVO_MODULES/nicsim.ko" && echo "1 2" >"$NICSIM_BUS/new_device"
 echo "1 on nicsim1" >"$DBG/port_offload"
 filedev=$(filedev_create /tmp/nvo-faults.img 64)
 nvmet_ns_create "$NQN" 2 "$filedev"

@@ -7,37 +7,17 @@
 # errors, zero mismatches, and the switches really happened.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
-# shellcheck source=lib/ktap.sh
-. "$DIR/lib/ktap.sh"
-# shellcheck source=lib/nvmet.sh
-. "$DIR/lib/nvmet.sh"
+# shellcheck source=lib/offload_test.sh
+. "$DIR/lib/offload_test.sh"
 
 NQN=nqn.2014-08.io.nvmet-offload:offload-soak
-DBG=/sys/kernel/debug/nvmet_offload
+DBG=$OQ_DBG
 SECS=${NVO_SOAK_SECS:-60}
-
-cleanup() {
-	nvmet_cleanup >/dev/null 2>&1
-	echo 1 >/sys/bus/nicsim/del_device 2>/dev/null
-	rmmod nicsim 2>/dev/null
-	nvmet_transport_unload >/dev/null 2>&1
-}
-trap cleanup EXIT
-
-io_queues() { awk 'NR > 1 && $4 > 0 { print $1 }' "$DBG/queues"; }
-col_sum() { awk -v c="$1" 'NR > 1 && $4 > 0 { s += $c } END { print s + 0 }' "$DBG/queues"; }
 
 ktap_print_header
 ktap_set_plan 3
 
-nvmet_transport_load || ktap_exit_fail_msg "cannot load our transport"
-insmod "$NVO_MODULES/nicsim.ko" && echo "1 2" >/sys/bus/nicsim/new_device ||
-	ktap_exit_fail_msg "cannot create nicsim1"
-dev=$(nullb_create 1)
-nvmet_subsys_create "$NQN"
-nvmet_ns_create "$NQN" 1 "$dev"
-nvmet_port_create 1 127.0.0.1 4420 ipv4
-nvmet_port_link 1 "$NQN"
+offload_target_setup "$NQN"
 echo "1 on nicsim1" >"$DBG/port_offload"
 modprobe nvme-tcp
 host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=2 >/dev/null
@@ -60,7 +40,7 @@ rounds=0
 on=off
 end=$((SECONDS + SECS))
 while [ $SECONDS -lt $end ]; do
-	for q in $(io_queues); do echo "$q $on" >"$DBG/queue_offload" 2>/dev/null; done
+	oq_toggle_all $on
 	if [ $on = off ]; then on=on; else on=off; fi
 	rounds=$((rounds + 1))
 	sleep 0.1
@@ -74,8 +54,8 @@ else
 fi
 
 # The queues really moved: offloads and reclaims both counted, many times.
-offloads=$(col_sum 18)
-reclaims=$(col_sum 19)
+offloads=$(oq_sum 18)
+reclaims=$(oq_sum 19)
 ktap_print_msg "$rounds toggle rounds; $offloads offloads, $reclaims reclaims"
 if [ "$offloads" -ge 20 ] && [ "$reclaims" -ge 20 ]; then
 	ktap_test_pass "queues moved both ways ($offloads offloads, $reclaims reclaims)"
