@@ -421,6 +421,18 @@ static void nvo_unpark_all(struct nvo_queue *queue)
 	}
 }
 
+/* Free the parked commands' slots: they went into a record, or nowhere. */
+static void nvo_drop_parked(struct nvo_queue *queue)
+{
+	struct nvo_cmd *cmd, *tmp;
+
+	list_for_each_entry_safe(cmd, tmp, &queue->parked, entry) {
+		list_del_init(&cmd->entry);
+		queue->nr_parked--;
+		nvo_put_cmd(queue, cmd);
+	}
+}
+
 /* Start the commands a hand-over record brought back. */
 static void nvo_start_record(struct nvo_queue *queue, struct nvo_handover *h)
 {
@@ -1295,7 +1307,7 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 static void nvo_handover(struct nvo_queue *queue)
 {
 	struct nvo_offload_dev *dev = queue->oq.dev;
-	struct nvo_cmd *cmd, *tmp;
+	struct nvo_cmd *cmd;
 	struct nvo_handover *h;
 	u32 n = 0;
 	int ret;
@@ -1324,11 +1336,7 @@ static void nvo_handover(struct nvo_queue *queue)
 	h->nr_parked = n;
 
 	/* The record carries the parked commands from here on. */
-	list_for_each_entry_safe(cmd, tmp, &queue->parked, entry) {
-		list_del_init(&cmd->entry);
-		queue->nr_parked--;
-		nvo_put_cmd(queue, cmd);
-	}
+	nvo_drop_parked(queue);
 
 	nvo_restore_callbacks(queue);
 	reinit_completion(&queue->offload_idle);
@@ -1379,6 +1387,15 @@ static bool nvo_offload_reconcile(struct nvo_queue *queue)
 	struct nvo_handover *h;
 	enum nvo_fallback_reason reason;
 	bool want;
+
+	/*
+	 * The software hot path: nothing asked for, nothing parked. A request
+	 * made meanwhile kicks io_work again, so a stale read costs nothing.
+	 */
+	if (READ_ONCE(queue->ostate) == NVO_OQ_SOFTWARE &&
+	    !READ_ONCE(queue->want_offload) && !READ_ONCE(queue->oq.dev) &&
+	    list_empty(&queue->parked))
+		return true;
 
 	spin_lock_bh(&queue->state_lock);
 	want = queue->want_offload;
@@ -1634,7 +1651,6 @@ EXPORT_SYMBOL_GPL(nvo_handover_free);
 static void nvo_offload_release(struct nvo_queue *queue)
 {
 	struct nvo_offload_dev *dev;
-	struct nvo_cmd *cmd, *tmp;
 	bool reclaim = false, wait = false;
 
 	spin_lock_bh(&queue->state_lock);
@@ -1669,11 +1685,7 @@ static void nvo_offload_release(struct nvo_queue *queue)
 		nvo_offload_queue_left_dev(dev);
 
 	/* Parked commands never reached nvmet: just free them. */
-	list_for_each_entry_safe(cmd, tmp, &queue->parked, entry) {
-		list_del_init(&cmd->entry);
-		queue->nr_parked--;
-		nvo_put_cmd(queue, cmd);
-	}
+	nvo_drop_parked(queue);
 }
 
 /* Commands nvmet knows about but we never executed hold sq references. */
