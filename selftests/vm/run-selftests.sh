@@ -15,7 +15,8 @@
 #         sourceable), build/selftests/ktap.txt (this KTAP document),
 #         build/selftests/logs/<test>.log (console: kernel + test + dmesg),
 #         build/selftests/logs/<test>.out (the test's own output).
-# Env: NVO_TIMEOUT overrides settings' timeout=; NVO_VM_ARGS: more run-vm.sh
+# Per-test budget: settings' timeout=, or "# nvo-timeout: SECS" in the
+# test's first 20 lines. Env: NVO_TIMEOUT overrides both; NVO_VM_ARGS: more run-vm.sh
 # options (e.g. "--smp 4 --file /tmp/dbg.ko"); NVO_* is passed to the guest
 # (e.g. NVO_TRANSPORT=stock). Exit 1 if any test failed.
 set -uo pipefail
@@ -113,9 +114,12 @@ for t in "${tests[@]}"; do
 		summary+=("# fail $name 0")
 		continue
 	fi
+	# A long test states its own budget in its header: "# nvo-timeout: SECS".
+	test_timeout=$(sed -n '1,20s/^# nvo-timeout: *\([0-9][0-9]*\).*/\1/p' "$st/$name" | head -n1)
+	test_timeout=${NVO_TIMEOUT:-${test_timeout:-$timeout}}
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086 # NVO_VM_ARGS is a list of options
-	"$here/run-vm.sh" "${verbose[@]}" ${NVO_VM_ARGS:-} --timeout "$timeout" --log "$log" \
+	"$here/run-vm.sh" "${verbose[@]}" ${NVO_VM_ARGS:-} --timeout "$test_timeout" --log "$log" \
 		--output "$out" "$name" 2>"$log.runvm"
 	rc=$?
 	if [ "$rc" -eq 130 ]; then
@@ -148,7 +152,7 @@ for t in "${tests[@]}"; do
 
 	directive=
 	if [ "$rc" -eq 124 ]; then
-		directive="TIMEOUT $timeout seconds"
+		directive="TIMEOUT $test_timeout seconds"
 		verdict=fail
 	elif [ ${#reasons[@]} -gt 0 ]; then
 		verdict=fail
