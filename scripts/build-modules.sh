@@ -4,6 +4,8 @@
 # Usage: build-modules.sh BUILD_DIR [make args, e.g. C=1 or clean]
 # The sources stay clean: kbuild runs in BUILD_DIR/kbuild, a tree of links
 # to ours, and the .ko files are copied to BUILD_DIR/modules.
+# NVO_KERNEL=debug (scripts/kernel-env.sh): against the debug kernel's tree
+# instead, in BUILD_DIR/kbuild-debug, copied to BUILD_DIR/modules-debug.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(mkdir -p "${1:?usage: build-modules.sh BUILD_DIR [make args]}" && cd "$1" && pwd)
@@ -15,11 +17,19 @@ if [ ! -d "$KDIR" ]; then
 	echo "build-modules: no kernel build tree at $KDIR (install linux-headers-$KABI)" >&2
 	exit 1
 fi
-"$src/scripts/kernel-private.sh" "$build/kernel-private"
-private="$build/kernel-private/linux-source-$KSERIES/drivers/nvme/target"
+if [ -n "$KFLAVOR" ]; then
+	# Another kernel (NVO_KERNEL=debug): a full source tree, nvmet.h is in it.
+	private="$KDIR/drivers/nvme/target"
+	[ -f "$private/nvmet.h" ] || { echo "build-modules: no $private/nvmet.h" >&2; exit 1; }
+else
+	"$src/scripts/kernel-private.sh" "$build/kernel-private"
+	private="$build/kernel-private/linux-source-$KSERIES/drivers/nvme/target"
+fi
+# Each kernel its own kbuild tree and output: objects never mix.
+suffix=${KFLAVOR:+-$KFLAVOR}
 
 # Mirror the kbuild tree as links, dropping links to files that went away.
-tree="$build/kbuild"
+tree="$build/kbuild$suffix"
 mkdir -p "$tree"
 find "$tree" -type l ! -exec test -e {} \; -delete
 cp -rsf "$src/Kbuild" "$src/kmod" "$tree/"
@@ -28,6 +38,6 @@ make -s -C "$KDIR" M="$tree" NVO_SRCTREE="$src" NVMET_PRIVATE_INC="$private" \
 	-j"$(nproc)" "$@"
 
 if [ $# -eq 0 ]; then
-	mkdir -p "$build/modules"
-	find "$tree" -name '*.ko' -exec cp -f {} "$build/modules/" \;
+	mkdir -p "$build/modules$suffix"
+	find "$tree" -name '*.ko' -exec cp -f {} "$build/modules$suffix/" \;
 fi

@@ -24,6 +24,10 @@
 #
 # Env: NVO_BUILDDIR (default <repo>/build), NVO_EXTRA_KMODS (more Debian
 # module names to put in the base), NVO_FORCE_BASE=1 (rebuild regardless).
+# NVO_KERNEL=debug (scripts/kernel-env.sh): the debug-kernel lane. The base
+# then holds that kernel's staged modules and is build/vm/base-debug.cpio
+# (its own stamp and manifest: the lanes never share one), the overlay takes
+# build/modules-debug/*.ko, and "kernel" prints the debug vmlinux.
 set -euo pipefail
 # Parsed whole before it runs (the braces, closed at the end): editing this
 # file while a run is under way must not change that run.
@@ -37,6 +41,8 @@ set -u
 
 builddir=${NVO_BUILDDIR:-$repo/build}
 vmdir=$builddir/vm
+# "" for Debian's kernel, "-debug" for the debug lane's
+suffix=${KFLAVOR:+-$KFLAVOR}
 
 # Kernel modules the tests use; their dependencies come from modprobe.
 KMODS=(
@@ -68,6 +74,8 @@ base_inputs() {
 		iproute2 kmod bash coreutils procps libc6 "linux-image-$KABI")
 	sha256sum <"${BASH_SOURCE[0]}"
 	echo "KABI=$KABI compress=$base_compress"
+	# another kernel: its staged modules (a rebuild moves or touches them)
+	[ -n "$KFLAVOR" ] && echo "KMODDIR=$KMODDIR $(stat -c %Y "$KMODDIR/modules.dep" 2>/dev/null)"
 	echo "EXTRA=${NVO_EXTRA_KMODS:-}"
 	dpkg-query -W -f='${Package}=${Version}\n' "${pkgs[@]}" 2>/dev/null || true
 	local b
@@ -106,13 +114,13 @@ copy_lib() {
 
 base_compress=${NVO_BASE_COMPRESS:-none}
 case $base_compress in
-none) base_out=$vmdir/base.cpio ;;
-gzip) base_out=$vmdir/base.cpio.gz ;;
+none) base_out=$vmdir/base$suffix.cpio ;;
+gzip) base_out=$vmdir/base$suffix.cpio.gz ;;
 *) die "NVO_BASE_COMPRESS must be none or gzip" ;;
 esac
 
 build_base() {
-	local out=$base_out stamp=$vmdir/base.stamp.$base_compress want root m f
+	local out=$base_out stamp=$vmdir/base$suffix.stamp.$base_compress want root m f
 	mkdir -p "$vmdir"
 	want=$(base_inputs | sha256sum | cut -d' ' -f1)
 	if [ -z "${NVO_FORCE_BASE:-}" ] && [ -f "$out" ] && [ -f "$stamp" ] &&
@@ -147,21 +155,25 @@ build_base() {
 	local kmods=("${KMODS[@]}")
 	# shellcheck disable=SC2206 # word splitting wanted
 	[ -n "${NVO_EXTRA_KMODS:-}" ] && kmods+=(${NVO_EXTRA_KMODS})
-	local dst=$root/usr/lib/modules/$KABI kmodreal
+	local dst=$root/usr/lib/modules/$KABI kmodreal modroot
 	kmodreal=$(readlink -f "$KMODDIR")
+	# modprobe -d: the root KMODDIR is lib/modules/$KABI of ("/" on the host,
+	# the staging directory for the debug kernel)
+	modroot=${kmodreal%/lib/modules/"$KABI"}
+	modroot=${modroot:-/}
 	mkdir -p "$dst"
 	for m in "${kmods[@]}"; do
-		modprobe -S "$KABI" --show-depends "$m" >"$vmdir/.deps" 2>&1 ||
-			die "module $m: $(cat "$vmdir/.deps")"
+		modprobe -d "$modroot" -S "$KABI" --show-depends "$m" >"$vmdir/.deps$suffix" 2>&1 ||
+			die "module $m: $(cat "$vmdir/.deps$suffix")"
 		while read -r word f _; do
 			[ "$word" = insmod ] || continue
 			f=$(readlink -f "$f")
 			f=${f#"$kmodreal"}
 			mkdir -p "$dst$(dirname "$f")"
 			cp -n "$kmodreal$f" "$dst$f"
-		done <"$vmdir/.deps"
+		done <"$vmdir/.deps$suffix"
 	done
-	rm -f "$vmdir/.deps"
+	rm -f "$vmdir/.deps$suffix"
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
 		[ -f "$KMODDIR/$f" ] && cp "$KMODDIR/$f" "$dst/"
 	done
@@ -202,7 +214,7 @@ build_base() {
 	touch "$root/etc/mtab"
 
 	# Manifest: overlay builds skip libraries the base already has.
-	(cd "$root" && find . -mindepth 1 | sed 's|^\.||' | sort) >"$vmdir/base.manifest.tmp"
+	(cd "$root" && find . -mindepth 1 | sed 's|^\.||' | sort) >"$vmdir/base$suffix.manifest.tmp"
 	if [ "$base_compress" = gzip ]; then
 		(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 			cpio --quiet -o -H newc -R 0:0) | gzip -1 >"$out.tmp"
@@ -210,7 +222,7 @@ build_base() {
 		(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 			cpio --quiet -o -H newc -R 0:0) >"$out.tmp"
 	fi
-	mv "$vmdir/base.manifest.tmp" "$vmdir/base.manifest"
+	mv "$vmdir/base$suffix.manifest.tmp" "$vmdir/base$suffix.manifest"
 	mv "$out.tmp" "$out"
 	echo "$want" >"$stamp"
 	rm -rf "$root"
@@ -227,8 +239,8 @@ build_overlay() {
 	local opt=$root/opt/nvmet-offload
 	mkdir -p "$opt/modules" "$opt/bin" "$opt/selftests" "$root/etc/nvo"
 	install -m 0755 "$here/init" "$root/init"
-	if compgen -G "$builddir/modules/*.ko" >/dev/null; then
-		cp "$builddir"/modules/*.ko "$opt/modules/"
+	if compgen -G "$builddir/modules$suffix/*.ko" >/dev/null; then
+		cp "$builddir/modules$suffix"/*.ko "$opt/modules/"
 	fi
 	if [ -d "$builddir/bin" ]; then
 		cp -a "$builddir/bin/." "$opt/bin/"
@@ -242,14 +254,14 @@ build_overlay() {
 		cp -a "$NVO_OVERLAY_EXTRA/." "$root/"
 	fi
 	# Libraries of project binaries that the base lacks (e.g. libnl, spdlog).
-	if [ -d "$opt/bin" ] && [ -f "$vmdir/base.manifest" ]; then
+	if [ -d "$opt/bin" ] && [ -f "$vmdir/base$suffix.manifest" ]; then
 		while IFS= read -r -d '' f; do
 			head -c4 "$f" 2>/dev/null | grep -q 'ELF' || continue
 			while read -r lib; do
 				[ -n "$lib" ] || continue
 				local canon
 				canon=$(readlink -f "$(dirname "$lib")")/$(basename "$lib")
-				grep -qxF "$canon" "$vmdir/base.manifest" && continue
+				grep -qxF "$canon" "$vmdir/base$suffix.manifest" && continue
 				copy_lib "$lib" "$root"
 			done < <(ldd "$f" 2>/dev/null |
 				sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
@@ -265,6 +277,12 @@ build_overlay() {
 # The ELF inside the bzImage: find the payload's magic, decompress, check.
 build_kernel() {
 	local out=$vmdir/vmlinux-$KABI stamp key off
+	# another kernel (the debug lane) comes as an ELF vmlinux already
+	if [ -n "$KFLAVOR" ]; then
+		[ -r "$KVMLINUX" ] || die "kernel image $KVMLINUX not readable"
+		echo "$KVMLINUX"
+		return
+	fi
 	[ "${NVO_BOOT:-pvh}" = bzimage ] && { echo "$KVMLINUZ"; return; }
 	[ -r "$KVMLINUZ" ] || die "kernel image $KVMLINUZ not readable"
 	key=$(stat -c '%s %Y' "$KVMLINUZ")
