@@ -164,12 +164,13 @@ static const char *const kind_names[K_MAX] = {
 };
 
 enum scen {
-	S_ICREQ, S_CONNECT, S_ADMIN, S_IO, S_H2C, S_PRECONNECT, S_RAW, S_MAX
+	S_ICREQ, S_CONNECT, S_ADMIN, S_IO, S_H2C, S_PRECONNECT, S_RAW, S_MIX,
+	S_MAX
 };
 
 static const char *const scen_names[S_MAX] = {
 	"icreq", "connect", "admin-cmds", "io-cmds", "h2c-r2t", "pre-connect",
-	"raw",
+	"raw", "interleaved",
 };
 
 /* How a fuzzed connection ended. */
@@ -461,7 +462,7 @@ static void tx_flush(struct conn *c)
 	switch (rnd(20)) {
 	case 0:		/* byte by byte, then the rest */
 	case 1: {
-		size_t k = 1 + rnd(n < 300 ? (__u32)n : 300);
+		size_t k = 1 + rnd(n < 80 ? (__u32)n : 80);
 
 		while (off < k && !c->closed)
 			send_chunk(c, c->pend + off++, 1);
@@ -470,7 +471,7 @@ static void tx_flush(struct conn *c)
 	case 2:		/* tiny pieces */
 	case 3:
 	case 4:
-		while (off < n && !c->closed && off < 4096) {
+		while (off < n && !c->closed && off < 512) {
 			size_t k = 1 + rnd(8);
 
 			if (k > n - off)
@@ -1570,7 +1571,7 @@ static void scen_connect(struct conn *c)
 static void scen_cmds(struct conn *c, bool io)
 {
 	struct sqe s;
-	int i, n = 1 + (int)rnd(12);
+	int i, n = 1 + (int)rnd(24);
 
 	if (io && (!opt.nqn || anchor.closed))
 		io = false;
@@ -1583,6 +1584,13 @@ static void scen_cmds(struct conn *c, bool io)
 	} else if (do_connect(c, opt.nqn && chance(80) ? opt.nqn : DISC_NQN, 0,
 			      0xffff, 31)) {
 		return;
+	} else if (chance(85)) {
+		/* an enabled controller: its admin commands get past CC.EN */
+		__u64 csts = 0;
+
+		if (prop(c, true, REG_CC, false, CC_ENABLE, NULL) ||
+		    prop(c, false, REG_CSTS, false, 0, &csts))
+			return;
 	}
 	for (i = 0; i < n && !c->closed; i++) {
 		if (io)
@@ -1591,7 +1599,7 @@ static void scen_cmds(struct conn *c, bool io)
 			rnd_admin(c, &s);
 		if (chance(40))
 			mutate_sqe(&s);
-		send_cmd_data(c, io ? K_IO : K_ADMIN, &s, 5);
+		send_cmd_data(c, io ? K_IO : K_ADMIN, &s, 15);
 		if (chance(40))
 			drain(c, 20);
 		/* Keep the data path moving: answer some R2Ts correctly. */
@@ -1636,7 +1644,7 @@ static void scen_h2c(struct conn *c)
 		cid = send_cmd(c, K_IO, &s, NULL, 0, 0);
 		wait_r2t(c, cid, opt.linger_ms * 5);
 	}
-	steps = 1 + (int)rnd(12);
+	steps = 1 + (int)rnd(24);
 	for (k = 0; k < steps && !c->closed; k++) {
 		struct r2t *w;
 
@@ -1733,7 +1741,7 @@ static void scen_preconnect(struct conn *c)
 static void scen_raw(struct conn *c)
 {
 	static __u8 out[4096];
-	int i, n = 1 + (int)rnd(6);
+	int i, n = 1 + (int)rnd(12);
 
 	if (chance(85) && ic_handshake(c, rnd_digest(), 0, 0))
 		return;
@@ -1812,6 +1820,92 @@ static void scen_raw(struct conn *c)
 	}
 }
 
+/*
+ * Random interleavings on one or two I/O queues of the anchor's
+ * controller: commands, writes that open R2T windows, their data (right
+ * or wrong), raw bad PDUs, in any order.
+ */
+static void scen_mix(struct conn *c)
+{
+	struct conn c2 = { .fd = -1 };
+	struct conn *q[2] = { c, &c2 };
+	int i, nq = 1, steps = 4 + (int)rnd(28);
+	bool io = opt.nqn && !anchor.closed;
+
+	if (ic_handshake(c, rnd_digest(), (__u8)rnd(32), rnd(4)))
+		return;
+	if (io ? do_connect(c, opt.nqn, 1, anchor.cntlid, 31) :
+		 do_connect(c, DISC_NQN, 0, 0xffff, 31))
+		return;
+	if (io && chance(40) && !conn_open(&c2) &&
+	    !ic_handshake(&c2, rnd_digest(), 0, 0) &&
+	    !do_connect(&c2, opt.nqn, 2, anchor.cntlid, 31))
+		nq = 2;
+	for (i = 0; i < steps; i++) {
+		struct conn *k = q[rnd((__u32)nq)];
+		struct sqe s;
+
+		if (k->closed)
+			break;
+		switch (rnd(8)) {
+		case 0:
+		case 1:		/* any command */
+			if (io)
+				rnd_io(k, &s);
+			else
+				rnd_admin(k, &s);
+			if (chance(30))
+				mutate_sqe(&s);
+			send_cmd_data(k, io ? K_IO : K_ADMIN, &s, 10);
+			break;
+		case 2:		/* a write that opens a window */
+			rnd_io(k, &s);
+			s.opcode = 0x01;
+			sqe_sgl(&s, SGL_TRANSPORT, lbasize * (1 + rnd(32)));
+			s.cdw12 = cpu_to_le32(le32_to_cpu(s.sgl_len) / lbasize - 1);
+			send_cmd(k, K_IO, &s, NULL, 0, 5);
+			break;
+		case 3:		/* data for an open window, right */
+		case 4:
+			if (k->nr2t) {
+				struct r2t *w = &k->r2t[rnd((__u32)k->nr2t)];
+
+				if (w->sent < w->len)
+					h2c_window(k, w, w->off + w->sent,
+						   w->off + w->sent +
+						   1 + rnd(w->len - w->sent), 5);
+			}
+			break;
+		case 5:		/* data for a window, wrong */
+			if (k->nr2t)
+				h2c_mutated(k, &k->r2t[rnd((__u32)k->nr2t)]);
+			break;
+		case 6: {	/* a PDU with a broken header */
+			static __u8 out[2048];
+			struct nvo_pdu_cmd p;
+			size_t n;
+
+			memset(&p, 0, sizeof(p));
+			p.hdr.type = chance(50) ? NVO_PDU_CMD : NVO_PDU_H2C_DATA;
+			rnd_fill(p.sqe, sizeof(p.sqe));
+			n = build_pdu(k, &p, p.hdr.type == NVO_PDU_CMD ? NVO_CMD_HLEN :
+				      NVO_DATA_HLEN, datab, rnd(1024), out);
+			n = mutate_pdu(k, out, n, sizeof(out), 100);
+			tx_pdu(k, K_GARBAGE, out, n);
+			break;
+		}
+		default:
+			drain(k, 10);
+			break;
+		}
+	}
+	if (nq == 2) {
+		finish(&c2);
+		st.end[c2.end]++;
+	}
+	conn_free(&c2);
+}
+
 static int run_iteration(__u64 iter)
 {
 	struct conn c = { .fd = -1 };
@@ -1820,8 +1914,9 @@ static int run_iteration(__u64 iter)
 
 	rng = opt.seed ^ mix64(iter + 1);
 	r = rnd(100);
-	sc = r < 10 ? S_ICREQ : r < 25 ? S_CONNECT : r < 37 ? S_ADMIN :
-	     r < 52 ? S_IO : r < 77 ? S_H2C : r < 90 ? S_PRECONNECT : S_RAW;
+	sc = r < 8 ? S_ICREQ : r < 20 ? S_CONNECT : r < 30 ? S_ADMIN :
+	     r < 42 ? S_IO : r < 62 ? S_H2C : r < 74 ? S_PRECONNECT :
+	     r < 84 ? S_RAW : S_MIX;
 	st.scen[sc]++;
 	st.iters++;
 	vlog("iteration %llu: %s", (unsigned long long)iter, scen_names[sc]);
@@ -1850,8 +1945,11 @@ static int run_iteration(__u64 iter)
 	case S_PRECONNECT:
 		scen_preconnect(&c);
 		break;
-	default:
+	case S_RAW:
 		scen_raw(&c);
+		break;
+	default:
+		scen_mix(&c);
 		break;
 	}
 	finish(&c);
