@@ -154,18 +154,17 @@ struct nvo_nl_queue_info {
 	char	subsysnqn[NVMF_NQN_FIELD_LEN];
 };
 
-/* What the counters attribute set reports, summed over a scope. */
-struct nvo_nl_counters {
-	struct nvo_offload_stats	st;
-	u64				offload_events;
-	u64				reclaim_events;
-	u64				fallback_events;
-};
-
+/*
+ * One object's counters: @c raw (retired + live queues), @base what a
+ * stats-reset recorded; nvo_nl_stats_collect() reports c - base.
+ */
 struct nvo_nl_stats_info {
-	u32			key;	/* dev, port or queue id */
+	u32			key;	/* dev, port, namespace record or queue id */
 	u32			port_id;
-	struct nvo_nl_counters	c;
+	u32			nsid;
+	struct nvo_counters	c;
+	struct nvo_counters	base;
+	char			subsysnqn[NVMF_NQN_FIELD_LEN];
 };
 
 static void nvo_nl_dev_snap(struct nvo_offload_dev *dev,
@@ -262,60 +261,6 @@ static void nvo_nl_queue_snap_offload(struct nvo_queue *queue,
 	qi->state = nvo_nl_queue_state(ostate);
 }
 
-/* The device engine writes these as it goes: a sum is a good estimate. */
-static void nvo_nl_counters_add(struct nvo_nl_counters *c,
-				struct nvo_queue *queue)
-{
-	const struct nvo_offload_stats *st = &queue->oq.stats;
-	struct nvo_offload_stats *sum = &c->st;
-	int i;
-
-	sum->read_cmds += READ_ONCE(st->read_cmds);
-	sum->read_blocks += READ_ONCE(st->read_blocks);
-	sum->write_cmds += READ_ONCE(st->write_cmds);
-	sum->write_blocks += READ_ONCE(st->write_blocks);
-	sum->inline_write_cmds += READ_ONCE(st->inline_write_cmds);
-	sum->flush_cmds += READ_ONCE(st->flush_cmds);
-	sum->write_zeroes_cmds += READ_ONCE(st->write_zeroes_cmds);
-	sum->errors += READ_ONCE(st->errors);
-	sum->backend_errors += READ_ONCE(st->backend_errors);
-	sum->punted_cmds += READ_ONCE(st->punted_cmds);
-	sum->unknown_ns_cmds += READ_ONCE(st->unknown_ns_cmds);
-	for (i = 0; i < NVO_LAT_BUCKETS; i++)
-		sum->lat_hist[i] += READ_ONCE(st->lat_hist[i]);
-	c->offload_events += READ_ONCE(queue->offload_events);
-	c->reclaim_events += READ_ONCE(queue->reclaim_events);
-	c->fallback_events += READ_ONCE(queue->fallback_events);
-}
-
-/*
- * Zeroing races with the engine's increments: one that lands between its
- * read and its write survives the reset. Counters are statistics; no lock
- * on the data path is worth more.
- */
-static void nvo_nl_counters_zero(struct nvo_queue *queue)
-{
-	struct nvo_offload_stats *st = &queue->oq.stats;
-	int i;
-
-	WRITE_ONCE(st->read_cmds, 0);
-	WRITE_ONCE(st->read_blocks, 0);
-	WRITE_ONCE(st->write_cmds, 0);
-	WRITE_ONCE(st->write_blocks, 0);
-	WRITE_ONCE(st->inline_write_cmds, 0);
-	WRITE_ONCE(st->flush_cmds, 0);
-	WRITE_ONCE(st->write_zeroes_cmds, 0);
-	WRITE_ONCE(st->errors, 0);
-	WRITE_ONCE(st->backend_errors, 0);
-	WRITE_ONCE(st->punted_cmds, 0);
-	WRITE_ONCE(st->unknown_ns_cmds, 0);
-	for (i = 0; i < NVO_LAT_BUCKETS; i++)
-		WRITE_ONCE(st->lat_hist[i], 0);
-	WRITE_ONCE(queue->offload_events, 0);
-	WRITE_ONCE(queue->reclaim_events, 0);
-	WRITE_ONCE(queue->fallback_events, 0);
-}
-
 /*
  * Collectors: visitors filling a batch
  */
@@ -326,9 +271,16 @@ struct nvo_nl_sel {
 	u32		id;		/* of the object itself */
 	u32		port_id;
 	u32		ctrl_id;
-	u32		qid;
+	/* Unions: a selection is of queues or of namespaces, never both. */
+	union {
+		u32	qid;
+		u32	nsid;
+	};
 	u32		dev_id;
-	const char	*name;		/* device name */
+	union {
+		const char *name;	/* device name */
+		const char *nqn;	/* subsystem NQN */
+	};
 };
 
 #define NVO_NL_BY_ID		BIT(0)
@@ -338,6 +290,8 @@ struct nvo_nl_sel {
 #define NVO_NL_BY_NAME		BIT(4)
 #define NVO_NL_BY_QID		BIT(5)
 #define NVO_NL_BY_IOQ		BIT(6)	/* I/O queues only */
+#define NVO_NL_BY_NSID		BIT(7)
+#define NVO_NL_BY_NQN		BIT(8)
 
 struct nvo_nl_collect {
 	struct nvo_nl_batch		b;
@@ -427,6 +381,7 @@ static void nvo_nl_collect_queue_stats(struct nvo_queue *queue, void *arg)
 {
 	struct nvo_nl_collect *c = arg;
 	struct nvo_nl_stats_info *si;
+	struct nvo_counters retired;
 
 	if (!nvo_nl_queue_selected(queue, c->sel))
 		return;
@@ -434,11 +389,11 @@ static void nvo_nl_collect_queue_stats(struct nvo_queue *queue, void *arg)
 	if (!si)
 		return;
 	si->port_id = le16_to_cpu(queue->nport->disc_addr.portid);
-	memset(&si->c, 0, sizeof(si->c));
-	nvo_nl_counters_add(&si->c, queue);
+	nvo_counters_queue_raw(queue, &si->c);
+	nvo_counters_acct_read(&queue->acct, &retired, &si->base);
 }
 
-/* Keys of the devices or ports selected, counters to be summed later. */
+/* Keys, retired counts and bases of the devices or ports selected. */
 static void nvo_nl_collect_dev_key(struct nvo_offload_dev *dev, void *arg)
 {
 	struct nvo_nl_collect *c = arg;
@@ -448,7 +403,7 @@ static void nvo_nl_collect_dev_key(struct nvo_offload_dev *dev, void *arg)
 		return;
 	si = nvo_nl_batch_slot(&c->b, dev->id);
 	if (si)
-		memset(&si->c, 0, sizeof(si->c));
+		nvo_counters_acct_read(dev->acct, &si->c, &si->base);
 }
 
 static void nvo_nl_collect_port_key(struct nvo_port *port, void *arg)
@@ -462,11 +417,32 @@ static void nvo_nl_collect_port_key(struct nvo_port *port, void *arg)
 	si = nvo_nl_batch_slot(&c->b, id);
 	if (si) {
 		si->port_id = id;
-		memset(&si->c, 0, sizeof(si->c));
+		nvo_counters_acct_read(&port->acct, &si->c, &si->base);
 	}
 }
 
-/* Adds each queue's counters to its device's item (device scope). */
+static void nvo_nl_collect_ns_key(struct nvo_ns_acct *ns, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	const struct nvo_nl_sel *sel = c->sel;
+	struct nvo_nl_stats_info *si;
+
+	if ((sel->by & NVO_NL_BY_PORT) && ns->portid != sel->port_id)
+		return;
+	if ((sel->by & NVO_NL_BY_NSID) && ns->nsid != sel->nsid)
+		return;
+	if ((sel->by & NVO_NL_BY_NQN) && strcmp(ns->subsysnqn, sel->nqn))
+		return;
+	si = nvo_nl_batch_slot(&c->b, ns->id);
+	if (!si)
+		return;
+	si->port_id = ns->portid;
+	si->nsid = ns->nsid;
+	strscpy(si->subsysnqn, ns->subsysnqn, sizeof(si->subsysnqn));
+	nvo_counters_acct_read(&ns->acct, &si->c, &si->base);
+}
+
+/* Adds the current stint of each queue to its device's item. */
 static void nvo_nl_sum_by_dev(struct nvo_queue *queue, void *arg)
 {
 	struct nvo_nl_collect *c = arg;
@@ -475,7 +451,7 @@ static void nvo_nl_sum_by_dev(struct nvo_queue *queue, void *arg)
 
 	si = id == ~0U ? NULL : nvo_nl_batch_find(&c->b, id);
 	if (si)
-		nvo_nl_counters_add(&si->c, queue);
+		nvo_counters_add_stats(&si->c.st, &queue->oq.stats);
 }
 
 /* Adds each queue's counters to its port's item (port scope). */
@@ -483,11 +459,29 @@ static void nvo_nl_sum_by_port(struct nvo_queue *queue, void *arg)
 {
 	struct nvo_nl_collect *c = arg;
 	struct nvo_nl_stats_info *si;
+	struct nvo_counters q;
 
 	si = nvo_nl_batch_find(&c->b,
 			       le16_to_cpu(queue->nport->disc_addr.portid));
+	if (!si)
+		return;
+	nvo_counters_queue_raw(queue, &q);
+	nvo_counters_add(&si->c, &q);
+}
+
+static void nvo_nl_sum_ns_entry(struct nvo_queue_ns *qns, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	struct nvo_nl_stats_info *si = nvo_nl_batch_find(&c->b, qns->ns->id);
+
 	if (si)
-		nvo_nl_counters_add(&si->c, queue);
+		nvo_counters_add_stats(&si->c.st, &qns->st);
+}
+
+/* Adds each queue's per-namespace counters to the namespaces' items. */
+static void nvo_nl_sum_by_ns(struct nvo_queue *queue, void *arg)
+{
+	nvo_visit_queue_ns(queue, nvo_nl_sum_ns_entry, arg);
 }
 
 /*
@@ -590,9 +584,9 @@ static int nvo_nl_fill_queue(struct sk_buff *skb,
 }
 
 #define NVO_NL_COUNTER(attr, field) \
-	{ NVMET_OFFLOAD_A_COUNTERS_##attr, offsetof(struct nvo_nl_counters, field) }
+	{ NVMET_OFFLOAD_A_COUNTERS_##attr, offsetof(struct nvo_counters, field) }
 
-/* The u64 counters of the counters set, where struct nvo_nl_counters has them. */
+/* The u64 counters of the counters set, where struct nvo_counters has them. */
 static const struct {
 	u16	type;
 	u16	offset;
@@ -613,13 +607,39 @@ static const struct {
 	NVO_NL_COUNTER(FALLBACK_EVENTS, fallback_events),
 };
 
+/* Opcode of punt slot @slot; the last slot counts every opcode from it on. */
+static u32 nvo_nl_punt_slot_opcode(unsigned int slot)
+{
+	return slot == NVO_PUNT_OPC_SLOTS - 1 ? NVMET_OFFLOAD_OPCODE_OTHER : slot;
+}
+
+static int nvo_nl_put_punts(struct sk_buff *skb, const struct nvo_counters *c)
+{
+	struct nlattr *nest;
+	unsigned int i;
+
+	for (i = 0; i < NVO_PUNT_OPC_SLOTS; i++) {
+		if (!c->st.punted_by_opcode[i])
+			continue;
+		nest = nla_nest_start(skb, NVMET_OFFLOAD_A_COUNTERS_PUNTED_BY_OPCODE);
+		if (!nest ||
+		    nla_put_u32(skb, NVMET_OFFLOAD_A_OPCODE_COUNT_OPCODE,
+				nvo_nl_punt_slot_opcode(i)) ||
+		    nla_put_u64_64bit(skb, NVMET_OFFLOAD_A_OPCODE_COUNT_COUNT,
+				      c->st.punted_by_opcode[i],
+				      NVMET_OFFLOAD_A_OPCODE_COUNT_PAD))
+			return -EMSGSIZE;
+		nla_nest_end(skb, nest);
+	}
+	return 0;
+}
+
 /*
  * Every counter, zeros included: a reader diffing two replies needs the
- * same attributes in both. punted-by-opcode is absent: no per-opcode
- * count is kept yet.
+ * same attributes in both. punted-by-opcode lists the non-zero ones.
  */
 static int nvo_nl_put_counters(struct sk_buff *skb,
-			       const struct nvo_nl_counters *c)
+			       const struct nvo_counters *c)
 {
 	struct nlattr *nest, *hist;
 	unsigned int i;
@@ -643,6 +663,8 @@ static int nvo_nl_put_counters(struct sk_buff *skb,
 				      NVMET_OFFLOAD_A_LAT_HIST_PAD))
 			goto cancel;
 	nla_nest_end(skb, hist);
+	if (nvo_nl_put_punts(skb, c))
+		goto cancel;
 	nla_nest_end(skb, nest);
 	return 0;
 
@@ -663,6 +685,13 @@ static int nvo_nl_fill_stats(struct sk_buff *skb, u32 scope,
 		break;
 	case NVMET_OFFLOAD_STATS_SCOPE_PORT:
 		if (nla_put_u32(skb, NVMET_OFFLOAD_A_STATS_PORT_ID, si->key))
+			return -EMSGSIZE;
+		break;
+	case NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE:
+		if (nla_put_u32(skb, NVMET_OFFLOAD_A_STATS_PORT_ID, si->port_id) ||
+		    nla_put_u32(skb, NVMET_OFFLOAD_A_STATS_NSID, si->nsid) ||
+		    nla_put_string(skb, NVMET_OFFLOAD_A_STATS_SUBSYSNQN,
+				   si->subsysnqn))
 			return -EMSGSIZE;
 		break;
 	case NVMET_OFFLOAD_STATS_SCOPE_QUEUE:
@@ -1403,15 +1432,35 @@ static const struct nla_policy nvo_nl_stats_policy[] = {
 };
 
 /*
- * The namespace scope needs counters per namespace, which neither the
- * shim nor the device keeps yet.
+ * A namespace is named by its port and id, and by its subsystem's NQN
+ * when several subsystems of the port have that id.
  */
-static int nvo_nl_stats_no_ns(struct netlink_ext_ack *extack,
-			      const struct nlattr *attr)
+static int nvo_nl_stats_sel_ns(struct genl_info *info, struct nvo_nl_sel *sel,
+			       struct nlattr **key)
 {
-	NL_SET_ERR_MSG_ATTR(extack, attr,
-			    "namespace counters are not kept yet");
-	return -EOPNOTSUPP;
+	struct nlattr **tb = info->attrs;
+	static const u16 need[] = {
+		NVMET_OFFLOAD_A_STATS_PORT_ID, NVMET_OFFLOAD_A_STATS_NSID,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(need); i++) {
+		if (!tb[need[i]]) {
+			NL_SET_ERR_ATTR_MISS(info->extack, NULL, need[i]);
+			NL_SET_ERR_MSG(info->extack,
+				       "the namespace scope needs a port id and a namespace id");
+			return -EINVAL;
+		}
+	}
+	*key = tb[NVMET_OFFLOAD_A_STATS_NSID];
+	sel->by = NVO_NL_BY_PORT | NVO_NL_BY_NSID;
+	sel->port_id = nla_get_u32(tb[NVMET_OFFLOAD_A_STATS_PORT_ID]);
+	sel->nsid = nla_get_u32(tb[NVMET_OFFLOAD_A_STATS_NSID]);
+	if (tb[NVMET_OFFLOAD_A_STATS_SUBSYSNQN]) {
+		sel->by |= NVO_NL_BY_NQN;
+		sel->nqn = nla_data(tb[NVMET_OFFLOAD_A_STATS_SUBSYSNQN]);
+	}
+	return 0;
 }
 
 /*
@@ -1429,8 +1478,7 @@ static int nvo_nl_stats_sel_one(struct genl_info *info, u32 scope,
 	};
 
 	if (scope == NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE)
-		return nvo_nl_stats_no_ns(info->extack,
-					  tb[NVMET_OFFLOAD_A_STATS_SCOPE]);
+		return nvo_nl_stats_sel_ns(info, sel, key);
 	*key = tb[key_attr[scope]];
 	if (!*key) {
 		NL_SET_ERR_ATTR_MISS(info->extack, NULL, key_attr[scope]);
@@ -1453,6 +1501,10 @@ static int nvo_nl_stats_notfound(struct netlink_ext_ack *extack,
 	case NVMET_OFFLOAD_STATS_SCOPE_PORT:
 		NL_SET_ERR_MSG_ATTR(extack, key, "no such port of this transport");
 		return -ENOENT;
+	case NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE:
+		NL_SET_ERR_MSG_ATTR(extack, key,
+				    "no offload counters for this namespace: no offloaded queue of the port reached it");
+		return -ENOENT;
 	default:
 		NL_SET_ERR_MSG_ATTR(extack, key, "no such queue");
 		return -ENOENT;
@@ -1461,12 +1513,15 @@ static int nvo_nl_stats_notfound(struct netlink_ext_ack *extack,
 
 /*
  * Counters of the objects of @scope the selection picks, from @from on:
- * a batch of struct nvo_nl_stats_info in id order.
+ * a batch of struct nvo_nl_stats_info in id order, as reported (since the
+ * last reset) or, with @raw, as counted (for a reset to record).
  */
-static int nvo_nl_stats_collect(u32 scope, const struct nvo_nl_sel *sel,
-				unsigned int max, u32 from,
-				struct nvo_nl_batch *b)
+static int nvo_nl_stats_collect_mode(u32 scope, const struct nvo_nl_sel *sel,
+				     unsigned int max, u32 from, bool raw,
+				     struct nvo_nl_batch *b)
 {
+	struct nvo_nl_stats_info *si;
+	unsigned int i;
 	struct nvo_nl_collect c = { .sel = sel };
 	int ret;
 
@@ -1485,12 +1540,28 @@ static int nvo_nl_stats_collect(u32 scope, const struct nvo_nl_sel *sel,
 		if (c.b.n)
 			nvo_visit_queues(nvo_nl_sum_by_port, &c);
 		break;
+	case NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE:
+		nvo_visit_ns_accts(nvo_nl_collect_ns_key, &c);
+		if (c.b.n)
+			nvo_visit_queues(nvo_nl_sum_by_ns, &c);
+		break;
 	case NVMET_OFFLOAD_STATS_SCOPE_QUEUE:
 		nvo_visit_queues(nvo_nl_collect_queue_stats, &c);
 		break;
 	}
+	for (i = 0; !raw && i < c.b.n; i++) {
+		si = nvo_nl_batch_item(&c.b, i);
+		nvo_counters_sub_base(&si->c, &si->base);
+	}
 	*b = c.b;
 	return 0;
+}
+
+static int nvo_nl_stats_collect(u32 scope, const struct nvo_nl_sel *sel,
+				unsigned int max, u32 from,
+				struct nvo_nl_batch *b)
+{
+	return nvo_nl_stats_collect_mode(scope, sel, max, from, false, b);
 }
 
 struct nvo_nl_stats_reply {
@@ -1519,11 +1590,16 @@ static int nvo_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = nvo_nl_stats_sel_one(info, r.scope, &sel, &key);
 	if (ret)
 		return ret;
-	ret = nvo_nl_stats_collect(r.scope, &sel, 1, 0, &b);
+	/* Two: a namespace id several subsystems of the port have. */
+	ret = nvo_nl_stats_collect(r.scope, &sel, 2, 0, &b);
 	if (ret)
 		return ret;
 	if (!b.n) {
 		ret = nvo_nl_stats_notfound(info->extack, key, r.scope);
+	} else if (b.n > 1) {
+		NL_SET_ERR_MSG_ATTR(info->extack, key,
+				    "several subsystems of the port have this namespace id: name one (subsysnqn)");
+		ret = -EINVAL;
 	} else {
 		r.si = b.items;
 		ret = nvo_nl_reply(info, NVMET_OFFLOAD_CMD_STATS_GET,
@@ -1555,9 +1631,6 @@ static int nvo_nl_stats_get_dump_sel(struct netlink_callback *cb)
 	ctx->scope = tb[NVMET_OFFLOAD_A_STATS_SCOPE] ?
 		     nla_get_u32(tb[NVMET_OFFLOAD_A_STATS_SCOPE]) :
 		     NVMET_OFFLOAD_STATS_SCOPE_DEVICE;
-	if (ctx->scope == NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE)
-		return nvo_nl_stats_no_ns(cb->extack,
-					  tb[NVMET_OFFLOAD_A_STATS_SCOPE]);
 
 	/* The filters apply to the queue scope (spec); the others have ids. */
 	if (tb[NVMET_OFFLOAD_A_STATS_DEV_ID]) {
@@ -1578,7 +1651,8 @@ static int nvo_nl_stats_get_dump_sel(struct netlink_callback *cb)
 		if (ctx->scope == NVMET_OFFLOAD_STATS_SCOPE_PORT) {
 			sel->by |= NVO_NL_BY_ID;
 			sel->id = nla_get_u32(tb[NVMET_OFFLOAD_A_STATS_PORT_ID]);
-		} else if (ctx->scope == NVMET_OFFLOAD_STATS_SCOPE_QUEUE) {
+		} else if (ctx->scope == NVMET_OFFLOAD_STATS_SCOPE_QUEUE ||
+			   ctx->scope == NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE) {
 			sel->by |= NVO_NL_BY_PORT;
 			sel->port_id = nla_get_u32(tb[NVMET_OFFLOAD_A_STATS_PORT_ID]);
 		} else {
@@ -1617,70 +1691,111 @@ static int nvo_nl_stats_get_dumpit(struct sk_buff *skb,
 	return ret;
 }
 
+/*
+ * stats-reset records each selected object's raw counters as its base: a
+ * reset of one object leaves every other object's counters alone.
+ */
 struct nvo_nl_reset {
-	u32		scope;
-	u32		id;
-	bool		all;
-	bool		found;
+	u32			scope;
+	struct nvo_nl_batch	b;	/* raw counters, by key */
 };
+
+static void nvo_nl_reset_one(struct nvo_nl_reset *r, u32 key,
+			     struct nvo_counters_acct *acct)
+{
+	struct nvo_nl_stats_info *si = nvo_nl_batch_find(&r->b, key);
+
+	if (si)
+		nvo_counters_acct_set_base(acct, &si->c);
+}
 
 static void nvo_nl_reset_queue(struct nvo_queue *queue, void *arg)
 {
-	struct nvo_nl_reset *r = arg;
+	nvo_nl_reset_one(arg, queue->idx, &queue->acct);
+}
 
-	if (!r->all) {
-		switch (r->scope) {
+static void nvo_nl_reset_dev(struct nvo_offload_dev *dev, void *arg)
+{
+	nvo_nl_reset_one(arg, dev->id, dev->acct);
+}
+
+static void nvo_nl_reset_port(struct nvo_port *port, void *arg)
+{
+	nvo_nl_reset_one(arg, le16_to_cpu(port->nport->disc_addr.portid),
+			 &port->acct);
+}
+
+static void nvo_nl_reset_ns(struct nvo_ns_acct *ns, void *arg)
+{
+	nvo_nl_reset_one(arg, ns->id, &ns->acct);
+}
+
+/* Resets what @sel picks in @scope, a batch at a time; how many it found. */
+static int nvo_nl_reset_scope(u32 scope, const struct nvo_nl_sel *sel,
+			      unsigned int *found)
+{
+	struct nvo_nl_reset r = { .scope = scope };
+	u32 from = 0;
+	int ret;
+
+	*found = 0;
+	do {
+		ret = nvo_nl_stats_collect_mode(scope, sel, NVO_NL_BATCH, from,
+						true, &r.b);
+		if (ret)
+			return ret;
+		switch (scope) {
 		case NVMET_OFFLOAD_STATS_SCOPE_DEVICE:
-			if (nvo_nl_queue_dev_id(queue) != r->id)
-				return;
+			nvo_visit_devices(nvo_nl_reset_dev, &r);
 			break;
 		case NVMET_OFFLOAD_STATS_SCOPE_PORT:
-			if (le16_to_cpu(queue->nport->disc_addr.portid) != r->id)
-				return;
+			nvo_visit_ports(nvo_nl_reset_port, &r);
+			break;
+		case NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE:
+			nvo_visit_ns_accts(nvo_nl_reset_ns, &r);
 			break;
 		case NVMET_OFFLOAD_STATS_SCOPE_QUEUE:
-			if (queue->idx != r->id)
-				return;
-			r->found = true;
+			nvo_visit_queues(nvo_nl_reset_queue, &r);
 			break;
 		}
-	}
-	nvo_nl_counters_zero(queue);
+		*found += r.b.n;
+		if (r.b.n)
+			from = nvo_nl_batch_key(&r.b, r.b.n - 1) + 1;
+		nvo_nl_batch_free(&r.b);
+	} while (*found && !(*found % NVO_NL_BATCH) && from);
+	return 0;
 }
 
 static int nvo_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	struct nvo_nl_reset r = { .all = true };
+	static const u32 scopes[] = {
+		NVMET_OFFLOAD_STATS_SCOPE_DEVICE, NVMET_OFFLOAD_STATS_SCOPE_PORT,
+		NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE,
+		NVMET_OFFLOAD_STATS_SCOPE_QUEUE,
+	};
 	struct nvo_nl_sel sel = {};
-	struct nvo_nl_batch b;
 	struct nlattr *key = NULL;
+	unsigned int found, i;
+	u32 scope;
 	int ret;
 
-	if (info->attrs[NVMET_OFFLOAD_A_STATS_SCOPE]) {
-		r.all = false;
-		r.scope = nla_get_u32(info->attrs[NVMET_OFFLOAD_A_STATS_SCOPE]);
-		ret = nvo_nl_stats_sel_one(info, r.scope, &sel, &key);
-		if (ret)
-			return ret;
-		r.id = sel.id;
-		/* The object must exist; a queue is checked while zeroing. */
-		if (r.scope != NVMET_OFFLOAD_STATS_SCOPE_QUEUE) {
-			ret = nvo_nl_stats_collect(r.scope, &sel, 1, 0, &b);
+	if (!info->attrs[NVMET_OFFLOAD_A_STATS_SCOPE]) {
+		/* No scope: everything. */
+		for (i = 0; i < ARRAY_SIZE(scopes); i++) {
+			ret = nvo_nl_reset_scope(scopes[i], &sel, &found);
 			if (ret)
 				return ret;
-			r.found = b.n;
-			nvo_nl_batch_free(&b);
-			if (!r.found)
-				goto notfound;
 		}
+		return 0;
 	}
-	nvo_visit_queues(nvo_nl_reset_queue, &r);
-	if (!r.all && !r.found)
-		goto notfound;
-	return 0;
-
-notfound:
-	return nvo_nl_stats_notfound(info->extack, key, r.scope);
+	scope = nla_get_u32(info->attrs[NVMET_OFFLOAD_A_STATS_SCOPE]);
+	ret = nvo_nl_stats_sel_one(info, scope, &sel, &key);
+	if (ret)
+		return ret;
+	ret = nvo_nl_reset_scope(scope, &sel, &found);
+	if (ret)
+		return ret;
+	return found ? 0 : nvo_nl_stats_notfound(info->extack, key, scope);
 }
 
 /*

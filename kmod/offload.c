@@ -51,6 +51,13 @@ int nvo_offload_register(struct nvo_offload_dev *dev)
 	if (ret < 0)
 		goto out;
 	dev->id = ret;
+	dev->acct = kzalloc(sizeof(*dev->acct), GFP_KERNEL);
+	if (!dev->acct) {
+		ida_free(&nvo_dev_ida, dev->id);
+		ret = -ENOMEM;
+		goto out;
+	}
+	nvo_counters_acct_init(dev->acct);
 	atomic_set(&dev->nr_queues, 0);
 	list_add_tail(&dev->entry, &nvo_dev_list);
 	nvo_nl_notify_dev(dev, true);
@@ -62,8 +69,10 @@ out:
 }
 EXPORT_SYMBOL_GPL(nvo_offload_register);
 
-void nvo_offload_queue_left_dev(struct nvo_offload_dev *dev)
+void nvo_offload_queue_left_dev(struct nvo_queue *queue,
+				struct nvo_offload_dev *dev)
 {
+	nvo_counters_left_dev(queue, dev);
 	if (atomic_dec_and_test(&dev->nr_queues))
 		wake_up_all(&nvo_dev_wq);
 }
@@ -98,6 +107,8 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 
 	nvo_nl_notify_dev(dev, false);
 	ida_free(&nvo_dev_ida, dev->id);
+	kfree(dev->acct);
+	dev->acct = NULL;
 	pr_info("offload device %s unregistered\n", dev->name);
 }
 EXPORT_SYMBOL_GPL(nvo_offload_unregister);

@@ -19,7 +19,10 @@ static u16 nvo_port_id(const struct nvo_port *port)
 
 static void nvo_port_release(struct kref *ref)
 {
-	kfree(container_of(ref, struct nvo_port, ref));
+	struct nvo_port *port = container_of(ref, struct nvo_port, ref);
+
+	nvo_counters_port_release(port);
+	kfree(port);
 }
 
 void nvo_port_put(struct nvo_port *port)
@@ -93,6 +96,7 @@ int nvo_add_port(struct nvmet_port *nport)
 		return -ENOMEM;
 	kref_init(&port->ref);
 	INIT_LIST_HEAD(&port->entry);
+	nvo_counters_acct_init(&port->acct);
 	port->nport = nport;
 	INIT_WORK(&port->accept_work, nvo_accept_work);
 

@@ -1285,13 +1285,15 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 		queue->oq.dev = NULL;
 	spin_unlock_bh(&queue->state_lock);
 	if (from && reason != NVO_FALLBACK_NONE)
+		nvo_counters_dev_event(from, NVO_EV_FALLBACK);
+	if (from && reason != NVO_FALLBACK_NONE)
 		nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_FALLBACK,
 				    from, reason);
 	else if (from && was_offloaded)
 		nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED,
 				    from, reason);
 	if (dev)
-		nvo_offload_queue_left_dev(dev);
+		nvo_offload_queue_left_dev(queue, dev);
 	if (retarget && reason == NVO_FALLBACK_NONE)
 		nvo_offload_offer_queue(queue);
 
@@ -1337,6 +1339,7 @@ static void nvo_handover(struct nvo_queue *queue)
 
 	/* The record carries the parked commands from here on. */
 	nvo_drop_parked(queue);
+	nvo_counters_handover(queue);
 
 	nvo_restore_callbacks(queue);
 	reinit_completion(&queue->offload_idle);
@@ -1362,6 +1365,7 @@ static void nvo_handover(struct nvo_queue *queue)
 		queue->ostate = NVO_OQ_OFFLOADED;
 	queue->offload_events++;
 	spin_unlock_bh(&queue->state_lock);
+	nvo_counters_dev_event(dev, NVO_EV_OFFLOAD);
 	nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED, dev,
 			    NVO_FALLBACK_NONE);
 	pr_debug("queue %d: offloaded to %s\n", queue->idx, dev->name);
@@ -1415,7 +1419,7 @@ static bool nvo_offload_reconcile(struct nvo_queue *queue)
 			queue->retarget = false;
 			queue->reclaim_reason = NVO_FALLBACK_NONE;
 			spin_unlock_bh(&queue->state_lock);
-			nvo_offload_queue_left_dev(dev);
+			nvo_offload_queue_left_dev(queue, dev);
 			if (retarget)
 				nvo_offload_offer_queue(queue);
 		} else {
@@ -1480,8 +1484,10 @@ static bool nvo_offload_reconcile(struct nvo_queue *queue)
 		}
 		/* A reclaim the device's removal forced counts as a fallback. */
 		if (reason == NVO_FALLBACK_NONE &&
-		    READ_ONCE(queue->reclaim_reason) == NVO_FALLBACK_NONE)
+		    READ_ONCE(queue->reclaim_reason) == NVO_FALLBACK_NONE) {
 			queue->reclaim_events++;
+			nvo_counters_dev_event(queue->oq.dev, NVO_EV_RECLAIM);
+		}
 		nvo_offload_back_to_software(queue, h, reason);
 		return true;
 	}
@@ -1542,6 +1548,7 @@ int nvo_offload_punt(struct nvo_offload_queue *oq,
 	cmd->flags |= NVO_CMD_PUNTED;
 	cmd->punt_cookie = cookie;
 	cmd->sqe = *sqe;
+	nvo_counters_punt(queue, sqe);
 	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
 			    &nvo_fabrics_ops))
 		return 0;	/* completed: punt_done() has run */
@@ -1601,6 +1608,8 @@ int nvo_offload_ns_get(struct nvo_offload_queue *oq, u32 nsid,
 	ref->bdev = ns->bdev;
 	ref->blksize_shift = ns->blksize_shift;
 	ref->nr_blocks = ns->size >> ns->blksize_shift;
+	/* Engine context: whatever it is, it must not sleep here. */
+	ref->stats = nvo_counters_ns(nvo_oq_queue(oq), nsid, GFP_NOWAIT);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(nvo_offload_ns_get);
@@ -1682,7 +1691,7 @@ static void nvo_offload_release(struct nvo_queue *queue)
 	queue->oq.dev = NULL;
 	spin_unlock_bh(&queue->state_lock);
 	if (dev)
-		nvo_offload_queue_left_dev(dev);
+		nvo_offload_queue_left_dev(queue, dev);
 
 	/* Parked commands never reached nvmet: just free them. */
 	nvo_drop_parked(queue);
@@ -1727,6 +1736,7 @@ static void nvo_release_work(struct work_struct *w)
 
 	nvo_free_cmds(queue);
 	sock_release(queue->sock);
+	nvo_counters_queue_release(queue);
 	nvo_port_put(queue->port);
 	ida_free(&nvo_queue_ida, queue->idx);
 	kfree(queue);
@@ -1777,6 +1787,7 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	spin_lock_init(&queue->state_lock);
 	spin_lock_init(&queue->cmd_lock);
 	INIT_LIST_HEAD(&queue->parked);
+	nvo_counters_queue_init(queue);
 	init_completion(&queue->offload_idle);
 
 	INIT_WORK(&queue->io_work, nvo_io_work);

@@ -80,22 +80,22 @@ static int nvo_queues_show(struct seq_file *m, void *unused)
 
 static void nvo_offload_stats_show_queue(struct nvo_queue *queue, void *arg)
 {
-	const struct nvo_offload_stats *st = &queue->oq.stats;
+	struct nvo_counters c;
+	const struct nvo_offload_stats *st = &c.st;
 	struct seq_file *m = arg;
 	int i;
 
 	if (!queue->nvme_sq.qid)
 		return;
+	/* Since the queue appeared, over every device it has been on. */
+	nvo_counters_queue_raw(queue, &c);
 	seq_printf(m, "%5d %10llu %10llu %10llu %10llu %8llu %6llu %6llu %6llu %6llu %6llu %6llu",
-		   queue->idx, READ_ONCE(st->read_cmds),
-		   READ_ONCE(st->read_blocks), READ_ONCE(st->write_cmds),
-		   READ_ONCE(st->write_blocks),
-		   READ_ONCE(st->inline_write_cmds), READ_ONCE(st->flush_cmds),
-		   READ_ONCE(st->write_zeroes_cmds), READ_ONCE(st->errors),
-		   READ_ONCE(st->backend_errors), READ_ONCE(st->punted_cmds),
-		   READ_ONCE(st->unknown_ns_cmds));
+		   queue->idx, st->read_cmds, st->read_blocks, st->write_cmds,
+		   st->write_blocks, st->inline_write_cmds, st->flush_cmds,
+		   st->write_zeroes_cmds, st->errors, st->backend_errors,
+		   st->punted_cmds, st->unknown_ns_cmds);
 	for (i = 0; i < NVO_LAT_BUCKETS; i++)
-		seq_printf(m, " %llu", READ_ONCE(st->lat_hist[i]));
+		seq_printf(m, " %llu", st->lat_hist[i]);
 	seq_putc(m, '\n');
 }
 

@@ -14,6 +14,7 @@
 #include <linux/socket.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <linux/nvme.h>
 
 #include "nvmet.h"
@@ -36,6 +37,25 @@
 /* Work done by one pass of io_work before it yields the CPU. */
 #define NVO_IO_BUDGET		64
 
+/* Offload counters as reported: the device's, plus hand-over events. */
+struct nvo_counters {
+	struct nvo_offload_stats st;
+	u64			offload_events;
+	u64			reclaim_events;
+	u64			fallback_events;
+};
+
+/*
+ * What an object (device, port, namespace, queue) keeps besides the live
+ * queues it sums: the counts of queues (or device stints) that left it, and
+ * the raw value at its last stats-reset, subtracted from what is reported.
+ */
+struct nvo_counters_acct {
+	spinlock_t		lock;		/* guards retired and base */
+	struct nvo_counters	retired;
+	struct nvo_counters	base;
+};
+
 struct nvo_port {
 	struct kref		ref;
 	struct list_head	entry;		/* nvo_port_list */
@@ -51,6 +71,7 @@ struct nvo_port {
 	struct work_struct	accept_work;
 	struct sockaddr_storage	addr;
 	void (*saved_data_ready)(struct sock *sk);
+	struct nvo_counters_acct acct;
 };
 
 enum nvo_queue_state {
@@ -219,6 +240,11 @@ struct nvo_queue {
 	u64			offload_events;
 	u64			reclaim_events;
 	u64			fallback_events;
+	/* retired: oq.stats of past device stints; base: at stats-reset. */
+	struct nvo_counters_acct acct;
+	/* nsid -> struct nvo_queue_ns: per-namespace offload counters. */
+	struct xarray		ns_stats;
+	struct nvo_offload_stats ns_unaccounted; /* when one cannot be had */
 
 	void (*saved_data_ready)(struct sock *sk);
 	void (*saved_write_space)(struct sock *sk);
@@ -266,9 +292,58 @@ int nvo_queue_offload_set(int idx, bool on);
 void nvo_offload_port_added(struct nvo_port *port);
 void nvo_offload_port_removed(struct nvo_port *port);
 void nvo_offload_offer_queue(struct nvo_queue *queue);
-void nvo_offload_queue_left_dev(struct nvo_offload_dev *dev);
+void nvo_offload_queue_left_dev(struct nvo_queue *queue,
+				struct nvo_offload_dev *dev);
 int nvo_offload_init(void);
 void nvo_offload_exit(void);
+
+/* counters.c */
+/* A namespace's counters: one per port, subsystem and namespace id. */
+struct nvo_ns_acct {
+	struct list_head	entry;
+	u32			id;		/* netlink's key, from 1 */
+	struct nvo_port		*port;		/* the key: not a reference */
+	u16			portid;
+	u32			nsid;
+	char			subsysnqn[NVMF_NQN_FIELD_LEN];
+	struct nvo_counters_acct acct;
+};
+
+/* One namespace's counters on one queue. */
+struct nvo_queue_ns {
+	struct nvo_offload_stats st;
+	struct nvo_ns_acct	*ns;
+};
+
+void nvo_counters_acct_init(struct nvo_counters_acct *acct);
+void nvo_counters_add(struct nvo_counters *sum, const struct nvo_counters *c);
+void nvo_counters_add_stats(struct nvo_offload_stats *sum,
+			    const struct nvo_offload_stats *st);
+void nvo_counters_sub_base(struct nvo_counters *c,
+			   const struct nvo_counters *base);
+void nvo_counters_acct_read(struct nvo_counters_acct *acct,
+			    struct nvo_counters *retired,
+			    struct nvo_counters *base);
+void nvo_counters_acct_set_base(struct nvo_counters_acct *acct,
+				const struct nvo_counters *raw);
+void nvo_counters_queue_raw(struct nvo_queue *queue, struct nvo_counters *c);
+void nvo_counters_queue_init(struct nvo_queue *queue);
+void nvo_counters_queue_release(struct nvo_queue *queue);
+void nvo_counters_left_dev(struct nvo_queue *queue,
+			   struct nvo_offload_dev *dev);
+enum nvo_event { NVO_EV_OFFLOAD, NVO_EV_RECLAIM, NVO_EV_FALLBACK };
+void nvo_counters_dev_event(struct nvo_offload_dev *dev, enum nvo_event ev);
+void nvo_counters_handover(struct nvo_queue *queue);
+struct nvo_offload_stats *nvo_counters_ns(struct nvo_queue *queue, u32 nsid,
+					  gfp_t gfp);
+void nvo_counters_punt(struct nvo_queue *queue, const struct nvme_command *sqe);
+typedef void (*nvo_ns_visit_t)(struct nvo_ns_acct *ns, void *arg);
+void nvo_visit_ns_accts(nvo_ns_visit_t fn, void *arg);
+typedef void (*nvo_queue_ns_visit_t)(struct nvo_queue_ns *qns, void *arg);
+void nvo_visit_queue_ns(struct nvo_queue *queue, nvo_queue_ns_visit_t fn,
+			void *arg);
+void nvo_counters_port_release(struct nvo_port *port);
+void nvo_counters_exit(void);
 
 /* stats.c */
 void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd);

@@ -265,7 +265,9 @@ BAD_TESTS=(
 	"unknown device (port-set)|ENODEV|port-set id=1 policy=on dev-name=nosuchdev"
 	"unknown device (dev-get)|ENODEV|dev-get id=4242"
 	"device id 0 is never a device|ERANGE|dev-get id=0"
-	"namespace counters|EOPNOTSUPP|stats-get scope=namespace port-id=1 nsid=1"
+	"namespace scope without its namespace id|EINVAL|stats-get scope=namespace port-id=1"
+	"namespace no offloaded queue reached|ENOENT|stats-get scope=namespace port-id=1 nsid=77"
+	"namespace filter in a stats dump|EINVAL|-d stats-get scope=namespace nsid=1"
 	"stats scope without its id|EINVAL|stats-get scope=queue"
 )
 
@@ -325,20 +327,34 @@ t_port_on() {
 	[ "$(field "$(nl_raw port-get id=1)" dev-name)" = nicsim1 ] && queues_match
 }
 
+# sum_dbg: "read-cmds write-cmds" over the I/O queues in debugfs (since
+# each queue appeared, over every device it was on).
+sum_dbg() { awk 'NR > 1 { w += $4; r += $2 } END { print r + 0, w + 0 }' "$DBG/offload_stats"; }
+
 t_offload_counters() {
-	local ns dev nl dbg
+	local ns dev nl ns1 d0 d1 want
 	dev=$(field "$(nl_raw dev-get name=nicsim1)" id)
 	ns=$(host_ns_dev "$NQN" 1) || return 1
-	nl_raw stats-reset scope=device dev-id="$dev" || return 1
+	nl_raw stats-reset scope=device dev-id="$dev" &&
+		nl_raw stats-reset scope=namespace port-id=1 nsid=1 || return 1
+	d0=$(sum_dbg)
 	dd if=/dev/zero of="$ns" bs=4k count=64 oflag=direct 2>/dev/null || return 1
 	dd if="$ns" of=/dev/null bs=4k count=32 iflag=direct 2>/dev/null || return 1
+	d1=$(sum_dbg)
+	want="$(( ${d1% *} - ${d0% *} )) $(( ${d1#* } - ${d0#* } ))"
 	nl=$(nl_raw stats-get scope=device dev-id="$dev") || return 1
-	dbg=$(awk 'NR > 1 { w += $4; r += $2 } END { print r + 0, w + 0 }' "$DBG/offload_stats")
-	msg "netlink read/write cmds $(field "$nl" counters.read-cmds) $(field "$nl" counters.write-cmds), debugfs $dbg"
-	[ "$(field "$nl" counters.read-cmds) $(field "$nl" counters.write-cmds)" = "$dbg" ] &&
-		[ "$(field "$nl" counters.write-cmds)" -ge 64 ] &&
-		nl_raw stats-reset scope=device dev-id="$dev" &&
-		[ "$(field "$(nl_raw stats-get scope=device dev-id="$dev")" counters.write-cmds)" -eq 0 ]
+	ns1=$(nl_raw stats-get scope=namespace port-id=1 nsid=1) || return 1
+	msg "since the resets: device read/write cmds $(field "$nl" counters.read-cmds) $(field "$nl" counters.write-cmds), namespace $(field "$ns1" counters.read-cmds) $(field "$ns1" counters.write-cmds), debugfs $want"
+	# one namespace, every queue on nicsim1: all three agree
+	[ "$(field "$nl" counters.read-cmds) $(field "$nl" counters.write-cmds)" = "$want" ] &&
+		[ "$(field "$ns1" counters.read-cmds) $(field "$ns1" counters.write-cmds)" = "$want" ] &&
+		[ "$(field "$ns1" subsysnqn)" = "$NQN" ] &&
+		[ "$(field "$nl" counters.write-cmds)" -ge 64 ] || return 1
+	# a reset of the device leaves the namespace's counters alone
+	nl_raw stats-reset scope=device dev-id="$dev" &&
+		[ "$(field "$(nl_raw stats-get scope=device dev-id="$dev")" counters.write-cmds)" -eq 0 ] &&
+		[ "$(field "$(nl_raw stats-get scope=namespace port-id=1 nsid=1)" counters.write-cmds)" = "${want#* }" ] &&
+		[ "$(nl_raw -d stats-get scope=namespace port-id=1 | grep -c ' nsid=1 ')" -eq 1 ]
 }
 
 t_queue_toggle() {
@@ -526,7 +542,7 @@ ktap_test_result "unprivileged: dumps work, port-set/queue-set/stats-reset EPERM
 NICSIM_TESTS=(
 	"dev-add event; device dump agrees with debugfs|t_dev_add"
 	"port-set policy on: event, queues offloaded with events|t_port_on"
-	"device counters agree with debugfs; stats-reset zeroes them|t_offload_counters"
+	"device and namespace counters agree with debugfs; resets are per object|t_offload_counters"
 	"queue-set: a controller reclaimed, queues offloaded by id, ctrl+qid, ctrl|t_queue_toggle"
 	"port-set: device change while on is EBUSY; bind while off; moves|t_port_busy"
 	"device removal: dev-del, fallback and port events, queues in software|t_dev_del"

@@ -5,9 +5,12 @@
 # A port bound to nicsim1 offloads every I/O queue at connect (the admin
 # queue stays in software); fio crc32c verification is clean and the
 # device's counters equal what fio sent; a command the device does not
-# execute is punted to software and succeeds; queues toggle live under fio;
-# an offload the device refuses leaves the queue working in software; and
-# deleting the device under I/O brings every queue back with no I/O error.
+# execute is punted to software and succeeds (flush with a narrowed opcode
+# mask, Dataset Management, Compare), counted per opcode and namespace;
+# queues toggle live under fio; the device and port keep the counts of
+# queues that closed; an offload the device refuses leaves the queue working
+# in software; and deleting the device under I/O brings every queue back
+# with no I/O error.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/offload_test.sh
@@ -29,8 +32,21 @@ ostat() {
 
 admin_state() { awk 'NR > 1 && $4 == 0 { print $16 }' "$DBG/queues"; }
 
+# Netlink counters (nl_raw): nlc SCOPE-ARGS FIELD, e.g. nlc "scope=device
+# dev-id=1" write-blocks; punts_of SCOPE-ARGS OPCODE: punts of one opcode.
+nlc() {
+	# shellcheck disable=SC2086 # the selector is words
+	nl_raw stats-get $1 | sed -n "s/.* counters\.$2=\([0-9]*\).*/\1/p"
+}
+punts_of() {
+	# shellcheck disable=SC2086
+	nl_raw stats-get $1 | grep -o "punted-by-opcode\.opcode=$2 counters\.punted-by-opcode\.count=[0-9]*" |
+		sed 's/.*=//' | grep . || echo 0
+}
+DEVSEL=
+
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 11
 
 offload_target_setup "$NQN"
 
@@ -52,14 +68,20 @@ else
 	ktap_test_fail "I/O queues offloaded at connect, admin queue in software"
 fi
 
-# 3: fio verify on the offloaded queues; the counters equal what fio sent.
+# 3: fio verify on the offloaded queues; the counters (per queue in
+# debugfs, per device and per namespace over netlink) equal what fio sent.
+DEVSEL="scope=device dev-id=$(awk '$2 == "nicsim1" { print $1 }' "$DBG/devices")"
+NSSEL="scope=namespace port-id=1 nsid=1"
+nl_raw stats-reset $DEVSEL && nl_raw stats-reset $NSSEL ||
+	ktap_print_msg "stats-reset failed"
 w0=$(ostat write_blks); r0=$(ostat read_blks)
 if fio_verify "$ns" --bs=4k --size=8M --iodepth=32 >/dev/null; then
 	w=$(( $(ostat write_blks) - w0 )); r=$(( $(ostat read_blks) - r0 ))
-	if [ "$w" -eq 2048 ] && [ "$r" -eq 2048 ]; then
-		ktap_test_pass "fio verify clean on offloaded queues; device counted 2048 blocks written and read"
+	nl="$(nlc "$DEVSEL" write-blocks) $(nlc "$DEVSEL" read-blocks) $(nlc "$NSSEL" write-blocks) $(nlc "$NSSEL" read-blocks)"
+	if [ "$w" -eq 2048 ] && [ "$r" -eq 2048 ] && [ "$nl" = "2048 2048 2048 2048" ]; then
+		ktap_test_pass "fio verify clean on offloaded queues; queues, device and namespace counted 2048 blocks written and read"
 	else
-		ktap_test_fail "device counters: $w blocks written, $r read (fio: 2048 each)"
+		ktap_test_fail "counters: queues $w blocks written, $r read; device and namespace written/read: $nl (fio: 2048 each)"
 	fi
 else
 	ktap_test_fail "fio verify on offloaded queues"
@@ -75,7 +97,32 @@ else
 fi
 echo 0x107 >"$SIMDBG/io_opcodes"	# read, write, flush, write zeroes
 
-# 5: live toggles of every I/O queue under fio.
+# 5: Dataset Management (deallocate) and Compare, which the device never
+# executes: punted, counted per opcode for the device and the namespace,
+# and answered as software answers them (nvmet does DSM; in 6.1 it has no
+# Compare, so that one fails the same way on a software queue).
+dsm0=$(punts_of "$DEVSEL" 9); cmp0=$(punts_of "$DEVSEL" 5); nsdsm0=$(punts_of "$NSSEL" 9)
+head -c 4096 /dev/zero >/tmp/cmp.bin
+nvme compare "$ns" -s 0 -c 0 -z 4096 -d /tmp/cmp.bin >/tmp/cmp.off 2>&1
+cmp_rc=$?
+if nvme dsm "$ns" --ad -s 0 -b 8 >/dev/null 2>&1; then dsm_ok=1; else dsm_ok=0; fi
+dsm=$(( $(punts_of "$DEVSEL" 9) - dsm0 )); cmp=$(( $(punts_of "$DEVSEL" 5) - cmp0 ))
+nsdsm=$(( $(punts_of "$NSSEL" 9) - nsdsm0 ))
+# the same Compare on a software queue
+oq_toggle_all off; wait_states software
+nvme compare "$ns" -s 0 -c 0 -z 4096 -d /tmp/cmp.bin >/tmp/cmp.sw 2>&1
+sw_rc=$?
+oq_toggle_all on; wait_states offloaded
+msg "dsm ok=$dsm_ok punted=$dsm (ns $nsdsm); compare punted=$cmp rc offloaded=$cmp_rc software=$sw_rc"
+if [ "$dsm_ok" = 1 ] && [ "$dsm" -eq 1 ] && [ "$nsdsm" -eq 1 ] && [ "$cmp" -eq 1 ] &&
+   [ "$cmp_rc" = "$sw_rc" ]; then
+	ktap_test_pass "DSM and Compare punted, counted per opcode (device, namespace), answered as in software"
+else
+	ktap_test_fail "DSM and Compare punted, counted per opcode (device, namespace), answered as in software"
+	sed 's/^/# /' /tmp/cmp.off /tmp/cmp.sw
+fi
+
+# 6: live toggles of every I/O queue under fio.
 fio_verify "$ns" --bs=4k --size=16M --iodepth=32 >/tmp/toggle.fio 2>&1 &
 fio_pid=$!
 toggles=0
@@ -93,18 +140,32 @@ fi
 oq_toggle_all on
 wait_states offloaded
 
-# 6: reclaim counted
+# 7: reclaim counted
 if [ "$(oq_sum 19)" -gt 0 ]; then
 	ktap_test_pass "reclaims counted"
 else
 	ktap_test_fail "reclaims counted"
 fi
 
-# 7: a refused offload leaves the queue in software, and it works.
+# 8: the queues close: the device, port and namespace keep their counts.
+before="$(nlc "$DEVSEL" write-blocks) $(nlc "scope=port port-id=1" write-blocks) $(nlc "$NSSEL" write-blocks)"
 echo 10 >"$SIMDBG/refuse_next_offload"
 host_disconnect "$NQN" >/dev/null
 host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=2 >/dev/null
 ns=$(host_ns_dev "$NQN")
+# a closing queue's counts reach its port when its teardown ends: wait for it
+for _ in $(seq 50); do
+	after="$(nlc "$DEVSEL" write-blocks) $(nlc "scope=port port-id=1" write-blocks) $(nlc "$NSSEL" write-blocks)"
+	[ "$before" = "$after" ] && break
+	sleep 0.1
+done
+if [ "$before" = "$after" ] && [ "${before%% *}" -gt 2048 ]; then
+	ktap_test_pass "closed queues' counts stay in device, port and namespace ($after blocks written)"
+else
+	ktap_test_fail "closed queues' counts stay in device, port and namespace (before $before, after $after)"
+fi
+
+# 9: a refused offload leaves the queue in software, and it works.
 sleep 1
 if wait_states software && fio_verify "$ns" --bs=4k --size=4M --iodepth=8 >/dev/null &&
    grep -q refused "$DBG/queues"; then
@@ -114,7 +175,7 @@ else
 fi
 echo 0 >"$SIMDBG/refuse_next_offload"
 
-# 8: device deleted under I/O: queues come back, no I/O error.
+# 10: device deleted under I/O: queues come back, no I/O error.
 oq_toggle_all on
 wait_states offloaded
 fio_verify "$ns" --bs=4k --size=16M --iodepth=32 >/tmp/del.fio 2>&1 &
@@ -128,7 +189,7 @@ else
 	sed 's/^/# /' /tmp/del.fio | tail -n 20
 fi
 
-# 9: nothing went wrong in the kernel log
+# 11: nothing went wrong in the kernel log
 if dmesg | grep -E 'nvme nvme[0-9]+: (I/O|.*timeout|.*reset)|Buffer I/O error' >/dev/null; then
 	ktap_test_fail "no host I/O errors, timeouts or resets in the kernel log"
 	dmesg | grep -E 'nvme nvme[0-9]+:' | tail -n 10 | sed 's/^/# /'

@@ -22,6 +22,8 @@
 
 #define NVO_DEV_NAME_LEN	32
 #define NVO_LAT_BUCKETS		24	/* log2(us): [0,1), [1,2), [2,4) ... */
+/* Punts counted per opcode: 0x00-0x1e one slot each, the last for the rest. */
+#define NVO_PUNT_OPC_SLOTS	32
 
 /* Namespace backends a device can serve itself. */
 enum nvo_backend {
@@ -62,7 +64,11 @@ struct nvo_handover *nvo_handover_alloc(u16 sq_size, gfp_t gfp);
 /* Frees the record and the parked commands' data, not the socket. */
 void nvo_handover_free(struct nvo_handover *h);
 
-/* Counters the offload path keeps per queue; the device engine writes them. */
+/*
+ * Counters the offload path keeps per queue and per namespace; the device's
+ * engine writes them, except the punt counts, which nvo_offload_punt()
+ * keeps. Only u64 fields: the shim sums and folds them as arrays.
+ */
 struct nvo_offload_stats {
 	u64	read_cmds;
 	u64	read_blocks;
@@ -76,6 +82,7 @@ struct nvo_offload_stats {
 	u64	punted_cmds;
 	u64	unknown_ns_cmds;
 	u64	lat_hist[NVO_LAT_BUCKETS];
+	u64	punted_by_opcode[NVO_PUNT_OPC_SLOTS];
 };
 
 enum nvo_fallback_reason {
@@ -88,6 +95,7 @@ enum nvo_fallback_reason {
 };
 
 struct nvo_offload_dev;
+struct nvo_counters_acct;
 
 /* The shim's queue as a device sees it. */
 struct nvo_offload_queue {
@@ -141,6 +149,8 @@ struct nvo_offload_dev {
 	u32				id;
 	struct list_head		entry;
 	atomic_t			nr_queues;
+	/* Counts of queues that left the device, the stats-reset base. */
+	struct nvo_counters_acct	*acct;
 };
 
 int nvo_offload_register(struct nvo_offload_dev *dev);
@@ -170,12 +180,18 @@ int nvo_offload_punt(struct nvo_offload_queue *oq,
  */
 u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq);
 
-/* A namespace's block device, pinned while the device does I/O on it. */
+/*
+ * A namespace's block device, pinned while the device does I/O on it, and
+ * the namespace's counters on this queue: the device counts a command it
+ * executes both there and in oq->stats. @stats stays valid after
+ * nvo_offload_ns_put() until the queue is reclaimed.
+ */
 struct nvo_ns_ref {
 	void			*ns;		/* opaque */
 	struct block_device	*bdev;
 	u8			blksize_shift;
 	u64			nr_blocks;
+	struct nvo_offload_stats *stats;
 };
 
 /* 0, -ENOENT (no such namespace) or -EOPNOTSUPP (not a block device). */

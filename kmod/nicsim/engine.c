@@ -522,9 +522,8 @@ static u16 nq_blk_to_nvme(struct nq_cmd *c)
 	}
 }
 
-static void nq_account_own(struct nicsim_queue *q, struct nq_cmd *c)
+static void nq_count_own(struct nvo_offload_stats *st, const struct nq_cmd *c)
 {
-	struct nvo_offload_stats *st = &q->oq->stats;
 	u64 nlb = le16_to_cpu(c->sqe.rw.length) + 1ULL;
 
 	if (c->bio_status != BLK_STS_OK)
@@ -547,6 +546,15 @@ static void nq_account_own(struct nicsim_queue *q, struct nq_cmd *c)
 		st->write_zeroes_cmds++;
 		break;
 	}
+}
+
+/* Per queue and per namespace; the queue's errors are counted at respond. */
+static void nq_account_own(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	nq_count_own(&q->oq->stats, c);
+	nq_count_own(c->ns.stats, c);
+	if (c->bio_status != BLK_STS_OK)
+		c->ns.stats->errors++;
 }
 
 /* A bio of ours finished (engine context). */
@@ -652,10 +660,8 @@ static void nq_punt(struct nicsim_queue *q, struct nq_cmd *c)
 	/* punt_done() may run before this returns. */
 	ret = nvo_offload_punt(q->oq, &c->sqe, c->data_sg, c->data_nents,
 			       c->len, c);
-	if (!ret) {
-		q->oq->stats.punted_cmds++;
-		return;
-	}
+	if (!ret)
+		return;		/* the shim counts punts */
 	q->nr_backend--;
 	if (ret == -EBUSY) {
 		c->state = NQ_CMD_RETRY;

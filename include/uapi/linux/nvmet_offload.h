@@ -12,6 +12,7 @@
 #define NVMET_OFFLOAD_DEV_NAME_LEN	32
 #define NVMET_OFFLOAD_LAT_BUCKETS	24
 #define NVMET_OFFLOAD_NQN_SIZE		223
+#define NVMET_OFFLOAD_OPCODE_OTHER	256
 
 /**
  * enum nvmet_offload_dev_state - State of an offload device.

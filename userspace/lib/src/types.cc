@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "nvo/error.h"
+#include "uapi/linux/nvmet_offload.h"
 
 namespace nvo {
 namespace {
@@ -94,6 +95,10 @@ std::string OpcodeName(uint32_t opcode) {
     if (op == opcode) {
       return name;
     }
+  }
+  // The kernel counts punts of opcodes 0x1f and up together.
+  if (opcode == NVMET_OFFLOAD_OPCODE_OTHER) {
+    return "0x1f+";
   }
   std::array<char, 16> buf{};
   std::snprintf(buf.data(), buf.size(), "0x%02x", opcode);

@@ -53,6 +53,7 @@ TEST(Types, Opcodes) {
   EXPECT_EQ(OpcodeName(0x02), "read");
   EXPECT_EQ(OpcodeName(0x08), "write-zeroes");
   EXPECT_EQ(OpcodeName(0x99), "0x99");
+  EXPECT_EQ(OpcodeName(NVMET_OFFLOAD_OPCODE_OTHER), "0x1f+");
   EXPECT_EQ(OpcodeNames(0x107), (std::vector<std::string>{
                                     "flush", "write", "read", "write-zeroes"}));
   EXPECT_EQ(OpcodeNames(uint64_t{1} << 63), (std::vector<std::string>{"0x3f"}));
