@@ -31,10 +31,6 @@ FUZZ_SEED=${NVO_FUZZ_SEED:-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}
 FUZZ_SEED=0x${FUZZ_SEED#0x}
 LOG=$(mktemp -d)
 
-fuzz() {
-	nvme_tcp_fuzz --addr "$ADDR" --port "$PORT" --nqn "$NQN" --timeout 15 "$@"
-}
-
 # One corpus file: every connection's expectation met and the target
 # healthy after each.
 replay_case() {
