@@ -1035,7 +1035,7 @@ static int nvo_nl_port_get_dumpit(struct sk_buff *skb,
 
 /*
  * The device a port-set names (dev-id wins over dev-name, spec), by its
- * name for nvo_port_policy_set(); "" for dev-id 0 (unbind).
+ * name for nvo_port_set(); "" for dev-id 0 (unbind).
  */
 static int nvo_nl_port_set_dev(struct genl_info *info, char *name,
 			       struct nlattr **attr)
@@ -1098,8 +1098,9 @@ static void nvo_nl_port_set_err(struct genl_info *info, struct nlattr *dev_attr,
 }
 
 /*
- * Applied in the spec's order: policy off, the device, policy on. Every
- * refusal it can foresee comes before the first change.
+ * The device and the policy after the request are worked out first and
+ * applied in one step: every refusal comes before any change, and one
+ * port-policy-changed event reports the result.
  */
 static int nvo_nl_port_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
@@ -1152,13 +1153,8 @@ static int nvo_nl_port_set_doit(struct sk_buff *skb, struct genl_info *info)
 		goto out;
 	}
 
-	if (pi->on && !on)
-		ret = nvo_port_policy_set(portid, NULL);
-	if (!ret && want_dev &&
-	    (pi->bound ? strcmp(pi->dev_name, name) : name[0]))
-		ret = nvo_port_bind(portid, name[0] ? name : NULL);
-	if (!ret && on && !pi->on)
-		ret = nvo_port_policy_set(portid, name);
+	/* One step, one port-policy-changed event. */
+	ret = nvo_port_set(portid, name[0] ? name : NULL, on);
 	if (ret)
 		nvo_nl_port_set_err(info, dev_attr, ret);
 out:

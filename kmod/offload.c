@@ -160,44 +160,34 @@ static struct nvo_port *nvo_port_find(u16 portid)
 	return NULL;
 }
 
-/* "PORTID on DEVICE" or "PORTID off": the policy, applied to live queues. */
-int nvo_port_policy_set(u16 portid, const char *devname)
+/*
+ * Under nvo_offload_mutex: @dev bound to @port (NULL: none) and the policy
+ * @on (then with @dev), one notification if anything changed, and the
+ * port's live queues moved to match (a policy set again offers the queues
+ * that fell back to software once more).
+ */
+static void nvo_port_apply(struct nvo_port *port, struct nvo_offload_dev *dev,
+			   bool on)
 {
-	struct nvo_offload_dev *dev = NULL;
-	struct nvo_port *port;
+	struct nvo_offload_dev *odev = on ? dev : NULL;
+	bool changed = port->bound != dev || port->odev != odev;
 
-	mutex_lock(&nvo_offload_mutex);
-	port = nvo_port_find(portid);
-	if (!port) {
-		mutex_unlock(&nvo_offload_mutex);
-		return -ENOENT;
-	}
-	if (devname) {
-		dev = nvo_dev_find(devname);
-		if (!dev) {
-			mutex_unlock(&nvo_offload_mutex);
-			return -ENODEV;
-		}
-	}
-	if (port->odev != dev || (dev && port->bound != dev)) {
-		port->odev = dev;
-		/* Off keeps the device bound; on binds the one it names. */
-		if (dev)
-			port->bound = dev;
+	port->bound = dev;
+	port->odev = odev;
+	if (changed)
 		nvo_nl_notify_port(port);
-	}
 	nvo_visit_queues(nvo_port_queue_apply, port);
-	mutex_unlock(&nvo_offload_mutex);
-	pr_info("port %u: offload %s%s%s\n", portid, dev ? "on (" : "off",
-		dev ? dev->name : "", dev ? ")" : "");
-	return 0;
+	if (changed)
+		pr_info("port %u: offload %s, device %s\n",
+			le16_to_cpu(port->nport->disc_addr.portid),
+			on ? "on" : "off", dev ? dev->name : "none");
 }
 
 /*
- * Bind @devname (NULL: none) to a port, its policy unchanged: -EBUSY while
- * the policy is on with another device.
+ * Bind @devname (NULL: none) to a port and set its policy, in one step:
+ * -EBUSY while the policy is on with another device and stays on.
  */
-int nvo_port_bind(u16 portid, const char *devname)
+int nvo_port_set(u16 portid, const char *devname, bool on)
 {
 	struct nvo_offload_dev *dev = NULL;
 	struct nvo_port *port;
@@ -216,17 +206,40 @@ int nvo_port_bind(u16 portid, const char *devname)
 			goto out;
 		}
 	}
-	if (port->odev && port->odev != dev) {
+	if (on && !dev)
+		ret = -EINVAL;
+	else if (on && port->odev && port->odev != dev)
 		ret = -EBUSY;
-		goto out;
-	}
-	if (port->bound != dev) {
-		port->bound = dev;
-		nvo_nl_notify_port(port);
-	}
+	else
+		nvo_port_apply(port, dev, on);
 out:
 	mutex_unlock(&nvo_offload_mutex);
 	return ret;
+}
+
+/* "PORTID on DEVICE" or "PORTID off" (the device stays bound). */
+int nvo_port_policy_set(u16 portid, const char *devname)
+{
+	struct nvo_offload_dev *dev = NULL;
+	struct nvo_port *port;
+
+	mutex_lock(&nvo_offload_mutex);
+	port = nvo_port_find(portid);
+	if (!port) {
+		mutex_unlock(&nvo_offload_mutex);
+		return -ENOENT;
+	}
+	if (devname) {
+		dev = nvo_dev_find(devname);
+		if (!dev) {
+			mutex_unlock(&nvo_offload_mutex);
+			return -ENODEV;
+		}
+	}
+	/* On names its device, even a different one: debugfs moves ports. */
+	nvo_port_apply(port, dev ?: port->bound, !!dev);
+	mutex_unlock(&nvo_offload_mutex);
+	return 0;
 }
 
 static ssize_t nvo_port_offload_write(struct file *file,

@@ -287,7 +287,7 @@ typedef void (*nvo_port_visit_t)(struct nvo_port *port, void *arg);
 void nvo_visit_devices(nvo_dev_visit_t fn, void *arg);
 void nvo_visit_ports(nvo_port_visit_t fn, void *arg);
 int nvo_port_policy_set(u16 portid, const char *devname);
-int nvo_port_bind(u16 portid, const char *devname);
+int nvo_port_set(u16 portid, const char *devname, bool on);
 int nvo_queue_offload_set(int idx, bool on);
 void nvo_offload_port_added(struct nvo_port *port);
 void nvo_offload_port_removed(struct nvo_port *port);

@@ -233,8 +233,18 @@ t_port_show() {
 }
 
 t_port_on() {
+	local n
+	mon_start "$TMP/mon.port" monitor || return 1
 	ok nicctl port set 1 offload on dev nicsim1 || return 1
 	grep -q 'port 1: offload on dev nicsim1' "$TMP/err" || { show_out; return 1; }
+	# binding and turning on is one change: one event
+	sleep 1
+	kill "${MON_PIDS[@]}" 2>/dev/null
+	wait "${MON_PIDS[@]}" 2>/dev/null
+	MON_PIDS=()
+	n=$(grep -c ' port-policy-changed port 1 offload on device nicsim1 ' "$TMP/mon.port")
+	[ "$(grep -c ' port-policy-changed ' "$TMP/mon.port")" -eq 1 ] && [ "$n" -eq 1 ] ||
+		{ msg "port events:"; sed 's/^/# /' "$TMP/mon.port"; return 1; }
 	nicctl port show 1 | grep -Eq "^ +1 +127\.0\.0\.1:4420 +ipv4 +on +nicsim1 \($(dev_id nicsim1)\)$" ||
 		{ nicctl port show | sed 's/^/# /'; return 1; }
 	[ "$(port_state | awk '$1 == 2')" = "2 off null" ] || return 1
@@ -379,8 +389,11 @@ t_monitor() {
 	sed -n 1p "$TMP/mon.txt" |
 		grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} queue-reclaimed queue $q \(ctrl $CTRL qid 1, port 1\)$" || ok=1
 	sed -n 2p "$TMP/mon.txt" |
-		grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} queue-offloaded queue $q \(ctrl $CTRL qid 1, port 1\) to device $(dev_id nicsim1)( |$)" || ok=1
+		grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} queue-offloaded queue $q \(ctrl $CTRL qid 1, port 1\) to device nicsim1 \($(dev_id nicsim1)\)( |$)" || ok=1
 	json_check -l -t object "$TMP/mon.json" || ok=1
+	# queue events name their device: the monitor keeps the names
+	[ "$(sed -n 2p "$TMP/mon.json" | jfields dev_name)" = nicsim1 ] ||
+		{ msg "queue-offloaded event without dev_name"; ok=1; }
 	[ "$(jfields event id ctrl_id qid state <"$TMP/mon.json" | tr '\n' ' ')" = \
 	  "queue-reclaimed $q $CTRL 1 software queue-offloaded $q $CTRL 1 offloaded " ] ||
 		{ msg "JSON events: $(jfields event id ctrl_id qid state <"$TMP/mon.json" | tr '\n' ' ')"; ok=1; }

@@ -330,13 +330,22 @@ class Runner {
 
   void Monitor() {
     uint32_t n = 0;
+    // Queue events name their device by id: keep the names, from a dump
+    // now and from the device events that follow.
+    DevNames names = Names();
     api().Monitor([&](const nvo::Event& e) {
       const std::string t = ctx_.now();
+      if (e.type == nvo::EventType::kDevAdd && e.dev) {
+        names[e.dev->id] = e.dev->name;
+      }
       if (o_.json) {
-        Emit(ToJson(e, t));
+        Emit(ToJson(e, t, names));
       } else {
-        out_ << EventLine(e, t) << "\n";
+        out_ << EventLine(e, t, names) << "\n";
         out_.flush();
+      }
+      if (e.type == nvo::EventType::kDevDel && e.dev) {
+        names.erase(e.dev->id);
       }
       n++;
       return !(o_.count && n >= *o_.count);

@@ -366,13 +366,13 @@ Json ToJson(const nvo::Stats& s, const DevNames& names,
   return j;
 }
 
-Json ToJson(const nvo::Event& e, const std::string& time) {
-  static const DevNames kNone;
+Json ToJson(const nvo::Event& e, const std::string& time,
+            const DevNames& names) {
   Json j;
   j["time"] = time;
   j["event"] = nvo::ToString(e.type);
   j["dev"] = e.dev ? ToJson(*e.dev) : Json(nullptr);
-  j["queue"] = e.queue ? ToJson(*e.queue, kNone) : Json(nullptr);
+  j["queue"] = e.queue ? ToJson(*e.queue, names) : Json(nullptr);
   j["port"] = e.port ? ToJson(*e.port) : Json(nullptr);
   j["reason"] = e.reason ? Json(nvo::ToString(*e.reason)) : Json(nullptr);
   return j;
@@ -545,14 +545,14 @@ void PrintStatsTable(std::ostream& out, const std::vector<nvo::Stats>& all,
   t.Render(out);
 }
 
-std::string EventLine(const nvo::Event& e, const std::string& time) {
-  static const DevNames kNone;
+std::string EventLine(const nvo::Event& e, const std::string& time,
+                      const DevNames& names) {
   std::string s = time + " " + nvo::ToString(e.type);
   switch (e.type) {
     case nvo::EventType::kDevAdd:
     case nvo::EventType::kDevDel:
       if (e.dev) {
-        s += " " + DevCell(e.dev->id, kNone, e.dev->name);
+        s += " " + DevCell(e.dev->id, names, e.dev->name);
         if (e.type == nvo::EventType::kDevAdd) {
           s += " " + nvo::ToString(e.dev->state) + ", " +
                std::to_string(e.dev->engines) + " engines";
@@ -562,7 +562,7 @@ std::string EventLine(const nvo::Event& e, const std::string& time) {
     case nvo::EventType::kQueueOffloaded:
       if (e.queue) {
         s += " " + QueueWhere(*e.queue) + " to device " +
-             DevCell(e.queue->dev_id, kNone);
+             DevCell(e.queue->dev_id, names);
         if (e.queue->engine) {
           s += " engine " + std::to_string(*e.queue->engine);
         }
@@ -576,7 +576,7 @@ std::string EventLine(const nvo::Event& e, const std::string& time) {
     case nvo::EventType::kQueueFallback:
       if (e.queue) {
         s += " " + QueueWhere(*e.queue) + " from device " +
-             DevCell(e.queue->dev_id, kNone);
+             DevCell(e.queue->dev_id, names);
       }
       s += ": " + (e.reason ? nvo::ToString(*e.reason) : std::string("?"));
       break;
@@ -584,7 +584,7 @@ std::string EventLine(const nvo::Event& e, const std::string& time) {
       if (e.port) {
         s += " port " + std::to_string(e.port->id) + " offload " +
              nvo::ToString(e.port->policy) + " device " +
-             DevCell(e.port->dev_id, kNone, e.port->dev_name);
+             DevCell(e.port->dev_id, names, e.port->dev_name);
       }
       break;
     case nvo::EventType::kLost:

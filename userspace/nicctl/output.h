@@ -62,7 +62,9 @@ Json ToJson(const nvo::Queue& q, const DevNames& names);
 // interval_s: null for totals, the interval for --delta samples.
 Json ToJson(const nvo::Stats& s, const DevNames& names,
             std::optional<double> interval_s);
-Json ToJson(const nvo::Event& e, const std::string& time);
+// names: device names known to the caller (queue events carry only an id).
+Json ToJson(const nvo::Event& e, const std::string& time,
+            const DevNames& names = {});
 
 // ---- text -------------------------------------------------------------
 void PrintDevices(std::ostream& out, const std::vector<nvo::Device>& devs);
@@ -77,7 +79,8 @@ void PrintStatsDetail(std::ostream& out, const nvo::Stats& s,
 // Many objects: one row each, the main counters and latency quantiles.
 void PrintStatsTable(std::ostream& out, const std::vector<nvo::Stats>& all,
                      const DevNames& names);
-std::string EventLine(const nvo::Event& e, const std::string& time);
+std::string EventLine(const nvo::Event& e, const std::string& time,
+                      const DevNames& names = {});
 
 }  // namespace nicctl
 

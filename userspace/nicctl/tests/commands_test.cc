@@ -304,7 +304,7 @@ TEST(Commands, MonitorTextJsonAndCount) {
   EXPECT_EQ(r.out,
             "12:00:00 dev-add nic0 (1) live, 4 engines\n"
             "12:00:00 queue-fallback queue 2 (ctrl 3 qid 1, port 1) from "
-            "device 1: dev-failed\n"
+            "device nic0 (1): dev-failed\n"
             "12:00:00 port-policy-changed port 1 offload on device nic0 "
             "(1)\n");
   r = RunNicctl({"-j", "monitor", "--count", "2"}, st);
@@ -318,6 +318,7 @@ TEST(Commands, MonitorTextJsonAndCount) {
   EXPECT_EQ(evs[0]["event"], "dev-add");
   EXPECT_EQ(evs[1]["reason"], "dev-failed");
   EXPECT_EQ(evs[1]["queue"]["qid"], 1);
+  EXPECT_EQ(evs[1]["queue"]["dev_name"], "nic0");
 }
 
 }  // namespace

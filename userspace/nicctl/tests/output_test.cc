@@ -200,6 +200,13 @@ TEST(Text, Events) {
   EXPECT_EQ(EventLine(e, "t"),
             "t queue-offloaded queue 7 (ctrl 1 qid 3, port 2) to device 1 "
             "engine 2");
+  // With the names the monitor keeps, queue events name their device.
+  const DevNames names = {{1, "nic0"}};
+  EXPECT_EQ(EventLine(e, "t", names),
+            "t queue-offloaded queue 7 (ctrl 1 qid 3, port 2) to device "
+            "nic0 (1) engine 2");
+  EXPECT_EQ(ToJson(e, "t", names)["queue"]["dev_name"], "nic0");
+  EXPECT_TRUE(ToJson(e, "t")["queue"]["dev_name"].is_null());
   nvo::Event lost;
   EXPECT_EQ(EventLine(lost, "t"),
             "t lost: events were lost (socket receive buffer overrun)");
