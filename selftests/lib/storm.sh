@@ -1,0 +1,331 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# What the storm_*.sh selftests share: lifecycle paths hammered under fio
+# crc32c verification, then checked for what a storm leaves behind.
+# Source it after lib/tcp_test.sh or lib/offload_test.sh (it needs ktap.sh
+# and nvmet.sh). Documentation/storms.rst describes the storms.
+#
+#   storm_scale N                 N times NVO_STORM_SCALE (default 1), >= 1
+#   storm_now                     seconds since the epoch, with decimals
+#   storm_since T0                seconds since T0 (storm_now), one decimal
+#   storm_rate COUNT T0           COUNT per second since T0, two decimals
+#   storm_module                  the target module (nvmet_offload|nvmet_tcp)
+#   storm_ctrl NQN / storm_ctrl_state NQN
+#                                 the host's nvmeX / its state ("" if none)
+#   storm_connect NQN [ARGS...]   nvme connect to 127.0.0.1:$STORM_PORT and
+#                                 wait for nsid 1's block device
+#   storm_fio_start NAME DEV [ARGS...]
+#                                 fio_verify in the background (log in
+#                                 $STORM_TMP/NAME.fio); STORM_FIO_PID
+#   storm_fio_wait NAME SECS      0 fio clean, 1 fio failed, 124 still
+#                                 running after SECS (then killed)
+#   storm_fio_loop_start NAME DEV SECS [ARGS...]
+#                                 fio_verify back to back for SECS seconds
+#                                 in the background (stops at the first
+#                                 failed run); STORM_LOOP_PID
+#   storm_fio_loop_stop NAME      no new run after the current one
+#   storm_fio_loop_wait NAME      0 if every run was clean; sets
+#                                 STORM_LOOP_RUNS and STORM_LOOP_MIB
+#   storm_mismatches LOG...       verify mismatches fio reported
+#   storm_fio_read_mib LOG        MiB fio read (i.e. verified) in LOG
+#   storm_golden_write DEV / storm_golden_verify DEV
+#                                 write / re-verify (fio --verify_only) a
+#                                 crc32c-stamped region [0, STORM_GOLDEN_MB)
+#                                 the storms never write to otherwise
+#   storm_klog_mark / storm_klog_clean
+#                                 kernel log free of oops, WARNING, hung
+#                                 tasks, lockdep... since the mark
+#   storm_leak_baseline / storm_leak_check
+#                                 slab caches, free memory, vmalloc and the
+#                                 module's own counters back to the baseline
+#   storm_queue_rows              queues nvmet_offload still lists
+#   storm_wait_io BDEV [SECS]     wait until 200 more I/Os reached the
+#                                 target's backing device BDEV (/dev/nullb0)
+#   storm_report NAME KEY=VAL...  one "# storm NAME: ..." summary line
+
+# tcp_test.sh has msg, quiet and wait_for; msg is all we need without it
+declare -F msg >/dev/null || msg() { ktap_print_msg "$*"; }
+
+STORM_TMP=${STORM_TMP:-/tmp/storm}
+STORM_PORT=${STORM_PORT:-4420}
+STORM_ADDR=${STORM_ADDR:-127.0.0.1}
+# The region storm_golden_* own: the first STORM_GOLDEN_MB of the namespace.
+STORM_GOLDEN_MB=${STORM_GOLDEN_MB:-8}
+# Where the storms' own fio writes: past the golden region.
+STORM_FIO_OFFSET=${STORM_FIO_OFFSET:-64M}
+mkdir -p "$STORM_TMP"
+
+storm_scale() {
+	local s=${NVO_STORM_SCALE:-1} n
+	[[ $s =~ ^[0-9]+$ ]] && [ "$s" -ge 1 ] || s=1
+	n=$(($1 * s))
+	[ "$n" -ge 1 ] || n=1
+	echo "$n"
+}
+
+# bash's own clock: busybox date has no %N.
+storm_now() { echo "$EPOCHREALTIME"; }
+storm_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+storm_rate() {
+	awk -v n="$1" -v a="$2" -v b="$EPOCHREALTIME" \
+		'BEGIN { d = b - a; printf "%.2f", (d > 0 ? n / d : 0) }'
+}
+
+storm_module() { [ "$(nvo_transport)" = stock ] && echo nvmet_tcp || echo nvmet_offload; }
+
+storm_ctrl() { host_ctrl "$1"; }
+storm_ctrl_state() {
+	local c
+	c=$(host_ctrl "$1") && cat "/sys/class/nvme/$c/state" 2>/dev/null
+}
+
+storm_connect() {
+	local nqn=$1
+	shift
+	quiet host_connect "$nqn" "$STORM_ADDR" "$STORM_PORT" "$@" &&
+		host_ns_dev "$nqn" 1 >/dev/null
+}
+
+STORM_FIO_PID=
+storm_fio_start() {
+	local name=$1 dev=$2
+	shift 2
+	fio_verify "$dev" --offset="$STORM_FIO_OFFSET" "$@" >"$STORM_TMP/$name.fio" 2>&1 &
+	STORM_FIO_PID=$!
+}
+
+storm_fio_wait() {
+	local name=$1 secs=$2 pid=$STORM_FIO_PID rc
+	STORM_FIO_PID=
+	[ -n "$pid" ] || return 1
+	if ! wait_for "$secs" eval "! kill -0 $pid 2>/dev/null"; then
+		msg "fio $name still running after ${secs}s: killed"
+		kill -9 "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		return 124
+	fi
+	wait "$pid"
+	rc=$?
+	[ $rc -eq 0 ] && return 0
+	return 1
+}
+
+# Runs in a subshell; its summary goes to $STORM_TMP/NAME.loop.
+STORM_LOOP_PID=
+storm_fio_loop_start() {
+	local name=$1 dev=$2 secs=$3
+	shift 3
+	(
+		end=$((SECONDS + secs))
+		runs=0
+		mib=0
+		rc=0
+		: >"$STORM_TMP/$name.fail"
+		rm -f "$STORM_TMP/$name.stop"
+		while [ $SECONDS -lt $end ] && [ ! -e "$STORM_TMP/$name.stop" ]; do
+			if ! fio_verify "$dev" --offset="$STORM_FIO_OFFSET" "$@" \
+				>"$STORM_TMP/$name.fio" 2>&1; then
+				cp "$STORM_TMP/$name.fio" "$STORM_TMP/$name.fail"
+				rc=1
+				break
+			fi
+			runs=$((runs + 1))
+			mib=$(awk -v a="$mib" -v b="$(storm_fio_read_mib "$STORM_TMP/$name.fio")" \
+				'BEGIN { printf "%.1f", a + b }')
+		done
+		echo "$runs $mib" >"$STORM_TMP/$name.loop"
+		exit $rc
+	) &
+	STORM_LOOP_PID=$!
+}
+
+storm_fio_loop_stop() { touch "$STORM_TMP/$1.stop"; }
+
+STORM_LOOP_RUNS=0
+STORM_LOOP_MIB=0
+storm_fio_loop_wait() {
+	local name=$1 rc
+	wait "$STORM_LOOP_PID"
+	rc=$?
+	STORM_LOOP_PID=
+	read -r STORM_LOOP_RUNS STORM_LOOP_MIB <"$STORM_TMP/$name.loop" 2>/dev/null ||
+		{ STORM_LOOP_RUNS=0; STORM_LOOP_MIB=0; }
+	if [ $rc -ne 0 ]; then
+		grep -iE 'verify|err=|error' "$STORM_TMP/$name.fail" | head -n 6 | sed 's/^/# fio: /'
+	fi
+	return $rc
+}
+
+# fio prints "verify: bad magic header", "verify: bad header ...",
+# "crc32c: verify failed at file ..." for each mismatch it sees.
+storm_mismatches() {
+	cat "$@" 2>/dev/null | grep -ciE '^(verify|crc32c): |verify failed|bad magic header'
+}
+
+storm_fio_read_mib() {
+	awk '/^ *READ: / {
+		if (match($0, /io=[0-9.]+[KMGT]?i?B/)) {
+			v = substr($0, RSTART + 3, RLENGTH - 3)
+			n = v + 0
+			if (v ~ /KiB/) n /= 1024
+			else if (v ~ /GiB/) n *= 1024
+			else if (v ~ /TiB/) n *= 1048576
+			else if (v !~ /MiB/) n /= 1048576
+			s += n
+		}
+	} END { printf "%.1f", s }' "$1" 2>/dev/null
+}
+
+# Sequential and deterministic: --verify_only can replay it any time later.
+_storm_golden() {
+	fio --name=nvo-golden --filename="$1" --ioengine=libaio --direct=1 \
+		--rw=write --bs=4k --iodepth=8 --size="${STORM_GOLDEN_MB}M" \
+		--offset=0 --verify=crc32c --verify_state_save=0 "${@:2}"
+}
+storm_golden_write() {
+	_storm_golden "$1" --do_verify=1 --verify_fatal=1 >"$STORM_TMP/golden-write.fio" 2>&1 && return 0
+	grep -iE 'verify|err' "$STORM_TMP/golden-write.fio" | head -n 5 | sed 's/^/# fio: /'
+	return 1
+}
+storm_golden_verify() {
+	local log=$STORM_TMP/golden-verify.fio
+	_storm_golden "$1" --verify_only --verify_fatal=1 >"$log" 2>&1 && return 0
+	grep -iE 'verify|err' "$log" | head -n 5 | sed 's/^/# fio: /'
+	msg "golden region on $1: $(storm_mismatches "$log") mismatches"
+	return 1
+}
+
+# What run-selftests.sh fails a test for, checked here too so that the
+# test says which phase it was.
+STORM_KLOG_BAD='Oops|BUG:|WARNING:|general protection|Call Trace|Kernel panic|'
+STORM_KLOG_BAD+='possible circular locking|inconsistent lock state|possible recursive locking|'
+STORM_KLOG_BAD+='INFO: task .* blocked|soft lockup|hard LOCKUP|rcu_sched detected stall|'
+STORM_KLOG_BAD+='rcu: INFO: .*stall|KASAN|UBSAN|kmemleak|unreferenced object|'
+STORM_KLOG_BAD+='list_(add|del) corruption|refcount_t: '
+storm_klog_mark() { dmesg_mark; }
+storm_klog_clean() {
+	local hits
+	hits=$(dmesg_since_mark | grep -aE -- "$STORM_KLOG_BAD" | head -n 20)
+	[ -z "$hits" ] && return 0
+	msg "kernel log:"
+	msg "$hits"
+	return 1
+}
+
+storm_queue_rows() {
+	local f=/sys/kernel/debug/nvmet_offload/queues
+	[ -r "$f" ] || { echo 0; return; }
+	awk 'NR > 1' "$f" | wc -l
+}
+
+# Reads + writes the backing device completed (the host's multipath node
+# keeps no statistics): I/O really reaches the target.
+storm_io_count() { awk '{ print $1 + $5 }' "/sys/block/${1##*/}/stat" 2>/dev/null || echo 0; }
+storm_wait_io() {
+	local bdev=$1 secs=${2:-20} r0
+	r0=$(storm_io_count "$bdev")
+	wait_for "$secs" eval '[ "$(storm_io_count "$bdev")" -gt $((r0 + 200)) ]'
+}
+
+# --- leaks -----------------------------------------------------------------
+# Caches that churn with processes, files and TIME-WAIT sockets whatever the
+# target does; a leak of ours shows in kmalloc-*, TCP, skbuff, bio... or as
+# pages (kvmalloc'd command arrays, staging and inline pages: MemFree).
+STORM_LEAK_IGNORE='^(tw_sock_TCP|tw_sock_TCPv6|vmap_area|dentry|.*inode_cache|kernfs_.*|radix_tree_node|filp|seq_file|mm_struct|anon_vma.*|pid|lsm_file_cache|vm_area_struct|task_struct|signal_cache|sighand_cache|files_cache|cred_jar|fs_cache|buffer_head|ext4_.*|jbd2_.*|names_cache|uts_namespace|task_delay_info|taskstats|nsproxy|mnt_cache|maple_node|proc_dir_entry|ep_head|eventpoll_.*|audit_.*|numa_policy|key_jar|sigqueue|kmalloc-(8|16|32)|kmalloc-cg-(8|16|32)|kmalloc-rcl-.*|ftrace_event_.*|trace_event_.*)$'
+# Free memory may drop by this much (KiB) without counting as a leak: per-CPU
+# page lists and lazily freed vmalloc space move by ~15 MB under TCG.
+STORM_LEAK_KB=${NVO_STORM_LEAK_KB:-49152}
+
+_storm_settle_mem() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches 2>/dev/null
+	# shrink flushes the per-CPU slabs and frees empty ones: active_objs
+	# then counts what is really allocated
+	for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f" 2>/dev/null; done
+}
+
+# _storm_snap FILE: "cache active_objs objs_per_slab", then "@mem KEY KB".
+_storm_snap() {
+	_storm_settle_mem
+	{
+		awk 'NR > 2 { print $1, $2, $5 }' /proc/slabinfo
+		awk '/^(MemFree|VmallocUsed|Slab|Percpu):/ { sub(":", "", $1); print "@mem", $1, $2 }' /proc/meminfo
+		echo "@mod refcnt $(cat "/sys/module/$(storm_module)/refcnt" 2>/dev/null || echo -)"
+		[ "$(storm_module)" = nvmet_offload ] && echo "@mod queues $(storm_queue_rows)"
+		[ -r /sys/kernel/debug/nicsim/nicsim1/queues ] &&
+			echo "@mod nicsim-queues $(awk 'NR > 1' /sys/kernel/debug/nicsim/nicsim1/queues | wc -l)"
+	} >"$1"
+}
+
+# Call with the same things set up as storm_leak_check will see (target
+# configured, host disconnected), after one warm-up round: the first
+# connection allocates things kept for good (workqueues, crypto tfms).
+storm_leak_baseline() {
+	sleep 1
+	_storm_snap "$STORM_TMP/leak.base"
+}
+
+# storm_leak_check: 0 when nothing grew beyond noise; prints what grew.
+# Each cache may grow by three slabs' worth plus 64 objects (per-CPU partial
+# slabs, RCU-freed objects); a leak per connection, queue or command of a
+# storm of a few hundred rounds is well above that.
+storm_leak_check() {
+	# The host's controllers and the target's queues go away asynchronously.
+	if [ "$(storm_module)" = nvmet_offload ]; then
+		wait_for 20 eval '[ "$(storm_queue_rows)" -eq 0 ]' ||
+			msg "nvmet_offload still lists $(storm_queue_rows) queues"
+	fi
+	sleep 3
+	# What is still being freed (RCU, work items) gets a second chance.
+	if _storm_leak_compare quiet; then
+		msg "$STORM_LEAK_SUMMARY"
+		return 0
+	fi
+	sleep 5
+	_storm_leak_compare
+}
+
+_storm_leak_compare() {
+	local now=$STORM_TMP/leak.now out rc=0 mod say=${1:-}
+	_storm_snap "$now"
+	_lmsg() { [ -n "$say" ] || msg "$*"; }
+	out=$(awk -v ign="$STORM_LEAK_IGNORE" '
+		NR == FNR { if ($1 !~ /^@/) { base[$1] = $2 } else { b[$1 " " $2] = $3 }; next }
+		$1 == "@mem" || $1 == "@mod" { k = $1 " " $2; if (k in b) print k, b[k], $3; next }
+		($1 in base) && $1 !~ ign {
+			d = $2 - base[$1]; lim = 3 * $3 + 64
+			if (d > lim) print "@leak", $1, base[$1], $2, d, lim
+		}' "$STORM_TMP/leak.base" "$now")
+	mod=$(awk '$1 == "@mod" && $3 != $4 { print $2 ": " $3 " -> " $4 }' <<<"$out")
+	if [ -n "$mod" ]; then
+		_lmsg "module state not back to baseline: $mod"
+		rc=1
+	fi
+	while read -r _ cache b n d lim; do
+		[ -n "$cache" ] || continue
+		_lmsg "slab $cache: $b -> $n objects (+$d, noise allowance $lim)"
+		rc=1
+	done < <(grep '^@leak' <<<"$out")
+	local free0 free1 vm0 vm1
+	read -r _ _ free0 free1 < <(grep '^@mem MemFree' <<<"$out")
+	read -r _ _ vm0 vm1 < <(grep '^@mem VmallocUsed' <<<"$out")
+	STORM_LEAK_SUMMARY="MemFree ${free0}->${free1} KiB, VmallocUsed ${vm0}->${vm1} KiB, Slab $(grep '^@mem Slab' <<<"$out" | awk '{ print $3 "->" $4 }') KiB"
+	if [ -n "$free0" ] && [ $((free0 - free1)) -gt "$STORM_LEAK_KB" ]; then
+		_lmsg "free memory dropped by $((free0 - free1)) KiB (allowance $STORM_LEAK_KB)"
+		rc=1
+	fi
+	if [ -n "$vm0" ] && [ $((vm1 - vm0)) -gt 4096 ]; then
+		_lmsg "vmalloc use grew by $((vm1 - vm0)) KiB"
+		rc=1
+	fi
+	_lmsg "$STORM_LEAK_SUMMARY"
+	return $rc
+}
+STORM_LEAK_SUMMARY=
+
+storm_report() {
+	local name=$1
+	shift
+	msg "storm $name: $*"
+	echo "$name $*" >>"$STORM_TMP/report"
+}
