@@ -28,7 +28,8 @@
 #   perf,config,workload,rep,iops,p50_us,p99_us,ini_us,tgt_us,nic_us,eng_us
 # *_us: CPU microseconds per I/O on the initiator vCPUs (0-1), the target
 # host core (2, and any other vCPU but 3), the NIC core (3), and of the
-# engine threads themselves.
+# engine threads themselves. Before each round a line
+#   idle,rep,cpu0%,cpu1%,...: each vCPU's busy share with nothing running.
 # Env: NVO_BENCH_REPS (3), NVO_BENCH_RUNTIME (6 s, plus 1 s ramp),
 # NVO_BENCH_CONFIGS, NVO_BENCH_WORKLOADS (names below).
 set -u
@@ -69,6 +70,32 @@ engine_busy() { # jiffies of the nicsim engine threads
 }
 
 hexmask() { printf '%x' $((1 << $1)); }
+
+# Everything that may move leaves the target's and the NIC's vCPUs for
+# the initiator's: this script and its children (nvme-cli, ip, awk), the
+# kernel threads that allow it (rcu_preempt, busy under TCG, kcompactd ...;
+# kthreadd, so that new ones start there), unbound workqueues. Per-CPU
+# kthreads and kworkers stay (they refuse).
+housekeeping_on_initiator() {
+	local mask p
+	mask=$(printf '%x' $(((1 << CPU_INI) | (1 << CPU_FIO))))
+	echo "$mask" >/sys/devices/virtual/workqueue/cpumask 2>/dev/null
+	for p in /proc/[0-9]*; do
+		taskset -p "$mask" "${p#/proc/}" >/dev/null 2>&1
+	done
+	taskset -p "$(hexmask $CPU_INI)" $$ >/dev/null
+}
+
+# idle REP: each vCPU's busy share over 2 s with nothing running. Under
+# TCG on a loaded host an idle vCPU looks busy (its ticks and wake-ups take
+# host time it waits for): a high figure means the CPU columns are not
+# to be trusted.
+idle() {
+	cpu_busy >/tmp/cpu.before
+	sleep 2
+	cpu_busy | paste -d' ' /tmp/cpu.before - |
+		awk -v rep="$1" '{ s = s sprintf(",%.1f", ($4 - $2) / 2) } END { print "idle," rep s }'
+}
 
 net_setup() {
 	ip netns add ini || return 1
@@ -189,6 +216,11 @@ run_fio() { # CONFIG WORKLOAD REP
 	set -- "$1" "$2" "$3" $(wl_args "$2")
 	cpu_busy >/tmp/cpu.before
 	eb=$(engine_busy)
+	if [ -n "${NVO_BENCH_DEBUG:-}" ]; then
+		cat /proc/softirqs >/tmp/sirq.before
+		cat /proc/interrupts >/tmp/irq.before
+		for p in /proc/[0-9]*; do echo "${p#/proc/} $(awk '{ print $14 + $15, $39 }' $p/stat 2>/dev/null) $(cat $p/comm 2>/dev/null)"; done >/tmp/thr.before
+	fi
 	out=$(fio --name=bench --cpus_allowed=$CPU_FIO --filename="$DEV" "${@:4}" \
 		--ioengine=libaio --direct=1 --runtime="$RUNTIME" --ramp_time=1 \
 		--time_based --size=512m --output-format=terse --terse-version=3 \
@@ -197,7 +229,10 @@ run_fio() { # CONFIG WORKLOAD REP
 	ea=$(engine_busy)
 	if [ -n "${NVO_BENCH_DEBUG:-}" ]; then
 		echo "# $1 $2 per-vCPU busy jiffies: $(paste -d' ' /tmp/cpu.before /tmp/cpu.after | awk '{ printf "%s=%d ", $1, $4 - $2 }')"
-		grep -E 'NET_RX|NET_TX' /proc/softirqs | sed 's/^/# /'
+		paste -d' ' /tmp/sirq.before /proc/softirqs | awk 'NR > 1 { h = NF / 2; printf "# %s", $1; for (i = 2; i <= h; i++) printf " %d", $(i + h) - $i; print "" }'
+		paste -d' ' /tmp/irq.before /proc/interrupts | awk 'NR > 1 { h = int(NF / 2); printf "# %s", $1; for (i = 2; i <= 9; i++) printf " %d", $(i + h) - $i; print "" }' | awk '{ s = 0; for (i = 2; i <= NF; i++) s += $i; if (s > 50) print }'
+		for p in /proc/[0-9]*; do echo "${p#/proc/} $(awk '{ print $14 + $15, $39 }' $p/stat 2>/dev/null) $(cat $p/comm 2>/dev/null)"; done >/tmp/thr.after
+		awk 'FILENAME == ARGV[1] { b[$1] = $2; next } { d = $2 - b[$1]; if (d > 2) print "# thread", $4, "cpu", $3, "jiffies", d }' /tmp/thr.before /tmp/thr.after
 		cat $DBG/queues 2>/dev/null | sed 's/^/# /'
 	fi
 	# terse v3: read iops $8 runtime(ms) $9 p50 $18 p99 $19; write +41
@@ -241,9 +276,11 @@ mkdir $CFG/subsystems/$NQN/namespaces/1
 echo /dev/nullb0 >$CFG/subsystems/$NQN/namespaces/1/device_path
 echo 1 >$CFG/subsystems/$NQN/namespaces/1/enable
 net_setup || die "network set-up failed"
+housekeeping_on_initiator
 
 echo "perf,config,workload,rep,iops,p50_us,p99_us,ini_us,tgt_us,nic_us,eng_us"
 for rep in $(seq "$REPS"); do
+	idle "$rep"
 	for cfg in $CONFIGS; do
 		setup_target "$cfg" || die "set-up of $cfg failed"
 		for wl in $WORKLOADS; do
