@@ -74,7 +74,7 @@ for i in $(seq 1 "$ROUNDS"); do
 	connected=$((connected + 1))
 	if [ $((i % EVERY)) -eq 0 ]; then
 		dev=$(host_ns_dev "$NQN" 1)
-		if fio_verify "$dev" --offset="$STORM_FIO_OFFSET" --size=1M --iodepth=8 \
+		if fio_verify "$dev" --offset="$STORM_FIO_OFFSET" --size=1M --iodepth=8 --allow_file_create=0 \
 			>"$STORM_TMP/round.fio" 2>&1; then
 			verified=$((verified + 1))
 			mib=$(awk -v a="$mib" -v b="$(storm_fio_read_mib "$STORM_TMP/round.fio")" \

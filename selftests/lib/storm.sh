@@ -53,6 +53,9 @@ STORM_ADDR=${STORM_ADDR:-127.0.0.1}
 STORM_GOLDEN_MB=${STORM_GOLDEN_MB:-8}
 # Where the storms' own fio writes: past the golden region.
 STORM_FIO_OFFSET=${STORM_FIO_OFFSET:-64M}
+# Every fio here gets --allow_file_create=0: a namespace's /dev node that
+# vanished under a storm must not come back as a regular file fio created
+# (devtmpfs then cannot recreate the node and the namespace looks lost).
 mkdir -p "$STORM_TMP"
 
 storm_scale() {
@@ -90,7 +93,8 @@ STORM_FIO_PID=
 storm_fio_start() {
 	local name=$1 dev=$2
 	shift 2
-	fio_verify "$dev" --offset="$STORM_FIO_OFFSET" "$@" >"$STORM_TMP/$name.fio" 2>&1 &
+	fio_verify "$dev" --offset="$STORM_FIO_OFFSET" --allow_file_create=0 "$@" \
+		>"$STORM_TMP/$name.fio" 2>&1 &
 	STORM_FIO_PID=$!
 }
 
@@ -123,7 +127,7 @@ storm_fio_loop_start() {
 		: >"$STORM_TMP/$name.fail"
 		rm -f "$STORM_TMP/$name.stop"
 		while [ $SECONDS -lt $end ] && [ ! -e "$STORM_TMP/$name.stop" ]; do
-			if ! fio_verify "$dev" --offset="$STORM_FIO_OFFSET" "$@" \
+			if ! fio_verify "$dev" --offset="$STORM_FIO_OFFSET" --allow_file_create=0 "$@" \
 				>"$STORM_TMP/$name.fio" 2>&1; then
 				cp "$STORM_TMP/$name.fio" "$STORM_TMP/$name.fail"
 				rc=1
@@ -180,7 +184,7 @@ storm_fio_read_mib() {
 _storm_golden() {
 	fio --name=nvo-golden --filename="$1" --ioengine=libaio --direct=1 \
 		--rw=write --bs=4k --iodepth=8 --size="${STORM_GOLDEN_MB}M" \
-		--offset=0 --verify=crc32c --verify_state_save=0 "${@:2}"
+		--offset=0 --verify=crc32c --verify_state_save=0 --allow_file_create=0 "${@:2}"
 }
 storm_golden_write() {
 	_storm_golden "$1" --do_verify=1 --verify_fatal=1 >"$STORM_TMP/golden-write.fio" 2>&1 && return 0
@@ -235,6 +239,8 @@ STORM_LEAK_IGNORE='^(tw_sock_TCP|tw_sock_TCPv6|vmap_area|dentry|.*inode_cache|ke
 # Free memory may drop by this much (KiB) without counting as a leak: per-CPU
 # page lists and lazily freed vmalloc space move by ~15 MB under TCG.
 STORM_LEAK_KB=${NVO_STORM_LEAK_KB:-49152}
+# null_blk memory storm_leak_baseline allocates up front (MiB from 0)
+STORM_PREFAULT_MB=${STORM_PREFAULT_MB:-192}
 
 _storm_settle_mem() {
 	sync
@@ -261,6 +267,20 @@ _storm_snap() {
 # configured, host disconnected), after one warm-up round: the first
 # connection allocates things kept for good (workqueues, crypto tfms).
 storm_leak_baseline() {
+	local b
+	# null_blk allocates its memory on first write: give every block the
+	# storms may write its page now, or free memory drops by what fio first
+	# touches (the golden region of nullb0 is written already).
+	for b in /dev/nullb*; do
+		[ -b "$b" ] || continue
+		if [ "$b" = /dev/nullb0 ]; then
+			dd if=/dev/zero of="$b" bs=1M seek="$STORM_GOLDEN_MB" \
+				count=$((STORM_PREFAULT_MB - STORM_GOLDEN_MB)) 2>/dev/null
+		else
+			dd if=/dev/zero of="$b" bs=1M count="$STORM_PREFAULT_MB" 2>/dev/null
+		fi
+	done
+	sync
 	sleep 1
 	_storm_snap "$STORM_TMP/leak.base"
 }

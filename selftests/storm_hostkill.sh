@@ -1,0 +1,206 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nvo-timeout: 900
+#
+# storm_hostkill.sh - the host goes away in the middle of its I/O, again
+# and again, and the target must clean up after it each time:
+#  1. "disconnect": nvme disconnect while fio writes
+#     (NVO_STORM_KILL_ROUNDS, default 8): the host aborts its requests and
+#     closes the sockets mid-stream, mid-PDU or not.
+#  2. "ss -K": the connections are destroyed by the socket layer (RST), the
+#     host's end and the target's end in turn (4 rounds): needs
+#     CONFIG_INET_DIAG_DESTROY and the tcp_diag module in the guest, else
+#     skipped. The host recovers by itself (reconnect).
+#  3. "partition": loopback down for longer than the keep-alive timeout
+#     (NVO_STORM_PARTITION_ROUNDS, default 2): the target's keep-alive
+#     timer kills the controller while its sockets still hold unsent data;
+#     lo comes back, the host reconnects, the requeued I/O completes.
+# Each round: no hang, no verify mismatch, the target's sockets and queues
+# gone, and the data written before the storm intact after reconnecting.
+# Then slab caches, memory and module counters at baseline, kernel log clean.
+#
+# Usage: storm_hostkill.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/tcp_test.sh
+. "$DIR/lib/tcp_test.sh"
+# shellcheck source=lib/storm.sh
+. "$DIR/lib/storm.sh"
+tcp_test_args "$@"
+
+NQN=nqn.2014-08.io.nvmet-offload:storm-hostkill
+KILLS=${NVO_STORM_KILL_ROUNDS:-$(storm_scale 8)}
+SSK=${NVO_STORM_SSK_ROUNDS:-$(storm_scale 4)}
+PARTS=${NVO_STORM_PARTITION_ROUNDS:-$(storm_scale 2)}
+MISM=0
+
+with_timeout() {
+	local secs=$1 pid
+	shift
+	"$@" &
+	pid=$!
+	if wait_for "$secs" eval "! kill -0 $pid 2>/dev/null"; then
+		wait "$pid"
+		return
+	fi
+	msg "still running after ${secs}s: $*"
+	return 124
+}
+
+# target_clean: no connection left on the target's port, no queue listed
+target_clean() {
+	local rc=0
+	wait_for 20 tcp_port_idle "$STORM_PORT" ||
+		{ msg "$(tcp_port_socks "$STORM_PORT") target sockets left"; rc=1; }
+	if [ "$(storm_module)" = nvmet_offload ]; then
+		wait_for 20 eval '[ "$(storm_queue_rows)" -eq 0 ]' ||
+			{ msg "nvmet_offload still lists $(storm_queue_rows) queues"; rc=1; }
+	fi
+	return $rc
+}
+
+# golden_check: connect if needed, verify the data written before, leave
+# connected.
+golden_check() {
+	storm_ctrl "$NQN" >/dev/null || storm_connect "$NQN" || { msg "reconnect failed"; return 1; }
+	storm_golden_verify "$(host_ns_dev "$NQN" 1)"
+}
+
+fio_bg() {
+	storm_fio_start "$1" "$(host_ns_dev "$NQN" 1)" --size=32M --iodepth=16
+	storm_wait_io "$TCP_NULLB" 30 || { msg "$1: fio did not start"; return 1; }
+}
+
+# 1. nvme disconnect under I/O.
+kill_disconnect() {
+	local i rc=0 ok=0 args
+	for i in $(seq 1 "$KILLS"); do
+		args="--nr-io-queues=2"
+		[ $((i % 2)) -eq 0 ] && args="--nr-io-queues=1 --hdr-digest --data-digest"
+		# shellcheck disable=SC2086
+		storm_connect "$NQN" $args || { msg "disconnect $i: connect failed"; rc=1; continue; }
+		fio_bg kill || rc=1
+		# at a random point of the stream
+		sleep "0.$((RANDOM % 10))"
+		with_timeout 60 quiet host_disconnect "$NQN" || { msg "disconnect $i: hung or failed"; rc=1; }
+		storm_fio_wait kill 60
+		[ $? -eq 124 ] && rc=1
+		MISM=$((MISM + $(storm_mismatches "$STORM_TMP/kill.fio")))
+		target_clean || rc=1
+		golden_check || rc=1
+		quiet host_disconnect "$NQN"
+		ok=$((ok + 1))
+	done
+	storm_report hostkill-disconnect "rounds=$KILLS done=$ok mismatches=$MISM"
+	return $rc
+}
+
+# 2. ss -K on one end of every connection.
+ssk_works() {
+	modprobe tcp_diag 2>/dev/null
+	ss -K -tn "( sport = :1 )" >/dev/null 2>&1 && [ -d /sys/module/tcp_diag ]
+}
+kill_ssk() {
+	local i rc=0 end filter clean=0
+	for i in $(seq 1 "$SSK"); do
+		storm_connect "$NQN" --nr-io-queues=2 --reconnect-delay=1 --ctrl-loss-tmo=60 ||
+			{ msg "ss -K $i: connect failed"; rc=1; continue; }
+		fio_bg ssk || rc=1
+		if [ $((i % 2)) -eq 1 ]; then
+			end=host
+			filter="( dport = :$STORM_PORT )"
+		else
+			end=target
+			filter="( sport = :$STORM_PORT )"
+		fi
+		quiet ss -K -tn "$filter" || { msg "ss -K $i failed"; rc=1; }
+		wait_for 60 eval '[ "$(storm_ctrl_state "$NQN")" = live ]' ||
+			{ msg "ss -K $i ($end): host not live again: $(storm_ctrl_state "$NQN")"; rc=1; }
+		storm_fio_wait ssk 120
+		case $? in
+		0) clean=$((clean + 1)) ;;
+		124) rc=1 ;;
+		*) msg "ss -K $i ($end): fio saw errors" ;;
+		esac
+		MISM=$((MISM + $(storm_mismatches "$STORM_TMP/ssk.fio")))
+		golden_check || rc=1
+		quiet host_disconnect "$NQN"
+		target_clean || rc=1
+	done
+	storm_report hostkill-ssk "rounds=$SSK fio_clean=$clean mismatches=$MISM"
+	return $rc
+}
+
+# 3. loopback down past the keep-alive timeout.
+kill_partition() {
+	local i rc=0 clean=0 t
+	for i in $(seq 1 "$PARTS"); do
+		storm_connect "$NQN" --nr-io-queues=2 --keep-alive-tmo=5 --reconnect-delay=1 \
+			--ctrl-loss-tmo=120 || { msg "partition $i: connect failed"; rc=1; continue; }
+		fio_bg part || rc=1
+		storm_klog_mark_part=$(dmesg | wc -l)
+		ip link set lo down
+		t=$(storm_now)
+		# the target's keep-alive timer ends the controller
+		if ! wait_for 60 eval 'dmesg | tail -n +"$storm_klog_mark_part" | grep -q "keep-alive timer .* expired"'; then
+			msg "partition $i: the target's keep-alive timer did not expire"
+			rc=1
+		fi
+		sleep 2
+		ip link set lo up
+		msg "partition $i: lo down for $(storm_since "$t") s"
+		wait_for 90 eval '[ "$(storm_ctrl_state "$NQN")" = live ]' ||
+			{ msg "partition $i: host not live again: $(storm_ctrl_state "$NQN")"; rc=1; }
+		storm_fio_wait part 120
+		case $? in
+		0) clean=$((clean + 1)) ;;
+		124) rc=1 ;;
+		*) msg "partition $i: fio saw errors" ;;
+		esac
+		MISM=$((MISM + $(storm_mismatches "$STORM_TMP/part.fio")))
+		golden_check || rc=1
+		quiet host_disconnect "$NQN"
+		target_clean || rc=1
+	done
+	storm_report hostkill-partition "rounds=$PARTS fio_clean=$clean mismatches=$MISM"
+	return $rc
+}
+
+ktap_print_header
+ktap_set_plan 8
+trap 'ip link set lo up; nvmet_cleanup' EXIT
+thp_off
+msg "transport: $(nvo_transport); $KILLS disconnects, $SSK ss -K, $PARTS partitions"
+
+tcp_target_setup "$NQN" "$STORM_ADDR" "$STORM_PORT" ||
+	ktap_exit_fail_msg "target setup failed"
+quiet modprobe nvme-tcp || ktap_exit_fail_msg "no nvme-tcp host"
+storm_connect "$NQN" || ktap_exit_fail_msg "first connect failed"
+ktap_test_result "data written before the storm (${STORM_GOLDEN_MB} MiB, crc32c)" \
+	storm_golden_write "$(host_ns_dev "$NQN" 1)"
+quiet host_disconnect "$NQN"
+wait_for 10 tcp_port_idle "$STORM_PORT"
+storm_leak_baseline
+storm_klog_mark
+
+ktap_test_result "nvme disconnect under I/O, $KILLS rounds: no hang, target clean, data intact" \
+	kill_disconnect
+if ssk_works; then
+	ktap_test_result "ss -K of the host's or the target's sockets under I/O, $SSK rounds: host back, target clean, data intact" \
+		kill_ssk
+else
+	ktap_test_skip "ss -K under I/O" "no socket destruction in the guest (tcp_diag module missing)"
+fi
+ktap_test_result "loopback down past keep-alive under I/O, $PARTS rounds: target lets go, host back, data intact" \
+	kill_partition
+[ $MISM -eq 0 ] && ktap_test_pass "no verify mismatch in any round" ||
+	ktap_test_fail "$MISM verify mismatches"
+if target_clean; then
+	ktap_test_pass "no target connection or queue left"
+else
+	ktap_test_fail "no target connection or queue left"
+fi
+ktap_test_result "no leak: slab caches, memory and module counters at baseline" storm_leak_check
+ktap_test_result "kernel log clean (no oops, warning, hung task, lockdep)" storm_klog_clean
+
+ktap_finished

@@ -1,0 +1,187 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nvo-timeout: 900
+#
+# storm_ns.sh - namespaces disabled and enabled under I/O.
+#  1. Namespace 2 is disabled and enabled over and over for
+#     NVO_STORM_NS_SECS (default 60) while fio verifies back to back on
+#     namespace 1 (every run clean) and a reader keeps hitting namespace 2
+#     whenever the host has it (its errors are expected). Namespace 2 then
+#     comes back on the host and verifies.
+#  2. Namespace 1, the one under fio, is disabled in rounds
+#     (NVO_STORM_NS_ROUNDS, default 5): fio may fail, nothing may hang; on
+#     re-enable the host gets the namespace back (AEN, else ns-rescan) and
+#     the data written before the storm verifies.
+# Then: no target socket left, slab caches and memory at baseline, kernel
+# log clean. NVO_STORM_SCALE multiplies the defaults.
+#
+# Usage: storm_ns.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/tcp_test.sh
+. "$DIR/lib/tcp_test.sh"
+# shellcheck source=lib/storm.sh
+. "$DIR/lib/storm.sh"
+tcp_test_args "$@"
+
+NQN=nqn.2014-08.io.nvmet-offload:storm-ns
+SECS=${NVO_STORM_NS_SECS:-$(storm_scale 60)}
+ROUNDS=${NVO_STORM_NS_ROUNDS:-$(storm_scale 5)}
+
+# Run a command with a time limit: a stuck configfs write is a failure to
+# report, not a reason to hang the test.
+with_timeout() {
+	local secs=$1 pid
+	shift
+	"$@" &
+	pid=$!
+	if wait_for "$secs" eval "! kill -0 $pid 2>/dev/null"; then
+		wait "$pid"
+		return
+	fi
+	msg "still running after ${secs}s: $*"
+	return 124
+}
+
+# ns_back NSID: the host has the namespace again (the AEN makes it rescan;
+# ask explicitly if it is slow).
+ns_back() {
+	local c
+	NVO_NS_WAIT=10 host_ns_dev "$NQN" "$1" >/dev/null 2>&1 && return 0
+	c=$(storm_ctrl "$NQN") || { msg "no host controller"; return 1; }
+	msg "namespace $1 not back after 10 s: nvme ns-rescan"
+	quiet nvme ns-rescan "/dev/$c"
+	NVO_NS_WAIT=20 host_ns_dev "$NQN" "$1" >/dev/null
+}
+
+ktap_print_header
+ktap_set_plan 9
+trap nvmet_cleanup EXIT
+thp_off
+msg "transport: $(nvo_transport); namespace 2 toggled for ${SECS}s, namespace 1 $ROUNDS rounds"
+
+nvmet_transport_load || ktap_exit_fail_msg "cannot load the $(nvo_transport) transport"
+nullb_create 1 nr_devices=2 >/dev/null || ktap_exit_fail_msg "no null_blk"
+[ -b /dev/nullb1 ] || ktap_exit_fail_msg "no /dev/nullb1"
+TCP_NULLB=/dev/nullb0
+{ nvmet_subsys_create "$NQN" && nvmet_ns_create "$NQN" 1 /dev/nullb0 &&
+	nvmet_ns_create "$NQN" 2 /dev/nullb1 &&
+	nvmet_port_create 1 "$STORM_ADDR" "$STORM_PORT" ipv4 &&
+	nvmet_port_link 1 "$NQN"; } || ktap_exit_fail_msg "target setup failed"
+quiet modprobe nvme-tcp || ktap_exit_fail_msg "no nvme-tcp host"
+storm_connect "$NQN" || ktap_exit_fail_msg "first connect failed"
+dev=$(host_ns_dev "$NQN" 1) || ktap_exit_fail_msg "no namespace device"
+ktap_test_result "data written before the storm (${STORM_GOLDEN_MB} MiB, crc32c)" \
+	storm_golden_write "$dev"
+quiet host_disconnect "$NQN"
+wait_for 10 tcp_port_idle "$STORM_PORT"
+storm_leak_baseline
+storm_klog_mark
+
+# --- 1. the other namespace ---------------------------------------------------
+storm_connect "$NQN" --nr-io-queues=2 || ktap_exit_fail_msg "connect failed"
+dev=$(host_ns_dev "$NQN" 1)
+NVO_NS_WAIT=20 host_ns_dev "$NQN" 2 >/dev/null || ktap_exit_fail_msg "no namespace 2 on the host"
+t0=$(storm_now)
+storm_fio_loop_start ns1 "$dev" "$SECS" --size=8M --iodepth=16
+# The reader: I/O on namespace 2 whenever the host shows it.
+touch "$STORM_TMP/ns2.run"
+(
+	n=0
+	while [ -e "$STORM_TMP/ns2.run" ]; do
+		d=$(NVO_NS_WAIT=0 host_ns_dev "$NQN" 2 2>/dev/null) &&
+			fio --name=ns2 --filename="$d" --allow_file_create=0 --ioengine=libaio --direct=1 --rw=randrw \
+				--bs=4k --iodepth=8 --size=1M --runtime=2 >/dev/null 2>&1 &&
+			n=$((n + 1))
+		sleep 0.1
+	done
+	echo "$n" >"$STORM_TMP/ns2.reads"
+) &
+reader=$!
+toggles=0
+terr=0
+while kill -0 "$STORM_LOOP_PID" 2>/dev/null; do
+	with_timeout 60 nvmet_ns_disable "$NQN" 2 || terr=$((terr + 1))
+	# some toggles back to back, some after the host had time to notice
+	sleep "0.$((RANDOM % 6))"
+	with_timeout 60 nvmet_ns_enable "$NQN" 2 || terr=$((terr + 1))
+	sleep "0.$((RANDOM % 6))"
+	toggles=$((toggles + 1))
+	[ $terr -gt 10 ] && { msg "too many configfs errors, stopping"; break; }
+done
+fio_ok=1
+storm_fio_loop_wait ns1 || fio_ok=0
+rm -f "$STORM_TMP/ns2.run"
+wait_for 30 eval "! kill -0 $reader 2>/dev/null" || { msg "namespace 2 reader stuck"; fio_ok=0; }
+secs=$(storm_since "$t0")
+storm_report ns-second "toggles=$toggles errors=$terr time=${secs}s fio_runs=$STORM_LOOP_RUNS" \
+	"verified_mib=$STORM_LOOP_MIB ns2_reads_ok=$(cat "$STORM_TMP/ns2.reads" 2>/dev/null)" \
+	"mismatches=$(storm_mismatches "$STORM_TMP"/ns1.f*)"
+if [ $fio_ok = 1 ] && [ "$STORM_LOOP_RUNS" -gt 0 ] && [ $terr -eq 0 ]; then
+	ktap_test_pass "namespace 2: $toggles disable/enable under I/O on namespace 1, $STORM_LOOP_RUNS fio runs clean"
+else
+	ktap_test_fail "namespace 2: $toggles disable/enable ($terr errors), fio on namespace 1 after $STORM_LOOP_RUNS clean runs"
+fi
+ok=1
+if ! ns_back 2; then
+	msg "namespace 2 did not come back; target enable=$(cat "$NVMET_CFS/subsystems/$NQN/namespaces/2/enable")"
+	msg "host: $(ls /sys/block | tr '\n' ' '); active namespaces: $(nvme list-ns "/dev/$(storm_ctrl "$NQN")" 2>&1 | tr '\n' ' ')"
+	ok=0
+fi
+if [ $ok = 1 ]; then
+	d=$(host_ns_dev "$NQN" 2)
+	quiet fio_verify "$d" --size=4M --iodepth=8 --allow_file_create=0 || ok=0
+fi
+[ "$(storm_ctrl_state "$NQN")" = live ] || { msg "controller $(storm_ctrl_state "$NQN")"; ok=0; }
+[ $ok = 1 ] && ktap_test_pass "namespace 2 back on the host after the storm, verified I/O" ||
+	ktap_test_fail "namespace 2 back on the host after the storm, verified I/O"
+
+# --- 2. the namespace under I/O ---------------------------------------------
+t0=$(storm_now)
+rounds_ok=0
+fio_errors=0
+mism=0
+for i in $(seq 1 "$ROUNDS"); do
+	rc=0
+	dev=$(host_ns_dev "$NQN" 1) || { msg "round $i: no namespace 1"; break; }
+	storm_fio_start "ns-own" "$dev" --size=32M --iodepth=16
+	storm_wait_io "$TCP_NULLB" 30 || { msg "round $i: fio did not start"; rc=1; }
+	with_timeout 60 nvmet_ns_disable "$NQN" 1 || { msg "round $i: disable failed or hung"; rc=1; }
+	storm_fio_wait ns-own 60
+	r=$?
+	[ $r -eq 124 ] && rc=1
+	[ $r -eq 1 ] && fio_errors=$((fio_errors + 1))
+	m=$(storm_mismatches "$STORM_TMP/ns-own.fio")
+	mism=$((mism + m))
+	sleep "0.$((RANDOM % 10))"
+	with_timeout 60 nvmet_ns_enable "$NQN" 1 || { msg "round $i: enable failed or hung"; rc=1; }
+	ns_back 1 || { msg "round $i: namespace 1 did not come back"; rc=1; }
+	[ "$(storm_ctrl_state "$NQN")" = live ] || { msg "round $i: controller $(storm_ctrl_state "$NQN")"; rc=1; }
+	dev=$(host_ns_dev "$NQN" 1) && storm_golden_verify "$dev" || { msg "round $i: data not intact"; rc=1; }
+	[ $rc -eq 0 ] && rounds_ok=$((rounds_ok + 1))
+done
+secs=$(storm_since "$t0")
+storm_report ns-own "rounds=$ROUNDS ok=$rounds_ok fio_runs_with_io_errors=$fio_errors mismatches=$mism time=${secs}s"
+if [ $rounds_ok -eq "$ROUNDS" ]; then
+	ktap_test_pass "namespace 1 disabled under its own I/O, $ROUNDS rounds: no hang, back on the host, data intact"
+else
+	ktap_test_fail "namespace 1 disabled under its own I/O: $rounds_ok of $ROUNDS rounds clean"
+fi
+[ $mism -eq 0 ] && ktap_test_pass "no verify mismatch in any round" ||
+	ktap_test_fail "$mism verify mismatches"
+quiet host_disconnect "$NQN"
+
+ok=1
+storm_connect "$NQN" && dev=$(host_ns_dev "$NQN" 1) && storm_golden_verify "$dev" || ok=0
+quiet host_disconnect "$NQN" || ok=0
+[ $ok = 1 ] && ktap_test_pass "data written before the storm intact after a fresh connect" ||
+	ktap_test_fail "data written before the storm intact after a fresh connect"
+if wait_for 20 tcp_port_idle "$STORM_PORT"; then
+	ktap_test_pass "no target connection left"
+else
+	ktap_test_fail "no target connection left ($(tcp_port_socks "$STORM_PORT") left)"
+fi
+ktap_test_result "no leak: slab caches, memory and module counters at baseline" storm_leak_check
+ktap_test_result "kernel log clean (no oops, warning, hung task, lockdep)" storm_klog_clean
+
+ktap_finished
