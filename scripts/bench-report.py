@@ -38,7 +38,7 @@ FIELDS = ["iops", "p50_us", "p99_us", "ini_us", "tgt_us", "nic_us", "eng_us"]
 def main():
     src, outdir = sys.argv[1], sys.argv[2]
     os.makedirs(outdir, exist_ok=True)
-    perf, scale = [], []
+    perf, scale, idle = [], [], []
     with open(src, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
@@ -46,6 +46,8 @@ def main():
                 continue
             if line.startswith("perf,"):
                 perf.append(line.split(",")[1:])
+            elif line.startswith("idle,"):
+                idle.append([float(x) for x in line.split(",")[2:]])
             elif line.startswith("scale,"):
                 scale.append(line.split(",", 3)[1:])
 
@@ -79,12 +81,30 @@ def main():
               "initiator = vCPUs 0-1 (nvme-tcp host, fio), target host core = vCPU 2 "
               "(and any vCPU but 0, 1, 3), NIC core = vCPU 3 (nicsim engine); "
               "ratios against (a).\n")
+    if idle:
+        busy = [statistics.median(c) for c in zip(*idle)]
+        md.append("Idle check (each vCPU's busy share over 2 s with nothing running, median "
+                  "of the rounds): " + ", ".join(f"vCPU {i} {b:.1f}%" for i, b in enumerate(busy)) +
+                  (". **Above 5%: housekeeping was not kept off the vCPUs.**"
+                   if max(busy) > 5 else ".") + "\n")
+    hl = os.path.join(outdir, "hostload.txt")
+    if os.path.exists(hl):
+        loads = [float(x.split()[0]) for x in open(hl) if x.strip()]
+        if loads:
+            ncpu = os.cpu_count()
+            busy = statistics.median(loads)
+            md.append(f"Host during the run: {ncpu} CPUs, 1-min load average median {busy:.1f} "
+                      f"(max {max(loads):.1f}) over {len(loads)} samples; the VM itself loads it "
+                      "with up to 4 busy vCPUs. " +
+                      ("**The host had other work: under TCG a descheduled vCPU's time counts "
+                       "as busy in the guest, CPU columns overstate and IOPS understate.**"
+                       if busy > ncpu + 0.5 else "") + "\n")
     for w in wls:
         md.append(f"### {WL_LABEL.get(w, w)}\n")
         md.append("| config | IOPS | p50 us | p99 us | initiator CPU us/IO | "
-                  "target host-core CPU us/IO | NIC-core CPU us/IO | IOPS vs (a) | "
+                  "target host-core CPU us/IO | NIC-core CPU us/IO | engine thread us/IO | IOPS vs (a) | "
                   "host-core CPU/IO vs (a) | host+NIC CPU/IO vs (a) |")
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         s_iops, s_tgt = m("stock", w, "iops"), m("stock", w, "tgt_us")
         s_tot = s_tgt + m("stock", w, "nic_us") if s_tgt is not None else None
         for c in cfgs:
@@ -95,13 +115,15 @@ def main():
             rtot = ratio(tgt + nic, s_tot)
             tgt_s = "-" if c == "ceiling" else f"{tgt:.1f}"
             nic_s = "-" if c == "ceiling" else f"{nic:.1f}"
+            eng = m(c, w, "eng_us")
+            eng_s = f"{eng:.1f}" if c in ("offload", "offnic") else "-"
             rt_s = "-" if c == "ceiling" or rt is None else f"{rt:.2f}x"
             rtot_s = "-" if c == "ceiling" or rtot is None else f"{rtot:.2f}x"
             md.append(f"| {LABEL[c]} | {iops:.0f} | {m(c, w, 'p50_us'):.0f} | "
                       f"{m(c, w, 'p99_us'):.0f} | {m(c, w, 'ini_us'):.1f} | {tgt_s} | "
-                      f"{nic_s} | {ri:.2f}x | {rt_s} | {rtot_s} |"
+                      f"{nic_s} | {eng_s} | {ri:.2f}x | {rt_s} | {rtot_s} |"
                       if ri is not None else
-                      f"| {LABEL[c]} | {iops:.0f} | - | - | - | {tgt_s} | {nic_s} | - | - | - |")
+                      f"| {LABEL[c]} | {iops:.0f} | - | - | - | {tgt_s} | {nic_s} | {eng_s} | - | - | - |")
             sumrows.append([c, w] + [f"{x:.1f}" for x in med[(c, w)]] +
                            [f"{ri:.3f}" if ri else "", f"{rt:.3f}" if rt and c != "ceiling" else "",
                             f"{rtot:.3f}" if rtot and c != "ceiling" else ""])

@@ -1,38 +1,55 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# Benchmark: stock nvmet-tcp, our software transport and our offload path on
-# nicsim, measured in one VM boot (4k randread, iodepth 32, null_blk). Prints
-# the runs and a table of medians with ratios against stock.
-# Env: NVO_BENCH_REPS, NVO_BENCH_RUNTIME.
+# Benchmark (Documentation/performance.md): one VM boot (8 vCPUs, 4 GiB)
+# runs selftests/bench/run.sh:
+#   perf.sh   stock nvmet-tcp, our software path, our offload path on
+#             nicsim (and with the target's TCP receive on the NIC core),
+#             fio on the raw null_blk; 4k randread/randwrite QD1/QD32 and
+#             128k sequential read; alternating, NVO_BENCH_REPS rounds;
+#             IOPS, p50/p99, CPU per I/O on the initiator, target host core
+#             and NIC core
+#   scale.sh  64 controllers x 8 I/O queues offloaded, then >= 1024 queues:
+#             memory per queue, nicctl JSON times, hand-over latency
+# then scripts/bench-report.py: build/bench/{perf,summary,scale}.csv,
+# report.md (printed at the end: the tables for performance.md) and
+# bench.png (needs gnuplot: installed here when missing and root).
+# Env: NVO_BENCH_REPS (3), NVO_BENCH_RUNTIME (6 s a run, + 1 s ramp),
+# NVO_BENCH_CONFIGS, NVO_BENCH_WORKLOADS, NVO_BENCH_PARTS ("perf scale"),
+# NVO_SCALE_* (selftests/bench/scale.sh), NVO_BENCH_SMP (8), NVO_BUILDDIR.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${NVO_BUILDDIR:-$src/build}
 cd "$src"
+t0=$SECONDS
 bash scripts/deps.sh
+# The chart's one extra package (scripts/deps.sh is not ours to grow).
+if [ "$(dpkg-query -W -f='${db:Status-Status}' gnuplot-nox 2>/dev/null || true)" != installed ] &&
+	! command -v gnuplot >/dev/null; then
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "bench: installing gnuplot-nox (for the chart)" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			gnuplot-nox >/dev/null || echo "bench: could not install gnuplot-nox: no chart" >&2
+	else
+		echo "bench: gnuplot-nox is not installed and we are not root: no chart" \
+			"(apt-get install gnuplot-nox)" >&2
+	fi
+fi
 cmake -S . -B "$build" >/dev/null
 cmake --build "$build" -j"$(nproc)" >/dev/null
 cmake --build "$build" --target modules >/dev/null
-mkdir -p "$build/bench"
-csv="$build/bench/tcp_compare.csv"
-selftests/vm/run-vm.sh --timeout 900 --log "$build/bench/console.log" \
-	--output "$build/bench/output.txt" selftests/bench/tcp_compare.sh
-grep -E '^(config|stock|ours|offload),' "$build/bench/output.txt" >"$csv"
-cat "$csv"
-python3 - "$csv" <<'PY'
-import csv, statistics, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-med = {}
-cfgs = ("stock", "ours", "offload")
-for cfg in cfgs:
-    r = [x for x in rows if x["config"] == cfg]
-    med[cfg] = {k: statistics.median(float(x[k]) for x in r)
-                for k in ("iops", "cpu_us_per_io", "engine_us_per_io", "p50_us", "p99_us")}
-print("\n| config | IOPS | CPU us/IO (all vCPUs) | of which NIC engine | host CPU us/IO | p50 us | p99 us | IOPS vs stock | host CPU/IO vs stock |")
-print("|---|---|---|---|---|---|---|---|---|")
-s = med["stock"]
-for cfg in cfgs:
-    m = med[cfg]
-    host = m["cpu_us_per_io"] - m["engine_us_per_io"]
-    print(f"| {cfg} | {m['iops']:.0f} | {m['cpu_us_per_io']:.1f} | {m['engine_us_per_io']:.1f} | {host:.1f} | "
-          f"{m['p50_us']:.0f} | {m['p99_us']:.0f} | {m['iops']/s['iops']:.2f}x | {host/s['cpu_us_per_io']:.2f}x |")
-PY
+out=$build/bench
+mkdir -p "$out"
+rc=0
+# the host's load, every 20 s: the report says how quiet the machine was
+: >"$out/hostload.txt"
+(while :; do cat /proc/loadavg >>"$out/hostload.txt"; sleep 20; done) &
+loadpid=$!
+trap 'kill $loadpid 2>/dev/null' EXIT
+selftests/vm/run-vm.sh --smp "${NVO_BENCH_SMP:-8}" --mem 4G --timeout 3000 \
+	--log "$out/console.log" --output "$out/output.txt" selftests/bench/run.sh || rc=$?
+kill $loadpid 2>/dev/null
+grep -E '^(# .* took|idle,)' "$out/output.txt" >&2 || true
+[ $rc -eq 0 ] || echo "bench: the guest failed (exit $rc): $out/output.txt, $out/console.log" >&2
+python3 scripts/bench-report.py "$out/output.txt" "$out"
+echo "bench: $((SECONDS - t0)) s in all; CSV, report.md and bench.png in $out" >&2
+exit $rc

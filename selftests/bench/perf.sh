@@ -86,6 +86,15 @@ housekeeping_on_initiator() {
 	taskset -p "$(hexmask $CPU_INI)" $$ >/dev/null
 }
 
+housekeeping_everywhere() {
+	local all p
+	all=$(printf '%x' $(((1 << NCPUS) - 1)))
+	echo "$all" >/sys/devices/virtual/workqueue/cpumask 2>/dev/null
+	for p in /proc/[0-9]*; do
+		taskset -p "$all" "${p#/proc/}" >/dev/null 2>&1
+	done
+}
+
 # idle REP: each vCPU's busy share over 2 s with nothing running. Under
 # TCG on a loaded host an idle vCPU looks busy (its ticks and wake-ups take
 # host time it waits for): a high figure means the CPU columns are not
@@ -297,4 +306,5 @@ ip netns del ini
 for c in $(seq 4 $((NCPUS - 1))); do
 	echo 1 >/sys/devices/system/cpu/cpu$c/online 2>/dev/null
 done
+housekeeping_everywhere
 exit 0

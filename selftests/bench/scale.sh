@@ -41,7 +41,9 @@ out() { echo "scale,$1,$2,$3"; }
 now() { echo "${EPOCHREALTIME/./}"; } # microseconds
 
 for c in /sys/devices/system/cpu/cpu[0-9]*/online; do echo 1 >"$c" 2>/dev/null; done
-[ "$(nproc)" -ge "$IOQ" ] || die "needs >= $IOQ online vCPUs for $IOQ I/O queues, has $(nproc)"
+ncpus=$(grep -c '^processor' /proc/cpuinfo)
+taskset -p "$(printf '%x' $(((1 << ncpus) - 1)))" $$ >/dev/null
+[ "$ncpus" -ge "$IOQ" ] || die "needs >= $IOQ online vCPUs for $IOQ I/O queues, has $ncpus"
 
 nq() { echo $(($(wc -l <$DBG/queues) - 1)); }
 nq_state() { awk -v s="$1" 'NR > 1 && $4 > 0 && $16 == s' $DBG/queues | wc -l; }
@@ -115,7 +117,7 @@ modprobe nvme-tcp || die "no nvme-tcp"
 grep -q '^nvmet_offload ' /proc/modules || { modprobe libcrc32c; insmod $MODS/nvmet_offload.ko; } ||
 	die "cannot load nvmet_offload"
 insmod $MODS/nicsim.ko || die "cannot load nicsim"
-last=$(($(nproc) - 1))
+last=$((ncpus - 1))
 echo "2 2 $((last - 1))-$last" >/sys/bus/nicsim/new_device || die "cannot create nicsim2"
 echo 4096 >/sys/kernel/debug/nicsim/nicsim2/max_queues
 mkdir $CFG/subsystems/$NQN
