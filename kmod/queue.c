@@ -246,7 +246,7 @@ static void nvo_rx_next_pdu(struct nvo_queue *queue)
 	queue->rx_cmd = NULL;
 }
 
-static int nvo_recv_buf(struct nvo_queue *queue, void *buf, size_t len)
+static int nvo_recv_raw(struct nvo_queue *queue, void *buf, size_t len)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
 	struct kvec iov = { .iov_base = buf, .iov_len = len };
@@ -254,6 +254,48 @@ static int nvo_recv_buf(struct nvo_queue *queue, void *buf, size_t len)
 
 	ret = kernel_recvmsg(queue->sock, &msg, &iov, 1, len, msg.msg_flags);
 	return ret > 0 ? ret : nvo_queue_sock_error(queue, ret);
+}
+
+static u32 nvo_rx_staged(const struct nvo_queue *queue)
+{
+	return queue->rx_stage_len - queue->rx_stage_off;
+}
+
+/*
+ * Read ahead into rx_stage if nothing is staged and the queue is settled
+ * in software: > 0 bytes staged, 0 when the caller must read exactly what
+ * it needs, or the error.
+ */
+static int nvo_rx_stage_fill(struct nvo_queue *queue)
+{
+	int ret;
+
+	if (nvo_rx_staged(queue))
+		return nvo_rx_staged(queue);
+	if (READ_ONCE(queue->ostate) != NVO_OQ_SOFTWARE ||
+	    READ_ONCE(queue->want_offload))
+		return 0;
+	ret = nvo_recv_raw(queue, queue->rx_stage, sizeof(queue->rx_stage));
+	if (ret < 0)
+		return ret;
+	queue->rx_stage_off = 0;
+	queue->rx_stage_len = ret;
+	return ret;
+}
+
+/* Up to @len bytes of the stream: staged ones first. */
+static int nvo_recv_buf(struct nvo_queue *queue, void *buf, size_t len)
+{
+	u32 n;
+	int ret;
+
+	ret = nvo_rx_stage_fill(queue);
+	if (ret <= 0)
+		return ret ? ret : nvo_recv_raw(queue, buf, len);
+	n = min_t(size_t, len, ret);
+	memcpy(buf, queue->rx_stage + queue->rx_stage_off, n);
+	queue->rx_stage_off += n;
+	return n;
 }
 
 static void nvo_rx_discard(struct nvo_queue *queue, u32 len)
@@ -699,13 +741,23 @@ static int nvo_rx_data(struct nvo_queue *queue)
 		len = min3(sg->length - cmd->rx_sg_off, (u32)PAGE_SIZE - poff,
 			   queue->rx_left);
 
-		bv.bv_page = page;
-		bv.bv_offset = poff;
-		bv.bv_len = len;
-		iov_iter_bvec(&msg.msg_iter, READ, &bv, 1, len);
-		ret = sock_recvmsg(queue->sock, &msg, msg.msg_flags);
-		if (ret <= 0)
-			return nvo_queue_sock_error(queue, ret);
+		if (nvo_rx_staged(queue)) {
+			/* Read ahead with the header: copy it out. */
+			ret = min(len, nvo_rx_staged(queue));
+			memcpy_to_page(page, poff,
+				       queue->rx_stage + queue->rx_stage_off,
+				       ret);
+			queue->rx_stage_off += ret;
+		} else {
+			/* Straight into the command's pages. */
+			bv.bv_page = page;
+			bv.bv_offset = poff;
+			bv.bv_len = len;
+			iov_iter_bvec(&msg.msg_iter, READ, &bv, 1, len);
+			ret = sock_recvmsg(queue->sock, &msg, msg.msg_flags);
+			if (ret <= 0)
+				return nvo_queue_sock_error(queue, ret);
+		}
 
 		if (queue->params.ddgst) {
 			u8 *va = kmap_local_page(page);
@@ -873,6 +925,16 @@ static void nvo_prep_completion(struct nvo_queue *queue, struct nvo_cmd *cmd)
 							  req->transfer_len));
 }
 
+/*
+ * More PDUs are ready to follow the one being sent: it goes with MSG_MORE,
+ * so responses leave in full segments rather than one push each. The last
+ * one of a batch goes without and pushes them all.
+ */
+static bool nvo_tx_more(struct nvo_queue *queue)
+{
+	return !list_empty(&queue->tx_list) || !llist_empty(&queue->rsp_list);
+}
+
 static bool nvo_rsp_in_data(struct nvo_queue *queue, struct nvo_cmd *cmd)
 {
 	return cmd->tx_hdr[1] & NVO_F_DATA_SUCCESS;
@@ -880,7 +942,8 @@ static bool nvo_rsp_in_data(struct nvo_queue *queue, struct nvo_cmd *cmd)
 
 static int nvo_send_data(struct nvo_queue *queue, struct nvo_cmd *cmd)
 {
-	bool tail = queue->params.ddgst || !nvo_rsp_in_data(queue, cmd);
+	bool tail = queue->params.ddgst || !nvo_rsp_in_data(queue, cmd) ||
+		    nvo_tx_more(queue);
 	int ret;
 
 	while (cmd->tx_data_left) {
@@ -914,7 +977,7 @@ static int nvo_send_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd)
 		switch (cmd->tx_state) {
 		case NVO_TX_R2T:
 			ret = nvo_send_buf(queue, cmd->tx_hdr, cmd->tx_hdr_len,
-					   &cmd->tx_off, false);
+					   &cmd->tx_off, nvo_tx_more(queue));
 			if (ret)
 				return ret;
 			cmd->tx_state = NVO_TX_IDLE;
@@ -941,7 +1004,8 @@ static int nvo_send_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd)
 		case NVO_TX_C2H_DDGST:
 			ret = nvo_send_buf(queue, &cmd->tx_ddgst, NVO_DIGEST_LEN,
 					   &cmd->tx_off,
-					   !nvo_rsp_in_data(queue, cmd));
+					   !nvo_rsp_in_data(queue, cmd) ||
+					   nvo_tx_more(queue));
 			if (ret)
 				return ret;
 			if (nvo_rsp_in_data(queue, cmd))
@@ -950,7 +1014,7 @@ static int nvo_send_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd)
 			break;
 		case NVO_TX_RSP:
 			ret = nvo_send_buf(queue, cmd->tx_hdr, cmd->tx_hdr_len,
-					   &cmd->tx_off, false);
+					   &cmd->tx_off, nvo_tx_more(queue));
 			if (ret)
 				return ret;
 			goto done;
@@ -1251,6 +1315,7 @@ int nvo_queue_request_reclaim(struct nvo_queue *queue,
 static bool nvo_queue_drained(struct nvo_queue *queue)
 {
 	return queue->rx_state == NVO_RX_HDR && !queue->rx_off &&
+	       !nvo_rx_staged(queue) &&
 	       READ_ONCE(queue->nr_active) == queue->nr_parked &&
 	       !queue->tx_cmd && list_empty(&queue->tx_list) &&
 	       llist_empty(&queue->rsp_list) && !queue->ctl_len;

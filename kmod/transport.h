@@ -34,6 +34,11 @@
 #define NVO_MAX_INLINE_PAGES	(NVO_MAX_INLINE / PAGE_SIZE)
 /* A connection that sends no ICReq within this time is dropped. */
 #define NVO_ICREQ_TIMEOUT	(10 * HZ)
+/*
+ * Bytes one receive call may read ahead of the parser: many capsules per
+ * call at depth (a 4K read's capsule is 72 bytes).
+ */
+#define NVO_RX_STAGE		2048
 /* Work done by one pass of io_work before it yields the CPU. */
 #define NVO_IO_BUDGET		64
 
@@ -203,6 +208,14 @@ struct nvo_queue {
 	struct nvo_cmd		*rx_cmd;
 	u32			rx_crc;
 	u8			rx_ddgst[NVO_DIGEST_LEN];
+	/*
+	 * Read ahead, parsed from rx_stage_off to rx_stage_len. Only in
+	 * software: while a hand-over is near the parser reads exactly what
+	 * it needs, so the socket stops at a PDU boundary.
+	 */
+	u32			rx_stage_off;
+	u32			rx_stage_len;
+	u8			rx_stage[NVO_RX_STAGE];
 
 	/* Commands. */
 	struct nvo_cmd		*cmds;
