@@ -11,6 +11,9 @@
 # every verify clean, data written before the storm intact, no target
 # socket or queue left, slab caches and free memory back to the baseline,
 # and a clean kernel log. NVO_STORM_SCALE multiplies the default count.
+# On our transport the second half of the rounds run with the port bound to
+# a nicsim device: each connect offloads the I/O queues, each disconnect
+# ends streams the device owns.
 #
 # Usage: storm_connect.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
 
@@ -36,15 +39,29 @@ round_args() {
 	esac
 }
 
+DBG=/sys/kernel/debug/nvmet_offload
+cleanup() {
+	nvmet_cleanup
+	[ -d /sys/bus/nicsim ] && echo 1 >/sys/bus/nicsim/del_device 2>/dev/null
+	rmmod nicsim 2>/dev/null
+}
+# offloaded I/O queues of our transport
+ioq_offloaded() { awk 'NR > 1 && $4 > 0 && $16 == "offloaded"' "$DBG/queues" | wc -l; }
+
 ktap_print_header
 ktap_set_plan 7
-trap nvmet_cleanup EXIT
+trap cleanup EXIT
 thp_off
 msg "transport: $(nvo_transport); $ROUNDS rounds, verified I/O every $EVERY"
 
 tcp_target_setup "$NQN" "$STORM_ADDR" "$STORM_PORT" ||
 	ktap_exit_fail_msg "target setup failed"
 quiet modprobe nvme-tcp || ktap_exit_fail_msg "no nvme-tcp host"
+OFFLOAD=
+if [ "$(nvo_transport)" = ours ] && insmod "$NVO_MODULES/nicsim.ko" &&
+	echo "1 2" >/sys/bus/nicsim/new_device; then
+	OFFLOAD=1
+fi
 
 # Warm-up and the data the storm must not disturb.
 storm_connect "$NQN" || ktap_exit_fail_msg "first connect failed"
@@ -62,7 +79,11 @@ failed=0
 verified=0
 vfail=0
 mib=0
+offl_rounds=0
 for i in $(seq 1 "$ROUNDS"); do
+	if [ -n "$OFFLOAD" ] && [ "$i" -eq $((ROUNDS / 2 + 1)) ]; then
+		echo "1 on nicsim1" >"$DBG/port_offload" || msg "cannot bind nicsim1"
+	fi
 	# shellcheck disable=SC2046 # round_args is a list of options
 	if ! storm_connect "$NQN" $(round_args "$i"); then
 		failed=$((failed + 1))
@@ -72,6 +93,11 @@ for i in $(seq 1 "$ROUNDS"); do
 		continue
 	fi
 	connected=$((connected + 1))
+	if [ -n "$OFFLOAD" ] && [ "$i" -gt $((ROUNDS / 2)) ] &&
+		[ $((i % EVERY)) -eq $((EVERY / 2)) ]; then
+		# now and then, wait for the hand-over before disconnecting
+		wait_for 10 eval '[ "$(ioq_offloaded)" -gt 0 ]' && offl_rounds=$((offl_rounds + 1))
+	fi
 	if [ $((i % EVERY)) -eq 0 ]; then
 		dev=$(host_ns_dev "$NQN" 1)
 		if fio_verify "$dev" --offset="$STORM_FIO_OFFSET" --size=1M --iodepth=8 --allow_file_create=0 \
@@ -92,9 +118,15 @@ for i in $(seq 1 "$ROUNDS"); do
 done
 secs=$(storm_since "$t0")
 rate=$(storm_rate "$connected" "$t0")
+[ -n "$OFFLOAD" ] && echo "1 off" >"$DBG/port_offload"
 storm_report connect "rounds=$ROUNDS connected=$connected failed=$failed" \
-	"time=${secs}s rate=${rate}/s verifies=$verified verify_failures=$vfail verified_mib=$mib"
+	"time=${secs}s rate=${rate}/s verifies=$verified verify_failures=$vfail verified_mib=$mib" \
+	"offload_half=${OFFLOAD:-0} seen_offloaded=$offl_rounds"
 
+if [ -n "$OFFLOAD" ] && [ "$ROUNDS" -ge $((2 * EVERY)) ] && [ "$offl_rounds" -eq 0 ]; then
+	msg "no round saw its I/O queues offloaded"
+	failed=$((failed + 1))
+fi
 if [ "$connected" -eq "$ROUNDS" ] && [ "$failed" -eq 0 ]; then
 	ktap_test_pass "$ROUNDS connect/disconnect rounds (${rate} connects/s)"
 else

@@ -15,6 +15,14 @@
 #     (NVO_STORM_PARTITION_ROUNDS, default 2): the target's keep-alive
 #     timer kills the controller while its sockets still hold unsent data;
 #     lo comes back, the host reconnects, the requeued I/O completes.
+#  4. "raw": a raw NVMe/TCP host (storm_raw_halfwrite, bash /dev/tcp)
+#     connects an admin and an I/O queue, starts a 64 KiB write, sends half
+#     of its data (by R2T + H2CData, or in the capsule) and exits
+#     (NVO_STORM_RAW_ROUNDS, default 12): the target holds a half-received
+#     command when the stream ends.
+# On our transport, the second half of the "disconnect" and "raw" rounds
+# run with the port bound to a nicsim device: the I/O queues are offloaded
+# and nicsim's engine sees the stream end (fallback stream-lost).
 # Each round: no hang, no verify mismatch, the target's sockets and queues
 # gone, and the data written before the storm intact after reconnecting.
 # Then slab caches, memory and module counters at baseline, kernel log clean.
@@ -32,7 +40,24 @@ NQN=nqn.2014-08.io.nvmet-offload:storm-hostkill
 KILLS=${NVO_STORM_KILL_ROUNDS:-$(storm_scale 8)}
 SSK=${NVO_STORM_SSK_ROUNDS:-$(storm_scale 4)}
 PARTS=${NVO_STORM_PARTITION_ROUNDS:-$(storm_scale 2)}
+RAWS=${NVO_STORM_RAW_ROUNDS:-$(storm_scale 12)}
 MISM=0
+DBG=/sys/kernel/debug/nvmet_offload
+OFFLOAD=
+# offload_on ROUND TOTAL: bind nicsim1 to port 1 from the second half on
+offload_on() {
+	[ -n "$OFFLOAD" ] || return 0
+	if [ "$1" -gt $(($2 / 2)) ]; then
+		echo "1 on nicsim1" >"$DBG/port_offload"
+	else
+		echo "1 off" >"$DBG/port_offload"
+	fi
+}
+offload_off() { [ -z "$OFFLOAD" ] || echo "1 off" >"$DBG/port_offload"; }
+offloaded_rounds() {
+	[ -n "$OFFLOAD" ] || { echo 0; return; }
+	echo $(($1 - $1 / 2))
+}
 
 with_timeout() {
 	local secs=$1 pid
@@ -77,6 +102,7 @@ kill_disconnect() {
 	for i in $(seq 1 "$KILLS"); do
 		args="--nr-io-queues=2"
 		[ $((i % 2)) -eq 0 ] && args="--nr-io-queues=1 --hdr-digest --data-digest"
+		offload_on "$i" "$KILLS"
 		# shellcheck disable=SC2086
 		storm_connect "$NQN" $args || { msg "disconnect $i: connect failed"; rc=1; continue; }
 		fio_bg kill || rc=1
@@ -91,7 +117,8 @@ kill_disconnect() {
 		quiet host_disconnect "$NQN"
 		ok=$((ok + 1))
 	done
-	storm_report hostkill-disconnect "rounds=$KILLS done=$ok mismatches=$MISM"
+	offload_off
+	storm_report hostkill-disconnect "rounds=$KILLS done=$ok offloaded=$(offloaded_rounds "$KILLS") mismatches=$MISM"
 	return $rc
 }
 
@@ -166,15 +193,49 @@ kill_partition() {
 	return $rc
 }
 
+# 4. a raw host that leaves a write half sent.
+kill_raw() {
+	local i rc=0 ok=0 mode err
+	for i in $(seq 1 "$RAWS"); do
+		mode=r2t
+		[ $((i % 2)) -eq 0 ] && mode=capsule
+		offload_on "$i" "$RAWS"
+		if err=$(timeout 60 bash -c '. "$1"; storm_raw_halfwrite "${@:2}"' raw \
+			"$DIR/lib/storm.sh" "$STORM_ADDR" "$STORM_PORT" "$NQN" $mode 2>&1); then
+			ok=$((ok + 1))
+		else
+			msg "raw $i ($mode): $err"
+			rc=1
+		fi
+		# the target ends both connections and the controller
+		target_clean || rc=1
+	done
+	offload_off
+	storm_report hostkill-raw "rounds=$RAWS offloaded=$(offloaded_rounds "$RAWS") completed_to_the_cut=$ok"
+	golden_check || rc=1
+	quiet host_disconnect "$NQN"
+	return $rc
+}
+
 ktap_print_header
-ktap_set_plan 8
-trap 'ip link set lo up; nvmet_cleanup' EXIT
+ktap_set_plan 9
+cleanup() {
+	ip link set lo up
+	nvmet_cleanup
+	[ -d /sys/bus/nicsim ] && echo 1 >/sys/bus/nicsim/del_device 2>/dev/null
+	rmmod nicsim 2>/dev/null
+}
+trap cleanup EXIT
 thp_off
-msg "transport: $(nvo_transport); $KILLS disconnects, $SSK ss -K, $PARTS partitions"
+msg "transport: $(nvo_transport); $KILLS disconnects, $SSK ss -K, $PARTS partitions, $RAWS raw half-writes"
 
 tcp_target_setup "$NQN" "$STORM_ADDR" "$STORM_PORT" ||
 	ktap_exit_fail_msg "target setup failed"
 quiet modprobe nvme-tcp || ktap_exit_fail_msg "no nvme-tcp host"
+if [ "$(nvo_transport)" = ours ] && insmod "$NVO_MODULES/nicsim.ko" &&
+	echo "1 2" >/sys/bus/nicsim/new_device; then
+	OFFLOAD=1
+fi
 storm_connect "$NQN" || ktap_exit_fail_msg "first connect failed"
 ktap_test_result "data written before the storm (${STORM_GOLDEN_MB} MiB, crc32c)" \
 	storm_golden_write "$(host_ns_dev "$NQN" 1)"
@@ -193,6 +254,8 @@ else
 fi
 ktap_test_result "loopback down past keep-alive under I/O, $PARTS rounds: target lets go, host back, data intact" \
 	kill_partition
+ktap_test_result "raw host exits halfway through a write's data, $RAWS rounds: target drops it cleanly, data intact" \
+	kill_raw
 [ $MISM -eq 0 ] && ktap_test_pass "no verify mismatch in any round" ||
 	ktap_test_fail "$MISM verify mismatches"
 if target_clean; then

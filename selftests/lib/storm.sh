@@ -349,3 +349,114 @@ storm_report() {
 	msg "storm $name: $*"
 	echo "$name $*" >>"$STORM_TMP/report"
 }
+
+# --- a host that dies mid-write ---------------------------------------------
+# storm_raw_halfwrite ADDR PORT NQN MODE: a raw NVMe/TCP host in bash
+# (/dev/tcp; the PDUs of the NVMe/TCP transport binding, no digests): ICReq,
+# admin Connect, Property Set CC.EN=1, then an I/O queue (ICReq, Connect
+# qid 1) and a 64 KiB write to nsid 1 at LBA 0x8000 (128 MiB) that it
+# abandons halfway and exits, both connections closing with the command
+# open on the target:
+#   r2t      the write asks for its data by R2T; the H2CData PDU carries
+#            half of it
+#   capsule  8 KiB of in-capsule data, half of it sent
+# Returns 0 when the target answered everything up to the cut; run it
+# under timeout(1).
+_storm_hex_le() {	# VALUE BYTES: little-endian hex
+	local v=$1 n=$2 i out=
+	for ((i = 0; i < n; i++)); do
+		out+=$(printf '%02x' $(((v >> (8 * i)) & 255)))
+	done
+	echo "$out"
+}
+_storm_hex_str() {	# STRING BYTES: the string, zero-padded
+	local s=$1 n=$2 out
+	out=$(printf '%s' "$s" | od -An -tx1 -v | tr -d ' \n')
+	while [ ${#out} -lt $((n * 2)) ]; do out+=00; done
+	echo "${out:0:$((n * 2))}"
+}
+_storm_zeros() { printf "%0$(($1 * 2))d" 0; }
+_storm_send() {	# FD HEX
+	local hex=$2 i
+	# printf takes at most a few KiB of escapes comfortably: 4 KiB chunks
+	for ((i = 0; i < ${#hex}; i += 8192)); do
+		printf "$(sed 's/../\\x&/g' <<<"${hex:i:8192}")" >&"$1" || return 1
+	done
+}
+_storm_recv() {	# FD BYTES: hex of exactly BYTES bytes
+	local hex
+	hex=$(dd bs=1 count="$2" <&"$1" 2>/dev/null | od -An -tx1 -v | tr -d ' \n')
+	[ ${#hex} -eq $(($2 * 2)) ] || return 1
+	echo "$hex"
+}
+# CapsuleCmd PDU header + SQE; $1 SQE hex (64 bytes), $2 in-capsule bytes
+_storm_capsule() {
+	local dlen=${2:-0} pdo=0
+	[ "$dlen" -gt 0 ] && pdo=72
+	echo "0400$(printf '%02x' 72)$(printf '%02x' $pdo)$(_storm_hex_le $((72 + dlen)) 4)$1"
+}
+# the response to cid $2 on fd $1: prints dw0, fails on a non-zero status
+_storm_rsp() {
+	local r st
+	r=$(_storm_recv "$1" 24) || { echo "no response" >&2; return 1; }
+	[ "${r:0:2}" = 05 ] || { echo "PDU type ${r:0:2}, not a response" >&2; return 1; }
+	st=$((16#${r:46:2}${r:44:2} >> 1))
+	[ "$st" -eq 0 ] || { echo "status $(printf '%#x' $st)" >&2; return 1; }
+	echo "${r:16:8}"
+}
+_storm_icreq() {
+	_storm_send "$1" "00008000$(_storm_hex_le 128 4)$(_storm_zeros 120)" || return 1
+	local r
+	r=$(_storm_recv "$1" 128) || { echo "no ICResp" >&2; return 1; }
+	[ "${r:0:2}" = 01 ] || { echo "not an ICResp: ${r:0:16}" >&2; return 1; }
+}
+# _storm_connect FD QID CNTLID NQN: prints the controller id
+_storm_connect() {
+	local fd=$1 qid=$2 cntlid=$3 nqn=$4 sqe data dw0
+	local hostnqn=nqn.2014-08.io.nvmet-offload:storm-raw-host
+	# opcode 0x7f, SGL, cid 1, fctype connect; SGL: 1024 bytes in capsule
+	sqe="7f40010001$(_storm_zeros 19)"
+	sqe+="0000000000000000$(_storm_hex_le 1024 4)00000001"
+	sqe+="0000$(_storm_hex_le "$qid" 2)$(_storm_hex_le 31 2)0000$(_storm_hex_le 30000 4)"
+	sqe+=$(_storm_zeros 12)
+	data="4e564f2d73746f726d2d7261772d6869$(_storm_hex_le "$cntlid" 2)$(_storm_zeros 238)"
+	data+="$(_storm_hex_str "$nqn" 256)$(_storm_hex_str "$hostnqn" 256)$(_storm_zeros 256)"
+	_storm_send "$fd" "$(_storm_capsule "$sqe" 1024)$data" || return 1
+	dw0=$(_storm_rsp "$fd") || return 1
+	echo $((16#${dw0:2:2}${dw0:0:2}))
+}
+storm_raw_halfwrite() {
+	local addr=$1 port=$2 nqn=$3 mode=$4 admin io cntlid sqe r half
+	exec {admin}<>"/dev/tcp/$addr/$port" || return 1
+	_storm_icreq "$admin" || return 1
+	cntlid=$(_storm_connect "$admin" 0 65535 "$nqn") || { echo "admin connect failed" >&2; return 1; }
+	# Property Set (fctype 0) CC (offset 0x14) = EN | IOSQES 6 | IOCQES 4
+	sqe="7f40020000$(_storm_zeros 19)$(_storm_zeros 12)00000001"
+	sqe+="00000000$(_storm_hex_le 20 4)$(_storm_hex_le $((0x00460001)) 8)$(_storm_zeros 8)"
+	_storm_send "$admin" "$(_storm_capsule "$sqe")" || return 1
+	_storm_rsp "$admin" >/dev/null || { echo "property set failed" >&2; return 1; }
+	exec {io}<>"/dev/tcp/$addr/$port" || return 1
+	_storm_icreq "$io" || return 1
+	_storm_connect "$io" 1 "$cntlid" "$nqn" >/dev/null || { echo "I/O connect failed" >&2; return 1; }
+	if [ "$mode" = capsule ]; then
+		# write, SGL, cid 3, nsid 1; 8 KiB at offset 0 of the capsule
+		sqe="01400300$(_storm_hex_le 1 4)$(_storm_zeros 16)"
+		sqe+="0000000000000000$(_storm_hex_le 8192 4)00000001"
+		sqe+="$(_storm_hex_le $((0x8000)) 8)$(_storm_hex_le 1 2)$(_storm_zeros 14)"
+		_storm_send "$io" "$(_storm_capsule "$sqe" 8192)$(_storm_zeros 4096)" || return 1
+	else
+		# write, SGL, cid 3, nsid 1; 64 KiB by transport data block (R2T)
+		sqe="01400300$(_storm_hex_le 1 4)$(_storm_zeros 16)"
+		sqe+="0000000000000000$(_storm_hex_le 65536 4)0000005a"
+		sqe+="$(_storm_hex_le $((0x8000)) 8)$(_storm_hex_le 15 2)$(_storm_zeros 14)"
+		_storm_send "$io" "$(_storm_capsule "$sqe")" || return 1
+		r=$(_storm_recv "$io" 24) || { echo "no R2T" >&2; return 1; }
+		[ "${r:0:2}" = 09 ] || { echo "PDU type ${r:0:2}, not an R2T" >&2; return 1; }
+		# H2CData: LAST_PDU, cccid 3, the R2T's ttag, offset 0, the whole
+		# 64 KiB announced, 32 KiB sent
+		half="0604$(printf '%02x' 24)$(printf '%02x' 24)$(_storm_hex_le $((24 + 65536)) 4)"
+		half+="0300${r:20:4}$(_storm_hex_le 0 4)$(_storm_hex_le 65536 4)00000000"
+		_storm_send "$io" "$half$(_storm_zeros 32768)" || return 1
+	fi
+	exec {io}>&- {admin}>&-
+}
