@@ -5,11 +5,38 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 namespace nicctl {
 namespace {
+
+// CLI11's own range checks print the whole range of a double: say what is
+// expected instead.
+std::string CheckSeconds(const std::string& s) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  if (end == s.c_str() || *end != '\0' || errno != 0 || !std::isfinite(v) ||
+      v <= 0 || v > 86400) {
+    return "expected seconds, more than 0 and at most 86400 (e.g. 0.5), got " +
+           s;
+  }
+  return "";
+}
+
+std::string CheckCount(const std::string& s) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(s.c_str(), &end, 10);
+  if (s.empty() || s[0] == '-' || *end != '\0' || errno != 0 || v == 0 ||
+      v > UINT32_MAX) {
+    return "expected a whole number from 1 to 4294967295, got " + s;
+  }
+  return "";
+}
 
 constexpr const char* kFooter = R"(Examples:
   nicctl dev show                      offload devices and capabilities
@@ -228,11 +255,11 @@ std::optional<int> ParseArgs(int argc, const char* const* argv, Options& opts,
   double watch = 0;
   uint32_t count = 0;
   stats_show->add_option("--watch", watch, "repeat every SECS seconds")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Validator(CheckSeconds, "SECS"));
   stats_show->add_flag("--delta", o.delta,
                        "counts over each interval (1 s without --watch)");
   stats_show->add_option("--count", count, "stop after N samples")
-      ->check(CLI::Range(1U, UINT32_MAX));
+      ->check(CLI::Validator(CheckCount, "N"));
   auto* stats_reset = stats->add_subcommand(
       "reset",
       "[dev D|port P|ns P/NSID|queue Q]: zero the counters of "
@@ -242,7 +269,7 @@ std::optional<int> ParseArgs(int argc, const char* const* argv, Options& opts,
   auto* monitor = app.add_subcommand(
       "monitor", "print events (devices, hand-overs, fallbacks, policy)");
   monitor->add_option("--count", count, "stop after N events")
-      ->check(CLI::Range(1U, UINT32_MAX));
+      ->check(CLI::Validator(CheckCount, "N"));
 
   auto* config = app.add_subcommand("config",
                                     "save and restore port "

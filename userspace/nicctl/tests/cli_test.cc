@@ -202,6 +202,12 @@ TEST(Cli, StatsShow) {
   Bad({"stats", "show", "--watch", "-1"});
   Bad({"stats", "show", "--watch", "soon"});
   Bad({"stats", "show", "--count", "0"});
+  Bad({"stats", "show", "--count", "-3"});
+  Bad({"stats", "show", "--watch", "1e9"});
+  // The message says what is expected, not CLI11's range of a double.
+  const Parsed p = Parse({"stats", "show", "--watch", "-1"});
+  EXPECT_NE(p.err.find("expected seconds"), std::string::npos) << p.err;
+  EXPECT_LT(p.err.size(), 200U) << p.err;
 }
 
 TEST(Cli, StatsReset) {
