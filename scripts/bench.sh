@@ -44,10 +44,10 @@ rc=0
 : >"$out/hostload.txt"
 (while :; do cat /proc/loadavg >>"$out/hostload.txt"; sleep 20; done) &
 loadpid=$!
-trap 'kill $loadpid 2>/dev/null' EXIT
+trap 'kill $loadpid 2>/dev/null || true' EXIT
 selftests/vm/run-vm.sh --smp "${NVO_BENCH_SMP:-8}" --mem 4G --timeout 3000 \
 	--log "$out/console.log" --output "$out/output.txt" selftests/bench/run.sh || rc=$?
-kill $loadpid 2>/dev/null
+kill $loadpid 2>/dev/null || true
 grep -E '^(# .* took|idle,)' "$out/output.txt" >&2 || true
 [ $rc -eq 0 ] || echo "bench: the guest failed (exit $rc): $out/output.txt, $out/console.log" >&2
 python3 scripts/bench-report.py "$out/output.txt" "$out"
