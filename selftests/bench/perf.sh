@@ -228,7 +228,7 @@ run_fio() { # CONFIG WORKLOAD REP
 	if [ -n "${NVO_BENCH_DEBUG:-}" ]; then
 		cat /proc/softirqs >/tmp/sirq.before
 		cat /proc/interrupts >/tmp/irq.before
-		for p in /proc/[0-9]*; do echo "${p#/proc/} $(awk '{ print $14 + $15, $39 }' $p/stat 2>/dev/null) $(cat $p/comm 2>/dev/null)"; done >/tmp/thr.before
+		for p in /proc/[0-9]*; do echo "${p#/proc/} $(awk '{ print $14 + $15, $39 }' "$p/stat" 2>/dev/null) $(cat "$p/comm" 2>/dev/null)"; done >/tmp/thr.before
 	fi
 	out=$(fio --name=bench --cpus_allowed=$CPU_FIO --filename="$DEV" "${@:4}" \
 		--ioengine=libaio --direct=1 --runtime="$RUNTIME" --ramp_time=1 \
@@ -240,7 +240,7 @@ run_fio() { # CONFIG WORKLOAD REP
 		echo "# $1 $2 per-vCPU busy jiffies: $(paste -d' ' /tmp/cpu.before /tmp/cpu.after | awk '{ printf "%s=%d ", $1, $4 - $2 }')"
 		paste -d' ' /tmp/sirq.before /proc/softirqs | awk 'NR > 1 { h = NF / 2; printf "# %s", $1; for (i = 2; i <= h; i++) printf " %d", $(i + h) - $i; print "" }'
 		paste -d' ' /tmp/irq.before /proc/interrupts | awk 'NR > 1 { h = int(NF / 2); printf "# %s", $1; for (i = 2; i <= 9; i++) printf " %d", $(i + h) - $i; print "" }' | awk '{ s = 0; for (i = 2; i <= NF; i++) s += $i; if (s > 50) print }'
-		for p in /proc/[0-9]*; do echo "${p#/proc/} $(awk '{ print $14 + $15, $39 }' $p/stat 2>/dev/null) $(cat $p/comm 2>/dev/null)"; done >/tmp/thr.after
+		for p in /proc/[0-9]*; do echo "${p#/proc/} $(awk '{ print $14 + $15, $39 }' "$p/stat" 2>/dev/null) $(cat "$p/comm" 2>/dev/null)"; done >/tmp/thr.after
 		awk 'FILENAME == ARGV[1] { b[$1] = $2; next } { d = $2 - b[$1]; if (d > 2) print "# thread", $4, "cpu", $3, "jiffies", d }' /tmp/thr.before /tmp/thr.after
 		cat $DBG/queues 2>/dev/null | sed 's/^/# /'
 	fi
@@ -269,9 +269,9 @@ run_fio() { # CONFIG WORKLOAD REP
 	}'
 }
 
-NCPUS=$(ls -d /sys/devices/system/cpu/cpu[0-9]* | wc -l)
+NCPUS=$(grep -c "^processor" /proc/cpuinfo)
 for c in $(seq 4 $((NCPUS - 1))); do
-	echo 0 >/sys/devices/system/cpu/cpu$c/online 2>/dev/null
+	echo 0 >"/sys/devices/system/cpu/cpu$c/online" 2>/dev/null
 done
 [ "$(nproc)" -ge 4 ] || die "needs 4 online vCPUs (run-vm.sh --smp 4 or more), has $(nproc)"
 for w in $WORKLOADS; do wl_args "$w" >/dev/null || die "unknown workload $w"; done
@@ -304,7 +304,7 @@ for rep in $(seq "$REPS"); do
 done
 ip netns del ini
 for c in $(seq 4 $((NCPUS - 1))); do
-	echo 1 >/sys/devices/system/cpu/cpu$c/online 2>/dev/null
+	echo 1 >"/sys/devices/system/cpu/cpu$c/online" 2>/dev/null
 done
 housekeeping_everywhere
 exit 0

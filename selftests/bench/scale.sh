@@ -47,7 +47,9 @@ taskset -p "$(printf '%x' $(((1 << ncpus) - 1)))" $$ >/dev/null
 
 nq() { echo $(($(wc -l <$DBG/queues) - 1)); }
 nq_state() { awk -v s="$1" 'NR > 1 && $4 > 0 && $16 == s' $DBG/queues | wc -l; }
+# shellcheck disable=SC2317 # called through wait_until
 nq_atleast() { [ "$(nq)" -ge "$1" ]; }
+# shellcheck disable=SC2317 # called through wait_until
 offloaded_is() { [ "$(nq_state offloaded)" -eq "$1" ]; }
 
 wait_until() { # SECS CMD...: poll CMD every 0.2 s
@@ -90,14 +92,14 @@ time_cmd() {
 	shift
 	for i in $(seq "$RUNS"); do
 		t0=$(now)
-		"$@" >$TMP/json || die "$name failed"
+		"$@" >"$TMP/json" || die "$name failed"
 		t1=$(now)
 		echo $(((t1 - t0) / 1000))
-	done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }' >$TMP/med
-	json_check <$TMP/json >/dev/null || die "$name: invalid JSON"
-	n=$(grep -o '"qid":' $TMP/json | wc -l)
+	done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }' >"$TMP/med"
+	json_check <"$TMP/json" >/dev/null || die "$name: invalid JSON"
+	n=$(grep -o '"qid":' "$TMP/json" | wc -l)
 	[ "$n" -gt 0 ] && n=", $n queues" || n=
-	out "${name}_ms" "$(cat $TMP/med)" "ms (median of $RUNS; $(wc -c <$TMP/json) bytes of JSON$n)"
+	out "${name}_ms" "$(cat "$TMP/med")" "ms (median of $RUNS; $(wc -c <"$TMP/json") bytes of JSON$n)"
 }
 
 dumps() { # TAG
@@ -136,7 +138,7 @@ done
 
 # --- CTRLS x IOQ in software, then offloaded ---
 m0=$(meminfo)
-slabs >$TMP/s0
+slabs >"$TMP/s0"
 t0=$SECONDS
 for i in $(seq "$CTRLS"); do connect_ctrl "$i" 4421 || die "connect $i failed"; done
 wait_until 60 nq_atleast $((CTRLS * (IOQ + 1))) || die "$(nq) queues, want $((CTRLS * (IOQ + 1)))"
@@ -145,17 +147,17 @@ ioq=$(awk 'NR > 1 && $4 > 0' $DBG/queues | wc -l)
 [ "$ioq" -eq $((CTRLS * IOQ)) ] || die "$ioq I/O queues, want $((CTRLS * IOQ))"
 sleep 1
 m1=$(meminfo)
-slabs >$TMP/s1
+slabs >"$TMP/s1"
 t0=$(now)
 nicctl -q port set 2 offload on dev nicsim2 >/dev/null || die "port set"
 wait_until 300 offloaded_is "$ioq" || die "$(nq_state offloaded) of $ioq offloaded"
 out offload_all_ms $((($(now) - t0) / 1000)) "ms to offload $ioq queues"
 sleep 1
 m2=$(meminfo)
-slabs >$TMP/s2
+slabs >"$TMP/s2"
 out queues "$(nq)" "($ioq I/O queues offloaded, $CTRLS controllers)"
-mem_delta connect "$(nq)" "$m0" "$m1" $TMP/s0 $TMP/s1
-mem_delta offload "$ioq" "$m1" "$m2" $TMP/s1 $TMP/s2
+mem_delta connect "$(nq)" "$m0" "$m1" "$TMP/s0" "$TMP/s1"
+mem_delta offload "$ioq" "$m1" "$m2" "$TMP/s1" "$TMP/s2"
 dumps "$(nq)q"
 
 # --- hand-over latency under load ---
@@ -165,45 +167,46 @@ dev=
 for b in /sys/block/nvme*n*; do
 	grep -qx $NQN "$b/device/subsysnqn" 2>/dev/null && [ -e "/dev/${b##*/}" ] && { dev=/dev/${b##*/}; break; }
 done
-[ -n "$dev" ] || dev=$(ls /dev/nvme*n1 | head -n1)
+[ -n "$dev" ] || die "no namespace device"
 # four jobs on vCPUs 0-3: I/O queues 1-4 of every controller carry I/O
 fio --name=load --filename="$dev" --rw=randread --bs=4k --ioengine=libaio --direct=1 \
 	--iodepth=16 --numjobs=4 --cpus_allowed=0-3 --cpus_allowed_policy=split \
 	--runtime=3600 --time_based --size=512m --group_reporting \
-	--output-format=terse --terse-version=3 >$TMP/fio.out 2>&1 &
+	--output-format=terse --terse-version=3 >"$TMP/fio.out" 2>&1 &
 fio_pid=$!
-nl_raw monitor --events 1000000 --timeout 3600 --ready $TMP/mon.ready 2>/dev/null |
-	while IFS= read -r l; do echo "${EPOCHREALTIME/./} $l"; done >$TMP/mon &
+nl_raw monitor --events 1000000 --timeout 3600 --ready "$TMP/mon.ready" 2>/dev/null |
+	while IFS= read -r l; do echo "${EPOCHREALTIME/./} $l"; done >"$TMP/mon" &
 mon_pid=$!
-wait_until 20 test -e $TMP/mon.ready || die "monitor did not start"
+wait_until 20 test -e "$TMP/mon.ready" || die "monitor did not start"
 sleep 3
-: >$TMP/cli
-ctrls=($(awk 'NR > 1 && $4 > 0 { print $3 }' $DBG/queues | sort -un))
+: >"$TMP/cli"
+mapfile -t ctrls < <(awk 'NR > 1 && $4 > 0 { print $3 }' $DBG/queues | sort -un)
 # toggle VIA CTRL QID DIR: ask, then wait for the event; its latency (us)
-# goes to $TMP/lat.VIA.DIR
+# goes to "$TMP/lat.VIA.DIR"
 toggle() {
 	local via=$1 c=$2 q=$3 dir=$4 ev=queue-offloaded n0 t0 t1 idx
 	[ "$dir" = off ] && ev=queue-reclaimed
 	idx=$(awk -v c="$c" -v q="$q" 'NR > 1 && $3 == c && $4 == q { print $1 }' $DBG/queues)
-	n0=$(wc -l <$TMP/mon)
+	n0=$(wc -l <"$TMP/mon")
 	t0=$(now)
 	if [ "$via" = nicctl ]; then
 		nicctl -q queue set "$c/$q" offload "$dir" >/dev/null || die "queue set $c/$q $dir"
 		t1=$(now)
-		echo $((t1 - t0)) >>$TMP/cli
+		echo $((t1 - t0)) >>"$TMP/cli"
 	else
 		echo "$idx $dir" >$DBG/queue_offload || die "queue_offload $idx $dir"
 	fi
+	# shellcheck disable=SC2016 # an awk program
 	wait_until 30 awk -v n0="$n0" -v ev=$ev -v c="$c" -v q="$q" '
 		NR > n0 && $2 == ev && index($0, " ctrl-id=" c " ") && index($0, " qid=" q " ") { f = 1 }
-		END { exit !f }' $TMP/mon || die "no $ev for $c/$q"
+		END { exit !f }' "$TMP/mon" || die "no $ev for $c/$q"
 	awk -v n0="$n0" -v ev=$ev -v c="$c" -v q="$q" -v t0="$t0" '
 		NR > n0 && $2 == ev && index($0, " ctrl-id=" c " ") && index($0, " qid=" q " ") {
-			print $1 - t0; exit }' $TMP/mon >>$TMP/lat.$via.$dir
+			print $1 - t0; exit }' "$TMP/mon" >>"$TMP/lat.$via.$dir"
 }
 for via in debugfs nicctl; do
-	: >$TMP/lat.$via.off
-	: >$TMP/lat.$via.on
+	: >"$TMP/lat.$via.off"
+	: >"$TMP/lat.$via.on"
 	for i in $(seq "$TOGGLES"); do
 		c=${ctrls[$((RANDOM % ${#ctrls[@]}))]}
 		q=$((RANDOM % 4 + 1))
@@ -213,17 +216,17 @@ for via in debugfs nicctl; do
 done
 kill $fio_pid 2>/dev/null
 wait $fio_pid 2>/dev/null
-grep -q "fallback" $TMP/mon && out fallbacks "$(grep -c fallback $TMP/mon)" "queue-fallback events during the toggles"
+grep -q "fallback" "$TMP/mon" && out fallbacks "$(grep -c fallback "$TMP/mon")" "queue-fallback events during the toggles"
 ms() { awk '{ printf "%.1f", $1 / 1000 }' <<<"$1"; }
 for via in debugfs nicctl; do
 	for dir in off on; do
-		f=$TMP/lat.$via.$dir
-		out "handover_${via}_${dir}_p50_ms" "$(ms "$(pctl $f 50)")" "ms ($(wc -l <$f) toggles under load)"
-		out "handover_${via}_${dir}_p99_ms" "$(ms "$(pctl $f 99)")" ms
+		f="$TMP/lat.$via.$dir"
+		out "handover_${via}_${dir}_p50_ms" "$(ms "$(pctl "$f" 50)")" "ms ($(wc -l <"$f") toggles under load)"
+		out "handover_${via}_${dir}_p99_ms" "$(ms "$(pctl "$f" 99)")" ms
 	done
 done
-out nicctl_queue_set_p50_ms "$(ms "$(pctl $TMP/cli 50)")" "ms (nicctl's own run time, part of the nicctl hand-over times)"
-out load_iops "$(awk -F';' '{ print $8 }' $TMP/fio.out | tail -n1)" "IOPS of the load during the toggles"
+out nicctl_queue_set_p50_ms "$(ms "$(pctl "$TMP/cli" 50)")" "ms (nicctl's own run time, part of the nicctl hand-over times)"
+out load_iops "$(awk -F';' '{ print $8 }' "$TMP/fio.out" | tail -n1)" "IOPS of the load during the toggles"
 
 # --- >= DUMPQ queues: more controllers in software (port 3) ---
 i=$CTRLS
