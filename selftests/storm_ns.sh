@@ -12,6 +12,9 @@
 #     (NVO_STORM_NS_ROUNDS, default 5): fio may fail, nothing may hang; on
 #     re-enable the host gets the namespace back (AEN, else ns-rescan) and
 #     the data written before the storm verifies.
+# On our transport, part 1's second half and part 2's even rounds run with
+# the port bound to nicsim1: namespaces go away under offloaded queues,
+# whose device holds namespace references while its bios run.
 # Then: no target socket left, slab caches and memory at baseline, kernel
 # log clean. NVO_STORM_SCALE multiplies the defaults.
 #
@@ -56,7 +59,7 @@ ns_back() {
 
 ktap_print_header
 ktap_set_plan 9
-trap nvmet_cleanup EXIT
+trap 'nvmet_cleanup; storm_offload_cleanup' EXIT
 thp_off
 msg "transport: $(nvo_transport); namespace 2 toggled for ${SECS}s, namespace 1 $ROUNDS rounds"
 
@@ -69,6 +72,7 @@ TCP_NULLB=/dev/nullb0
 	nvmet_port_create 1 "$STORM_ADDR" "$STORM_PORT" ipv4 &&
 	nvmet_port_link 1 "$NQN"; } || ktap_exit_fail_msg "target setup failed"
 quiet modprobe nvme-tcp || ktap_exit_fail_msg "no nvme-tcp host"
+storm_offload_init
 storm_connect "$NQN" || ktap_exit_fail_msg "first connect failed"
 dev=$(host_ns_dev "$NQN" 1) || ktap_exit_fail_msg "no namespace device"
 ktap_test_result "data written before the storm (${STORM_GOLDEN_MB} MiB, crc32c)" \
@@ -100,7 +104,17 @@ touch "$STORM_TMP/ns2.run"
 reader=$!
 toggles=0
 terr=0
+half=$((SECONDS + SECS / 2))
 while kill -0 "$STORM_LOOP_PID" 2>/dev/null; do
+	# second half: the I/O queues go to nicsim1 (new I/O queues only: the
+	# policy applies to queues as they connect, so ask for these too)
+	if [ -n "$STORM_OFFLOAD" ] && [ -n "$half" ] && [ $SECONDS -ge "$half" ]; then
+		storm_offload_bind on
+		for q in $(awk 'NR > 1 && $4 > 0 { print $1 }' /sys/kernel/debug/nvmet_offload/queues); do
+			echo "$q on" >/sys/kernel/debug/nvmet_offload/queue_offload 2>/dev/null
+		done
+		half=
+	fi
 	with_timeout 60 nvmet_ns_disable "$NQN" 2 || terr=$((terr + 1))
 	# some toggles back to back, some after the host had time to notice
 	sleep "0.$((RANDOM % 6))"
@@ -115,6 +129,7 @@ rm -f "$STORM_TMP/ns2.run"
 wait_for 30 eval "! kill -0 $reader 2>/dev/null" || { msg "namespace 2 reader stuck"; fio_ok=0; }
 secs=$(storm_since "$t0")
 storm_report ns-second "toggles=$toggles errors=$terr time=${secs}s fio_runs=$STORM_LOOP_RUNS" \
+	"offloaded_queues_at_end=$(storm_ioq_offloaded)" \
 	"verified_mib=$STORM_LOOP_MIB ns2_reads_ok=$(cat "$STORM_TMP/ns2.reads" 2>/dev/null)" \
 	"mismatches=$(storm_mismatches "$STORM_TMP"/ns1.f*)"
 if [ $fio_ok = 1 ] && [ "$STORM_LOOP_RUNS" -gt 0 ] && [ $terr -eq 0 ]; then
@@ -143,6 +158,12 @@ fio_errors=0
 mism=0
 for i in $(seq 1 "$ROUNDS"); do
 	rc=0
+	if [ -n "$STORM_OFFLOAD" ]; then
+		if [ $((i % 2)) -eq 0 ]; then on=on; else on=off; fi
+		for q in $(awk 'NR > 1 && $4 > 0 { print $1 }' /sys/kernel/debug/nvmet_offload/queues); do
+			echo "$q $on" >/sys/kernel/debug/nvmet_offload/queue_offload 2>/dev/null
+		done
+	fi
 	dev=$(host_ns_dev "$NQN" 1) || { msg "round $i: no namespace 1"; break; }
 	storm_fio_start "ns-own" "$dev" --size=32M --iodepth=16
 	storm_wait_io "$TCP_NULLB" 30 || { msg "round $i: fio did not start"; rc=1; }
@@ -170,6 +191,7 @@ fi
 [ $mism -eq 0 ] && ktap_test_pass "no verify mismatch in any round" ||
 	ktap_test_fail "$mism verify mismatches"
 quiet host_disconnect "$NQN"
+storm_offload_bind off
 
 ok=1
 storm_connect "$NQN" && dev=$(host_ns_dev "$NQN" 1) && storm_golden_verify "$dev" || ok=0

@@ -12,6 +12,9 @@
 # of "nicctl -j monitor", each knob shows the reason it causes, no event is
 # lost. Then the queues return to software, the host disconnects and slab
 # caches, memory and module counters are back at baseline, kernel log clean.
+# Last, nicsim1 itself is deleted and created again under the same fio and
+# toggles (NVO_STORM_DEVICE_ROUNDS, default 10): each time its queues come
+# back to software (dev-removed), counted as such, the host sees nothing.
 # NVO_STORM_FAULT_SECS (default 12) per knob; NVO_STORM_SCALE multiplies it.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +28,7 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 
 NQN=nqn.2014-08.io.nvmet-offload:storm-faults
 SECS=${NVO_STORM_FAULT_SECS:-$(storm_scale 12)}
+DEVROUNDS=${NVO_STORM_DEVICE_ROUNDS:-$(storm_scale 10)}
 DBG=$OQ_DBG
 SIM=/sys/kernel/debug/nicsim/nicsim1
 MON=$STORM_TMP/monitor.jsonl
@@ -70,7 +74,7 @@ dev_counter() {
 q_sum() { oq_sum "$1"; }
 
 ktap_print_header
-ktap_set_plan $((${#PHASES[@]} + 9))
+ktap_set_plan $((${#PHASES[@]} + 10))
 thp_off
 msg "${SECS}s per knob, ${#PHASES[@]} knobs, queues toggled every ~150 ms"
 
@@ -157,6 +161,34 @@ for p in "${PHASES[@]}"; do
 	if [ $ok = 1 ]; then ktap_test_pass "$desc"; else ktap_test_fail "$desc"; fi
 done
 
+# the device's counter and the queues' agree so far (the device's own
+# counters restart when it is created again below)
+dev_fb=$(($(dev_counter fallback_events) - d0))
+q_fb=$(($(q_sum 20) - f0))
+
+# nicsim1 deleted and created again: its queues come back (dev-removed)
+line=$(($(wc -l <"$MON") + 1))
+pf0=$(q_sum 20)
+derr=0
+for i in $(seq 1 "$DEVROUNDS"); do
+	kill -0 "$STORM_LOOP_PID" 2>/dev/null || break
+	echo 1 >/sys/bus/nicsim/del_device || derr=$((derr + 1))
+	sleep 0.5
+	echo "1 2" >/sys/bus/nicsim/new_device || derr=$((derr + 1))
+	echo "1 on nicsim1" >"$DBG/port_offload" || derr=$((derr + 1))
+	sleep 1
+done
+sleep 1
+n=$(($(q_sum 20) - pf0))
+want=$(mon_fallbacks "$line" dev-removed)
+msg "device removed $DEVROUNDS times: $n fallbacks counted, $want dev-removed events, $derr errors"
+storm_report offload-device-removal "rounds=$DEVROUNDS errors=$derr fallbacks=$n dev_removed_events=$want"
+if [ $derr -eq 0 ] && [ "$want" -gt 0 ] && kill -0 "$STORM_LOOP_PID" 2>/dev/null; then
+	ktap_test_pass "nicsim1 deleted and re-created $DEVROUNDS times: fio running clean, fallbacks dev-removed ($want)"
+else
+	ktap_test_fail "nicsim1 deleted and re-created $DEVROUNDS times: $derr errors, $want dev-removed fallbacks"
+fi
+
 fio_ok=1
 storm_fio_loop_stop faults
 storm_fio_loop_wait faults || fio_ok=0
@@ -167,7 +199,6 @@ toggles=$(cat "$STORM_TMP/toggle.rounds" 2>/dev/null || echo 0)
 fb=$(($(q_sum 20) - f0))
 offl=$(($(q_sum 18) - o0))
 recl=$(($(q_sum 19) - r0))
-d1=$(dev_counter fallback_events)
 oq_toggle_all off
 oq_wait_all software 20 || msg "queues not back in software"
 sleep 1
@@ -177,7 +208,8 @@ events=$(grep -c '"event":"queue-fallback"' "$MON")
 lost=$(grep -c '"event":"lost"' "$MON")
 mism=$(storm_mismatches "$STORM_TMP/faults.fio" "$STORM_TMP/faults.fail")
 storm_report offload-faults "knobs=${#PHASES[@]} time=${secs}s toggle_rounds=$toggles offloads=$offl" \
-	"reclaims=$recl fallbacks=$fb device_fallbacks=$((d1 - d0)) fallback_events=$events lost=$lost" \
+	"reclaims=$recl fallbacks=$fb fallback_events=$events lost=$lost" \
+	"before_device_removal: queues=$q_fb device=$dev_fb" \
 	"fio_runs=$STORM_LOOP_RUNS verified_mib=$STORM_LOOP_MIB mismatches=$mism"
 
 if [ $fio_ok = 1 ] && [ "$STORM_LOOP_RUNS" -gt 0 ] && [ "$mism" -eq 0 ]; then
@@ -192,10 +224,10 @@ else
 fi
 # The queues' counter, the device's and the events agree.
 if [ "$fb" -gt 0 ] && [ "$lost" -eq 0 ] && [ "$events" -eq "$fb" ] &&
-	[ "$((d1 - d0))" -eq "$fb" ]; then
+	[ "$dev_fb" -eq "$q_fb" ]; then
 	ktap_test_pass "every fallback counted with its reason ($fb: queues, device and events agree)"
 else
-	ktap_test_fail "every fallback counted with its reason: queues $fb, device $((d1 - d0)), events $events, lost $lost"
+	ktap_test_fail "every fallback counted with its reason: queues $fb, events $events, lost $lost; before device removal queues $q_fb, device $dev_fb"
 	sed 's/^/# /' "$MON.err" | head -n 5
 fi
 if dmesg_since_mark | grep -E 'nvme nvme[0-9]+: (I/O|.*timeout|.*reset|.*reconnect)|Buffer I/O error' >"$STORM_TMP/host.err"; then

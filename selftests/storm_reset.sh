@@ -8,7 +8,7 @@
 # run must end clean. Twice: with the I/O queues in software, then (on our
 # transport) with the port bound to a nicsim device so that each reset's
 # new I/O queues are offloaded again (and the old ones torn down while
-# offloaded). NVO_STORM_RESET_SECS (default 60) per part; a reset every
+# offloaded). NVO_STORM_RESET_SECS (default 45) per part; a reset every
 # NVO_STORM_RESET_GAP (default 2) seconds once the previous one is done.
 # Then: data written before intact, no target socket left, slab caches,
 # memory and the module's counters at baseline, kernel log clean.
@@ -23,7 +23,7 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 tcp_test_args "$@"
 
 NQN=nqn.2014-08.io.nvmet-offload:storm-reset
-SECS=${NVO_STORM_RESET_SECS:-$(storm_scale 60)}
+SECS=${NVO_STORM_RESET_SECS:-$(storm_scale 45)}
 GAP=${NVO_STORM_RESET_GAP:-2}
 DBG=/sys/kernel/debug/nvmet_offload
 SIM=/sys/kernel/debug/nicsim/nicsim1
@@ -35,11 +35,12 @@ ioq_all() {
 	wait_for "${2:-15}" eval '[ -n "$(ioq_states)" ] && ! ioq_states | grep -qvx "$want"'
 }
 
-# storm PART OFFLOADED: fio loop and resets; prints its report line; returns
+# storm PART OFFLOADED [toggle]: fio loop and resets (and the toggler); prints its report line; returns
 # 0 when fio stayed clean and every reset brought the controller back.
 RESETS=0
 storm() {
-	local part=$1 offl=$2 ctrl dev t0 rc=0 failed=0 reoffl=0 secs
+	local part=$1 offl=$2 toggle=${3:-} ctrl dev t0 rc=0 failed=0 reoffl=0 secs tog=
+	local trounds=0
 	storm_connect "$NQN" --nr-io-queues=2 --reconnect-delay=1 --ctrl-loss-tmo=60 ||
 		{ msg "$part: connect failed"; return 1; }
 	ctrl=$(storm_ctrl "$NQN")
@@ -50,6 +51,24 @@ storm() {
 	fi
 	t0=$(storm_now)
 	storm_fio_loop_start "$part" "$dev" "$SECS" --size=16M --iodepth=32
+	if [ -n "$toggle" ]; then
+		echo 100 >"$SIM/slow_reclaim_ms"
+		touch "$STORM_TMP/toggle.run"
+		(
+			n=0
+			on=off
+			while [ -e "$STORM_TMP/toggle.run" ]; do
+				for q in $(awk 'NR > 1 && $4 > 0 { print $1 }' "$DBG/queues"); do
+					echo "$q $on" >"$DBG/queue_offload" 2>/dev/null
+				done
+				if [ $on = off ]; then on=on; else on=off; fi
+				n=$((n + 1))
+				sleep 0.3
+			done
+			echo $n >"$STORM_TMP/toggle.rounds"
+		) &
+		tog=$!
+	fi
 	RESETS=0
 	while kill -0 "$STORM_LOOP_PID" 2>/dev/null; do
 		sleep "$GAP"
@@ -66,19 +85,25 @@ storm() {
 			break
 		fi
 		# the new I/O queues go to the device again
-		if [ "$offl" = 1 ]; then
+		if [ "$offl" = 1 ] && [ -z "$toggle" ]; then
 			ioq_all offloaded && reoffl=$((reoffl + 1))
 		fi
 	done
 	storm_fio_loop_wait "$part" || { msg "$part: fio failed"; rc=1; }
 	secs=$(storm_since "$t0")
+	if [ -n "$tog" ]; then
+		rm -f "$STORM_TMP/toggle.run"
+		wait "$tog"
+		trounds=$(cat "$STORM_TMP/toggle.rounds")
+		echo 0 >"$SIM/slow_reclaim_ms"
+	fi
 	[ $failed -eq 0 ] || { msg "$part: $failed resets failed"; rc=1; }
 	[ $RESETS -ge 3 ] || { msg "$part: only $RESETS resets"; rc=1; }
-	if [ "$offl" = 1 ] && [ $reoffl -lt $RESETS ]; then
+	if [ "$offl" = 1 ] && [ -z "$toggle" ] && [ $reoffl -lt $RESETS ]; then
 		msg "$part: I/O queues offloaded again after $reoffl of $RESETS resets"
 		rc=1
 	fi
-	storm_report "reset-$part" "resets=$RESETS failed=$failed reoffloaded=$reoffl time=${secs}s" \
+	storm_report "reset-$part" "resets=$RESETS failed=$failed reoffloaded=$reoffl toggle_rounds=$trounds time=${secs}s" \
 		"fio_runs=$STORM_LOOP_RUNS verified_mib=$STORM_LOOP_MIB" \
 		"mismatches=$(storm_mismatches "$STORM_TMP/$part.fio" "$STORM_TMP/$part.fail")"
 	storm_golden_verify "$(host_ns_dev "$NQN" 1)" || { msg "$part: data not intact"; rc=1; }
@@ -87,7 +112,7 @@ storm() {
 }
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 8
 thp_off
 msg "transport: $(nvo_transport); ${SECS}s per part, a reset every ${GAP}s"
 
@@ -119,12 +144,17 @@ if [ -n "$offload" ]; then
 	if echo "1 on nicsim1" >"$DBG/port_offload"; then
 		ktap_test_result "offloaded queues (nicsim1): fio verify clean across resets, queues offloaded again each time" \
 			storm offloaded 1
+		ktap_test_result "offloaded queues toggled every 300 ms, slow reclaims: fio verify clean across resets" \
+			storm toggled 1 toggle
 		echo "1 off" >"$DBG/port_offload"
 	else
 		ktap_test_fail "offloaded queues: cannot bind nicsim1 to port 1"
+		ktap_test_fail "offloaded queues toggled: cannot bind nicsim1 to port 1"
 	fi
 else
 	ktap_test_skip "offloaded queues: fio verify clean across resets" \
+		"needs our transport and nicsim ($(nvo_transport))"
+	ktap_test_skip "offloaded queues toggled: fio verify clean across resets" \
 		"needs our transport and nicsim ($(nvo_transport))"
 fi
 

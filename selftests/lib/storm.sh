@@ -460,3 +460,32 @@ storm_raw_halfwrite() {
 	fi
 	exec {io}>&- {admin}>&-
 }
+
+# --- offload to nicsim in the TCP storms ------------------------------------
+# storm_offload_init: on our transport, nicsim1 (2 engines); STORM_OFFLOAD=1
+# when it is there. storm_offload_bind on|off: port 1's offload policy.
+# storm_offload_cleanup: for the EXIT trap, after nvmet_cleanup.
+STORM_OFFLOAD=
+storm_offload_init() {
+	[ "$(nvo_transport)" = ours ] || return 0
+	insmod "$NVO_MODULES/nicsim.ko" 2>/dev/null || return 0
+	echo "1 2" >/sys/bus/nicsim/new_device 2>/dev/null || return 0
+	STORM_OFFLOAD=1
+}
+storm_offload_bind() {
+	[ -n "$STORM_OFFLOAD" ] || return 0
+	if [ "$1" = on ]; then
+		echo "1 on nicsim1" >/sys/kernel/debug/nvmet_offload/port_offload
+	else
+		echo "1 off" >/sys/kernel/debug/nvmet_offload/port_offload
+	fi
+}
+storm_offload_cleanup() {
+	[ -d /sys/bus/nicsim ] && echo 1 >/sys/bus/nicsim/del_device 2>/dev/null
+	rmmod nicsim 2>/dev/null
+	return 0
+}
+# offloaded I/O queues of our transport right now
+storm_ioq_offloaded() {
+	awk 'NR > 1 && $4 > 0 && $16 == "offloaded"' /sys/kernel/debug/nvmet_offload/queues 2>/dev/null | wc -l
+}
