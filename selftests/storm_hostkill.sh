@@ -165,6 +165,7 @@ kill_partition() {
 		storm_connect "$NQN" --nr-io-queues=2 --keep-alive-tmo=5 --reconnect-delay=1 \
 			--ctrl-loss-tmo=120 || { msg "partition $i: connect failed"; rc=1; continue; }
 		fio_bg part || rc=1
+		# shellcheck disable=SC2034 # read by the condition wait_for evals
 		storm_klog_mark_part=$(dmesg | wc -l)
 		ip link set lo down
 		t=$(storm_now)

@@ -79,6 +79,7 @@ thp_off
 msg "${SECS}s per knob, ${#PHASES[@]} knobs, queues toggled every ~150 ms"
 
 offload_target_setup "$NQN"
+# shellcheck disable=SC2034 # lib/tcp_test.sh's, for storm_wait_io
 TCP_NULLB=/dev/nullb0
 echo "1 on nicsim1" >"$DBG/port_offload" || ktap_exit_fail_msg "cannot bind nicsim1"
 quiet modprobe nvme-tcp || ktap_exit_fail_msg "no nvme-tcp host"
@@ -90,6 +91,7 @@ wait_for 10 tcp_port_idle "$STORM_PORT"
 storm_leak_baseline
 storm_klog_mark
 
+# shellcheck disable=SC2034 # read by the condition wait_for evals
 listeners=$(mon_listeners)
 nicctl -j monitor >"$MON" 2>"$MON.err" &
 mon_pid=$!
@@ -122,7 +124,6 @@ toggler=$!
 storm_fio_loop_start faults "$dev" $((SECS * ${#PHASES[@]} * 3)) \
 	--size=16M --iodepth=32 --bsrange=4k-64k
 
-pass=()
 for p in "${PHASES[@]}"; do
 	IFS='|' read -r name set reason <<<"$p"
 	line=$(($(wc -l <"$MON") + 1))
@@ -170,7 +171,7 @@ q_fb=$(($(q_sum 20) - f0))
 line=$(($(wc -l <"$MON") + 1))
 pf0=$(q_sum 20)
 derr=0
-for i in $(seq 1 "$DEVROUNDS"); do
+for _ in $(seq 1 "$DEVROUNDS"); do
 	kill -0 "$STORM_LOOP_PID" 2>/dev/null || break
 	echo 1 >/sys/bus/nicsim/del_device || derr=$((derr + 1))
 	sleep 0.5

@@ -31,6 +31,7 @@ SIM=/sys/kernel/debug/nicsim/nicsim1
 # I/O queues of our transport in STATE (offloaded, software), within SECS.
 ioq_states() { awk 'NR > 1 && $4 > 0 { print $16 }' "$DBG/queues"; }
 ioq_all() {
+	# shellcheck disable=SC2034 # read by the condition wait_for evals
 	local want=$1
 	wait_for "${2:-15}" eval '[ -n "$(ioq_states)" ] && ! ioq_states | grep -qvx "$want"'
 }

@@ -145,13 +145,16 @@ storm_fio_loop_start() {
 
 storm_fio_loop_stop() { touch "$STORM_TMP/$1.stop"; }
 
+# shellcheck disable=SC2034 # for the tests that source us
 STORM_LOOP_RUNS=0
+# shellcheck disable=SC2034
 STORM_LOOP_MIB=0
 storm_fio_loop_wait() {
 	local name=$1 rc
 	wait "$STORM_LOOP_PID"
 	rc=$?
 	STORM_LOOP_PID=
+	# shellcheck disable=SC2034 # for the tests that source us
 	read -r STORM_LOOP_RUNS STORM_LOOP_MIB <"$STORM_TMP/$name.loop" 2>/dev/null ||
 		{ STORM_LOOP_RUNS=0; STORM_LOOP_MIB=0; }
 	if [ $rc -ne 0 ]; then
@@ -227,6 +230,7 @@ storm_queue_rows() {
 storm_io_count() { awk '{ print $1 + $5 }' "/sys/block/${1##*/}/stat" 2>/dev/null || echo 0; }
 storm_wait_io() {
 	local bdev=$1 secs=${2:-20} r0
+	# shellcheck disable=SC2034 # read by the condition wait_for evals
 	r0=$(storm_io_count "$bdev")
 	wait_for "$secs" eval '[ "$(storm_io_count "$bdev")" -gt $((r0 + 200)) ]'
 }
