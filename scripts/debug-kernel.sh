@@ -81,6 +81,13 @@ build_kernel() {
 		rmdir "$dir/.x"
 		touch "$src/.extracted"
 	fi
+	# The PVH entry's C code (xen_prepare_pvh) runs before KASAN's shadow
+	# exists, yet 6.1 instruments it: the guest triple-faults at its first
+	# instruction. Like the rest of the early boot code (and Xen's PVH code
+	# before it moved here), it goes uninstrumented. The one change to
+	# Debian's source; it touches nothing the tests exercise.
+	local pvh=$src/arch/x86/platform/pvh/Makefile
+	grep -qx 'KASAN_SANITIZE := n' "$pvh" || echo 'KASAN_SANITIZE := n' >>"$pvh"
 	{
 		echo "== $(date -Is) config"
 		# Trimmed start: tinyconfig, then our fragment on top.

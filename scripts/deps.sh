@@ -8,7 +8,9 @@ set -euo pipefail
 PACKAGES=(
 	# the target kernel, its headers and source (for nvmet.h and checkpatch)
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
-	# kernel build and static checks
+	# kernel build (modules; the whole kernel in the debug lane,
+	# scripts/debug-kernel.sh: objtool needs libelf, tar -J xz, and
+	# modules_install depmod from kmod) and static checks
 	build-essential bc bison flex libelf-dev libssl-dev sparse xz-utils
 	# the VM and what goes into its initramfs
 	qemu-system-x86 busybox-static kmod cpio gzip nvme-cli fio iproute2

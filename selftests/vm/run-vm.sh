@@ -23,6 +23,8 @@
 # Exit status: the guest command's; 124 timeout; 125 no result from the
 # guest (panic, crash, qemu error).
 # Env: NVO_KVM=1 uses KVM if a probe boot works (default TCG).
+# NVO_KERNEL=debug boots the debug-kernel lane's kernel (scripts/debug-kernel.sh)
+# with its modules and build/modules-debug (see scripts/kernel-env.sh).
 set -euo pipefail
 # Parsed whole before it runs (the braces, closed at the end): editing this
 # file while a run is under way must not change that run.
@@ -147,7 +149,8 @@ trap 'exit 130' INT TERM
 	while IFS='=' read -r name _; do
 		case $name in
 		NVO_KVM | NVO_TESTS | NVO_BUILDDIR | NVO_FORCE_BASE | NVO_EXTRA_KMODS | NVO_VM_ARGS | \
-		NVO_BASE_COMPRESS | NVO_BOOT | NVO_TIMEOUT | NVO_HOST_MARGIN) ;;
+		NVO_BASE_COMPRESS | NVO_BOOT | NVO_TIMEOUT | NVO_HOST_MARGIN | NVO_KERNEL | \
+		NVO_TIMEOUT_SCALE | NVO_DEBUG_KERNEL_CACHE) ;;
 		NVO_*) printf 'export %s=%s\n' "$name" "$(q "${!name}")" ;;
 		esac
 	done < <(env | grep -E '^NVO_[A-Za-z0-9_]*=' || true)
