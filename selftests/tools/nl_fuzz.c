@@ -43,57 +43,23 @@
 #include <linux/netlink.h>
 
 #include "../../include/uapi/linux/nvmet_offload.h"
-
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
-#ifndef NLM_F_CAPPED
-#define NLM_F_CAPPED 0x100
-#endif
-#ifndef NLM_F_ACK_TLVS
-#define NLM_F_ACK_TLVS 0x200
-#endif
+#include "errno_name.h"
+#include "fuzz_run.h"
+#include "genl_sock.h"
+#include "monotime.h"
+#include "nl_attr.h"
+#include "splitmix.h"
+#include "vlog.h"
 
 #define EXIT_FAIL	1
 #define EXIT_SETUP	2
 
 static struct {
-	__u64 iterations;
-	double seconds;
-	__u64 seed;
+	struct fuzz_run run;
 	bool unpriv;
-	bool verbose;
-} opt = { .iterations = 1000000, .seconds = 30 };
+} opt = { .run = { .iterations = 1000000, .seconds = 30 } };
 
 /* ---- randomness ------------------------------------------------------------ */
-
-static __u64 rng;
-
-static __u64 mix64(__u64 z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static __u64 rnd64(void)
-{
-	rng += 0x9e3779b97f4a7c15ull;
-	return mix64(rng);
-}
-
-static __u32 rnd(__u32 n)
-{
-	return n ? (__u32)(rnd64() % n) : 0;
-}
-
-static bool chance(unsigned int pct)
-{
-	return rnd(100) < pct;
-}
 
 static __u32 rnd_edge(void)
 {
@@ -103,28 +69,6 @@ static __u32 rnd_edge(void)
 	};
 
 	return chance(70) ? e[rnd(sizeof(e) / sizeof(e[0]))] : (__u32)rnd64();
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void vlog(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!opt.verbose)
-		return;
-	va_start(ap, fmt);
-	fputs("# ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
 }
 
 /* ---- the family, from the spec ------------------------------------------------ */
@@ -241,31 +185,6 @@ static struct {
 	__u64 sendfail;
 } st;
 
-static const char *errno_name(int e)
-{
-	switch (e) {
-	case 0: return "ack";
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EINVAL: return "EINVAL";
-	case ENODEV: return "ENODEV";
-	case EBUSY: return "EBUSY";
-	case ERANGE: return "ERANGE";
-	case EMSGSIZE: return "EMSGSIZE";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ENOMEM: return "ENOMEM";
-	case EEXIST: return "EEXIST";
-	case E2BIG: return "E2BIG";
-	case EAGAIN: return "EAGAIN";
-	case ENOBUFS: return "ENOBUFS";
-	case EACCES: return "EACCES";
-	case ESHUTDOWN: return "ESHUTDOWN";
-	case ENOSPC: return "ENOSPC";
-	case 524: return "ENOTSUPP";
-	default: return NULL;
-	}
-}
-
 /* ---- the socket ------------------------------------------------------------------- */
 
 static int fd = -1;
@@ -277,55 +196,16 @@ static bool op_dump[256];
 
 static int nl_open(void)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int one = 1, rcv = 4 << 20;
+	const char *failed;
 
 	if (fd >= 0)
 		close(fd);
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	fd = genl_sock_open(4 << 20, &failed);
+	if (fd < 0) {
 		fprintf(stderr, "netlink socket: %s\n", strerror(errno));
 		return -1;
 	}
-	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	return 0;
-}
-
-struct buf {
-	__u8 *p;
-	size_t len, cap;
-};
-
-static void *put(struct buf *b, const void *data, size_t len)
-{
-	void *at;
-
-	if (b->len + NLA_ALIGN(len) > b->cap)
-		return NULL;
-	at = b->p + b->len;
-	if (data)
-		memcpy(at, data, len);
-	else
-		memset(at, 0, len);
-	memset((__u8 *)at + len, 0, NLA_ALIGN(len) - len);
-	b->len += NLA_ALIGN(len);
-	return at;
-}
-
-/* An attribute; @nla_len may lie about its size (0: the true size). */
-static void put_attr(struct buf *b, __u16 type, const void *data, size_t len,
-		     __u32 nla_len)
-{
-	struct nlattr *a;
-
-	if (b->len + NLA_HDRLEN + NLA_ALIGN(len) > b->cap)
-		return;
-	a = put(b, NULL, NLA_HDRLEN);
-	a->nla_type = type;
-	a->nla_len = (__u16)(nla_len ? nla_len : NLA_HDRLEN + len);
-	put(b, data, len);
 }
 
 /* ---- answers ------------------------------------------------------------------------ */
@@ -335,45 +215,28 @@ static __u8 rxbuf[1 << 20];
 /* Check the attributes of an answer: every length within its message. */
 static bool attrs_ok(const __u8 *p, size_t len, int depth)
 {
-	while (len >= NLA_HDRLEN) {
-		const struct nlattr *a = (const void *)p;
+	const struct nlattr *a;
+	size_t rem;
 
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
-			return false;
+	for_each_nla(a, p, len, rem)
 		if ((a->nla_type & NLA_F_NESTED) && depth < 8 &&
-		    !attrs_ok(p + NLA_HDRLEN, a->nla_len - NLA_HDRLEN, depth + 1))
+		    !attrs_ok(nla_payload(a), nla_payload_len(a), depth + 1))
 			return false;
-		if ((size_t)NLA_ALIGN(a->nla_len) >= len)
-			return true;
-		p += NLA_ALIGN(a->nla_len);
-		len -= NLA_ALIGN(a->nla_len);
-	}
-	return len == 0;
-}
-
-static __u32 nla_u32(const struct nlattr *a)
-{
-	__u32 v = 0;
-
-	if (a->nla_len >= NLA_HDRLEN + 4)
-		memcpy(&v, (const __u8 *)a + NLA_HDRLEN, 4);
-	return v;
+	return rem == 0;	/* nothing left that is not a whole attribute */
 }
 
 /* Learn object ids from a data message of our family. */
 static void learn(const struct nlmsghdr *h)
 {
 	const struct genlmsghdr *g = NLMSG_DATA(h);
-	const __u8 *p = (const __u8 *)g + GENL_HDRLEN;
-	size_t len = h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+	const struct nlattr *a;
+	size_t rem;
 	__u32 qid = 0xffffffff;
 
-	while (len >= NLA_HDRLEN) {
-		const struct nlattr *a = (const void *)p;
+	for_each_nla(a, (const __u8 *)g + GENL_HDRLEN,
+		     h->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN, rem) {
 		__u16 t = a->nla_type & NLA_TYPE_MASK;
 
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
-			break;
 		switch (g->cmd) {
 		case NVMET_OFFLOAD_CMD_PORT_GET:
 			if (t == NVMET_OFFLOAD_A_PORT_ID)
@@ -385,8 +248,8 @@ static void learn(const struct nlmsghdr *h)
 			if (t == NVMET_OFFLOAD_A_DEV_NAME && obj.ndevname < 16 &&
 			    a->nla_len > NLA_HDRLEN) {
 				snprintf(obj.devname[obj.ndevname], NVMET_OFFLOAD_DEV_NAME_LEN,
-					 "%.*s", (int)(a->nla_len - NLA_HDRLEN),
-					 (const char *)a + NLA_HDRLEN);
+					 "%.*s", (int)nla_payload_len(a),
+					 (const char *)nla_payload(a));
 				obj.ndevname++;
 			}
 			break;
@@ -399,10 +262,6 @@ static void learn(const struct nlmsghdr *h)
 				qid = nla_u32(a);
 			break;
 		}
-		if ((size_t)NLA_ALIGN(a->nla_len) >= len)
-			break;
-		p += NLA_ALIGN(a->nla_len);
-		len -= NLA_ALIGN(a->nla_len);
 	}
 	if (qid != 0xffffffff)
 		obj_add(obj.qid, &obj.nqid, qid);
@@ -539,84 +398,37 @@ static void collect(struct outcome *o)
 static int resolve(void)
 {
 	__u8 mb[512];
-	struct buf b = { mb, 0, sizeof(mb) };
-	struct nlmsghdr *h;
-	struct genlmsghdr *g;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct nl_buf b = { mb, 0, sizeof(mb) };
+	struct genl_family f;
+	const struct nlmsghdr *h;
+	unsigned int i;
 	ssize_t n;
-	const __u8 *p;
-	size_t len;
 
-	h = put(&b, NULL, NLMSG_HDRLEN);
-	g = put(&b, NULL, GENL_HDRLEN);
-	g->cmd = CTRL_CMD_GETFAMILY;
-	g->version = 2;
-	put_attr(&b, CTRL_ATTR_FAMILY_NAME, NVMET_OFFLOAD_FAMILY_NAME,
-		 sizeof(NVMET_OFFLOAD_FAMILY_NAME), 0);
-	h->nlmsg_len = (__u32)b.len;
-	h->nlmsg_type = GENL_ID_CTRL;
-	h->nlmsg_flags = NLM_F_REQUEST;
-	h->nlmsg_seq = ++seq;
-	if (sendto(fd, mb, b.len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	genl_msg_start(&b, CTRL_CMD_GETFAMILY, 2);
+	nl_put_attr(&b, CTRL_ATTR_FAMILY_NAME, NVMET_OFFLOAD_FAMILY_NAME,
+		    sizeof(NVMET_OFFLOAD_FAMILY_NAME), 0);
+	genl_msg_end(&b, 0, GENL_ID_CTRL, NLM_F_REQUEST, ++seq);
+	if (genl_send(fd, mb, b.len) < 0)
 		return -1;
 	n = recv(fd, rxbuf, sizeof(rxbuf), 0);
 	if (n < (ssize_t)NLMSG_LENGTH(GENL_HDRLEN))
 		return -1;
-	h = (void *)rxbuf;
+	h = (const void *)rxbuf;
 	if (h->nlmsg_type != GENL_ID_CTRL) {
 		fprintf(stderr, "family %s not found\n", NVMET_OFFLOAD_FAMILY_NAME);
 		return -1;
 	}
-	p = rxbuf + NLMSG_LENGTH(GENL_HDRLEN);
-	len = h->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-	while (len >= NLA_HDRLEN) {
-		const struct nlattr *a = (const void *)p;
+	memset(&f, 0, sizeof(f));
+	genl_parse_family(h, &f);
+	family = f.id;
+	for (i = 0; i < f.nops; i++) {
+		__u32 id = f.ops[i].id;
 
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
-			memcpy(&family, p + NLA_HDRLEN, 2);
-		if ((a->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_OPS) {
-			const __u8 *q = p + NLA_HDRLEN;
-			size_t ql = a->nla_len - NLA_HDRLEN;
-
-			while (ql >= NLA_HDRLEN) {	/* one nest per op */
-				const struct nlattr *o = (const void *)q;
-				const __u8 *r = q + NLA_HDRLEN;
-				size_t rl = o->nla_len - NLA_HDRLEN;
-				__u32 id = 0, fl = 0;
-
-				if (o->nla_len < NLA_HDRLEN || o->nla_len > ql)
-					break;
-				while (rl >= NLA_HDRLEN) {
-					const struct nlattr *x = (const void *)r;
-
-					if (x->nla_len < NLA_HDRLEN || x->nla_len > rl)
-						break;
-					if (x->nla_type == CTRL_ATTR_OP_ID)
-						id = nla_u32(x);
-					if (x->nla_type == CTRL_ATTR_OP_FLAGS)
-						fl = nla_u32(x);
-					if ((size_t)NLA_ALIGN(x->nla_len) >= rl)
-						break;
-					r += NLA_ALIGN(x->nla_len);
-					rl -= NLA_ALIGN(x->nla_len);
-				}
-				if (id < 256) {
-					op_exists[id] = true;
-					admin_op[id] = fl & GENL_ADMIN_PERM;
-					op_dump[id] = fl & GENL_CMD_CAP_DUMP;
-				}
-				if ((size_t)NLA_ALIGN(o->nla_len) >= ql)
-					break;
-				q += NLA_ALIGN(o->nla_len);
-				ql -= NLA_ALIGN(o->nla_len);
-			}
+		if (id < 256) {
+			op_exists[id] = true;
+			admin_op[id] = f.ops[i].flags & GENL_ADMIN_PERM;
+			op_dump[id] = f.ops[i].flags & GENL_CMD_CAP_DUMP;
 		}
-		if ((size_t)NLA_ALIGN(a->nla_len) >= len)
-			break;
-		p += NLA_ALIGN(a->nla_len);
-		len -= NLA_ALIGN(a->nla_len);
 	}
 	return family ? 0 : -1;
 }
@@ -626,20 +438,14 @@ static int resolve(void)
 static int simple(__u8 cmd, bool dump, __u16 type, __u32 val, struct outcome *o)
 {
 	__u8 mb[256];
-	struct buf b = { mb, 0, sizeof(mb) };
-	struct nlmsghdr *h = put(&b, NULL, NLMSG_HDRLEN);
-	struct genlmsghdr *g = put(&b, NULL, GENL_HDRLEN);
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct nl_buf b = { mb, 0, sizeof(mb) };
 
-	g->cmd = cmd;
-	g->version = NVMET_OFFLOAD_FAMILY_VERSION;
+	genl_msg_start(&b, cmd, NVMET_OFFLOAD_FAMILY_VERSION);
 	if (type)
-		put_attr(&b, type, &val, 4, 0);
-	h->nlmsg_len = (__u32)b.len;
-	h->nlmsg_type = family;
-	h->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
-	h->nlmsg_seq = ++seq;
-	if (sendto(fd, mb, b.len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		nl_put_attr(&b, type, &val, 4, 0);
+	genl_msg_end(&b, 0, family, NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0),
+		     ++seq);
+	if (genl_send(fd, mb, b.len) < 0)
 		return -errno;
 	collect(o);
 	return o->err;
@@ -722,7 +528,7 @@ static __u32 pick_u32(const struct aspec *a)
 }
 
 /* One attribute of the op's set, mostly right, sometimes wrong. */
-static void gen_attr(struct buf *b, const struct opspec *op)
+static void gen_attr(struct nl_buf *b, const struct opspec *op)
 {
 	const struct aspec *a = &op->attrs[rnd(op->n)];
 	static char s[70000];
@@ -737,28 +543,28 @@ static void gen_attr(struct buf *b, const struct opspec *op)
 		case 0: {	/* u8 */
 			__u8 x = (__u8)pick_u32(a);
 
-			put_attr(b, type, &x, 1, 0);
+			nl_put_attr(b, type, &x, 1, 0);
 			return;
 		}
 		case 1: {	/* u16 */
 			__u16 x = (__u16)pick_u32(a);
 
-			put_attr(b, type, &x, 2, 0);
+			nl_put_attr(b, type, &x, 2, 0);
 			return;
 		}
 		case 2:		/* u64 */
 			v64 = pick_u32(a);
-			put_attr(b, type, &v64, 8, 0);
+			nl_put_attr(b, type, &v64, 8, 0);
 			return;
 		case 3:		/* empty */
-			put_attr(b, type, NULL, 0, 0);
+			nl_put_attr(b, type, NULL, 0, 0);
 			return;
 		case 4:		/* a string */
-			put_attr(b, type, "1", 2, 0);
+			nl_put_attr(b, type, "1", 2, 0);
 			return;
 		default:
 			v = pick_u32(a);
-			put_attr(b, type, &v, 4, 0);
+			nl_put_attr(b, type, &v, 4, 0);
 			return;
 		}
 	}
@@ -769,18 +575,18 @@ static void gen_attr(struct buf *b, const struct opspec *op)
 
 		rnd_str(s, n);
 		s[n] = 0;
-		put_attr(b, type, s, n + 1, 0);
+		nl_put_attr(b, type, s, n + 1, 0);
 		return;
 	}
 	case 1: {	/* no NUL */
 		size_t n = 1 + rnd(a->maxlen);
 
 		rnd_str(s, n);
-		put_attr(b, type, s, n, 0);
+		nl_put_attr(b, type, s, n, 0);
 		return;
 	}
 	case 2:		/* empty string, or nothing at all */
-		put_attr(b, type, "", chance(50) ? 1 : 0, 0);
+		nl_put_attr(b, type, "", chance(50) ? 1 : 0, 0);
 		return;
 	case 3: {	/* NUL in the middle */
 		size_t n = 2 + rnd(a->maxlen - 1);
@@ -788,12 +594,12 @@ static void gen_attr(struct buf *b, const struct opspec *op)
 		rnd_str(s, n);
 		s[n / 2] = 0;
 		s[n] = 0;
-		put_attr(b, type, s, n + 1, 0);
+		nl_put_attr(b, type, s, n + 1, 0);
 		return;
 	}
 	case 4:		/* a number */
 		v = pick_u32(a);
-		put_attr(b, type, &v, 4, 0);
+		nl_put_attr(b, type, &v, 4, 0);
 		return;
 	default:
 		if (a->src == V_DEVNAME && obj.ndevname && chance(70))
@@ -802,48 +608,48 @@ static void gen_attr(struct buf *b, const struct opspec *op)
 			snprintf(s, sizeof(s), "nqn.2014-08.io.nvmet-offload:netlink-fuzz");
 		else
 			snprintf(s, sizeof(s), "nicsim%u", rnd(4));
-		put_attr(b, type, s, strlen(s) + 1, 0);
+		nl_put_attr(b, type, s, strlen(s) + 1, 0);
 		return;
 	}
 }
 
 /* Attributes no policy knows, lengths that lie, nests. */
-static void gen_bad_attr(struct buf *b, const struct opspec *op, int depth)
+static void gen_bad_attr(struct nl_buf *b, const struct opspec *op, int depth)
 {
 	__u32 v = (__u32)rnd64();
 	size_t start = b->len;
 
 	switch (rnd(8)) {
 	case 0:		/* unknown id */
-		put_attr(b, (__u16)(chance(50) ? op->maxattr + 1 + rnd(4) : rnd(0x4000)),
+		nl_put_attr(b, (__u16)(chance(50) ? op->maxattr + 1 + rnd(4) : rnd(0x4000)),
 			 &v, 4, 0);
 		break;
 	case 1:		/* type 0 */
-		put_attr(b, 0, &v, 4, 0);
+		nl_put_attr(b, 0, &v, 4, 0);
 		break;
 	case 2:		/* nla_len shorter than the header */
-		put_attr(b, op->attrs[0].type, &v, 4, rnd(4));
+		nl_put_attr(b, op->attrs[0].type, &v, 4, rnd(4));
 		break;
 	case 3:		/* nla_len beyond the message */
-		put_attr(b, op->attrs[0].type, &v, 4, 8 + 4 + rnd(2000));
+		nl_put_attr(b, op->attrs[0].type, &v, 4, 8 + 4 + rnd(2000));
 		break;
 	case 4:		/* odd lengths: 5..7 byte payloads, unaligned */
-		put_attr(b, op->attrs[rnd(op->n)].type, &v, 0, 0);
-		put_attr(b, op->attrs[rnd(op->n)].type, &v, 4, 5 + rnd(3));
+		nl_put_attr(b, op->attrs[rnd(op->n)].type, &v, 0, 0);
+		nl_put_attr(b, op->attrs[rnd(op->n)].type, &v, 4, 5 + rnd(3));
 		break;
 	case 5: {	/* a deep nest: a chain of nests, a scalar innermost */
 		__u32 d = 1 + (chance(50) ? rnd(8) : rnd(600)), j;
 		size_t at[600];
 
 		for (j = 0; j < d && b->len + NLA_HDRLEN + 16 < b->cap; j++) {
-			struct nlattr *a = put(b, NULL, NLA_HDRLEN);
+			struct nlattr *a = nl_put(b, NULL, NLA_HDRLEN);
 
 			at[j] = (size_t)((__u8 *)a - b->p);
 			a->nla_type = (__u16)((j == 0 && chance(70) ?
 					       op->attrs[rnd(op->n)].type : rnd(32)) |
 					      (chance(90) ? NLA_F_NESTED : 0));
 		}
-		put_attr(b, (__u16)rnd(8), &v, 4, 0);
+		nl_put_attr(b, (__u16)rnd(8), &v, 4, 0);
 		while (j--) {
 			struct nlattr *a = (struct nlattr *)(b->p + at[j]);
 
@@ -856,12 +662,12 @@ static void gen_bad_attr(struct buf *b, const struct opspec *op, int depth)
 		struct nlattr *a;
 		int i, n = 10 + (int)rnd(2000);
 
-		a = put(b, NULL, NLA_HDRLEN);
+		a = nl_put(b, NULL, NLA_HDRLEN);
 		if (!a)
 			break;
 		a->nla_type = (__u16)(op->attrs[rnd(op->n)].type | NLA_F_NESTED);
 		for (i = 0; i < n && b->len + 16 < b->cap && b->len - start < 60000; i++)
-			put_attr(b, (__u16)rnd(16), &v, 4, 0);
+			nl_put_attr(b, (__u16)rnd(16), &v, 4, 0);
 		a = (struct nlattr *)(b->p + start);
 		a->nla_len = (__u16)(b->len - start);
 		break;
@@ -883,7 +689,7 @@ enum msgclass { M_OK, M_BADHDR };
  * command; *sound says the netlink and genetlink headers are correct (the
  * kernel reaches the op's permission check).
  */
-static const struct opspec *gen_msg(struct buf *b, bool *sound, __u8 *cmd_out)
+static const struct opspec *gen_msg(struct nl_buf *b, bool *sound, __u8 *cmd_out)
 {
 	const struct opspec *op = &ops[rnd(NOPS)];
 	size_t start = b->len;
@@ -893,14 +699,11 @@ static const struct opspec *gen_msg(struct buf *b, bool *sound, __u8 *cmd_out)
 	int i, n;
 
 	*sound = true;
-	h = put(b, NULL, NLMSG_HDRLEN);
-	g = put(b, NULL, GENL_HDRLEN);
-	if (!h || !g) {
+	g = genl_msg_start(b, op->cmd, NVMET_OFFLOAD_FAMILY_VERSION);
+	if (!g) {
 		*sound = false;
 		return NULL;
 	}
-	g->cmd = op->cmd;
-	g->version = NVMET_OFFLOAD_FAMILY_VERSION;
 	if (chance(5)) {	/* event-only, unknown commands */
 		static const __u8 other[] = {
 			0, NVMET_OFFLOAD_CMD_DEV_ADD, NVMET_OFFLOAD_CMD_DEV_DEL,
@@ -954,12 +757,8 @@ static const struct opspec *gen_msg(struct buf *b, bool *sound, __u8 *cmd_out)
 		else
 			gen_bad_attr(b, aop, 0);
 	}
+	genl_msg_end(b, start, family, flags, ++seq);
 	h = (struct nlmsghdr *)(b->p + start);
-	h->nlmsg_len = (__u32)(b->len - start);
-	h->nlmsg_type = family;
-	h->nlmsg_flags = flags;
-	h->nlmsg_seq = ++seq;
-	h->nlmsg_pid = 0;
 	if (chance(3)) {
 		/*
 		 * Control types, or the genetlink controller: never another
@@ -973,7 +772,7 @@ static const struct opspec *gen_msg(struct buf *b, bool *sound, __u8 *cmd_out)
 }
 
 /* Mangle the datagram as a whole: truncation, nlmsg_len lies. */
-static size_t mangle(struct buf *b, bool *sound)
+static size_t mangle(struct nl_buf *b, bool *sound)
 {
 	struct nlmsghdr *h = (void *)b->p;
 	size_t len = b->len;
@@ -1018,8 +817,7 @@ static __u8 txbuf[200 << 10];
 
 static int iteration(void)
 {
-	struct buf b = { txbuf, 0, chance(95) ? 32768 : sizeof(txbuf) };
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct nl_buf b = { txbuf, 0, chance(95) ? 32768 : sizeof(txbuf) };
 	const struct opspec *op;
 	struct outcome o;
 	bool sound, s2;
@@ -1042,7 +840,7 @@ static int iteration(void)
 	st.datagrams++;
 	st.bytes += len;
 	st.per_op[cmd]++;
-	if (sendto(fd, txbuf, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (genl_send(fd, txbuf, len) < 0) {
 		st.sendfail++;
 		vlog("sendto %zu bytes: %s", len, strerror(errno));
 		return 0;
@@ -1078,7 +876,7 @@ static void summary(double el)
 	if (el <= 0)
 		el = 1e-6;
 	printf("# summary: seed %#llx, %llu messages in %llu datagrams (%llu batched) in %.1f s: %.0f messages/s, %.1f KiB/s\n",
-	       (unsigned long long)opt.seed, (unsigned long long)st.sent,
+	       (unsigned long long)opt.run.seed, (unsigned long long)st.sent,
 	       (unsigned long long)st.datagrams, (unsigned long long)st.batched, el,
 	       st.sent / el, st.bytes / 1024.0 / el);
 	printf("# per command:");
@@ -1087,7 +885,7 @@ static void summary(double el)
 			printf(" %u=%llu", i, (unsigned long long)st.per_op[i]);
 	printf("\n# answers by errno:");
 	for (i = 0; i < MAXERR; i++) {
-		const char *n = errno_name((int)i);
+		const char *n = i ? errno_name((int)i) : "ack";
 
 		if (!st.errs[i])
 			continue;
@@ -1112,27 +910,23 @@ static void summary(double el)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "seed", required_argument, NULL, 'S' },
+		FUZZ_RUN_LONGOPTS,
 		{ "unpriv", no_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool seeded = false;
 	double t0;
 	__u64 i;
 	int ch, rc = 0;
 	unsigned int k;
 
 	while ((ch = getopt_long(argc, argv, "i:s:S:uvh", lo, NULL)) != -1) {
+		if (fuzz_run_opt(&opt.run, ch, optarg))
+			continue;
 		switch (ch) {
-		case 'i': opt.iterations = strtoull(optarg, NULL, 0); break;
-		case 's': opt.seconds = atof(optarg); break;
-		case 'S': opt.seed = strtoull(optarg, NULL, 0); seeded = true; break;
 		case 'u': opt.unpriv = true; break;
-		case 'v': opt.verbose = true; break;
+		case 'v': vlog_on = true; break;
 		case 'h':
 			printf("usage: nl_fuzz [--iterations N] [--seconds S] [--seed X] [--unpriv] [-v]\n");
 			return 0;
@@ -1140,18 +934,13 @@ int main(int argc, char **argv)
 			return EXIT_SETUP;
 		}
 	}
-	if (!seeded) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		opt.seed = mix64((__u64)ts.tv_sec * 1000000007ull + (__u64)ts.tv_nsec + (__u64)getpid());
-	}
+	fuzz_run_seed(&opt.run);
 	if (nl_open() || resolve()) {
 		fprintf(stderr, "cannot resolve the %s family\n", NVMET_OFFLOAD_FAMILY_NAME);
 		return EXIT_SETUP;
 	}
 	printf("# nl_fuzz: seed %#llx (--seed reproduces), family %s id %u, %s; admin ops:",
-	       (unsigned long long)opt.seed, NVMET_OFFLOAD_FAMILY_NAME, family,
+	       (unsigned long long)opt.run.seed, NVMET_OFFLOAD_FAMILY_NAME, family,
 	       opt.unpriv ? "unprivileged" : "privileged");
 	for (k = 0; k < 256; k++)
 		if (admin_op[k])
@@ -1168,10 +957,10 @@ int main(int argc, char **argv)
 		rc = EXIT_FAIL;
 	fflush(stdout);
 	t0 = now_s();
-	for (i = 0; i < opt.iterations; i++) {
-		if ((i & 63) == 0 && now_s() - t0 >= opt.seconds)
+	for (i = 0; i < opt.run.iterations; i++) {
+		if ((i & 63) == 0 && fuzz_run_expired(&opt.run, t0))
 			break;
-		rng = opt.seed ^ mix64(i + 1);
+		fuzz_run_iteration(&opt.run, i);
 		iteration();
 		if ((i + 1) % 2000 == 0) {
 			/* refresh what exists: queues come and go */

@@ -40,13 +40,9 @@
 #include <linux/netlink.h>
 
 #include "../../include/uapi/linux/nvmet_offload.h"
-
-#ifndef NETLINK_EXT_ACK
-#define NETLINK_EXT_ACK 11
-#endif
-#ifndef NETLINK_CAP_ACK
-#define NETLINK_CAP_ACK 10
-#endif
+#include "errno_name.h"
+#include "genl_sock.h"
+#include "nl_attr.h"
 
 #define EXIT_KERNEL	2
 #define EXIT_TIMEOUT	3
@@ -94,7 +90,13 @@ ENUM(en_backend, 0, true, "bdev");
 
 #define A(type, name_, ...) [type] = { .name = name_, __VA_ARGS__ }
 
-static const struct attr_desc caps_attrs[NVMET_OFFLOAD_A_CAPS_MAX + 1] = {
+/* An attribute set: its A() rows, indexed by type (0 unused). */
+#define SET(var, name_, max_, ...)					\
+	static const struct attr_desc var##_attrs[(max_) + 1] = {	\
+		__VA_ARGS__ };						\
+	static const struct set_desc var = { name_, max_, var##_attrs }
+
+SET(set_caps, "caps", NVMET_OFFLOAD_A_CAPS_MAX,
 	A(NVMET_OFFLOAD_A_CAPS_MAX_QUEUES, "max-queues", K_U32),
 	A(NVMET_OFFLOAD_A_CAPS_IO_OPCODES, "io-opcodes", K_U64),
 	A(NVMET_OFFLOAD_A_CAPS_MAX_IO_SIZE, "max-io-size", K_U32),
@@ -104,38 +106,26 @@ static const struct attr_desc caps_attrs[NVMET_OFFLOAD_A_CAPS_MAX + 1] = {
 	A(NVMET_OFFLOAD_A_CAPS_DDGST, "ddgst", K_FLAG),
 	A(NVMET_OFFLOAD_A_CAPS_MAX_INLINE, "max-inline", K_U32),
 	A(NVMET_OFFLOAD_A_CAPS_BACKENDS, "backends", K_U32, .en = &en_backend),
-	A(NVMET_OFFLOAD_A_CAPS_PAD, "pad", K_PAD),
-};
-static const struct set_desc set_caps = {
-	"caps", NVMET_OFFLOAD_A_CAPS_MAX, caps_attrs
-};
+	A(NVMET_OFFLOAD_A_CAPS_PAD, "pad", K_PAD));
 
-static const struct attr_desc dev_attrs[NVMET_OFFLOAD_A_DEV_MAX + 1] = {
+SET(set_dev, "dev", NVMET_OFFLOAD_A_DEV_MAX,
 	A(NVMET_OFFLOAD_A_DEV_ID, "id", K_U32),
 	A(NVMET_OFFLOAD_A_DEV_NAME, "name", K_STR),
 	A(NVMET_OFFLOAD_A_DEV_STATE, "state", K_U32, .en = &en_dev_state),
 	A(NVMET_OFFLOAD_A_DEV_CAPS, "caps", K_NEST, .nest = &set_caps),
 	A(NVMET_OFFLOAD_A_DEV_NR_QUEUES, "nr-queues", K_U32),
-	A(NVMET_OFFLOAD_A_DEV_ENGINES, "engines", K_U32),
-};
-static const struct set_desc set_dev = {
-	"dev", NVMET_OFFLOAD_A_DEV_MAX, dev_attrs
-};
+	A(NVMET_OFFLOAD_A_DEV_ENGINES, "engines", K_U32));
 
-static const struct attr_desc port_attrs[NVMET_OFFLOAD_A_PORT_MAX + 1] = {
+SET(set_port, "port", NVMET_OFFLOAD_A_PORT_MAX,
 	A(NVMET_OFFLOAD_A_PORT_ID, "id", K_U32),
 	A(NVMET_OFFLOAD_A_PORT_TRADDR, "traddr", K_STR),
 	A(NVMET_OFFLOAD_A_PORT_TRSVCID, "trsvcid", K_STR),
 	A(NVMET_OFFLOAD_A_PORT_ADRFAM, "adrfam", K_U32, .en = &en_adrfam),
 	A(NVMET_OFFLOAD_A_PORT_POLICY, "policy", K_U32, .en = &en_policy),
 	A(NVMET_OFFLOAD_A_PORT_DEV_ID, "dev-id", K_U32),
-	A(NVMET_OFFLOAD_A_PORT_DEV_NAME, "dev-name", K_STR),
-};
-static const struct set_desc set_port = {
-	"port", NVMET_OFFLOAD_A_PORT_MAX, port_attrs
-};
+	A(NVMET_OFFLOAD_A_PORT_DEV_NAME, "dev-name", K_STR));
 
-static const struct attr_desc queue_attrs[NVMET_OFFLOAD_A_QUEUE_MAX + 1] = {
+SET(set_queue, "queue", NVMET_OFFLOAD_A_QUEUE_MAX,
 	A(NVMET_OFFLOAD_A_QUEUE_ID, "id", K_U32),
 	A(NVMET_OFFLOAD_A_QUEUE_PORT_ID, "port-id", K_U32),
 	A(NVMET_OFFLOAD_A_QUEUE_CTRL_ID, "ctrl-id", K_U32),
@@ -150,30 +140,18 @@ static const struct attr_desc queue_attrs[NVMET_OFFLOAD_A_QUEUE_MAX + 1] = {
 	A(NVMET_OFFLOAD_A_QUEUE_CPU, "cpu", K_U32),
 	A(NVMET_OFFLOAD_A_QUEUE_OFFLOAD, "offload", K_U32, .en = &en_policy),
 	A(NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON, "fallback-reason", K_U32,
-	  .en = &en_reason),
-};
-static const struct set_desc set_queue = {
-	"queue", NVMET_OFFLOAD_A_QUEUE_MAX, queue_attrs
-};
+	  .en = &en_reason));
 
-static const struct attr_desc lat_attrs[NVMET_OFFLOAD_A_LAT_HIST_MAX + 1] = {
+SET(set_lat, "lat-hist", NVMET_OFFLOAD_A_LAT_HIST_MAX,
 	A(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, "bucket", K_U64, .multi = true),
-	A(NVMET_OFFLOAD_A_LAT_HIST_PAD, "pad", K_PAD),
-};
-static const struct set_desc set_lat = {
-	"lat-hist", NVMET_OFFLOAD_A_LAT_HIST_MAX, lat_attrs
-};
+	A(NVMET_OFFLOAD_A_LAT_HIST_PAD, "pad", K_PAD));
 
-static const struct attr_desc opc_attrs[NVMET_OFFLOAD_A_OPCODE_COUNT_MAX + 1] = {
+SET(set_opc, "opcode-count", NVMET_OFFLOAD_A_OPCODE_COUNT_MAX,
 	A(NVMET_OFFLOAD_A_OPCODE_COUNT_OPCODE, "opcode", K_U32),
 	A(NVMET_OFFLOAD_A_OPCODE_COUNT_COUNT, "count", K_U64),
-	A(NVMET_OFFLOAD_A_OPCODE_COUNT_PAD, "pad", K_PAD),
-};
-static const struct set_desc set_opc = {
-	"opcode-count", NVMET_OFFLOAD_A_OPCODE_COUNT_MAX, opc_attrs
-};
+	A(NVMET_OFFLOAD_A_OPCODE_COUNT_PAD, "pad", K_PAD));
 
-static const struct attr_desc ctr_attrs[NVMET_OFFLOAD_A_COUNTERS_MAX + 1] = {
+SET(set_counters, "counters", NVMET_OFFLOAD_A_COUNTERS_MAX,
 	A(NVMET_OFFLOAD_A_COUNTERS_READ_CMDS, "read-cmds", K_U64),
 	A(NVMET_OFFLOAD_A_COUNTERS_READ_BLOCKS, "read-blocks", K_U64),
 	A(NVMET_OFFLOAD_A_COUNTERS_WRITE_CMDS, "write-cmds", K_U64),
@@ -194,13 +172,9 @@ static const struct attr_desc ctr_attrs[NVMET_OFFLOAD_A_COUNTERS_MAX + 1] = {
 	A(NVMET_OFFLOAD_A_COUNTERS_OFFLOAD_EVENTS, "offload-events", K_U64),
 	A(NVMET_OFFLOAD_A_COUNTERS_RECLAIM_EVENTS, "reclaim-events", K_U64),
 	A(NVMET_OFFLOAD_A_COUNTERS_FALLBACK_EVENTS, "fallback-events", K_U64),
-	A(NVMET_OFFLOAD_A_COUNTERS_PAD, "pad", K_PAD),
-};
-static const struct set_desc set_counters = {
-	"counters", NVMET_OFFLOAD_A_COUNTERS_MAX, ctr_attrs
-};
+	A(NVMET_OFFLOAD_A_COUNTERS_PAD, "pad", K_PAD));
 
-static const struct attr_desc stats_attrs[NVMET_OFFLOAD_A_STATS_MAX + 1] = {
+SET(set_stats, "stats", NVMET_OFFLOAD_A_STATS_MAX,
 	A(NVMET_OFFLOAD_A_STATS_SCOPE, "scope", K_U32, .en = &en_scope),
 	A(NVMET_OFFLOAD_A_STATS_DEV_ID, "dev-id", K_U32),
 	A(NVMET_OFFLOAD_A_STATS_PORT_ID, "port-id", K_U32),
@@ -208,11 +182,7 @@ static const struct attr_desc stats_attrs[NVMET_OFFLOAD_A_STATS_MAX + 1] = {
 	A(NVMET_OFFLOAD_A_STATS_QUEUE_ID, "queue-id", K_U32),
 	A(NVMET_OFFLOAD_A_STATS_SUBSYSNQN, "subsysnqn", K_STR),
 	A(NVMET_OFFLOAD_A_STATS_COUNTERS, "counters", K_NEST,
-	  .nest = &set_counters),
-};
-static const struct set_desc set_stats = {
-	"stats", NVMET_OFFLOAD_A_STATS_MAX, stats_attrs
-};
+	  .nest = &set_counters));
 
 struct cmd_desc {
 	const char *name;
@@ -278,31 +248,11 @@ static void die(const char *fmt, ...)
 
 /* Message building */
 
-struct msg {
-	union {
-		struct nlmsghdr nlh;
-		unsigned char buf[65536];
-	};
-};
-
-static void *msg_tail(struct msg *m)
-{
-	return m->buf + NLMSG_ALIGN(m->nlh.nlmsg_len);
-}
-
-static void put_attr(struct msg *m, unsigned int type, const void *data,
+static void put_attr(struct nl_buf *m, unsigned int type, const void *data,
 		     size_t len)
 {
-	struct nlattr *nla = msg_tail(m);
-	size_t total = NLA_HDRLEN + len;
-
-	if (NLMSG_ALIGN(m->nlh.nlmsg_len) + NLA_ALIGN(total) > sizeof(m->buf))
+	if (!nl_put_attr(m, type, data, len, 0))
 		die("request too big");
-	nla->nla_type = type;
-	nla->nla_len = total;
-	memcpy((char *)nla + NLA_HDRLEN, data, len);
-	memset((char *)nla + total, 0, NLA_ALIGN(total) - total);
-	m->nlh.nlmsg_len = NLMSG_ALIGN(m->nlh.nlmsg_len) + NLA_ALIGN(total);
 }
 
 static int enum_value(const struct enum_desc *en, const char *s,
@@ -332,7 +282,7 @@ static unsigned long long parse_num(const char *s, const char *what)
 }
 
 /* "@TYPE:KIND=VALUE" */
-static void put_raw(struct msg *m, const char *arg)
+static void put_raw(struct nl_buf *m, const char *arg)
 {
 	char kind[16];
 	const char *colon = strchr(arg, ':'), *eq = strchr(arg, '=');
@@ -389,7 +339,7 @@ static void put_raw(struct msg *m, const char *arg)
 }
 
 /* "NAME=VALUE" in the command's attribute set */
-static void put_named(struct msg *m, const struct set_desc *set,
+static void put_named(struct nl_buf *m, const struct set_desc *set,
 		      const char *arg)
 {
 	const char *eq = strchr(arg, '=');
@@ -437,31 +387,6 @@ static void put_named(struct msg *m, const struct set_desc *set,
 		die("attribute %s cannot be given on the command line",
 		    a->name);
 	}
-}
-
-/* Attribute walking */
-
-static bool nla_ok(const struct nlattr *nla, size_t rem)
-{
-	return rem >= NLA_HDRLEN && nla->nla_len >= NLA_HDRLEN &&
-	       nla->nla_len <= rem;
-}
-
-static const struct nlattr *nla_next(const struct nlattr *nla, size_t *rem)
-{
-	size_t step = NLA_ALIGN((size_t)nla->nla_len);
-
-	*rem = step < *rem ? *rem - step : 0;
-	return (const void *)((const char *)nla + step);
-}
-
-#define for_each_nla(nla, data, len, rem)				\
-	for (nla = (const void *)(data), rem = (len); nla_ok(nla, rem);	\
-	     nla = nla_next(nla, &rem))
-
-static const void *nla_payload(const struct nlattr *nla)
-{
-	return (const char *)nla + NLA_HDRLEN;
 }
 
 /* Printing */
@@ -578,69 +503,44 @@ static uint32_t nl_seq;
 
 static void nl_open(void)
 {
-	int one = 1;
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	const char *failed;
 
-	nl_fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	nl_fd = genl_sock_open(0, &failed);
 	if (nl_fd < 0)
-		die("socket: %s", strerror(errno));
-	if (bind(nl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		die("bind: %s", strerror(errno));
-	/* Error messages and the offending attribute come back in the ack. */
-	setsockopt(nl_fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
-	setsockopt(nl_fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+		die("%s: %s", failed, strerror(errno));
 	nl_seq = time(NULL);
 }
 
-static void msg_init(struct msg *m, uint16_t family, uint8_t cmd,
-		     uint16_t flags)
+/* A request for cmd in m: the headers, attributes to follow. */
+static void msg_init(struct nl_buf *m, uint8_t cmd)
 {
-	struct genlmsghdr *g;
+	static uint8_t buf[65536];
 
-	memset(m, 0, sizeof(struct nlmsghdr) + GENL_HDRLEN);
-	m->nlh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	m->nlh.nlmsg_type = family;
-	m->nlh.nlmsg_flags = NLM_F_REQUEST | flags;
-	m->nlh.nlmsg_seq = ++nl_seq;
-	g = NLMSG_DATA(&m->nlh);
-	g->cmd = cmd;
-	g->version = 1;
+	m->p = buf;
+	m->len = 0;
+	m->cap = sizeof(buf);
+	genl_msg_start(m, cmd, 1);
 }
 
-static void nl_send(struct msg *m, int trunc)
+/* Finish the request in m, cut trunc bytes off, send it. Returns its seq. */
+static uint32_t nl_send(struct nl_buf *m, uint16_t type, uint16_t flags,
+			int trunc)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	size_t len = m->nlh.nlmsg_len;
+	struct nlmsghdr *nlh = (struct nlmsghdr *)m->p;
+	size_t len;
 
+	genl_msg_end(m, 0, type, NLM_F_REQUEST | flags, ++nl_seq);
+	len = nlh->nlmsg_len;
 	if (trunc) {
 		if ((size_t)trunc >= len)
 			die("--trunc %d: the request is only %zu bytes", trunc,
 			    len);
 		len -= trunc;
-		m->nlh.nlmsg_len = len;
+		nlh->nlmsg_len = len;
 	}
-	if (sendto(nl_fd, m->buf, len, 0, (struct sockaddr *)&sa,
-		   sizeof(sa)) < 0)
+	if (genl_send(nl_fd, m->p, len) < 0)
 		die("sendto: %s", strerror(errno));
-}
-
-static const char *errno_name(int e)
-{
-	switch (e) {
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EINVAL: return "EINVAL";
-	case ENODEV: return "ENODEV";
-	case EBUSY: return "EBUSY";
-	case ERANGE: return "ERANGE";
-	case EMSGSIZE: return "EMSGSIZE";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ENOMEM: return "ENOMEM";
-	case EEXIST: return "EEXIST";
-	case ESHUTDOWN: return "ESHUTDOWN";
-	case EACCES: return "EACCES";
-	default: return "E?";
-	}
+	return nlh->nlmsg_seq;
 }
 
 /* Prints the error of an NLMSG_ERROR or NLMSG_DONE; returns its errno. */
@@ -648,6 +548,7 @@ static int print_error(const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = NLMSG_DATA(nlh);
 	const struct nlattr *nla;
+	const char *name;
 	size_t off, len;
 	int err;
 
@@ -663,7 +564,8 @@ static int print_error(const struct nlmsghdr *nlh)
 	}
 	if (!err)
 		return 0;
-	printf("error=%s errno=%d", errno_name(-err), -err);
+	name = errno_name(-err);
+	printf("error=%s errno=%d", name ? name : "E?", -err);
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off > nlh->nlmsg_len) {
 		putchar('\n');
 		return -err;
@@ -748,40 +650,28 @@ static int nl_answers(uint32_t seq, msg_fn fn, void *arg,
 /* The family */
 
 struct family {
-	uint16_t id;
-	uint32_t version;
+	struct genl_family g;
 	uint32_t monitor_grp;
-	char ops[1024];
-	char grps[256];
+	char ops[1024];		/* "NAME:do+dump+admin,..." */
+	char grps[256];		/* "NAME:ID,..." */
 };
 
-/* One op or multicast group of the family: a nest in CTRL_ATTR_OPS/GROUPS. */
-static void parse_family_item(struct family *f, unsigned int list,
-			      const struct nlattr *item)
+static void parse_family(const struct nlmsghdr *nlh, void *arg)
 {
-	const struct nlattr *a;
-	uint32_t id = 0, flags = 0;
-	char name[GENL_NAMSIZ] = "";
-	size_t rem, l;
+	struct family *f = arg;
 
-	for_each_nla(a, nla_payload(item), item->nla_len - NLA_HDRLEN, rem) {
-		const char *p = nla_payload(a);
+	genl_parse_family(nlh, &f->g);
+}
 
-		if (list == CTRL_ATTR_OPS && a->nla_type == CTRL_ATTR_OP_ID)
-			memcpy(&id, p, 4);
-		else if (list == CTRL_ATTR_OPS &&
-			 a->nla_type == CTRL_ATTR_OP_FLAGS)
-			memcpy(&flags, p, 4);
-		else if (list != CTRL_ATTR_OPS &&
-			 a->nla_type == CTRL_ATTR_MCAST_GRP_ID)
-			memcpy(&id, p, 4);
-		else if (list != CTRL_ATTR_OPS &&
-			 a->nla_type == CTRL_ATTR_MCAST_GRP_NAME)
-			snprintf(name, sizeof(name), "%.*s",
-				 (int)(a->nla_len - NLA_HDRLEN), p);
-	}
-	if (list == CTRL_ATTR_OPS) {
-		const struct cmd_desc *c = cmd_by_num(id);
+/* The ops and multicast groups as "nl_raw family" lists them. */
+static void describe_family(struct family *f)
+{
+	unsigned int i;
+	size_t l;
+
+	for (i = 0; i < f->g.nops; i++) {
+		const struct cmd_desc *c = cmd_by_num(f->g.ops[i].id);
+		uint32_t flags = f->g.ops[i].flags;
 
 		l = strlen(f->ops);
 		snprintf(f->ops + l, sizeof(f->ops) - l, "%s%s:%s%s%s",
@@ -789,61 +679,38 @@ static void parse_family_item(struct family *f, unsigned int list,
 			 flags & GENL_CMD_CAP_DO ? "do" : "",
 			 flags & GENL_CMD_CAP_DUMP ? "+dump" : "",
 			 flags & GENL_ADMIN_PERM ? "+admin" : "");
-	} else {
+	}
+	for (i = 0; i < f->g.ngrps; i++) {
+		const char *name = f->g.grps[i].name;
+
 		l = strlen(f->grps);
 		snprintf(f->grps + l, sizeof(f->grps) - l, "%s%s:%u",
-			 l ? "," : "", name, id);
+			 l ? "," : "", name, f->g.grps[i].id);
 		if (!strcmp(name, NVMET_OFFLOAD_MCGRP_MONITOR))
-			f->monitor_grp = id;
-	}
-}
-
-static void parse_family(const struct nlmsghdr *nlh, void *arg)
-{
-	struct family *f = arg;
-	const struct nlattr *nla, *item;
-	size_t rem, irem;
-
-	for_each_nla(nla, (const char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
-		     nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), rem) {
-		unsigned int type = nla->nla_type & NLA_TYPE_MASK;
-
-		switch (type) {
-		case CTRL_ATTR_FAMILY_ID:
-			memcpy(&f->id, nla_payload(nla), 2);
-			break;
-		case CTRL_ATTR_VERSION:
-			memcpy(&f->version, nla_payload(nla), 4);
-			break;
-		case CTRL_ATTR_OPS:
-		case CTRL_ATTR_MCAST_GROUPS:
-			for_each_nla(item, nla_payload(nla),
-				     nla->nla_len - NLA_HDRLEN, irem)
-				parse_family_item(f, type, item);
-			break;
-		}
+			f->monitor_grp = f->g.grps[i].id;
 	}
 }
 
 static int resolve(struct family *f)
 {
-	struct msg *m = calloc(1, sizeof(*m));
+	struct nl_buf m;
+	uint32_t seq;
 	int ret;
 
 	memset(f, 0, sizeof(*f));
-	msg_init(m, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, NLM_F_ACK);
-	put_attr(m, CTRL_ATTR_FAMILY_NAME, NVMET_OFFLOAD_FAMILY_NAME,
+	msg_init(&m, CTRL_CMD_GETFAMILY);
+	put_attr(&m, CTRL_ATTR_FAMILY_NAME, NVMET_OFFLOAD_FAMILY_NAME,
 		 sizeof(NVMET_OFFLOAD_FAMILY_NAME));
-	nl_send(m, 0);
+	seq = nl_send(&m, GENL_ID_CTRL, NLM_F_ACK, 0);
 	opt_ack = true;
-	ret = nl_answers(m->nlh.nlmsg_seq, parse_family, f, NULL);
-	free(m);
+	ret = nl_answers(seq, parse_family, f, NULL);
 	if (ret == -1) {
 		fprintf(stderr, "nl_raw: no answer from nlctrl\n");
 		exit(EXIT_TIMEOUT);
 	}
 	if (ret)
 		exit(EXIT_KERNEL);	/* ENOENT: not registered */
+	describe_family(f);
 	return 0;
 }
 
@@ -877,24 +744,24 @@ static void print_msg(const struct nlmsghdr *nlh, void *arg)
 static int do_request(const struct family *f, const struct cmd_desc *c,
 		      int argc, char **argv)
 {
-	struct msg *m = calloc(1, sizeof(*m));
+	struct nl_buf m;
 	struct print_ctx pc = { 0 };
 	unsigned int datagrams = 0;
+	uint32_t seq;
 	int i, ret;
 
 	if (!opt_dump)
 		opt_ack = true;
-	msg_init(m, f->id, c->cmd, (opt_dump ? NLM_F_DUMP : 0) |
-		 (opt_ack ? NLM_F_ACK : 0));
+	msg_init(&m, c->cmd);
 	for (i = 0; i < argc; i++) {
 		if (argv[i][0] == '@')
-			put_raw(m, argv[i]);
+			put_raw(&m, argv[i]);
 		else
-			put_named(m, c->set, argv[i]);
+			put_named(&m, c->set, argv[i]);
 	}
-	nl_send(m, opt_trunc);
-	ret = nl_answers(m->nlh.nlmsg_seq, print_msg, &pc, &datagrams);
-	free(m);
+	seq = nl_send(&m, f->g.id, (opt_dump ? NLM_F_DUMP : 0) |
+		      (opt_ack ? NLM_F_ACK : 0), opt_trunc);
+	ret = nl_answers(seq, print_msg, &pc, &datagrams);
 	if (opt_count)
 		printf("objects=%u datagrams=%u\n", pc.objects, datagrams);
 	if (ret == -1) {
@@ -935,7 +802,7 @@ static int do_monitor(const struct family *f)
 		len = n;
 		for (nlh = (void *)buf; NLMSG_OK(nlh, len);
 		     nlh = NLMSG_NEXT(nlh, len))
-			if (nlh->nlmsg_type == f->id)
+			if (nlh->nlmsg_type == f->g.id)
 				print_msg(nlh, &pc);
 	}
 	return 0;
@@ -1003,7 +870,7 @@ int main(int argc, char **argv)
 	opt_ack = user_ack;
 	if (!strcmp(argv[optind], "family")) {
 		printf("name=%s id=%u version=%u ops=%s mcast=%s\n",
-		       NVMET_OFFLOAD_FAMILY_NAME, f.id, f.version, f.ops,
+		       NVMET_OFFLOAD_FAMILY_NAME, f.g.id, f.g.version, f.ops,
 		       f.grps);
 		return 0;
 	}

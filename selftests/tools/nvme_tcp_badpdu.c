@@ -3,8 +3,9 @@
  * nvme_tcp_badpdu - raw-socket NVMe/TCP host that sends malformed PDUs.
  *
  * Written from the NVMe/TCP transport binding (TP 8000, NVMe-oF 1.1 and
- * NVMe TCP Transport Specification 1.0): all wire structures are defined
- * here because <linux/nvme-tcp.h> and <linux/nvme.h> are not uapi.
+ * NVMe TCP Transport Specification 1.0). <linux/nvme-tcp.h> and
+ * <linux/nvme.h> are not uapi: the wire structures and the host's side of
+ * the connection come from tcp_wire.h (on the project's PDU codec).
  *
  * Each --case drives one protocol violation against a live target and then
  * waits for the target to end the connection (EOF or RST, optionally after a
@@ -19,11 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,227 +31,35 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "monotime.h"
+#include "tcp_wire.h"
+#include "vlog.h"
+
 #define EXIT_MET	0
 #define EXIT_NOT_MET	1
 #define EXIT_SETUP	2
 
-#define DISC_NQN	"nqn.2014-08.org.nvmexpress.discovery"
-
-/* ---- wire format (all little endian, packed) ---------------------------- */
-
-enum pdu_type {
-	PDU_ICREQ	= 0x00,
-	PDU_ICRESP	= 0x01,
-	PDU_H2C_TERM	= 0x02,
-	PDU_C2H_TERM	= 0x03,
-	PDU_CMD		= 0x04,
-	PDU_RSP		= 0x05,
-	PDU_H2C_DATA	= 0x06,
-	PDU_C2H_DATA	= 0x07,
-	PDU_R2T		= 0x09,
-};
-
-enum pdu_flags {
-	F_HDGST		= 1 << 0,
-	F_DDGST		= 1 << 1,
-	F_DATA_LAST	= 1 << 2,
-	F_DATA_SUCCESS	= 1 << 3,
-};
-
-#define DGST_HDR	(1 << 0)	/* ICReq/ICResp digest field */
-#define DGST_DATA	(1 << 1)
-#define DIGEST_LEN	4
-
-struct ch {			/* common header */
-	uint8_t type;
-	uint8_t flags;
-	uint8_t hlen;
-	uint8_t pdo;
-	uint32_t plen;
-} __attribute__((packed));
-
-struct icreq {
-	struct ch ch;
-	uint16_t pfv;
-	uint8_t hpda;
-	uint8_t digest;
-	uint32_t maxr2t;
-	uint8_t rsvd[112];
-} __attribute__((packed));
-
-struct icresp {
-	struct ch ch;
-	uint16_t pfv;
-	uint8_t cpda;
-	uint8_t digest;
-	uint32_t maxdata;
-	uint8_t rsvd[112];
-} __attribute__((packed));
-
-struct termreq {
-	struct ch ch;
-	uint16_t fes;
-	uint16_t feil;
-	uint16_t feiu;
-	uint8_t rsvd[10];
-} __attribute__((packed));
-
-struct sqe {			/* 64-byte NVMe submission queue entry */
-	uint8_t opcode;
-	uint8_t flags;
-	uint16_t cid;
-	uint32_t nsid;		/* fctype in byte 0 for fabrics commands */
-	uint8_t rsvd8[16];
-	uint64_t sgl_addr;	/* one SGL descriptor: DPTR */
-	uint32_t sgl_len;
-	uint8_t sgl_rsvd[3];
-	uint8_t sgl_type;
-	uint32_t cdw10;
-	uint32_t cdw11;
-	uint32_t cdw12;
-	uint32_t cdw13;
-	uint32_t cdw14;
-	uint32_t cdw15;
-} __attribute__((packed));
-
-struct cqe {
-	uint64_t result;
-	uint16_t sq_head;
-	uint16_t sq_id;
-	uint16_t cid;
-	uint16_t status;	/* bit 0 is the phase tag */
-} __attribute__((packed));
-
-struct cmd_pdu {
-	struct ch ch;
-	struct sqe sqe;
-} __attribute__((packed));
-
-struct rsp_pdu {
-	struct ch ch;
-	struct cqe cqe;
-} __attribute__((packed));
-
-struct data_pdu {		/* H2CData, C2HData and R2T share this layout */
-	struct ch ch;
-	uint16_t cid;
-	uint16_t ttag;
-	uint32_t offset;
-	uint32_t length;
-	uint8_t rsvd[4];
-} __attribute__((packed));
-
-struct connect_data {
-	uint8_t hostid[16];
-	uint16_t cntlid;
-	uint8_t rsvd[238];
-	char subsysnqn[256];
-	char hostnqn[256];
-	uint8_t rsvd2[256];
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct ch) == 8, "common header");
-_Static_assert(sizeof(struct icreq) == 128, "icreq");
-_Static_assert(sizeof(struct icresp) == 128, "icresp");
-_Static_assert(sizeof(struct termreq) == 24, "termreq");
-_Static_assert(sizeof(struct sqe) == 64, "sqe");
-_Static_assert(sizeof(struct cqe) == 16, "cqe");
-_Static_assert(sizeof(struct cmd_pdu) == 72, "cmd pdu");
-_Static_assert(sizeof(struct rsp_pdu) == 24, "rsp pdu");
-_Static_assert(sizeof(struct data_pdu) == 24, "data pdu");
-_Static_assert(sizeof(struct connect_data) == 1024, "connect data");
-_Static_assert(offsetof(struct sqe, sgl_addr) == 24, "dptr offset");
-_Static_assert(offsetof(struct sqe, cdw10) == 40, "cdw10 offset");
-
-#define OPC_FABRICS	0x7f
-#define OPC_IDENTIFY	0x06
-#define OPC_WRITE	0x01
-#define OPC_READ	0x02
-#define FCTYPE_PROP_SET	0x00
-#define FCTYPE_CONNECT	0x01
-#define FCTYPE_PROP_GET	0x04
-#define PSDT_SGL	0x40	/* flags: SGLs, metadata buffer (what hosts send) */
-#define SGL_INCAPSULE	0x01	/* data block, offset address: in-capsule data */
-#define SGL_TRANSPORT	0x5a	/* transport data block, transport-specific: R2T */
-#define REG_CC		0x14
-#define REG_CSTS	0x1c
-
-/* Our byte order helpers: the target is little endian on the wire. */
-static inline uint16_t le16(uint16_t v) { return htole16(v); }
-static inline uint32_t le32(uint32_t v) { return htole32(v); }
-
-/* ---- CRC32C (Castagnoli), as used for NVMe/TCP HDGST and DDGST ---------- */
-
-static uint32_t crc_table[256];
-
-static void crc32c_init(void)
-{
-	for (uint32_t i = 0; i < 256; i++) {
-		uint32_t c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? (c >> 1) ^ 0x82f63b78u : c >> 1;
-		crc_table[i] = c;
-	}
-}
-
-static uint32_t crc32c(const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	uint32_t c = 0xffffffffu;
-
-	while (len--)
-		c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
-	return c ^ 0xffffffffu;
-}
-
-/* ---- options, logging ---------------------------------------------------- */
+/* ---- options ---------------------------------------------------------------- */
 
 static struct {
 	const char *addr;
 	const char *port;
 	const char *subnqn;
-	char hostnqn[224];
-	uint8_t hostid[16];
 	uint32_t nsid;
 	int timeout_ms;
-	bool verbose;
 } opt = {
 	.port = "4420",
 	.nsid = 1,
 	.timeout_ms = 5000,
 };
 
-static void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void vlog(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!opt.verbose)
-		return;
-	va_start(ap, fmt);
-	fputs("# ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static struct tw_host host;
 
 /* ---- connection ---------------------------------------------------------- */
 
 struct conn {
 	int fd;
-	bool hdgst;		/* negotiated digests */
-	bool ddgst;
-	uint8_t cpda;		/* controller PDU data alignment, 0's based dwords */
-	uint32_t maxh2cdata;
+	struct tw_link l;	/* negotiated digests, CPDA, MAXH2CDATA */
 	uint16_t next_cid;
 	uint16_t qid;
 	uint16_t cntlid;
@@ -275,37 +79,6 @@ struct observed {
 	double elapsed;
 };
 
-static int tcp_open(void)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	int fd = -1, one = 1, rc;
-
-	rc = getaddrinfo(opt.addr, opt.port, &hints, &res);
-	if (rc) {
-		fprintf(stderr, "getaddrinfo %s:%s: %s\n", opt.addr, opt.port,
-			gai_strerror(rc));
-		return -1;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		fprintf(stderr, "connect %s:%s: %s\n", opt.addr, opt.port,
-			strerror(errno));
-		return -1;
-	}
-	/* Send malformed PDUs immediately, not coalesced with what follows. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
-}
-
 static void note_close(struct conn *c, int err)
 {
 	c->closed = true;
@@ -316,51 +89,25 @@ static void note_close(struct conn *c, int err)
 /* Returns 0, or -1 when the peer has gone (c->closed set) or on error. */
 static int send_all(struct conn *c, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
+	int err;
 
-	while (len) {
-		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			note_close(c, errno);
-			vlog("send: %s", strerror(errno));
-			return -1;
-		}
-		p += n;
-		len -= n;
-	}
-	return 0;
+	if (tw_send_all(c->fd, buf, len, opt.timeout_ms, &err) == len)
+		return 0;
+	note_close(c, err);
+	vlog("send: %s", strerror(err));
+	return -1;
 }
 
-enum rx { RX_OK, RX_CLOSED, RX_TIMEOUT, RX_BAD };
-
 /* Read exactly len bytes before deadline (absolute, now_s() clock). */
-static enum rx recv_exact(struct conn *c, void *buf, size_t len, double deadline)
+static enum tw_rx recv_exact(struct conn *c, void *buf, size_t len, double deadline)
 {
-	uint8_t *p = buf;
+	enum tw_rx r;
+	int err;
 
-	while (len) {
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		int ms = (int)((deadline - now_s()) * 1000);
-		ssize_t n;
-
-		if (ms <= 0)
-			return RX_TIMEOUT;
-		if (poll(&pfd, 1, ms) == 0)
-			return RX_TIMEOUT;
-		n = recv(c->fd, p, len, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			note_close(c, n == 0 ? 0 : errno);
-			return RX_CLOSED;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return RX_OK;
+	r = tw_recv_exact(c->fd, buf, len, deadline, &err);
+	if (r == TW_RX_CLOSED)
+		note_close(c, err);
+	return r;
 }
 
 #define RXBUF_MAX (8u << 20)
@@ -370,130 +117,57 @@ static enum rx recv_exact(struct conn *c, void *buf, size_t len, double deadline
  * when the target set HDGST, so a broken target is not mistaken for a
  * protocol-conformant one.
  */
-static enum rx recv_pdu(struct conn *c, uint8_t *buf, size_t cap, double deadline)
+static enum tw_rx recv_pdu(struct conn *c, uint8_t *buf, size_t cap, double deadline)
 {
-	struct ch *ch = (struct ch *)buf;
+	struct nvo_pdu_common *ch = (struct nvo_pdu_common *)buf;
 	uint32_t plen;
-	enum rx r;
+	enum tw_rx r;
 
 	r = recv_exact(c, buf, sizeof(*ch), deadline);
-	if (r != RX_OK)
+	if (r != TW_RX_OK)
 		return r;
 	plen = le32toh(ch->plen);
 	if (plen < sizeof(*ch) || plen > cap || ch->hlen < sizeof(*ch) ||
 	    ch->hlen > plen) {
 		fprintf(stderr, "target sent a bad PDU header: type %#x hlen %u plen %u\n",
 			ch->type, ch->hlen, plen);
-		return RX_BAD;
+		return TW_RX_BAD;
 	}
 	r = recv_exact(c, buf + sizeof(*ch), plen - sizeof(*ch), deadline);
-	if (r != RX_OK)
+	if (r != TW_RX_OK)
 		return r;
-	if ((ch->flags & F_HDGST) && ch->type != PDU_ICRESP) {
-		uint32_t d;
-
-		if (plen < (uint32_t)ch->hlen + DIGEST_LEN)
-			return RX_BAD;
-		memcpy(&d, buf + ch->hlen, sizeof(d));
-		if (le32toh(d) != crc32c(buf, ch->hlen)) {
+	if ((ch->flags & NVO_F_HDGST) && ch->type != NVO_PDU_ICRESP) {
+		if (plen < (uint32_t)ch->hlen + NVO_DIGEST_LEN)
+			return TW_RX_BAD;
+		if (!nvo_pdu_hdgst_ok(buf, ch->hlen)) {
 			fprintf(stderr, "target sent a bad header digest (type %#x)\n",
 				ch->type);
-			return RX_BAD;
+			return TW_RX_BAD;
 		}
 	}
 	vlog("rx type %#x flags %#x hlen %u pdo %u plen %u", ch->type,
 	     ch->flags, ch->hlen, ch->pdo, plen);
-	return RX_OK;
-}
-
-/*
- * Build a PDU: header (hlen bytes starting with a common header, whose type
- * and flags the caller set), then header digest, padding to PDO, data, data
- * digest, as negotiated on c. Returns the total length written to out.
- */
-static size_t build_pdu(const struct conn *c, void *hdr, size_t hlen,
-			const void *data, size_t dlen, uint8_t *out)
-{
-	struct ch *ch = hdr;
-	size_t off, pdo = 0, hd = c->hdgst ? DIGEST_LEN : 0;
-	uint32_t d;
-
-	ch->hlen = (uint8_t)hlen;
-	if (c->hdgst)
-		ch->flags |= F_HDGST;
-	if (dlen) {
-		size_t align = ((size_t)c->cpda + 1) * 4;
-
-		pdo = (hlen + hd + align - 1) / align * align;
-		if (c->ddgst)
-			ch->flags |= F_DDGST;
-	}
-	ch->pdo = (uint8_t)pdo;
-	ch->plen = le32((uint32_t)(dlen ? pdo + dlen + (c->ddgst ? DIGEST_LEN : 0) :
-				   hlen + hd));
-	memcpy(out, hdr, hlen);
-	off = hlen;
-	if (c->hdgst) {
-		d = le32(crc32c(out, hlen));
-		memcpy(out + off, &d, sizeof(d));
-		off += sizeof(d);
-	}
-	if (dlen) {
-		memset(out + off, 0, pdo - off);
-		memcpy(out + pdo, data, dlen);
-		off = pdo + dlen;
-		if (c->ddgst) {
-			d = le32(crc32c(data, dlen));
-			memcpy(out + off, &d, sizeof(d));
-			off += sizeof(d);
-		}
-	}
-	return off;
-}
-
-/* Recompute the header digest after a caller edited a built header. */
-static void refresh_hdgst(const struct conn *c, uint8_t *pdu)
-{
-	struct ch *ch = (struct ch *)pdu;
-	uint32_t d;
-
-	if (!c->hdgst)
-		return;
-	d = le32(crc32c(pdu, ch->hlen));
-	memcpy(pdu + ch->hlen, &d, sizeof(d));
-}
-
-static void fill_icreq(struct icreq *ic, uint8_t digest)
-{
-	memset(ic, 0, sizeof(*ic));
-	ic->ch.type = PDU_ICREQ;
-	ic->ch.hlen = sizeof(*ic);
-	ic->ch.plen = le32(sizeof(*ic));
-	ic->pfv = le16(0);
-	ic->hpda = 0;
-	ic->digest = digest;
-	ic->maxr2t = le32(0);	/* 0's based: one outstanding R2T */
+	return TW_RX_OK;
 }
 
 /* ICReq/ICResp exchange. Returns 0 or an EXIT_* code. */
 static int ic_handshake(struct conn *c, uint8_t digest)
 {
-	struct icreq ic;
+	struct nvo_pdu_icreq ic;
 	uint8_t buf[256];
-	struct icresp *ir = (struct icresp *)buf;
+	struct nvo_pdu_icresp *ir = (struct nvo_pdu_icresp *)buf;
 
-	fill_icreq(&ic, digest);
+	tw_fill_icreq(&ic, digest, 0);
 	if (send_all(c, &ic, sizeof(ic)))
 		return EXIT_SETUP;
-	if (recv_pdu(c, buf, sizeof(buf), now_s() + opt.timeout_ms / 1000.0) != RX_OK) {
+	if (recv_pdu(c, buf, sizeof(buf), now_s() + opt.timeout_ms / 1000.0) != TW_RX_OK) {
 		fprintf(stderr, "no ICResp from target%s\n",
 			c->closed ? " (connection closed)" : "");
 		return EXIT_SETUP;
 	}
-	if (ir->ch.type != PDU_ICRESP || ir->ch.hlen != sizeof(*ir) ||
-	    le32toh(ir->ch.plen) != sizeof(*ir) || le16toh(ir->pfv) != 0) {
+	if (!tw_icresp_ok(ir) || le16toh(ir->pfv) != 0) {
 		fprintf(stderr, "bad ICResp: type %#x hlen %u plen %u pfv %u\n",
-			ir->ch.type, ir->ch.hlen, le32toh(ir->ch.plen),
+			ir->hdr.type, ir->hdr.hlen, le32toh(ir->hdr.plen),
 			le16toh(ir->pfv));
 		return EXIT_SETUP;
 	}
@@ -502,17 +176,14 @@ static int ic_handshake(struct conn *c, uint8_t digest)
 			ir->digest);
 		return EXIT_SETUP;
 	}
-	c->hdgst = ir->digest & DGST_HDR;
-	c->ddgst = ir->digest & DGST_DATA;
-	c->cpda = ir->cpda;
-	c->maxh2cdata = le32toh(ir->maxdata);
-	if (c->maxh2cdata < 4096) {
+	tw_link_from_icresp(&c->l, ir);
+	if (c->l.maxh2cdata < 4096) {
 		fprintf(stderr, "ICResp MAXH2CDATA %u below the 4096 minimum\n",
-			c->maxh2cdata);
+			c->l.maxh2cdata);
 		return EXIT_SETUP;
 	}
-	vlog("ICResp: digest %#x cpda %u maxh2cdata %u", ir->digest, c->cpda,
-	     c->maxh2cdata);
+	vlog("ICResp: digest %#x cpda %u maxh2cdata %u", ir->digest, c->l.cpda,
+	     c->l.maxh2cdata);
 	return 0;
 }
 
@@ -520,7 +191,8 @@ static int conn_open(struct conn *c, uint8_t digest)
 {
 	memset(c, 0, sizeof(*c));
 	c->next_cid = 1;
-	c->fd = tcp_open();
+	/* Send malformed PDUs immediately, not coalesced with what follows. */
+	c->fd = tw_tcp_connect(opt.addr, opt.port);
 	if (c->fd < 0)
 		return EXIT_SETUP;
 	if (digest == 0xff)	/* caller does its own (malformed) ICReq */
@@ -537,33 +209,6 @@ static void conn_close(struct conn *c)
 
 /* ---- commands ------------------------------------------------------------ */
 
-static void sqe_sgl(struct sqe *s, uint8_t type, uint32_t len)
-{
-	s->flags = PSDT_SGL;
-	s->sgl_addr = 0;
-	s->sgl_len = le32(len);
-	s->sgl_type = type;
-}
-
-static void fill_connect(struct conn *c, struct sqe *s, struct connect_data *d,
-			 const char *subnqn, uint16_t qid, uint16_t cntlid)
-{
-	memset(s, 0, sizeof(*s));
-	s->opcode = OPC_FABRICS;
-	s->cid = le16(c->next_cid++);
-	s->nsid = FCTYPE_CONNECT;	/* byte 4 is fctype */
-	sqe_sgl(s, SGL_INCAPSULE, sizeof(*d));
-	s->cdw10 = le32((uint32_t)qid << 16);	/* recfmt 0, qid */
-	s->cdw11 = le32(31);		/* sqsize (0's based), cattr 0 */
-	s->cdw12 = le32(0);		/* kato 0: no keep-alive needed */
-
-	memset(d, 0, sizeof(*d));
-	memcpy(d->hostid, opt.hostid, sizeof(d->hostid));
-	d->cntlid = le16(cntlid);
-	snprintf(d->subsysnqn, sizeof(d->subsysnqn), "%s", subnqn);
-	snprintf(d->hostnqn, sizeof(d->hostnqn), "%s", opt.hostnqn);
-}
-
 /*
  * Wait for the CapsuleResp of cid. C2HData for it is copied into rbuf (rlen
  * bytes expected). Returns 0 and the status (>>1) in *status, or EXIT_SETUP.
@@ -575,17 +220,17 @@ static int wait_rsp(struct conn *c, uint16_t cid, uint16_t *status,
 	double deadline = now_s() + opt.timeout_ms / 1000.0;
 
 	for (;;) {
-		struct ch *ch = (struct ch *)buf;
-		enum rx r = recv_pdu(c, buf, sizeof(buf), deadline);
+		struct nvo_pdu_common *ch = (struct nvo_pdu_common *)buf;
+		enum tw_rx r = recv_pdu(c, buf, sizeof(buf), deadline);
 
-		if (r != RX_OK) {
+		if (r != TW_RX_OK) {
 			fprintf(stderr, "no response for cid %u (%s)\n", cid,
-				r == RX_TIMEOUT ? "timeout" :
-				r == RX_CLOSED ? "connection closed" : "bad PDU");
+				r == TW_RX_TIMEOUT ? "timeout" :
+				r == TW_RX_CLOSED ? "connection closed" : "bad PDU");
 			return EXIT_SETUP;
 		}
-		if (ch->type == PDU_RSP) {
-			struct rsp_pdu *rp = (struct rsp_pdu *)buf;
+		if (ch->type == NVO_PDU_RSP) {
+			struct tw_rsp_pdu *rp = (struct tw_rsp_pdu *)buf;
 
 			if (le16toh(rp->cqe.cid) != cid) {
 				fprintf(stderr, "CQE for unexpected cid %u\n",
@@ -597,27 +242,27 @@ static int wait_rsp(struct conn *c, uint16_t cid, uint16_t *status,
 				*result = le64toh(rp->cqe.result);
 			return 0;
 		}
-		if (ch->type == PDU_C2H_DATA) {
-			struct data_pdu *dp = (struct data_pdu *)buf;
+		if (ch->type == NVO_PDU_C2H_DATA) {
+			struct nvo_pdu_data *dp = (struct nvo_pdu_data *)buf;
 			uint32_t off = le32toh(dp->offset), len = le32toh(dp->length);
 
-			if (le16toh(dp->cid) != cid || !rbuf || off + len > rlen ||
+			if (le16toh(dp->cccid) != cid || !rbuf || off + len > rlen ||
 			    ch->pdo + len > le32toh(ch->plen)) {
 				fprintf(stderr, "unexpected C2HData cid %u off %u len %u\n",
-					le16toh(dp->cid), off, len);
+					le16toh(dp->cccid), off, len);
 				return EXIT_SETUP;
 			}
-			if (ch->flags & F_DDGST) {
+			if (ch->flags & NVO_F_DDGST) {
 				uint32_t d;
 
 				memcpy(&d, buf + ch->pdo + len, sizeof(d));
-				if (le32toh(d) != crc32c(buf + ch->pdo, len)) {
+				if (le32toh(d) != tw_digest(buf + ch->pdo, len)) {
 					fprintf(stderr, "C2HData data digest mismatch\n");
 					return EXIT_SETUP;
 				}
 			}
 			memcpy(rbuf + off, buf + ch->pdo, len);
-			if ((ch->flags & F_DATA_LAST) && (ch->flags & F_DATA_SUCCESS)) {
+			if ((ch->flags & NVO_F_DATA_LAST) && (ch->flags & NVO_F_DATA_SUCCESS)) {
 				*status = 0;	/* SUCCESS flag: no CapsuleResp follows */
 				return 0;
 			}
@@ -629,23 +274,37 @@ static int wait_rsp(struct conn *c, uint16_t cid, uint16_t *status,
 	}
 }
 
+/*
+ * Send the capsule p (its SQE filled in), dlen bytes of data in-capsule,
+ * and wait for its response as wait_rsp() does.
+ */
+static int run_cmd(struct conn *c, struct tw_cmd_pdu *p, const void *data,
+		   uint32_t dlen, uint16_t *status, uint64_t *result,
+		   uint8_t *rbuf, size_t rlen)
+{
+	static uint8_t out[16384];
+	size_t n;
+
+	memset(&p->hdr, 0, sizeof(p->hdr));
+	p->hdr.type = NVO_PDU_CMD;
+	n = tw_build_pdu(&c->l, p, sizeof(*p), data, dlen, out);
+	if (send_all(c, out, n))
+		return EXIT_SETUP;
+	return wait_rsp(c, le16toh(p->sqe.cid), status, result, rbuf, rlen);
+}
+
 /* Fabrics Connect. qid 0 creates a controller and sets c->cntlid. */
 static int do_connect(struct conn *c, const char *subnqn, uint16_t qid,
 		      uint16_t cntlid)
 {
-	static uint8_t out[2048];
-	struct cmd_pdu p = { .ch.type = PDU_CMD };
+	struct tw_cmd_pdu p;
 	struct connect_data d;
 	uint16_t status;
 	uint64_t result;
-	size_t n;
 	int rc;
 
-	fill_connect(c, &p.sqe, &d, subnqn, qid, cntlid);
-	n = build_pdu(c, &p, sizeof(p), &d, sizeof(d), out);
-	if (send_all(c, out, n))
-		return EXIT_SETUP;
-	rc = wait_rsp(c, le16toh(p.sqe.cid), &status, &result, NULL, 0);
+	tw_fill_connect(&p.sqe, &d, c->next_cid++, &host, subnqn, qid, cntlid, 31);
+	rc = run_cmd(c, &p, &d, sizeof(d), &status, &result, NULL, 0);
 	if (rc)
 		return rc;
 	if (status) {
@@ -661,24 +320,13 @@ static int do_connect(struct conn *c, const char *subnqn, uint16_t qid,
 
 static int prop(struct conn *c, bool set, uint32_t reg, uint32_t val, uint32_t *out_val)
 {
-	uint8_t out[128];
-	struct cmd_pdu p = { .ch.type = PDU_CMD };
+	struct tw_cmd_pdu p;
 	uint16_t status;
 	uint64_t result;
-	size_t n;
 	int rc;
 
-	p.sqe.opcode = OPC_FABRICS;
-	p.sqe.cid = le16(c->next_cid++);
-	p.sqe.nsid = set ? FCTYPE_PROP_SET : FCTYPE_PROP_GET;
-	sqe_sgl(&p.sqe, SGL_TRANSPORT, 0);	/* null SGL, as hosts send */
-	p.sqe.cdw10 = 0;		/* attrib 0: 4-byte property */
-	p.sqe.cdw11 = le32(reg);	/* offset */
-	p.sqe.cdw12 = le32(val);	/* value (set only) */
-	n = build_pdu(c, &p, sizeof(p), NULL, 0, out);
-	if (send_all(c, out, n))
-		return EXIT_SETUP;
-	rc = wait_rsp(c, le16toh(p.sqe.cid), &status, &result, NULL, 0);
+	tw_fill_prop(&p.sqe, c->next_cid++, set, reg, false, val);
+	rc = run_cmd(c, &p, NULL, 0, &status, &result, NULL, 0);
 	if (rc)
 		return rc;
 	if (status) {
@@ -697,7 +345,7 @@ static int enable_ctrl(struct conn *c)
 	uint32_t csts = 0;
 	int rc, i;
 
-	rc = prop(c, true, REG_CC, (4u << 20) | (6u << 16) | 1u, NULL);
+	rc = prop(c, true, REG_CC, CC_ENABLE, NULL);
 	for (i = 0; !rc && i < 50; i++) {
 		rc = prop(c, false, REG_CSTS, 0, &csts);
 		if (rc || (csts & 1))
@@ -714,21 +362,12 @@ static int enable_ctrl(struct conn *c)
 /* Identify (CNS cns) into a 4 KiB buffer, data via C2HData. */
 static int identify(struct conn *c, uint32_t nsid, uint32_t cns, uint8_t *id)
 {
-	uint8_t out[128];
-	struct cmd_pdu p = { .ch.type = PDU_CMD };
+	struct tw_cmd_pdu p;
 	uint16_t status;
-	size_t n;
 	int rc;
 
-	p.sqe.opcode = OPC_IDENTIFY;
-	p.sqe.cid = le16(c->next_cid++);
-	p.sqe.nsid = le32(nsid);
-	sqe_sgl(&p.sqe, SGL_TRANSPORT, 4096);
-	p.sqe.cdw10 = le32(cns);
-	n = build_pdu(c, &p, sizeof(p), NULL, 0, out);
-	if (send_all(c, out, n))
-		return EXIT_SETUP;
-	rc = wait_rsp(c, le16toh(p.sqe.cid), &status, NULL, id, 4096);
+	tw_fill_identify(&p.sqe, c->next_cid++, nsid, cns);
+	rc = run_cmd(c, &p, NULL, 0, &status, NULL, id, 4096);
 	if (rc)
 		return rc;
 	if (status) {
@@ -750,15 +389,12 @@ struct ioctx {
 static int io_identify(struct ioctx *x)
 {
 	static uint8_t id[4096];
-	uint32_t ioccsz;
 	int rc;
 
 	rc = identify(&x->a, 0, 1, id);		/* CNS 1: controller */
 	if (rc)
 		return rc;
-	memcpy(&ioccsz, id + 1792, sizeof(ioccsz));
-	ioccsz = le32toh(ioccsz) * 16;
-	x->inline_max = ioccsz > 64 ? ioccsz - 64 : 0;
+	x->inline_max = tw_id_inline_max(id);
 	/*
 	 * Hosts send writes up to the in-capsule limit in-capsule; use one
 	 * above it for R2T cases (stock nvmet-tcp waits forever for in-capsule
@@ -770,8 +406,7 @@ static int io_identify(struct ioctx *x)
 	rc = identify(&x->a, opt.nsid, 0, id);	/* CNS 0: namespace */
 	if (rc)
 		return rc;
-	/* FLBAS (byte 26) picks an LBA format; LBADS is byte 2 of it (at 128). */
-	x->lbasize = 1u << id[128 + 4 * (id[26] & 0xf) + 2];
+	x->lbasize = 1u << tw_id_lbads(id);
 	if (x->lbasize < 512 || x->lbasize > 4096) {
 		fprintf(stderr, "Identify NS: LBA size %u not supported here\n",
 			x->lbasize);
@@ -811,44 +446,32 @@ static void io_teardown(struct ioctx *x)
 	conn_close(&x->a);
 }
 
-static void fill_rw(struct conn *c, struct sqe *s, uint8_t opc, uint64_t lba,
-		    uint32_t len, uint32_t lbasize, uint8_t sgl_type)
-{
-	memset(s, 0, sizeof(*s));
-	s->opcode = opc;
-	s->cid = le16(c->next_cid++);
-	s->nsid = le32(opt.nsid);
-	sqe_sgl(s, sgl_type, len);
-	s->cdw10 = le32((uint32_t)lba);
-	s->cdw11 = le32((uint32_t)(lba >> 32));
-	s->cdw12 = le32(len / lbasize - 1);	/* NLB, 0's based */
-}
-
 /* Send a write needing an R2T and return that R2T. */
 static int write_until_r2t(struct conn *c, uint64_t lba, uint32_t len,
-			   uint32_t lbasize, struct data_pdu *r2t)
+			   uint32_t lbasize, struct nvo_pdu_data *r2t)
 {
 	uint8_t out[128], buf[256];
-	struct cmd_pdu p = { .ch.type = PDU_CMD };
+	struct tw_cmd_pdu p = { .hdr.type = NVO_PDU_CMD };
 	size_t n;
 
-	fill_rw(c, &p.sqe, OPC_WRITE, lba, len, lbasize, SGL_TRANSPORT);
-	n = build_pdu(c, &p, sizeof(p), NULL, 0, out);
+	tw_fill_rw(&p.sqe, c->next_cid++, OPC_WRITE, opt.nsid, lba, len, lbasize,
+		   SGL_TRANSPORT);
+	n = tw_build_pdu(&c->l, &p, sizeof(p), NULL, 0, out);
 	if (send_all(c, out, n))
 		return EXIT_SETUP;
-	if (recv_pdu(c, buf, sizeof(buf), now_s() + opt.timeout_ms / 1000.0) != RX_OK ||
-	    ((struct ch *)buf)->type != PDU_R2T) {
+	if (recv_pdu(c, buf, sizeof(buf), now_s() + opt.timeout_ms / 1000.0) != TW_RX_OK ||
+	    ((struct nvo_pdu_common *)buf)->type != NVO_PDU_R2T) {
 		fprintf(stderr, "expected an R2T for the write\n");
 		return EXIT_SETUP;
 	}
 	memcpy(r2t, buf, sizeof(*r2t));
-	if (r2t->cid != p.sqe.cid || le32toh(r2t->offset) != 0 ||
+	if (r2t->cccid != p.sqe.cid || le32toh(r2t->offset) != 0 ||
 	    le32toh(r2t->length) == 0 || le32toh(r2t->length) > len) {
-		fprintf(stderr, "odd R2T: cid %u off %u len %u\n", le16toh(r2t->cid),
+		fprintf(stderr, "odd R2T: cid %u off %u len %u\n", le16toh(r2t->cccid),
 			le32toh(r2t->offset), le32toh(r2t->length));
 		return EXIT_SETUP;
 	}
-	vlog("R2T cid %u ttag %u off %u len %u", le16toh(r2t->cid),
+	vlog("R2T cid %u ttag %u off %u len %u", le16toh(r2t->cccid),
 	     le16toh(r2t->ttag), le32toh(r2t->offset), le32toh(r2t->length));
 	return 0;
 }
@@ -857,17 +480,17 @@ static int send_h2c(struct conn *c, uint16_t cid, uint16_t ttag, uint32_t off,
 		    const uint8_t *data, uint32_t len, bool last)
 {
 	static uint8_t out[RXBUF_MAX + 256];
-	struct data_pdu h = { .ch.type = PDU_H2C_DATA };
+	struct nvo_pdu_data h = { .hdr.type = NVO_PDU_H2C_DATA };
 	size_t n;
 
 	if (len > RXBUF_MAX)
 		return -1;
-	h.ch.flags = last ? F_DATA_LAST : 0;
-	h.cid = cid;
+	h.hdr.flags = last ? NVO_F_DATA_LAST : 0;
+	h.cccid = cid;
 	h.ttag = ttag;
-	h.offset = le32(off);
-	h.length = le32(len);
-	n = build_pdu(c, &h, sizeof(h), data, len, out);
+	h.offset = cpu_to_le32(off);
+	h.length = cpu_to_le32(len);
+	n = tw_build_pdu(&c->l, &h, sizeof(h), data, len, out);
 	return send_all(c, out, n);
 }
 
@@ -886,26 +509,26 @@ static void wait_close(struct conn *c, struct observed *o, double t0,
 
 	memset(o, 0, sizeof(*o));
 	while (!c->closed) {
-		struct ch *ch = (struct ch *)buf;
-		enum rx r = recv_pdu(c, buf, sizeof(buf), deadline);
+		struct nvo_pdu_common *ch = (struct nvo_pdu_common *)buf;
+		enum tw_rx r = recv_pdu(c, buf, sizeof(buf), deadline);
 
-		if (r == RX_TIMEOUT)
+		if (r == TW_RX_TIMEOUT)
 			break;
-		if (r == RX_BAD) {
+		if (r == TW_RX_BAD) {
 			/* Garbage after an error is still "not a clean close". */
 			break;
 		}
-		if (r == RX_CLOSED)
+		if (r == TW_RX_CLOSED)
 			break;
-		if (ch->type == PDU_C2H_TERM) {
-			struct termreq *t = (struct termreq *)buf;
+		if (ch->type == NVO_PDU_C2H_TERM) {
+			struct nvo_pdu_term *t = (struct nvo_pdu_term *)buf;
 
 			o->termreq = true;
 			o->fes = le16toh(t->fes);
-			o->fei = le16toh(t->feil) | (uint32_t)le16toh(t->feiu) << 16;
+			o->fei = get_unaligned_le32(t->fei);
 			vlog("C2HTermReq fes %#x fei %#x", o->fes, o->fei);
-		} else if (ch->type == PDU_RSP) {
-			struct rsp_pdu *rp = (struct rsp_pdu *)buf;
+		} else if (ch->type == NVO_PDU_RSP) {
+			struct tw_rsp_pdu *rp = (struct tw_rsp_pdu *)buf;
 
 			o->ncqe++;
 			o->cqe_status = le16toh(rp->cqe.status) >> 1;
@@ -984,10 +607,10 @@ static int case_good(void)
  * Answer the R2T(s) of a write with H2CData, respecting MAXH2CDATA, until
  * all len bytes are sent, then wait for its CapsuleResp.
  */
-static int write_r2t_data(struct conn *c, const struct data_pdu *first,
+static int write_r2t_data(struct conn *c, const struct nvo_pdu_data *first,
 			  const uint8_t *data, uint32_t len, uint16_t *status)
 {
-	struct data_pdu r2t = *first;
+	struct nvo_pdu_data r2t = *first;
 	uint8_t buf[256];
 	uint32_t done = 0;
 
@@ -1003,9 +626,9 @@ static int write_r2t_data(struct conn *c, const struct data_pdu *first,
 		while (sent < rlen) {
 			uint32_t chunk = rlen - sent;
 
-			if (chunk > c->maxh2cdata)
-				chunk = c->maxh2cdata;
-			if (send_h2c(c, r2t.cid, r2t.ttag, off + sent, data + off + sent,
+			if (chunk > c->l.maxh2cdata)
+				chunk = c->l.maxh2cdata;
+			if (send_h2c(c, r2t.cccid, r2t.ttag, off + sent, data + off + sent,
 				     chunk, sent + chunk == rlen))
 				return EXIT_SETUP;
 			sent += chunk;
@@ -1014,14 +637,14 @@ static int write_r2t_data(struct conn *c, const struct data_pdu *first,
 		if (done == len)
 			break;
 		/* The target may split the transfer over several R2Ts. */
-		if (recv_pdu(c, buf, sizeof(buf), now_s() + opt.timeout_ms / 1000.0) != RX_OK ||
-		    ((struct ch *)buf)->type != PDU_R2T) {
+		if (recv_pdu(c, buf, sizeof(buf), now_s() + opt.timeout_ms / 1000.0) != TW_RX_OK ||
+		    ((struct nvo_pdu_common *)buf)->type != NVO_PDU_R2T) {
 			fprintf(stderr, "expected another R2T\n");
 			return EXIT_SETUP;
 		}
 		memcpy(&r2t, buf, sizeof(r2t));
 	}
-	return wait_rsp(c, le16toh(first->cid), status, NULL, NULL, 0);
+	return wait_rsp(c, le16toh(first->cccid), status, NULL, NULL, 0);
 }
 
 /*
@@ -1032,14 +655,12 @@ static int write_r2t_data(struct conn *c, const struct data_pdu *first,
  */
 static int good_io(uint8_t digest, bool small_r2t)
 {
-	static uint8_t out[16384];
 	struct ioctx x = { .a.fd = -1, .io.fd = -1 };
-	struct data_pdu r2t;
-	struct cmd_pdu p = { .ch.type = PDU_CMD };
+	struct nvo_pdu_data r2t;
+	struct tw_cmd_pdu p;
 	uint8_t *wbuf = NULL, *rbuf = NULL;
 	uint32_t bs, len, total;
 	uint16_t status = 0;
-	size_t n;
 	int rc;
 
 	if (!opt.subnqn)
@@ -1067,27 +688,19 @@ static int good_io(uint8_t digest, bool small_r2t)
 		rc = EXIT_NOT_MET;
 	}
 	if (!rc && total > len) {
-		fill_rw(&x.io, &p.sqe, OPC_WRITE, len / bs, 4096, bs, SGL_INCAPSULE);
-		n = build_pdu(&x.io, &p, sizeof(p), wbuf + len, 4096, out);
-		if (send_all(&x.io, out, n))
-			rc = EXIT_SETUP;
-		if (!rc)
-			rc = wait_rsp(&x.io, le16toh(p.sqe.cid), &status, NULL, NULL, 0);
+		tw_fill_rw(&p.sqe, x.io.next_cid++, OPC_WRITE, opt.nsid, len / bs, 4096,
+			   bs, SGL_INCAPSULE);
+		rc = run_cmd(&x.io, &p, wbuf + len, 4096, &status, NULL, NULL, 0);
 		if (!rc && status) {
 			fprintf(stderr, "in-capsule write failed: status %#x\n", status);
 			rc = EXIT_NOT_MET;
 		}
 	}
 	if (!rc) {
-		memset(&p, 0, sizeof(p));
-		p.ch.type = PDU_CMD;
-		fill_rw(&x.io, &p.sqe, OPC_READ, 0, total, bs, SGL_TRANSPORT);
-		n = build_pdu(&x.io, &p, sizeof(p), NULL, 0, out);
-		if (send_all(&x.io, out, n))
-			rc = EXIT_SETUP;
+		tw_fill_rw(&p.sqe, x.io.next_cid++, OPC_READ, opt.nsid, 0, total, bs,
+			   SGL_TRANSPORT);
+		rc = run_cmd(&x.io, &p, NULL, 0, &status, NULL, rbuf, total);
 	}
-	if (!rc)
-		rc = wait_rsp(&x.io, le16toh(p.sqe.cid), &status, NULL, rbuf, total);
 	if (!rc && status) {
 		fprintf(stderr, "read failed: status %#x\n", status);
 		rc = EXIT_NOT_MET;
@@ -1106,18 +719,27 @@ out:
 	return verdict(true, "io-verified", NULL);
 }
 
-static int case_good_io(void) { return good_io(DGST_HDR | DGST_DATA, false); }
+static int case_good_io(void) { return good_io(NVO_F_HDGST | NVO_F_DDGST, false); }
 static int case_good_small_r2t(void) { return good_io(0, true); }
+
+/* Send a violation built beforehand; the target must close the connection. */
+static int send_expect_close(struct conn *c, const void *buf, size_t len)
+{
+	double t0 = now_s();
+
+	send_all(c, buf, len);
+	return expect_close(c, t0);
+}
 
 static int case_short_header(void)
 {
 	struct conn c;
-	struct icreq ic;
+	struct nvo_pdu_icreq ic;
 	double t0;
 
 	if (conn_open(&c, 0xff))
 		return setup_error("connect");
-	fill_icreq(&ic, 0);
+	tw_fill_icreq(&ic, 0, 0);
 	t0 = now_s();
 	/* Half a common header, then FIN: the PDU can never complete. */
 	if (!send_all(&c, &ic, 4))
@@ -1125,125 +747,100 @@ static int case_short_header(void)
 	return expect_close(&c, t0);
 }
 
-/* An ICReq with one field broken, sent as the first PDU. */
-static int bad_icreq(void (*mangle)(struct icreq *))
+/*
+ * An ICReq, one field broken by mangle: as the first PDU (digest 0xff), or
+ * as a second ICReq after a good exchange (then mangle may be NULL).
+ */
+static int send_icreq(uint8_t digest, void (*mangle)(struct nvo_pdu_icreq *))
 {
 	struct conn c;
-	struct icreq ic;
-	double t0;
+	struct nvo_pdu_icreq ic;
 
-	if (conn_open(&c, 0xff))
-		return setup_error("connect");
-	fill_icreq(&ic, 0);
-	mangle(&ic);
-	t0 = now_s();
-	send_all(&c, &ic, sizeof(ic));
-	return expect_close(&c, t0);
+	if (conn_open(&c, digest))
+		return setup_error(digest == 0xff ? "connect" : "icreq");
+	tw_fill_icreq(&ic, 0, 0);
+	if (mangle)
+		mangle(&ic);
+	return send_expect_close(&c, &ic, sizeof(ic));
 }
 
-static void m_pfv(struct icreq *ic) { ic->pfv = le16(1); }
-static void m_hpda(struct icreq *ic) { ic->hpda = 32; }	/* valid: 0..31 */
-static void m_icplen(struct icreq *ic) { ic->ch.plen = le32(132); }
-static void m_ichlen(struct icreq *ic) { ic->ch.hlen = 64; }
-static int case_bad_pfv(void) { return bad_icreq(m_pfv); }
-static int case_bad_hpda(void) { return bad_icreq(m_hpda); }
-static int case_icreq_bad_plen(void) { return bad_icreq(m_icplen); }
-static int case_icreq_bad_hlen(void) { return bad_icreq(m_ichlen); }
+static void m_pfv(struct nvo_pdu_icreq *ic) { ic->pfv = cpu_to_le16(1); }
+static void m_hpda(struct nvo_pdu_icreq *ic) { ic->hpda = 32; }	/* valid: 0..31 */
+static void m_icplen(struct nvo_pdu_icreq *ic) { ic->hdr.plen = cpu_to_le32(132); }
+static void m_ichlen(struct nvo_pdu_icreq *ic) { ic->hdr.hlen = 64; }
+static int case_bad_pfv(void) { return send_icreq(0xff, m_pfv); }
+static int case_bad_hpda(void) { return send_icreq(0xff, m_hpda); }
+static int case_icreq_bad_plen(void) { return send_icreq(0xff, m_icplen); }
+static int case_icreq_bad_hlen(void) { return send_icreq(0xff, m_ichlen); }
+static int case_second_icreq(void) { return send_icreq(0, NULL); }
 
 /* Build an admin-queue Connect capsule (with its 1 KiB in-capsule data). */
 static size_t connect_pdu(struct conn *c, uint8_t *out)
 {
-	struct cmd_pdu p = { .ch.type = PDU_CMD };
+	struct tw_cmd_pdu p = { .hdr.type = NVO_PDU_CMD };
 	struct connect_data d;
 
-	fill_connect(c, &p.sqe, &d, DISC_NQN, 0, 0xffff);
-	return build_pdu(c, &p, sizeof(p), &d, sizeof(d), out);
+	tw_fill_connect(&p.sqe, &d, c->next_cid++, &host, DISC_NQN, 0, 0xffff, 31);
+	return tw_build_pdu(&c->l, &p, sizeof(p), &d, sizeof(d), out);
 }
 
-static int case_capsule_before_icreq(void)
+/*
+ * A Connect capsule whose header mangle then edits (if given): as the
+ * first PDU (digest 0xff), or after a good ICReq with these digests.
+ */
+static int send_capsule(uint8_t digest,
+			void (*mangle)(struct conn *, uint8_t *, size_t))
 {
 	static uint8_t out[2048];
 	struct conn c;
 	size_t n;
-	double t0;
-
-	if (conn_open(&c, 0xff))
-		return setup_error("connect");
-	n = connect_pdu(&c, out);
-	t0 = now_s();
-	send_all(&c, out, n);
-	return expect_close(&c, t0);
-}
-
-static int case_second_icreq(void)
-{
-	struct conn c;
-	struct icreq ic;
-	double t0;
-
-	if (conn_open(&c, 0))
-		return setup_error("icreq");
-	fill_icreq(&ic, 0);
-	t0 = now_s();
-	send_all(&c, &ic, sizeof(ic));
-	return expect_close(&c, t0);
-}
-
-/* After a good ICReq: a Connect capsule whose header is then edited. */
-static int bad_capsule(uint8_t digest, void (*mangle)(struct conn *, uint8_t *, size_t))
-{
-	static uint8_t out[2048];
-	struct conn c;
-	size_t n;
-	double t0;
 
 	if (conn_open(&c, digest))
-		return setup_error("icreq");
+		return setup_error(digest == 0xff ? "connect" : "icreq");
 	n = connect_pdu(&c, out);
-	mangle(&c, out, n);
-	t0 = now_s();
-	send_all(&c, out, n);
-	return expect_close(&c, t0);
+	if (mangle)
+		mangle(&c, out, n);
+	return send_expect_close(&c, out, n);
 }
 
 static void m_hlen(struct conn *c, uint8_t *pdu, size_t n)
 {
 	(void)c; (void)n;
-	((struct ch *)pdu)->hlen = 64;		/* CapsuleCmd must be 72 */
+	((struct nvo_pdu_common *)pdu)->hlen = 64;		/* CapsuleCmd must be 72 */
 }
 
 static void m_type(struct conn *c, uint8_t *pdu, size_t n)
 {
 	(void)n;
-	((struct ch *)pdu)->type = 0x0c;	/* reserved PDU type */
-	refresh_hdgst(c, pdu);	/* keep this the only error */
+	((struct nvo_pdu_common *)pdu)->type = 0x0c;	/* reserved PDU type */
+	tw_refresh_hdgst(&c->l, pdu);	/* keep this the only error */
 }
 
 static void m_c2h_type(struct conn *c, uint8_t *pdu, size_t n)
 {
 	(void)n;
-	((struct ch *)pdu)->type = PDU_RSP;	/* controller-to-host only */
-	refresh_hdgst(c, pdu);	/* keep this the only error */
+	((struct nvo_pdu_common *)pdu)->type = NVO_PDU_RSP;	/* controller-to-host only */
+	tw_refresh_hdgst(&c->l, pdu);	/* keep this the only error */
 }
 
 static void m_plen_huge(struct conn *c, uint8_t *pdu, size_t n)
 {
 	(void)n;
-	((struct ch *)pdu)->plen = le32(0xffffffffu);
-	refresh_hdgst(c, pdu);	/* keep this the only error */
+	((struct nvo_pdu_common *)pdu)->plen = cpu_to_le32(0xffffffffu);
+	tw_refresh_hdgst(&c->l, pdu);	/* keep this the only error */
 }
 
 static void m_plen_short(struct conn *c, uint8_t *pdu, size_t n)
 {
 	(void)n;
-	((struct ch *)pdu)->plen = le32(sizeof(struct ch));	/* < hlen */
-	refresh_hdgst(c, pdu);	/* keep this the only error */
+	((struct nvo_pdu_common *)pdu)->plen = cpu_to_le32(sizeof(struct nvo_pdu_common));	/* < hlen */
+	tw_refresh_hdgst(&c->l, pdu);	/* keep this the only error */
 }
 
 static void m_hdgst(struct conn *c, uint8_t *pdu, size_t n)
 {
 	(void)c; (void)n;
-	pdu[((struct ch *)pdu)->hlen] ^= 0x5a;	/* first byte of HDGST */
+	pdu[((struct nvo_pdu_common *)pdu)->hlen] ^= 0x5a;	/* first byte of HDGST */
 }
 
 static void m_ddgst(struct conn *c, uint8_t *pdu, size_t n)
@@ -1252,12 +849,13 @@ static void m_ddgst(struct conn *c, uint8_t *pdu, size_t n)
 	pdu[n - 1] ^= 0x5a;			/* last byte of DDGST */
 }
 
-static int case_hlen_mismatch(void) { return bad_capsule(0, m_hlen); }
-static int case_unknown_type(void) { return bad_capsule(0, m_type); }
-static int case_wrong_direction(void) { return bad_capsule(0, m_c2h_type); }
-static int case_oversized_plen(void) { return bad_capsule(0, m_plen_huge); }
-static int case_short_plen(void) { return bad_capsule(0, m_plen_short); }
-static int case_bad_hdr_digest(void) { return bad_capsule(DGST_HDR, m_hdgst); }
+static int case_capsule_before_icreq(void) { return send_capsule(0xff, NULL); }
+static int case_hlen_mismatch(void) { return send_capsule(0, m_hlen); }
+static int case_unknown_type(void) { return send_capsule(0, m_type); }
+static int case_wrong_direction(void) { return send_capsule(0, m_c2h_type); }
+static int case_oversized_plen(void) { return send_capsule(0, m_plen_huge); }
+static int case_short_plen(void) { return send_capsule(0, m_plen_short); }
+static int case_bad_hdr_digest(void) { return send_capsule(NVO_F_HDGST, m_hdgst); }
 
 /* A data digest error may be reported per command or end the connection. */
 static int case_bad_data_digest(void)
@@ -1269,7 +867,7 @@ static int case_bad_data_digest(void)
 	size_t n;
 	double t0;
 
-	if (conn_open(&c, DGST_DATA))
+	if (conn_open(&c, NVO_F_DDGST))
 		return setup_error("icreq");
 	n = connect_pdu(&c, out);
 	m_ddgst(&c, out, n);
@@ -1288,18 +886,15 @@ static int case_bad_data_digest(void)
 static int case_h2c_term(void)
 {
 	uint8_t out[64];
-	struct termreq t = { .ch.type = PDU_H2C_TERM };
+	struct nvo_pdu_term t = { .hdr.type = NVO_PDU_H2C_TERM };
 	struct conn c;
 	size_t n;
-	double t0;
 
 	if (conn_open(&c, 0))
 		return setup_error("icreq");
-	t.fes = le16(0x01);		/* Invalid PDU Header Field */
-	n = build_pdu(&c, &t, sizeof(t), NULL, 0, out);
-	t0 = now_s();
-	send_all(&c, out, n);
-	return expect_close(&c, t0);
+	t.fes = cpu_to_le16(NVO_FES_INVALID_HDR_FIELD);
+	n = tw_build_pdu(&c.l, &t, sizeof(t), NULL, 0, out);
+	return send_expect_close(&c, out, n);
 }
 
 /* H2CData on a live admin queue for a transfer tag nobody asked for. */
@@ -1316,7 +911,7 @@ static int stray_h2c(uint16_t ttag)
 	if (rc)
 		return setup_error("admin connect");
 	t0 = now_s();
-	send_h2c(&c, le16(0xabcd), le16(ttag), 0, data, sizeof(data), true);
+	send_h2c(&c, cpu_to_le16(0xabcd), cpu_to_le16(ttag), 0, data, sizeof(data), true);
 	return expect_close(&c, t0);
 }
 
@@ -1327,7 +922,7 @@ static int case_idle_tag_data(void) { return stray_h2c(0); }
 static int h2c_vs_r2t(bool overrun)
 {
 	struct ioctx x = { .a.fd = -1, .io.fd = -1 };
-	struct data_pdu r2t;
+	struct nvo_pdu_data r2t;
 	uint8_t *data;
 	uint32_t off, len;
 	double t0;
@@ -1353,7 +948,7 @@ static int h2c_vs_r2t(bool overrun)
 		return setup_error("out of memory");
 	}
 	t0 = now_s();
-	send_h2c(&x.io, r2t.cid, r2t.ttag, off, data, len, true);
+	send_h2c(&x.io, r2t.cccid, r2t.ttag, off, data, len, true);
 	rc = expect_close(&x.io, t0);
 	free(data);
 	io_teardown(&x);
@@ -1406,7 +1001,7 @@ static void usage(FILE *f)
 static void make_host_identity(void)
 {
 	int fd = open("/dev/urandom", O_RDONLY);
-	uint8_t *u = opt.hostid;
+	uint8_t *u = host.hostid;
 
 	if (fd < 0 || read(fd, u, 16) != 16) {
 		for (int i = 0; i < 16; i++)
@@ -1414,11 +1009,10 @@ static void make_host_identity(void)
 	}
 	if (fd >= 0)
 		close(fd);
-	u[6] = (u[6] & 0x0f) | 0x40;	/* UUID v4 */
-	u[8] = (u[8] & 0x3f) | 0x80;
-	if (opt.hostnqn[0])
+	tw_uuid_v4(u);
+	if (host.hostnqn[0])
 		return;
-	snprintf(opt.hostnqn, sizeof(opt.hostnqn),
+	snprintf(host.hostnqn, sizeof(host.hostnqn),
 		 "nqn.2014-08.org.nvmexpress:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-"
 		 "%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
@@ -1449,10 +1043,10 @@ int main(int argc, char **argv)
 		case 'p': opt.port = optarg; break;
 		case 'c': name = optarg; break;
 		case 's': opt.subnqn = optarg; break;
-		case 'H': snprintf(opt.hostnqn, sizeof(opt.hostnqn), "%s", optarg); break;
+		case 'H': snprintf(host.hostnqn, sizeof(host.hostnqn), "%s", optarg); break;
 		case 'n': opt.nsid = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 't': opt.timeout_ms = (int)(atof(optarg) * 1000); break;
-		case 'v': opt.verbose = true; break;
+		case 'v': vlog_on = true; break;
 		case 'l':
 			for (size_t i = 0; i < NCASES; i++)
 				printf("%-22s %s\n", cases[i].name, cases[i].what);
@@ -1465,7 +1059,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_SETUP;
 	}
-	crc32c_init();
 	srand((unsigned int)time(NULL) ^ (unsigned int)getpid());
 	make_host_identity();
 	for (size_t i = 0; i < NCASES; i++) {

@@ -39,22 +39,15 @@
  *                        C2HTermReq or failed a command (rejected)
  * After every connection of a replay the health check runs, as in fuzzing.
  *
- * PDU layouts come from the project's codec header
- * (include/linux/nvmet_offload_pdu.h, linked as userspace/shim builds it);
- * the NVMe SQE, CQE and Connect data, which the codec does not define, are
- * written here from the NVMe base and fabrics specifications.
+ * The NVMe/TCP framing and the commands come from tcp_wire.h, the run's
+ * bounds and the generator from fuzz_run.h and splitmix.h.
  *
  * Exit: 0 done and the target stayed healthy, 1 the target became
  * unhealthy (or a replay expectation failed), 2 usage or setup error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -64,66 +57,17 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <linux/nvmet_offload_pdu.h>
+#include "fuzz_run.h"
+#include "monotime.h"
+#include "splitmix.h"
+#include "tcp_wire.h"
+#include "vlog.h"
 
 #define EXIT_OK		0
 #define EXIT_UNHEALTHY	1
 #define EXIT_SETUP	2
-
-#define DISC_NQN	"nqn.2014-08.org.nvmexpress.discovery"
-
-/* ---- NVMe structures the codec does not define ------------------------- */
-
-struct sqe {
-	__u8	opcode;
-	__u8	flags;
-	__u16	cid;
-	__le32	nsid;		/* byte 4 is fctype for fabrics commands */
-	__u8	rsvd8[16];
-	__le64	sgl_addr;	/* DPTR: one SGL descriptor */
-	__le32	sgl_len;
-	__u8	sgl_rsvd[3];
-	__u8	sgl_type;	/* descriptor type << 4 | subtype */
-	__le32	cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
-} __attribute__((packed));
-
-struct cqe {
-	__le64	result;
-	__le16	sq_head;
-	__le16	sq_id;
-	__u16	cid;
-	__le16	status;		/* bit 0: phase */
-} __attribute__((packed));
-
-struct connect_data {
-	__u8	hostid[16];
-	__le16	cntlid;
-	__u8	rsvd[238];
-	char	subsysnqn[256];
-	char	hostnqn[256];
-	__u8	rsvd2[256];
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct sqe) == 64, "sqe");
-_Static_assert(sizeof(struct cqe) == 16, "cqe");
-_Static_assert(sizeof(struct connect_data) == 1024, "connect data");
-_Static_assert(sizeof(struct nvo_pdu_cmd) == NVO_CMD_HLEN, "cmd pdu");
-_Static_assert(sizeof(struct nvo_pdu_data) == NVO_DATA_HLEN, "data pdu");
-
-#define OPC_FABRICS	0x7f
-#define FCT_PROP_SET	0x00
-#define FCT_CONNECT	0x01
-#define FCT_PROP_GET	0x04
-#define PSDT_SGL	0x40
-#define SGL_INCAPSULE	0x01	/* data block, offset: in-capsule data */
-#define SGL_TRANSPORT	0x5a	/* transport data block: R2T / C2HData */
-#define REG_CAP		0x00
-#define REG_CC		0x14
-#define REG_CSTS	0x1c
-#define CC_ENABLE	((4u << 20) | (6u << 16) | 1u)	/* IOCQES 4, IOSQES 6, EN */
 
 /* ---- options, statistics ------------------------------------------------ */
 
@@ -132,25 +76,20 @@ static struct {
 	const char *port;
 	const char *nqn;	/* NVM subsystem; NULL: discovery only */
 	__u32 nsid;
-	__u64 seed;
+	struct fuzz_run run;
 	__u64 start;
-	__u64 iterations;
-	double seconds;
 	int timeout_ms;		/* for answers a well-behaved target owes us */
 	int linger_ms;		/* how long to watch a fuzzed connection */
 	const char *record;
-	bool verbose;
 } opt = {
 	.port = "4420",
 	.nsid = 1,
-	.iterations = 1000,
-	.seconds = 60,
+	.run = { .iterations = 1000, .seconds = 60 },
 	.timeout_ms = 10000,
 	.linger_ms = 100,
 };
 
-static char hostnqn[224];
-static __u8 hostid[16];
+static struct tw_host host;
 static FILE *rec;
 
 enum pdu_kind {
@@ -190,69 +129,6 @@ static struct {
 	__u64 r2ts, cqe_ok, cqe_err, c2hdata, termreqs, odd_rx;
 } st;
 
-static void vlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void vlog(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!opt.verbose)
-		return;
-	va_start(ap, fmt);
-	fputs("# ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* ---- deterministic randomness ------------------------------------------ */
-
-static __u64 rng;
-
-static __u64 mix64(__u64 z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static __u64 rnd64(void)
-{
-	rng += 0x9e3779b97f4a7c15ull;
-	return mix64(rng);
-}
-
-static __u32 rnd(__u32 n)
-{
-	return n ? (__u32)(rnd64() % n) : 0;
-}
-
-static bool chance(unsigned int pct)
-{
-	return rnd(100) < pct;
-}
-
-static void rnd_fill(void *buf, size_t len)
-{
-	__u8 *b = buf;
-
-	while (len) {
-		__u64 v = rnd64();
-		size_t n = len < 8 ? len : 8;
-
-		memcpy(b, &v, n);
-		b += n;
-		len -= n;
-	}
-}
-
 /* Boundary values first, then anything. */
 static __u32 rnd_u32_edge(void)
 {
@@ -285,9 +161,7 @@ struct conn {
 	int fd;
 	bool closed;
 	enum end end;
-	bool hdgst, ddgst;
-	__u8 cpda;
-	__u32 maxh2cdata;
+	struct tw_link l;
 	__u16 next_cid;
 	__u16 cntlid;
 	bool termreq;
@@ -318,47 +192,22 @@ static void rec_line(const char *fmt, ...)
 	fputc('\n', rec);
 }
 
-static void rec_send(const __u8 *b, size_t n)
+/* "send" and the bytes in hex, as the replay format has them. */
+static void hexline(FILE *f, const void *buf, size_t n)
 {
+	const __u8 *b = buf;
 	size_t i;
 
-	if (!rec)
-		return;
-	fputs("send", rec);
+	fputs("send", f);
 	for (i = 0; i < n; i++)
-		fprintf(rec, "%s%02x", i % 32 ? "" : " ", b[i]);
-	fputc('\n', rec);
+		fprintf(f, "%s%02x", i % 32 ? "" : " ", b[i]);
+	fputc('\n', f);
 }
 
-static int tcp_open(void)
+static void rec_send(const __u8 *b, size_t n)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	int fd = -1, one = 1, rc;
-
-	rc = getaddrinfo(opt.addr, opt.port, &hints, &res);
-	if (rc) {
-		fprintf(stderr, "getaddrinfo %s:%s: %s\n", opt.addr, opt.port,
-			gai_strerror(rc));
-		return -1;
-	}
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		fprintf(stderr, "connect %s:%s: %s\n", opt.addr, opt.port,
-			strerror(errno));
-		return -1;
-	}
-	/* Each send() its own segment: the target sees our split points. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
+	if (rec)
+		hexline(rec, b, n);
 }
 
 static int conn_open(struct conn *c)
@@ -370,8 +219,9 @@ static int conn_open(struct conn *c)
 	if (!c->pend)
 		return -1;
 	c->next_cid = 1;
-	c->maxh2cdata = 4096;
-	c->fd = tcp_open();
+	c->l.maxh2cdata = 4096;
+	/* Each send() its own segment: the target sees our split points. */
+	c->fd = tw_tcp_connect(opt.addr, opt.port);
 	if (c->fd < 0)
 		return -1;
 	st.conns++;
@@ -422,29 +272,19 @@ static void conn_free(struct conn *c)
 /* One send() call, all of it. */
 static void send_chunk(struct conn *c, const __u8 *p, size_t len)
 {
+	size_t n;
+	int err;
+
 	rec_send(p, len);
 	st.sends++;
-	while (len && !c->closed) {
-		ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN) {
-				struct pollfd pfd = { .fd = c->fd, .events = POLLOUT };
-
-				if (poll(&pfd, 1, opt.timeout_ms) <= 0) {
-					vlog("send stalled %d ms", opt.timeout_ms);
-					note_peer_close(c, ETIMEDOUT);
-				}
-				continue;
-			}
-			note_peer_close(c, errno);
-			return;
-		}
-		st.bytes += (size_t)n;
-		p += n;
-		len -= (size_t)n;
+	if (c->closed)
+		return;
+	n = tw_send_all(c->fd, p, len, opt.timeout_ms, &err);
+	st.bytes += n;
+	if (n < len) {
+		if (err == ETIMEDOUT)
+			vlog("send stalled %d ms", opt.timeout_ms);
+		note_peer_close(c, err);
 	}
 }
 
@@ -522,34 +362,19 @@ static void tx_pdu(struct conn *c, enum pdu_kind kind, const void *buf,
 
 /* ---- receive ------------------------------------------------------------- */
 
-enum rx { RX_OK, RX_CLOSED, RX_TIMEOUT };
-
-static enum rx recv_exact(struct conn *c, void *buf, size_t len, double deadline)
+static enum tw_rx recv_exact(struct conn *c, void *buf, size_t len, double deadline)
 {
-	__u8 *p = buf;
+	enum tw_rx r;
+	int err;
 
-	while (len) {
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		int ms = (int)((deadline - now_s()) * 1000);
-		ssize_t n;
-
-		if (c->closed || c->fd < 0)
-			return RX_CLOSED;
-		if (ms < 0)
-			ms = 0;
-		if (poll(&pfd, 1, ms) == 0)
-			return RX_TIMEOUT;
-		n = recv(c->fd, p, len, MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0) {
-			note_peer_close(c, n == 0 ? 0 : errno);
-			return RX_CLOSED;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return RX_OK;
+	if (!len)
+		return TW_RX_OK;
+	if (c->closed || c->fd < 0)
+		return TW_RX_CLOSED;
+	r = tw_recv_exact(c->fd, buf, len, deadline, &err);
+	if (r == TW_RX_CLOSED)
+		note_peer_close(c, err);
+	return r;
 }
 
 /* Account one PDU from the target. */
@@ -630,14 +455,14 @@ static void rx_handle(struct conn *c, const __u8 *buf, __u32 plen)
  * Read one PDU (its payload beyond RX_CAP is skipped). A header no target
  * should send ends the connection from our side and counts as odd.
  */
-static enum rx recv_pdu(struct conn *c, double deadline)
+static enum tw_rx recv_pdu(struct conn *c, double deadline)
 {
 	struct nvo_pdu_common *h = (void *)rxbuf;
 	__u32 plen, got;
-	enum rx r;
+	enum tw_rx r;
 
 	r = recv_exact(c, rxbuf, sizeof(*h), deadline);
-	if (r != RX_OK)
+	if (r != TW_RX_OK)
 		return r;
 	plen = le32_to_cpu(h->plen);
 	if (plen < sizeof(*h) || h->hlen < sizeof(*h) || h->hlen > plen) {
@@ -645,20 +470,20 @@ static enum rx recv_pdu(struct conn *c, double deadline)
 		fprintf(stderr, "# target sent a bad header: type %#x hlen %u plen %u\n",
 			h->type, h->hlen, plen);
 		conn_close(c, true);
-		return RX_CLOSED;
+		return TW_RX_CLOSED;
 	}
 	got = plen < RX_CAP ? plen : RX_CAP;
 	r = recv_exact(c, rxbuf + sizeof(*h), got - sizeof(*h), deadline);
-	while (r == RX_OK && got < plen) {
+	while (r == TW_RX_OK && got < plen) {
 		static __u8 skip[65536];
 		__u32 k = plen - got < sizeof(skip) ? plen - got : sizeof(skip);
 
 		r = recv_exact(c, skip, k, deadline);
 		got += k;
 	}
-	if (r != RX_OK)
+	if (r != TW_RX_OK)
 		return r;
-	if (c->hdgst && h->type != NVO_PDU_ICRESP && h->type != NVO_PDU_C2H_TERM &&
+	if (c->l.hdgst && h->type != NVO_PDU_ICRESP && h->type != NVO_PDU_C2H_TERM &&
 	    (h->flags & NVO_F_HDGST) && plen >= (__u32)h->hlen + NVO_DIGEST_LEN &&
 	    !nvo_pdu_hdgst_ok(rxbuf, h->hlen)) {
 		st.odd_rx++;
@@ -666,7 +491,7 @@ static enum rx recv_pdu(struct conn *c, double deadline)
 			h->type);
 	}
 	rx_handle(c, rxbuf, plen);
-	return RX_OK;
+	return TW_RX_OK;
 }
 
 /* Read whatever arrives within @ms (and stop early on close). */
@@ -675,7 +500,7 @@ static void drain(struct conn *c, int ms)
 	double deadline = now_s() + ms / 1000.0;
 
 	tx_flush(c);
-	while (!c->closed && recv_pdu(c, deadline) == RX_OK)
+	while (!c->closed && recv_pdu(c, deadline) == TW_RX_OK)
 		;
 }
 
@@ -688,7 +513,7 @@ static bool wait_cqe(struct conn *c, __u16 cid, int ms)
 	rec_line("recv 05 %d", ms);
 	c->got_last = false;
 	while (!c->closed) {
-		if (recv_pdu(c, deadline) != RX_OK)
+		if (recv_pdu(c, deadline) != TW_RX_OK)
 			return false;
 		if (c->got_last && c->last_cid == cid)
 			return true;
@@ -710,7 +535,7 @@ static int wait_r2t(struct conn *c, __u16 cccid, int ms)
 			if (c->r2t[i].cccid == cccid && !c->r2t[i].sent)
 				return i;
 		c->got_last = false;
-		if (c->closed || recv_pdu(c, deadline) != RX_OK)
+		if (c->closed || recv_pdu(c, deadline) != TW_RX_OK)
 			return -1;
 		if (c->got_last && c->last_cid == cccid)
 			return -1;	/* completed (failed) without data */
@@ -718,61 +543,6 @@ static int wait_r2t(struct conn *c, __u16 cccid, int ms)
 }
 
 /* ---- PDU construction ----------------------------------------------------- */
-
-static __u32 digest_of(const void *buf, size_t len)
-{
-	return nvo_digest_final(nvo_crc32c_update(nvo_digest_init(), buf, len));
-}
-
-/*
- * A PDU as a conforming host builds it on @c: header (type and flags set by
- * the caller), header digest, padding to the controller's alignment, data,
- * data digest. Returns its length in @out.
- */
-static size_t build_pdu(const struct conn *c, void *hdr, __u8 hlen,
-			const void *data, __u32 dlen, __u8 *out)
-{
-	struct nvo_pdu_common *h = hdr;
-	bool hd = c->hdgst && h->type != NVO_PDU_H2C_TERM && h->type != NVO_PDU_ICREQ;
-	size_t off, pdo = 0, hl = hlen + (hd ? NVO_DIGEST_LEN : 0);
-
-	h->hlen = hlen;
-	if (hd)
-		h->flags |= NVO_F_HDGST;
-	if (dlen) {
-		size_t align = ((size_t)c->cpda + 1) * 4;
-
-		pdo = (hl + align - 1) / align * align;
-		if (c->ddgst)
-			h->flags |= NVO_F_DDGST;
-	}
-	h->pdo = (__u8)pdo;
-	h->plen = cpu_to_le32((__u32)(dlen ? pdo + dlen + (c->ddgst ? NVO_DIGEST_LEN : 0) : hl));
-	memcpy(out, hdr, hlen);
-	off = hlen;
-	if (hd) {
-		nvo_pdu_set_hdgst(out, hlen);
-		off += NVO_DIGEST_LEN;
-	}
-	if (dlen) {
-		memset(out + off, 0, pdo - off);
-		memcpy(out + pdo, data, dlen);
-		off = pdo + dlen;
-		if (c->ddgst) {
-			put_unaligned_le32(digest_of(data, dlen), out + off);
-			off += NVO_DIGEST_LEN;
-		}
-	}
-	return off;
-}
-
-static void refresh_hdgst(const struct conn *c, __u8 *pdu)
-{
-	const struct nvo_pdu_common *h = (const void *)pdu;
-
-	if (c->hdgst && (h->flags & NVO_F_HDGST))
-		nvo_pdu_set_hdgst(pdu, h->hlen);
-}
 
 /*
  * Mutate a built PDU's common header or digests (@pct: how likely at all).
@@ -809,7 +579,7 @@ static size_t mutate_pdu(const struct conn *c, __u8 *pdu, size_t len,
 					      (__u32)(len + rnd(17)) - 8 : rnd_u32_edge());
 			break;
 		case 5:		/* header digest wrong */
-			if (c->hdgst && len >= (size_t)hlen0 + NVO_DIGEST_LEN) {
+			if (c->l.hdgst && len >= (size_t)hlen0 + NVO_DIGEST_LEN) {
 				pdu[hlen0 + rnd(NVO_DIGEST_LEN)] ^= (__u8)(1 + rnd(255));
 				fix = false;
 			}
@@ -838,21 +608,9 @@ static size_t mutate_pdu(const struct conn *c, __u8 *pdu, size_t len,
 			break;
 		}
 	}
-	if (fix && c->hdgst && h->hlen == hlen0 && len >= (size_t)hlen0 + 4)
-		refresh_hdgst(c, pdu);
+	if (fix && c->l.hdgst && h->hlen == hlen0 && len >= (size_t)hlen0 + 4)
+		tw_refresh_hdgst(&c->l, pdu);
 	return len;
-}
-
-static void fill_icreq(struct nvo_pdu_icreq *ic, __u8 digest, __u8 hpda)
-{
-	memset(ic, 0, sizeof(*ic));
-	ic->hdr.type = NVO_PDU_ICREQ;
-	ic->hdr.hlen = NVO_IC_PDU_LEN;
-	ic->hdr.plen = cpu_to_le32(NVO_IC_PDU_LEN);
-	ic->pfv = cpu_to_le16(0);
-	ic->hpda = hpda;
-	ic->digest = digest;
-	ic->maxr2t = cpu_to_le32(0);
 }
 
 /* A good ICReq, and the ICResp: 0, or -1 when the target did not accept. */
@@ -862,38 +620,45 @@ static int ic_handshake(struct conn *c, __u8 digest, __u8 hpda, __u32 maxr2t)
 	const struct nvo_pdu_icresp *ir = (const void *)rxbuf;
 	double deadline = now_s() + opt.timeout_ms / 1000.0;
 
-	fill_icreq(&ic, digest, hpda);
+	tw_fill_icreq(&ic, digest, hpda);
 	ic.maxr2t = cpu_to_le32(maxr2t);
 	tx_pdu(c, K_ICREQ, &ic, sizeof(ic));
 	tx_flush(c);
 	rec_line("recv 01 %d", opt.timeout_ms);
-	if (recv_pdu(c, deadline) != RX_OK)
+	if (recv_pdu(c, deadline) != TW_RX_OK)
 		return -1;
-	if (ir->hdr.type != NVO_PDU_ICRESP || ir->hdr.hlen != NVO_IC_PDU_LEN ||
-	    le32_to_cpu(ir->hdr.plen) != NVO_IC_PDU_LEN)
+	if (!tw_icresp_ok(ir))
 		return -1;
-	c->hdgst = ir->digest & NVO_F_HDGST;
-	c->ddgst = ir->digest & NVO_F_DDGST;
-	c->cpda = ir->cpda;
-	c->maxh2cdata = le32_to_cpu(ir->maxdata);
-	if (c->maxh2cdata < 4096 || c->maxh2cdata > (16u << 20))
-		c->maxh2cdata = 4096;
+	tw_link_from_icresp(&c->l, ir);
+	if (c->l.maxh2cdata < 4096 || c->l.maxh2cdata > (16u << 20))
+		c->l.maxh2cdata = 4096;
 	return 0;
 }
 
 static void sqe_init(struct conn *c, struct sqe *s, __u8 opc)
 {
-	memset(s, 0, sizeof(*s));
-	s->opcode = opc;
-	s->cid = c->next_cid++;
-	s->flags = PSDT_SGL;
+	tw_sqe_init(s, opc, c->next_cid++);
 }
 
-static void sqe_sgl(struct sqe *s, __u8 type, __u32 len)
+/* A CapsuleCmd header carrying s. */
+static void cmd_hdr(struct nvo_pdu_cmd *p, const struct sqe *s)
 {
-	s->sgl_addr = 0;
-	s->sgl_len = cpu_to_le32(len);
-	s->sgl_type = type;
+	memset(p, 0, sizeof(*p));
+	p->hdr.type = NVO_PDU_CMD;
+	memcpy(p->sqe, s, sizeof(*s));
+}
+
+/* An H2CData header. */
+static void h2c_hdr(struct nvo_pdu_data *d, __u16 cccid, __u16 ttag, __u32 off,
+		    __u32 len, __u8 flags)
+{
+	memset(d, 0, sizeof(*d));
+	d->hdr.type = NVO_PDU_H2C_DATA;
+	d->hdr.flags = flags;
+	d->cccid = cccid;
+	d->ttag = cpu_to_le16(ttag);
+	d->offset = cpu_to_le32(off);
+	d->length = cpu_to_le32(len);
 }
 
 /* Send a capsule: SQE and in-capsule data. Returns the cid. */
@@ -906,10 +671,8 @@ static __u16 send_cmd(struct conn *c, enum pdu_kind kind, const struct sqe *s,
 
 	if (dlen > (64u << 10))
 		dlen = 64u << 10;
-	memset(&p, 0, sizeof(p));
-	p.hdr.type = NVO_PDU_CMD;
-	memcpy(p.sqe, s, sizeof(*s));
-	n = build_pdu(c, &p, NVO_CMD_HLEN, data, dlen, out);
+	cmd_hdr(&p, s);
+	n = tw_build_pdu(&c->l, &p, NVO_CMD_HLEN, data, dlen, out);
 	n = mutate_pdu(c, out, n, sizeof(out), mut_pct);
 	tx_pdu(c, kind, out, n);
 	return s->cid;
@@ -918,17 +681,7 @@ static __u16 send_cmd(struct conn *c, enum pdu_kind kind, const struct sqe *s,
 static void fill_connect(struct conn *c, struct sqe *s, struct connect_data *d,
 			 const char *subnqn, __u16 qid, __u16 cntlid, __u16 sqsize)
 {
-	sqe_init(c, s, OPC_FABRICS);
-	s->nsid = cpu_to_le32(FCT_CONNECT);
-	sqe_sgl(s, SGL_INCAPSULE, sizeof(*d));
-	s->cdw10 = cpu_to_le32((__u32)qid << 16);
-	s->cdw11 = cpu_to_le32(sqsize);
-	s->cdw12 = cpu_to_le32(0);		/* no keep-alive */
-	memset(d, 0, sizeof(*d));
-	memcpy(d->hostid, hostid, sizeof(d->hostid));
-	d->cntlid = cpu_to_le16(cntlid);
-	snprintf(d->subsysnqn, sizeof(d->subsysnqn), "%s", subnqn);
-	snprintf(d->hostnqn, sizeof(d->hostnqn), "%s", hostnqn);
+	tw_fill_connect(s, d, c->next_cid++, &host, subnqn, qid, cntlid, sqsize);
 }
 
 /* A good Connect; 0 and c->cntlid set, or -1. */
@@ -953,13 +706,7 @@ static int prop(struct conn *c, bool set, __u32 reg, bool wide, __u64 val,
 	struct sqe s;
 	__u16 cid;
 
-	sqe_init(c, &s, OPC_FABRICS);
-	s.nsid = cpu_to_le32(set ? FCT_PROP_SET : FCT_PROP_GET);
-	sqe_sgl(&s, SGL_TRANSPORT, 0);
-	s.cdw10 = cpu_to_le32(wide ? 1 : 0);
-	s.cdw11 = cpu_to_le32(reg);
-	s.cdw12 = cpu_to_le32((__u32)val);
-	s.cdw13 = cpu_to_le32((__u32)(val >> 32));
+	tw_fill_prop(&s, c->next_cid++, set, reg, wide, val);
 	cid = send_cmd(c, K_FABRICS, &s, NULL, 0, 0);
 	if (!wait_cqe(c, cid, opt.timeout_ms) || c->last_status)
 		return -1;
@@ -987,10 +734,7 @@ static int identify(struct conn *c, __u32 nsid, __u32 cns)
 	struct sqe s;
 	__u16 cid;
 
-	sqe_init(c, &s, 0x06);
-	s.nsid = cpu_to_le32(nsid);
-	sqe_sgl(&s, SGL_TRANSPORT, 4096);
-	s.cdw10 = cpu_to_le32(cns);
+	tw_fill_identify(&s, c->next_cid++, nsid, cns);
 	cid = send_cmd(c, K_ADMIN, &s, NULL, 0, 0);
 	/* C2HData lands in rxbuf; the first 4 KiB of its data is what we read. */
 	tx_flush(c);
@@ -1000,7 +744,7 @@ static int identify(struct conn *c, __u32 nsid, __u32 cns)
 		bool have = false;
 
 		c->got_last = false;
-		while (!c->closed && recv_pdu(c, deadline) == RX_OK) {
+		while (!c->closed && recv_pdu(c, deadline) == TW_RX_OK) {
 			const struct nvo_pdu_common *h = (const void *)rxbuf;
 
 			if (h->type == NVO_PDU_C2H_DATA) {
@@ -1016,11 +760,9 @@ static int identify(struct conn *c, __u32 nsid, __u32 cns)
 				if (c->last_status || !have)
 					return -1;
 				if (cns == 1) {
-					__u32 ioccsz = get_unaligned_le32(id + 1792) * 16;
-
-					inline_max = ioccsz > 64 ? ioccsz - 64 : 0;
+					inline_max = tw_id_inline_max(id);
 				} else {
-					__u8 lbads = id[128 + 4 * (id[26] & 0xf) + 2];
+					__u8 lbads = tw_id_lbads(id);
 
 					ns_blocks = get_unaligned_le64(id);
 					if (lbads >= 9 && lbads <= 12)
@@ -1069,7 +811,7 @@ static int health_check(const char *why)
 		learned = true;
 		printf("# target: cntlid %u, in-capsule limit %u, LBA %u bytes, %llu blocks, MAXH2CDATA %u\n",
 		       anchor.cntlid, inline_max, lbasize,
-		       (unsigned long long)ns_blocks, anchor.maxh2cdata);
+		       (unsigned long long)ns_blocks, anchor.l.maxh2cdata);
 	}
 	return 0;
 fail:
@@ -1202,7 +944,7 @@ static void rnd_fabrics(struct conn *c, struct sqe *s)
 
 	sqe_init(c, s, OPC_FABRICS);
 	s->nsid = cpu_to_le32(fct[rnd(sizeof(fct))]);
-	sqe_sgl(s, SGL_TRANSPORT, 0);
+	tw_sqe_sgl(s, SGL_TRANSPORT, 0);
 	s->cdw10 = cpu_to_le32(rnd(4));			/* attrib */
 	s->cdw11 = cpu_to_le32(chance(50) ? rnd(0x40) & ~3u : rnd_u32_edge());
 	s->cdw12 = cpu_to_le32(chance(30) ? CC_ENABLE : (__u32)rnd64());
@@ -1227,7 +969,7 @@ static void rnd_admin(struct conn *c, struct sqe *s)
 	}
 	sqe_init(c, s, o);
 	s->nsid = cpu_to_le32(chance(50) ? 0 : opt.nsid);
-	sqe_sgl(s, SGL_TRANSPORT, 4096);
+	tw_sqe_sgl(s, SGL_TRANSPORT, 4096);
 	switch (o) {
 	case 0x06:	/* identify: CNS */
 		s->cdw10 = cpu_to_le32(chance(80) ? rnd(0x20) : rnd_u32_edge());
@@ -1240,12 +982,12 @@ static void rnd_admin(struct conn *c, struct sqe *s)
 	case 0x0a:
 		s->cdw10 = cpu_to_le32(rnd(0x20) | (chance(10) ? 0x80000000u : 0));
 		s->cdw11 = cpu_to_le32((__u32)rnd64());
-		sqe_sgl(s, chance(50) ? SGL_TRANSPORT : SGL_INCAPSULE,
+		tw_sqe_sgl(s, chance(50) ? SGL_TRANSPORT : SGL_INCAPSULE,
 			chance(50) ? 0 : 4096);
 		break;
 	default:
 		s->cdw10 = cpu_to_le32((__u32)rnd64());
-		sqe_sgl(s, chance(50) ? SGL_TRANSPORT : SGL_INCAPSULE,
+		tw_sqe_sgl(s, chance(50) ? SGL_TRANSPORT : SGL_INCAPSULE,
 			chance(50) ? 0 : rnd(8192));
 		break;
 	}
@@ -1269,16 +1011,34 @@ static void rnd_io(struct conn *c, struct sqe *s)
 	s->nsid = cpu_to_le32(opt.nsid);
 	lba = chance(90) ? rnd64() % ns_blocks : ns_blocks - rnd(4);
 	if (o == 0x01 && len <= inline_max && chance(50))
-		sqe_sgl(s, SGL_INCAPSULE, len);
+		tw_sqe_sgl(s, SGL_INCAPSULE, len);
 	else
-		sqe_sgl(s, SGL_TRANSPORT, o == 0x00 || o == 0x08 ? 0 : len);
+		tw_sqe_sgl(s, SGL_TRANSPORT, o == 0x00 || o == 0x08 ? 0 : len);
 	s->cdw10 = cpu_to_le32((__u32)lba);
 	s->cdw11 = cpu_to_le32((__u32)(lba >> 32));
 	s->cdw12 = cpu_to_le32(len / lbasize - 1);
 	if (chance(10))
 		s->cdw12 = cpu_to_le32((__u32)rnd64());	/* NLB, PRINFO, FUA... */
 	if (o == 0x09)	/* DSM: NR and attributes, one range in-capsule */
-		sqe_sgl(s, SGL_INCAPSULE, 16);
+		tw_sqe_sgl(s, SGL_INCAPSULE, 16);
+}
+
+/*
+ * A random command for an I/O queue (io) or an admin queue, its fields
+ * mutated sqe_pct percent of the time, its PDU header pdu_pct percent.
+ */
+static void send_rnd_cmd(struct conn *c, bool io, unsigned int sqe_pct,
+			 unsigned int pdu_pct)
+{
+	struct sqe s;
+
+	if (io)
+		rnd_io(c, &s);
+	else
+		rnd_admin(c, &s);
+	if (chance(sqe_pct))
+		mutate_sqe(&s);
+	send_cmd_data(c, io ? K_IO : K_ADMIN, &s, pdu_pct);
 }
 
 /* Answer one R2T window correctly (chunks of random size up to MAXH2CDATA). */
@@ -1293,21 +1053,16 @@ static void h2c_window(struct conn *c, struct r2t *w, __u32 from, __u32 upto,
 		__u32 k = upto - off;
 		size_t n;
 
-		if (k > c->maxh2cdata)
-			k = c->maxh2cdata;
+		if (k > c->l.maxh2cdata)
+			k = c->l.maxh2cdata;
 		if (chance(30))
 			k = 1 + rnd(k);
 		if (k > (1u << 20))
 			k = 1u << 20;
-		memset(&d, 0, sizeof(d));
-		d.hdr.type = NVO_PDU_H2C_DATA;
-		d.hdr.flags = off + k == w->off + w->len ? NVO_F_DATA_LAST : 0;
-		d.cccid = w->cccid;
-		d.ttag = cpu_to_le16(w->ttag);
-		d.offset = cpu_to_le32(off);
-		d.length = cpu_to_le32(k);
+		h2c_hdr(&d, w->cccid, w->ttag, off, k,
+			off + k == w->off + w->len ? NVO_F_DATA_LAST : 0);
 		rnd_fill(datab, 64);
-		n = build_pdu(c, &d, NVO_DATA_HLEN, datab, k, out);
+		n = tw_build_pdu(&c->l, &d, NVO_DATA_HLEN, datab, k, out);
 		n = mutate_pdu(c, out, n, sizeof(out), mut_pct);
 		tx_pdu(c, K_H2C, out, n);
 		off += k;
@@ -1326,14 +1081,8 @@ static void h2c_one(struct conn *c, __u16 cccid, __u16 ttag, __u32 off,
 
 	if (dlen > (1u << 20))
 		dlen = 1u << 20;
-	memset(&d, 0, sizeof(d));
-	d.hdr.type = NVO_PDU_H2C_DATA;
-	d.hdr.flags = flags;
-	d.cccid = cccid;
-	d.ttag = cpu_to_le16(ttag);
-	d.offset = cpu_to_le32(off);
-	d.length = cpu_to_le32(len);
-	n = build_pdu(c, &d, NVO_DATA_HLEN, datab, dlen, out);
+	h2c_hdr(&d, cccid, ttag, off, len, flags);
+	n = tw_build_pdu(&c->l, &d, NVO_DATA_HLEN, datab, dlen, out);
 	n = mutate_pdu(c, out, n, sizeof(out), 10);
 	tx_pdu(c, K_H2C, out, n);
 }
@@ -1391,8 +1140,8 @@ static void h2c_mutated(struct conn *c, struct r2t *w)
 		h2c_one(c, w->cccid, w->ttag, off, 0, 0, last);
 		break;
 	case 11:	/* more than MAXH2CDATA in one PDU */
-		h2c_one(c, w->cccid, w->ttag, off, c->maxh2cdata + 4,
-			c->maxh2cdata + 4, last);
+		h2c_one(c, w->cccid, w->ttag, off, c->l.maxh2cdata + 4,
+			c->l.maxh2cdata + 4, last);
 		break;
 	case 12:	/* after the window was complete */
 		h2c_window(c, w, off, w->off + w->len, 0);
@@ -1427,7 +1176,7 @@ static void finish(struct conn *c)
 		p.hdr.type = chance(50) ? NVO_PDU_CMD : (__u8)rnd(8);
 		rnd_fill(p.sqe, sizeof(p.sqe));
 		rnd_fill(datab, 1024);
-		n = build_pdu(c, &p, NVO_CMD_HLEN, datab, 1 + rnd(1024), buf);
+		n = tw_build_pdu(&c->l, &p, NVO_CMD_HLEN, datab, 1 + rnd(1024), buf);
 		st.kind[K_TRUNCATED]++;
 		st.pdus++;
 		send_chunk(c, buf, 1 + rnd((__u32)n - 1));
@@ -1464,7 +1213,7 @@ static void scen_icreq(struct conn *c)
 	struct nvo_pdu_icreq ic;
 	size_t n = sizeof(ic);
 
-	fill_icreq(&ic, rnd_digest(), chance(80) ? (__u8)rnd(32) : (__u8)rnd(256));
+	tw_fill_icreq(&ic, rnd_digest(), chance(80) ? (__u8)rnd(32) : (__u8)rnd(256));
 	if (chance(30))
 		ic.pfv = cpu_to_le16(chance(50) ? 1 : (__u16)rnd64());
 	if (chance(30))
@@ -1480,7 +1229,7 @@ static void scen_icreq(struct conn *c)
 		return;
 	switch (rnd(4)) {
 	case 0:		/* a second ICReq */
-		fill_icreq(&ic, rnd_digest(), 0);
+		tw_fill_icreq(&ic, rnd_digest(), 0);
 		tx_pdu(c, K_ICREQ, &ic, sizeof(ic));
 		break;
 	case 1: {	/* then a Connect */
@@ -1556,21 +1305,13 @@ static void scen_connect(struct conn *c)
 		send_cmd(c, K_CONNECT, &s, &d, sizeof(d), 0);
 	}
 	n = (int)rnd(6);
-	for (i = 0; i < n && !c->closed; i++) {
-		if (qid)
-			rnd_io(c, &s);
-		else
-			rnd_admin(c, &s);
-		if (chance(30))
-			mutate_sqe(&s);
-		send_cmd_data(c, qid ? K_IO : K_ADMIN, &s, 10);
-	}
+	for (i = 0; i < n && !c->closed; i++)
+		send_rnd_cmd(c, qid, 30, 10);
 }
 
 /* Commands on a queue that did connect. */
 static void scen_cmds(struct conn *c, bool io)
 {
-	struct sqe s;
 	int i, n = 1 + (int)rnd(24);
 
 	if (io && (!opt.nqn || anchor.closed))
@@ -1593,13 +1334,7 @@ static void scen_cmds(struct conn *c, bool io)
 			return;
 	}
 	for (i = 0; i < n && !c->closed; i++) {
-		if (io)
-			rnd_io(c, &s);
-		else
-			rnd_admin(c, &s);
-		if (chance(40))
-			mutate_sqe(&s);
-		send_cmd_data(c, io ? K_IO : K_ADMIN, &s, 15);
+		send_rnd_cmd(c, io, 40, 15);
 		if (chance(40))
 			drain(c, 20);
 		/* Keep the data path moving: answer some R2Ts correctly. */
@@ -1612,6 +1347,19 @@ static void scen_cmds(struct conn *c, bool io)
 	}
 }
 
+/*
+ * ICReq (random digests and HPDA), then Connect: I/O queue qid of the
+ * anchor's controller (io), or an admin queue of the discovery subsystem.
+ * 0, or -1 when the target did not take it.
+ */
+static int open_queue(struct conn *c, bool io, __u16 qid)
+{
+	if (ic_handshake(c, rnd_digest(), (__u8)rnd(32), rnd(4)))
+		return -1;
+	return io ? do_connect(c, opt.nqn, qid, anchor.cntlid, 31) :
+		    do_connect(c, DISC_NQN, 0, 0xffff, 31);
+}
+
 /* Writes that need R2Ts, and H2CData games against the live windows. */
 static void scen_h2c(struct conn *c)
 {
@@ -1619,10 +1367,7 @@ static void scen_h2c(struct conn *c)
 	int i, k, steps, nw = 1 + (int)rnd(4);
 	bool io = opt.nqn && !anchor.closed;
 
-	if (ic_handshake(c, rnd_digest(), (__u8)rnd(32), rnd(4)))
-		return;
-	if (io ? do_connect(c, opt.nqn, 1, anchor.cntlid, 31) :
-		 do_connect(c, DISC_NQN, 0, 0xffff, 31))
+	if (open_queue(c, io, 1))
 		return;
 	for (i = 0; i < nw && !c->closed; i++) {
 		__u32 len = (io ? lbasize : 4096) * (1 + rnd(chance(80) ? 16 : 64));
@@ -1630,17 +1375,14 @@ static void scen_h2c(struct conn *c)
 		__u16 cid;
 
 		if (io) {
-			sqe_init(c, &s, 0x01);
-			s.nsid = cpu_to_le32(opt.nsid);
-			s.cdw10 = cpu_to_le32((__u32)lba);
-			s.cdw11 = cpu_to_le32((__u32)(lba >> 32));
-			s.cdw12 = cpu_to_le32(len / lbasize - 1);
+			tw_fill_rw(&s, c->next_cid++, OPC_WRITE, opt.nsid, lba, len,
+				   lbasize, SGL_TRANSPORT);
 		} else {
 			/* discovery: Set Features with data would need R2T */
 			sqe_init(c, &s, 0x09);
 			s.cdw10 = cpu_to_le32(0x0b);
+			tw_sqe_sgl(&s, SGL_TRANSPORT, len);
 		}
-		sqe_sgl(&s, SGL_TRANSPORT, len);
 		cid = send_cmd(c, K_IO, &s, NULL, 0, 0);
 		wait_r2t(c, cid, opt.linger_ms * 5);
 	}
@@ -1704,13 +1446,13 @@ static void scen_preconnect(struct conn *c)
 		case 2:	/* a write with in-capsule data */
 			rnd_io(c, &s);
 			s.opcode = 0x01;
-			sqe_sgl(&s, SGL_INCAPSULE, 4096);
+			tw_sqe_sgl(&s, SGL_INCAPSULE, 4096);
 			send_cmd(c, K_IO, &s, datab, 4096, 5);
 			break;
 		case 3:	/* a write asking for R2T */
 			rnd_io(c, &s);
 			s.opcode = 0x01;
-			sqe_sgl(&s, SGL_TRANSPORT, 8192);
+			tw_sqe_sgl(&s, SGL_TRANSPORT, 8192);
 			send_cmd(c, K_IO, &s, NULL, 0, 5);
 			break;
 		default: {	/* an admin command with data */
@@ -1719,14 +1461,12 @@ static void scen_preconnect(struct conn *c)
 			rnd_admin(c, &s);
 			if (chance(50))
 				mutate_sqe(&s);
-			sqe_sgl(&s, SGL_INCAPSULE, 1024);
+			tw_sqe_sgl(&s, SGL_INCAPSULE, 1024);
 			{
 				struct nvo_pdu_cmd p;
 
-				memset(&p, 0, sizeof(p));
-				p.hdr.type = NVO_PDU_CMD;
-				memcpy(p.sqe, &s, sizeof(s));
-				k = build_pdu(c, &p, NVO_CMD_HLEN, datab, 1024, out);
+				cmd_hdr(&p, &s);
+				k = tw_build_pdu(&c->l, &p, NVO_CMD_HLEN, datab, 1024, out);
 				tx_pdu(c, K_ADMIN, out, k);
 			}
 			break;
@@ -1792,7 +1532,7 @@ static void scen_raw(struct conn *c)
 			memset(&p, 0, sizeof(p));
 			p.hdr.type = NVO_PDU_CMD;
 			rnd_fill(p.sqe, sizeof(p.sqe));
-			len = build_pdu(c, &p, NVO_CMD_HLEN, datab, rnd(2048), out);
+			len = tw_build_pdu(&c->l, &p, NVO_CMD_HLEN, datab, rnd(2048), out);
 			len = mutate_pdu(c, out, len, sizeof(out), 100);
 			kind = K_ADMIN;
 			break;
@@ -1805,10 +1545,8 @@ static void scen_raw(struct conn *c)
 		default: {	/* an H2CData with bad geometry */
 			struct nvo_pdu_data d;
 
-			memset(&d, 0, sizeof(d));
-			d.hdr.type = NVO_PDU_H2C_DATA;
-			d.length = cpu_to_le32(512);
-			len = build_pdu(c, &d, NVO_DATA_HLEN, datab, 512, out);
+			h2c_hdr(&d, 0, 0, 0, 512, 0);
+			len = tw_build_pdu(&c->l, &d, NVO_DATA_HLEN, datab, 512, out);
 			len = mutate_pdu(c, out, len, sizeof(out), 100);
 			kind = K_H2C;
 			break;
@@ -1832,10 +1570,7 @@ static void scen_mix(struct conn *c)
 	int i, nq = 1, steps = 4 + (int)rnd(28);
 	bool io = opt.nqn && !anchor.closed;
 
-	if (ic_handshake(c, rnd_digest(), (__u8)rnd(32), rnd(4)))
-		return;
-	if (io ? do_connect(c, opt.nqn, 1, anchor.cntlid, 31) :
-		 do_connect(c, DISC_NQN, 0, 0xffff, 31))
+	if (open_queue(c, io, 1))
 		return;
 	if (io && chance(40) && !conn_open(&c2) &&
 	    !ic_handshake(&c2, rnd_digest(), 0, 0) &&
@@ -1850,18 +1585,12 @@ static void scen_mix(struct conn *c)
 		switch (rnd(8)) {
 		case 0:
 		case 1:		/* any command */
-			if (io)
-				rnd_io(k, &s);
-			else
-				rnd_admin(k, &s);
-			if (chance(30))
-				mutate_sqe(&s);
-			send_cmd_data(k, io ? K_IO : K_ADMIN, &s, 10);
+			send_rnd_cmd(k, io, 30, 10);
 			break;
 		case 2:		/* a write that opens a window */
 			rnd_io(k, &s);
 			s.opcode = 0x01;
-			sqe_sgl(&s, SGL_TRANSPORT, lbasize * (1 + rnd(32)));
+			tw_sqe_sgl(&s, SGL_TRANSPORT, lbasize * (1 + rnd(32)));
 			s.cdw12 = cpu_to_le32(le32_to_cpu(s.sgl_len) / lbasize - 1);
 			send_cmd(k, K_IO, &s, NULL, 0, 5);
 			break;
@@ -1888,7 +1617,7 @@ static void scen_mix(struct conn *c)
 			memset(&p, 0, sizeof(p));
 			p.hdr.type = chance(50) ? NVO_PDU_CMD : NVO_PDU_H2C_DATA;
 			rnd_fill(p.sqe, sizeof(p.sqe));
-			n = build_pdu(k, &p, p.hdr.type == NVO_PDU_CMD ? NVO_CMD_HLEN :
+			n = tw_build_pdu(&k->l, &p, p.hdr.type == NVO_PDU_CMD ? NVO_CMD_HLEN :
 				      NVO_DATA_HLEN, datab, rnd(1024), out);
 			n = mutate_pdu(k, out, n, sizeof(out), 100);
 			tx_pdu(k, K_GARBAGE, out, n);
@@ -1912,7 +1641,7 @@ static int run_iteration(__u64 iter)
 	enum scen sc;
 	__u32 r;
 
-	rng = opt.seed ^ mix64(iter + 1);
+	fuzz_run_iteration(&opt.run, iter);
 	r = rnd(100);
 	sc = r < 8 ? S_ICREQ : r < 20 ? S_CONNECT : r < 30 ? S_ADMIN :
 	     r < 42 ? S_IO : r < 62 ? S_H2C : r < 74 ? S_PRECONNECT :
@@ -1921,7 +1650,7 @@ static int run_iteration(__u64 iter)
 	st.iters++;
 	vlog("iteration %llu: %s", (unsigned long long)iter, scen_names[sc]);
 	rec_line("# iteration %llu seed %#llx scenario %s", (unsigned long long)iter,
-		 (unsigned long long)opt.seed, scen_names[sc]);
+		 (unsigned long long)opt.run.seed, scen_names[sc]);
 	if (conn_open(&c)) {
 		conn_free(&c);
 		return -1;
@@ -2077,7 +1806,7 @@ static int replay_file(const char *file)
 			int type = t && strcmp(t, "any") ? (int)strtol(t, NULL, 16) : -1;
 			double deadline = now_s() + (ms ? atoi(ms) : 2000) / 1000.0;
 
-			while (!c.closed && recv_pdu(&c, deadline) == RX_OK)
+			while (!c.closed && recv_pdu(&c, deadline) == TW_RX_OK)
 				if (type < 0 || ((struct nvo_pdu_common *)rxbuf)->type == type)
 					break;
 		} else if (!strcmp(cmd, "sleep")) {
@@ -2124,67 +1853,82 @@ struct corpus_case {
 	void (*build)(struct conn *c, FILE *f);
 };
 
-static void hexline(FILE *f, const void *buf, size_t n)
-{
-	const __u8 *b = buf;
-	size_t i;
-
-	fputs("send", f);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s%02x", i % 32 ? "" : " ", b[i]);
-	fputc('\n', f);
-}
-
 static void cc_icreq(struct conn *c, FILE *f, __u8 digest)
 {
 	struct nvo_pdu_icreq ic;
 
-	fill_icreq(&ic, digest, 0);
+	tw_fill_icreq(&ic, digest, 0);
 	fputs("# ICReq, digests ", f);
 	fprintf(f, "%#x\n", digest);
 	hexline(f, &ic, sizeof(ic));
-	c->hdgst = digest & NVO_F_HDGST;
-	c->ddgst = digest & NVO_F_DDGST;
+	c->l.hdgst = digest & NVO_F_HDGST;
+	c->l.ddgst = digest & NVO_F_DDGST;
+}
+
+/* A new connection: its ICReq, then wait for the ICResp. */
+static void cc_conn(struct conn *c, FILE *f, __u8 digest)
+{
+	fputs("conn\n", f);
+	cc_icreq(c, f, digest);
+	fputs("recv 01 5000\n", f);
 }
 
 static void cc_pdu(struct conn *c, FILE *f, const char *what, void *hdr,
 		   __u8 hlen, const void *data, __u32 dlen)
 {
 	static __u8 out[16384];
-	size_t n = build_pdu(c, hdr, hlen, data, dlen, out);
+	size_t n = tw_build_pdu(&c->l, hdr, hlen, data, dlen, out);
 
 	fprintf(f, "# %s\n", what);
 	hexline(f, out, n);
 }
 
-static void cc_h2c(struct conn *c, FILE *f, const char *what, __u16 cccid,
-		   __u16 ttag, __u32 off, __u32 len, __u32 dlen)
+/* An H2CData PDU with LAST set and dlen bytes of 0xa5 into out. */
+static size_t cc_h2c_build(struct conn *c, __u16 cccid, __u16 ttag, __u32 off,
+			   __u32 len, __u32 dlen, __u8 *out)
 {
 	struct nvo_pdu_data d;
 
-	memset(&d, 0, sizeof(d));
-	d.hdr.type = NVO_PDU_H2C_DATA;
-	d.hdr.flags = NVO_F_DATA_LAST;
-	d.cccid = cccid;
-	d.ttag = cpu_to_le16(ttag);
-	d.offset = cpu_to_le32(off);
-	d.length = cpu_to_le32(len);
+	h2c_hdr(&d, cccid, ttag, off, len, NVO_F_DATA_LAST);
 	memset(datab, 0xa5, dlen);
-	cc_pdu(c, f, what, &d, NVO_DATA_HLEN, datab, dlen);
+	return tw_build_pdu(&c->l, &d, NVO_DATA_HLEN, datab, dlen, out);
 }
 
+static void cc_h2c(struct conn *c, FILE *f, const char *what, __u16 cccid,
+		   __u16 ttag, __u32 off, __u32 len, __u32 dlen)
+{
+	static __u8 out[16384];
+	size_t n = cc_h2c_build(c, cccid, ttag, off, len, dlen, out);
+
+	fprintf(f, "# %s\n", what);
+	hexline(f, out, n);
+}
+
+/* A capsule with dlen bytes of 0x5a in-capsule. */
 static void cc_cmd(struct conn *c, FILE *f, const char *what, struct sqe *s,
 		   __u32 dlen)
 {
 	struct nvo_pdu_cmd p;
 
-	memset(&p, 0, sizeof(p));
-	p.hdr.type = NVO_PDU_CMD;
-	memcpy(p.sqe, s, sizeof(*s));
+	cmd_hdr(&p, s);
 	memset(datab, 0x5a, dlen);
 	cc_pdu(c, f, what, &p, NVO_CMD_HLEN, datab, dlen);
 }
 
+/* Command opc on nsid, its SGL of sgl_type for sgl_len; returns its cid. */
+static __u16 cc_sqe(struct conn *c, FILE *f, const char *what, __u8 opc,
+		    __u32 nsid, __u8 sgl_type, __u32 sgl_len, __u32 dlen)
+{
+	struct sqe s;
+
+	sqe_init(c, &s, opc);
+	s.nsid = cpu_to_le32(nsid);
+	tw_sqe_sgl(&s, sgl_type, sgl_len);
+	cc_cmd(c, f, what, &s, dlen);
+	return s.cid;
+}
+
+/* A Connect, then wait for its CapsuleResp. */
 static void cc_connect(struct conn *c, FILE *f, const char *what,
 		       const char *nqn, __u16 qid, __u16 cntlid)
 {
@@ -2193,60 +1937,40 @@ static void cc_connect(struct conn *c, FILE *f, const char *what,
 	struct nvo_pdu_cmd p;
 
 	fill_connect(c, &s, &d, nqn, qid, cntlid, 31);
-	memset(&p, 0, sizeof(p));
-	p.hdr.type = NVO_PDU_CMD;
-	memcpy(p.sqe, &s, sizeof(s));
+	cmd_hdr(&p, &s);
 	cc_pdu(c, f, what, &p, NVO_CMD_HLEN, &d, sizeof(d));
+	fputs("recv 05 5000\n", f);
 }
 
 /* CVE-2023-6356: H2CData processed for a command that has no data buffer. */
 static void cve_6356_before_connect(struct conn *c, FILE *f)
 {
-	fputs("conn\n", f);
-	cc_icreq(c, f, 0);
-	fputs("recv 01 5000\n", f);
+	static __u8 out[8192];
+	size_t n;
+
+	cc_conn(c, f, 0);
 	cc_h2c(c, f, "H2CData TTAG 0 CCCID 0, 4 KiB, before any Connect", 0, 0, 0,
 	       4096, 4096);
 	fputs("expect closed\n", f);
 	/* The same, split in the middle of the header and of the data. */
-	fputs("conn\n", f);
-	cc_icreq(c, f, 0);
-	fputs("recv 01 5000\n", f);
-	{
-		static __u8 out[8192];
-		struct nvo_pdu_data d;
-		size_t n;
-
-		memset(&d, 0, sizeof(d));
-		d.hdr.type = NVO_PDU_H2C_DATA;
-		d.hdr.flags = NVO_F_DATA_LAST;
-		d.ttag = cpu_to_le16(1);
-		d.length = cpu_to_le32(4096);
-		memset(datab, 0xa5, 4096);
-		n = build_pdu(c, &d, NVO_DATA_HLEN, datab, 4096, out);
-		fputs("# H2CData TTAG 1 before Connect, sent in three pieces\n", f);
-		hexline(f, out, 13);
-		hexline(f, out + 13, 1000);
-		hexline(f, out + 1013, n - 1013);
-	}
+	cc_conn(c, f, 0);
+	n = cc_h2c_build(c, 0, 1, 0, 4096, 4096, out);
+	fputs("# H2CData TTAG 1 before Connect, sent in three pieces\n", f);
+	hexline(f, out, 13);
+	hexline(f, out + 13, 1000);
+	hexline(f, out + 1013, n - 1013);
 	fputs("expect closed\n", f);
 }
 
 static void cve_6356_bad_length(struct conn *c, FILE *f)
 {
-	fputs("conn\n", f);
-	cc_icreq(c, f, 0);
-	fputs("recv 01 5000\n", f);
+	cc_conn(c, f, 0);
 	cc_connect(c, f, "admin Connect to the discovery subsystem", DISC_NQN, 0, 0xffff);
-	fputs("recv 05 5000\n", f);
 	cc_h2c(c, f, "H2CData, no R2T, DATAL 0xffffffff with 512 bytes of data",
 	       1, 0, 0, 0xffffffffu, 512);
 	fputs("expect closed\n", f);
-	fputs("conn\n", f);
-	cc_icreq(c, f, 0);
-	fputs("recv 01 5000\n", f);
+	cc_conn(c, f, 0);
 	cc_connect(c, f, "admin Connect to the discovery subsystem", DISC_NQN, 0, 0xffff);
-	fputs("recv 05 5000\n", f);
 	cc_h2c(c, f, "H2CData, no R2T, DATAO 0xfffff000", 1, 0, 0xfffff000u, 4096, 4096);
 	fputs("expect closed\n", f);
 }
@@ -2254,80 +1978,54 @@ static void cve_6356_bad_length(struct conn *c, FILE *f)
 /* CVE-2023-6535: a command whose init failed, executed once its data came. */
 static void cve_6535_incapsule_before_connect(struct conn *c, FILE *f)
 {
-	struct sqe s;
-
-	fputs("conn\n", f);
-	cc_icreq(c, f, 0);
-	fputs("recv 01 5000\n", f);
-	sqe_init(c, &s, 0x06);
-	sqe_sgl(&s, SGL_INCAPSULE, 4096);
-	cc_cmd(c, f, "Identify with 4 KiB in-capsule data, before Connect", &s, 4096);
+	cc_conn(c, f, 0);
+	cc_sqe(c, f, "Identify with 4 KiB in-capsule data, before Connect",
+	       OPC_IDENTIFY, 0, SGL_INCAPSULE, 4096, 4096);
 	fputs("recv 05 5000\n", f);
-	sqe_init(c, &s, 0x01);
-	s.nsid = cpu_to_le32(1);
-	sqe_sgl(&s, SGL_INCAPSULE, 4096);
-	cc_cmd(c, f, "Write with 4 KiB in-capsule data, before Connect", &s, 4096);
+	cc_sqe(c, f, "Write with 4 KiB in-capsule data, before Connect",
+	       OPC_WRITE, 1, SGL_INCAPSULE, 4096, 4096);
 	fputs("recv 05 5000\n", f);
-	sqe_init(c, &s, 0x09);
-	sqe_sgl(&s, SGL_INCAPSULE, 8192);
-	cc_cmd(c, f, "Set Features with 8 KiB in-capsule data, before Connect", &s, 8192);
+	cc_sqe(c, f, "Set Features with 8 KiB in-capsule data, before Connect",
+	       0x09, 0, SGL_INCAPSULE, 8192, 8192);
 	fputs("expect rejected\n", f);
 }
 
 /* CVE-2023-6536: completion of commands on a queue without a controller. */
 static void cve_6536_failed_io_connect(struct conn *c, FILE *f)
 {
-	struct sqe s;
+	__u16 cid;
 
-	fputs("conn\n", f);
-	cc_icreq(c, f, 0);
-	fputs("recv 01 5000\n", f);
+	cc_conn(c, f, 0);
 	cc_connect(c, f, "I/O Connect qid 1 to controller 0xfffe, which does not exist",
 		   DISC_NQN, 1, 0xfffe);
-	fputs("recv 05 5000\n", f);
-	sqe_init(c, &s, 0x01);
-	s.nsid = cpu_to_le32(1);
-	sqe_sgl(&s, SGL_INCAPSULE, 4096);
-	cc_cmd(c, f, "Write, 4 KiB in-capsule, on that queue", &s, 4096);
-	sqe_init(c, &s, 0x02);
-	s.nsid = cpu_to_le32(1);
-	sqe_sgl(&s, SGL_TRANSPORT, 4096);
-	cc_cmd(c, f, "Read, 4 KiB by C2HData, on that queue", &s, 0);
-	sqe_init(c, &s, 0x01);
-	s.nsid = cpu_to_le32(1);
-	sqe_sgl(&s, SGL_TRANSPORT, 8192);
-	cc_cmd(c, f, "Write, 8 KiB by R2T, on that queue", &s, 0);
+	cc_sqe(c, f, "Write, 4 KiB in-capsule, on that queue", OPC_WRITE, 1,
+	       SGL_INCAPSULE, 4096, 4096);
+	cc_sqe(c, f, "Read, 4 KiB by C2HData, on that queue", OPC_READ, 1,
+	       SGL_TRANSPORT, 4096, 0);
+	cid = cc_sqe(c, f, "Write, 8 KiB by R2T, on that queue", OPC_WRITE, 1,
+		     SGL_TRANSPORT, 8192, 0);
 	fputs("recv any 1000\n", f);
-	cc_h2c(c, f, "H2CData for TTAG 0 on that queue", s.cid, 0, 0, 8192, 8192);
+	cc_h2c(c, f, "H2CData for TTAG 0 on that queue", cid, 0, 0, 8192, 8192);
 	fputs("expect rejected\n", f);
 }
 
 static void cve_6536_no_connect_r2t(struct conn *c, FILE *f)
 {
 	struct sqe s;
+	__u16 cid;
 
-	fputs("conn\n", f);
-	cc_icreq(c, f, 0);
-	fputs("recv 01 5000\n", f);
-	sqe_init(c, &s, 0x01);
-	s.nsid = cpu_to_le32(1);
-	sqe_sgl(&s, SGL_TRANSPORT, 8192);
-	cc_cmd(c, f, "Write, 8 KiB by R2T, on a queue that never sent Connect", &s, 0);
+	cc_conn(c, f, 0);
+	cid = cc_sqe(c, f, "Write, 8 KiB by R2T, on a queue that never sent Connect",
+		     OPC_WRITE, 1, SGL_TRANSPORT, 8192, 0);
 	fputs("recv any 1000\n", f);
-	cc_h2c(c, f, "H2CData for it, TTAG 0", s.cid, 0, 0, 8192, 8192);
+	cc_h2c(c, f, "H2CData for it, TTAG 0", cid, 0, 0, 8192, 8192);
 	fputs("expect rejected\n", f);
-	fputs("conn\n", f);
-	cc_icreq(c, f, 0);
-	fputs("recv 01 5000\n", f);
+	cc_conn(c, f, 0);
 	cc_connect(c, f, "admin Connect to a subsystem that does not exist",
 		   "nqn.2014-08.io.nvmet-offload:cve-2023-6536-none", 0, 0xffff);
-	fputs("recv 05 5000\n", f);
-	sqe_init(c, &s, 0x06);
-	sqe_sgl(&s, SGL_TRANSPORT, 4096);
-	s.cdw10 = cpu_to_le32(1);
+	tw_fill_identify(&s, c->next_cid++, 0, 1);
 	cc_cmd(c, f, "Identify controller on the queue whose Connect failed", &s, 0);
-	sqe_init(c, &s, 0x0c);
-	cc_cmd(c, f, "Asynchronous Event Request on it", &s, 0);
+	cc_sqe(c, f, "Asynchronous Event Request on it", 0x0c, 0, 0, 0, 0);
 	fputs("expect rejected\n", f);
 }
 
@@ -2344,30 +2042,34 @@ static void cve_5178_icreq_reset(struct conn *c, FILE *f)
 	}
 }
 
-static void cve_5178_bad_icreq(struct conn *c, FILE *f)
+/* An ICReq with digests, a comment and its hex. */
+static void cc_raw_icreq(FILE *f, const char *what, __u8 hpda, __u16 pfv,
+			 __u32 plen)
 {
 	struct nvo_pdu_icreq ic;
 
-	fputs("conn\n", f);
-	cc_icreq(c, f, NVO_F_HDGST | NVO_F_DDGST);
-	fputs("recv 01 5000\n", f);
-	fill_icreq(&ic, NVO_F_HDGST | NVO_F_DDGST, 0);
-	ic.pfv = cpu_to_le16(1);
-	fputs("# a second ICReq, PFV 1, after the first succeeded\n", f);
+	tw_fill_icreq(&ic, NVO_F_HDGST | NVO_F_DDGST, hpda);
+	ic.pfv = cpu_to_le16(pfv);
+	ic.hdr.plen = cpu_to_le32(plen);
+	if (what)
+		fprintf(f, "# %s\n", what);
 	hexline(f, &ic, sizeof(ic));
+}
+
+static void cve_5178_bad_icreq(struct conn *c, FILE *f)
+{
+	cc_conn(c, f, NVO_F_HDGST | NVO_F_DDGST);
+	cc_raw_icreq(f, "a second ICReq, PFV 1, after the first succeeded", 0, 1,
+		     NVO_IC_PDU_LEN);
 	fputs("expect closed\n", f);
 	fputs("conn\n", f);
-	fill_icreq(&ic, NVO_F_HDGST | NVO_F_DDGST, 32);
-	fputs("# ICReq with digests and HPDA 32 (invalid), then a good one\n", f);
-	hexline(f, &ic, sizeof(ic));
-	fill_icreq(&ic, NVO_F_HDGST | NVO_F_DDGST, 0);
-	hexline(f, &ic, sizeof(ic));
+	cc_raw_icreq(f, "ICReq with digests and HPDA 32 (invalid), then a good one",
+		     32, 0, NVO_IC_PDU_LEN);
+	cc_raw_icreq(f, NULL, 0, 0, NVO_IC_PDU_LEN);
 	fputs("expect closed\n", f);
 	fputs("conn\n", f);
-	fill_icreq(&ic, NVO_F_HDGST | NVO_F_DDGST, 0);
-	ic.hdr.plen = cpu_to_le32(NVO_IC_PDU_LEN + 4);
-	fputs("# ICReq with digests and PLEN 132, then RST\n", f);
-	hexline(f, &ic, sizeof(ic));
+	cc_raw_icreq(f, "ICReq with digests and PLEN 132, then RST", 0, 0,
+		     NVO_IC_PDU_LEN + 4);
 	fputs("reset\n", f);
 }
 
@@ -2433,7 +2135,7 @@ static void summary(double elapsed)
 	if (elapsed <= 0)
 		elapsed = 1e-6;
 	printf("# summary: seed %#llx iterations %llu connections %llu (%llu health checks) in %.1f s\n",
-	       (unsigned long long)opt.seed, (unsigned long long)st.iters,
+	       (unsigned long long)opt.run.seed, (unsigned long long)st.iters,
 	       (unsigned long long)st.conns, (unsigned long long)st.health, elapsed);
 	printf("# rate: %.1f connections/s, %.1f PDUs/s, %.1f send() calls/s, %.1f KiB/s\n",
 	       st.conns / elapsed, st.pdus / elapsed, st.sends / elapsed,
@@ -2475,9 +2177,7 @@ int main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "nqn", required_argument, NULL, 'n' },
 		{ "nsid", required_argument, NULL, 'N' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "seconds", required_argument, NULL, 's' },
-		{ "seed", required_argument, NULL, 'S' },
+		FUZZ_RUN_LONGOPTS,
 		{ "start", required_argument, NULL, 'I' },
 		{ "record", required_argument, NULL, 'r' },
 		{ "replay", no_argument, NULL, 'R' },
@@ -2488,31 +2188,30 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool replay = false, seeded = false;
+	bool replay = false;
 	double t0, elapsed;
 	int ch, rc = EXIT_OK;
 	__u64 i;
 
 	while ((ch = getopt_long(argc, argv, "a:p:n:N:i:s:S:I:r:RW:t:l:vh", lo, NULL)) != -1) {
+		if (fuzz_run_opt(&opt.run, ch, optarg))
+			continue;
 		switch (ch) {
 		case 'a': opt.addr = optarg; break;
 		case 'p': opt.port = optarg; break;
 		case 'n': opt.nqn = optarg; break;
 		case 'N': opt.nsid = (__u32)strtoul(optarg, NULL, 0); break;
-		case 'i': opt.iterations = strtoull(optarg, NULL, 0); break;
-		case 's': opt.seconds = atof(optarg); break;
-		case 'S': opt.seed = strtoull(optarg, NULL, 0); seeded = true; break;
 		case 'I': opt.start = strtoull(optarg, NULL, 0); break;
 		case 'r': opt.record = optarg; break;
 		case 'R': replay = true; break;
 		case 'W':
 			/* A fixed host identity: the files do not change by run. */
-			memset(hostid, 0x11, sizeof(hostid));
-			snprintf(hostnqn, sizeof(hostnqn), "nqn.2014-08.io.nvmet-offload:fuzz-corpus");
+			memset(host.hostid, 0x11, sizeof(host.hostid));
+			snprintf(host.hostnqn, sizeof(host.hostnqn), "nqn.2014-08.io.nvmet-offload:fuzz-corpus");
 			return write_corpus(optarg);
 		case 't': opt.timeout_ms = (int)(atof(optarg) * 1000); break;
 		case 'l': opt.linger_ms = atoi(optarg); break;
-		case 'v': opt.verbose = true; break;
+		case 'v': vlog_on = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_SETUP;
 		}
@@ -2523,19 +2222,13 @@ int main(int argc, char **argv)
 		return EXIT_SETUP;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (!seeded) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		opt.seed = mix64((__u64)ts.tv_sec * 1000000007ull + (__u64)ts.tv_nsec + (__u64)getpid());
-	}
+	fuzz_run_seed(&opt.run);
 	/* The host identity follows from the seed too. */
-	rng = opt.seed;
-	rnd_fill(hostid, sizeof(hostid));
-	hostid[6] = (hostid[6] & 0x0f) | 0x40;
-	hostid[8] = (hostid[8] & 0x3f) | 0x80;
-	snprintf(hostnqn, sizeof(hostnqn), "nqn.2014-08.io.nvmet-offload:fuzz-%016llx",
-		 (unsigned long long)opt.seed);
+	rnd_seed(opt.run.seed);
+	rnd_fill(host.hostid, sizeof(host.hostid));
+	tw_uuid_v4(host.hostid);
+	snprintf(host.hostnqn, sizeof(host.hostnqn), "nqn.2014-08.io.nvmet-offload:fuzz-%016llx",
+		 (unsigned long long)opt.run.seed);
 	if (opt.record) {
 		rec = fopen(opt.record, "w");
 		if (!rec) {
@@ -2543,10 +2236,10 @@ int main(int argc, char **argv)
 			return EXIT_SETUP;
 		}
 		fprintf(rec, "# nvme_tcp_fuzz --seed %#llx --start %llu\n",
-			(unsigned long long)opt.seed, (unsigned long long)opt.start);
+			(unsigned long long)opt.run.seed, (unsigned long long)opt.start);
 	}
 	printf("# nvme_tcp_fuzz: seed %#llx (--seed %#llx --start %llu reproduces), target %s:%s %s\n",
-	       (unsigned long long)opt.seed, (unsigned long long)opt.seed,
+	       (unsigned long long)opt.run.seed, (unsigned long long)opt.run.seed,
 	       (unsigned long long)opt.start, opt.addr, opt.port,
 	       opt.nqn ? opt.nqn : "(discovery only)");
 	fflush(stdout);
@@ -2566,8 +2259,8 @@ int main(int argc, char **argv)
 		}
 		goto out;
 	}
-	for (i = opt.start; i < opt.start + opt.iterations; i++) {
-		if (now_s() - t0 >= opt.seconds)
+	for (i = opt.start; i < opt.start + opt.run.iterations; i++) {
+		if (fuzz_run_expired(&opt.run, t0))
 			break;
 		if (run_iteration(i)) {
 			rc = EXIT_SETUP;
@@ -2576,13 +2269,13 @@ int main(int argc, char **argv)
 		if (health_check("a fuzzed connection")) {
 			fprintf(stderr, "iteration %llu (%s) left the target unhealthy; reproduce: --seed %#llx --start %llu --iterations 1\n",
 				(unsigned long long)i, "see --record",
-				(unsigned long long)opt.seed, (unsigned long long)i);
+				(unsigned long long)opt.run.seed, (unsigned long long)i);
 			printf("# FAIL: target unhealthy after iteration %llu (seed %#llx)\n",
-			       (unsigned long long)i, (unsigned long long)opt.seed);
+			       (unsigned long long)i, (unsigned long long)opt.run.seed);
 			rc = EXIT_UNHEALTHY;
 			break;
 		}
-		if (opt.verbose || (i - opt.start + 1) % 200 == 0) {
+		if (vlog_on || (i - opt.start + 1) % 200 == 0) {
 			printf("# %llu iterations, %.0f s\n",
 			       (unsigned long long)(i - opt.start + 1), now_s() - t0);
 			fflush(stdout);
