@@ -32,7 +32,8 @@ WL_LABEL = {
     "rw4k-qd32": "4k randwrite QD32",
     "sr128k-qd16": "128k seq read QD16",
 }
-FIELDS = ["iops", "p50_us", "p99_us", "ini_us", "tgt_us", "nic_us", "eng_us"]
+FIELDS = ["iops", "p50_us", "p99_us", "ini_us", "tgt_us", "nic_us", "eng_us",
+          "busy0", "busy1", "busy2", "busy3"]
 
 
 def main():
@@ -62,7 +63,9 @@ def main():
 
     runs = {}
     for r in perf:
-        runs.setdefault((r[0], r[1]), []).append([float(x) for x in r[3:]])
+        vals = [float(x) for x in r[3:]]
+        # older outputs lack the busy columns
+        runs.setdefault((r[0], r[1]), []).append(vals + [float("nan")] * (len(FIELDS) - len(vals)))
     med = {k: [statistics.median(c) for c in zip(*v)] for k, v in runs.items()}
     nreps = max((len(v) for v in runs.values()), default=0)
     cfgs = [c for c in CONFIGS if any(k[0] == c for k in med)]
@@ -80,7 +83,8 @@ def main():
     md.append(f"Medians of {nreps} runs. CPU: microseconds of vCPU time per I/O; "
               "initiator = vCPUs 0-1 (nvme-tcp host, fio), target host core = vCPU 2 "
               "(and any vCPU but 0, 1, 3), NIC core = vCPU 3 (nicsim engine); "
-              "ratios against (a).\n")
+              "ratios against (a); busy %: each vCPU's busy share over the run (the one "
+              "near 100 limits the rate).\n")
     if idle:
         busy = [statistics.median(c) for c in zip(*idle)]
         md.append("Idle check (each vCPU's busy share over 2 s with nothing running, median "
@@ -103,8 +107,8 @@ def main():
         md.append(f"### {WL_LABEL.get(w, w)}\n")
         md.append("| config | IOPS | p50 us | p99 us | initiator CPU us/IO | "
                   "target host-core CPU us/IO | NIC-core CPU us/IO | engine thread us/IO | IOPS vs (a) | "
-                  "host-core CPU/IO vs (a) | host+NIC CPU/IO vs (a) |")
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                  "host-core CPU/IO vs (a) | host+NIC CPU/IO vs (a) | busy % vCPU 0/1/2/3 |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         s_iops, s_tgt = m("stock", w, "iops"), m("stock", w, "tgt_us")
         s_tot = s_tgt + m("stock", w, "nic_us") if s_tgt is not None else None
         for c in cfgs:
@@ -117,13 +121,16 @@ def main():
             nic_s = "-" if c == "ceiling" else f"{nic:.1f}"
             eng = m(c, w, "eng_us")
             eng_s = f"{eng:.1f}" if c in ("offload", "offnic") else "-"
+            busy_s = "/".join(f"{m(c, w, f'busy{i}'):.0f}" for i in range(4))
+            if "nan" in busy_s:
+                busy_s = "-"
             rt_s = "-" if c == "ceiling" or rt is None else f"{rt:.2f}x"
             rtot_s = "-" if c == "ceiling" or rtot is None else f"{rtot:.2f}x"
             md.append(f"| {LABEL[c]} | {iops:.0f} | {m(c, w, 'p50_us'):.0f} | "
                       f"{m(c, w, 'p99_us'):.0f} | {m(c, w, 'ini_us'):.1f} | {tgt_s} | "
-                      f"{nic_s} | {eng_s} | {ri:.2f}x | {rt_s} | {rtot_s} |"
+                      f"{nic_s} | {eng_s} | {ri:.2f}x | {rt_s} | {rtot_s} | {busy_s} |"
                       if ri is not None else
-                      f"| {LABEL[c]} | {iops:.0f} | - | - | - | {tgt_s} | {nic_s} | {eng_s} | - | - | - |")
+                      f"| {LABEL[c]} | {iops:.0f} | - | - | - | {tgt_s} | {nic_s} | {eng_s} | - | - | - | {busy_s} |")
             sumrows.append([c, w] + [f"{x:.1f}" for x in med[(c, w)]] +
                            [f"{ri:.3f}" if ri else "", f"{rt:.3f}" if rt and c != "ceiling" else "",
                             f"{rtot:.3f}" if rtot and c != "ceiling" else ""])

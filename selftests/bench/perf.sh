@@ -25,10 +25,11 @@
 # threads' own from /proc/PID/stat.
 #
 # Prints one CSV line per run (header first, lines start with "perf,"):
-#   perf,config,workload,rep,iops,p50_us,p99_us,ini_us,tgt_us,nic_us,eng_us
+#   perf,config,workload,rep,iops,p50_us,p99_us,ini_us,tgt_us,nic_us,eng_us,busy0,...,busy3
 # *_us: CPU microseconds per I/O on the initiator vCPUs (0-1), the target
 # host core (2, and any other vCPU but 3), the NIC core (3), and of the
-# engine threads themselves. Before each round a line
+# engine threads themselves; busyN: vCPU N's busy share (%) over the run
+# (which one limits the rate). Before each round a line
 #   idle,rep,cpu0%,cpu1%,...: each vCPU's busy share with nothing running.
 # Env: NVO_BENCH_REPS (3), NVO_BENCH_RUNTIME (6 s, plus 1 s ramp),
 # NVO_BENCH_CONFIGS, NVO_BENCH_WORKLOADS (names below).
@@ -230,12 +231,14 @@ run_fio() { # CONFIG WORKLOAD REP
 		cat /proc/interrupts >/tmp/irq.before
 		for p in /proc/[0-9]*; do echo "${p#/proc/} $(awk '{ print $14 + $15, $39 }' "$p/stat" 2>/dev/null) $(cat "$p/comm" 2>/dev/null)"; done >/tmp/thr.before
 	fi
+	t0=${EPOCHREALTIME/./}
 	out=$(fio --name=bench --cpus_allowed=$CPU_FIO --filename="$DEV" "${@:4}" \
 		--ioengine=libaio --direct=1 --runtime="$RUNTIME" --ramp_time=1 \
 		--time_based --size=512m --output-format=terse --terse-version=3 \
 		--clat_percentiles=1 --percentile_list=50:99) || return 1
 	cpu_busy >/tmp/cpu.after
 	ea=$(engine_busy)
+	t1=${EPOCHREALTIME/./}
 	if [ -n "${NVO_BENCH_DEBUG:-}" ]; then
 		echo "# $1 $2 per-vCPU busy jiffies: $(paste -d' ' /tmp/cpu.before /tmp/cpu.after | awk '{ printf "%s=%d ", $1, $4 - $2 }')"
 		paste -d' ' /tmp/sirq.before /proc/softirqs | awk 'NR > 1 { h = NF / 2; printf "# %s", $1; for (i = 2; i <= h; i++) printf " %d", $(i + h) - $i; print "" }'
@@ -245,15 +248,18 @@ run_fio() { # CONFIG WORKLOAD REP
 		cat $DBG/queues 2>/dev/null | sed 's/^/# /'
 	fi
 	# terse v3: read iops $8 runtime(ms) $9 p50 $18 p99 $19; write +41
-	# The CPU deltas cover the ramp too: scale them to the measured part.
+	# The CPU deltas cover fio's start, ramp and exit too: scaled to the
+	# measured part (its share of the wall time).
 	echo "$out" | awk -F';' -v cfg="$1" -v wl="$2" -v rep="$3" \
 		-v eng=$((ea - eb)) -v ini="$CPU_INI,$CPU_FIO" -v nic=$CPU_NIC \
-		-v rt="$RUNTIME" '
+		-v wall=$((t1 - t0)) '
 	function pct(s) { sub(/.*=/, "", s); return s + 0 }
 	BEGIN {
 		while ((getline l < "/tmp/cpu.before") > 0) { split(l, a, " "); b[a[1]] = a[2] }
 		while ((getline l < "/tmp/cpu.after") > 0) {
 			split(l, a, " "); d = a[2] - b[a[1]]; n = substr(a[1], 4) + 0
+			# busy share of each of the first 4 vCPUs
+			if (n < 4) u[n] = d * 10000 / wall * 100
 			if (index("," ini ",", "," n ",")) ci += d
 			else if (n == nic) cn += d
 			else ct += d
@@ -262,10 +268,10 @@ run_fio() { # CONFIG WORKLOAD REP
 	{
 		r = $8 > 0; iops = r ? $8 : $49; ms = r ? $9 : $50
 		p50 = pct(r ? $18 : $59); p99 = pct(r ? $19 : $60)
-		# jiffies (USER_HZ 100) over runtime + ramp -> us per I/O
-		f = ms ? 10000 / (iops * ms / 1000) * rt / (rt + 1) : 0
-		printf "perf,%s,%s,%s,%d,%d,%d,%.1f,%.1f,%.1f,%.1f\n", cfg, wl, rep,
-			iops, p50, p99, ci * f, ct * f, cn * f, eng * f
+		# jiffies (USER_HZ 100) over the wall time -> us per I/O
+		f = ms ? 10000 / (iops * ms / 1000) * (ms * 1000 / wall) : 0
+		printf "perf,%s,%s,%s,%d,%d,%d,%.1f,%.1f,%.1f,%.1f,%.0f,%.0f,%.0f,%.0f\n", cfg, wl, rep,
+			iops, p50, p99, ci * f, ct * f, cn * f, eng * f, u[0], u[1], u[2], u[3]
 	}'
 }
 
@@ -287,7 +293,7 @@ echo 1 >$CFG/subsystems/$NQN/namespaces/1/enable
 net_setup || die "network set-up failed"
 housekeeping_on_initiator
 
-echo "perf,config,workload,rep,iops,p50_us,p99_us,ini_us,tgt_us,nic_us,eng_us"
+echo "perf,config,workload,rep,iops,p50_us,p99_us,ini_us,tgt_us,nic_us,eng_us,busy0,busy1,busy2,busy3"
 for rep in $(seq "$REPS"); do
 	idle "$rep"
 	for cfg in $CONFIGS; do
