@@ -100,8 +100,9 @@ def main():
             md.append(f"Host during the run: {ncpu} CPUs, 1-min load average median {busy:.1f} "
                       f"(max {max(loads):.1f}) over {len(loads)} samples; the VM itself loads it "
                       "with up to 4 busy vCPUs. " +
-                      ("**The host had other work: under TCG a descheduled vCPU's time counts "
-                       "as busy in the guest, CPU columns overstate and IOPS understate.**"
+                      ("**The host had other work: it schedules the vCPU threads late, which "
+                       "slows every cross-vCPU wake-up (IOPS) and skews the guest's tick-sampled "
+                       "CPU accounting; quote a quiet run.**"
                        if busy > ncpu + 0.5 else "") + "\n")
     for w in wls:
         md.append(f"### {WL_LABEL.get(w, w)}\n")
