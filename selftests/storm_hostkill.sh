@@ -20,7 +20,7 @@
 #     of its data (by R2T + H2CData, or in the capsule) and exits
 #     (NVO_STORM_RAW_ROUNDS, default 12): the target holds a half-received
 #     command when the stream ends.
-# On our transport, the second half of the "disconnect" and "raw" rounds
+# On our transport, the second half of the "disconnect", "ss -K" and "raw" rounds
 # run with the port bound to a nicsim device: the I/O queues are offloaded
 # and nicsim's engine sees the stream end (fallback stream-lost).
 # Each round: no hang, no verify mismatch, the target's sockets and queues
@@ -45,15 +45,29 @@ MISM=0
 DBG=/sys/kernel/debug/nvmet_offload
 OFFLOAD=
 # offload_on ROUND TOTAL: bind nicsim1 to port 1 from the second half on
+OFFL_NOW=off
 offload_on() {
 	[ -n "$OFFLOAD" ] || return 0
 	if [ "$1" -gt $(($2 / 2)) ]; then
 		echo "1 on nicsim1" >"$DBG/port_offload"
+		OFFL_NOW=on
 	else
 		echo "1 off" >"$DBG/port_offload"
+		OFFL_NOW=off
 	fi
 }
-offload_off() { [ -z "$OFFLOAD" ] || echo "1 off" >"$DBG/port_offload"; }
+offload_off() {
+	OFFL_NOW=off
+	[ -z "$OFFLOAD" ] || echo "1 off" >"$DBG/port_offload"
+}
+# seen_offloaded: in an offloaded round, wait for the I/O queues to be on
+# the device before the host goes (counted in SEEN_OFFL)
+SEEN_OFFL=0
+seen_offloaded() {
+	[ "$OFFL_NOW" = on ] || return 0
+	wait_for 10 eval '[ "$(storm_ioq_offloaded)" -gt 0 ]' && SEEN_OFFL=$((SEEN_OFFL + 1))
+	return 0
+}
 offloaded_rounds() {
 	[ -n "$OFFLOAD" ] || { echo 0; return; }
 	echo $(($1 - $1 / 2))
@@ -106,6 +120,7 @@ kill_disconnect() {
 		# shellcheck disable=SC2086
 		storm_connect "$NQN" $args || { msg "disconnect $i: connect failed"; rc=1; continue; }
 		fio_bg kill || rc=1
+		seen_offloaded
 		# at a random point of the stream
 		sleep "0.$((RANDOM % 10))"
 		with_timeout 60 quiet host_disconnect "$NQN" || { msg "disconnect $i: hung or failed"; rc=1; }
@@ -118,7 +133,9 @@ kill_disconnect() {
 		ok=$((ok + 1))
 	done
 	offload_off
-	storm_report hostkill-disconnect "rounds=$KILLS done=$ok offloaded=$(offloaded_rounds "$KILLS") mismatches=$MISM"
+	storm_report hostkill-disconnect "rounds=$KILLS done=$ok offloaded=$(offloaded_rounds "$KILLS")" \
+		"seen_offloaded=$SEEN_OFFL mismatches=$MISM"
+	SEEN_OFFL=0
 	return $rc
 }
 
@@ -130,9 +147,11 @@ ssk_works() {
 kill_ssk() {
 	local i rc=0 end filter clean=0
 	for i in $(seq 1 "$SSK"); do
+		offload_on "$i" "$SSK"
 		storm_connect "$NQN" --nr-io-queues=2 --reconnect-delay=1 --ctrl-loss-tmo=60 ||
 			{ msg "ss -K $i: connect failed"; rc=1; continue; }
 		fio_bg ssk || rc=1
+		seen_offloaded
 		if [ $((i % 2)) -eq 1 ]; then
 			end=host
 			filter="( dport = :$STORM_PORT )"
@@ -154,7 +173,10 @@ kill_ssk() {
 		quiet host_disconnect "$NQN"
 		target_clean || rc=1
 	done
-	storm_report hostkill-ssk "rounds=$SSK fio_clean=$clean mismatches=$MISM"
+	offload_off
+	storm_report hostkill-ssk "rounds=$SSK offloaded=$(offloaded_rounds "$SSK") seen_offloaded=$SEEN_OFFL" \
+		"fio_clean=$clean mismatches=$MISM"
+	SEEN_OFFL=0
 	return $rc
 }
 
