@@ -13,7 +13,9 @@
 # and a clean kernel log. NVO_STORM_SCALE multiplies the default count.
 # On our transport the second half of the rounds run with the port bound to
 # a nicsim device: each connect offloads the I/O queues, each disconnect
-# ends streams the device owns.
+# ends streams the device owns; meanwhile every I/O queue is switched off
+# and on every 100 ms with slowed reclaims (slow_reclaim_ms=50), so that
+# disconnects also meet queues in the middle of a hand-over.
 # Then NVO_STORM_CONNECT_PAR_SECS (default 40) of NVO_STORM_CONNECT_PAR (3)
 # hosts (each its own host NQN, through /dev/nvme-fabrics and sysfs)
 # connecting and disconnecting at once: the
@@ -89,6 +91,22 @@ offl_rounds=0
 for i in $(seq 1 "$ROUNDS"); do
 	if [ -n "$OFFLOAD" ] && [ "$i" -eq $((ROUNDS / 2 + 1)) ]; then
 		echo "1 on nicsim1" >"$DBG/port_offload" || msg "cannot bind nicsim1"
+		echo 50 >/sys/kernel/debug/nicsim/nicsim1/slow_reclaim_ms
+		touch "$STORM_TMP/toggle.run"
+		(
+			n=0
+			on=off
+			while [ -e "$STORM_TMP/toggle.run" ]; do
+				for q in $(awk 'NR > 1 && $4 > 0 { print $1 }' "$DBG/queues"); do
+					echo "$q $on" >"$DBG/queue_offload" 2>/dev/null
+				done
+				if [ $on = off ]; then on=on; else on=off; fi
+				n=$((n + 1))
+				sleep 0.1
+			done
+			echo $n >"$STORM_TMP/toggle.rounds"
+		) &
+		toggler=$!
 	fi
 	# shellcheck disable=SC2046 # round_args is a list of options
 	if ! storm_connect "$NQN" $(round_args "$i"); then
@@ -124,9 +142,16 @@ for i in $(seq 1 "$ROUNDS"); do
 done
 secs=$(storm_since "$t0")
 rate=$(storm_rate "$connected" "$t0")
+trounds=0
+if [ -n "${toggler:-}" ]; then
+	rm -f "$STORM_TMP/toggle.run"
+	wait "$toggler"
+	trounds=$(cat "$STORM_TMP/toggle.rounds")
+	echo 0 >/sys/kernel/debug/nicsim/nicsim1/slow_reclaim_ms
+fi
 storm_report connect "rounds=$ROUNDS connected=$connected failed=$failed" \
 	"time=${secs}s rate=${rate}/s verifies=$verified verify_failures=$vfail verified_mib=$mib" \
-	"offload_half=${OFFLOAD:-0} seen_offloaded=$offl_rounds"
+	"offload_half=${OFFLOAD:-0} seen_offloaded=$offl_rounds toggle_rounds=$trounds"
 
 if [ -n "$OFFLOAD" ] && [ "$ROUNDS" -ge $((2 * EVERY)) ] && [ "$offl_rounds" -eq 0 ]; then
 	msg "no round saw its I/O queues offloaded"
