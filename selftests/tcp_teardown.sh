@@ -59,7 +59,7 @@ FIO_PID=
 fio_start() {
 	local dev=$1 runtime=${2:-30} r0
 	r0=$(io_count)
-	fio --name=bg --filename="$dev" --rw=randrw --bs=4k --iodepth=16 \
+	fio --name=bg --filename="$dev" --allow_file_create=0 --rw=randrw --bs=4k --iodepth=16 \
 		--ioengine=libaio --direct=1 --time_based --runtime="$runtime" \
 		--size=64M >"$FIOLOG" 2>&1 &
 	FIO_PID=$!

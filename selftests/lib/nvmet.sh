@@ -344,8 +344,10 @@ dmesg_grep_since_mark() {
 fio_verify() {
 	local dev=${1:?fio_verify DEV [ARGS]}
 	shift
+	# --allow_file_create=0: a device node that vanished (namespace or
+	# controller gone) must fail the run, not become a regular file.
 	fio --name=nvo-verify --filename="$dev" --ioengine=libaio --direct=1 \
-		--rw=randwrite --bs=4k --iodepth=16 --size=16M --numjobs=1 \
+		--allow_file_create=0 --rw=randwrite --bs=4k --iodepth=16 --size=16M --numjobs=1 \
 		--verify=crc32c --do_verify=1 --verify_fatal=1 --verify_state_save=0 \
 		--group_reporting "$@"
 }
