@@ -45,7 +45,10 @@ rc=0
 (while :; do cat /proc/loadavg >>"$out/hostload.txt"; sleep 20; done) &
 loadpid=$!
 trap 'kill $loadpid 2>/dev/null || true' EXIT
+# cryptomgr.notests: once, on a loaded host, an 8-vCPU TCG boot hung in a
+# crypto self-test (soft lockup in cryptomgr_test); the tests are not ours.
 selftests/vm/run-vm.sh --smp "${NVO_BENCH_SMP:-8}" --mem 4G --timeout 3000 \
+	--append cryptomgr.notests=1 \
 	--log "$out/console.log" --output "$out/output.txt" selftests/bench/run.sh || rc=$?
 kill $loadpid 2>/dev/null || true
 grep -E '^(# .* took|idle,)' "$out/output.txt" >&2 || true
