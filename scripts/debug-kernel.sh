@@ -10,8 +10,9 @@
 #        debug-kernel.sh --dir
 #   (no option)   build unless cached; print the kernel's directory
 #   --run [TEST...] then build our modules against it (build/modules-debug)
-#                 and run the selftests (default: all of TEST_PROGS) in VMs
-#                 booting it; exit 1 if any failed
+#                 and run the selftests (default: $NVO_TESTS, else all of
+#                 TEST_PROGS but baseline_stock_tcp.sh) in VMs booting it;
+#                 exit 1 if any failed
 #   --dir         print the directory the current inputs map to, exit 1
 #                 if it is not built (kernel-env.sh uses it: NVO_KERNEL=debug)
 #   --force       rebuild the cached kernel
@@ -23,7 +24,8 @@
 # build/ on purpose: the build takes tens of minutes and must survive
 # "rm -rf build", be shared by the clones and worktrees of one user, and be
 # cacheable as one directory in CI. Inside: src/ (the configured, built
-# tree, also the KDIR of our modules), staging/lib/modules/<release>/
+# tree, also the KDIR of our modules; src/arch/x86/boot/bzImage is what the
+# VM boots, src/vmlinux has the symbols), staging/lib/modules/<release>/
 # (make modules_install), kernel.env (what kernel-env.sh reads), build.log.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -81,13 +83,6 @@ build_kernel() {
 		rmdir "$dir/.x"
 		touch "$src/.extracted"
 	fi
-	# The PVH entry's C code (xen_prepare_pvh) runs before KASAN's shadow
-	# exists, yet 6.1 instruments it: the guest triple-faults at its first
-	# instruction. Like the rest of the early boot code (and Xen's PVH code
-	# before it moved here), it goes uninstrumented. The one change to
-	# Debian's source; it touches nothing the tests exercise.
-	local pvh=$src/arch/x86/platform/pvh/Makefile
-	grep -qx 'KASAN_SANITIZE := n' "$pvh" || echo 'KASAN_SANITIZE := n' >>"$pvh"
 	{
 		echo "== $(date -Is) config"
 		# Trimmed start: tinyconfig, then our fragment on top.

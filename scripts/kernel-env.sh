@@ -11,7 +11,7 @@
 #   KFLAVOR   empty for Debian's kernel; else the name of another kernel
 #             (e.g. debug), which keeps its build outputs apart
 #             (build/modules-$KFLAVOR, build/selftests-$KFLAVOR, ...)
-#   KVMLINUX  with KFLAVOR only: the ELF vmlinux the VM boots (PVH entry)
+#   KVMLINUX  with KFLAVOR only: its ELF vmlinux (symbols for reports)
 # NVO_KERNEL=debug selects the debug-kernel lane instead (scripts/debug-kernel.sh:
 # its release, build tree, staged modules and vmlinux); NVO_KERNEL=DIR any
 # kernel directory holding a kernel.env of the same form.
@@ -30,9 +30,10 @@ if [ -n "${NVO_KERNEL:-}" ] && [ "$NVO_KERNEL" != debian ]; then
 		echo "kernel-env: NVO_KERNEL=$NVO_KERNEL: no $_nvo_kdir/kernel.env" >&2
 		return 1 2>/dev/null || exit 1
 	fi
+	unset KVMLINUZ KVMLINUX
 	# shellcheck disable=SC1091 # written by scripts/debug-kernel.sh
 	. "$_nvo_kdir/kernel.env"
-	KVMLINUZ=$KVMLINUX
+	KVMLINUZ=${KVMLINUZ:-$KVMLINUX}
 	KPKGVER=
 	KSERIES=$(echo "$KABI" | cut -d. -f1-2)
 	KSRC_TAR=

@@ -27,7 +27,7 @@
 # NVO_KERNEL=debug (scripts/kernel-env.sh): the debug-kernel lane. The base
 # then holds that kernel's staged modules and is build/vm/base-debug.cpio
 # (its own stamp and manifest: the lanes never share one), the overlay takes
-# build/modules-debug/*.ko, and "kernel" prints the debug vmlinux.
+# build/modules-debug/*.ko, and "kernel" prints the debug kernel's bzImage.
 set -euo pipefail
 # Parsed whole before it runs (the braces, closed at the end): editing this
 # file while a run is under way must not change that run.
@@ -277,10 +277,10 @@ build_overlay() {
 # The ELF inside the bzImage: find the payload's magic, decompress, check.
 build_kernel() {
 	local out=$vmdir/vmlinux-$KABI stamp key off
-	# another kernel (the debug lane) comes as an ELF vmlinux already
+	# another kernel (the debug lane): its own image, booted as it is
 	if [ -n "$KFLAVOR" ]; then
-		[ -r "$KVMLINUX" ] || die "kernel image $KVMLINUX not readable"
-		echo "$KVMLINUX"
+		[ -r "$KVMLINUZ" ] || die "kernel image $KVMLINUZ not readable"
+		echo "$KVMLINUZ"
 		return
 	fi
 	[ "${NVO_BOOT:-pvh}" = bzimage ] && { echo "$KVMLINUZ"; return; }
