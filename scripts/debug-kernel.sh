@@ -111,8 +111,12 @@ build_kernel() {
 		esac
 	done <"$fragment"
 	[ "$bad" -eq 0 ] || exit 1
-	echo "== $(date -Is) make -j$jobs vmlinux modules" >>"$dir/build.log"
-	if ! make -C "$src" -j"$jobs" vmlinux modules >>"$dir/build.log" 2>&1; then
+	# The VM boots the bzImage, not vmlinux through its PVH entry as in the
+	# normal lane: in 6.1 the PVH entry's C code (xen_prepare_pvh) calls
+	# KASAN-instrumented code (memcmp) before the shadow exists, and the
+	# guest triple-faults. LZ4 (the fragment) decompresses fastest under TCG.
+	echo "== $(date -Is) make -j$jobs bzImage modules" >>"$dir/build.log"
+	if ! make -C "$src" -j"$jobs" bzImage modules >>"$dir/build.log" 2>&1; then
 		grep -E 'error|Error' "$dir/build.log" | tail -n 20 >&2
 		echo "debug-kernel: build failed, see $dir/build.log" >&2
 		exit 1
@@ -120,13 +124,12 @@ build_kernel() {
 	release=$(make -C "$src" -s kernelrelease)
 	rm -rf "$dir/staging"
 	make -C "$src" -s modules_install INSTALL_MOD_PATH="$dir/staging" >>"$dir/build.log" 2>&1
-	readelf -n "$src/vmlinux" | grep -q Xen ||
-		{ echo "debug-kernel: vmlinux has no PVH note (CONFIG_PVH)" >&2; exit 1; }
 	cat >"$dir/kernel.env" <<-EOF
 		# written by scripts/debug-kernel.sh; read by scripts/kernel-env.sh
 		KABI=$release
 		KDIR=$src
 		KMODDIR=$dir/staging/lib/modules/$release
+		KVMLINUZ=$src/arch/x86/boot/bzImage
 		KVMLINUX=$src/vmlinux
 		KFLAVOR=debug
 		KSRC_VER=$src_ver
@@ -163,9 +166,23 @@ fi
 export NVO_KERNEL=debug
 builddir=${NVO_BUILDDIR:-$repo/build}
 "$here/build-modules.sh" "$builddir"
+# Default: every test but the one that exists to run the stock nvmet-tcp,
+# whose known lockdep report (testbed.rst) would fail it here and tell
+# nothing about ours. module_load.sh skips its stock host connection itself.
+tests=("$@")
+if [ ${#tests[@]} -eq 0 ] && [ -n "${NVO_TESTS:-}" ]; then
+	read -r -a tests <<<"$NVO_TESTS"
+fi
+if [ ${#tests[@]} -eq 0 ]; then
+	mapfile -t tests < <(make -s --no-print-directory -C "$repo/selftests" list_tests |
+		grep -vx baseline_stock_tcp.sh)
+fi
+results=$builddir/selftests-debug/results.txt
+rm -f "$results"
 rc=0
-"$repo/selftests/vm/run-selftests.sh" "$@" || rc=$?
-# shellcheck disable=SC1091 # written by run-selftests.sh
-. "$builddir/selftests/results.txt"
+"$repo/selftests/vm/run-selftests.sh" "${tests[@]}" || rc=$?
+[ -f "$results" ] || { echo "debug-kernel: the runner left no $results" >&2; exit 1; }
+# shellcheck disable=SC1090 # written by run-selftests.sh
+. "$results"
 echo "debug-kernel: ${KSFT_PASS:-0} passed, ${KSFT_FAIL:-0} failed, ${KSFT_SKIP:-0} skipped (kernel $dir)"
 exit "$rc"

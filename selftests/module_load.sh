@@ -132,7 +132,16 @@ dmesg_mark
 if NVO_TRANSPORT=stock nvmet_transport_load; then
 	ktap_test_result "insmod fails while nvmet_tcp owns the TCP transport slot" refused_over_nvmet_tcp
 	ktap_test_result "nvmet_transport_load refuses while nvmet_tcp is loaded" helper_refuses
-	ktap_test_result "nvmet-tcp still serves a host afterwards" nvmet_tcp_still_works
+	if [ -e /proc/lockdep ]; then
+		# Debian's nvmet_tcp trips lockdep when a host's queue goes away
+		# (testbed.rst, "Known report in stock code"); lockdep then stops
+		# checking, which would leave our module unchecked for the rest.
+		NVO_TRANSPORT=stock nvmet_transport_unload
+		ktap_test_skip "nvmet-tcp still serves a host afterwards" \
+			"lockdep kernel: stock nvmet_tcp's known report would mask ours"
+	else
+		ktap_test_result "nvmet-tcp still serves a host afterwards" nvmet_tcp_still_works
+	fi
 else
 	ktap_test_fail "insmod fails while nvmet_tcp owns the TCP transport slot (cannot load nvmet-tcp)"
 	ktap_test_skip "nvmet_transport_load refuses while nvmet_tcp is loaded" "nvmet-tcp did not load"
