@@ -16,6 +16,9 @@
 #include "netlink.h"
 #include "transport.h"
 
+/* How often an unregister still waiting for its queues says so. */
+#define NVO_UNREGISTER_WARN_SECS	30
+
 /* nvo_offload_mutex guards the device and port lists and port policies. */
 static DEFINE_MUTEX(nvo_offload_mutex);
 static LIST_HEAD(nvo_dev_list);
@@ -103,7 +106,15 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 
 	/* ...and every queue it has comes back to software. */
 	nvo_visit_queues(nvo_reclaim_if_on_dev, dev);
-	wait_event(nvo_dev_wq, !atomic_read(&dev->nr_queues));
+	/*
+	 * The driver's module cannot go before its queues are back: wait as
+	 * long as it takes, but say so, so that a driver stuck in a reclaim
+	 * shows up in the log instead of as a silently hung rmmod.
+	 */
+	while (!wait_event_timeout(nvo_dev_wq, !atomic_read(&dev->nr_queues),
+				   NVO_UNREGISTER_WARN_SECS * HZ))
+		pr_warn("offload device %s: unregister still waits for %d queue(s) to come back\n",
+			dev->name, atomic_read(&dev->nr_queues));
 
 	nvo_nl_notify_dev(dev, false);
 	ida_free(&nvo_dev_ida, dev->id);

@@ -154,7 +154,12 @@ struct nvo_offload_dev {
 };
 
 int nvo_offload_register(struct nvo_offload_dev *dev);
-/* Reclaims every queue of @dev first. May sleep. */
+/*
+ * Reclaims every queue of @dev first and waits until all are back in
+ * software (every queue_reclaim has called its done callback, or failed):
+ * a driver whose reclaim never finishes keeps this waiting, with a log
+ * line every 30 s. May sleep.
+ */
 void nvo_offload_unregister(struct nvo_offload_dev *dev);
 
 void nvo_offload_reclaimed(struct nvo_offload_queue *oq,
