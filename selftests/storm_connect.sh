@@ -72,14 +72,7 @@ if [ "$(nvo_transport)" = ours ] && insmod "$NVO_MODULES/nicsim.ko" &&
 fi
 
 # Warm-up and the data the storm must not disturb.
-storm_connect "$NQN" || ktap_exit_fail_msg "first connect failed"
-dev=$(host_ns_dev "$NQN" 1) || ktap_exit_fail_msg "no namespace device"
-ktap_test_result "data written before the storm (${STORM_GOLDEN_MB} MiB, crc32c)" \
-	storm_golden_write "$dev"
-quiet host_disconnect "$NQN"
-wait_for 10 tcp_port_idle "$STORM_PORT"
-storm_leak_baseline
-storm_klog_mark
+storm_golden_baseline "$NQN"
 
 t0=$(storm_now)
 connected=0
@@ -92,21 +85,7 @@ for i in $(seq 1 "$ROUNDS"); do
 	if [ -n "$OFFLOAD" ] && [ "$i" -eq $((ROUNDS / 2 + 1)) ]; then
 		echo "1 on nicsim1" >"$DBG/port_offload" || msg "cannot bind nicsim1"
 		echo 50 >/sys/kernel/debug/nicsim/nicsim1/slow_reclaim_ms
-		touch "$STORM_TMP/toggle.run"
-		(
-			n=0
-			on=off
-			while [ -e "$STORM_TMP/toggle.run" ]; do
-				for q in $(awk 'NR > 1 && $4 > 0 { print $1 }' "$DBG/queues"); do
-					echo "$q $on" >"$DBG/queue_offload" 2>/dev/null
-				done
-				if [ $on = off ]; then on=on; else on=off; fi
-				n=$((n + 1))
-				sleep 0.1
-			done
-			echo $n >"$STORM_TMP/toggle.rounds"
-		) &
-		toggler=$!
+		storm_toggler_start 0.1
 	fi
 	# shellcheck disable=SC2046 # round_args is a list of options
 	if ! storm_connect "$NQN" $(round_args "$i"); then
@@ -142,11 +121,9 @@ for i in $(seq 1 "$ROUNDS"); do
 done
 secs=$(storm_since "$t0")
 rate=$(storm_rate "$connected" "$t0")
-trounds=0
-if [ -n "${toggler:-}" ]; then
-	rm -f "$STORM_TMP/toggle.run"
-	wait "$toggler"
-	trounds=$(cat "$STORM_TMP/toggle.rounds")
+storm_toggler_stop
+trounds=$STORM_TOGGLE_ROUNDS
+if [ -n "$OFFLOAD" ]; then
 	echo 0 >/sys/kernel/debug/nicsim/nicsim1/slow_reclaim_ms
 fi
 storm_report connect "rounds=$ROUNDS connected=$connected failed=$failed" \
@@ -226,13 +203,6 @@ quiet host_disconnect "$NQN" || ok=0
 [ $ok = 1 ] && ktap_test_pass "data written before the storm intact" ||
 	ktap_test_fail "data written before the storm intact"
 
-if wait_for 20 tcp_port_idle "$STORM_PORT"; then
-	ktap_test_pass "no target connection left"
-else
-	ktap_test_fail "no target connection left ($(tcp_port_socks "$STORM_PORT") left)"
-	ss -tn | sed 's/^/# /'
-fi
-ktap_test_result "no leak: slab caches, memory and module counters at baseline" storm_leak_check
-ktap_test_result "kernel log clean (no oops, warning, hung task, lockdep)" storm_klog_clean
+storm_final_checks
 
 ktap_finished

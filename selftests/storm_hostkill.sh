@@ -73,19 +73,6 @@ offloaded_rounds() {
 	echo $(($1 - $1 / 2))
 }
 
-with_timeout() {
-	local secs=$1 pid
-	shift
-	"$@" &
-	pid=$!
-	if wait_for "$secs" eval "! kill -0 $pid 2>/dev/null"; then
-		wait "$pid"
-		return
-	fi
-	msg "still running after ${secs}s: $*"
-	return 124
-}
-
 # target_clean: no connection left on the target's port, no queue listed
 target_clean() {
 	local rc=0
@@ -123,7 +110,7 @@ kill_disconnect() {
 		seen_offloaded
 		# at a random point of the stream
 		sleep "0.$((RANDOM % 10))"
-		with_timeout 60 quiet host_disconnect "$NQN" || { msg "disconnect $i: hung or failed"; rc=1; }
+		storm_with_timeout 60 quiet host_disconnect "$NQN" || { msg "disconnect $i: hung or failed"; rc=1; }
 		storm_fio_wait kill 60
 		[ $? -eq 124 ] && rc=1
 		MISM=$((MISM + $(storm_mismatches "$STORM_TMP/kill.fio")))

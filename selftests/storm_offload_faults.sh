@@ -107,19 +107,7 @@ d0=$(dev_counter fallback_events)
 t0=$(storm_now)
 
 # the toggler: every I/O queue off, then on, then off...
-touch "$STORM_TMP/toggle.run"
-(
-	n=0
-	on=off
-	while [ -e "$STORM_TMP/toggle.run" ]; do
-		oq_toggle_all $on
-		if [ $on = off ]; then on=on; else on=off; fi
-		n=$((n + 1))
-		sleep 0.15
-	done
-	echo "$n" >"$STORM_TMP/toggle.rounds"
-) &
-toggler=$!
+storm_toggler_start 0.15
 # runs until stopped after the last phase (the time is a backstop)
 storm_fio_loop_start faults "$dev" $((SECS * ${#PHASES[@]} * 3)) \
 	--size=16M --iodepth=32 --bsrange=4k-64k
@@ -193,10 +181,9 @@ fi
 fio_ok=1
 storm_fio_loop_stop faults
 storm_fio_loop_wait faults || fio_ok=0
-rm -f "$STORM_TMP/toggle.run"
-wait "$toggler"
+storm_toggler_stop
 secs=$(storm_since "$t0")
-toggles=$(cat "$STORM_TMP/toggle.rounds" 2>/dev/null || echo 0)
+toggles=$STORM_TOGGLE_ROUNDS
 fb=$(($(q_sum 20) - f0))
 offl=$(($(q_sum 18) - o0))
 recl=$(($(q_sum 19) - r0))
@@ -243,12 +230,6 @@ storm_golden_verify "$(host_ns_dev "$NQN" 1)" || ok=0
 quiet host_disconnect "$NQN" || ok=0
 [ $ok = 1 ] && ktap_test_pass "data written before the storm intact" ||
 	ktap_test_fail "data written before the storm intact"
-if wait_for 20 tcp_port_idle "$STORM_PORT"; then
-	ktap_test_pass "no target connection left"
-else
-	ktap_test_fail "no target connection left ($(tcp_port_socks "$STORM_PORT") left)"
-fi
-ktap_test_result "no leak: slab caches, memory and module counters at baseline" storm_leak_check
-ktap_test_result "kernel log clean (no oops, warning, hung task, lockdep)" storm_klog_clean
+storm_final_checks
 
 ktap_finished

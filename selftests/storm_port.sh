@@ -52,14 +52,7 @@ tcp_target_setup "$NQN" "$STORM_ADDR" "$STORM_PORT" ||
 	ktap_exit_fail_msg "target setup failed"
 quiet modprobe nvme-tcp || ktap_exit_fail_msg "no nvme-tcp host"
 storm_offload_init
-storm_connect "$NQN" || ktap_exit_fail_msg "first connect failed"
-dev=$(host_ns_dev "$NQN" 1) || ktap_exit_fail_msg "no namespace device"
-ktap_test_result "data written before the storm (${STORM_GOLDEN_MB} MiB, crc32c)" \
-	storm_golden_write "$dev"
-quiet host_disconnect "$NQN"
-wait_for 10 tcp_port_idle "$STORM_PORT"
-storm_leak_baseline
-storm_klog_mark
+storm_golden_baseline "$NQN"
 
 # --- 1. the other port ------------------------------------------------------
 storm_connect "$NQN" --nr-io-queues=2 || ktap_exit_fail_msg "connect failed"
@@ -207,13 +200,6 @@ quiet host_disconnect "$NQN" || ok=0
 [ $ok = 1 ] && ktap_test_pass "data written before the storm intact at the end" ||
 	ktap_test_fail "data written before the storm intact at the end"
 
-if wait_for 20 tcp_port_idle "$STORM_PORT"; then
-	ktap_test_pass "no target connection left"
-else
-	ktap_test_fail "no target connection left ($(tcp_port_socks "$STORM_PORT") left)"
-	ss -tn | sed 's/^/# /'
-fi
-ktap_test_result "no leak: slab caches, memory and module counters at baseline" storm_leak_check
-ktap_test_result "kernel log clean (no oops, warning, hung task, lockdep)" storm_klog_clean
+storm_final_checks
 
 ktap_finished

@@ -40,7 +40,7 @@ ioq_all() {
 # 0 when fio stayed clean and every reset brought the controller back.
 RESETS=0
 storm() {
-	local part=$1 offl=$2 toggle=${3:-} ctrl dev t0 rc=0 failed=0 reoffl=0 secs tog=
+	local part=$1 offl=$2 toggle=${3:-} ctrl dev t0 rc=0 failed=0 reoffl=0 secs
 	local trounds=0
 	storm_connect "$NQN" --nr-io-queues=2 --reconnect-delay=1 --ctrl-loss-tmo=60 ||
 		{ msg "$part: connect failed"; return 1; }
@@ -54,21 +54,7 @@ storm() {
 	storm_fio_loop_start "$part" "$dev" "$SECS" --size=16M --iodepth=32
 	if [ -n "$toggle" ]; then
 		echo 100 >"$SIM/slow_reclaim_ms"
-		touch "$STORM_TMP/toggle.run"
-		(
-			n=0
-			on=off
-			while [ -e "$STORM_TMP/toggle.run" ]; do
-				for q in $(awk 'NR > 1 && $4 > 0 { print $1 }' "$DBG/queues"); do
-					echo "$q $on" >"$DBG/queue_offload" 2>/dev/null
-				done
-				if [ $on = off ]; then on=on; else on=off; fi
-				n=$((n + 1))
-				sleep 0.3
-			done
-			echo $n >"$STORM_TMP/toggle.rounds"
-		) &
-		tog=$!
+		storm_toggler_start 0.3
 	fi
 	RESETS=0
 	while kill -0 "$STORM_LOOP_PID" 2>/dev/null; do
@@ -92,10 +78,9 @@ storm() {
 	done
 	storm_fio_loop_wait "$part" || { msg "$part: fio failed"; rc=1; }
 	secs=$(storm_since "$t0")
-	if [ -n "$tog" ]; then
-		rm -f "$STORM_TMP/toggle.run"
-		wait "$tog"
-		trounds=$(cat "$STORM_TMP/toggle.rounds")
+	if [ -n "$toggle" ]; then
+		storm_toggler_stop
+		trounds=$STORM_TOGGLE_ROUNDS
 		echo 0 >"$SIM/slow_reclaim_ms"
 	fi
 	[ $failed -eq 0 ] || { msg "$part: $failed resets failed"; rc=1; }
@@ -164,12 +149,6 @@ storm_connect "$NQN" && storm_golden_verify "$(host_ns_dev "$NQN" 1)" || ok=0
 quiet host_disconnect "$NQN" || ok=0
 [ $ok = 1 ] && ktap_test_pass "data written before the storm intact after a fresh connect" ||
 	ktap_test_fail "data written before the storm intact after a fresh connect"
-if wait_for 20 tcp_port_idle "$STORM_PORT"; then
-	ktap_test_pass "no target connection left"
-else
-	ktap_test_fail "no target connection left ($(tcp_port_socks "$STORM_PORT") left)"
-fi
-ktap_test_result "no leak: slab caches, memory and module counters at baseline" storm_leak_check
-ktap_test_result "kernel log clean (no oops, warning, hung task, lockdep)" storm_klog_clean
+storm_final_checks
 
 ktap_finished

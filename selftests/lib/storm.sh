@@ -42,6 +42,21 @@
 #   storm_wait_io BDEV [SECS]     wait until 200 more I/Os reached the
 #                                 target's backing device BDEV (/dev/nullb0)
 #   storm_report NAME KEY=VAL...  one "# storm NAME: ..." summary line
+#   storm_toggle_ioqs on|off      ask every I/O queue of nvmet_offload to go
+#                                 to its port's device / back to software
+#   storm_toggler_start SECS / storm_toggler_stop
+#                                 storm_toggle_ioqs off, on, off... every
+#                                 SECS in the background; stop sets
+#                                 STORM_TOGGLE_ROUNDS (0 if none ran)
+#   storm_golden_baseline NQN     connect, write the golden region (a KTAP
+#                                 line), disconnect, then take the leak
+#                                 baseline and the kernel-log mark
+#   storm_with_timeout SECS CMD...
+#                                 CMD in the background, 124 if it still
+#                                 runs after SECS (a stuck configfs write is
+#                                 a failure to report, not a hang)
+#   storm_final_checks            KTAP lines every storm ends with: no target
+#                                 connection left, no leak, kernel log clean
 
 # tcp_test.sh has msg, quiet and wait_for; msg is all we need without it
 declare -F msg >/dev/null || msg() { ktap_print_msg "$*"; }
@@ -492,4 +507,81 @@ storm_offload_cleanup() {
 # offloaded I/O queues of our transport right now
 storm_ioq_offloaded() {
 	awk 'NR > 1 && $4 > 0 && $16 == "offloaded"' /sys/kernel/debug/nvmet_offload/queues 2>/dev/null | wc -l
+}
+
+# --- live queue toggles and the closing checks ------------------------------
+storm_toggle_ioqs() {
+	local dbg=/sys/kernel/debug/nvmet_offload q
+	for q in $(awk 'NR > 1 && $4 > 0 { print $1 }' "$dbg/queues"); do
+		# a queue that closed or is mid-hand-over refuses: expected
+		echo "$q $1" >"$dbg/queue_offload" 2>/dev/null
+	done
+}
+
+STORM_TOGGLER_PID=
+# shellcheck disable=SC2034 # for the tests that source us
+STORM_TOGGLE_ROUNDS=0
+storm_toggler_start() {
+	local period=$1
+	touch "$STORM_TMP/toggle.run"
+	rm -f "$STORM_TMP/toggle.rounds"
+	(
+		n=0
+		on=off
+		while [ -e "$STORM_TMP/toggle.run" ]; do
+			storm_toggle_ioqs $on
+			if [ $on = off ]; then on=on; else on=off; fi
+			n=$((n + 1))
+			sleep "$period"
+		done
+		echo $n >"$STORM_TMP/toggle.rounds"
+	) &
+	STORM_TOGGLER_PID=$!
+}
+
+# Not in a $(...): wait needs the toggler to be a child of this shell.
+storm_toggler_stop() {
+	STORM_TOGGLE_ROUNDS=0
+	[ -n "$STORM_TOGGLER_PID" ] || return 0
+	rm -f "$STORM_TMP/toggle.run"
+	wait "$STORM_TOGGLER_PID"
+	STORM_TOGGLER_PID=
+	# shellcheck disable=SC2034 # for the tests that source us
+	STORM_TOGGLE_ROUNDS=$(cat "$STORM_TMP/toggle.rounds" 2>/dev/null || echo 0)
+}
+
+storm_final_checks() {
+	if wait_for 20 tcp_port_idle "$STORM_PORT"; then
+		ktap_test_pass "no target connection left"
+	else
+		ktap_test_fail "no target connection left ($(tcp_port_socks "$STORM_PORT") left)"
+		ss -tn | sed 's/^/# /'
+	fi
+	ktap_test_result "no leak: slab caches, memory and module counters at baseline" storm_leak_check
+	ktap_test_result "kernel log clean (no oops, warning, hung task, lockdep)" storm_klog_clean
+}
+
+storm_golden_baseline() {
+	local nqn=$1 dev
+	storm_connect "$nqn" || ktap_exit_fail_msg "first connect failed"
+	dev=$(host_ns_dev "$nqn" 1) || ktap_exit_fail_msg "no namespace device"
+	ktap_test_result "data written before the storm (${STORM_GOLDEN_MB} MiB, crc32c)" \
+		storm_golden_write "$dev"
+	quiet host_disconnect "$nqn"
+	wait_for 10 tcp_port_idle "$STORM_PORT"
+	storm_leak_baseline
+	storm_klog_mark
+}
+
+storm_with_timeout() {
+	local secs=$1 pid
+	shift
+	"$@" &
+	pid=$!
+	if wait_for "$secs" eval "! kill -0 $pid 2>/dev/null"; then
+		wait "$pid"
+		return
+	fi
+	msg "still running after ${secs}s: $*"
+	return 124
 }
