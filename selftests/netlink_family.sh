@@ -1,5 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nvo-timeout: 600
+# (~60 s on Debian's kernel; its 86 nvme connects take ~7 s each on the
+# debug kernel of scripts/debug-kernel.sh, whose budget is 3x this one)
 #
 # netlink_family.sh - the nvmet_offload generic netlink family, through the
 # raw client nl_raw (selftests/tools/nl_raw.c). The family resolves with
