@@ -169,11 +169,9 @@ builddir=${NVO_BUILDDIR:-$repo/build}
 # Default: every test but the one that exists to run the stock nvmet-tcp,
 # whose known lockdep report (testbed.rst) would fail it here and tell
 # nothing about ours. module_load.sh skips its stock host connection itself.
+# (Named tests and $NVO_TESTS the runner takes as they are.)
 tests=("$@")
-if [ ${#tests[@]} -eq 0 ] && [ -n "${NVO_TESTS:-}" ]; then
-	read -r -a tests <<<"$NVO_TESTS"
-fi
-if [ ${#tests[@]} -eq 0 ]; then
+if [ ${#tests[@]} -eq 0 ] && [ -z "${NVO_TESTS:-}" ]; then
 	mapfile -t tests < <(make -s --no-print-directory -C "$repo/selftests" list_tests |
 		grep -vx baseline_stock_tcp.sh)
 fi
