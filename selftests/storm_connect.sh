@@ -53,8 +53,6 @@ cleanup() {
 	[ -d /sys/bus/nicsim ] && echo 1 >/sys/bus/nicsim/del_device 2>/dev/null
 	rmmod nicsim 2>/dev/null
 }
-# offloaded I/O queues of our transport
-ioq_offloaded() { awk 'NR > 1 && $4 > 0 && $16 == "offloaded"' "$DBG/queues" | wc -l; }
 
 ktap_print_header
 ktap_set_plan 8
@@ -99,7 +97,7 @@ for i in $(seq 1 "$ROUNDS"); do
 	if [ -n "$OFFLOAD" ] && [ "$i" -gt $((ROUNDS / 2)) ] &&
 		[ $((i % EVERY)) -eq $((EVERY / 2)) ]; then
 		# now and then, wait for the hand-over before disconnecting
-		wait_for 10 eval '[ "$(ioq_offloaded)" -gt 0 ]' && offl_rounds=$((offl_rounds + 1))
+		wait_for 10 eval '[ "$(storm_ioq_offloaded)" -gt 0 ]' && offl_rounds=$((offl_rounds + 1))
 	fi
 	if [ $((i % EVERY)) -eq 0 ]; then
 		dev=$(host_ns_dev "$NQN" 1)

@@ -28,13 +28,6 @@ GAP=${NVO_STORM_RESET_GAP:-2}
 DBG=/sys/kernel/debug/nvmet_offload
 SIM=/sys/kernel/debug/nicsim/nicsim1
 
-# I/O queues of our transport in STATE (offloaded, software), within SECS.
-ioq_states() { awk 'NR > 1 && $4 > 0 { print $16 }' "$DBG/queues"; }
-ioq_all() {
-	# shellcheck disable=SC2034 # read by the condition wait_for evals
-	local want=$1
-	wait_for "${2:-15}" eval '[ -n "$(ioq_states)" ] && ! ioq_states | grep -qvx "$want"'
-}
 
 # storm PART OFFLOADED [toggle]: fio loop and resets (and the toggler); prints its report line; returns
 # 0 when fio stayed clean and every reset brought the controller back.
@@ -46,8 +39,8 @@ storm() {
 		{ msg "$part: connect failed"; return 1; }
 	ctrl=$(storm_ctrl "$NQN")
 	dev=$(host_ns_dev "$NQN" 1)
-	if [ "$offl" = 1 ] && ! ioq_all offloaded; then
-		msg "$part: I/O queues not offloaded: $(ioq_states | tr '\n' ' ')"
+	if [ "$offl" = 1 ] && ! oq_wait_all offloaded 15; then
+		msg "$part: I/O queues not offloaded: $(oq_states | tr '\n' ' ')"
 		rc=1
 	fi
 	t0=$(storm_now)
@@ -73,7 +66,7 @@ storm() {
 		fi
 		# the new I/O queues go to the device again
 		if [ "$offl" = 1 ] && [ -z "$toggle" ]; then
-			ioq_all offloaded && reoffl=$((reoffl + 1))
+			oq_wait_all offloaded 15 && reoffl=$((reoffl + 1))
 		fi
 	done
 	storm_fio_loop_wait "$part" || { msg "$part: fio failed"; rc=1; }

@@ -2,28 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0
 # What the offload_*.sh selftests have in common: a target on our transport
 # with a nicsim device, and reading the queues' offload state from debugfs
-# (/sys/kernel/debug/nvmet_offload/queues; columns: 1 queue, 4 qid,
-# 16 offload state, 18 offloads, 19 reclaims, 20 fallbacks, 21 last
-# fallback reason). Sources ktap.sh and nvmet.sh; installs an EXIT trap.
+# (lib/offload_queues.sh: oq_col, oq_sum, oq_states, oq_wait_all,
+# oq_toggle_all). Sources ktap.sh, nvmet.sh and offload_queues.sh; installs
+# an EXIT trap.
 #
 #   offload_target_setup NQN      transport + nicsim1 (2 engines) + a 1 GB
 #                                 null_blk as nsid 1 of NQN on port 1
 #                                 (127.0.0.1:4420); the test binds the port;
 #                                 exits (KTAP) on failure
 #   offload_cleanup               undo all of it (the EXIT trap)
-#   oq_col COL                    "queue value" of column COL, I/O queues
-#   oq_sum COL                    column COL summed over the I/O queues
-#   oq_states                     "queue offload-state", I/O queues
-#   oq_wait_all STATE [SECS]      every I/O queue in STATE (default 10 s)
-#   oq_toggle_all on|off          ask for every I/O queue on or off
 
 _OFFLOAD_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=ktap.sh
 . "$_OFFLOAD_LIB/ktap.sh"
 # shellcheck source=nvmet.sh
 . "$_OFFLOAD_LIB/nvmet.sh"
+# shellcheck source=offload_queues.sh
+. "$_OFFLOAD_LIB/offload_queues.sh"
 
-OQ_DBG=/sys/kernel/debug/nvmet_offload
 NICSIM_BUS=/sys/bus/nicsim
 
 offload_cleanup() {
@@ -46,26 +42,3 @@ offload_target_setup() {
 		nvmet_port_link 1 "$nqn"; } || ktap_exit_fail_msg "target setup failed"
 }
 
-oq_col() { awk -v c="$1" 'NR > 1 && $4 > 0 { print $1, $c }' "$OQ_DBG/queues"; }
-oq_sum() { awk -v c="$1" 'NR > 1 && $4 > 0 { s += $c } END { print s + 0 }' "$OQ_DBG/queues"; }
-oq_states() { oq_col 16; }
-
-oq_wait_all() {
-	local i
-	for i in $(seq $((${2:-10} * 10))); do
-		if [ -n "$(oq_states)" ] &&
-		   ! oq_states | awk -v s="$1" '$2 != s { b = 1 } END { exit !b }'; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	ktap_print_msg "queues: $(oq_states | tr '\n' ';')"
-	return 1
-}
-
-oq_toggle_all() {
-	local q
-	for q in $(oq_states | awk '{ print $1 }'); do
-		echo "$q $1" >"$OQ_DBG/queue_offload" 2>/dev/null
-	done
-}

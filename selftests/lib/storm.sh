@@ -42,10 +42,8 @@
 #   storm_wait_io BDEV [SECS]     wait until 200 more I/Os reached the
 #                                 target's backing device BDEV (/dev/nullb0)
 #   storm_report NAME KEY=VAL...  one "# storm NAME: ..." summary line
-#   storm_toggle_ioqs on|off      ask every I/O queue of nvmet_offload to go
-#                                 to its port's device / back to software
 #   storm_toggler_start SECS / storm_toggler_stop
-#                                 storm_toggle_ioqs off, on, off... every
+#                                 oq_toggle_all off, on, off... every
 #                                 SECS in the background; stop sets
 #                                 STORM_TOGGLE_ROUNDS (0 if none ran)
 #   storm_golden_baseline NQN     connect, write the golden region (a KTAP
@@ -57,6 +55,10 @@
 #                                 a failure to report, not a hang)
 #   storm_final_checks            KTAP lines every storm ends with: no target
 #                                 connection left, no leak, kernel log clean
+
+# the debugfs queue readers (oq_states, oq_toggle_all)
+# shellcheck source=offload_queues.sh
+. "$(dirname "${BASH_SOURCE[0]}")/offload_queues.sh"
 
 # tcp_test.sh has msg, quiet and wait_for; msg is all we need without it
 declare -F msg >/dev/null || msg() { ktap_print_msg "$*"; }
@@ -509,18 +511,10 @@ storm_offload_cleanup() {
 }
 # offloaded I/O queues of our transport right now
 storm_ioq_offloaded() {
-	awk 'NR > 1 && $4 > 0 && $16 == "offloaded"' /sys/kernel/debug/nvmet_offload/queues 2>/dev/null | wc -l
+	oq_states 2>/dev/null | awk '$2 == "offloaded"' | wc -l
 }
 
 # --- live queue toggles and the closing checks ------------------------------
-storm_toggle_ioqs() {
-	local dbg=/sys/kernel/debug/nvmet_offload q
-	for q in $(awk 'NR > 1 && $4 > 0 { print $1 }' "$dbg/queues"); do
-		# a queue that closed or is mid-hand-over refuses: expected
-		echo "$q $1" >"$dbg/queue_offload" 2>/dev/null
-	done
-}
-
 STORM_TOGGLER_PID=
 # shellcheck disable=SC2034 # for the tests that source us
 STORM_TOGGLE_ROUNDS=0
@@ -532,7 +526,7 @@ storm_toggler_start() {
 		n=0
 		on=off
 		while [ -e "$STORM_TMP/toggle.run" ]; do
-			storm_toggle_ioqs $on
+			oq_toggle_all $on
 			if [ $on = off ]; then on=on; else on=off; fi
 			n=$((n + 1))
 			sleep "$period"
