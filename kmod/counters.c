@@ -22,9 +22,13 @@
  * Namespace records live from the first offload that reaches the namespace
  * until its port is freed (after its last queue): counts of closed queues
  * are kept, and a namespace recreated with the same id continues them.
+ * Only namespaces the subsystem has get one: a command to any other id is
+ * nvmet's to refuse, and must not let a host size our memory.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/hashtable.h>
+#include <linux/jhash.h>
 #include <linux/slab.h>
 
 #include "transport.h"
@@ -33,8 +37,10 @@
 #define NVO_STATS_WORDS	(sizeof(struct nvo_offload_stats) / sizeof(u64))
 #define NVO_COUNTERS_WORDS	(sizeof(struct nvo_counters) / sizeof(u64))
 
+/* Every record, in id order (netlink dumps), and hashed for lookups. */
 static LIST_HEAD(nvo_ns_list);
-/* Guards nvo_ns_list; taken from engine context (ns lookups): a spinlock. */
+static DEFINE_HASHTABLE(nvo_ns_hash, 8);
+/* Guards both; taken from engine context (ns lookups): a spinlock. */
 static DEFINE_SPINLOCK(nvo_ns_lock);
 static u32 nvo_ns_next_id = 1;
 
@@ -175,16 +181,24 @@ void nvo_counters_dev_event(struct nvo_offload_dev *dev, enum nvo_event ev)
 	spin_unlock_irqrestore(&acct->lock, flags);
 }
 
+static u32 nvo_ns_key(const struct nvo_port *port, const char *nqn,
+		      u32 nsid)
+{
+	return jhash(nqn, strnlen(nqn, NVMF_NQN_FIELD_LEN),
+		     nsid ^ hash_ptr(port, 32));
+}
+
 /* The record of (port, subsystem, @nsid), made on first sight. */
 static struct nvo_ns_acct *nvo_ns_acct_get(struct nvo_port *port,
 					   const char *nqn, u32 nsid, gfp_t gfp)
 {
+	u32 key = nvo_ns_key(port, nqn, nsid);
 	struct nvo_ns_acct *ns, *fresh;
 	unsigned long flags;
 
 	fresh = kzalloc(sizeof(*fresh), gfp | __GFP_NOWARN);
 	spin_lock_irqsave(&nvo_ns_lock, flags);
-	list_for_each_entry(ns, &nvo_ns_list, entry) {
+	hash_for_each_possible(nvo_ns_hash, ns, hnode, key) {
 		if (ns->port == port && ns->nsid == nsid &&
 		    !strcmp(ns->subsysnqn, nqn))
 			goto out;
@@ -199,6 +213,7 @@ static struct nvo_ns_acct *nvo_ns_acct_get(struct nvo_port *port,
 		strscpy(ns->subsysnqn, nqn, sizeof(ns->subsysnqn));
 		nvo_counters_acct_init(&ns->acct);
 		list_add_tail(&ns->entry, &nvo_ns_list);
+		hash_add(nvo_ns_hash, &ns->hnode, key);
 	}
 out:
 	spin_unlock_irqrestore(&nvo_ns_lock, flags);
@@ -215,12 +230,19 @@ struct nvo_offload_stats *nvo_counters_ns(struct nvo_queue *queue, u32 nsid,
 {
 	struct nvmet_ctrl *ctrl = READ_ONCE(queue->nvme_sq.ctrl);
 	struct nvo_queue_ns *qns;
+	bool known;
 	void *old;
 
 	qns = xa_load(&queue->ns_stats, nsid);
 	if (qns)
 		return &qns->st;
 	if (!ctrl || !nsid || nsid == NVME_NSID_ALL)
+		return &queue->ns_unaccounted;
+	/* Records for the subsystem's namespaces only: nothing a host sizes. */
+	rcu_read_lock();
+	known = !!xa_load(&ctrl->subsys->namespaces, nsid);
+	rcu_read_unlock();
+	if (!known)
 		return &queue->ns_unaccounted;
 
 	qns = kzalloc(sizeof(*qns), gfp | __GFP_NOWARN);
@@ -345,8 +367,10 @@ void nvo_counters_port_release(struct nvo_port *port)
 
 	spin_lock_irqsave(&nvo_ns_lock, flags);
 	list_for_each_entry_safe(ns, tmp, &nvo_ns_list, entry)
-		if (ns->port == port)
+		if (ns->port == port) {
+			hash_del(&ns->hnode);
 			list_move(&ns->entry, &gone);
+		}
 	spin_unlock_irqrestore(&nvo_ns_lock, flags);
 	list_for_each_entry_safe(ns, tmp, &gone, entry)
 		kfree(ns);
@@ -356,7 +380,9 @@ void nvo_counters_exit(void)
 {
 	struct nvo_ns_acct *ns, *tmp;
 
-	list_for_each_entry_safe(ns, tmp, &nvo_ns_list, entry)
+	list_for_each_entry_safe(ns, tmp, &nvo_ns_list, entry) {
+		hash_del(&ns->hnode);
 		kfree(ns);
+	}
 	INIT_LIST_HEAD(&nvo_ns_list);
 }

@@ -1802,10 +1802,15 @@ static int nvo_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
  * Kernel 6.1 has no split ops: one genl_ops per command with one policy
  * covering its do and dump requests; what a mode does not take is
  * refused by the handlers. Validation is strict throughout.
+ *
+ * Every command and the monitor group need CAP_NET_ADMIN, as handshake's
+ * and drop_monitor's do: replies and events name the hosts (NQN, address)
+ * and their traffic, and a dump holds the queue and device list locks.
  */
 static const struct genl_ops nvo_nl_ops[] = {
 	{
 		.cmd		= NVMET_OFFLOAD_CMD_DEV_GET,
+		.flags		= GENL_ADMIN_PERM,
 		.doit		= nvo_nl_dev_get_doit,
 		.dumpit		= nvo_nl_dev_get_dumpit,
 		.policy		= nvo_nl_dev_get_policy,
@@ -1813,6 +1818,7 @@ static const struct genl_ops nvo_nl_ops[] = {
 	},
 	{
 		.cmd		= NVMET_OFFLOAD_CMD_PORT_GET,
+		.flags		= GENL_ADMIN_PERM,
 		.doit		= nvo_nl_port_get_doit,
 		.dumpit		= nvo_nl_port_get_dumpit,
 		.policy		= nvo_nl_port_get_policy,
@@ -1827,6 +1833,7 @@ static const struct genl_ops nvo_nl_ops[] = {
 	},
 	{
 		.cmd		= NVMET_OFFLOAD_CMD_QUEUE_GET,
+		.flags		= GENL_ADMIN_PERM,
 		.doit		= nvo_nl_queue_get_doit,
 		.dumpit		= nvo_nl_queue_get_dumpit,
 		.policy		= nvo_nl_queue_get_policy,
@@ -1841,6 +1848,7 @@ static const struct genl_ops nvo_nl_ops[] = {
 	},
 	{
 		.cmd		= NVMET_OFFLOAD_CMD_STATS_GET,
+		.flags		= GENL_ADMIN_PERM,
 		.doit		= nvo_nl_stats_get_doit,
 		.dumpit		= nvo_nl_stats_get_dumpit,
 		.policy		= nvo_nl_stats_policy,
@@ -1856,7 +1864,10 @@ static const struct genl_ops nvo_nl_ops[] = {
 };
 
 static const struct genl_multicast_group nvo_nl_mcgrps[] = {
-	[NVO_NL_MCGRP_MONITOR] = { .name = NVMET_OFFLOAD_MCGRP_MONITOR },
+	[NVO_NL_MCGRP_MONITOR] = {
+		.name	= NVMET_OFFLOAD_MCGRP_MONITOR,
+		.flags	= GENL_MCAST_CAP_NET_ADMIN,
+	},
 };
 
 static struct genl_family nvo_nl_family __ro_after_init = {

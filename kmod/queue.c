@@ -92,34 +92,43 @@ static int nvo_queue_sock_error(struct nvo_queue *queue, int ret)
 
 /* ---- commands ---------------------------------------------------------- */
 
-static void nvo_cmd_free_pages(struct nvo_cmd *cmd)
-{
-	unsigned int i;
+/*
+ * Bytes of command slots all queues hold at once. A host chooses the queue
+ * depth (up to 1024 a queue, as many queues as it likes): past this ceiling
+ * a Connect fails with an error instead of pinning more of a NIC's memory.
+ */
+static unsigned long queue_mem_limit_kb = 256 * 1024;
+module_param(queue_mem_limit_kb, ulong, 0644);
+MODULE_PARM_DESC(queue_mem_limit_kb,
+		 "ceiling on the command slots of all queues, in KiB (default 256 MiB)");
+static atomic_long_t nvo_queue_mem = ATOMIC_LONG_INIT(0);
 
-	for (i = 0; i < cmd->nr_inline_pages; i++)
-		__free_page(cmd->inline_pages[i]);
-	cmd->nr_inline_pages = 0;
+/* Slot memory now held, for debugfs. */
+long nvo_queue_mem_bytes(void)
+{
+	return atomic_long_read(&nvo_queue_mem);
 }
 
-static int nvo_cmd_init(struct nvo_queue *queue, struct nvo_cmd *cmd,
-			u16 ttag, u32 inline_bytes)
+static bool nvo_queue_mem_charge(size_t bytes)
 {
-	unsigned int i, n = DIV_ROUND_UP(inline_bytes, PAGE_SIZE);
+	long limit = (long)min_t(unsigned long, READ_ONCE(queue_mem_limit_kb),
+				 LONG_MAX >> 10) << 10;
 
+	if (atomic_long_add_return(bytes, &nvo_queue_mem) > limit) {
+		atomic_long_sub(bytes, &nvo_queue_mem);
+		return false;
+	}
+	return true;
+}
+
+static void nvo_cmd_init(struct nvo_queue *queue, struct nvo_cmd *cmd,
+			 u16 ttag)
+{
 	cmd->queue = queue;
 	cmd->ttag = ttag;
 	cmd->req.cmd = &cmd->sqe;
 	cmd->req.cqe = &cmd->cqe;
 	INIT_LIST_HEAD(&cmd->entry);
-	for (i = 0; i < n; i++) {
-		cmd->inline_pages[i] = alloc_page(GFP_KERNEL);
-		if (!cmd->inline_pages[i]) {
-			nvo_cmd_free_pages(cmd);
-			return -ENOMEM;
-		}
-		cmd->nr_inline_pages = i + 1;
-	}
-	return 0;
 }
 
 static void nvo_cmd_put_data(struct nvo_cmd *cmd)
@@ -127,6 +136,21 @@ static void nvo_cmd_put_data(struct nvo_cmd *cmd)
 	if (cmd->flags & NVO_CMD_OWN_SGL)
 		nvmet_req_free_sgls(&cmd->req);
 	cmd->flags &= ~NVO_CMD_OWN_SGL;
+	if (cmd->inline_sg) {
+		sgl_free(cmd->inline_sg);
+		cmd->inline_sg = NULL;
+		cmd->inline_nents = 0;
+	}
+}
+
+/* Room for @len bytes of in-capsule data; the command keeps it until put. */
+static int nvo_cmd_alloc_inline(struct nvo_cmd *cmd, u32 len)
+{
+	if (cmd->inline_sg)
+		return 0;	/* parked: the data is already there */
+	cmd->inline_sg = sgl_alloc(len, GFP_KERNEL | __GFP_NOWARN,
+				   &cmd->inline_nents);
+	return cmd->inline_sg ? 0 : -ENOMEM;
 }
 
 static struct nvo_cmd *nvo_get_cmd(struct nvo_queue *queue)
@@ -181,16 +205,15 @@ static void nvo_free_cmds(struct nvo_queue *queue)
 {
 	u32 i;
 
-	for (i = 0; i < queue->nr_cmds; i++) {
+	for (i = 0; i < queue->nr_cmds; i++)
 		nvo_cmd_put_data(&queue->cmds[i]);
-		nvo_cmd_free_pages(&queue->cmds[i]);
-	}
 	kvfree(queue->cmds);
 	queue->cmds = NULL;
 	queue->nr_cmds = 0;
+	atomic_long_sub(queue->slot_mem, &nvo_queue_mem);
+	queue->slot_mem = 0;
 	if (queue->connect_cmd) {
 		nvo_cmd_put_data(queue->connect_cmd);
-		nvo_cmd_free_pages(queue->connect_cmd);
 		kfree(queue->connect_cmd);
 		queue->connect_cmd = NULL;
 	}
@@ -200,7 +223,9 @@ u16 nvo_install_queue(struct nvmet_sq *sq)
 {
 	struct nvo_queue *queue = container_of(sq, struct nvo_queue, nvme_sq);
 	u32 limit = queue->nport->inline_data_size;
+	size_t bytes = array_size(sq->size, sizeof(struct nvo_cmd));
 	struct nvo_cmd *cmds;
+	LIST_HEAD(free);
 	u32 i;
 
 	if (queue->cmds)
@@ -208,21 +233,27 @@ u16 nvo_install_queue(struct nvmet_sq *sq)
 	if (!sq->qid)
 		limit = max_t(u32, limit, NVO_ADMIN_INLINE);
 
-	cmds = kvcalloc(sq->size, sizeof(*cmds), GFP_KERNEL);
-	if (!cmds)
+	if (!nvo_queue_mem_charge(bytes)) {
+		pr_warn_ratelimited("queue %d: %u slots would pass queue_mem_limit_kb (%lu KiB), refusing the Connect\n",
+				    queue->idx, sq->size,
+				    READ_ONCE(queue_mem_limit_kb));
 		return NVME_SC_INTERNAL;
+	}
+	cmds = kvcalloc(sq->size, sizeof(*cmds), GFP_KERNEL);
+	if (!cmds) {
+		atomic_long_sub(bytes, &nvo_queue_mem);
+		return NVME_SC_INTERNAL;
+	}
+	/* Nothing here can fail: the queue takes the slots whole or not. */
 	for (i = 0; i < sq->size; i++) {
-		if (nvo_cmd_init(queue, &cmds[i], i, limit)) {
-			while (i--)
-				nvo_cmd_free_pages(&cmds[i]);
-			kvfree(cmds);
-			return NVME_SC_INTERNAL;
-		}
-		list_add_tail(&cmds[i].entry, &queue->free_cmds);
+		nvo_cmd_init(queue, &cmds[i], i);
+		list_add_tail(&cmds[i].entry, &free);
 	}
 	queue->inline_limit = limit;
-	queue->nr_cmds = sq->size;
+	queue->slot_mem = bytes;
 	spin_lock_irq(&queue->cmd_lock);
+	list_splice_tail(&free, &queue->free_cmds);
+	queue->nr_cmds = sq->size;
 	queue->cmds = cmds;
 	spin_unlock_irq(&queue->cmd_lock);
 
@@ -332,16 +363,10 @@ static void nvo_rx_start_data(struct nvo_queue *queue, struct nvo_cmd *cmd,
 	}
 }
 
-static void nvo_cmd_map_inline(struct nvo_cmd *cmd, u32 len)
+static void nvo_cmd_use_inline(struct nvo_cmd *cmd)
 {
-	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
-
-	sg_init_table(cmd->inline_sg, n);
-	for (i = 0; i < n; i++)
-		sg_set_page(&cmd->inline_sg[i], cmd->inline_pages[i],
-			    min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE), 0);
 	cmd->req.sg = cmd->inline_sg;
-	cmd->req.sg_cnt = n;
+	cmd->req.sg_cnt = cmd->inline_nents;
 }
 
 /* Where the command's data lives: in the capsule, or solicited by R2T. */
@@ -363,9 +388,11 @@ static u16 nvo_map_data(struct nvo_queue *queue, struct nvo_cmd *cmd,
 			return NVME_SC_SGL_INVALID_OFFSET | NVME_STATUS_DNR;
 		if (len != pdu_data_len)
 			return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
+		if (nvo_cmd_alloc_inline(cmd, len))
+			return NVME_SC_INTERNAL;
 		cmd->req.transfer_len = len;
 		queue->stats.inline_writes++;
-		nvo_cmd_map_inline(cmd, len);
+		nvo_cmd_use_inline(cmd);
 		cmd->rx_sg = cmd->req.sg;
 		cmd->rx_sg_off = 0;
 		cmd->flags |= NVO_CMD_AWAIT_DATA;
@@ -493,9 +520,14 @@ static void nvo_start_record(struct nvo_queue *queue, struct nvo_handover *h)
 			cmd->parked_len = 0;
 		} else if (p->inline_len) {
 			cmd->parked_len = p->inline_len;
-			nvo_cmd_map_inline(cmd, p->inline_len);
-			sg_copy_from_buffer(cmd->req.sg, cmd->req.sg_cnt,
-					    p->inline_data, p->inline_len);
+			if (nvo_cmd_alloc_inline(cmd, p->inline_len))
+				/* No room for its data: it fails, retryable. */
+				cmd->data_status = NVME_SC_INTERNAL;
+			else
+				sg_copy_from_buffer(cmd->inline_sg,
+						    cmd->inline_nents,
+						    p->inline_data,
+						    p->inline_len);
 		}
 		nvo_start_cmd(queue, cmd);
 	}
@@ -529,8 +561,7 @@ static int nvo_rx_park(struct nvo_queue *queue, struct nvo_cmd *cmd,
 	cmd->flags |= NVO_CMD_PARKED;
 	cmd->parked_len = data_len;
 	if (data_len) {
-		nvo_cmd_map_inline(cmd, data_len);
-		cmd->rx_sg = cmd->req.sg;
+		cmd->rx_sg = cmd->inline_sg;
 		cmd->rx_sg_off = 0;
 		nvo_rx_start_data(queue, cmd, data_len);
 		return 1;
@@ -559,9 +590,13 @@ static int nvo_rx_cmd(struct nvo_queue *queue)
 	}
 	memcpy(&cmd->sqe, pdu->sqe, sizeof(cmd->sqe));
 
-	/* Draining for a hand-over: take it off the wire, start it later. */
+	/*
+	 * Draining for a hand-over: take it off the wire, start it later.
+	 * Without room for its data it starts now, and nvmet fails it.
+	 */
 	if (READ_ONCE(queue->ostate) == NVO_OQ_OFFLOADING &&
-	    data_len <= queue->inline_limit)
+	    data_len <= queue->inline_limit &&
+	    (!data_len || !nvo_cmd_alloc_inline(cmd, data_len)))
 		return nvo_rx_park(queue, cmd, data_len);
 
 	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
@@ -1087,6 +1122,9 @@ static void nvo_io_work(struct work_struct *w)
 	int ops = 0;
 	int ret;
 
+	/* Closing wins over everything, a hand-over first of all. */
+	if (READ_ONCE(queue->state) == NVO_Q_CLOSING)
+		return;
 	if (!nvo_offload_reconcile(queue))
 		return;	/* a device owns the socket */
 
@@ -1114,17 +1152,38 @@ static void nvo_io_work(struct work_struct *w)
 		nvo_kick(queue);
 }
 
+/*
+ * A punt is over: the slot goes back first, so that a device that hands
+ * the queue back as soon as it has sent the response finds every slot its
+ * record may need free; then the device sends the response.
+ */
+static void nvo_punt_complete(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	struct nvo_offload_dev *dev = cmd->punt_dev;
+	void *cookie = cmd->punt_cookie;
+	struct nvme_completion cqe = cmd->cqe;
+
+	cmd->req.sg = NULL;	/* the device's buffer */
+	nvo_put_cmd(queue, cmd);
+	dev->ops->punt_done(&queue->oq, cookie, &cqe);
+	/*
+	 * A hand-back that came before this waits for it (see the driver API):
+	 * nvmet holds the queue (sq ref) until we return, so kicking is safe.
+	 */
+	if (atomic_dec_and_test(&queue->nr_punts)) {
+		wake_up_var(&queue->nr_punts);
+		if (READ_ONCE(queue->state) != NVO_Q_CLOSING)
+			nvo_kick(queue);
+	}
+}
+
 void nvo_queue_response(struct nvmet_req *req)
 {
 	struct nvo_cmd *cmd = container_of(req, struct nvo_cmd, req);
 	struct nvo_queue *queue = cmd->queue;
 
 	if (cmd->flags & NVO_CMD_PUNTED) {
-		/* The device owns the socket: it sends the response. */
-		queue->oq.dev->ops->punt_done(&queue->oq, cmd->punt_cookie,
-					      &cmd->cqe);
-		cmd->req.sg = NULL;
-		nvo_put_cmd(queue, cmd);
+		nvo_punt_complete(queue, cmd);
 		return;
 	}
 	llist_add(&cmd->rsp_node, &queue->rsp_list);
@@ -1397,10 +1456,23 @@ static void nvo_handover(struct nvo_queue *queue)
 		if (!p->inline_data)
 			goto refuse_free;
 		p->inline_len = cmd->parked_len;
-		sg_copy_to_buffer(cmd->req.sg, cmd->req.sg_cnt,
+		sg_copy_to_buffer(cmd->inline_sg, cmd->inline_nents,
 				  p->inline_data, p->inline_len);
 	}
 	h->nr_parked = n;
+
+	/*
+	 * The last point where closing can still stop the hand-over; past it
+	 * the release work (which waits for io_work) finds the queue offloaded
+	 * and takes it back.
+	 */
+	spin_lock_bh(&queue->state_lock);
+	if (queue->state == NVO_Q_CLOSING) {
+		spin_unlock_bh(&queue->state_lock);
+		nvo_handover_free(h);
+		return;	/* release puts the parked commands */
+	}
+	spin_unlock_bh(&queue->state_lock);
 
 	/* The record carries the parked commands from here on. */
 	nvo_drop_parked(queue);
@@ -1519,6 +1591,14 @@ static bool nvo_offload_reconcile(struct nvo_queue *queue)
 		return false;
 	case NVO_OQ_FAILED:
 	case NVO_OQ_RETURNED:
+		/*
+		 * Handed back with punts outstanding (a driver bug: see
+		 * nvo_offload_failed()): the last punt_done() kicks us.
+		 */
+		if (atomic_read(&queue->nr_punts)) {
+			spin_unlock_bh(&queue->state_lock);
+			return false;
+		}
 		h = queue->returned;
 		queue->returned = NULL;
 		reason = queue->ostate == NVO_OQ_FAILED ?
@@ -1605,13 +1685,22 @@ int nvo_offload_punt(struct nvo_offload_queue *oq,
 		     unsigned int sg_cnt, u32 len, void *cookie)
 {
 	struct nvo_queue *queue = nvo_oq_queue(oq);
+	struct nvo_offload_dev *dev = READ_ONCE(oq->dev);
+	enum nvo_offload_state ostate = READ_ONCE(queue->ostate);
 	struct nvo_cmd *cmd;
 
+	/* Only the device that owns the queue punts, until it hands it back. */
+	if (WARN_ON_ONCE(!dev || (ostate != NVO_OQ_OFFLOADED &&
+				  ostate != NVO_OQ_RECLAIMING &&
+				  ostate != NVO_OQ_OFFLOADING)))
+		return -EINVAL;
 	cmd = nvo_get_cmd(queue);
 	if (!cmd)
 		return -EBUSY;
+	atomic_inc(&queue->nr_punts);
 	cmd->flags |= NVO_CMD_PUNTED;
 	cmd->punt_cookie = cookie;
+	cmd->punt_dev = dev;
 	cmd->sqe = *sqe;
 	nvo_counters_punt(queue, sqe);
 	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
@@ -1747,6 +1836,8 @@ static void nvo_offload_release(struct nvo_queue *queue)
 		dev->ops->queue_reclaim(&queue->oq);
 	if (wait)
 		wait_for_completion(&queue->offload_idle);
+	/* punt_done() calls into the device: it must stay until they end. */
+	wait_var_event(&queue->nr_punts, !atomic_read(&queue->nr_punts));
 
 	spin_lock_bh(&queue->state_lock);
 	nvo_handover_free(queue->returned);
@@ -1786,11 +1877,18 @@ static void nvo_release_work(struct work_struct *w)
 	list_del_init(&queue->entry);
 	mutex_unlock(&nvo_queue_mutex);
 
+	/*
+	 * Unhook first, so that no callback queues io_work behind the cancel;
+	 * io_work does nothing on a closing queue, so the one that may still
+	 * run (a hand-over under way) is the last to touch the socket.
+	 */
+	nvo_restore_callbacks(queue);
 	cancel_delayed_work_sync(&queue->icreq_timeout);
 	cancel_work_sync(&queue->io_work);
 	/* A device draining the queue must not wait for a host that left. */
 	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
 	nvo_offload_release(queue);
+	/* The last io_work may have put ours back (a refused hand-over). */
 	nvo_restore_callbacks(queue);
 	cancel_work_sync(&queue->io_work);
 
@@ -1869,14 +1967,11 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 		ret = -ENOMEM;
 		goto err_ida;
 	}
-	ret = nvo_cmd_init(queue, queue->connect_cmd, U16_MAX,
-			   NVO_ADMIN_INLINE);
-	if (ret)
-		goto err_connect;
+	nvo_cmd_init(queue, queue->connect_cmd, U16_MAX);
 
 	ret = nvmet_sq_init(&queue->nvme_sq);
 	if (ret)
-		goto err_connect_pages;
+		goto err_connect;
 
 	tcp_sock_set_nodelay(sk);
 	nvo_sock_no_task_frag(sk);
@@ -1903,8 +1998,6 @@ err_list:
 	mutex_unlock(&nvo_queue_mutex);
 	nvo_port_put(port);
 	nvmet_sq_destroy(&queue->nvme_sq);
-err_connect_pages:
-	nvo_cmd_free_pages(queue->connect_cmd);
 err_connect:
 	kfree(queue->connect_cmd);
 err_ida:

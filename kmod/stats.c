@@ -52,8 +52,14 @@ static void nvo_stats_show_queue(struct nvo_queue *queue, void *arg)
 {
 	const struct nvo_queue_stats *st = &queue->stats;
 	struct nvmet_ctrl *ctrl = queue->nvme_sq.ctrl;
-	struct nvo_offload_dev *dev = READ_ONCE(queue->oq.dev);
+	char dev_name[NVO_DEV_NAME_LEN] = "-";
 	struct seq_file *m = arg;
+
+	/* Under state_lock a device seen in oq.dev cannot be unregistered. */
+	spin_lock_bh(&queue->state_lock);
+	if (queue->oq.dev)
+		strscpy(dev_name, queue->oq.dev->name, sizeof(dev_name));
+	spin_unlock_bh(&queue->state_lock);
 
 	seq_printf(m, "%5d %4u %5d %4u %-10s %3d %10llu %10llu %12llu %10llu %12llu %8llu %8llu %6llu %6llu %-10s %-12s %4llu %4llu %4llu %s\n",
 		   queue->idx, le16_to_cpu(queue->nport->disc_addr.portid),
@@ -65,7 +71,7 @@ static void nvo_stats_show_queue(struct nvo_queue *queue, void *arg)
 		   READ_ONCE(st->r2ts), READ_ONCE(st->errors),
 		   READ_ONCE(st->digest_errors),
 		   nvo_offload_state_name(READ_ONCE(queue->ostate)),
-		   dev ? dev->name : "-", READ_ONCE(queue->offload_events),
+		   dev_name, READ_ONCE(queue->offload_events),
 		   READ_ONCE(queue->reclaim_events),
 		   READ_ONCE(queue->fallback_events),
 		   nvo_fallback_reason_name(READ_ONCE(queue->fallback_reason)));
@@ -110,6 +116,14 @@ DEFINE_SHOW_ATTRIBUTE(nvo_offload_stats);
 
 DEFINE_SHOW_ATTRIBUTE(nvo_queues);
 
+/* Command-slot memory of all queues, against queue_mem_limit_kb. */
+static int nvo_memory_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "slot_bytes %ld\n", nvo_queue_mem_bytes());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nvo_memory);
+
 void nvo_stats_init(void)
 {
 	/* debugfs is best effort: the transport works without it. */
@@ -118,6 +132,8 @@ void nvo_stats_init(void)
 			    &nvo_queues_fops);
 	debugfs_create_file("offload_stats", 0444, nvo_debugfs, NULL,
 			    &nvo_offload_stats_fops);
+	debugfs_create_file("memory", 0444, nvo_debugfs, NULL,
+			    &nvo_memory_fops);
 }
 
 void nvo_stats_exit(void)

@@ -31,7 +31,6 @@
 #define NVO_MAX_INLINE		(32 * PAGE_SIZE)
 /* The host puts up to 8K of admin data in capsules, whatever the port says. */
 #define NVO_ADMIN_INLINE	8192
-#define NVO_MAX_INLINE_PAGES	(NVO_MAX_INLINE / PAGE_SIZE)
 /* A connection that sends no ICReq within this time is dropped. */
 #define NVO_ICREQ_TIMEOUT	(10 * HZ)
 /*
@@ -132,12 +131,17 @@ struct nvo_cmd {
 	u16			data_status;
 	u32			parked_len;	/* in-capsule bytes of a parked cmd */
 	void			*punt_cookie;
+	/* The device a punt came from: oq.dev may be cleared before it ends. */
+	struct nvo_offload_dev	*punt_dev;
 	struct nvo_xfer		xfer;
 
-	/* Preallocated in-capsule data buffer. */
-	unsigned int		nr_inline_pages;
-	struct page		*inline_pages[NVO_MAX_INLINE_PAGES];
-	struct scatterlist	inline_sg[NVO_MAX_INLINE_PAGES];
+	/*
+	 * In-capsule data, allocated when the capsule arrives and freed with
+	 * the command: memory follows what is in flight, not the queue depth.
+	 * Kept apart from req.sg, which nvmet_req_init() clears.
+	 */
+	struct scatterlist	*inline_sg;
+	unsigned int		inline_nents;
 
 	/* Receive cursor into req.sg. */
 	struct scatterlist	*rx_sg;
@@ -250,6 +254,12 @@ struct nvo_queue {
 	u32			nr_parked;
 	u32			nr_active;	/* cmds taken, not yet free */
 	spinlock_t		cmd_lock;	/* free_cmds: punts complete anywhere */
+	/*
+	 * Punts whose punt_done() has not returned yet: the queue stays the
+	 * device's (oq.dev set, counted against it) until they are over.
+	 */
+	atomic_t		nr_punts;
+	size_t			slot_mem;	/* charged to nvo_queue_mem */
 	u64			offload_events;
 	u64			reclaim_events;
 	u64			fallback_events;
@@ -275,6 +285,7 @@ void nvo_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,
 void nvo_port_put(struct nvo_port *port);
 
 /* queue.c */
+long nvo_queue_mem_bytes(void);
 int nvo_queue_alloc(struct nvo_port *port, struct socket *sock);
 void nvo_queue_response(struct nvmet_req *req);
 u16 nvo_install_queue(struct nvmet_sq *sq);
@@ -314,6 +325,7 @@ void nvo_offload_exit(void);
 /* A namespace's counters: one per port, subsystem and namespace id. */
 struct nvo_ns_acct {
 	struct list_head	entry;
+	struct hlist_node	hnode;
 	u32			id;		/* netlink's key, from 1 */
 	struct nvo_port		*port;		/* the key: not a reference */
 	u16			portid;
