@@ -162,6 +162,13 @@ int nvo_offload_register(struct nvo_offload_dev *dev);
  */
 void nvo_offload_unregister(struct nvo_offload_dev *dev);
 
+/*
+ * Hand the queue back. Both end the device's ownership, so a device calls
+ * them only once every punt it made on the queue has had its punt_done()
+ * return, and punts nothing on it afterwards: the shim waits for punts
+ * still outstanding (a driver bug, logged) before the queue leaves the
+ * device, and refuses a punt from a device that no longer owns the queue.
+ */
 void nvo_offload_reclaimed(struct nvo_offload_queue *oq,
 			   struct nvo_handover *h);
 /* @h is NULL when the stream is lost: the shim then closes the connection. */
@@ -172,8 +179,9 @@ void nvo_offload_failed(struct nvo_offload_queue *oq,
 /*
  * Execute a command in software. @sg holds @len bytes: the write data the
  * device received, or room for read data. ops->punt_done() reports the
- * completion. Returns 0, or -EBUSY when no command slot is free (retry
- * later). Process context.
+ * completion; the command's slot is free again before it is called.
+ * Returns 0, -EBUSY when no command slot is free (retry later), or -EINVAL
+ * when the device does not own the queue. Process context.
  */
 int nvo_offload_punt(struct nvo_offload_queue *oq,
 		     const struct nvme_command *sqe, struct scatterlist *sg,
