@@ -1,0 +1,190 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nvo-timeout: 600
+#
+# offload_memory.sh - what a remote host can make the target allocate.
+# In one boot: the memory one I/O queue of depth 1024 costs with the stock
+# nvmet-tcp and with ours (in software, then offloaded to nicsim), each the
+# median of three connects, and ours may cost at most 1 MiB more than stock;
+# reads to hundreds of namespace ids the subsystem does not have, sent on an
+# offloaded queue (the device punts them), fail with Invalid Namespace and
+# allocate nothing that stays; the slot memory of all queues is charged
+# against queue_mem_limit_kb, a Connect past it fails cleanly, and every
+# charge is returned when the host leaves.
+#
+# Env: NVO_MEM_UNKNOWN_NS (default 400) unknown namespace ids to read.
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/offload_test.sh
+. "$DIR/lib/offload_test.sh"
+
+NQN=nqn.2014-08.io.nvmet-offload:offload-memory
+DBG=$OQ_DBG
+PARAM=/sys/module/nvmet_offload/parameters/queue_mem_limit_kb
+UNKNOWN=${NVO_MEM_UNKNOWN_NS:-400}
+DEPTH=1024
+
+msg() { ktap_print_msg "$*"; }
+meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+# settle: let RCU frees and per-CPU caches drain, so that two readings differ
+# by what was allocated and not by what is about to be freed.
+settle() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	sleep 1
+}
+
+median3() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+
+# connect_cost: KiB of MemFree one host connection with one I/O queue of
+# depth $DEPTH takes (host and target: the host's share is the same for
+# every transport), measured to the connected namespace and back.
+connect_cost() {
+	local before after ns
+	settle
+	before=$(meminfo_kb MemFree)
+	host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=1 --queue-size=$DEPTH >/dev/null ||
+		return 1
+	ns=$(host_ns_dev "$NQN") || return 1
+	[ -b "$ns" ] || return 1
+	# offloaded runs: wait for the hand-over before reading
+	if [ "${1:-}" = offloaded ]; then
+		oq_wait_all offloaded 20 || return 1
+	fi
+	settle
+	after=$(meminfo_kb MemFree)
+	host_disconnect "$NQN" >/dev/null || return 1
+	echo $((before - after))
+}
+
+# three_costs MODE: the median of three connect_cost runs, or nothing
+three_costs() {
+	local a b c
+	a=$(connect_cost "$@") && b=$(connect_cost "$@") && c=$(connect_cost "$@") || return 1
+	msg "  runs: $a $b $c KiB"
+	median3 "$a" "$b" "$c"
+}
+
+target_setup() {
+	local dev
+	dev=$(nullb_create 1) || return 1
+	nvmet_subsys_create "$NQN" && nvmet_ns_create "$NQN" 1 "$dev" &&
+		nvmet_port_create 1 127.0.0.1 4420 ipv4 && nvmet_port_link 1 "$NQN"
+}
+
+ktap_print_header
+ktap_set_plan 6
+modprobe nvme-tcp
+
+# 1: stock nvmet-tcp, the reference, in this boot.
+stock=
+if NVO_TRANSPORT=stock nvmet_transport_load && target_setup &&
+	stock=$(three_costs) && [ -n "$stock" ]; then
+	ktap_test_pass "stock nvmet-tcp: one I/O queue of depth $DEPTH costs $stock KiB"
+else
+	ktap_test_fail "stock nvmet-tcp: connect cost measured"
+fi
+nvmet_cleanup >/dev/null 2>&1
+NVO_TRANSPORT=stock nvmet_transport_unload >/dev/null 2>&1
+
+# 2: ours in software, against stock.
+offload_target_setup "$NQN"
+ours=$(three_costs)
+if [ -n "$ours" ] && [ -n "$stock" ] && [ "$ours" -le $((stock + 1024)) ]; then
+	ktap_test_pass "ours in software: $ours KiB, stock $stock KiB (at most 1 MiB more)"
+else
+	ktap_test_fail "ours in software: ${ours:-?} KiB, stock ${stock:-?} KiB (at most 1 MiB more)"
+fi
+
+# 3: offloaded to nicsim at connect: the device's share on top.
+echo "1 on nicsim1" >"$DBG/port_offload" || msg "cannot bind nicsim1 to port 1"
+off=$(three_costs offloaded)
+offs=$(awk 'NR > 1 { s += $18 } END { print s + 0 }' "$DBG/queues")
+if [ -n "$off" ] && [ -n "$stock" ] && [ "$offs" -ge 3 ] &&
+	[ "$off" -le $((stock + 4096)) ]; then
+	ktap_test_pass "offloaded: $off KiB over $offs hand-overs, stock $stock KiB (at most 4 MiB more)"
+else
+	ktap_test_fail "offloaded: ${off:-?} KiB over $offs hand-overs, stock ${stock:-?} KiB (at most 4 MiB more)"
+fi
+
+# 4: unknown namespaces on an offloaded queue: answered Invalid Namespace,
+# punted by the device, nothing kept.
+unknown_ns() {
+	local ns p0 p1 su0 su1 bad=0 n nsid out
+	host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=1 >/dev/null || return 1
+	ns=$(host_ns_dev "$NQN") || return 1
+	oq_wait_all offloaded 20 || return 1
+	SLOTS=$(awk '$1 == "slot_bytes" { print $2 }' "$DBG/memory")
+	p0=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "punted") c = i; next }
+		{ s += $c } END { print s + 0 }' "$DBG/offload_stats")
+	settle
+	su0=$(meminfo_kb SUnreclaim)
+	for n in $(seq 1 "$UNKNOWN"); do
+		nsid=$((1000 + n * 7919))
+		# A read of one block to a namespace id the subsystem does not have,
+		# on the namespace's I/O queue (nsid as given: passthrough).
+		if out=$(nvme io-passthru "$ns" --opcode=0x02 --namespace-id=$nsid \
+			--data-len=4096 --read --cdw10=0 --cdw11=0 --cdw12=0 2>&1); then
+			bad=$((bad + 1))
+		elif ! grep -qi 'invalid.*namespace\|status.*0x[0-9a-f]*b\b' <<<"$out"; then
+			[ "$bad" -lt 3 ] && msg "nsid $nsid: $out"
+			bad=$((bad + 1))
+		fi
+	done
+	settle
+	su1=$(meminfo_kb SUnreclaim)
+	p1=$(awk 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "punted") c = i; next }
+		{ s += $c } END { print s + 0 }' "$DBG/offload_stats")
+	msg "$UNKNOWN reads to unknown namespaces: $bad not Invalid Namespace, $((p1 - p0)) punted, SUnreclaim $su0 -> $su1 KiB"
+	UNK_NL=$(nl_raw -d --count stats-get scope=namespace | sed -n 's/^objects=\([0-9]*\).*/\1/p')
+	msg "namespace records over netlink: ${UNK_NL:-?} (nsid 1 only expected)"
+	host_disconnect "$NQN" >/dev/null
+	[ "$bad" -eq 0 ] && [ $((p1 - p0)) -ge "$UNKNOWN" ] &&
+		[ $((su1 - su0)) -lt 256 ] && [ "${UNK_NL:-0}" -eq 1 ]
+}
+if unknown_ns; then
+	ktap_test_pass "$UNKNOWN reads to unknown namespaces on an offloaded queue: Invalid Namespace, punted, < 256 KiB kept, no namespace record"
+else
+	ktap_test_fail "$UNKNOWN reads to unknown namespaces on an offloaded queue: Invalid Namespace, punted, < 256 KiB kept, no namespace record"
+fi
+
+# 5: a Connect whose slots pass queue_mem_limit_kb fails cleanly; with the
+# limit back, the same connect works.
+limit_refuses() {
+	local old rc
+	old=$(cat "$PARAM") || return 1
+	dmesg_mark
+	echo 256 >"$PARAM" || return 1
+	host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=1 --queue-size=$DEPTH >/dev/null 2>&1
+	rc=$?
+	echo "$old" >"$PARAM"
+	host_disconnect_all >/dev/null 2>&1
+	if [ $rc -eq 0 ]; then
+		msg "a $DEPTH-deep queue connected under a 256 KiB limit"
+		return 1
+	fi
+	dmesg_grep_since_mark 'would pass queue_mem_limit_kb' >/dev/null ||
+		{ msg "no refusal in the kernel log"; return 1; }
+	host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=1 --queue-size=$DEPTH >/dev/null &&
+		host_ns_dev "$NQN" >/dev/null && host_disconnect "$NQN" >/dev/null
+}
+if limit_refuses; then
+	ktap_test_pass "a Connect past queue_mem_limit_kb fails with an error; under the limit it works"
+else
+	ktap_test_fail "a Connect past queue_mem_limit_kb fails with an error; under the limit it works"
+fi
+
+# 6: every queue gone, every charge returned.
+for _ in $(seq 50); do
+	[ "$(awk '$1 == "slot_bytes" { print $2 }' "$DBG/memory")" = 0 ] && break
+	sleep 0.2
+done
+left=$(awk '$1 == "slot_bytes" { print $2 }' "$DBG/memory")
+if [ "$left" = 0 ]; then
+	ktap_test_pass "slot memory back to 0 once the hosts left (was ${SLOTS:-?} bytes for one host's admin and I/O queue)"
+else
+	ktap_test_fail "slot memory back to 0 once the hosts left: $left bytes still charged"
+fi
+
+ktap_finished
