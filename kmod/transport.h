@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * nvmet_offload internals: the software NVMe/TCP transport's ports, queues
- * and commands. Shared by main.c, port.c and queue.c only.
+ * and commands, and what the files outside the queue layer call in it (the
+ * queue layer's own internals are in queue.h).
  */
 #ifndef NVO_TRANSPORT_H
 #define NVO_TRANSPORT_H
@@ -284,11 +285,15 @@ void nvo_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,
 		     char *traddr);
 void nvo_port_put(struct nvo_port *port);
 
-/* queue.c */
+/* cmd.c */
 long nvo_queue_mem_bytes(void);
-int nvo_queue_alloc(struct nvo_port *port, struct socket *sock);
-void nvo_queue_response(struct nvmet_req *req);
 u16 nvo_install_queue(struct nvmet_sq *sq);
+
+/* tx.c */
+void nvo_queue_response(struct nvmet_req *req);
+
+/* queue.c */
+int nvo_queue_alloc(struct nvo_port *port, struct socket *sock);
 void nvo_delete_ctrl(struct nvmet_ctrl *ctrl);
 void nvo_close_port_queues(struct nvo_port *port);
 void nvo_close_all_queues(void);
@@ -297,7 +302,7 @@ void nvo_visit_queues(nvo_queue_visit_t fn, void *arg);
 int nvo_queue_init(void);
 void nvo_queue_exit(void);
 
-/* queue.c: offload */
+/* handover.c */
 int nvo_queue_request_offload(struct nvo_queue *queue,
 			      struct nvo_offload_dev *dev);
 int nvo_queue_request_reclaim(struct nvo_queue *queue,

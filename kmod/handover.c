@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hand-over of a queue between software and an offload device: requests,
+ * draining (parking capsules), the record that carries the queue over, its
+ * return, and taking a queue back when it closes. io_work carries every
+ * transition out, so the transitions of one queue never race each other.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "netlink.h"
+#include "queue.h"
+
+/* Start a command whose capsule (and in-capsule data) we already have. */
+static void nvo_start_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	u16 status;
+
+	cmd->flags &= ~NVO_CMD_PARKED;
+	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
+			    &nvo_fabrics_ops))
+		return;
+	status = nvo_map_data(queue, cmd, cmd->parked_len);
+	if (status) {
+		cmd->flags &= ~NVO_CMD_AWAIT_DATA;
+		nvmet_req_complete(&cmd->req, status);
+		return;
+	}
+	if (cmd->parked_len)
+		nvo_cmd_execute(cmd);	/* the data is in its buffer */
+	else if (cmd->flags & NVO_CMD_AWAIT_DATA)
+		nvo_queue_r2t(queue, cmd);
+	else
+		cmd->req.execute(&cmd->req);
+}
+
+void nvo_park(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	/* A failed data digest or a cancelled drain: no reason to wait. */
+	if (cmd->data_status || queue->ostate != NVO_OQ_OFFLOADING) {
+		nvo_start_cmd(queue, cmd);
+		return;
+	}
+	list_add_tail(&cmd->entry, &queue->parked);
+	queue->nr_parked++;
+}
+
+static void nvo_unpark_all(struct nvo_queue *queue)
+{
+	struct nvo_cmd *cmd, *tmp;
+
+	list_for_each_entry_safe(cmd, tmp, &queue->parked, entry) {
+		list_del_init(&cmd->entry);
+		queue->nr_parked--;
+		nvo_start_cmd(queue, cmd);
+	}
+}
+
+/* Free the parked commands' slots: they went into a record, or nowhere. */
+static void nvo_drop_parked(struct nvo_queue *queue)
+{
+	struct nvo_cmd *cmd, *tmp;
+
+	list_for_each_entry_safe(cmd, tmp, &queue->parked, entry) {
+		list_del_init(&cmd->entry);
+		queue->nr_parked--;
+		nvo_put_cmd(queue, cmd);
+	}
+}
+
+/* Start the commands a hand-over record brought back. */
+static void nvo_start_record(struct nvo_queue *queue, struct nvo_handover *h)
+{
+	struct nvo_cmd *cmd;
+	u32 i;
+
+	for (i = 0; i < h->nr_parked; i++) {
+		struct nvo_parked_cmd *p = &h->parked[i];
+
+		cmd = nvo_get_cmd(queue);
+		if (WARN_ON_ONCE(!cmd))
+			return;
+		cmd->sqe = p->sqe;
+		if (p->inline_len > queue->inline_limit) {
+			/* The device took more than we can: let nvmet say no. */
+			cmd->parked_len = 0;
+		} else if (p->inline_len) {
+			cmd->parked_len = p->inline_len;
+			if (nvo_cmd_alloc_inline(cmd, p->inline_len))
+				/* No room for its data: it fails, retryable. */
+				cmd->data_status = NVME_SC_INTERNAL;
+			else
+				sg_copy_from_buffer(cmd->inline_sg,
+						    cmd->inline_nents,
+						    p->inline_data,
+						    p->inline_len);
+		}
+		nvo_start_cmd(queue, cmd);
+	}
+}
+
+static const char *const nvo_ostate_names[] = {
+	[NVO_OQ_SOFTWARE]	= "software",
+	[NVO_OQ_OFFLOADING]	= "offloading",
+	[NVO_OQ_OFFLOADED]	= "offloaded",
+	[NVO_OQ_RECLAIMING]	= "reclaiming",
+	[NVO_OQ_FAILED]		= "failed",
+	[NVO_OQ_RETURNED]	= "returning",
+};
+
+const char *nvo_offload_state_name(enum nvo_offload_state state)
+{
+	return state < ARRAY_SIZE(nvo_ostate_names) ? nvo_ostate_names[state] :
+						      "?";
+}
+
+static const char *const nvo_reason_names[] = {
+	[NVO_FALLBACK_NONE]		= "none",
+	[NVO_FALLBACK_REFUSED]		= "refused",
+	[NVO_FALLBACK_QUEUE_FAILED]	= "queue-failed",
+	[NVO_FALLBACK_DEV_FAILED]	= "device-failed",
+	[NVO_FALLBACK_DEV_REMOVED]	= "device-removed",
+	[NVO_FALLBACK_STREAM_LOST]	= "stream-lost",
+};
+
+const char *nvo_fallback_reason_name(enum nvo_fallback_reason reason)
+{
+	return reason < ARRAY_SIZE(nvo_reason_names) ?
+		nvo_reason_names[reason] : "?";
+}
+
+/* Ask for the queue to be offloaded to @dev; io_work carries it out. */
+int nvo_queue_request_offload(struct nvo_queue *queue,
+			      struct nvo_offload_dev *dev)
+{
+	int ret = 0;
+
+	if (!queue->nvme_sq.qid || !queue->cmds)
+		return -EINVAL;	/* the admin queue stays in software */
+	spin_lock_bh(&queue->state_lock);
+	if (queue->state == NVO_Q_CLOSING) {
+		ret = -ESHUTDOWN;
+	} else if (queue->oq.dev && queue->oq.dev != dev) {
+		/*
+		 * Another device has it or is about to: take it back first;
+		 * back in software it is offered to its port's device again.
+		 */
+		queue->want_offload = false;
+		queue->retarget = true;
+	} else {
+		queue->want_offload = true;
+		if (!queue->oq.dev) {
+			/* Counted until the queue is back in software. */
+			queue->oq.dev = dev;
+			atomic_inc(&dev->nr_queues);
+		}
+	}
+	spin_unlock_bh(&queue->state_lock);
+	if (!ret)
+		nvo_kick(queue);
+	return ret;
+}
+
+/* Ask for the queue back in software; @reason: why, if not asked for. */
+int nvo_queue_request_reclaim(struct nvo_queue *queue,
+			      enum nvo_fallback_reason reason)
+{
+	spin_lock_bh(&queue->state_lock);
+	queue->want_offload = false;
+	if (queue->oq.dev)
+		queue->reclaim_reason = reason;
+	spin_unlock_bh(&queue->state_lock);
+	nvo_kick(queue);
+	return 0;
+}
+
+bool nvo_queue_drained(struct nvo_queue *queue)
+{
+	return queue->rx_state == NVO_RX_HDR && !queue->rx_off &&
+	       !nvo_rx_staged(queue) &&
+	       READ_ONCE(queue->nr_active) == queue->nr_parked &&
+	       !queue->tx_cmd && list_empty(&queue->tx_list) &&
+	       llist_empty(&queue->rsp_list) && !queue->ctl_len;
+}
+
+/* Back to software: from a refused offload, a reclaim or a failure. */
+static void nvo_offload_back_to_software(struct nvo_queue *queue,
+					 struct nvo_handover *h,
+					 enum nvo_fallback_reason reason)
+{
+	struct nvo_offload_dev *dev, *from;
+	bool was_offloaded, retarget;
+
+	spin_lock_bh(&queue->state_lock);
+	retarget = queue->retarget;
+	queue->retarget = false;
+	/* Draining in software is no offload: a cancel reports nothing. */
+	was_offloaded = queue->ostate != NVO_OQ_OFFLOADING;
+	from = queue->oq.dev;
+	queue->ostate = NVO_OQ_SOFTWARE;
+	if (reason == NVO_FALLBACK_NONE)
+		reason = queue->reclaim_reason;
+	queue->reclaim_reason = NVO_FALLBACK_NONE;
+	if (reason != NVO_FALLBACK_NONE) {
+		queue->want_offload = false;
+		queue->fallback_reason = reason;
+		queue->fallback_events++;
+	}
+	/* Asked for again while it came back: keep the device, go again. */
+	dev = queue->want_offload ? NULL : queue->oq.dev;
+	if (dev)
+		queue->oq.dev = NULL;
+	spin_unlock_bh(&queue->state_lock);
+	if (from && reason != NVO_FALLBACK_NONE)
+		nvo_counters_dev_event(from, NVO_EV_FALLBACK);
+	if (from && reason != NVO_FALLBACK_NONE)
+		nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_FALLBACK,
+				    from, reason);
+	else if (from && was_offloaded)
+		nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED,
+				    from, reason);
+	if (dev)
+		nvo_offload_queue_left_dev(queue, dev);
+	if (retarget && reason == NVO_FALLBACK_NONE)
+		nvo_offload_offer_queue(queue);
+
+	if (reason != NVO_FALLBACK_NONE)
+		pr_info_ratelimited("queue %d: back in software (%s)\n",
+				    queue->idx, nvo_fallback_reason_name(reason));
+	if (h) {
+		nvo_start_record(queue, h);
+		nvo_handover_free(h);
+	}
+}
+
+void nvo_handover(struct nvo_queue *queue)
+{
+	struct nvo_offload_dev *dev = queue->oq.dev;
+	struct nvo_cmd *cmd;
+	struct nvo_handover *h;
+	u32 n = 0;
+	int ret;
+
+	h = nvo_handover_alloc(queue->nr_cmds, GFP_KERNEL);
+	if (!h)
+		goto refuse;
+	h->sock = queue->sock;
+	h->params = queue->params;
+	h->qid = queue->nvme_sq.qid;
+	h->sq_size = queue->nr_cmds;
+	h->sqhd_disabled = queue->nvme_sq.sqhd_disabled;
+	list_for_each_entry(cmd, &queue->parked, entry) {
+		struct nvo_parked_cmd *p = &h->parked[n++];
+
+		p->sqe = cmd->sqe;
+		if (!cmd->parked_len)
+			continue;
+		p->inline_data = kmalloc(cmd->parked_len, GFP_KERNEL);
+		if (!p->inline_data)
+			goto refuse_free;
+		p->inline_len = cmd->parked_len;
+		sg_copy_to_buffer(cmd->inline_sg, cmd->inline_nents,
+				  p->inline_data, p->inline_len);
+	}
+	h->nr_parked = n;
+
+	/*
+	 * The last point where closing can still stop the hand-over; past it
+	 * the release work (which waits for io_work) finds the queue offloaded
+	 * and takes it back.
+	 */
+	spin_lock_bh(&queue->state_lock);
+	if (queue->state == NVO_Q_CLOSING) {
+		spin_unlock_bh(&queue->state_lock);
+		nvo_handover_free(h);
+		return;	/* release puts the parked commands */
+	}
+	spin_unlock_bh(&queue->state_lock);
+
+	/* The record carries the parked commands from here on. */
+	nvo_drop_parked(queue);
+	nvo_counters_handover(queue);
+
+	nvo_restore_callbacks(queue);
+	reinit_completion(&queue->offload_idle);
+	ret = dev->ops->queue_offload(&queue->oq, h);
+	if (ret) {
+		pr_info_ratelimited("queue %d: %s refused the queue: %d\n",
+				    queue->idx, dev->name, ret);
+		if (nvo_install_callbacks(queue)) {
+			nvo_handover_free(h);
+			nvo_offload_back_to_software(queue, NULL,
+						     NVO_FALLBACK_REFUSED);
+			nvo_queue_close(queue);
+			return;
+		}
+		nvo_offload_back_to_software(queue, h, NVO_FALLBACK_REFUSED);
+		nvo_kick(queue);
+		return;
+	}
+
+	spin_lock_bh(&queue->state_lock);
+	/* The device may have handed it back already. */
+	if (queue->ostate == NVO_OQ_OFFLOADING)
+		queue->ostate = NVO_OQ_OFFLOADED;
+	queue->offload_events++;
+	spin_unlock_bh(&queue->state_lock);
+	nvo_counters_dev_event(dev, NVO_EV_OFFLOAD);
+	nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED, dev,
+			    NVO_FALLBACK_NONE);
+	pr_debug("queue %d: offloaded to %s\n", queue->idx, dev->name);
+	/* A reclaim asked for meanwhile, or a return, needs io_work. */
+	nvo_kick(queue);
+	return;
+
+refuse_free:
+	nvo_handover_free(h);
+refuse:
+	pr_warn_ratelimited("queue %d: no memory for a hand-over\n", queue->idx);
+	nvo_offload_back_to_software(queue, NULL, NVO_FALLBACK_REFUSED);
+	nvo_unpark_all(queue);
+}
+
+/*
+ * Bring the queue's offload state in line with what was asked. Runs in
+ * io_work; returns false while a device owns the socket.
+ */
+bool nvo_offload_reconcile(struct nvo_queue *queue)
+{
+	struct nvo_offload_dev *dev;
+	struct nvo_handover *h;
+	enum nvo_fallback_reason reason;
+	bool want;
+
+	/*
+	 * The software hot path: nothing asked for, nothing parked. A request
+	 * made meanwhile kicks io_work again, so a stale read costs nothing.
+	 */
+	if (READ_ONCE(queue->ostate) == NVO_OQ_SOFTWARE &&
+	    !READ_ONCE(queue->want_offload) && !READ_ONCE(queue->oq.dev) &&
+	    list_empty(&queue->parked))
+		return true;
+
+	spin_lock_bh(&queue->state_lock);
+	want = queue->want_offload;
+	dev = queue->oq.dev;
+	switch (queue->ostate) {
+	case NVO_OQ_SOFTWARE:
+		if (want && dev) {
+			queue->ostate = NVO_OQ_OFFLOADING;
+			spin_unlock_bh(&queue->state_lock);
+			return true;
+		}
+		if (dev) {
+			/* Asked for and taken back before it started. */
+			bool retarget = queue->retarget;
+
+			queue->oq.dev = NULL;
+			queue->retarget = false;
+			queue->reclaim_reason = NVO_FALLBACK_NONE;
+			spin_unlock_bh(&queue->state_lock);
+			nvo_offload_queue_left_dev(queue, dev);
+			if (retarget)
+				nvo_offload_offer_queue(queue);
+		} else {
+			spin_unlock_bh(&queue->state_lock);
+		}
+		if (!list_empty(&queue->parked))
+			nvo_unpark_all(queue);
+		return true;
+	case NVO_OQ_OFFLOADING:
+		spin_unlock_bh(&queue->state_lock);
+		if (!want) {
+			/* Cancelled while draining. */
+			nvo_offload_back_to_software(queue, NULL,
+						     NVO_FALLBACK_NONE);
+			nvo_unpark_all(queue);
+		} else if (nvo_queue_drained(queue)) {
+			nvo_handover(queue);
+			return false;
+		}
+		return true;
+	case NVO_OQ_OFFLOADED:
+		if (want) {
+			spin_unlock_bh(&queue->state_lock);
+			return false;
+		}
+		queue->ostate = NVO_OQ_RECLAIMING;
+		spin_unlock_bh(&queue->state_lock);
+		dev->ops->queue_reclaim(&queue->oq);
+		return false;
+	case NVO_OQ_RECLAIMING:
+		spin_unlock_bh(&queue->state_lock);
+		return false;
+	case NVO_OQ_FAILED:
+	case NVO_OQ_RETURNED:
+		/*
+		 * Handed back with punts outstanding (a driver bug: see
+		 * nvo_offload_failed()): the last punt_done() kicks us.
+		 */
+		if (atomic_read(&queue->nr_punts)) {
+			spin_unlock_bh(&queue->state_lock);
+			return false;
+		}
+		h = queue->returned;
+		queue->returned = NULL;
+		reason = queue->ostate == NVO_OQ_FAILED ?
+			 queue->fallback_reason : NVO_FALLBACK_NONE;
+		spin_unlock_bh(&queue->state_lock);
+		if (!h || nvo_install_callbacks(queue)) {
+			/*
+			 * The stream cannot go on. A host that closed the
+			 * socket is leaving (it shuts I/O queues before the
+			 * admin queue): as on a peer close in software, only
+			 * this queue goes, and that is no fallback. Otherwise
+			 * the controller fails and the host reconnects.
+			 */
+			bool peer_closed = queue->sock->sk->sk_state !=
+					   TCP_ESTABLISHED;
+
+			if (peer_closed)
+				reason = NVO_FALLBACK_NONE;
+			else if (!reason)
+				reason = NVO_FALLBACK_STREAM_LOST;
+			nvo_offload_back_to_software(queue, NULL, reason);
+			if (h)
+				nvo_handover_free(h);
+			if (queue->nvme_sq.ctrl && !peer_closed)
+				nvmet_ctrl_fatal_error(queue->nvme_sq.ctrl);
+			nvo_queue_close(queue);
+			return false;
+		}
+		/* A reclaim the device's removal forced counts as a fallback. */
+		if (reason == NVO_FALLBACK_NONE &&
+		    READ_ONCE(queue->reclaim_reason) == NVO_FALLBACK_NONE) {
+			queue->reclaim_events++;
+			nvo_counters_dev_event(queue->oq.dev, NVO_EV_RECLAIM);
+		}
+		nvo_offload_back_to_software(queue, h, reason);
+		return true;
+	}
+	spin_unlock_bh(&queue->state_lock);
+	return true;
+}
+
+/* The device let go of the queue: @h back, or NULL when it lost the stream. */
+void nvo_offload_returned(struct nvo_offload_queue *oq, struct nvo_handover *h,
+			  enum nvo_fallback_reason reason)
+{
+	struct nvo_queue *queue = nvo_oq_queue(oq);
+
+	if (atomic_read(&queue->nr_punts))
+		pr_warn_once("%s handed queue %d back with punts outstanding: waiting for them\n",
+			     oq->dev ? oq->dev->name : "?", queue->idx);
+	spin_lock_bh(&queue->state_lock);
+	queue->returned = h;
+	if (reason != NVO_FALLBACK_NONE) {
+		queue->ostate = NVO_OQ_FAILED;
+		queue->fallback_reason = reason;
+	} else {
+		queue->ostate = NVO_OQ_RETURNED;
+	}
+	spin_unlock_bh(&queue->state_lock);
+	complete_all(&queue->offload_idle);
+	if (READ_ONCE(queue->state) != NVO_Q_CLOSING)
+		nvo_kick(queue);
+}
+
+/*
+ * Closing: make the device let go of the queue (its in-flight commands
+ * finish first), and drop whatever it handed back.
+ */
+void nvo_offload_release(struct nvo_queue *queue)
+{
+	struct nvo_offload_dev *dev;
+	bool reclaim = false, wait = false;
+
+	spin_lock_bh(&queue->state_lock);
+	queue->want_offload = false;
+	dev = queue->oq.dev;
+	switch (queue->ostate) {
+	case NVO_OQ_OFFLOADED:
+		queue->ostate = NVO_OQ_RECLAIMING;
+		reclaim = true;
+		fallthrough;
+	case NVO_OQ_RECLAIMING:
+		wait = true;
+		break;
+	default:
+		break;
+	}
+	spin_unlock_bh(&queue->state_lock);
+
+	if (reclaim)
+		dev->ops->queue_reclaim(&queue->oq);
+	if (wait)
+		wait_for_completion(&queue->offload_idle);
+	/* punt_done() calls into the device: it must stay until they end. */
+	wait_var_event(&queue->nr_punts, !atomic_read(&queue->nr_punts));
+
+	spin_lock_bh(&queue->state_lock);
+	nvo_handover_free(queue->returned);
+	queue->returned = NULL;
+	dev = queue->oq.dev;	/* a set oq.dev is counted against it */
+	queue->ostate = NVO_OQ_SOFTWARE;
+	queue->oq.dev = NULL;
+	spin_unlock_bh(&queue->state_lock);
+	if (dev)
+		nvo_offload_queue_left_dev(queue, dev);
+
+	/* Parked commands never reached nvmet: just free them. */
+	nvo_drop_parked(queue);
+}

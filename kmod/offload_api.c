@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The calls an offload device makes into the shim for a queue it owns
+ * (include/linux/nvmet_offload.h): hand it back, punt a command to nvmet,
+ * advance the SQ head, pin a namespace, build and free hand-over records.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "queue.h"
+
+/*
+ * A punt is over: the slot goes back first, so that a device that hands
+ * the queue back as soon as it has sent the response finds every slot its
+ * record may need free; then the device sends the response.
+ */
+void nvo_punt_complete(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	struct nvo_offload_dev *dev = cmd->punt_dev;
+	void *cookie = cmd->punt_cookie;
+	struct nvme_completion cqe = cmd->cqe;
+
+	cmd->req.sg = NULL;	/* the device's buffer */
+	nvo_put_cmd(queue, cmd);
+	dev->ops->punt_done(&queue->oq, cookie, &cqe);
+	/*
+	 * A hand-back that came before this waits for it (see the driver API):
+	 * nvmet holds the queue (sq ref) until we return, so kicking is safe.
+	 */
+	if (atomic_dec_and_test(&queue->nr_punts)) {
+		wake_up_var(&queue->nr_punts);
+		if (READ_ONCE(queue->state) != NVO_Q_CLOSING)
+			nvo_kick(queue);
+	}
+}
+
+void nvo_offload_reclaimed(struct nvo_offload_queue *oq, struct nvo_handover *h)
+{
+	nvo_offload_returned(oq, h, NVO_FALLBACK_NONE);
+}
+EXPORT_SYMBOL_GPL(nvo_offload_reclaimed);
+
+void nvo_offload_failed(struct nvo_offload_queue *oq,
+			enum nvo_fallback_reason reason, struct nvo_handover *h)
+{
+	if (!h)
+		reason = NVO_FALLBACK_STREAM_LOST;
+	else if (reason == NVO_FALLBACK_NONE)
+		reason = NVO_FALLBACK_QUEUE_FAILED;
+	nvo_offload_returned(oq, h, reason);
+}
+EXPORT_SYMBOL_GPL(nvo_offload_failed);
+
+int nvo_offload_punt(struct nvo_offload_queue *oq,
+		     const struct nvme_command *sqe, struct scatterlist *sg,
+		     unsigned int sg_cnt, u32 len, void *cookie)
+{
+	struct nvo_queue *queue = nvo_oq_queue(oq);
+	struct nvo_offload_dev *dev = READ_ONCE(oq->dev);
+	enum nvo_offload_state ostate = READ_ONCE(queue->ostate);
+	struct nvo_cmd *cmd;
+
+	/* Only the device that owns the queue punts, until it hands it back. */
+	if (WARN_ON_ONCE(!dev || (ostate != NVO_OQ_OFFLOADED &&
+				  ostate != NVO_OQ_RECLAIMING &&
+				  ostate != NVO_OQ_OFFLOADING)))
+		return -EINVAL;
+	cmd = nvo_get_cmd(queue);
+	if (!cmd)
+		return -EBUSY;
+	atomic_inc(&queue->nr_punts);
+	cmd->flags |= NVO_CMD_PUNTED;
+	cmd->punt_cookie = cookie;
+	cmd->punt_dev = dev;
+	cmd->sqe = *sqe;
+	nvo_counters_punt(queue, sqe);
+	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
+			    &nvo_fabrics_ops))
+		return 0;	/* completed: punt_done() has run */
+	cmd->req.sg = len ? sg : NULL;
+	cmd->req.sg_cnt = len ? sg_cnt : 0;
+	cmd->req.transfer_len = len;
+	cmd->req.execute(&cmd->req);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(nvo_offload_punt);
+
+u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq)
+{
+	struct nvmet_sq *sq = &nvo_oq_queue(oq)->nvme_sq;
+	u32 old, new;
+
+	/*
+	 * The device answers commands nvmet never sees: count them as traffic
+	 * so that nvmet's keep-alive timer (TBKAS) does not expire under a
+	 * host that relies on it.
+	 */
+	if (sq->ctrl)
+		WRITE_ONCE(sq->ctrl->reset_tbkas, true);
+	if (sq->sqhd_disabled || !sq->size)
+		return 0;
+	/* The same head nvmet advances for the commands it completes. */
+	do {
+		old = READ_ONCE(sq->sqhd);
+		new = (old + 1) % sq->size;
+	} while (cmpxchg(&sq->sqhd, old, new) != old);
+	return new;
+}
+EXPORT_SYMBOL_GPL(nvo_offload_next_sqhd);
+
+int nvo_offload_ns_get(struct nvo_offload_queue *oq, u32 nsid,
+		       struct nvo_ns_ref *ref)
+{
+	struct nvmet_ctrl *ctrl = nvo_oq_queue(oq)->nvme_sq.ctrl;
+	struct nvmet_ns *ns;
+	int ret = 0;
+
+	if (!ctrl)
+		return -ENOENT;
+	rcu_read_lock();
+	ns = xa_load(&ctrl->subsys->namespaces, nsid);
+	/* A namespace being disabled is as good as gone. */
+	if (!ns || !percpu_ref_tryget_live(&ns->ref))
+		ret = -ENOENT;
+	rcu_read_unlock();
+	if (ret)
+		return ret;
+	if (!ns->bdev) {
+		percpu_ref_put(&ns->ref);
+		return -EOPNOTSUPP;
+	}
+	ref->ns = ns;
+	ref->bdev = ns->bdev;
+	ref->blksize_shift = ns->blksize_shift;
+	ref->nr_blocks = ns->size >> ns->blksize_shift;
+	/* Engine context: whatever it is, it must not sleep here. */
+	ref->stats = nvo_counters_ns(nvo_oq_queue(oq), nsid, GFP_NOWAIT);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(nvo_offload_ns_get);
+
+void nvo_offload_ns_put(struct nvo_ns_ref *ref)
+{
+	struct nvmet_ns *ns = ref->ns;
+
+	percpu_ref_put(&ns->ref);
+	ref->ns = NULL;
+}
+EXPORT_SYMBOL_GPL(nvo_offload_ns_put);
+
+struct nvo_handover *nvo_handover_alloc(u16 sq_size, gfp_t gfp)
+{
+	struct nvo_handover *h;
+
+	h = kzalloc(sizeof(*h), gfp);
+	if (!h)
+		return NULL;
+	h->parked = kcalloc(sq_size, sizeof(*h->parked), gfp);
+	if (!h->parked) {
+		kfree(h);
+		return NULL;
+	}
+	h->sq_size = sq_size;
+	return h;
+}
+EXPORT_SYMBOL_GPL(nvo_handover_alloc);
+
+void nvo_handover_free(struct nvo_handover *h)
+{
+	u32 i;
+
+	if (!h)
+		return;
+	for (i = 0; i < h->sq_size; i++)
+		kfree(h->parked[i].inline_data);
+	kfree(h->parked);
+	kfree(h);
+}
+EXPORT_SYMBOL_GPL(nvo_handover_free);
