@@ -62,7 +62,7 @@ connect_cost() {
 # five_costs [offloaded]: MEDIAN of five connect_costs after one that is
 # not counted (the first connect of a boot also allocates the host's and
 # nvmet's one-time state). Single readings swing by up to a few MiB (page
-# lists, deferred frees); the median of five held within ~300 KiB here.
+# lists, deferred frees); the median of five is what is compared.
 five_costs() {
 	local runs=()
 	MEDIAN=
