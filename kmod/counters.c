@@ -386,3 +386,29 @@ void nvo_counters_exit(void)
 	}
 	INIT_LIST_HEAD(&nvo_ns_list);
 }
+
+/* A command completed in software: the queue's own counters. */
+void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	struct nvo_queue_stats *st = &queue->stats;
+	u32 len = cmd->req.transfer_len;
+
+	st->cmds++;
+	if (cmd->cqe.status) {
+		st->errors++;
+		return;
+	}
+	/* Only the data path counts as reads and writes. */
+	if (!queue->nvme_sq.qid)
+		return;
+	switch (cmd->sqe.common.opcode) {
+	case nvme_cmd_read:
+		st->read_cmds++;
+		st->read_bytes += len;
+		break;
+	case nvme_cmd_write:
+		st->write_cmds++;
+		st->write_bytes += len;
+		break;
+	}
+}

@@ -47,13 +47,13 @@ static int __init nvo_init(void)
 		nvo_queue_exit();
 		return ret;
 	}
-	nvo_stats_init();
+	nvo_debugfs_init();
 	nvo_offload_init();
 	ret = nvo_netlink_init();
 	if (ret) {
 		pr_err("cannot register the generic netlink family: %d\n", ret);
 		nvo_offload_exit();
-		nvo_stats_exit();
+		nvo_debugfs_exit();
 		nvmet_unregister_transport(&nvo_fabrics_ops);
 		nvo_queue_exit();
 		return ret;
@@ -67,7 +67,7 @@ static void __exit nvo_exit(void)
 	nvo_netlink_exit();
 	/* nvmet pins the module while a port is enabled: no port is left. */
 	nvmet_unregister_transport(&nvo_fabrics_ops);
-	nvo_stats_exit();
+	nvo_debugfs_exit();
 	nvo_offload_exit();
 	nvo_close_all_queues();
 	nvo_queue_exit();

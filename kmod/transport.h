@@ -375,10 +375,12 @@ void nvo_visit_queue_ns(struct nvo_queue *queue, nvo_queue_ns_visit_t fn,
 void nvo_counters_port_release(struct nvo_port *port);
 void nvo_counters_exit(void);
 
-/* stats.c */
+/* counters.c: the software path's own */
 void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd);
-void nvo_stats_init(void);
-void nvo_stats_exit(void);
+
+/* debugfs.c */
+void nvo_debugfs_init(void);
+void nvo_debugfs_exit(void);
 struct dentry *nvo_debugfs_dir(void);
 
 #endif /* NVO_TRANSPORT_H */

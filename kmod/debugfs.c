@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Counters: per-queue command and byte counts, and their debugfs view
- * (/sys/kernel/debug/nvmet_offload/queues) until the netlink family exists.
+ * The debugfs views (/sys/kernel/debug/nvmet_offload/): queues with their
+ * software and offload counters, and the command-slot memory. The offload
+ * controls (devices, port_offload, queue_offload) are offload.c's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,31 +16,6 @@ static struct dentry *nvo_debugfs;
 struct dentry *nvo_debugfs_dir(void)
 {
 	return nvo_debugfs;
-}
-
-void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd)
-{
-	struct nvo_queue_stats *st = &queue->stats;
-	u32 len = cmd->req.transfer_len;
-
-	st->cmds++;
-	if (cmd->cqe.status) {
-		st->errors++;
-		return;
-	}
-	/* Only the data path counts as reads and writes. */
-	if (!queue->nvme_sq.qid)
-		return;
-	switch (cmd->sqe.common.opcode) {
-	case nvme_cmd_read:
-		st->read_cmds++;
-		st->read_bytes += len;
-		break;
-	case nvme_cmd_write:
-		st->write_cmds++;
-		st->write_bytes += len;
-		break;
-	}
 }
 
 static const char *const nvo_state_names[] = {
@@ -124,7 +100,7 @@ static int nvo_memory_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(nvo_memory);
 
-void nvo_stats_init(void)
+void nvo_debugfs_init(void)
 {
 	/* debugfs is best effort: the transport works without it. */
 	nvo_debugfs = debugfs_create_dir(KBUILD_MODNAME, NULL);
@@ -136,7 +112,7 @@ void nvo_stats_init(void)
 			    &nvo_memory_fops);
 }
 
-void nvo_stats_exit(void)
+void nvo_debugfs_exit(void)
 {
 	debugfs_remove(nvo_debugfs);
 }
