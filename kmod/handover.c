@@ -10,7 +10,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
-#include "netlink.h"
+#include "events.h"
 #include "queue.h"
 
 /* Start a command whose capsule (and in-capsule data) we already have. */
@@ -216,11 +216,9 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 	if (from && reason != NVO_FALLBACK_NONE)
 		nvo_counters_dev_event(from, NVO_EV_FALLBACK);
 	if (from && reason != NVO_FALLBACK_NONE)
-		nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_FALLBACK,
-				    from, reason);
+		nvo_event_queue(queue, NVO_QEV_FALLBACK, from, reason);
 	else if (from && was_offloaded)
-		nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED,
-				    from, reason);
+		nvo_event_queue(queue, NVO_QEV_RECLAIMED, from, reason);
 	if (dev)
 		nvo_offload_queue_left_dev(queue, dev);
 	if (retarget && reason == NVO_FALLBACK_NONE)
@@ -308,8 +306,7 @@ void nvo_handover(struct nvo_queue *queue)
 	queue->offload_events++;
 	spin_unlock_bh(&queue->state_lock);
 	nvo_counters_dev_event(dev, NVO_EV_OFFLOAD);
-	nvo_nl_notify_queue(queue, NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED, dev,
-			    NVO_FALLBACK_NONE);
+	nvo_event_queue(queue, NVO_QEV_OFFLOADED, dev, NVO_FALLBACK_NONE);
 	pr_debug("queue %d: offloaded to %s\n", queue->idx, dev->name);
 	/* A reclaim asked for meanwhile, or a return, needs io_work. */
 	nvo_kick(queue);

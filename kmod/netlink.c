@@ -23,6 +23,7 @@
 
 #include "compat.h"
 #include "transport.h"
+#include "events.h"
 #include "netlink.h"
 
 /* Multicast groups, in the order of nvo_nl_mcgrps[]. */
@@ -1918,7 +1919,7 @@ static void nvo_nl_event_send(struct sk_buff *msg, void *hdr, int err)
 			  GFP_ATOMIC);
 }
 
-void nvo_nl_notify_dev(struct nvo_offload_dev *dev, bool added)
+static void nvo_nl_notify_dev(struct nvo_offload_dev *dev, bool added)
 {
 	struct nvo_nl_dev_info di;
 	struct sk_buff *msg;
@@ -1939,7 +1940,7 @@ void nvo_nl_notify_dev(struct nvo_offload_dev *dev, bool added)
 	nvo_nl_event_send(msg, hdr, err);
 }
 
-void nvo_nl_notify_port(struct nvo_port *port)
+static void nvo_nl_notify_port(struct nvo_port *port)
 {
 	struct nvo_nl_port_info *pi;
 	struct sk_buff *msg;
@@ -1986,14 +1987,25 @@ NVO_NL_SAME_REASON(DEV_FAILED, DEV_FAILED);
 NVO_NL_SAME_REASON(DEV_REMOVED, DEV_REMOVED);
 NVO_NL_SAME_REASON(STREAM_LOST, STREAM_LOST);
 
-void nvo_nl_notify_queue(struct nvo_queue *queue, u8 cmd,
-			 struct nvo_offload_dev *dev,
-			 enum nvo_fallback_reason reason)
+static void nvo_nl_notify_queue(struct nvo_queue *queue,
+				enum nvo_queue_event ev,
+				struct nvo_offload_dev *dev,
+				enum nvo_fallback_reason reason)
 {
+	static const u8 cmds[] = {
+		[NVO_QEV_OFFLOADED]	= NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED,
+		[NVO_QEV_RECLAIMED]	= NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED,
+		[NVO_QEV_FALLBACK]	= NVMET_OFFLOAD_CMD_QUEUE_FALLBACK,
+	};
 	struct nvo_nl_queue_info *qi;
 	struct sk_buff *msg;
 	void *hdr;
+	u8 cmd;
 	int err;
+
+	if (WARN_ON_ONCE(ev >= ARRAY_SIZE(cmds)))
+		return;
+	cmd = cmds[ev];
 
 	msg = nvo_nl_event_new(cmd, &hdr);
 	if (!msg)
@@ -2031,6 +2043,12 @@ void nvo_nl_notify_queue(struct nvo_queue *queue, u8 cmd,
 	kfree(qi);
 }
 
+static const struct nvo_observer nvo_nl_observer = {
+	.dev_changed	= nvo_nl_notify_dev,
+	.port_changed	= nvo_nl_notify_port,
+	.queue_moved	= nvo_nl_notify_queue,
+};
+
 int nvo_netlink_init(void)
 {
 	int ret;
@@ -2041,11 +2059,13 @@ int nvo_netlink_init(void)
 		return ret;
 	}
 	WRITE_ONCE(nvo_nl_registered, true);
+	nvo_observer_set(&nvo_nl_observer);
 	return 0;
 }
 
 void nvo_netlink_exit(void)
 {
+	nvo_observer_set(NULL);
 	WRITE_ONCE(nvo_nl_registered, false);
 	genl_unregister_family(&nvo_nl_family);
 }

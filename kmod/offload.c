@@ -13,7 +13,7 @@
 #include <linux/slab.h>
 #include <linux/wait.h>
 
-#include "netlink.h"
+#include "events.h"
 #include "transport.h"
 
 /* How often an unregister still waiting for its queues says so. */
@@ -63,7 +63,7 @@ int nvo_offload_register(struct nvo_offload_dev *dev)
 	nvo_counters_acct_init(dev->acct);
 	atomic_set(&dev->nr_queues, 0);
 	list_add_tail(&dev->entry, &nvo_dev_list);
-	nvo_nl_notify_dev(dev, true);
+	nvo_event_dev(dev, true);
 	ret = 0;
 	pr_info("offload device %s registered (id %u)\n", dev->name, dev->id);
 out:
@@ -98,7 +98,7 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 		if (port->odev == dev || port->bound == dev) {
 			port->odev = NULL;
 			port->bound = NULL;
-			nvo_nl_notify_port(port);
+			nvo_event_port(port);
 		}
 	}
 	list_del_init(&dev->entry);
@@ -116,7 +116,7 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 		pr_warn("offload device %s: unregister still waits for %d queue(s) to come back\n",
 			dev->name, atomic_read(&dev->nr_queues));
 
-	nvo_nl_notify_dev(dev, false);
+	nvo_event_dev(dev, false);
 	ida_free(&nvo_dev_ida, dev->id);
 	kfree(dev->acct);
 	dev->acct = NULL;
@@ -186,7 +186,7 @@ static void nvo_port_apply(struct nvo_port *port, struct nvo_offload_dev *dev,
 	port->bound = dev;
 	port->odev = odev;
 	if (changed)
-		nvo_nl_notify_port(port);
+		nvo_event_port(port);
 	nvo_visit_queues(nvo_port_queue_apply, port);
 	if (changed)
 		pr_info("port %u: offload %s, device %s\n",

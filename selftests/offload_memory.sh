@@ -26,6 +26,13 @@ DEPTH=1024
 
 msg() { ktap_print_msg "$*"; }
 meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+# free_kb: MemFree plus the pages the per-CPU lists hold, which MemFree does
+# not count: a page freed by one disconnect sits there until the next connect
+# takes it, which made bare MemFree readings swing by megabytes.
+free_kb() {
+	awk '/^MemFree:/ { f = $2 } END { print f }' /proc/meminfo |
+		{ read -r f; awk -v f="$f" '$1 == "count:" { n += $2 } END { print f + n * 4 }' /proc/zoneinfo; }
+}
 
 # settle: let RCU frees and per-CPU caches drain, so that two readings differ
 # by what was allocated and not by what is about to be freed.
@@ -37,7 +44,7 @@ settle() {
 
 median() { printf '%s\n' "$@" | sort -n | sed -n "$((($# + 1) / 2))p"; }
 
-# connect_cost [offloaded]: sets COST to the KiB of MemFree one host
+# connect_cost [offloaded]: sets COST to the KiB of free memory one host
 # connection with one I/O queue of depth $DEPTH takes (host and target: the
 # host's share is the same for every transport), measured to the connected
 # namespace (and, offloaded, to the finished hand-over) and back.
@@ -45,7 +52,7 @@ connect_cost() {
 	local before after ns
 	COST=
 	settle
-	before=$(meminfo_kb MemFree)
+	before=$(free_kb)
 	host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=1 --queue-size=$DEPTH >/dev/null ||
 		return 1
 	ns=$(host_ns_dev "$NQN") && [ -b "$ns" ] || return 1
@@ -54,15 +61,14 @@ connect_cost() {
 		HANDOVERS=$((HANDOVERS + $(oq_sum 18)))
 	fi
 	settle
-	after=$(meminfo_kb MemFree)
+	after=$(free_kb)
 	host_disconnect "$NQN" >/dev/null || return 1
 	COST=$((before - after))
 }
 
 # five_costs [offloaded]: MEDIAN of five connect_costs after one that is
 # not counted (the first connect of a boot also allocates the host's and
-# nvmet's one-time state). Single readings swing by up to a few MiB (page
-# lists, deferred frees); the median of five is what is compared.
+# nvmet's one-time state); the median of five is what is compared.
 five_costs() {
 	local runs=()
 	MEDIAN=
