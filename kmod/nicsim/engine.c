@@ -1789,14 +1789,19 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 	list_add_tail(&q->dev_entry, &ndev->queues);
 	oq->dev_priv = q;
 	oq->engine = q->eng->idx;
+	pr_debug("%s: qid %u: offloaded to engine %u (depth %u, %u parked)\n",
+		 ndev->odev.name, q->qid, q->eng->idx, q->sq_size, q->nr_parked);
+	/*
+	 * Starts the parked commands and reads what is already queued. Kick
+	 * before unlocking: from nq_take_socket() on, a socket callback can
+	 * run the engine, which may finish (a FIN) and free the queue, but
+	 * only after nq_finish() took this lock.
+	 */
+	nq_kick(q);
 	mutex_unlock(&ndev->lock);
 
 	/* The parked commands are copied: the record is done with. */
 	nvo_handover_free(h);
-	pr_debug("%s: qid %u: offloaded to engine %u (depth %u, %u parked)\n",
-		 ndev->odev.name, q->qid, q->eng->idx, q->sq_size, q->nr_parked);
-	/* Starts the parked commands and reads what is already queued. */
-	nq_kick(q);
 	return 0;
 
 err_unlock:
