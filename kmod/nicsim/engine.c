@@ -1771,6 +1771,7 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 	if (!q)
 		return -ENOMEM;
 	nq_load_record(q, h);
+	nicsim_fault_offload_delay(ndev);
 
 	/*
 	 * Under the device lock until the queue is complete: neither a

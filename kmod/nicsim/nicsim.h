@@ -38,6 +38,7 @@ struct nicsim_fault {
 	u64		backend_error_lba_end;
 	u32		extra_latency_us;
 	u32		slow_reclaim_ms;
+	u32		offload_delay_ms;	/* before taking the socket */
 	atomic_t	crashes;		/* times "crash" was written */
 };
 
@@ -101,5 +102,6 @@ bool nicsim_fault_fail_queue(struct nicsim_dev *ndev);
 bool nicsim_fault_backend_error(struct nicsim_dev *ndev, u64 slba, u64 nlb);
 u64 nicsim_fault_latency_ns(struct nicsim_dev *ndev);
 u64 nicsim_fault_reclaim_delay_ns(struct nicsim_dev *ndev);
+void nicsim_fault_offload_delay(struct nicsim_dev *ndev);
 
 #endif /* NICSIM_H */
