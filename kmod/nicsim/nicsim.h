@@ -42,6 +42,23 @@ struct nicsim_fault {
 	atomic_t	crashes;		/* times "crash" was written */
 };
 
+/* Default staging budget of a device (debugfs staging_limit_kb). */
+#define NICSIM_DEF_STAGING_KB	(64 * 1024)
+
+/*
+ * Staging: the pages holding commands' data while the device has them,
+ * taken per command from a per-device budget and given back when the
+ * command is answered. The counts are debugfs's, read without the lock.
+ */
+struct nicsim_staging {
+	spinlock_t	lock;		/* guards the counts below */
+	u32		limit_kb;	/* the budget (debugfs) */
+	unsigned long	pages;		/* in use */
+	unsigned long	pages_max;	/* high-water mark */
+	unsigned long	waits;		/* commands that waited for it */
+	unsigned long	forced;		/* pages taken over the budget */
+};
+
 /* One "NIC core": a kthread serving the queues assigned to it. */
 struct nicsim_engine {
 	struct nicsim_dev	*ndev;
@@ -70,6 +87,7 @@ struct nicsim_dev {
 	struct list_head	queues;		/* struct nicsim_queue */
 	unsigned int		nr_queues;
 
+	struct nicsim_staging	staging;
 	struct nicsim_fault	fault;
 };
 
