@@ -1645,7 +1645,16 @@ static struct nvo_handover *nq_build_record(struct nicsim_queue *q)
 	return h;
 }
 
-/* Give the queue back to the shim and free it. Engine context. */
+/*
+ * Give the queue back to the shim and free it. Engine context.
+ *
+ * Only with no bio or punt outstanding (nr_backend): a punt counts until
+ * the engine has reaped what its punt_done() put on the done list, which
+ * it can only do once punt_done() let go of done_lock, its last access to
+ * the queue. So the shim never sees nvo_offload_reclaimed() or
+ * nvo_offload_failed() while a punt_done() of ours is still at work, and
+ * the queue is not freed under one.
+ */
 static void nq_finish(struct nicsim_queue *q)
 {
 	struct nvo_offload_queue *oq = q->oq;
@@ -1653,6 +1662,7 @@ static void nq_finish(struct nicsim_queue *q)
 	enum nvo_fallback_reason reason;
 	struct nvo_handover *h = NULL;
 
+	WARN_ON_ONCE(q->nr_backend);
 	reason = q->broken ? NVO_FALLBACK_STREAM_LOST : q->drain_reason;
 	nq_release_socket(q);
 	hrtimer_cancel(&q->timer);
@@ -2005,6 +2015,10 @@ static void nicsim_punt_done(struct nvo_offload_queue *oq, void *cookie,
 {
 	struct nq_cmd *c = cookie;
 
+	/*
+	 * Nothing after nq_done(): once it drops done_lock the engine may
+	 * reap this punt, hand the queue back and free it (see nq_finish()).
+	 */
 	c->cqe = *cqe;
 	nq_done(c);
 }
