@@ -63,6 +63,21 @@ static void nicsim_dev_debugfs(struct nicsim_dev *ndev)
 			   &caps->max_io_size);
 	debugfs_create_file("queues", 0400, ndev->ddir, ndev,
 			    &nicsim_queues_fops);
+	/*
+	 * The budget applies to the next allocation; the counts are stats.
+	 * A test writes 0 to the high-water mark to measure a phase: the next
+	 * allocation raises it to what is in use again.
+	 */
+	debugfs_create_u32("staging_limit_kb", 0600, ndev->ddir,
+			   &ndev->staging.limit_kb);
+	debugfs_create_ulong("staging_pages", 0400, ndev->ddir,
+			     &ndev->staging.pages);
+	debugfs_create_ulong("staging_pages_max", 0600, ndev->ddir,
+			     &ndev->staging.pages_max);
+	debugfs_create_ulong("staging_waits", 0400, ndev->ddir,
+			     &ndev->staging.waits);
+	debugfs_create_ulong("staging_forced", 0400, ndev->ddir,
+			     &ndev->staging.forced);
 	nicsim_fault_debugfs(ndev);
 }
 
@@ -86,6 +101,8 @@ struct nicsim_dev *nicsim_dev_create(u32 id, unsigned int nr_engines,
 	mutex_init(&ndev->lock);
 	INIT_LIST_HEAD(&ndev->queues);
 	INIT_LIST_HEAD(&ndev->entry);
+	spin_lock_init(&ndev->staging.lock);
+	ndev->staging.limit_kb = NICSIM_DEF_STAGING_KB;
 	nicsim_fault_init(ndev);
 
 	snprintf(ndev->odev.name, sizeof(ndev->odev.name), "nicsim%u", id);

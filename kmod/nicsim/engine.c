@@ -19,11 +19,13 @@
  * restored, timer cancelled, no bio or punt outstanding, off the device
  * list and off the engine's run queue.
  *
- * A command: capsule (in-capsule data lands in the slot's staging pages) ->
- * start: executed by the device ("own") or punted to nvmet -> for writes,
- * data solicited by R2T -> a bio on the namespace's block device, or
+ * A command: capsule (in-capsule data lands in staging taken for it) ->
+ * start: executed by the device ("own") or punted to nvmet -> staging for
+ * its data, or a wait for the device's staging budget -> for writes, data
+ * solicited by R2T -> a bio on the namespace's block device, or
  * nvo_offload_punt() -> completion (done list) -> C2HData and/or response
- * -> slot free. The PDU work is the shared codec's (kmod/pdu.c).
+ * -> staging and slot free. The PDU work is the shared codec's
+ * (kmod/pdu.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,11 +51,14 @@
 #define NQ_BUDGET		64
 /* How soon a punt the shim had no room for is tried again. */
 #define NQ_PUNT_RETRY_NS	(100 * NSEC_PER_USEC)
+/* How soon a command waiting for staging looks at the budget again. */
+#define NQ_STAGE_RETRY_NS	(200 * NSEC_PER_USEC)
 /* Pages one sendmsg call carries. */
 #define NQ_TX_BVECS		16
 
 enum nq_rx_state {
 	NQ_RX_HDR,		/* a PDU header (+ digest) */
+	NQ_RX_STAGE,		/* capsule in, staging for its data to come */
 	NQ_RX_PAD,		/* bytes between header and data */
 	NQ_RX_DATA,		/* command data */
 	NQ_RX_DDGST,		/* the data digest */
@@ -72,6 +77,7 @@ enum nq_cmd_state {
 	NQ_CMD_FREE,
 	NQ_CMD_PARKED,		/* kept, not started: for the record */
 	NQ_CMD_DATA,		/* receiving its in-capsule data or H2CData */
+	NQ_CMD_STAGE_WAIT,	/* started, waiting for staging */
 	NQ_CMD_BACKEND,		/* bio or punt outstanding */
 	NQ_CMD_RETRY,		/* punt to try again */
 	NQ_CMD_DELAYED,		/* completion held back (extra_latency_us) */
@@ -108,12 +114,12 @@ struct nq_cmd {
 	u64			start_ns;
 	u64			ready_ns;	/* DELAYED: when to respond */
 
-	/* Staging: preallocated pages and the table that maps the data. */
-	struct page		**pages;
-	struct scatterlist	*sgl;
-	/* A punted command's data beyond the staging size. */
-	struct scatterlist	*big;
-	unsigned int		big_nents;
+	/* Staging, charged to the device's budget: holds the data. */
+	struct scatterlist	*stage;
+	unsigned int		stage_nents;
+	u32			stage_pages;
+	/* A parked capsule's in-capsule data, outside the budget. */
+	void			*park_buf;
 	struct scatterlist	*data_sg;
 	unsigned int		data_nents;
 
@@ -129,7 +135,7 @@ struct nq_cmd {
 	u32			tx_data_left;
 	__le32			tx_ddgst;
 
-	struct list_head	entry;		/* free/start/parked/tx/retry/delayed */
+	struct list_head	entry;		/* free_cmds or a queue's list */
 	struct list_head	done_entry;	/* queue->done_list */
 };
 
@@ -142,17 +148,15 @@ struct nicsim_queue {
 	u16			qid;
 	u16			sq_size;
 	bool			sqhd_disabled;
-	u32			slot_size;	/* staging bytes per command */
-	unsigned int		slot_pages;
+	u32			inline_max;	/* in-capsule data bytes */
 
 	struct nq_cmd		*cmds;
 	u32			nr_cmds;
-	struct page		**pages;	/* all slots' staging pages */
-	struct scatterlist	*sgls;
 
 	struct list_head	free_cmds;
 	struct list_head	start_list;	/* the record's, not started yet */
 	struct list_head	parked;		/* parked while draining */
+	struct list_head	stage_wait;	/* started, staging to come */
 	struct list_head	tx_list;
 	struct list_head	retry_list;
 	struct list_head	delayed;
@@ -160,6 +164,8 @@ struct nicsim_queue {
 	u32			nr_used;	/* slots off the free list */
 	u32			nr_parked;	/* of those, on start_list/parked */
 	u32			nr_backend;	/* bios and punts outstanding */
+	u32			nr_r2t;		/* writes soliciting data */
+	bool			rx_stalled;	/* NQ_RX_STAGE without staging */
 
 	spinlock_t		done_lock;	/* guards done_list */
 	struct list_head	done_list;
@@ -364,16 +370,104 @@ static struct nq_cmd *nq_get_cmd(struct nicsim_queue *q)
 	return c;
 }
 
-static void nq_cmd_release(struct nq_cmd *c)
+/* ---- staging ------------------------------------------------------------- */
+
+/*
+ * Staging is taken when a command needs room for its data and given back
+ * when the command is answered, from the device's budget
+ * (staging_limit_kb): what the device holds follows what is in flight, not
+ * the queue depths hosts ask for. Never less than one largest transfer, so
+ * that any command can be served once the others are.
+ */
+static unsigned long nq_stage_limit(struct nicsim_staging *st)
+{
+	unsigned long pages = READ_ONCE(st->limit_kb) >> (PAGE_SHIFT - 10);
+
+	return max_t(unsigned long, pages, NICSIM_MAX_XFER >> PAGE_SHIFT);
+}
+
+/* Charge @n pages to the budget; @force: even beyond it. */
+static bool nq_stage_charge(struct nicsim_dev *ndev, u32 n, bool force)
+{
+	struct nicsim_staging *st = &ndev->staging;
+	unsigned long limit = nq_stage_limit(st);
+	bool ok = true;
+
+	spin_lock(&st->lock);
+	if (st->pages + n > limit) {
+		if (force)
+			st->forced += n;
+		else
+			ok = false;
+	}
+	if (ok) {
+		st->pages += n;
+		st->pages_max = max(st->pages_max, st->pages);
+	}
+	spin_unlock(&st->lock);
+	return ok;
+}
+
+static void nq_stage_uncharge(struct nicsim_dev *ndev, u32 n)
+{
+	spin_lock(&ndev->staging.lock);
+	ndev->staging.pages -= n;
+	spin_unlock(&ndev->staging.lock);
+}
+
+static void nq_stage_count_wait(struct nicsim_dev *ndev)
+{
+	spin_lock(&ndev->staging.lock);
+	ndev->staging.waits++;
+	spin_unlock(&ndev->staging.lock);
+}
+
+/*
+ * Staging for @len bytes, mapped as @c's data. 0, or -EAGAIN when the
+ * budget (or memory) is short: the command waits and tries again. Engine
+ * context: the allocation may sleep, but must not start I/O, as a host on
+ * this very kernel may be what reclaim would write to.
+ */
+static int nq_stage_alloc(struct nicsim_queue *q, struct nq_cmd *c, u32 len,
+			  bool force)
+{
+	u32 n = DIV_ROUND_UP(len, PAGE_SIZE);
+
+	if (!nq_stage_charge(q->ndev, n, force))
+		return -EAGAIN;
+	c->stage = sgl_alloc(len, GFP_NOIO | __GFP_NOWARN, &c->stage_nents);
+	if (!c->stage) {
+		nq_stage_uncharge(q->ndev, n);
+		return -EAGAIN;
+	}
+	c->stage_pages = n;
+	c->data_sg = c->stage;
+	c->data_nents = c->stage_nents;
+	return 0;
+}
+
+static void nq_stage_free(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	if (!c->stage)
+		return;
+	sgl_free(c->stage);
+	nq_stage_uncharge(q->ndev, c->stage_pages);
+	c->stage = NULL;
+	c->stage_nents = 0;
+	c->stage_pages = 0;
+	c->data_sg = NULL;
+	c->data_nents = 0;
+}
+
+static void nq_cmd_release(struct nicsim_queue *q, struct nq_cmd *c)
 {
 	if (c->ns_held) {
 		nvo_offload_ns_put(&c->ns);
 		c->ns_held = false;
 	}
-	if (c->big) {
-		sgl_free(c->big);
-		c->big = NULL;
-	}
+	nq_stage_free(q, c);
+	kfree(c->park_buf);
+	c->park_buf = NULL;
 	c->data_sg = NULL;
 	c->data_nents = 0;
 }
@@ -381,47 +475,31 @@ static void nq_cmd_release(struct nq_cmd *c)
 /* @c must be on no list. */
 static void nq_put_cmd(struct nicsim_queue *q, struct nq_cmd *c)
 {
-	nq_cmd_release(c);
+	nq_cmd_release(q, c);
 	c->state = NQ_CMD_FREE;
 	list_add(&c->entry, &q->free_cmds);
 	q->nr_used--;
 }
 
-/* Map @len bytes (at most slot_size) of the slot's staging pages. */
-static void nq_map_staging(struct nicsim_queue *q, struct nq_cmd *c, u32 len)
-{
-	unsigned int i, n = DIV_ROUND_UP(len, PAGE_SIZE);
-
-	if (!len) {
-		c->data_sg = NULL;
-		c->data_nents = 0;
-		return;
-	}
-	sg_init_table(c->sgl, n);
-	for (i = 0; i < n; i++)
-		sg_set_page(&c->sgl[i], c->pages[i],
-			    min_t(u32, PAGE_SIZE, len - i * PAGE_SIZE), 0);
-	c->data_sg = c->sgl;
-	c->data_nents = n;
-}
-
 /*
- * Room for the command's data. Only punted commands may exceed the staging
- * size; their buffer is allocated here, off the device's fast path.
+ * Staging for the data of a started command that has none yet: room to
+ * receive or read into, or, for a capsule that was parked, where its
+ * in-capsule data moves. -EAGAIN: wait for the budget.
  */
 static int nq_map_data(struct nicsim_queue *q, struct nq_cmd *c)
 {
-	if (c->inline_data)
-		return 0;	/* mapped when it was received */
-	if (c->len <= q->slot_size) {
-		nq_map_staging(q, c, c->len);
-		return 0;
+	int ret;
+
+	ret = nq_stage_alloc(q, c, c->len, false);
+	if (ret)
+		return ret;
+	if (c->park_buf) {
+		/* nq_check_data() made sure len is the in-capsule length. */
+		sg_copy_from_buffer(c->data_sg, c->data_nents, c->park_buf,
+				    c->len);
+		kfree(c->park_buf);
+		c->park_buf = NULL;
 	}
-	c->big = sgl_alloc(c->len, GFP_KERNEL, &c->big_nents);
-	if (!c->big)
-		return -ENOMEM;
-	c->data_sg = c->big;
-	c->data_nents = c->big_nents;
 	return 0;
 }
 
@@ -784,7 +862,7 @@ static u16 nq_check_data(struct nicsim_queue *q, struct nq_cmd *c)
 	if (sgl->type == ((NVME_SGL_FMT_DATA_DESC << 4) | NVME_SGL_FMT_OFFSET)) {
 		if (!nvme_is_write(&c->sqe))
 			return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
-		if (len > q->slot_size || le64_to_cpu(sgl->addr))
+		if (len > q->inline_max || le64_to_cpu(sgl->addr))
 			return NVME_SC_SGL_INVALID_OFFSET | NVME_STATUS_DNR;
 		if (len != c->inline_len)
 			return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
@@ -849,7 +927,7 @@ static bool nq_want_own(struct nicsim_queue *q, struct nq_cmd *c)
 			goto punt;
 		return true;
 	}
-	if (c->len > min(READ_ONCE(caps->max_io_size), q->slot_size) ||
+	if (c->len > READ_ONCE(caps->max_io_size) ||
 	    (nlb << c->ns.blksize_shift) != c->len)
 		goto punt;
 	/* FUA we do; protection information and the like nvmet does. */
@@ -902,6 +980,22 @@ static void nq_begin_drain(struct nicsim_queue *q,
 		 reason);
 }
 
+/* A started command has its staging: solicit its write data, or run it. */
+static void nq_cmd_go(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	if (c->len && nvme_is_write(&c->sqe) && !c->inline_data) {
+		/* Solicit the data; it comes in order, window by window. */
+		c->state = NQ_CMD_DATA;
+		nvo_xfer_init(&c->xfer, c->len);
+		c->rx_sg = c->data_sg;
+		c->rx_sg_off = 0;
+		q->nr_r2t++;
+		nq_queue_r2t(q, c);
+		return;
+	}
+	nq_cmd_execute(q, c);
+}
+
 /* Start a command whose capsule and in-capsule data are here. */
 static void nq_cmd_start(struct nicsim_queue *q, struct nq_cmd *c)
 {
@@ -919,20 +1013,56 @@ static void nq_cmd_start(struct nicsim_queue *q, struct nq_cmd *c)
 		return;
 	}
 	c->own = nq_want_own(q, c);
-	if (nq_map_data(q, c)) {
-		nq_complete(q, c, NVME_SC_INTERNAL);
+
+	/*
+	 * Staging for data not received yet; behind the queue's commands
+	 * already waiting for it, so that a large one is not overtaken
+	 * forever. A waiting command holds no staging.
+	 */
+	if (!c->stage && c->len &&
+	    (!list_empty(&q->stage_wait) || nq_map_data(q, c))) {
+		c->state = NQ_CMD_STAGE_WAIT;
+		list_add_tail(&c->entry, &q->stage_wait);
+		nq_stage_count_wait(q->ndev);
 		return;
 	}
-	if (c->len && nvme_is_write(&c->sqe) && !c->inline_data) {
-		/* Solicit the data; it comes in order, window by window. */
-		c->state = NQ_CMD_DATA;
-		nvo_xfer_init(&c->xfer, c->len);
-		c->rx_sg = c->data_sg;
-		c->rx_sg_off = 0;
-		nq_queue_r2t(q, c);
-		return;
+	nq_cmd_go(q, c);
+}
+
+/* Commands that waited for staging, in order, while there is some. */
+static bool nq_retry_staging(struct nicsim_queue *q)
+{
+	struct nq_cmd *c;
+	bool progress = false;
+
+	while ((c = list_first_entry_or_null(&q->stage_wait, struct nq_cmd,
+					     entry))) {
+		if (nq_map_data(q, c))
+			break;	/* the timer brings us back */
+		list_del_init(&c->entry);
+		nq_cmd_go(q, c);
+		progress = true;
 	}
-	nq_cmd_execute(q, c);
+	return progress;
+}
+
+/*
+ * A parked capsule keeps its in-capsule data outside the staging budget,
+ * as the record will, so that a draining queue never waits for staging
+ * its own parked capsules hold. It stays in staging if memory is short.
+ */
+static void nq_park_data(struct nicsim_queue *q, struct nq_cmd *c)
+{
+	void *buf;
+
+	if (!c->stage)
+		return;
+	buf = kmalloc(c->inline_len, GFP_NOIO | __GFP_NOWARN);
+	if (!buf)
+		return;
+	sg_copy_to_buffer(c->data_sg, c->data_nents, buf, c->inline_len);
+	nq_stage_free(q, c);
+	c->park_buf = buf;
 }
 
 /* A capsule is in: start it, or keep it for the record when draining. */
@@ -940,6 +1070,7 @@ static void nq_capsule_ready(struct nicsim_queue *q, struct nq_cmd *c)
 {
 	/* A failed data digest has its answer already: give it now. */
 	if (q->draining && !c->data_status) {
+		nq_park_data(q, c);
 		c->state = NQ_CMD_PARKED;
 		list_add_tail(&c->entry, &q->parked);
 		q->nr_parked++;
@@ -1016,13 +1147,40 @@ static void nq_rx_start_data(struct nicsim_queue *q, struct nq_cmd *c,
 	}
 }
 
+/*
+ * Staging for the in-capsule data of the capsule whose header is in.
+ * Without budget the receive side waits here, the data staying in the
+ * socket, except where waiting could keep the budget from ever coming
+ * back: a draining queue must reach a PDU boundary to finish, and the
+ * staging of a queue's solicited writes is freed only by data behind this
+ * capsule. Those take it beyond the budget (counted as forced): one
+ * capsule at a time, each at most the in-capsule limit.
+ */
+static int nq_rx_stage(struct nicsim_queue *q)
+{
+	struct nq_cmd *c = q->rx_cmd;
+	bool force = q->draining || q->nr_r2t;
+
+	if (nq_stage_alloc(q, c, c->inline_len, force)) {
+		if (!q->rx_stalled)
+			nq_stage_count_wait(q->ndev);
+		q->rx_stalled = true;
+		return -EAGAIN;
+	}
+	q->rx_stalled = false;
+	c->rx_sg = c->data_sg;
+	c->rx_sg_off = 0;
+	nq_rx_start_data(q, c, c->inline_len);
+	return 1;
+}
+
 static int nq_rx_cmd(struct nicsim_queue *q)
 {
 	struct nvo_pdu_cmd *pdu = &q->rx_pdu.cmd;
 	u32 data_len = nvo_pdu_data_len(&pdu->hdr, &q->params);
 	struct nq_cmd *c;
 
-	if (data_len > q->slot_size)
+	if (data_len > q->inline_max)
 		return nq_proto_error(q, NVO_FES_DATA_LIMIT_EXCEEDED,
 				      offsetof(struct nvo_pdu_common, plen));
 	c = nq_get_cmd(q);
@@ -1034,11 +1192,9 @@ static int nq_rx_cmd(struct nicsim_queue *q)
 	memcpy(&c->sqe, pdu->sqe, sizeof(c->sqe));
 	c->inline_len = data_len;
 	if (data_len) {
-		nq_map_staging(q, c, data_len);
-		c->rx_sg = c->data_sg;
-		c->rx_sg_off = 0;
-		nq_rx_start_data(q, c, data_len);
-		return 1;
+		q->rx_cmd = c;
+		q->rx_state = NQ_RX_STAGE;
+		return nq_rx_stage(q);
 	}
 	nq_rx_next_pdu(q);
 	nq_capsule_ready(q, c);
@@ -1152,6 +1308,7 @@ static int nq_rx_data_done(struct nicsim_queue *q)
 			nq_queue_r2t(q, c);
 		return 1;
 	}
+	q->nr_r2t--;
 	nq_cmd_execute(q, c);
 	return 1;
 }
@@ -1238,6 +1395,9 @@ static int nq_try_recv(struct nicsim_queue *q, int *budget)
 		case NQ_RX_HDR:
 			ret = nq_rx_hdr(q, budget);
 			break;
+		case NQ_RX_STAGE:
+			ret = nq_rx_stage(q);
+			break;
 		case NQ_RX_PAD:
 			ret = nq_rx_pad(q);
 			break;
@@ -1285,8 +1445,9 @@ static int nq_send_buf(struct nicsim_queue *q, const void *buf, u32 len,
 }
 
 /*
- * Read data goes out copied, not spliced: the staging pages take the next
- * command's data as soon as this one completes, which may be before TCP
+ * Read data goes out copied, not spliced: the staging pages go back to the
+ * budget, and to other commands, as soon as this one completes, which may
+ * be before TCP
  * (or, on loopback, the receiver) is done with an skb that refers to them.
  */
 static int nq_send_data(struct nicsim_queue *q, struct nq_cmd *c, bool tail)
@@ -1439,13 +1600,7 @@ static void nq_free(struct nicsim_queue *q)
 
 	if (q->cmds)
 		for (i = 0; i < q->nr_cmds; i++)
-			nq_cmd_release(&q->cmds[i]);
-	if (q->pages)
-		for (i = 0; i < q->nr_cmds * q->slot_pages; i++)
-			if (q->pages[i])
-				__free_page(q->pages[i]);
-	kvfree(q->pages);
-	kvfree(q->sgls);
+			nq_cmd_release(q, &q->cmds[i]);
 	kvfree(q->cmds);
 	kfree(q);
 }
@@ -1471,12 +1626,18 @@ static struct nvo_handover *nq_build_record(struct nicsim_queue *q)
 		p->sqe = c->sqe;
 		if (!c->inline_len)
 			continue;
+		p->inline_len = c->inline_len;
+		if (c->park_buf) {
+			/* Already in the record's form: it moves. */
+			p->inline_data = c->park_buf;
+			c->park_buf = NULL;
+			continue;
+		}
 		p->inline_data = kmalloc(c->inline_len, GFP_KERNEL);
 		if (!p->inline_data) {
 			nvo_handover_free(h);
 			return NULL;
 		}
-		p->inline_len = c->inline_len;
 		sg_copy_to_buffer(c->data_sg, c->data_nents, p->inline_data,
 				  p->inline_len);
 	}
@@ -1484,7 +1645,16 @@ static struct nvo_handover *nq_build_record(struct nicsim_queue *q)
 	return h;
 }
 
-/* Give the queue back to the shim and free it. Engine context. */
+/*
+ * Give the queue back to the shim and free it. Engine context.
+ *
+ * Only with no bio or punt outstanding (nr_backend): a punt counts until
+ * the engine has reaped what its punt_done() put on the done list, which
+ * it can only do once punt_done() let go of done_lock, its last access to
+ * the queue. So the shim never sees nvo_offload_reclaimed() or
+ * nvo_offload_failed() while a punt_done() of ours is still at work, and
+ * the queue is not freed under one.
+ */
 static void nq_finish(struct nicsim_queue *q)
 {
 	struct nvo_offload_queue *oq = q->oq;
@@ -1492,6 +1662,7 @@ static void nq_finish(struct nicsim_queue *q)
 	enum nvo_fallback_reason reason;
 	struct nvo_handover *h = NULL;
 
+	WARN_ON_ONCE(q->nr_backend);
 	reason = q->broken ? NVO_FALLBACK_STREAM_LOST : q->drain_reason;
 	nq_release_socket(q);
 	hrtimer_cancel(&q->timer);
@@ -1562,6 +1733,8 @@ static void nq_arm_timer(struct nicsim_queue *q, u64 now)
 		next = min(next, c->ready_ns);
 	if (!list_empty(&q->retry_list))
 		next = min(next, now + NQ_PUNT_RETRY_NS);
+	if (q->rx_stalled || !list_empty(&q->stage_wait))
+		next = min(next, now + NQ_STAGE_RETRY_NS);
 	if (q->draining && q->finish_at > now)
 		next = min(next, q->finish_at);
 	if (next != U64_MAX)
@@ -1586,6 +1759,7 @@ static void nq_run(struct nicsim_queue *q)
 		more = nq_reap(q);
 		more |= nq_run_delayed(q, ktime_get_ns());
 		more |= nq_retry_punts(q);
+		more |= nq_retry_staging(q);
 		ret = nq_try_recv(q, &budget);
 		if (ret < 0)
 			goto lost;
@@ -1642,11 +1816,15 @@ static int nicsim_engine_fn(void *data)
 
 /* ---- driver ops ---------------------------------------------------------- */
 
-static u32 nq_slot_size(const struct nvo_offload_caps *caps)
+/*
+ * The in-capsule data a queue accepts: the advertised limit, or up to what
+ * the device executes itself if that is more (a port of the shim may
+ * allow more in-capsule data than we advertise).
+ */
+static u32 nq_inline_max(const struct nvo_offload_caps *caps)
 {
 	u32 size = min(READ_ONCE(caps->max_io_size), NICSIM_MAX_XFER);
 
-	/* In-capsule data lands in the staging pages too. */
 	size = max3(size, min(caps->max_inline, NICSIM_MAX_XFER),
 		    (u32)PAGE_SIZE);
 	return round_up(size, PAGE_SIZE);
@@ -1654,11 +1832,11 @@ static u32 nq_slot_size(const struct nvo_offload_caps *caps)
 
 static struct nicsim_queue *nq_alloc(struct nicsim_dev *ndev,
 				     struct nvo_offload_queue *oq,
-				     struct nvo_handover *h, u32 slot_size)
+				     struct nvo_handover *h, u32 inline_max)
 {
 	struct nicsim_queue *q;
 	unsigned int e;
-	u32 i, n;
+	u32 i;
 
 	q = kzalloc(sizeof(*q), GFP_KERNEL);
 	if (!q)
@@ -1670,14 +1848,14 @@ static struct nicsim_queue *nq_alloc(struct nicsim_dev *ndev,
 	q->qid = h->qid;
 	q->sq_size = h->sq_size;
 	q->sqhd_disabled = h->sqhd_disabled;
-	q->slot_size = slot_size;
-	q->slot_pages = slot_size >> PAGE_SHIFT;
+	q->inline_max = inline_max;
 	e = (unsigned int)atomic_inc_return(&ndev->next_engine) %
 	    ndev->nr_engines;
 	q->eng = &ndev->engines[e];
 	INIT_LIST_HEAD(&q->free_cmds);
 	INIT_LIST_HEAD(&q->start_list);
 	INIT_LIST_HEAD(&q->parked);
+	INIT_LIST_HEAD(&q->stage_wait);
 	INIT_LIST_HEAD(&q->tx_list);
 	INIT_LIST_HEAD(&q->retry_list);
 	INIT_LIST_HEAD(&q->delayed);
@@ -1689,36 +1867,32 @@ static struct nicsim_queue *nq_alloc(struct nicsim_dev *ndev,
 	q->timer.function = nq_timer_fn;
 	nq_rx_next_pdu(q);
 
-	/* Staging for every slot now: no allocation on the I/O path. */
+	/*
+	 * Only the slots: staging is taken per command, from the device's
+	 * budget, so the depth a host asks for costs it no data pages.
+	 */
 	q->nr_cmds = h->sq_size;
-	n = q->nr_cmds * q->slot_pages;
 	q->cmds = kvcalloc(q->nr_cmds, sizeof(*q->cmds), GFP_KERNEL);
-	q->pages = kvcalloc(n, sizeof(*q->pages), GFP_KERNEL);
-	q->sgls = kvcalloc(n, sizeof(*q->sgls), GFP_KERNEL);
-	if (!q->cmds || !q->pages || !q->sgls)
-		goto err;
-	for (i = 0; i < n; i++) {
-		q->pages[i] = alloc_page(GFP_KERNEL);
-		if (!q->pages[i])
-			goto err;
+	if (!q->cmds) {
+		kfree(q);
+		return NULL;
 	}
 	for (i = 0; i < q->nr_cmds; i++) {
 		struct nq_cmd *c = &q->cmds[i];
 
 		c->q = q;
 		c->ttag = i;
-		c->pages = &q->pages[i * q->slot_pages];
-		c->sgl = &q->sgls[i * q->slot_pages];
 		INIT_LIST_HEAD(&c->done_entry);
 		list_add_tail(&c->entry, &q->free_cmds);
 	}
 	return q;
-err:
-	nq_free(q);
-	return NULL;
 }
 
-/* The record's parked commands: the engine starts them before anything. */
+/*
+ * The record's parked commands: the engine starts them before anything.
+ * Their in-capsule data moves out of the record as it is; it goes into
+ * staging when the command starts.
+ */
 static void nq_load_record(struct nicsim_queue *q, struct nvo_handover *h)
 {
 	u32 i;
@@ -1729,14 +1903,23 @@ static void nq_load_record(struct nicsim_queue *q, struct nvo_handover *h)
 
 		c->sqe = p->sqe;
 		c->inline_len = p->inline_len;
-		if (p->inline_len) {
-			nq_map_staging(q, c, p->inline_len);
-			sg_copy_from_buffer(c->data_sg, c->data_nents,
-					    p->inline_data, p->inline_len);
-		}
+		c->park_buf = p->inline_data;
+		p->inline_data = NULL;
 		c->state = NQ_CMD_PARKED;
 		list_add_tail(&c->entry, &q->start_list);
 		q->nr_parked++;
+	}
+}
+
+/* The offload failed: the shim keeps the record, give its data back. */
+static void nq_unload_record(struct nicsim_queue *q, struct nvo_handover *h)
+{
+	struct nq_cmd *c;
+	u32 i = 0;
+
+	list_for_each_entry(c, &q->start_list, entry) {
+		h->parked[i++].inline_data = c->park_buf;
+		c->park_buf = NULL;
 	}
 }
 
@@ -1745,7 +1928,7 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 {
 	struct nicsim_dev *ndev = oq->dev->priv;
 	const struct nvo_offload_caps *caps = &ndev->odev.caps;
-	u32 slot_size = nq_slot_size(caps);
+	u32 inline_max = nq_inline_max(caps);
 	struct nicsim_queue *q;
 	u32 i;
 	int ret;
@@ -1764,13 +1947,14 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 	if (h->nr_parked > h->sq_size || !h->sock)
 		return -EINVAL;
 	for (i = 0; i < h->nr_parked; i++)
-		if (h->parked[i].inline_len > slot_size)
+		if (h->parked[i].inline_len > inline_max)
 			return -EOPNOTSUPP;
 
-	q = nq_alloc(ndev, oq, h, slot_size);
+	q = nq_alloc(ndev, oq, h, inline_max);
 	if (!q)
 		return -ENOMEM;
 	nq_load_record(q, h);
+	nicsim_fault_offload_delay(ndev);
 
 	/*
 	 * Under the device lock until the queue is complete: neither a
@@ -1789,18 +1973,24 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 	list_add_tail(&q->dev_entry, &ndev->queues);
 	oq->dev_priv = q;
 	oq->engine = q->eng->idx;
+	pr_debug("%s: qid %u: offloaded to engine %u (depth %u, %u parked)\n",
+		 ndev->odev.name, q->qid, q->eng->idx, q->sq_size, q->nr_parked);
+	/*
+	 * Starts the parked commands and reads what is already queued. Kick
+	 * before unlocking: from nq_take_socket() on, a socket callback can
+	 * run the engine, which may finish (a FIN) and free the queue, but
+	 * only after nq_finish() took this lock.
+	 */
+	nq_kick(q);
 	mutex_unlock(&ndev->lock);
 
 	/* The parked commands are copied: the record is done with. */
 	nvo_handover_free(h);
-	pr_debug("%s: qid %u: offloaded to engine %u (depth %u, %u parked)\n",
-		 ndev->odev.name, q->qid, q->eng->idx, q->sq_size, q->nr_parked);
-	/* Starts the parked commands and reads what is already queued. */
-	nq_kick(q);
 	return 0;
 
 err_unlock:
 	mutex_unlock(&ndev->lock);
+	nq_unload_record(q, h);
 	nq_free(q);
 	return ret;
 }
@@ -1825,6 +2015,10 @@ static void nicsim_punt_done(struct nvo_offload_queue *oq, void *cookie,
 {
 	struct nq_cmd *c = cookie;
 
+	/*
+	 * Nothing after nq_done(): once it drops done_lock the engine may
+	 * reap this punt, hand the queue back and free it (see nq_finish()).
+	 */
 	c->cqe = *cqe;
 	nq_done(c);
 }

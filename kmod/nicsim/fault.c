@@ -12,12 +12,15 @@
  *                          I/O touching LBAs [start, end) fails
  *   extra_latency_us       added to every I/O the device completes
  *   slow_reclaim_ms        a reclaim completes no sooner than this
+ *   offload_delay_ms       queue_offload sleeps this long before it takes
+ *                          the socket (widens the hand-over window)
  *   crash                  write 1: every queue fails (DEV_FAILED);
  *                          reads back how often that happened
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/ktime.h>
 
@@ -36,6 +39,7 @@ void nicsim_fault_init(struct nicsim_dev *ndev)
 	f->backend_error_lba_end = 0;
 	f->extra_latency_us = 0;
 	f->slow_reclaim_ms = 0;
+	f->offload_delay_ms = 0;
 }
 
 /* A knob counts down to 0 and stays there, whatever was written to it. */
@@ -75,6 +79,19 @@ u64 nicsim_fault_latency_ns(struct nicsim_dev *ndev)
 u64 nicsim_fault_reclaim_delay_ns(struct nicsim_dev *ndev)
 {
 	return (u64)READ_ONCE(ndev->fault.slow_reclaim_ms) * NSEC_PER_MSEC;
+}
+
+/*
+ * Sleep in queue_offload before the socket is taken, so that a test can
+ * land a close, a reclaim or a crash in the hand-over window. Process
+ * context, no lock held.
+ */
+void nicsim_fault_offload_delay(struct nicsim_dev *ndev)
+{
+	u32 ms = READ_ONCE(ndev->fault.offload_delay_ms);
+
+	if (ms)
+		msleep(ms);
 }
 
 static int nicsim_crash_get(void *data, u64 *val)
@@ -118,5 +135,6 @@ void nicsim_fault_debugfs(struct nicsim_dev *ndev)
 	debugfs_create_u32("extra_latency_us", 0600, d,
 			   &f->extra_latency_us);
 	debugfs_create_u32("slow_reclaim_ms", 0600, d, &f->slow_reclaim_ms);
+	debugfs_create_u32("offload_delay_ms", 0600, d, &f->offload_delay_ms);
 	debugfs_create_file_unsafe("crash", 0600, d, ndev, &nicsim_crash_fops);
 }

@@ -38,7 +38,25 @@ struct nicsim_fault {
 	u64		backend_error_lba_end;
 	u32		extra_latency_us;
 	u32		slow_reclaim_ms;
+	u32		offload_delay_ms;	/* before taking the socket */
 	atomic_t	crashes;		/* times "crash" was written */
+};
+
+/* Default staging budget of a device (debugfs staging_limit_kb). */
+#define NICSIM_DEF_STAGING_KB	(64 * 1024)
+
+/*
+ * Staging: the pages holding commands' data while the device has them,
+ * taken per command from a per-device budget and given back when the
+ * command is answered. The counts are debugfs's, read without the lock.
+ */
+struct nicsim_staging {
+	spinlock_t	lock;		/* guards the counts below */
+	u32		limit_kb;	/* the budget (debugfs) */
+	unsigned long	pages;		/* in use */
+	unsigned long	pages_max;	/* high-water mark */
+	unsigned long	waits;		/* commands that waited for it */
+	unsigned long	forced;		/* pages taken over the budget */
 };
 
 /* One "NIC core": a kthread serving the queues assigned to it. */
@@ -69,6 +87,7 @@ struct nicsim_dev {
 	struct list_head	queues;		/* struct nicsim_queue */
 	unsigned int		nr_queues;
 
+	struct nicsim_staging	staging;
 	struct nicsim_fault	fault;
 };
 
@@ -101,5 +120,6 @@ bool nicsim_fault_fail_queue(struct nicsim_dev *ndev);
 bool nicsim_fault_backend_error(struct nicsim_dev *ndev, u64 slba, u64 nlb);
 u64 nicsim_fault_latency_ns(struct nicsim_dev *ndev);
 u64 nicsim_fault_reclaim_delay_ns(struct nicsim_dev *ndev);
+void nicsim_fault_offload_delay(struct nicsim_dev *ndev);
 
 #endif /* NICSIM_H */
