@@ -120,10 +120,10 @@ off=
 five_costs offloaded && off=$MEDIAN
 offs=$HANDOVERS
 if [ -n "$off" ] && [ -n "$stock" ] && [ "$offs" -ge 4 ] &&
-	[ "$off" -le $((stock + 4096)) ]; then
-	ktap_test_pass "offloaded: $off KiB over $offs hand-overs, stock $stock KiB (at most 4 MiB more)"
+	[ "$off" -le $((stock + 1024)) ]; then
+	ktap_test_pass "offloaded: $off KiB over $offs hand-overs, stock $stock KiB (at most 1 MiB more)"
 else
-	ktap_test_fail "offloaded: ${off:-?} KiB over $offs hand-overs, stock ${stock:-?} KiB (at most 4 MiB more)"
+	ktap_test_fail "offloaded: ${off:-?} KiB over $offs hand-overs, stock ${stock:-?} KiB (at most 1 MiB more)"
 fi
 
 # 4: unknown namespaces on an offloaded queue: answered Invalid Namespace,
