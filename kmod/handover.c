@@ -448,9 +448,6 @@ void nvo_offload_returned(struct nvo_offload_queue *oq, struct nvo_handover *h,
 {
 	struct nvo_queue *queue = nvo_oq_queue(oq);
 
-	if (atomic_read(&queue->nr_punts))
-		pr_warn_once("%s handed queue %d back with punts outstanding: waiting for them\n",
-			     oq->dev ? oq->dev->name : "?", queue->idx);
 	spin_lock_bh(&queue->state_lock);
 	queue->returned = h;
 	if (reason != NVO_FALLBACK_NONE) {

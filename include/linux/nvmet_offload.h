@@ -165,9 +165,10 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev);
 /*
  * Hand the queue back. Both end the device's ownership, so a device calls
  * them only once every punt it made on the queue has had its punt_done()
- * return, and punts nothing on it afterwards: the shim waits for punts
- * still outstanding (a driver bug, logged) before the queue leaves the
- * device, and refuses a punt from a device that no longer owns the queue.
+ * called, and punts nothing on it afterwards (the shim refuses a punt from
+ * a device that no longer owns the queue). The shim keeps the queue
+ * counted against the device until its own work after each punt_done()
+ * is over too, so no punt_done() ever runs into an unregistered driver.
  */
 void nvo_offload_reclaimed(struct nvo_offload_queue *oq,
 			   struct nvo_handover *h);
