@@ -394,8 +394,8 @@ bool nvo_offload_reconcile(struct nvo_queue *queue)
 	case NVO_OQ_FAILED:
 	case NVO_OQ_RETURNED:
 		/*
-		 * Handed back with punts outstanding (a driver bug: see
-		 * nvo_offload_failed()): the last punt_done() kicks us.
+		 * Handed back while a punt's completion is still in the shim
+		 * (after punt_done(), or a driver bug): it kicks us when done.
 		 */
 		if (atomic_read(&queue->nr_punts)) {
 			spin_unlock_bh(&queue->state_lock);
