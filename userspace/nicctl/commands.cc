@@ -485,8 +485,8 @@ int Main(int argc, const char* const* argv, Context& ctx) {
     log.error("error: kernel refused: {}", e.what());
     if (e.err() == EPERM) {
       log.error(
-          "hint: changing offload settings needs CAP_NET_ADMIN "
-          "(run as root)");
+          "hint: every nvmet_offload request, and monitor, needs "
+          "CAP_NET_ADMIN (run as root)");
     }
     return kExitKernel;
   } catch (const nvo::Error& e) {
