@@ -486,14 +486,16 @@ storm_raw_halfwrite() {
 }
 
 # --- offload to nicsim in the TCP storms ------------------------------------
-# storm_offload_init: on our transport, nicsim1 (2 engines); STORM_OFFLOAD=1
-# when it is there. storm_offload_bind on|off: port 1's offload policy.
+# storm_offload_init: on our transport, nicsim1 (2 engines) and
+# STORM_OFFLOAD=1; nicsim missing or refusing to load ends the test (KTAP
+# bail out): the offload half of a storm must not quietly disappear.
+# storm_offload_bind on|off: port 1's offload policy.
 # storm_offload_cleanup: for the EXIT trap, after nvmet_cleanup.
 STORM_OFFLOAD=
 storm_offload_init() {
 	[ "$(nvo_transport)" = ours ] || return 0
-	insmod "$NVO_MODULES/nicsim.ko" 2>/dev/null || return 0
-	echo "1 2" >/sys/bus/nicsim/new_device 2>/dev/null || return 0
+	quiet insmod "$NVO_MODULES/nicsim.ko" || ktap_exit_fail_msg "cannot load nicsim.ko"
+	echo "1 2" >/sys/bus/nicsim/new_device || ktap_exit_fail_msg "cannot create nicsim1"
 	STORM_OFFLOAD=1
 }
 storm_offload_bind() {
@@ -507,6 +509,46 @@ storm_offload_bind() {
 storm_offload_cleanup() {
 	[ -d /sys/bus/nicsim ] && echo 1 >/sys/bus/nicsim/del_device 2>/dev/null
 	rmmod nicsim 2>/dev/null
+	return 0
+}
+# The counters of nicsim1 over netlink (nicctl -j stats show dev): they
+# outlive the queues, so a round can be checked after its host is gone.
+#   storm_nic KEY                 one counter (e.g. offload_events)
+#   storm_nic_mark                remember offload_events and read+write cmds
+#   storm_nic_moved WHAT [MIN]    since the mark, nicsim1 took at least MIN
+#                                 (default 1) queues and executed I/O on
+#                                 them; else a message and 1
+storm_nic() {
+	local v
+	v=$(nicctl -j stats show dev nicsim1 2>/dev/null | grep -o "\"$1\":[0-9]*" | head -n1)
+	echo "${v#*:}"
+}
+storm_nic_io() {
+	local r w
+	r=$(storm_nic read_cmds)
+	w=$(storm_nic write_cmds)
+	[ -n "$r" ] && [ -n "$w" ] && echo $((r + w))
+}
+STORM_NIC_OFF0=0
+STORM_NIC_IO0=0
+storm_nic_mark() {
+	STORM_NIC_OFF0=$(storm_nic offload_events)
+	STORM_NIC_IO0=$(storm_nic_io)
+	STORM_NIC_OFF0=${STORM_NIC_OFF0:-0}
+	STORM_NIC_IO0=${STORM_NIC_IO0:-0}
+}
+storm_nic_moved() {
+	local what=$1 min=${2:-1} off io
+	off=$(storm_nic offload_events)
+	io=$(storm_nic_io)
+	if [ -z "$off" ] || [ -z "$io" ]; then
+		msg "$what: no counters for nicsim1 (nicctl -j stats show dev nicsim1)"
+		return 1
+	fi
+	if [ $((off - STORM_NIC_OFF0)) -lt "$min" ] || [ $((io - STORM_NIC_IO0)) -le 0 ]; then
+		msg "$what: nicsim1 took $((off - STORM_NIC_OFF0)) queues (want >= $min) and executed $((io - STORM_NIC_IO0)) commands (want > 0)"
+		return 1
+	fi
 	return 0
 }
 # offloaded I/O queues of our transport right now
@@ -526,7 +568,7 @@ storm_toggler_start() {
 		n=0
 		on=off
 		while [ -e "$STORM_TMP/toggle.run" ]; do
-			oq_toggle_all $on
+			oq_toggle_all $on 2>/dev/null
 			if [ $on = off ]; then on=on; else on=off; fi
 			n=$((n + 1))
 			sleep "$period"
