@@ -34,21 +34,23 @@ new_fallback_reasons() {
 	awk 'NR == FNR { f[$1] = $2; next }
 		$4 > 0 && ($1 in f) && $20 > f[$1] { print $21 }' <(echo "$1") "$DBG/queues"
 }
-# fio_min_clat_us LOG: fio's minimum completion latency in LOG, in us
-fio_min_clat_us() {
-	awk 'match($0, /^ *clat \((nsec|usec|msec)\): *min= *[0-9.]+/) {
-		u = $0; sub(/^ *clat \(/, "", u); sub(/\).*/, "", u)
+# fio_min_lat_us LOG: fio's minimum total latency (submission to
+# completion: " lat", not "clat", which starts after io_submit returned,
+# by when the command may already be on the device) in LOG, in us
+fio_min_lat_us() {
+	awk 'match($0, /^ +lat \((nsec|usec|msec)\): *min= *[0-9.]+/) {
+		u = $0; sub(/^ *lat \(/, "", u); sub(/\).*/, "", u)
 		v = $0; sub(/.*min= */, "", v); v += 0
 		if (u == "nsec") v /= 1000; else if (u == "msec") v *= 1000
 		printf "%d\n", v; exit
 	}' "$1"
 }
-# randread_min_clat: 3 s of 4k reads at queue depth 1; fio's minimum
-# completion latency (us)
-randread_min_clat() {
+# randread_min_lat: 3 s of 4k reads at queue depth 1; fio's minimum
+# total latency (us)
+randread_min_lat() {
 	fio --name=lat --filename="$NS" --ioengine=libaio --direct=1 --rw=randread \
 		--bs=4k --iodepth=1 --size=8M --runtime=3 --time_based >/tmp/lat.fio 2>&1 || return 1
-	fio_min_clat_us /tmp/lat.fio
+	fio_min_lat_us /tmp/lat.fio
 }
 
 # fault_case NAME KNOB VALUE REASON: set the knob under fio; verify clean, a
@@ -98,11 +100,11 @@ fault_case "extra_latency_us" extra_latency_us 2000 -
 # extra_latency_us measured: every command the device executes completes
 # at least that much later
 offload_all
-lat0=$(randread_min_clat)
+lat0=$(randread_min_lat)
 echo 2000 >"$SIM/extra_latency_us"
-lat1=$(randread_min_clat)
+lat1=$(randread_min_lat)
 echo 0 >"$SIM/extra_latency_us"
-msg "4k reads at QD1: min completion latency ${lat0:-?} us, with extra_latency_us=2000: ${lat1:-?} us"
+msg "4k reads at QD1: min latency ${lat0:-?} us, with extra_latency_us=2000: ${lat1:-?} us"
 if [ -n "$lat0" ] && [ -n "$lat1" ] && [ "$lat1" -ge 2000 ] && [ "$lat1" -ge $((lat0 + 1500)) ] &&
 	io_queues | awk '$2 != "offloaded" { b = 1 } END { exit b }'; then
 	ktap_test_pass "extra_latency_us=2000 delays every offloaded read by >= 2 ms (min ${lat1} us, ${lat0} us without)"
