@@ -35,9 +35,9 @@ PORT=4420
 BATCH1="short-header bad-pfv bad-hpda icreq-bad-plen icreq-bad-hlen capsule-before-icreq second-icreq"
 BATCH2="hlen-mismatch unknown-type wrong-direction oversized-plen short-plen h2c-term"
 BATCH3="bad-hdr-digest bad-data-digest io-bad-hdr-digest io-bad-data-digest h2c-bad-data-digest io-unknown-type"
-BATCH4="unknown-tag-data idle-tag-data h2cdata-outside-r2t h2cdata-overrun good-small-r2t"
+BATCH4="unknown-tag-data idle-tag-data h2cdata-outside-r2t h2cdata-overrun good-small-r2t inline-at-limit inline-past-limit"
 # on I/O queues: again with the queues offloaded to nicsim1 (ours only)
-OFFLOAD_CASES="io-bad-hdr-digest io-bad-data-digest h2c-bad-data-digest io-unknown-type h2cdata-outside-r2t h2cdata-overrun good-small-r2t"
+OFFLOAD_CASES="io-bad-hdr-digest io-bad-data-digest h2c-bad-data-digest io-unknown-type h2cdata-outside-r2t h2cdata-overrun good-small-r2t inline-at-limit inline-past-limit"
 
 # expect_of CASE: what the spec requires of the target's answer
 #   fes FES FEI...   a C2HTermReq with that FES; FEI one of FEI... ("-": any)
@@ -49,14 +49,15 @@ OFFLOAD_CASES="io-bad-hdr-digest io-bad-data-digest h2c-bad-data-digest io-unkno
 # common header HLEN 2, PLEN 4, type 0; H2CData CCCID 8, TTAG 10.
 expect_of() {
 	case $1 in
-	short-header | good-small-r2t) echo - ;;
+	short-header | good-small-r2t | inline-at-limit) echo - ;;
 	bad-pfv) echo fes 0x1 8 ;;
 	bad-hpda) echo fes 0x1 10 ;;
 	icreq-bad-plen | short-plen) echo fes 0x1 4 ;;
 	icreq-bad-hlen | hlen-mismatch) echo fes 0x1 2 ;;
 	capsule-before-icreq | second-icreq) echo fes 0x2 - ;;
 	unknown-type | wrong-direction | io-unknown-type) echo fes 0x1 0 ;;
-	oversized-plen) echo fes 0x5 - ;;
+	# in-capsule data beyond the limit: Data Transfer Limit Exceeded
+	oversized-plen | inline-past-limit) echo fes 0x5 - ;;
 	bad-hdr-digest | io-bad-hdr-digest) echo fes 0x3 - ;;
 	bad-data-digest | io-bad-data-digest | h2c-bad-data-digest) echo cmd-failed 0x022 ;;
 	h2c-term) echo no-termreq ;;
@@ -117,6 +118,7 @@ stock_quirk() {
 	case $1 in
 	oversized-plen | short-plen) echo "stock nvmet-tcp ignores CapsuleCmd PLEN" ;;
 	*data-digest) echo "stock nvmet-tcp closes the connection on a data digest error" ;;
+	inline-past-limit) echo "stock nvmet-tcp does not hold in-capsule data to its limit" ;;
 	good-small-r2t) echo "stock nvmet-tcp waits for in-capsule data when a write that fits in-capsule asks for R2T" ;;
 	*) return 1 ;;
 	esac

@@ -284,9 +284,11 @@ static int run_cmd(struct conn *c, struct tw_cmd_pdu *p, const void *data,
 		   uint32_t dlen, uint16_t *status, uint64_t *result,
 		   uint8_t *rbuf, size_t rlen)
 {
-	static uint8_t out[16384];
+	static uint8_t out[(128u << 10) + 256];
 	size_t n;
 
+	if (dlen > sizeof(out) - 256)
+		return EXIT_SETUP;
 	memset(&p->hdr, 0, sizeof(p->hdr));
 	p->hdr.type = NVO_PDU_CMD;
 	n = tw_build_pdu(&c->l, p, sizeof(*p), data, dlen, out);
@@ -1097,6 +1099,75 @@ static int io_violation(enum iov_kind kind)
 	return verdict(false, o.ncqe ? "command-succeeded" : "still-open", &o);
 }
 
+/*
+ * In-capsule data at the I/O queue's limit (IOCCSZ): a write of exactly
+ * that much goes in-capsule and reads back; one byte more in a capsule is
+ * fatal (Data Transfer Limit Exceeded).
+ */
+static int inline_limit(bool past)
+{
+	static uint8_t out[(128u << 10) + 256], wbuf[128u << 10], rbuf[128u << 10];
+	struct ioctx x = { .a.fd = -1, .io.fd = -1 };
+	struct tw_cmd_pdu p = { .hdr.type = NVO_PDU_CMD };
+	uint32_t len;
+	uint16_t status = 0;
+	size_t n;
+	int rc;
+
+	rc = io_setup(&x, NVO_F_HDGST | NVO_F_DDGST);
+	if (!rc && (x.inline_max < x.lbasize || x.inline_max % x.lbasize ||
+		    x.inline_max + 1 > sizeof(wbuf))) {
+		fprintf(stderr, "in-capsule limit %u: not a whole number of %u-byte blocks up to %zu\n",
+			x.inline_max, x.lbasize, sizeof(wbuf));
+		rc = EXIT_SETUP;
+	}
+	if (rc) {
+		io_teardown(&x);
+		return setup_error("io queue");
+	}
+	len = x.inline_max;
+	for (size_t i = 0; i < sizeof(wbuf); i++)
+		wbuf[i] = (uint8_t)(rand() >> 3);
+	vlog("in-capsule limit %u: writing %u bytes in-capsule", len, len + past);
+	if (past) {
+		double t0;
+
+		/* the SQE says the limit; the capsule carries one byte more */
+		tw_fill_rw(&p.sqe, x.io.next_cid++, OPC_WRITE, opt.nsid, 0, len,
+			   x.lbasize, SGL_INCAPSULE);
+		n = tw_build_pdu(&x.io.l, &p, sizeof(p), wbuf, len + 1, out);
+		t0 = now_s();
+		send_all(&x.io, out, n);
+		rc = expect_close(&x.io, t0);
+		io_teardown(&x);
+		return rc;
+	}
+	tw_fill_rw(&p.sqe, x.io.next_cid++, OPC_WRITE, opt.nsid, 0, len, x.lbasize,
+		   SGL_INCAPSULE);
+	rc = run_cmd(&x.io, &p, wbuf, len, &status, NULL, NULL, 0);
+	if (!rc && status) {
+		fprintf(stderr, "in-capsule write of %u bytes failed: status %#x\n", len, status);
+		rc = EXIT_NOT_MET;
+	}
+	if (!rc) {
+		tw_fill_rw(&p.sqe, x.io.next_cid++, OPC_READ, opt.nsid, 0, len, x.lbasize,
+			   SGL_TRANSPORT);
+		rc = run_cmd(&x.io, &p, NULL, 0, &status, NULL, rbuf, len);
+		if (!rc && (status || memcmp(wbuf, rbuf, len))) {
+			fprintf(stderr, "read back: status %#x, %s\n", status,
+				memcmp(wbuf, rbuf, len) ? "data differs" : "data ok");
+			rc = EXIT_NOT_MET;
+		}
+	}
+	io_teardown(&x);
+	if (rc)
+		return verdict(false, "io-failed", NULL);
+	return verdict(true, "io-verified", NULL);
+}
+
+static int case_inline_at_limit(void) { return inline_limit(false); }
+static int case_inline_past_limit(void) { return inline_limit(true); }
+
 static int case_io_bad_hdr_digest(void) { return io_violation(IOV_HDGST); }
 static int case_io_bad_data_digest(void) { return io_violation(IOV_CAPSULE_DDGST); }
 static int case_h2c_bad_data_digest(void) { return io_violation(IOV_H2C_DDGST); }
@@ -1133,6 +1204,8 @@ static const struct tcase {
 	{ "io-bad-data-digest", case_io_bad_data_digest, "I/O queue, DDGST: in-capsule write with wrong DDGST (needs --subnqn)" },
 	{ "h2c-bad-data-digest", case_h2c_bad_data_digest, "I/O queue, DDGST: R2T write, H2CData with wrong DDGST (needs --subnqn)" },
 	{ "io-unknown-type", case_io_unknown_type, "I/O queue: PDU type 0x0c (needs --subnqn)" },
+	{ "inline-at-limit", case_inline_at_limit, "I/O queue, digests: in-capsule write of exactly IOCCSZ's limit, read back (needs --subnqn)" },
+	{ "inline-past-limit", case_inline_past_limit, "I/O queue, digests: a capsule with one byte more than the limit (needs --subnqn)" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
