@@ -95,8 +95,8 @@ while kill -0 "$STORM_LOOP_PID" 2>/dev/null; do
 	# second half: the I/O queues go to nicsim1 (new I/O queues only: the
 	# policy applies to queues as they connect, so ask for these too)
 	if [ -n "$STORM_OFFLOAD" ] && [ -n "$half" ] && [ $SECONDS -ge "$half" ]; then
-		storm_offload_bind on
 		storm_nic_mark
+		storm_offload_bind on
 		for q in $(awk 'NR > 1 && $4 > 0 { print $1 }' /sys/kernel/debug/nvmet_offload/queues); do
 			echo "$q on" >/sys/kernel/debug/nvmet_offload/queue_offload 2>/dev/null
 		done
