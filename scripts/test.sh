@@ -102,7 +102,9 @@ run_ctest() {
 if [ "${NVO_SANITIZE:-1}" = 1 ]; then
 	san=$build/asan
 	sflags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+	# -O0 -g1: the quickest build that still gives reports file:line
 	if cmake -S . -B "$san" -DCMAKE_BUILD_TYPE=Debug -DNVO_REQUIRE_TEST_TOOLS="${ci:+ON}" \
+		-DCMAKE_C_FLAGS_DEBUG="-O0 -g1" -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
 		-DCMAKE_C_FLAGS="$sflags" -DCMAKE_CXX_FLAGS="$sflags" \
 		-DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null &&
 		cmake --build "$san" -j"$(nproc)" >"$san.log" 2>&1; then
