@@ -14,7 +14,7 @@
 # host with verified fio I/O, have no connection left open, have logged no
 # oops or WARN, and unload.
 # On our transport the fuzzer then runs NVO_FUZZ_OFFLOAD_SECONDS (default
-# 60) more with port 1 bound to a nicsim device: nicsim's engine has its
+# 40) more with port 1 bound to a nicsim device: nicsim's engine has its
 # own parser, digest check and termination path. The fuzzer waits for each
 # I/O queue it opens to be offloaded (debugfs) and counts them: most must
 # have been, and nicsim1's counters must show the offloads.
@@ -31,7 +31,7 @@ ADDR=127.0.0.1
 PORT=4420
 CORPUS=$DIR/fuzz/pdu-corpus
 FUZZ_SECONDS=${NVO_FUZZ_SECONDS:-120}
-OFFL_SECONDS=${NVO_FUZZ_OFFLOAD_SECONDS:-60}
+OFFL_SECONDS=${NVO_FUZZ_OFFLOAD_SECONDS:-40}
 # The seed is printed either way; set NVO_FUZZ_SEED to replay a run.
 FUZZ_SEED=${NVO_FUZZ_SEED:-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}
 FUZZ_SEED=0x${FUZZ_SEED#0x}
