@@ -23,6 +23,9 @@ PACKAGES=(
 	perl python3
 	# scripts/check-netlink-spec.py reads the YAML netlink spec
 	python3-yaml
+	# the nicctl man page test (groff -man -ww); the unit tests' sanitizers
+	# (ASan/UBSan runtimes come with gcc's libasan8/libubsan1)
+	groff-base libasan8 libubsan1
 )
 
 missing=()

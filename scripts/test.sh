@@ -1,16 +1,34 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The project's test command: installs what is missing, builds everything,
-# then runs the static kernel checks, the unit tests (CTest), a bounded fuzz
-# run of the PDU codec and every kselftest in the VM. Ends with the line
-# "N passed, N failed[, N skipped]" and exits non-zero when anything failed.
-# Env: NVO_TESTS="a.sh b.sh" runs only those kselftests; FUZZ_SECONDS.
+# then runs the static kernel checks, the unit tests (CTest, built a second
+# time with ASan+UBSan), a bounded fuzz run of the PDU codec, every kselftest
+# in the VM and the demo. Ends with the line
+# "N passed, N failed, N skipped" and exits non-zero when anything failed.
+#
+# What is counted: each step below is one check; CTest counts its tests; a
+# kselftest counts its KTAP subtests (ok, not ok, ok # SKIP; XFAIL is a
+# pass), plus one failure when the file failed without a failing subtest
+# (crash, timeout, plan mismatch, kernel log, taint) and one skip for a
+# whole-file skip (1..0 # SKIP).
+#
+# Skips: under CI=true every skip is a failure (a tool, module or
+# dependency CI should have), except the ones a test marks as a limit of
+# the machine: a SKIP reason starting with "machine:" (e.g. "machine: no
+# IPv6 in the guest kernel"). Outside CI, skips are counted and listed.
+#
+# Env: NVO_TESTS="a.sh b.sh" runs only those kselftests; FUZZ_SECONDS;
+# NVO_SANITIZE=0 runs the unit tests unsanitized (the normal build only);
+# NVO_DEMO=0 leaves the demo out; CTEST_TIMEOUT (per test, default 300 s).
 set -uo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${NVO_BUILDDIR:-$src/build}
-cd "$src"
+cd "$src" || exit 1
+ci=
+[ "${CI:-}" = true ] && ci=1
 
 pass=0 fail=0 skip=0
+skipped=()
 step() { # NAME CMD...: one counted check
 	local name=$1
 	shift
@@ -25,54 +43,149 @@ step() { # NAME CMD...: one counted check
 }
 die() {
 	echo "test.sh: $*" >&2
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
+}
+# a skip: counted as one, or as a failure under CI unless the machine
+# cannot do it ("machine:" reason)
+count_skip() { # WHAT REASON
+	if [ -n "$ci" ] && [[ $2 != machine:* ]]; then
+		fail=$((fail + 1))
+		echo "test.sh: CI must not skip: $1 ($2)" >&2
+	else
+		skip=$((skip + 1))
+		skipped+=("$1: $2")
+	fi
 }
 
 bash scripts/deps.sh || die "dependency installation failed"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null ||
+# Under CI a missing test tool (PyYAML, clang-format, groff) fails the
+# configure instead of leaving its test out.
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	-DNVO_REQUIRE_TEST_TOOLS="${ci:+ON}" >/dev/null ||
 	die "cmake configure failed"
 cmake --build "$build" -j"$(nproc)" || die "userspace build failed"
 cmake --build "$build" --target modules || die "kernel module build failed"
+[ -f "$build/modules/nicsim.ko" ] || die "nicsim.ko was not built"
 
 step "kcheck (checkpatch --strict, sparse)" bash scripts/kcheck.sh "$build"
 step "modules build against Debian's 6.12" bash scripts/compat-build.sh 6.12 "$build/compat-6.12"
 
-# Unit tests: CTest counts its own tests.
-echo "=== ctest"
-ctest_log=$(mktemp)
-(cd "$build" && ctest --output-on-failure -j"$(nproc)") 2>&1 | tee "$ctest_log"
-ctest_total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2/p' "$ctest_log")
-ctest_failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1/p' "$ctest_log")
-if [ -n "$ctest_total" ]; then
-	pass=$((pass + ctest_total - ctest_failed))
-	fail=$((fail + ctest_failed))
-elif ! grep -q "No tests were found" "$ctest_log"; then
-	fail=$((fail + 1))
+# Unit tests: CTest counts its own tests. They run in a second build of the
+# userspace with AddressSanitizer and UndefinedBehaviorSanitizer (any report
+# aborts the test); the VM gets the normal build.
+# run_ctest DIR LABEL
+run_ctest() {
+	local dir=$1 label=$2 log total failed
+	echo "=== ctest ($label)"
+	log=$(mktemp)
+	(cd "$dir" && ctest --output-on-failure --timeout "${CTEST_TIMEOUT:-300}" \
+		--no-tests=error -j"$(nproc)") 2>&1 | tee "$log"
+	total=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\2/p' "$log" | tail -n1)
+	failed=$(sed -n 's/.*tests passed, \([0-9]*\) tests failed out of \([0-9]*\).*/\1/p' "$log" | tail -n1)
+	if [ -n "$total" ] && [ "$total" -gt 0 ]; then
+		pass=$((pass + total - failed))
+		fail=$((fail + failed))
+	else
+		# "No tests were found", or ctest died before its summary
+		echo "test.sh: ctest ($label) ran no tests" >&2
+		fail=$((fail + 1))
+	fi
+	# tests CTest did not run (GTEST_SKIP: "(Skipped)"), counted among
+	# the passed ones in its summary
+	while IFS= read -r l; do
+		pass=$((pass - 1))
+		count_skip "ctest ($label): $l" "skipped"
+	done < <(sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (Skipped)$/\1/p' "$log")
+	rm -f "$log"
+}
+if [ "${NVO_SANITIZE:-1}" = 1 ]; then
+	san=$build/asan
+	sflags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+	# -O0 -g1: the quickest build that still gives reports file:line
+	if cmake -S . -B "$san" -DCMAKE_BUILD_TYPE=Debug -DNVO_REQUIRE_TEST_TOOLS="${ci:+ON}" \
+		-DCMAKE_C_FLAGS_DEBUG="-O0 -g1" -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
+		-DCMAKE_C_FLAGS="$sflags" -DCMAKE_CXX_FLAGS="$sflags" \
+		-DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null &&
+		cmake --build "$san" -j"$(nproc)" >"$san.log" 2>&1; then
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 run_ctest "$san" "ASan+UBSan"
+	else
+		tail -n 30 "$san.log" 2>/dev/null
+		echo "=== ctest (ASan+UBSan): build FAILED"
+		fail=$((fail + 1))
+	fi
+else
+	run_ctest "$build" "unsanitized"
 fi
-rm -f "$ctest_log"
 
-if [ -x scripts/fuzz-codec.sh ]; then
+if [ -f scripts/fuzz-codec.sh ]; then
 	step "fuzz PDU codec (${FUZZ_SECONDS:-20} s)" bash scripts/fuzz-codec.sh "${FUZZ_SECONDS:-20}"
+else
+	fail=$((fail + 1))
+	echo "test.sh: scripts/fuzz-codec.sh is missing" >&2
 fi
 
-# kselftests, one VM boot each; the runner writes its counts.
-results="$build/selftests/results.txt"
-rm -f "$results"
+# kselftests, one VM boot each. Counted by KTAP subtest from the runner's
+# document (each test's own KTAP, indented 4 spaces, under its verdict).
+outdir=$build/selftests
+rm -f "$outdir/results.txt" "$outdir/ktap.txt"
 # shellcheck disable=SC2086
 selftests/vm/run-selftests.sh ${NVO_TESTS:-}
-if [ -f "$results" ]; then
-	# shellcheck disable=SC1090
-	. "$results"
-	pass=$((pass + ${KSFT_PASS:-0}))
-	fail=$((fail + ${KSFT_FAIL:-0}))
-	skip=$((skip + ${KSFT_SKIP:-0}))
+# count_ktap FILE: "name pass fail skip verdict|skip-reason" for each test
+count_ktap() {
+	awk '
+	function flush() {
+		if (name == "") return
+		print name "\t" p "\t" f "\t" s "\t" verdict "\t" sreasons
+	}
+	/^# selftests: nvmet-offload: / { flush(); name = $4; p = f = s = 0; verdict = ""; sreasons = ""; next }
+	/^    ok [0-9]+ .*# SKIP/ {
+		s++; r = $0; sub(/.*# SKIP */, "", r); d = $0; sub(/^    ok [0-9]+ /, "", d); sub(/ *# SKIP.*/, "", d)
+		sreasons = sreasons d " -- " r "|"; next
+	}
+	/^    ok [0-9]+ / { p++; next }
+	/^    not ok [0-9]+ / { f++; next }
+	/^(not )?ok [0-9]+ / {
+		v = $0; sub(/^(not )?ok [0-9]+ [^ ]* ?/, "", v)
+		verdict = ($1 == "not" ? "fail" : "pass")
+		if (v ~ /^# SKIP/) { verdict = "skip"; sub(/^# SKIP */, "", v); wholeskip = v } else wholeskip = ""
+		if (verdict == "skip" && p + f + s == 0) sreasons = "(whole test) -- " wholeskip "|"
+		next
+	}
+	END { flush() }' "$1"
+}
+if [ -f "$outdir/ktap.txt" ] && [ -f "$outdir/results.txt" ]; then
+	echo "=== kselftests, counted by subtest"
+	while IFS=$'\t' read -r name p f s verdict reasons; do
+		[ -n "$name" ] || continue
+		pass=$((pass + p))
+		fail=$((fail + f))
+		if [ "$verdict" = fail ] && [ "$f" -eq 0 ]; then
+			fail=$((fail + 1)) # failed as a whole: crash, timeout, kernel log...
+		fi
+		[ "$verdict" = skip ] && [ $((p + f + s)) -eq 0 ] && s=1
+		[ "$verdict" = pass ] || [ "$verdict" = fail ] || [ "$verdict" = skip ] ||
+			{ fail=$((fail + 1)); verdict="no verdict"; }
+		printf '%-28s %-10s %3d passed, %d failed, %d skipped\n' "$name" "$verdict" "$p" "$f" "$s"
+		while IFS= read -r r; do
+			[ -n "$r" ] || continue
+			count_skip "$name: ${r%% -- *}" "${r#* -- }"
+		done < <(tr '|' '\n' <<<"$reasons")
+	done < <(count_ktap "$outdir/ktap.txt")
 else
 	echo "test.sh: the kselftest runner left no results" >&2
 	fail=$((fail + 1))
 fi
 
-summary="$pass passed, $fail failed"
-[ "$skip" -gt 0 ] && summary="$summary, $skip skipped"
-echo "$summary"
+# The demo, as its own VM boot, with its assertions (selftests/demo.sh).
+if [ "${NVO_DEMO:-1}" = 1 ]; then
+	step "demo (scripts/demo.sh --no-deps)" bash scripts/demo.sh --no-deps
+fi
+
+if [ ${#skipped[@]} -gt 0 ]; then
+	echo "skipped:"
+	printf '  %s\n' "${skipped[@]}"
+fi
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

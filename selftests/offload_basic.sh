@@ -122,29 +122,44 @@ else
 	sed 's/^/# /' /tmp/cmp.off /tmp/cmp.sw
 fi
 
-# 6: live toggles of every I/O queue under fio.
+# 6: live toggles of every I/O queue under fio. Each toggle waits for the
+# hand-over to finish, so each one is exactly one offload or one reclaim
+# per queue: 7 checks the counts.
+nq=$(oq_states | wc -l)
+off0=$(oq_sum 18); rcl0=$(oq_sum 19)
 fio_verify "$ns" --bs=4k --size=16M --iodepth=32 >/tmp/toggle.fio 2>&1 &
 fio_pid=$!
-toggles=0
-while kill -0 $fio_pid 2>/dev/null && [ $toggles -lt 40 ]; do
-	if [ $((toggles % 2)) -eq 0 ]; then oq_toggle_all off; else oq_toggle_all on; fi
+toggles=0 offs=0 ons=0 terr=0
+while kill -0 $fio_pid 2>/dev/null && [ $toggles -lt 20 ]; do
+	if [ $((toggles % 2)) -eq 0 ]; then
+		oq_toggle_all off || terr=$((terr + 1))
+		wait_states software || terr=$((terr + 1))
+		offs=$((offs + 1))
+	else
+		oq_toggle_all on || terr=$((terr + 1))
+		wait_states offloaded || terr=$((terr + 1))
+		ons=$((ons + 1))
+	fi
 	toggles=$((toggles + 1))
-	sleep 0.1
 done
-if wait $fio_pid; then
-	ktap_test_pass "fio verify clean across $toggles rounds of live toggles"
+if wait $fio_pid && [ $terr -eq 0 ] && [ $toggles -ge 4 ]; then
+	ktap_test_pass "fio verify clean across $toggles live toggles of $nq queues"
 else
-	ktap_test_fail "fio verify across live toggles"
+	ktap_test_fail "fio verify across live toggles ($toggles toggles, $terr refused or not done)"
 	sed 's/^/# /' /tmp/toggle.fio | tail -n 20
 fi
-oq_toggle_all on
-wait_states offloaded
+if [ $((toggles % 2)) -eq 1 ]; then
+	oq_toggle_all on
+	wait_states offloaded
+	ons=$((ons + 1))
+fi
 
-# 7: reclaim counted
-if [ "$(oq_sum 19)" -gt 0 ]; then
-	ktap_test_pass "reclaims counted"
+# 7: every hand-over counted, no more, no less
+doff=$(( $(oq_sum 18) - off0 )); drcl=$(( $(oq_sum 19) - rcl0 ))
+if [ "$nq" -ge 2 ] && [ "$drcl" -eq $((nq * offs)) ] && [ "$doff" -eq $((nq * ons)) ]; then
+	ktap_test_pass "toggles counted: $drcl reclaims and $doff offloads of $nq queues"
 else
-	ktap_test_fail "reclaims counted"
+	ktap_test_fail "toggles counted: $drcl reclaims (want $((nq * offs))) and $doff offloads (want $((nq * ons))) of $nq queues"
 fi
 
 # 8: the queues close: the device, port and namespace keep their counts.

@@ -23,8 +23,13 @@
 # On our transport, the second half of the "disconnect", "ss -K" and "raw" rounds
 # run with the port bound to a nicsim device: the I/O queues are offloaded
 # and nicsim's engine sees the stream end (fallback stream-lost).
+# Each offloaded round asserts from nicsim1's counters (netlink) that the
+# device took the round's I/O queues and executed its fio's commands (raw
+# rounds: that it took queues at all).
 # Each round: no hang, no verify mismatch, the target's sockets and queues
-# gone, and the data written before the storm intact after reconnecting.
+# gone, and the data written before the storm intact after reconnecting;
+# in the "ss -K" and "partition" rounds, where the host recovers by itself,
+# fio must also end without an I/O error.
 # Then slab caches, memory and module counters at baseline, kernel log clean.
 #
 # Usage: storm_hostkill.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
@@ -51,6 +56,7 @@ offload_on() {
 	if [ "$1" -gt $(($2 / 2)) ]; then
 		echo "1 on nicsim1" >"$DBG/port_offload"
 		OFFL_NOW=on
+		storm_nic_mark
 	else
 		echo "1 off" >"$DBG/port_offload"
 		OFFL_NOW=off
@@ -60,13 +66,19 @@ offload_off() {
 	OFFL_NOW=off
 	[ -z "$OFFLOAD" ] || echo "1 off" >"$DBG/port_offload"
 }
-# seen_offloaded: in an offloaded round, wait for the I/O queues to be on
-# the device before the host goes (counted in SEEN_OFFL)
+# seen_offloaded WHAT: in an offloaded round, wait for the I/O queues to be
+# on the device before the host goes (counted in SEEN_OFFL), and for the
+# device to have executed some of fio's commands; 1 if either does not
+# happen
 SEEN_OFFL=0
 seen_offloaded() {
 	[ "$OFFL_NOW" = on ] || return 0
-	wait_for 10 eval '[ "$(storm_ioq_offloaded)" -gt 0 ]' && SEEN_OFFL=$((SEEN_OFFL + 1))
-	return 0
+	if ! wait_for 10 eval '[ "$(storm_ioq_offloaded)" -gt 0 ]'; then
+		msg "$1: no I/O queue offloaded ($(oq_states | tr '\n' ' '))"
+		return 1
+	fi
+	SEEN_OFFL=$((SEEN_OFFL + 1))
+	wait_for 10 eval 'storm_nic_moved round >/dev/null' || storm_nic_moved "$1"
 }
 offloaded_rounds() {
 	[ -n "$OFFLOAD" ] || { echo 0; return; }
@@ -107,7 +119,7 @@ kill_disconnect() {
 		# shellcheck disable=SC2086
 		storm_connect "$NQN" $args || { msg "disconnect $i: connect failed"; rc=1; continue; }
 		fio_bg kill || rc=1
-		seen_offloaded
+		seen_offloaded "disconnect $i" || rc=1
 		# at a random point of the stream
 		sleep "0.$((RANDOM % 10))"
 		storm_with_timeout 60 quiet host_disconnect "$NQN" || { msg "disconnect $i: hung or failed"; rc=1; }
@@ -138,7 +150,7 @@ kill_ssk() {
 		storm_connect "$NQN" --nr-io-queues=2 --reconnect-delay=1 --ctrl-loss-tmo=60 ||
 			{ msg "ss -K $i: connect failed"; rc=1; continue; }
 		fio_bg ssk || rc=1
-		seen_offloaded
+		seen_offloaded "ss -K $i" || rc=1
 		if [ $((i % 2)) -eq 1 ]; then
 			end=host
 			filter="( dport = :$STORM_PORT )"
@@ -153,7 +165,7 @@ kill_ssk() {
 		case $? in
 		0) clean=$((clean + 1)) ;;
 		124) rc=1 ;;
-		*) msg "ss -K $i ($end): fio saw errors" ;;
+		*) msg "ss -K $i ($end): fio saw errors"; rc=1 ;;
 		esac
 		MISM=$((MISM + $(storm_mismatches "$STORM_TMP/ssk.fio")))
 		golden_check || rc=1
@@ -192,7 +204,7 @@ kill_partition() {
 		case $? in
 		0) clean=$((clean + 1)) ;;
 		124) rc=1 ;;
-		*) msg "partition $i: fio saw errors" ;;
+		*) msg "partition $i: fio saw errors"; rc=1 ;;
 		esac
 		MISM=$((MISM + $(storm_mismatches "$STORM_TMP/part.fio")))
 		golden_check || rc=1
@@ -205,11 +217,12 @@ kill_partition() {
 
 # 4. a raw host that leaves a write half sent.
 kill_raw() {
-	local i rc=0 ok=0 mode err
+	local i rc=0 ok=0 mode err off0=
 	for i in $(seq 1 "$RAWS"); do
 		mode=r2t
 		[ $((i % 2)) -eq 0 ] && mode=capsule
 		offload_on "$i" "$RAWS"
+		[ "$OFFL_NOW" = on ] && [ -z "$off0" ] && off0=$(storm_nic offload_events)
 		if err=$(timeout 60 bash -c '. "$1"; storm_raw_halfwrite "${@:2}"' raw \
 			"$DIR/lib/storm.sh" "$STORM_ADDR" "$STORM_PORT" "$NQN" $mode 2>&1); then
 			ok=$((ok + 1))
@@ -221,6 +234,10 @@ kill_raw() {
 		target_clean || rc=1
 	done
 	offload_off
+	if [ -n "$off0" ] && [ "$(storm_nic offload_events)" -le "$off0" ]; then
+		msg "raw: nicsim1 took no queue in the offloaded rounds (offload_events $off0)"
+		rc=1
+	fi
 	storm_report hostkill-raw "rounds=$RAWS offloaded=$(offloaded_rounds "$RAWS") completed_to_the_cut=$ok"
 	golden_check || rc=1
 	quiet host_disconnect "$NQN"
@@ -242,21 +259,28 @@ msg "transport: $(nvo_transport); $KILLS disconnects, $SSK ss -K, $PARTS partiti
 tcp_target_setup "$NQN" "$STORM_ADDR" "$STORM_PORT" ||
 	ktap_exit_fail_msg "target setup failed"
 quiet modprobe nvme-tcp || ktap_exit_fail_msg "no nvme-tcp host"
-if [ "$(nvo_transport)" = ours ] && insmod "$NVO_MODULES/nicsim.ko" &&
-	echo "1 2" >/sys/bus/nicsim/new_device; then
-	OFFLOAD=1
-fi
+storm_offload_init
+OFFLOAD=$STORM_OFFLOAD
 storm_connect "$NQN" || ktap_exit_fail_msg "first connect failed"
 ktap_test_result "data written before the storm (${STORM_GOLDEN_MB} MiB, crc32c)" \
 	storm_golden_write "$(host_ns_dev "$NQN" 1)"
 quiet host_disconnect "$NQN"
 wait_for 10 tcp_port_idle "$STORM_PORT"
+# What the rounds do to the machine once, whatever the target does, before
+# the leak baseline: tcp_diag loaded (ss -K), loopback taken down and up
+# (the partition rounds), so that only what grows per round is counted.
+SSK_OK=
+ssk_works && SSK_OK=1
+ip link set lo down
+sleep 1
+ip link set lo up
+wait_for 10 eval 'ss -Hltn "( sport = :$STORM_PORT )" | grep -q .'
 storm_leak_baseline
 storm_klog_mark
 
 ktap_test_result "nvme disconnect under I/O, $KILLS rounds: no hang, target clean, data intact" \
 	kill_disconnect
-if ssk_works; then
+if [ -n "$SSK_OK" ]; then
 	ktap_test_result "ss -K of the host's or the target's sockets under I/O, $SSK rounds: host back, target clean, data intact" \
 		kill_ssk
 else

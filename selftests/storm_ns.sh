@@ -10,8 +10,13 @@
 #     comes back on the host and verifies.
 #  2. Namespace 1, the one under fio, is disabled in rounds
 #     (NVO_STORM_NS_ROUNDS, default 5): fio may fail, nothing may hang; on
-#     re-enable the host gets the namespace back (AEN, else ns-rescan) and
-#     the data written before the storm verifies.
+#     re-enable the host gets the namespace back and the data written
+#     before the storm verifies.
+# Namespace changes reach the host by AEN: each time the host needed an
+# explicit ns-rescan to see a namespace again counts against a subtest of
+# its own.
+# The offloaded parts check nicsim1's counters (netlink): the I/O queues
+# were on the device and it executed I/O.
 # On our transport, part 1's second half and part 2's even rounds run with
 # the port bound to nicsim1: namespaces go away under offloaded queues,
 # whose device holds namespace references while its bios run.
@@ -31,19 +36,22 @@ NQN=nqn.2014-08.io.nvmet-offload:storm-ns
 SECS=${NVO_STORM_NS_SECS:-$(storm_scale 60)}
 ROUNDS=${NVO_STORM_NS_ROUNDS:-$(storm_scale 5)}
 
-# ns_back NSID: the host has the namespace again (the AEN makes it rescan;
-# ask explicitly if it is slow).
+# ns_back NSID: the host has the namespace again (the AEN makes it rescan);
+# if it has not after 15 s, ask explicitly (counted in NS_RESCANS: the AEN
+# did not do its job) so that the rest of the storm can go on.
+NS_RESCANS=0
 ns_back() {
 	local c
-	NVO_NS_WAIT=10 host_ns_dev "$NQN" "$1" >/dev/null 2>&1 && return 0
+	NVO_NS_WAIT=15 host_ns_dev "$NQN" "$1" >/dev/null 2>&1 && return 0
 	c=$(storm_ctrl "$NQN") || { msg "no host controller"; return 1; }
-	msg "namespace $1 not back after 10 s: nvme ns-rescan"
+	msg "namespace $1 not back 15 s after enable (no AEN?): nvme ns-rescan"
+	NS_RESCANS=$((NS_RESCANS + 1))
 	quiet nvme ns-rescan "/dev/$c"
 	NVO_NS_WAIT=20 host_ns_dev "$NQN" "$1" >/dev/null
 }
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 11
 trap 'nvmet_cleanup; storm_offload_cleanup' EXIT
 thp_off
 msg "transport: $(nvo_transport); namespace 2 toggled for ${SECS}s, namespace 1 $ROUNDS rounds"
@@ -87,6 +95,7 @@ while kill -0 "$STORM_LOOP_PID" 2>/dev/null; do
 	# second half: the I/O queues go to nicsim1 (new I/O queues only: the
 	# policy applies to queues as they connect, so ask for these too)
 	if [ -n "$STORM_OFFLOAD" ] && [ -n "$half" ] && [ $SECONDS -ge "$half" ]; then
+		storm_nic_mark
 		storm_offload_bind on
 		for q in $(awk 'NR > 1 && $4 > 0 { print $1 }' /sys/kernel/debug/nvmet_offload/queues); do
 			echo "$q on" >/sys/kernel/debug/nvmet_offload/queue_offload 2>/dev/null
@@ -106,8 +115,9 @@ storm_fio_loop_wait ns1 || fio_ok=0
 rm -f "$STORM_TMP/ns2.run"
 wait_for 30 eval "! kill -0 $reader 2>/dev/null" || { msg "namespace 2 reader stuck"; fio_ok=0; }
 secs=$(storm_since "$t0")
+offl_end=$(storm_ioq_offloaded)
 storm_report ns-second "toggles=$toggles errors=$terr time=${secs}s fio_runs=$STORM_LOOP_RUNS" \
-	"offloaded_queues_at_end=$(storm_ioq_offloaded)" \
+	"offloaded_queues_at_end=$offl_end" \
 	"verified_mib=$STORM_LOOP_MIB ns2_reads_ok=$(cat "$STORM_TMP/ns2.reads" 2>/dev/null)" \
 	"mismatches=$(storm_mismatches "$STORM_TMP"/ns1.f*)"
 if [ $fio_ok = 1 ] && [ "$STORM_LOOP_RUNS" -gt 0 ] && [ $terr -eq 0 ]; then
@@ -129,6 +139,18 @@ fi
 [ $ok = 1 ] && ktap_test_pass "namespace 2 back on the host after the storm, verified I/O" ||
 	ktap_test_fail "namespace 2 back on the host after the storm, verified I/O"
 
+# part 1's offloaded half: the I/O queues went to nicsim1 (and stayed:
+# nothing takes them back) and it executed the I/O
+if [ -n "$STORM_OFFLOAD" ]; then
+	ok=1
+	[ "$offl_end" -ge 2 ] || { msg "$offl_end I/O queues offloaded at the end of part 1, want 2"; ok=0; }
+	storm_nic_moved "namespace 2 storm, offloaded half" 2 || ok=0
+	[ $ok = 1 ] && ktap_test_pass "offloaded half of the namespace 2 storm: I/O queues on nicsim1, I/O executed there" ||
+		ktap_test_fail "offloaded half of the namespace 2 storm: I/O queues on nicsim1, I/O executed there"
+else
+	ktap_test_skip "offloaded half of the namespace 2 storm" "needs our transport ($(nvo_transport))"
+fi
+
 # --- 2. the namespace under I/O ---------------------------------------------
 t0=$(storm_now)
 rounds_ok=0
@@ -143,8 +165,16 @@ for i in $(seq 1 "$ROUNDS"); do
 		done
 	fi
 	dev=$(host_ns_dev "$NQN" 1) || { msg "round $i: no namespace 1"; break; }
+	[ "${on:-}" = on ] && storm_nic_mark
 	storm_fio_start "ns-own" "$dev" --size=32M --iodepth=16
 	storm_wait_io "$TCP_NULLB" 30 || { msg "round $i: fio did not start"; rc=1; }
+	if [ "${on:-}" = on ]; then
+		# the queues were taken back last round: switched on again above,
+		# they are on nicsim1 and fio's commands run there
+		oq_wait_all offloaded 10 || { msg "round $i: I/O queues not offloaded"; rc=1; }
+		wait_for 10 eval 'storm_nic_moved round >/dev/null' ||
+			storm_nic_moved "round $i" 0 || rc=1
+	fi
 	storm_with_timeout 60 nvmet_ns_disable "$NQN" 1 || { msg "round $i: disable failed or hung"; rc=1; }
 	storm_fio_wait ns-own 60
 	r=$?
@@ -170,6 +200,8 @@ fi
 	ktap_test_fail "$mism verify mismatches"
 quiet host_disconnect "$NQN"
 storm_offload_bind off
+[ $NS_RESCANS -eq 0 ] && ktap_test_pass "every namespace change reached the host by AEN (no ns-rescan needed)" ||
+	ktap_test_fail "namespace changes by AEN: the host needed $NS_RESCANS explicit ns-rescans"
 
 ok=1
 storm_connect "$NQN" && dev=$(host_ns_dev "$NQN" 1) && storm_golden_verify "$dev" || ok=0

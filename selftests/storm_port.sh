@@ -109,9 +109,16 @@ round() {
 	dev=$(host_ns_dev "$NQN" 1)
 	storm_fio_start "own-$mode" "$dev" --size=32M --iodepth=16
 	storm_wait_io "$TCP_NULLB" 30 || { msg "$mode: fio did not start"; rc=1; }
+	# an offloaded round: its I/O queues on nicsim1, which executes fio's
+	# commands (its counters, over netlink)
 	if [ $OFFL_NOW = on ]; then
-		wait_for 10 eval '[ "$(storm_ioq_offloaded)" -gt 0 ]' && OFFL_SEEN=$((OFFL_SEEN + 1)) ||
+		if wait_for 10 eval '[ "$(storm_ioq_offloaded)" -gt 0 ]'; then
+			OFFL_SEEN=$((OFFL_SEEN + 1))
+		else
 			msg "$mode: no I/O queue offloaded"
+			rc=1
+		fi
+		wait_for 10 eval 'storm_nic_moved round >/dev/null' || storm_nic_moved "$mode" || rc=1
 	fi
 	nvmet_port_remove 1 || { msg "$mode: port removal failed"; rc=1; }
 	wait_for 15 eval '[ "$(storm_ctrl_state "$NQN")" != live ]' ||
@@ -161,6 +168,7 @@ for i in $(seq 1 "$ROUNDS"); do
 		offl_rounds=$((offl_rounds + 1))
 	fi
 	storm_offload_bind $OFFL_NOW
+	[ $OFFL_NOW = on ] && storm_nic_mark
 	R_FIO=-
 	if round $mode; then
 		eval "${mode}_ok=\$((${mode}_ok + 1))"

@@ -43,6 +43,7 @@ storm() {
 		msg "$part: I/O queues not offloaded: $(oq_states | tr '\n' ' ')"
 		rc=1
 	fi
+	[ "$offl" = 1 ] && storm_nic_mark
 	t0=$(storm_now)
 	storm_fio_loop_start "$part" "$dev" "$SECS" --size=16M --iodepth=32
 	if [ -n "$toggle" ]; then
@@ -82,6 +83,12 @@ storm() {
 		msg "$part: I/O queues offloaded again after $reoffl of $RESETS resets"
 		rc=1
 	fi
+	# from nicsim1's counters: the I/O queues of the first connect and of
+	# every reset went to the device, and it executed fio's commands
+	if [ "$offl" = 1 ]; then
+		storm_nic_moved "$part" $((RESETS + 1)) || rc=1
+		msg "$part: nicsim1 offload_events +$(($(storm_nic offload_events) - STORM_NIC_OFF0)), commands +$(($(storm_nic_io) - STORM_NIC_IO0))"
+	fi
 	storm_report "reset-$part" "resets=$RESETS failed=$failed reoffloaded=$reoffl toggle_rounds=$trounds time=${secs}s" \
 		"fio_runs=$STORM_LOOP_RUNS verified_mib=$STORM_LOOP_MIB" \
 		"mismatches=$(storm_mismatches "$STORM_TMP/$part.fio" "$STORM_TMP/$part.fail")"
@@ -105,11 +112,8 @@ trap cleanup EXIT
 tcp_target_setup "$NQN" "$STORM_ADDR" "$STORM_PORT" ||
 	ktap_exit_fail_msg "target setup failed"
 quiet modprobe nvme-tcp || ktap_exit_fail_msg "no nvme-tcp host"
-offload=
-if [ "$(nvo_transport)" = ours ] && insmod "$NVO_MODULES/nicsim.ko" &&
-	echo "1 2" >/sys/bus/nicsim/new_device; then
-	offload=1
-fi
+storm_offload_init
+offload=$STORM_OFFLOAD
 storm_connect "$NQN" || ktap_exit_fail_msg "first connect failed"
 ktap_test_result "data written before the storm (${STORM_GOLDEN_MB} MiB, crc32c)" \
 	storm_golden_write "$(host_ns_dev "$NQN" 1)"

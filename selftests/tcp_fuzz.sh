@@ -13,6 +13,11 @@
 # target must still pass the raw I/O control, serve the kernel's nvme-tcp
 # host with verified fio I/O, have no connection left open, have logged no
 # oops or WARN, and unload.
+# On our transport the fuzzer then runs NVO_FUZZ_OFFLOAD_SECONDS (default
+# 40) more with port 1 bound to a nicsim device: nicsim's engine has its
+# own parser, digest check and termination path. The fuzzer waits for each
+# I/O queue it opens to be offloaded (debugfs) and counts them: most must
+# have been, and nicsim1's counters must show the offloads.
 #
 # Usage: tcp_fuzz.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
 
@@ -26,6 +31,7 @@ ADDR=127.0.0.1
 PORT=4420
 CORPUS=$DIR/fuzz/pdu-corpus
 FUZZ_SECONDS=${NVO_FUZZ_SECONDS:-120}
+OFFL_SECONDS=${NVO_FUZZ_OFFLOAD_SECONDS:-40}
 # The seed is printed either way; set NVO_FUZZ_SEED to replay a run.
 FUZZ_SEED=${NVO_FUZZ_SEED:-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')}
 FUZZ_SEED=0x${FUZZ_SEED#0x}
@@ -43,13 +49,15 @@ replay_case() {
 	return "$rc"
 }
 
+# run_fuzzer [SECONDS [ARGS...]]
 run_fuzzer() {
-	local rc
-	msg "fuzzing for ${FUZZ_SECONDS}s, seed $FUZZ_SEED (NVO_FUZZ_SEED=$FUZZ_SEED reproduces)"
+	local rc secs=${1:-$FUZZ_SECONDS}
+	shift
+	msg "fuzzing for ${secs}s, seed $FUZZ_SEED (NVO_FUZZ_SEED=$FUZZ_SEED reproduces) $*"
 	# Bounded by time; the iteration cap is only a backstop.
-	timeout $((FUZZ_SECONDS + 240)) nvme_tcp_fuzz --addr "$ADDR" --port "$PORT" \
-		--nqn "$NQN" --timeout 15 --seed "$FUZZ_SEED" --seconds "$FUZZ_SECONDS" \
-		--iterations 100000000 --record "$LOG/fuzz.rec" >"$LOG/fuzz.out" 2>&1
+	timeout $((secs + 240)) nvme_tcp_fuzz --addr "$ADDR" --port "$PORT" \
+		--nqn "$NQN" --timeout 15 --seed "$FUZZ_SEED" --seconds "$secs" \
+		--iterations 100000000 --record "$LOG/fuzz.rec" "$@" >"$LOG/fuzz.out" 2>&1
 	rc=$?
 	sed '/^#/!s/^/# /' "$LOG/fuzz.out" | grep -v '^# [0-9]* iterations, '
 	if [ $rc -ne 0 ]; then
@@ -75,6 +83,32 @@ host_io_ok() {
 	return $rc
 }
 
+nic() {
+	local v
+	v=$(nicctl -j stats show dev nicsim1 2>/dev/null | grep -o "\"$1\":[0-9]*" | head -n1)
+	echo "${v#*:}"
+}
+
+# The fuzzer against nicsim's engine: port 1 bound to nicsim1; of the I/O
+# queues the fuzzer opened, at least half and 20 must have been offloaded
+# when it went on (queues whose random ICReq the device refuses stay in
+# software), and nicsim1 counted at least as many offloads.
+OFFL_OK=
+offload_fuzz() {
+	local q o n0 n1
+	quiet insmod "$NVO_MODULES/nicsim.ko" || return 1
+	echo "1 2" >/sys/bus/nicsim/new_device || return 1
+	echo "1 on nicsim1" >/sys/kernel/debug/nvmet_offload/port_offload || return 1
+	n0=$(nic offload_events)
+	run_fuzzer "$OFFL_SECONDS" --offloaded || return 1
+	n1=$(nic offload_events)
+	read -r q o < <(sed -n 's/^# offload: io_queues=\([0-9]*\) offloaded=\([0-9]*\).*/\1 \2/p' "$LOG/fuzz.out")
+	msg "I/O queues opened ${q:-?}, seen offloaded ${o:-?}; nicsim1 offload_events ${n0:-?} -> ${n1:-?}"
+	[ -n "$q" ] && [ -n "$o" ] && [ "$o" -ge 20 ] && [ $((2 * o)) -ge "$q" ] &&
+		[ $((n1 - n0)) -ge "$o" ] && OFFL_OK=1
+}
+offload_fuzz_counted() { [ -n "$OFFL_OK" ]; }
+
 no_leaked_sockets() {
 	wait_for 30 tcp_port_idle "$PORT" && return 0
 	ss -tn "( sport = :$PORT )" | sed 's/^/# /'
@@ -87,6 +121,10 @@ no_oops() {
 
 unloads() {
 	nvmet_cleanup
+	if [ -d /sys/bus/nicsim ]; then
+		echo 1 >/sys/bus/nicsim/del_device 2>/dev/null
+		rmmod nicsim || return 1
+	fi
 	nvmet_transport_unload || return 1
 	case $(nvo_transport) in
 	ours) ! grep -q '^nvmet_offload ' /proc/modules ;;
@@ -99,8 +137,10 @@ mapfile -t CASES < <(ls "$CORPUS"/*.pdus 2>/dev/null)
 ktap_print_header
 [ ${#CASES[@]} -gt 0 ] || ktap_exit_fail_msg "no corpus in $CORPUS"
 command -v nvme_tcp_fuzz >/dev/null || ktap_exit_fail_msg "nvme_tcp_fuzz is not built (selftests/tools)"
-ktap_set_plan $((1 + ${#CASES[@]} + 1 + 1 + 5))
-trap 'nvmet_cleanup; rm -rf "$LOG"' EXIT
+noffl=0
+[ "$(nvo_transport)" = ours ] && noffl=3
+ktap_set_plan $((1 + ${#CASES[@]} + 1 + 1 + 5 + noffl))
+trap 'nvmet_cleanup; rm -rf "$LOG"; [ -d /sys/bus/nicsim ] && echo 1 >/sys/bus/nicsim/del_device; rmmod nicsim 2>/dev/null' EXIT
 msg "transport: $(nvo_transport)"
 # fio's buffers out of THPs (see lib/tcp_test.sh)
 thp_off
@@ -114,6 +154,11 @@ if tcp_target_setup "$NQN" "$ADDR" "$PORT"; then
 	ktap_test_result "raw I/O control (R2T, in-capsule, C2HData, digests) after the corpus" raw_io_ok
 	ktap_test_result "fuzzer: ${FUZZ_SECONDS}s, exit 0, a health check after every connection" run_fuzzer
 	ktap_test_result "raw I/O control after fuzzing" raw_io_ok
+	if [ "$(nvo_transport)" = ours ]; then
+		ktap_test_result "fuzzer on offloaded I/O queues (nicsim1): ${OFFL_SECONDS}s, exit 0, healthy" offload_fuzz
+		ktap_test_result "the fuzzed I/O queues were offloaded (debugfs, nicsim1's counters)" offload_fuzz_counted
+		ktap_test_result "raw I/O control on the offloaded port after fuzzing" raw_io_ok
+	fi
 	ktap_test_result "nvme-tcp host: connect, fio verify, disconnect after fuzzing" host_io_ok
 	ktap_test_result "no target connection left open (ESTAB/CLOSE-WAIT on :$PORT)" no_leaked_sockets
 	ktap_test_result "no oops, BUG or WARN in the kernel log" no_oops
@@ -128,5 +173,6 @@ else
 		"no oops, BUG or WARN in the kernel log" "the transport unloads cleanly"; do
 		ktap_test_skip "$t" "setup failed"
 	done
+	for ((i = 0; i < noffl; i++)); do ktap_test_skip "offloaded fuzzing" "setup failed"; done
 fi
 ktap_finished

@@ -7,6 +7,11 @@
 # in-capsule and larger ones through R2T/H2CData. Writes below, at and above
 # that limit must verify clean, and so must I/O larger than the largest
 # request the host sends (MDTS / max_sectors_kb), which the host splits.
+# On our transport each write size is also checked against the path it
+# took, from the I/O queues' counters in debugfs (write_cmds, inl_wr,
+# r2ts): up to the limit every write in-capsule and none by R2T, above it
+# every write by R2T and none in-capsule. The host's largest request must
+# be what the controller's MDTS allows (2^MDTS pages of 4 KiB).
 #
 # Usage: tcp_inline_mdts.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
 
@@ -49,6 +54,42 @@ verify() {
 	quiet fio_verify "$DEV" "$@"
 }
 
+# Sums over the I/O queues (debugfs of nvmet_offload): "write_cmds inl_wr r2ts"
+QDBG=/sys/kernel/debug/nvmet_offload/queues
+path_counts() { awk 'NR > 1 && $4 > 0 { w += $10; i += $12; r += $13 } END { print w + 0, i + 0, r + 0 }' "$QDBG"; }
+
+# verify_path inline|r2t|both FIO-ARGS...: fio verify clean, and on our
+# transport every write (inline) or none (r2t) went in-capsule; every write
+# (r2t) or none (inline) asked for its data by R2T; both: some of each.
+verify_path() {
+	local want=$1 w0 i0 r0 w1 i1 r1 dw di dr
+	shift
+	if [ "$(nvo_transport)" != ours ]; then
+		verify "$@"
+		return
+	fi
+	read -r w0 i0 r0 < <(path_counts)
+	verify "$@" || return 1
+	read -r w1 i1 r1 < <(path_counts)
+	dw=$((w1 - w0)) di=$((i1 - i0)) dr=$((r1 - r0))
+	msg "writes $dw: in-capsule $di, R2Ts $dr"
+	case $want in
+	inline) [ "$dw" -gt 0 ] && [ "$di" -eq "$dw" ] && [ "$dr" -eq 0 ] ;;
+	r2t) [ "$dw" -gt 0 ] && [ "$di" -eq 0 ] && [ "$dr" -ge "$dw" ] ;;
+	both) [ "$di" -gt 0 ] && [ "$dr" -gt 0 ] && [ "$di" -lt "$dw" ] ;;
+	esac || { msg "want $want writes"; return 1; }
+}
+
+# The host's largest request follows the controller's MDTS: 2^MDTS pages
+# (CAP.MPSMIN: 4 KiB), i.e. max_hw_sectors_kb = 4 << MDTS (MDTS 0: no limit).
+test_mdts() {
+	local mdts hw_kb
+	mdts=$(id_ctrl_field mdts)
+	hw_kb=$(cat "/sys/block/$(basename "$DEV")/queue/max_hw_sectors_kb")
+	msg "MDTS $mdts, max_hw_sectors_kb $hw_kb"
+	[[ $mdts =~ ^[0-9]+$ ]] && [ "$mdts" -gt 0 ] && [ "$hw_kb" -eq $((4 << mdts)) ]
+}
+
 # test_split MIB: blocks larger than the host's largest request: the block layer splits
 # them into several commands; check that this really happens.
 test_split() {
@@ -61,28 +102,37 @@ test_split() {
 		msg "bs $bs is not above max_sectors_kb: no split to test"
 		return 1
 	fi
-	verify --bs="$bs" --iodepth=4 --size=32M
+	# split: more commands than fio's writes (32M / bs), each R2T
+	local w0 w1
+	read -r w0 _ < <(path_counts 2>/dev/null || echo 0)
+	verify_path r2t --bs="$bs" --iodepth=4 --size=32M || return 1
+	[ "$(nvo_transport)" = ours ] || return 0
+	read -r w1 _ < <(path_counts)
+	msg "$((32 / $1)) writes of $bs became $((w1 - w0)) commands"
+	[ $((w1 - w0)) -gt $((32 / $1)) ]
 }
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 trap nvmet_cleanup EXIT
 msg "transport: $(nvo_transport)"
 
 if setup; then
 	ktap_test_pass "setup: port with param_inline_data_size=$INLINE, connected"
 	ktap_test_result "controller reports IOCCSZ $(((64 + INLINE) / 16)) for inline $INLINE" test_ioccsz
-	ktap_test_result "4k writes (in-capsule) verify clean" verify --bs=4k --iodepth=16 --size=8M
-	ktap_test_result "8k writes (exactly the in-capsule limit) verify clean" verify --bs=8k --iodepth=16 --size=8M
-	ktap_test_result "16k writes (R2T) verify clean" verify --bs=16k --iodepth=16 --size=16M
-	ktap_test_result "64k writes (R2T) verify clean" verify --bs=64k --iodepth=16 --size=16M
+	ktap_test_result "host's largest request follows MDTS (4 KiB << MDTS)" test_mdts
+	ktap_test_result "4k writes in-capsule, verify clean" verify_path inline --bs=4k --iodepth=16 --size=8M
+	ktap_test_result "8k writes (exactly the in-capsule limit) in-capsule, verify clean" \
+		verify_path inline --bs=8k --iodepth=16 --size=8M
+	ktap_test_result "12k writes (past the limit) by R2T, verify clean" verify_path r2t --bs=12k --iodepth=16 --size=12M
+	ktap_test_result "64k writes by R2T, verify clean" verify_path r2t --bs=64k --iodepth=16 --size=16M
 	ktap_test_result "mixed 4k-64k writes (in-capsule and R2T interleaved) verify clean" \
-		verify --bsrange=4k-64k --iodepth=32 --size=16M
+		verify_path both --bsrange=4k-64k --iodepth=32 --size=16M
 	ktap_test_result "2M I/O above max_sectors_kb is split and verifies clean" test_split 2
 	ktap_test_result "4M I/O above max_sectors_kb is split and verifies clean" test_split 4
 else
 	ktap_test_fail "setup: port with param_inline_data_size=$INLINE, connected"
-	for t in "IOCCSZ" "4k" "8k" "16k" "64k" "mixed" "2M split" "4M split"; do
+	for t in "IOCCSZ" "MDTS" "4k" "8k" "12k" "64k" "mixed" "2M split" "4M split"; do
 		ktap_test_skip "$t" "setup failed"
 	done
 fi

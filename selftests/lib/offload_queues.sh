@@ -10,7 +10,9 @@
 #   oq_sum COL                    column COL summed over the I/O queues
 #   oq_states                     "queue offload-state", I/O queues
 #   oq_wait_all STATE [SECS]      every I/O queue in STATE (default 10 s)
-#   oq_toggle_all on|off          ask for every I/O queue on or off
+#   oq_toggle_all on|off          ask for every I/O queue on or off; 1 if
+#                                 any request was refused (written errors
+#                                 go to stderr as "# ..." lines)
 
 OQ_DBG=/sys/kernel/debug/nvmet_offload
 
@@ -32,8 +34,12 @@ oq_wait_all() {
 }
 
 oq_toggle_all() {
-	local q
+	local q rc=0 err
 	for q in $(oq_states | awk '{ print $1 }'); do
-		echo "$q $1" >"$OQ_DBG/queue_offload" 2>/dev/null
+		if ! err=$( { echo "$q $1" >"$OQ_DBG/queue_offload"; } 2>&1); then
+			echo "# queue_offload '$q $1': ${err##*: }" >&2
+			rc=1
+		fi
 	done
+	return $rc
 }

@@ -47,6 +47,8 @@ static struct {
 	const char *subnqn;
 	uint32_t nsid;
 	int timeout_ms;
+	int settle_ms;	/* pause after the I/O queue's Connect (offload) */
+	bool want_offloaded;	/* wait for the I/O queue to be offloaded */
 } opt = {
 	.port = "4420",
 	.nsid = 1,
@@ -282,9 +284,11 @@ static int run_cmd(struct conn *c, struct tw_cmd_pdu *p, const void *data,
 		   uint32_t dlen, uint16_t *status, uint64_t *result,
 		   uint8_t *rbuf, size_t rlen)
 {
-	static uint8_t out[16384];
+	static uint8_t out[(128u << 10) + 256];
 	size_t n;
 
+	if (dlen > sizeof(out) - 256)
+		return EXIT_SETUP;
 	memset(&p->hdr, 0, sizeof(p->hdr));
 	p->hdr.type = NVO_PDU_CMD;
 	n = tw_build_pdu(&c->l, p, sizeof(*p), data, dlen, out);
@@ -417,6 +421,50 @@ static int io_identify(struct ioctx *x)
 	return 0;
 }
 
+/*
+ * --offloaded: wait until nvmet_offload's debugfs lists queue (cntlid, qid)
+ * as offloaded (columns 3, 4 and 16 of its "queues" file), so that the case
+ * runs against the device's engine, not the software path.
+ */
+#define NVO_QUEUES_DEBUGFS "/sys/kernel/debug/nvmet_offload/queues"
+static int wait_offloaded(uint16_t cntlid, uint16_t qid)
+{
+	double deadline = now_s() + opt.timeout_ms / 1000.0;
+	char line[512], state[32] = "?";
+
+	for (;;) {
+		FILE *f = fopen(NVO_QUEUES_DEBUGFS, "r");
+
+		if (!f) {
+			fprintf(stderr, "%s: %s\n", NVO_QUEUES_DEBUGFS, strerror(errno));
+			return EXIT_SETUP;
+		}
+		while (fgets(line, sizeof(line), f)) {
+			char *tok[17], *save = NULL, *t = strtok_r(line, " \t\n", &save);
+			int n = 0;
+
+			while (t && n < 17) {
+				tok[n++] = t;
+				t = strtok_r(NULL, " \t\n", &save);
+			}
+			if (n < 16 || atoi(tok[2]) != cntlid || atoi(tok[3]) != qid)
+				continue;
+			snprintf(state, sizeof(state), "%s", tok[15]);
+		}
+		fclose(f);
+		if (!strcmp(state, "offloaded")) {
+			vlog("queue cntlid %u qid %u offloaded", cntlid, qid);
+			return 0;
+		}
+		if (now_s() > deadline) {
+			fprintf(stderr, "I/O queue (cntlid %u qid %u) not offloaded: %s\n",
+				cntlid, qid, state);
+			return EXIT_SETUP;
+		}
+		usleep(20000);
+	}
+}
+
 static int io_setup(struct ioctx *x, uint8_t io_digest)
 {
 	int rc;
@@ -437,6 +485,15 @@ static int io_setup(struct ioctx *x, uint8_t io_digest)
 		rc = conn_open(&x->io, io_digest);
 	if (!rc)
 		rc = do_connect(&x->io, opt.subnqn, 1, x->a.cntlid);
+	if (!rc && opt.want_offloaded)
+		rc = wait_offloaded(x->a.cntlid, 1);
+	/* Let a port's offload policy hand the new I/O queue over first. */
+	if (!rc && opt.settle_ms > 0) {
+		struct timespec ts = { opt.settle_ms / 1000,
+				       (opt.settle_ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
 	return rc;
 }
 
@@ -958,6 +1015,164 @@ static int h2c_vs_r2t(bool overrun)
 static int case_h2cdata_outside_r2t(void) { return h2c_vs_r2t(false); }
 static int case_h2cdata_overrun(void) { return h2c_vs_r2t(true); }
 
+/*
+ * Violations on a live I/O queue (on a port with an offload policy, the
+ * queue a device took: --settle gives the hand-over time). kind:
+ *   IOV_HDGST        4 KiB in-capsule write, wrong HDGST: fatal
+ *   IOV_CAPSULE_DDGST 4 KiB in-capsule write, wrong DDGST: the command fails
+ *   IOV_H2C_DDGST    R2T write, its H2CData with a wrong DDGST: the command
+ *                    fails
+ *   IOV_TYPE         PDU type 0x0c: fatal
+ * Data digest errors are not fatal in NVMe/TCP: the verdict takes a failed
+ * command or a close; the caller checks which, and the status.
+ */
+enum iov_kind { IOV_HDGST, IOV_CAPSULE_DDGST, IOV_H2C_DDGST, IOV_TYPE };
+
+static int io_violation(enum iov_kind kind)
+{
+	static uint8_t out[(256u << 10) + 256], data[256u << 10];
+	struct ioctx x = { .a.fd = -1, .io.fd = -1 };
+	uint8_t digest = kind == IOV_HDGST ? NVO_F_HDGST :
+			 kind == IOV_TYPE ? 0 : NVO_F_DDGST;
+	struct tw_cmd_pdu p = { .hdr.type = NVO_PDU_CMD };
+	struct nvo_pdu_data r2t;
+	struct observed o;
+	char outcome[64];
+	size_t n;
+	double t0;
+	int rc;
+
+	rc = io_setup(&x, digest);
+	if (!rc && kind != IOV_H2C_DDGST && x.inline_max < 4096) {
+		fprintf(stderr, "in-capsule limit %u < 4096\n", x.inline_max);
+		rc = EXIT_SETUP;
+	}
+	if (rc) {
+		io_teardown(&x);
+		return setup_error("io queue");
+	}
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	if (kind == IOV_H2C_DDGST) {
+		struct nvo_pdu_data h = { .hdr.type = NVO_PDU_H2C_DATA };
+		uint32_t len;
+
+		if (write_until_r2t(&x.io, 0, x.r2t_len, x.lbasize, &r2t)) {
+			io_teardown(&x);
+			return setup_error("io queue write");
+		}
+		len = le32toh(r2t.length);
+		if (len > x.io.l.maxh2cdata)
+			len = x.io.l.maxh2cdata;
+		if (len > sizeof(data))
+			len = sizeof(data);
+		h.hdr.flags = len == le32toh(r2t.length) ? NVO_F_DATA_LAST : 0;
+		h.cccid = r2t.cccid;
+		h.ttag = r2t.ttag;
+		h.offset = r2t.offset;
+		h.length = cpu_to_le32(len);
+		n = tw_build_pdu(&x.io.l, &h, sizeof(h), data, len, out);
+		out[n - 1] ^= 0x5a;		/* last byte of DDGST */
+	} else {
+		tw_fill_rw(&p.sqe, x.io.next_cid++, OPC_WRITE, opt.nsid, 0, 4096,
+			   x.lbasize, SGL_INCAPSULE);
+		n = tw_build_pdu(&x.io.l, &p, sizeof(p), data, 4096, out);
+		if (kind == IOV_HDGST)
+			out[((struct nvo_pdu_common *)out)->hlen] ^= 0x5a;
+		else if (kind == IOV_CAPSULE_DDGST)
+			out[n - 1] ^= 0x5a;
+		else {
+			((struct nvo_pdu_common *)out)->type = 0x0c;
+			tw_refresh_hdgst(&x.io.l, out);
+		}
+	}
+	t0 = now_s();
+	send_all(&x.io, out, n);
+	wait_close(&x.io, &o, t0, kind == IOV_CAPSULE_DDGST || kind == IOV_H2C_DDGST);
+	io_teardown(&x);
+	if (o.closed) {
+		snprintf(outcome, sizeof(outcome), "closed(%s)", o.close_how);
+		return verdict(true, outcome, &o);
+	}
+	if (o.ncqe && o.cqe_status)
+		return verdict(true, "command-failed", &o);
+	return verdict(false, o.ncqe ? "command-succeeded" : "still-open", &o);
+}
+
+/*
+ * In-capsule data at the I/O queue's limit (IOCCSZ): a write of exactly
+ * that much goes in-capsule and reads back; one byte more in a capsule is
+ * fatal (Data Transfer Limit Exceeded).
+ */
+static int inline_limit(bool past)
+{
+	static uint8_t out[(128u << 10) + 256], wbuf[128u << 10], rbuf[128u << 10];
+	struct ioctx x = { .a.fd = -1, .io.fd = -1 };
+	struct tw_cmd_pdu p = { .hdr.type = NVO_PDU_CMD };
+	uint32_t len;
+	uint16_t status = 0;
+	size_t n;
+	int rc;
+
+	rc = io_setup(&x, NVO_F_HDGST | NVO_F_DDGST);
+	if (!rc && (x.inline_max < x.lbasize || x.inline_max % x.lbasize ||
+		    x.inline_max + 1 > sizeof(wbuf))) {
+		fprintf(stderr, "in-capsule limit %u: not a whole number of %u-byte blocks up to %zu\n",
+			x.inline_max, x.lbasize, sizeof(wbuf));
+		rc = EXIT_SETUP;
+	}
+	if (rc) {
+		io_teardown(&x);
+		return setup_error("io queue");
+	}
+	len = x.inline_max;
+	for (size_t i = 0; i < sizeof(wbuf); i++)
+		wbuf[i] = (uint8_t)(rand() >> 3);
+	vlog("in-capsule limit %u: writing %u bytes in-capsule", len, len + past);
+	if (past) {
+		double t0;
+
+		/* the SQE says the limit; the capsule carries one byte more */
+		tw_fill_rw(&p.sqe, x.io.next_cid++, OPC_WRITE, opt.nsid, 0, len,
+			   x.lbasize, SGL_INCAPSULE);
+		n = tw_build_pdu(&x.io.l, &p, sizeof(p), wbuf, len + 1, out);
+		t0 = now_s();
+		send_all(&x.io, out, n);
+		rc = expect_close(&x.io, t0);
+		io_teardown(&x);
+		return rc;
+	}
+	tw_fill_rw(&p.sqe, x.io.next_cid++, OPC_WRITE, opt.nsid, 0, len, x.lbasize,
+		   SGL_INCAPSULE);
+	rc = run_cmd(&x.io, &p, wbuf, len, &status, NULL, NULL, 0);
+	if (!rc && status) {
+		fprintf(stderr, "in-capsule write of %u bytes failed: status %#x\n", len, status);
+		rc = EXIT_NOT_MET;
+	}
+	if (!rc) {
+		tw_fill_rw(&p.sqe, x.io.next_cid++, OPC_READ, opt.nsid, 0, len, x.lbasize,
+			   SGL_TRANSPORT);
+		rc = run_cmd(&x.io, &p, NULL, 0, &status, NULL, rbuf, len);
+		if (!rc && (status || memcmp(wbuf, rbuf, len))) {
+			fprintf(stderr, "read back: status %#x, %s\n", status,
+				memcmp(wbuf, rbuf, len) ? "data differs" : "data ok");
+			rc = EXIT_NOT_MET;
+		}
+	}
+	io_teardown(&x);
+	if (rc)
+		return verdict(false, "io-failed", NULL);
+	return verdict(true, "io-verified", NULL);
+}
+
+static int case_inline_at_limit(void) { return inline_limit(false); }
+static int case_inline_past_limit(void) { return inline_limit(true); }
+
+static int case_io_bad_hdr_digest(void) { return io_violation(IOV_HDGST); }
+static int case_io_bad_data_digest(void) { return io_violation(IOV_CAPSULE_DDGST); }
+static int case_h2c_bad_data_digest(void) { return io_violation(IOV_H2C_DDGST); }
+static int case_io_unknown_type(void) { return io_violation(IOV_TYPE); }
+
 static const struct tcase {
 	const char *name;
 	int (*fn)(void);
@@ -985,6 +1200,12 @@ static const struct tcase {
 	{ "idle-tag-data", case_idle_tag_data, "H2CData for TTAG 0 that has no R2T" },
 	{ "h2cdata-outside-r2t", case_h2cdata_outside_r2t, "H2CData offset past the R2T window (needs --subnqn)" },
 	{ "h2cdata-overrun", case_h2cdata_overrun, "H2CData longer than the R2T window (needs --subnqn)" },
+	{ "io-bad-hdr-digest", case_io_bad_hdr_digest, "I/O queue, HDGST: in-capsule write with wrong HDGST (needs --subnqn)" },
+	{ "io-bad-data-digest", case_io_bad_data_digest, "I/O queue, DDGST: in-capsule write with wrong DDGST (needs --subnqn)" },
+	{ "h2c-bad-data-digest", case_h2c_bad_data_digest, "I/O queue, DDGST: R2T write, H2CData with wrong DDGST (needs --subnqn)" },
+	{ "io-unknown-type", case_io_unknown_type, "I/O queue: PDU type 0x0c (needs --subnqn)" },
+	{ "inline-at-limit", case_inline_at_limit, "I/O queue, digests: in-capsule write of exactly IOCCSZ's limit, read back (needs --subnqn)" },
+	{ "inline-past-limit", case_inline_past_limit, "I/O queue, digests: a capsule with one byte more than the limit (needs --subnqn)" },
 };
 
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
@@ -993,7 +1214,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: nvme_tcp_badpdu --addr ADDR [--port PORT] --case NAME\n"
-		"         [--subnqn NQN] [--nsid N] [--hostnqn NQN] [--timeout SEC] [-v]\n"
+		"         [--subnqn NQN] [--nsid N] [--hostnqn NQN] [--timeout SEC]\n"
+		"         [--settle SEC] [--offloaded] [-v]\n"
+		"--offloaded: I/O queue cases wait for their queue to be offloaded\n"
+		"(nvmet_offload debugfs) before the violation.\n"
 		"       nvme_tcp_badpdu --list\n"
 		"Exit: 0 expectation met, 1 not met, 2 usage or setup error.\n");
 }
@@ -1029,6 +1253,8 @@ int main(int argc, char **argv)
 		{ "hostnqn", required_argument, NULL, 'H' },
 		{ "nsid", required_argument, NULL, 'n' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "settle", required_argument, NULL, 'S' },
+		{ "offloaded", no_argument, NULL, 'O' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1037,7 +1263,7 @@ int main(int argc, char **argv)
 	const char *name = NULL;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "a:p:c:s:H:n:t:lvh", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:p:c:s:H:n:t:S:Olvh", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'a': opt.addr = optarg; break;
 		case 'p': opt.port = optarg; break;
@@ -1046,6 +1272,8 @@ int main(int argc, char **argv)
 		case 'H': snprintf(host.hostnqn, sizeof(host.hostnqn), "%s", optarg); break;
 		case 'n': opt.nsid = (uint32_t)strtoul(optarg, NULL, 0); break;
 		case 't': opt.timeout_ms = (int)(atof(optarg) * 1000); break;
+		case 'S': opt.settle_ms = (int)(atof(optarg) * 1000); break;
+		case 'O': opt.want_offloaded = true; break;
 		case 'v': vlog_on = true; break;
 		case 'l':
 			for (size_t i = 0; i < NCASES; i++)

@@ -15,7 +15,8 @@
  *
  *   nvme_tcp_fuzz --addr A [--port P] [--nqn NQN] [--nsid N]
  *                 [--iterations N] [--seconds S] [--seed X] [--start I]
- *                 [--record FILE] [--timeout S] [--linger MS] [-v]
+ *                 [--record FILE] [--timeout S] [--linger MS] [--offloaded] [-v]
+ *   (--offloaded: wait for each I/O queue to be offloaded, count them)
  *   nvme_tcp_fuzz --addr A [--nqn NQN] --replay FILE...
  *   nvme_tcp_fuzz --write-corpus DIR
  *
@@ -81,6 +82,7 @@ static struct {
 	int timeout_ms;		/* for answers a well-behaved target owes us */
 	int linger_ms;		/* how long to watch a fuzzed connection */
 	const char *record;
+	bool offloaded;		/* wait for each I/O queue to be offloaded */
 } opt = {
 	.port = "4420",
 	.nsid = 1,
@@ -127,6 +129,7 @@ static struct {
 	__u64 iters, conns, health, pdus, sends, bytes, mutated;
 	__u64 kind[K_MAX], scen[S_MAX], end[E_MAX];
 	__u64 r2ts, cqe_ok, cqe_err, c2hdata, termreqs, odd_rx;
+	__u64 io_queues, io_offloaded;	/* --offloaded */
 } st;
 
 /* Boundary values first, then anything. */
@@ -1348,16 +1351,69 @@ static void scen_cmds(struct conn *c, bool io)
 }
 
 /*
+ * --offloaded: after an I/O queue's Connect, wait (up to 1 s) until
+ * nvmet_offload's debugfs lists that queue (cntlid, qid: columns 3 and 4
+ * of its "queues" file) as offloaded (column 16), so that what follows
+ * goes to the device's engine. A queue the device refused (e.g. for its
+ * ICReq parameters) stays in software: counted, not waited for further.
+ */
+#define NVO_QUEUES_DEBUGFS "/sys/kernel/debug/nvmet_offload/queues"
+static bool queue_offloaded(__u16 cntlid, __u16 qid)
+{
+	double deadline = now_s() + 1.0;
+	char line[512];
+
+	do {
+		FILE *f = fopen(NVO_QUEUES_DEBUGFS, "r");
+		bool found = false;
+
+		if (!f)
+			return false;
+		while (fgets(line, sizeof(line), f)) {
+			char *tok[17], *save = NULL, *t = strtok_r(line, " \t\n", &save);
+			int n = 0;
+
+			while (t && n < 17) {
+				tok[n++] = t;
+				t = strtok_r(NULL, " \t\n", &save);
+			}
+			if (n >= 16 && atoi(tok[2]) == cntlid && atoi(tok[3]) == qid &&
+			    !strcmp(tok[15], "offloaded"))
+				found = true;
+		}
+		fclose(f);
+		if (found)
+			return true;
+		usleep(10000);
+	} while (now_s() < deadline);
+	return false;
+}
+
+static void io_queue_opened(__u16 qid)
+{
+	if (!opt.offloaded)
+		return;
+	st.io_queues++;
+	if (queue_offloaded(anchor.cntlid, qid))
+		st.io_offloaded++;
+}
+
+/*
  * ICReq (random digests and HPDA), then Connect: I/O queue qid of the
  * anchor's controller (io), or an admin queue of the discovery subsystem.
  * 0, or -1 when the target did not take it.
  */
 static int open_queue(struct conn *c, bool io, __u16 qid)
 {
+	int rc;
+
 	if (ic_handshake(c, rnd_digest(), (__u8)rnd(32), rnd(4)))
 		return -1;
-	return io ? do_connect(c, opt.nqn, qid, anchor.cntlid, 31) :
-		    do_connect(c, DISC_NQN, 0, 0xffff, 31);
+	rc = io ? do_connect(c, opt.nqn, qid, anchor.cntlid, 31) :
+		  do_connect(c, DISC_NQN, 0, 0xffff, 31);
+	if (!rc && io)
+		io_queue_opened(qid);
+	return rc;
 }
 
 /* Writes that need R2Ts, and H2CData games against the live windows. */
@@ -1574,8 +1630,10 @@ static void scen_mix(struct conn *c)
 		return;
 	if (io && chance(40) && !conn_open(&c2) &&
 	    !ic_handshake(&c2, rnd_digest(), 0, 0) &&
-	    !do_connect(&c2, opt.nqn, 2, anchor.cntlid, 31))
+	    !do_connect(&c2, opt.nqn, 2, anchor.cntlid, 31)) {
+		io_queue_opened(2);
 		nq = 2;
+	}
 	for (i = 0; i < steps; i++) {
 		struct conn *k = q[rnd((__u32)nq)];
 		struct sqe s;
@@ -2140,6 +2198,10 @@ static void summary(double elapsed)
 	printf("# rate: %.1f connections/s, %.1f PDUs/s, %.1f send() calls/s, %.1f KiB/s\n",
 	       st.conns / elapsed, st.pdus / elapsed, st.sends / elapsed,
 	       st.bytes / 1024.0 / elapsed);
+	if (opt.offloaded)
+		printf("# offload: io_queues=%llu offloaded=%llu\n",
+		       (unsigned long long)st.io_queues,
+		       (unsigned long long)st.io_offloaded);
 	printf("# sent: %llu PDUs (%llu mutated), %llu send() calls, %llu bytes\n",
 	       (unsigned long long)st.pdus, (unsigned long long)st.mutated,
 	       (unsigned long long)st.sends, (unsigned long long)st.bytes);
@@ -2163,7 +2225,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: nvme_tcp_fuzz --addr ADDR [--port PORT] [--nqn NQN] [--nsid N]\n"
 		"         [--iterations N] [--seconds S] [--seed X] [--start I]\n"
-		"         [--record FILE] [--timeout S] [--linger MS] [-v]\n"
+		"         [--record FILE] [--timeout S] [--linger MS] [--offloaded] [-v]\n"
 		"       nvme_tcp_fuzz --addr ADDR [--nqn NQN] --replay FILE...\n"
 		"       nvme_tcp_fuzz --write-corpus DIR\n"
 		"Exit: 0 target healthy throughout, 1 target unhealthy or a replay\n"
@@ -2184,6 +2246,7 @@ int main(int argc, char **argv)
 		{ "write-corpus", required_argument, NULL, 'W' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "linger", required_argument, NULL, 'l' },
+		{ "offloaded", no_argument, NULL, 'O' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -2193,7 +2256,7 @@ int main(int argc, char **argv)
 	int ch, rc = EXIT_OK;
 	__u64 i;
 
-	while ((ch = getopt_long(argc, argv, "a:p:n:N:i:s:S:I:r:RW:t:l:vh", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:p:n:N:i:s:S:I:r:RW:t:l:Ovh", lo, NULL)) != -1) {
 		if (fuzz_run_opt(&opt.run, ch, optarg))
 			continue;
 		switch (ch) {
@@ -2211,6 +2274,7 @@ int main(int argc, char **argv)
 			return write_corpus(optarg);
 		case 't': opt.timeout_ms = (int)(atof(optarg) * 1000); break;
 		case 'l': opt.linger_ms = atoi(optarg); break;
+		case 'O': opt.offloaded = true; break;
 		case 'v': vlog_on = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_SETUP;

@@ -52,6 +52,8 @@ KMODS=(
 	crc32_generic crc32-pclmul crct10dif_generic crct10dif-pclmul
 	# network namespaces / virtual links for multi-host tests
 	veth dummy
+	# ss -K (socket destruction, CONFIG_INET_DIAG_DESTROY) in storm_hostkill
+	inet_diag tcp_diag
 )
 # Userspace programs (host path). Each comes with the libraries ldd lists.
 BINS=(

@@ -63,22 +63,63 @@ TEST(Types, Opcodes) {
 }
 
 TEST(Types, Delta) {
+  // Every one of the 14 counters, each with its own multi-digit values (a
+  // field copied from its neighbour, or not subtracted, shows).
   Counters before;
   before.read_cmds = 100;
+  before.read_blocks = 2000;
+  before.write_cmds = 300;
+  before.write_blocks = 4000;
+  before.inline_write_cmds = 50;
+  before.flush_cmds = 60;
+  before.write_zeroes_cmds = 70;
   before.errors = 5;
+  before.backend_errors = 80;
+  before.punted_cmds = 90;
+  before.unknown_ns_cmds = 11;
+  before.offload_events = 12;
+  before.reclaim_events = 13;
+  before.fallback_events = 14;
   before.lat_hist = {1, 2};
   before.punted_by_opcode = {{9, 4}};
   Counters now = before;
-  now.read_cmds = 150;
-  now.errors = 2;  // reset in between: counts from 0
+  now.read_cmds = 150;         // +50
+  now.read_blocks = 2401;      // +401
+  now.write_cmds = 333;        // +33
+  now.write_blocks = 4444;     // +444
+  now.inline_write_cmds = 55;  // +5
+  now.flush_cmds = 66;         // +6
+  now.write_zeroes_cmds = 77;  // +7
+  now.errors = 2;              // reset in between: counts from 0
+  now.backend_errors = 88;     // +8
+  now.punted_cmds = 99;        // +9
+  now.unknown_ns_cmds = 21;    // +10
+  now.offload_events = 24;     // +12
+  now.reclaim_events = 26;     // +13
+  now.fallback_events = 3;     // reset in between
   now.lat_hist = {3, 2, 7};
   now.punted_by_opcode = {{9, 6}, {5, 1}};
   const Counters d = Delta(now, before);
   EXPECT_EQ(d.read_cmds, 50U);
+  EXPECT_EQ(d.read_blocks, 401U);
+  EXPECT_EQ(d.write_cmds, 33U);
+  EXPECT_EQ(d.write_blocks, 444U);
+  EXPECT_EQ(d.inline_write_cmds, 5U);
+  EXPECT_EQ(d.flush_cmds, 6U);
+  EXPECT_EQ(d.write_zeroes_cmds, 7U);
   EXPECT_EQ(d.errors, 2U);
+  EXPECT_EQ(d.backend_errors, 8U);
+  EXPECT_EQ(d.punted_cmds, 9U);
+  EXPECT_EQ(d.unknown_ns_cmds, 10U);
+  EXPECT_EQ(d.offload_events, 12U);
+  EXPECT_EQ(d.reclaim_events, 13U);
+  EXPECT_EQ(d.fallback_events, 3U);
   EXPECT_EQ(d.lat_hist, (std::vector<uint64_t>{2, 0, 7}));
   EXPECT_EQ(d.punted_by_opcode, (std::map<uint32_t, uint64_t>{{5, 1}, {9, 2}}));
-  EXPECT_EQ(Delta(now, now).read_cmds, 0U);
+  // No change: every counter 0 (Counters compares all of them).
+  Counters zero;
+  zero.lat_hist = {0, 0, 0};
+  EXPECT_EQ(Delta(now, now), zero);
 }
 
 TEST(Types, Errors) {
