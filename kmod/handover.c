@@ -249,6 +249,7 @@ void nvo_handover(struct nvo_queue *queue)
 	h->qid = queue->nvme_sq.qid;
 	h->sq_size = queue->nr_cmds;
 	h->sqhd_disabled = queue->nvme_sq.sqhd_disabled;
+	h->inline_limit = queue->inline_limit;
 	list_for_each_entry(cmd, &queue->parked, entry) {
 		struct nvo_parked_cmd *p = &h->parked[n++];
 

@@ -149,6 +149,7 @@ struct nicsim_queue {
 	u16			sq_size;
 	bool			sqhd_disabled;
 	u32			inline_max;	/* in-capsule data bytes */
+	u32			inline_limit;	/* what the host was told */
 
 	struct nq_cmd		*cmds;
 	u32			nr_cmds;
@@ -862,7 +863,7 @@ static u16 nq_check_data(struct nicsim_queue *q, struct nq_cmd *c)
 	if (sgl->type == ((NVME_SGL_FMT_DATA_DESC << 4) | NVME_SGL_FMT_OFFSET)) {
 		if (!nvme_is_write(&c->sqe))
 			return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
-		if (len > q->inline_max || le64_to_cpu(sgl->addr))
+		if (len > q->inline_limit || le64_to_cpu(sgl->addr))
 			return NVME_SC_SGL_INVALID_OFFSET | NVME_STATUS_DNR;
 		if (len != c->inline_len)
 			return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
@@ -1180,7 +1181,8 @@ static int nq_rx_cmd(struct nicsim_queue *q)
 	u32 data_len = nvo_pdu_data_len(&pdu->hdr, &q->params);
 	struct nq_cmd *c;
 
-	if (data_len > q->inline_max)
+	/* The host's limit, as the shim holds it (struct nvo_handover). */
+	if (data_len > max_t(u32, q->inline_limit, PAGE_SIZE))
 		return nq_proto_error(q, NVO_FES_DATA_LIMIT_EXCEEDED,
 				      offsetof(struct nvo_pdu_common, plen));
 	c = nq_get_cmd(q);
@@ -1620,6 +1622,7 @@ static struct nvo_handover *nq_build_record(struct nicsim_queue *q)
 	h->qid = q->qid;
 	h->sq_size = q->sq_size;
 	h->sqhd_disabled = q->sqhd_disabled;
+	h->inline_limit = q->inline_limit;
 	list_for_each_entry(c, &q->parked, entry) {
 		struct nvo_parked_cmd *p = &h->parked[n++];
 
@@ -1848,6 +1851,7 @@ static struct nicsim_queue *nq_alloc(struct nicsim_dev *ndev,
 	q->qid = h->qid;
 	q->sq_size = h->sq_size;
 	q->sqhd_disabled = h->sqhd_disabled;
+	q->inline_limit = h->inline_limit;
 	q->inline_max = inline_max;
 	e = (unsigned int)atomic_inc_return(&ndev->next_engine) %
 	    ndev->nr_engines;
@@ -1946,6 +1950,9 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 		return -EOPNOTSUPP;
 	if (h->nr_parked > h->sq_size || !h->sock)
 		return -EINVAL;
+	/* What the host may put in a capsule must fit our staging. */
+	if (max_t(u32, h->inline_limit, PAGE_SIZE) > inline_max)
+		return -EOPNOTSUPP;
 	for (i = 0; i < h->nr_parked; i++)
 		if (h->parked[i].inline_len > inline_max)
 			return -EOPNOTSUPP;
