@@ -277,8 +277,9 @@ build_overlay() {
 # The ELF inside the bzImage: find the payload's magic, decompress, check.
 build_kernel() {
 	local out=$vmdir/vmlinux-$KABI stamp key off
-	# another kernel (the debug lane): its own image, booted as it is
-	if [ -n "$KFLAVOR" ]; then
+	# a kernel we built (the debug lane), or an arm64 one (qemu loads its
+	# gzip'd Image): its own image, booted as it is
+	if [ -z "${KPACKAGED:-}" ] || [ "${KARCH:-x86_64}" = arm64 ]; then
 		[ -r "$KVMLINUZ" ] || die "kernel image $KVMLINUZ not readable"
 		echo "$KVMLINUZ"
 		return
@@ -298,9 +299,9 @@ build_kernel() {
 		local magic tool
 		for magic in xz gzip zstd; do
 			case $magic in
-			xz) off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$KVMLINUZ" | head -n1 | cut -d: -f1); tool="xz -dc" ;;
-			gzip) off=$(LC_ALL=C grep -abo $'\x1f\x8b\x08' "$KVMLINUZ" | head -n1 | cut -d: -f1); tool="gzip -dc" ;;
-			zstd) off=$(LC_ALL=C grep -abo $'\x28\xb5\x2f\xfd' "$KVMLINUZ" | head -n1 | cut -d: -f1); tool="zstd -dcq" ;;
+			xz) off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$KVMLINUZ" | head -n1 | cut -d: -f1 || true); tool="xz -dc" ;;
+			gzip) off=$(LC_ALL=C grep -abo $'\x1f\x8b\x08' "$KVMLINUZ" | head -n1 | cut -d: -f1 || true); tool="gzip -dc" ;;
+			zstd) off=$(LC_ALL=C grep -abo $'\x28\xb5\x2f\xfd' "$KVMLINUZ" | head -n1 | cut -d: -f1 || true); tool="zstd -dcq" ;;
 			esac
 			[ -n "$off" ] || continue
 			# trailing bytes after the payload make the tools complain: ignore
