@@ -15,8 +15,8 @@
 #            headers: ~2 min, what CI runs.
 #   --full   a clean Debian 12 root from the archive (mmdebstrap: dkms,
 #            linux-headers-KABI, linux-source-SERIES of the same version,
-#            systemd), the packages installed with dpkg -i so that their
-#            maintainer scripts run DKMS; then systemd-analyze verify and
+#            systemd), the packages installed with apt-get install ./x.deb
+#            so that their maintainer scripts run DKMS; then systemd-analyze verify and
 #            systemctl is-enabled for the unit. The root is cached (by
 #            package versions) under BUILD/package-test; a cold one took
 #            8.5 min and ~600 MB here. Needs root and the archive.
@@ -74,11 +74,15 @@ else
 	mount -t proc proc "$root/proc"
 	# shellcheck disable=SC2064 # expand now
 	trap "umount '$root/proc' 2>/dev/null || true" EXIT
-	chroot "$root" env DEBIAN_FRONTEND=noninteractive dpkg -i \
+	# apt installs the local .deb files and what nicctl needs from the
+	# archive; the maintainer scripts run DKMS.
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	chroot "$root" apt-get update -qq
+	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		"/tmp/$(basename "$dkms_deb")" "/tmp/$(basename "$nicctl_deb")"
 	chroot "$root" dkms status
 	kos=$root/lib/modules/$KABI/updates/dkms
-	chroot "$root" systemd-analyze verify nicctl.service ||
+	chroot "$root" systemd-analyze verify --man=no nicctl.service ||
 		die "systemd-analyze verify nicctl.service failed"
 	[ "$(chroot "$root" systemctl is-enabled nicctl.service)" = enabled ] ||
 		die "nicctl.service is not enabled after installation"
