@@ -14,7 +14,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: kernel-private.sh OUTDIR}
 mkdir -p "$out"
 
-hdr_ver=$(dpkg-query -W -f='${Version}' "linux-headers-$KABI" 2>/dev/null || true)
+# KHDR_VER: the headers' Debian version when they are unpacked, not
+# installed (NVO_ARCH=arm64: scripts/arm64-env.sh)
+hdr_ver=${KHDR_VER:-$(dpkg-query -W -f='${Version}' "linux-headers-$KABI" 2>/dev/null || true)}
 src_pkg="linux-source-$KSERIES"
 src_ver=$(dpkg-query -W -f='${Version}' "$src_pkg" 2>/dev/null || true)
 if [ -z "$hdr_ver" ]; then
@@ -43,6 +45,6 @@ files=(
 	"$top/scripts/spelling.txt"
 	"$top/scripts/const_structs.checkpatch"
 )
-rm -rf "$out/$top"
+rm -rf "${out:?}/$top"
 tar -C "$out" -xJf "$KSRC_TAR" "${files[@]}"
 echo "$KABI $src_ver" >"$stamp"

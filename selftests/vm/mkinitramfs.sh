@@ -55,6 +55,18 @@ KMODS=(
 	# ss -K (socket destruction, CONFIG_INET_DIAG_DESTROY) in storm_hostkill
 	inet_diag tcp_diag
 )
+# arm64 (NVO_ARCH=arm64): the generic/arm64 names of the crypto modules,
+# and virtio over MMIO for the second console (the test's clean output).
+if [ "${KARCH:-x86_64}" = arm64 ]; then
+	KMODS=(
+		configfs nvmet nvmet-tcp nvme-tcp nvme-fabrics nvme-core null_blk
+		ext4 jbd2 mbcache crc16 crc32c_generic libcrc32c loop
+		crc32_generic crct10dif_generic crct10dif-ce
+		veth dummy virtio_mmio virtio_console
+	)
+fi
+# The arm64 userland: Debian's arm64 packages (scripts/arm64-env.sh).
+ARM64_USERLAND=${NVO_ARM64_ROOT:-${HOME:-/root}/.cache/nvmet-offload/arm64}/userland
 # Userspace programs (host path). Each comes with the libraries ldd lists.
 BINS=(
 	/usr/bin/bash /usr/sbin/nvme /usr/bin/fio
@@ -79,6 +91,10 @@ base_inputs() {
 	# another kernel: its staged modules (a rebuild moves or touches them)
 	[ -n "$KFLAVOR" ] && echo "KMODDIR=$KMODDIR $(stat -c %Y "$KMODDIR/modules.dep" 2>/dev/null)"
 	echo "EXTRA=${NVO_EXTRA_KMODS:-}"
+	if [ "${KARCH:-x86_64}" = arm64 ]; then
+		echo "KPKGVER=$KPKGVER"
+		ls "$ARM64_USERLAND/debs"
+	fi
 	dpkg-query -W -f='${Package}=${Version}\n' "${pkgs[@]}" 2>/dev/null || true
 	local b
 	for b in "${OPT_BINS[@]}"; do [ -x "$b" ] && echo "opt=$b"; done
@@ -181,17 +197,28 @@ build_base() {
 	done
 	depmod -b "$root" "$KABI"
 
+	if [ "${KARCH:-x86_64}" = arm64 ]; then
+		# -- arm64: the packages unpacked whole (ldd cannot read them) ---
+		compgen -G "$ARM64_USERLAND/debs/*.deb" >/dev/null ||
+			die "no arm64 userland in $ARM64_USERLAND (bash scripts/arm64-env.sh)"
+		for f in "$ARM64_USERLAND"/debs/*.deb; do
+			dpkg-deb --fsys-tarfile "$f" | tar -x --keep-directory-symlink -C "$root"
+		done
+		rm -rf "$root"/usr/share/{doc,man,info,locale,lintian,bash-completion}
+	else
 	# -- busybox: applets as symlinks, never "busybox" onto itself ---------
 	cp /bin/busybox "$root/usr/bin/busybox"
 	# -- real programs and their libraries ---------------------------------
 	for f in "${BINS[@]}"; do copy_with_libs "$f" "$root"; done
 	for f in "${OPT_BINS[@]}"; do [ -x "$f" ] && copy_with_libs "$f" "$root"; done
+	fi
 	# kmod's applets
 	for f in modprobe insmod rmmod lsmod depmod modinfo; do
 		ln -sf ../bin/kmod "$root/usr/sbin/$f"
 	done
 	mkdir -p "$root/usr/libexec/coreutils"
-	cp /usr/libexec/coreutils/libstdbuf.so "$root/usr/libexec/coreutils/"
+	[ "${KARCH:-x86_64}" = arm64 ] ||
+		cp /usr/libexec/coreutils/libstdbuf.so "$root/usr/libexec/coreutils/"
 	local a
 	for a in $(/bin/busybox --list); do
 		[ "$a" = busybox ] && continue
@@ -211,8 +238,12 @@ build_base() {
 	printf '%s\n' '127.0.0.1 localhost nvo-guest' '::1 localhost ip6-localhost' >"$root/etc/hosts"
 	printf '%s\n' 'passwd: files' 'group: files' 'hosts: files' >"$root/etc/nsswitch.conf"
 	echo nvo-guest >"$root/etc/hostname"
-	printf '%s\n' /usr/lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/ceph >"$root/etc/ld.so.conf"
-	ldconfig -r "$root" 2>/dev/null || true
+	local triplet=x86_64-linux-gnu
+	[ "${KARCH:-x86_64}" = arm64 ] && triplet=aarch64-linux-gnu
+	printf '%s\n' "/usr/lib/$triplet" "/usr/lib/$triplet/ceph" >"$root/etc/ld.so.conf"
+	# arm64: the host's ldconfig cannot read its libraries; the guest's
+	# /init runs its own when there is no cache
+	[ "${KARCH:-x86_64}" = arm64 ] || ldconfig -r "$root" 2>/dev/null || true
 	touch "$root/etc/mtab"
 
 	# Manifest: overlay builds skip libraries the base already has.
@@ -279,8 +310,9 @@ build_overlay() {
 # The ELF inside the bzImage: find the payload's magic, decompress, check.
 build_kernel() {
 	local out=$vmdir/vmlinux-$KABI stamp key off
-	# another kernel (the debug lane): its own image, booted as it is
-	if [ -n "$KFLAVOR" ]; then
+	# a kernel we built (the debug lane), or an arm64 one (qemu loads its
+	# gzip'd Image): its own image, booted as it is
+	if [ -z "${KPACKAGED:-}" ] || [ "${KARCH:-x86_64}" = arm64 ]; then
 		[ -r "$KVMLINUZ" ] || die "kernel image $KVMLINUZ not readable"
 		echo "$KVMLINUZ"
 		return
@@ -300,9 +332,9 @@ build_kernel() {
 		local magic tool
 		for magic in xz gzip zstd; do
 			case $magic in
-			xz) off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$KVMLINUZ" | head -n1 | cut -d: -f1); tool="xz -dc" ;;
-			gzip) off=$(LC_ALL=C grep -abo $'\x1f\x8b\x08' "$KVMLINUZ" | head -n1 | cut -d: -f1); tool="gzip -dc" ;;
-			zstd) off=$(LC_ALL=C grep -abo $'\x28\xb5\x2f\xfd' "$KVMLINUZ" | head -n1 | cut -d: -f1); tool="zstd -dcq" ;;
+			xz) off=$(LC_ALL=C grep -abo $'\xfd7zXZ\x00' "$KVMLINUZ" | head -n1 | cut -d: -f1 || true); tool="xz -dc" ;;
+			gzip) off=$(LC_ALL=C grep -abo $'\x1f\x8b\x08' "$KVMLINUZ" | head -n1 | cut -d: -f1 || true); tool="gzip -dc" ;;
+			zstd) off=$(LC_ALL=C grep -abo $'\x28\xb5\x2f\xfd' "$KVMLINUZ" | head -n1 | cut -d: -f1 || true); tool="zstd -dcq" ;;
 			esac
 			[ -n "$off" ] || continue
 			# trailing bytes after the payload make the tools complain: ignore

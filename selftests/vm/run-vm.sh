@@ -25,6 +25,12 @@
 # Env: NVO_KVM=1 uses KVM if a probe boot works (default TCG).
 # NVO_KERNEL=debug boots the debug-kernel lane's kernel (scripts/debug-kernel.sh)
 # with its modules and build/modules-debug (see scripts/kernel-env.sh).
+# NVO_KERNEL=6.12: Debian's 6.12 with build/modules-6.12.
+# NVO_ARCH=arm64: qemu-system-aarch64 -M virt (TCG, -cpu max) boots Debian's
+# arm64 kernel (scripts/arm64-env.sh) with build/modules-arm64 and an arm64
+# userland. No isa-debug-exit there: the guest powers off and its exit
+# status is the "@@NVO-RESULT rc=N" line of the second console, a
+# virtconsole (hvc0) instead of ttyS1.
 set -euo pipefail
 # Parsed whole before it runs (the braces, closed at the end): editing this
 # file while a run is under way must not change that run.
@@ -126,6 +132,8 @@ case $accel in
 kvm) accel_args=(-accel kvm -cpu host) ;;
 *) accel_args=(-accel tcg,thread=multi -cpu max) ;;
 esac
+# shellcheck disable=SC2054 # commas belong to qemu's option syntax
+[ "${KARCH:-x86_64}" = arm64 ] && accel_args=(-accel tcg,thread=multi -cpu max)
 
 base=$("$here/mkinitramfs.sh" base)
 kernel=$("$here/mkinitramfs.sh" kernel)
@@ -189,6 +197,16 @@ qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp "$smp" -m "$mem"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 	-serial mon:stdio -serial "file:$tmp/ttyS1"
 	-kernel "$kernel" -initrd "$tmp/initrd" -append "$append")
+if [ "${KARCH:-x86_64}" = arm64 ]; then
+	append="console=ttyAMA0 quiet loglevel=4 panic=-1 oops=panic printk.time=1$extra_append"
+	# shellcheck disable=SC2054 # commas belong to qemu's option syntax
+	qemu=(qemu-system-aarch64 -M virt "${accel_args[@]}" -smp "$smp" -m "$mem"
+		-nographic -no-reboot -nodefaults -no-user-config
+		-serial mon:stdio
+		-device virtio-serial-device -chardev "file,id=nvo1,path=$tmp/ttyS1"
+		-device virtconsole,chardev=nvo1
+		-kernel "$kernel" -initrd "$tmp/initrd" -append "$append")
+fi
 
 if [ -n "$shell" ]; then
 	"${qemu[@]}" || true

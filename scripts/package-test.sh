@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Test the Debian packages of build/packages/ (scripts/package.sh builds them
+# when missing):
+#   1. DKMS builds nvmet_offload.ko and nicsim.ko from nvmet-offload-dkms for
+#      Debian's kernel (scripts/kernel-env.sh: KABI);
+#   2. the test VM boots that kernel with those modules in
+#      /lib/modules/KABI/updates/dkms, the packaged modprobe.d file, nicctl,
+#      its restore helper, unit and defaults where dpkg puts them, and runs
+#      scripts/package-test-guest.sh (modprobe path, host I/O, the unit
+#      restoring a saved configuration while the device registers late).
+# Usage: package-test.sh [--full]
+#   default  the packages unpacked (dpkg-deb -x) into a throwaway root and
+#            DKMS run on it (--sourcetree/--dkmstree) against the installed
+#            headers: ~2 min, what CI runs.
+#   --full   a clean Debian 12 root from the archive (mmdebstrap: dkms,
+#            linux-headers-KABI, linux-source-SERIES of the same version,
+#            systemd), the packages installed with apt-get install ./x.deb
+#            so that their maintainer scripts run DKMS; then systemd-analyze verify and
+#            systemctl is-enabled for the unit. The root is cached (by
+#            package versions) under BUILD/package-test; a cold one took
+#            8.5 min and ~600 MB here. Needs root and the archive.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${NVO_BUILDDIR:-$src/build}
+# shellcheck source=kernel-env.sh
+. "$src/scripts/kernel-env.sh"
+full=
+[ "${1:-}" = --full ] && full=1
+pkgs=$build/packages
+work=$build/package-test
+t0=$SECONDS
+
+if ! compgen -G "$pkgs/nvmet-offload-dkms_*_all.deb" >/dev/null ||
+	! compgen -G "$pkgs/nicctl_*.deb" >/dev/null; then
+	bash "$src/scripts/package.sh"
+fi
+dkms_deb=$(ls "$pkgs"/nvmet-offload-dkms_*_all.deb)
+nicctl_deb=$(ls "$pkgs"/nicctl_*_"$(dpkg --print-architecture)".deb)
+ver=$(dpkg-deb -f "$dkms_deb" Version)
+arch=$(uname -m)
+die() { echo "package-test: $*" >&2; exit 1; }
+
+root=$work/root
+rm -rf "$root"
+mkdir -p "$work"
+if [ -z "$full" ]; then
+	mkdir -p "$root"
+	dpkg-deb -x "$dkms_deb" "$root"
+	dpkg-deb -x "$nicctl_deb" "$root"
+	mkdir -p "$root/var/lib/dkms"
+	# DKMS as the package's postinst runs it, on a private tree.
+	dk=(--sourcetree "$root/usr/src" --dkmstree "$root/var/lib/dkms")
+	dkms add "${dk[@]}" -m nvmet-offload -v "$ver" >/dev/null
+	dkms build "${dk[@]}" -m nvmet-offload -v "$ver" -k "$KABI" ||
+		{ cat "$root/var/lib/dkms/nvmet-offload/$ver/build/make.log" >&2 || true; die "dkms build failed"; }
+	kos=$root/var/lib/dkms/nvmet-offload/$ver/$KABI/$arch/module
+else
+	[ "$(id -u)" -eq 0 ] || die "--full needs root (mmdebstrap, chroot)"
+	hdr=$(dpkg-query -W -f='${Version}' "linux-headers-$KABI")
+	include="dkms,linux-headers-$KABI=$hdr,linux-source-$KSERIES=$hdr,systemd,xz-utils"
+	tar=$work/root-$(echo "$include" | sha256sum | cut -c1-12).tar
+	if [ ! -f "$tar" ]; then
+		echo "package-test: building a clean Debian 12 root (mmdebstrap)" >&2
+		rm -f "$work"/root-*.tar
+		mmdebstrap --variant=apt --mode=root --include="$include" bookworm "$tar.tmp" \
+			"deb http://deb.debian.org/debian bookworm main" \
+			"deb http://deb.debian.org/debian-security bookworm-security main" >&2
+		mv "$tar.tmp" "$tar"
+	fi
+	mkdir -p "$root"
+	tar -C "$root" -xf "$tar"
+	cp "$dkms_deb" "$nicctl_deb" "$root/tmp/"
+	mount -t proc proc "$root/proc"
+	# shellcheck disable=SC2064 # expand now
+	trap "umount '$root/proc' 2>/dev/null || true" EXIT
+	# apt installs the local .deb files and what nicctl needs from the
+	# archive; the maintainer scripts run DKMS.
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	chroot "$root" apt-get update -qq
+	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		"/tmp/$(basename "$dkms_deb")" "/tmp/$(basename "$nicctl_deb")"
+	chroot "$root" dkms status
+	kos=$root/lib/modules/$KABI/updates/dkms
+	chroot "$root" systemd-analyze verify --man=no nicctl.service ||
+		die "systemd-analyze verify nicctl.service failed"
+	[ "$(chroot "$root" systemctl is-enabled nicctl.service)" = enabled ] ||
+		die "nicctl.service is not enabled after installation"
+	umount "$root/proc"
+	trap - EXIT
+fi
+for m in nvmet_offload nicsim; do
+	[ -f "$kos/$m.ko" ] || die "DKMS left no $m.ko in $kos"
+	[ "$(modinfo -F vermagic "$kos/$m.ko" | cut -d' ' -f1)" = "$KABI" ] ||
+		die "$m.ko: vermagic is not $KABI"
+done
+echo "package-test: DKMS built both modules for $KABI ($((SECONDS - t0)) s)"
+
+# The VM: our own build dir (nicctl of the package in bin/ so that the overlay
+# ships its libraries), the base initramfs shared with BUILD.
+vmb=$work/vmbuild
+rm -rf "$vmb"
+mkdir -p "$vmb/bin" "$build/vm"
+ln -s "$build/vm" "$vmb/vm"
+cp "$root/usr/sbin/nicctl" "$vmb/bin/"
+mdir=/usr/lib/modules/$KABI/updates/dkms
+files=(
+	--file "$kos/nvmet_offload.ko:$mdir/nvmet_offload.ko"
+	--file "$kos/nicsim.ko:$mdir/nicsim.ko"
+	--file "$root/etc/modprobe.d/nvmet-offload-dkms.conf:/etc/modprobe.d/nvmet-offload-dkms.conf"
+	--file "$root/etc/default/nicctl:/etc/default/nicctl"
+	--file "$root/usr/libexec/nicctl/nicctl-restore:/usr/libexec/nicctl/nicctl-restore"
+	--file "$(find "$root" -path '*/systemd/system/nicctl.service' | head -n1):/usr/lib/systemd/system/nicctl.service"
+	--file "$src/scripts/package-test-guest.sh:/opt/nvmet-offload/package-test-guest.sh"
+)
+set +e
+NVO_BUILDDIR=$vmb "$src/selftests/vm/run-vm.sh" --timeout 240 --log "$work/vm.log" \
+	--output "$work/vm.out" "${files[@]}" /opt/nvmet-offload/package-test-guest.sh
+rc=$?
+set -e
+sed '/^@@NVO-RESULT/d' "$work/vm.out" 2>/dev/null
+echo "package-test: VM exit $rc; $((SECONDS - t0)) s in all (console: $work/vm.log)"
+exit "$rc"
