@@ -8,7 +8,7 @@ of truth. This script checks, and exits non-zero on any disagreement:
   spec        the genetlink-c rules this project relies on: required keys,
               dash-separated names, a doc on every definition, entry,
               attribute and operation, known types, references that resolve,
-              admin-perm on mutating operations, kernel 6.1 compatibility
+              admin-perm on every request, kernel 6.1 compatibility
               (no uint/sint, a pad attribute in every set with 64-bit
               attributes); with --schema (or KSRC) the kernel's own JSON
               schema (Documentation/netlink/genetlink-c.yaml) too
@@ -71,7 +71,6 @@ LIBNL_TYPE = {
     "pad": "UNSPEC", "binary": "UNSPEC",
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-MUTATING_SUFFIXES = ("-set", "-reset", "-new", "-add", "-del")
 
 
 def c_upper(name):
@@ -302,9 +301,11 @@ def check_spec(spec, ck, schema_path):
                      where + ": notification without a known mcgrp")
             ck.check("do" not in op and "dump" not in op,
                      where + ": a notification is not a request")
-        if name and name.endswith(MUTATING_SUFFIXES) and "do" in op:
+        # Every request needs CAP_NET_ADMIN: replies name the hosts
+        # (Documentation/netlink.rst, "Errors").
+        if name and ("do" in op or "dump" in op):
             ck.check("admin-perm" in op.get("flags", []),
-                     where + ": mutating operation without admin-perm")
+                     where + ": operation without admin-perm")
         if "do" in op and "dump" in op:
             # 6.1 genl_ops: one policy per command for do and dump.
             ck.check(True, "")

@@ -116,7 +116,7 @@ class CheckSpecTest(unittest.TestCase):
     def test_spec_admin_perm_required(self):
         self.edit(FILES[0], "      attribute-set: queue\n"
                   "      flags: [admin-perm]\n", "      attribute-set: queue\n")
-        self.expect_fail(r"queue-set: mutating operation without admin-perm")
+        self.expect_fail(r"queue-get: operation without admin-perm")
 
     def test_spec_bad_reference(self):
         self.edit(FILES[0], "            - nr-queues\n",
