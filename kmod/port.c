@@ -110,7 +110,7 @@ int nvo_add_port(struct nvmet_port *nport)
 	if (nport->inline_data_size < 0) {
 		nport->inline_data_size = NVO_DEF_INLINE;
 	} else if (nport->inline_data_size > NVO_MAX_INLINE) {
-		pr_warn("port %u: inline_data_size %d capped to %lu\n",
+		pr_warn("port %u: inline_data_size %d capped to %d\n",
 			nvo_port_id(port), nport->inline_data_size,
 			NVO_MAX_INLINE);
 		nport->inline_data_size = NVO_MAX_INLINE;

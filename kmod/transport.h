@@ -12,6 +12,7 @@
 #include <linux/llist.h>
 #include <linux/net.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/socket.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -22,14 +23,19 @@
 #include <linux/nvmet_offload.h>
 #include <linux/nvmet_offload_pdu.h>
 
-/* Largest transfer one command may carry: MDTS is reported in pages. */
+/*
+ * Largest transfer one command may carry: MDTS counts units of the
+ * controller's minimum memory page size (CAP.MPSMIN, 4 KiB for nvmet), not
+ * the CPU's PAGE_SIZE, so the limits are in bytes: the same on 16K- and
+ * 64K-page kernels as on 4K ones.
+ */
 #define NVO_MDTS_SHIFT		8
-#define NVO_MAX_XFER		(PAGE_SIZE << NVO_MDTS_SHIFT)
+#define NVO_MAX_XFER		(SZ_4K << NVO_MDTS_SHIFT)
 /* One R2T solicits the whole remaining data; the host splits it. */
 #define NVO_MAXH2CDATA		NVO_MAX_XFER
 /* Default and ceiling of a port's param_inline_data_size. */
-#define NVO_DEF_INLINE		(4 * PAGE_SIZE)
-#define NVO_MAX_INLINE		(32 * PAGE_SIZE)
+#define NVO_DEF_INLINE		SZ_16K
+#define NVO_MAX_INLINE		SZ_128K
 /* The host puts up to 8K of admin data in capsules, whatever the port says. */
 #define NVO_ADMIN_INLINE	8192
 /* A connection that sends no ICReq within this time is dropped. */
