@@ -856,8 +856,16 @@ static int iteration(void)
 	if (opt.unpriv && nmsg == 1 && sound && admin_op[cmd] &&
 	    ((struct nlmsghdr *)txbuf)->nlmsg_type == family &&
 	    ((struct nlmsghdr *)txbuf)->nlmsg_len == len) {
+		bool dump = ((struct nlmsghdr *)txbuf)->nlmsg_flags & NLM_F_DUMP;
+
 		st.priv_checked++;
-		if (o.got_err && o.err == -EPERM && !o.ndata) {
+		/*
+		 * Since 6.2 genetlink looks the mode up before the permission:
+		 * a dump of a command that has none is EOPNOTSUPP, still refused.
+		 */
+		if (o.got_err && !o.ndata &&
+		    (o.err == -EPERM ||
+		     (o.err == -EOPNOTSUPP && dump && !op_dump[cmd]))) {
 			st.priv_eperm++;
 		} else {
 			st.priv_wrong++;
