@@ -161,7 +161,7 @@ dmesg_mark
 if setup; then
 	ktap_test_pass "setup: 2 ports, 2 nicsim devices, 2 hosts, port 1 offloaded"
 	ktap_test_result "root: ${FUZZ_SECONDS}s of fuzzing, answers well-formed, probes before and after" t_fuzz_root
-	ktap_test_result "unprivileged: every mutating op refused with EPERM" t_fuzz_unpriv
+	ktap_test_result "unprivileged: every request refused with EPERM" t_fuzz_unpriv
 	ktap_test_result "no kernel warning" t_no_splat
 	ktap_test_result "well-formed requests answered correctly afterwards; offload still works" t_wellformed
 	ktap_test_result "host I/O verifies after the fuzzing" t_host_io

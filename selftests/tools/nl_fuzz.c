@@ -21,7 +21,8 @@
  *
  * Before and after the run: well-formed dumps of devices, ports, queues and
  * stats must succeed, and a do request for each port and device the dump
- * lists must return that object.
+ * lists must return that object; with --unpriv, each of those the family
+ * flags GENL_ADMIN_PERM must be refused with EPERM and nothing else.
  *
  * Exit: 0 fine, 1 a check failed (malformed answer, non-EPERM answer to a
  * privileged op in --unpriv, a well-formed request failing), 2 setup error.
@@ -462,6 +463,23 @@ static int probe(const char *when)
 	unsigned int i, fails = 0;
 
 	memset(&obj, 0, sizeof(obj));
+	/* Unprivileged, each of them must be refused, and only refused. */
+	for (i = 0; opt.unpriv && i < sizeof(dumps); i++) {
+		if (!admin_op[dumps[i]])
+			continue;
+		if (simple(dumps[i], true, 0, 0, &o) != -EPERM || o.ndata) {
+			fprintf(stderr, "# %s: unprivileged dump of cmd %u: err %d, %d replies\n",
+				when, dumps[i], o.err, o.ndata);
+			fails++;
+		}
+		if (simple(dumps[i], false, 0, 0, &o) != -EPERM || o.ndata) {
+			fprintf(stderr, "# %s: unprivileged do of cmd %u: err %d, %d replies\n",
+				when, dumps[i], o.err, o.ndata);
+			fails++;
+		}
+	}
+	if (opt.unpriv)
+		goto out;
 	for (i = 0; i < sizeof(dumps); i++) {
 		if (simple(dumps[i], true, 0, 0, &o) || !o.done) {
 			fprintf(stderr, "# %s: dump of cmd %u failed: err %d done %d\n",
@@ -491,6 +509,7 @@ static int probe(const char *when)
 		fprintf(stderr, "# %s: port-get of a missing port: err %d\n", when, o.err);
 		fails++;
 	}
+out:
 	printf("# %s: %u ports, %u devices, %u queues, %u controllers; well-formed requests %s\n",
 	       when, obj.nport, obj.ndev, obj.nqueue, obj.nctrl,
 	       fails ? "FAILED" : "answered");
