@@ -348,7 +348,7 @@ _storm_leak_compare() {
 			# storm_reset run (on 5c546cb'"'"'s product too, never with
 			# stock nvmet-tcp), within 128 in the runs after: not
 			# settled (kmemleak on the debug lane will). Until then
-			# it gets 512, which a per-command leak still passes.
+			# it gets 512, which a per-command leak still exceeds.
 			if ($1 == "kmalloc-32") lim = objs * 4
 			if (d > lim) print "@leak", $1, base[$1], $2, d, lim
 		}' "$STORM_TMP/leak.base" "$now")
