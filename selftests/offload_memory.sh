@@ -30,8 +30,8 @@ meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 # not count: a page freed by one disconnect sits there until the next connect
 # takes it, which made bare MemFree readings swing by megabytes.
 free_kb() {
-	awk '/^MemFree:/ { f = $2 } END { print f }' /proc/meminfo |
-		{ read -r f; awk -v f="$f" '$1 == "count:" { n += $2 } END { print f + n * 4 }' /proc/zoneinfo; }
+	awk '$1 == "MemFree:" { f = $2 } $1 == "count:" { n += $2 } END { print f + n * 4 }' \
+		/proc/meminfo /proc/zoneinfo
 }
 
 # settle: let RCU frees and per-CPU caches drain, so that two readings differ
