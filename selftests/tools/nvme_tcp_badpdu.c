@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "monotime.h"
+#include "offload_state.h"
 #include "tcp_wire.h"
 #include "vlog.h"
 
@@ -426,32 +427,18 @@ static int io_identify(struct ioctx *x)
  * as offloaded (columns 3, 4 and 16 of its "queues" file), so that the case
  * runs against the device's engine, not the software path.
  */
-#define NVO_QUEUES_DEBUGFS "/sys/kernel/debug/nvmet_offload/queues"
 static int wait_offloaded(uint16_t cntlid, uint16_t qid)
 {
 	double deadline = now_s() + opt.timeout_ms / 1000.0;
-	char line[512], state[32] = "?";
+	char state[32] = "?";
 
 	for (;;) {
-		FILE *f = fopen(NVO_QUEUES_DEBUGFS, "r");
+		int rc = nvo_queue_ostate(cntlid, qid, state, sizeof(state));
 
-		if (!f) {
-			fprintf(stderr, "%s: %s\n", NVO_QUEUES_DEBUGFS, strerror(errno));
+		if (rc < 0 && rc != -ENOENT) {
+			fprintf(stderr, "%s: %s\n", NVO_QUEUES_DEBUGFS, strerror(-rc));
 			return EXIT_SETUP;
 		}
-		while (fgets(line, sizeof(line), f)) {
-			char *tok[17], *save = NULL, *t = strtok_r(line, " \t\n", &save);
-			int n = 0;
-
-			while (t && n < 17) {
-				tok[n++] = t;
-				t = strtok_r(NULL, " \t\n", &save);
-			}
-			if (n < 16 || atoi(tok[2]) != cntlid || atoi(tok[3]) != qid)
-				continue;
-			snprintf(state, sizeof(state), "%s", tok[15]);
-		}
-		fclose(f);
 		if (!strcmp(state, "offloaded")) {
 			vlog("queue cntlid %u qid %u offloaded", cntlid, qid);
 			return 0;

@@ -62,6 +62,7 @@
 
 #include "fuzz_run.h"
 #include "monotime.h"
+#include "offload_state.h"
 #include "splitmix.h"
 #include "tcp_wire.h"
 #include "vlog.h"
@@ -1357,32 +1358,17 @@ static void scen_cmds(struct conn *c, bool io)
  * goes to the device's engine. A queue the device refused (e.g. for its
  * ICReq parameters) stays in software: counted, not waited for further.
  */
-#define NVO_QUEUES_DEBUGFS "/sys/kernel/debug/nvmet_offload/queues"
 static bool queue_offloaded(__u16 cntlid, __u16 qid)
 {
 	double deadline = now_s() + 1.0;
-	char line[512];
+	char state[32];
 
 	do {
-		FILE *f = fopen(NVO_QUEUES_DEBUGFS, "r");
-		bool found = false;
+		int rc = nvo_queue_ostate(cntlid, qid, state, sizeof(state));
 
-		if (!f)
+		if (rc < 0 && rc != -ENOENT)
 			return false;
-		while (fgets(line, sizeof(line), f)) {
-			char *tok[17], *save = NULL, *t = strtok_r(line, " \t\n", &save);
-			int n = 0;
-
-			while (t && n < 17) {
-				tok[n++] = t;
-				t = strtok_r(NULL, " \t\n", &save);
-			}
-			if (n >= 16 && atoi(tok[2]) == cntlid && atoi(tok[3]) == qid &&
-			    !strcmp(tok[15], "offloaded"))
-				found = true;
-		}
-		fclose(f);
-		if (found)
+		if (!rc && !strcmp(state, "offloaded"))
 			return true;
 		usleep(10000);
 	} while (now_s() < deadline);
