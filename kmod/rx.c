@@ -8,17 +8,44 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/highmem.h>
+#include <linux/moduleparam.h>
 #include <linux/uio.h>
 #include <net/sock.h>
 
 #include "compat.h"
 #include "queue.h"
 
-static const struct nvo_ic_limits nvo_ic_limits = {
-	.allow_hdgst	= true,
-	.allow_ddgst	= true,
-	.maxh2cdata	= NVO_MAXH2CDATA,
+/*
+ * MAXH2CDATA offered in ICResp: the largest H2CData PDU a host may send, and
+ * so the largest window one R2T opens. Below a command's transfer size, the
+ * command's data comes through several R2Ts, one after the other. The
+ * NVMe/TCP spec wants at least 4 KiB, in units of 4 bytes; more than the
+ * largest transfer buys nothing. Read at each ICReq: existing queues keep
+ * what they were told.
+ */
+static int nvo_set_max_h2c_data(const char *val, const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v < SZ_4K || v > NVO_MAXH2CDATA || !IS_ALIGNED(v, 4))
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops nvo_max_h2c_data_ops = {
+	.set	= nvo_set_max_h2c_data,
+	.get	= param_get_uint,
 };
+
+static unsigned int max_h2c_data = NVO_MAXH2CDATA;
+module_param_cb(max_h2c_data, &nvo_max_h2c_data_ops, &max_h2c_data, 0644);
+MODULE_PARM_DESC(max_h2c_data,
+		 "MAXH2CDATA offered to new queues, bytes: 4096 to the largest transfer (default), a multiple of 4");
 
 void nvo_rx_next_pdu(struct nvo_queue *queue)
 {
@@ -189,10 +216,15 @@ void nvo_cmd_execute(struct nvo_cmd *cmd)
 
 static int nvo_rx_icreq(struct nvo_queue *queue)
 {
+	const struct nvo_ic_limits lim = {
+		.allow_hdgst	= true,
+		.allow_ddgst	= true,
+		.maxh2cdata	= READ_ONCE(max_h2c_data),
+	};
 	enum nvo_fes fes;
 	u32 fei;
 
-	fes = nvo_icreq_accept(&queue->rx_pdu.icreq, &nvo_ic_limits,
+	fes = nvo_icreq_accept(&queue->rx_pdu.icreq, &lim,
 			       &queue->params,
 			       (struct nvo_pdu_icresp *)queue->ctl_pdu, &fei);
 	if (fes)
