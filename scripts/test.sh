@@ -188,8 +188,9 @@ count_results "$outdir" ""
 # Debian's 6.12 (the current stable kernel): the modules built warning-free
 # against it above; a smoke set boots it and runs there (NVO_K612_TESTS,
 # empty to leave it out; the whole suite on 6.12 is a lane by hand:
-# README). Software and offloaded I/O verified, the live toggle, netlink.
-k612_tests=${NVO_K612_TESTS-tcp_fio_verify.sh offload_basic.sh}
+# README): load and unload, I/O verified offloaded and in software, punts,
+# live toggles, a device deleted under I/O.
+k612_tests=${NVO_K612_TESTS-module_load.sh offload_basic.sh}
 if [ -n "$k612_tests" ] && [ -z "${NVO_TESTS:-}" ]; then
 	echo "=== kselftests on Debian's 6.12: $k612_tests"
 	# same build dir: modules-6.12/ and selftests-6.12/ keep it apart
