@@ -39,7 +39,7 @@ name=$(basename "$patch" .patch)
 # the failed subtests, "test: not ok N desc"
 failed=$(awk '/^# selftests: nvmet-offload: / { t = $4 }
 	/^    not ok / { sub(/^    /, ""); print t ": " $0 }
-	/^not ok [0-9]+ / { print "(" $0 ")" }' /tmp/mutate-run.log)
+	/^not ok [0-9]+ .*\.sh/ { print "(" $0 ")" }' /tmp/mutate-run.log)
 if [ -n "$failed" ]; then
 	echo "CAUGHT $name"
 	printf '%s\n' "$failed" | sed 's/^/  /'

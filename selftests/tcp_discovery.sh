@@ -129,7 +129,9 @@ offstat() {
 }
 
 resize_offloaded() {
-	local w0 p0 w p
+	local w0 p0 w p want
+	# fio writes 16 MiB past the old end; offload_stats counts LBAs
+	want=$((16 * 1048576 / $(cat "/sys/block/${LOOP##*/}/queue/logical_block_size")))
 	storm_offload_bind on || return 1
 	oq_toggle_all on && oq_wait_all offloaded || return 1
 	w0=$(offstat write_blks)
@@ -137,9 +139,9 @@ resize_offloaded() {
 	resize 128 || return 1
 	w=$(($(offstat write_blks) - w0))
 	p=$(($(offstat punted) - p0))
-	msg "offloaded queues wrote $w blocks past the old end (fio: 4096), $p punted"
+	msg "offloaded queues wrote $w blocks past the old end (fio: $want), $p punted"
 	oq_wait_all offloaded || return 1
-	[ "$w" -ge 4096 ] && [ "$p" -eq 0 ]
+	[ "$w" -ge "$want" ] && [ "$p" -eq 0 ]
 }
 
 ktap_print_header
