@@ -6,7 +6,8 @@
 # that only allows the hosts in its allowed_hosts (attr_allow_any_host=0).
 #  - H1 and H2 (allowed) connect over their veth links; the target sees
 #    each from its own address, each controller has its own host NQN.
-#  - H3 (not allowed) is refused and leaves no controller; once linked to
+#  - H3 (not allowed) reaches the target, is refused (nvmet logs it) and
+#    leaves no controller; once linked to
 #    allowed_hosts it connects (the refusal was the allow list, not the
 #    network).
 #  - On our transport the port is bound to nicsim1: every I/O queue of the
@@ -179,9 +180,12 @@ refused() {
 		return 1
 	fi
 	msg "H3 refused: $(echo "$out" | head -n1)"
-	! ctrl_of 3 >/dev/null
+	ctrl_of 3 >/dev/null && { msg "H3 has a controller"; return 1; }
+	# refused by the allow list (nvmet says so), not by the network
+	dmesg_grep_since_mark "connect by host $(hostnqn 3) for subsystem $NQN not allowed" >/dev/null ||
+		{ msg "no 'not allowed' from nvmet: H3 did not reach the target"; return 1; }
 }
-ktap_test_result "H3 (not in allowed_hosts) refused, no controller left" refused
+ktap_test_result "H3 (not in allowed_hosts) reaches the target and is refused, no controller left" refused
 
 # 4: allowed now, it connects
 third() {
