@@ -7,9 +7,7 @@
 #  - H1 and H2 (allowed) connect over their veth links; the target sees
 #    each from its own address, each controller has its own host NQN.
 #  - H3 (not allowed) reaches the target, is refused (nvmet logs it) and
-#    leaves no controller; once linked to
-#    allowed_hosts it connects (the refusal was the allow list, not the
-#    network).
+#    leaves no controller; once linked to allowed_hosts it connects.
 #  - On our transport the port is bound to nicsim1: every I/O queue of the
 #    three controllers is offloaded at connect.
 #  - The three hosts verify (fio crc32c) at once, each on its own region.
