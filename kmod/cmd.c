@@ -47,6 +47,7 @@ void nvo_cmd_init(struct nvo_queue *queue, struct nvo_cmd *cmd, u16 ttag)
 	cmd->ttag = ttag;
 	cmd->req.cmd = &cmd->sqe;
 	cmd->req.cqe = &cmd->cqe;
+	cmd->rx.sqe = &cmd->sqe;
 	cmd->tx.cqe = &cmd->cqe;
 	INIT_LIST_HEAD(&cmd->entry);
 }
@@ -101,7 +102,7 @@ struct nvo_cmd *nvo_get_cmd(struct nvo_queue *queue)
 	cmd->data_status = 0;
 	cmd->parked_len = 0;
 	cmd->tx.state = NVO_STX_IDLE;
-	nvo_xfer_init(&cmd->xfer, 0);
+	nvo_xfer_init(&cmd->rx.xfer, 0);
 	cmd->req.port = queue->nport;
 	return cmd;
 }

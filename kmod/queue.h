@@ -36,12 +36,11 @@ void nvo_cmd_use_inline(struct nvo_cmd *cmd);
 bool nvo_rx_may_read_ahead(struct nvo_stream *s);
 int nvo_rx_icreq(struct nvo_stream *s);
 int nvo_rx_cmd(struct nvo_stream *s, u32 data_len);
-void *nvo_rx_h2c_cmd(struct nvo_stream *s, u16 ttag, u16 cccid,
-		     struct nvo_xfer **xfer, struct nvo_sg_cursor **cur);
-void nvo_rx_ddgst_error(struct nvo_stream *s, void *cmd);
-void nvo_rx_capsule_ready(struct nvo_stream *s, void *cmd);
-void nvo_rx_r2t(struct nvo_stream *s, void *cmd);
-void nvo_rx_h2c_done(struct nvo_stream *s, void *cmd);
+struct nvo_pdu_rx *nvo_rx_h2c_cmd(struct nvo_stream *s, u16 ttag);
+void nvo_rx_ddgst_error(struct nvo_stream *s, struct nvo_pdu_rx *rx);
+void nvo_rx_capsule_ready(struct nvo_stream *s, struct nvo_pdu_rx *rx);
+void nvo_rx_r2t(struct nvo_stream *s, struct nvo_pdu_rx *rx);
+void nvo_rx_h2c_done(struct nvo_stream *s, struct nvo_pdu_rx *rx);
 u16 nvo_map_data(struct nvo_queue *queue, struct nvo_cmd *cmd,
 		 u32 pdu_data_len);
 void nvo_queue_r2t(struct nvo_queue *queue, struct nvo_cmd *cmd);

@@ -71,7 +71,7 @@ u16 nvo_map_data(struct nvo_queue *queue, struct nvo_cmd *cmd, u32 pdu_data_len)
 		cmd->req.transfer_len = len;
 		queue->stats.inline_writes++;
 		nvo_cmd_use_inline(cmd);
-		nvo_sg_cursor_init(&cmd->rx_cur, cmd->req.sg);
+		nvo_sg_cursor_init(&cmd->rx.cur, cmd->req.sg);
 		cmd->flags |= NVO_CMD_AWAIT_DATA;
 		return 0;
 	}
@@ -81,8 +81,8 @@ u16 nvo_map_data(struct nvo_queue *queue, struct nvo_cmd *cmd, u32 pdu_data_len)
 		return NVME_SC_INTERNAL;
 	cmd->flags |= NVO_CMD_OWN_SGL;
 	if (nvme_is_write(cmd->req.cmd)) {
-		nvo_xfer_init(&cmd->xfer, len);
-		nvo_sg_cursor_init(&cmd->rx_cur, cmd->req.sg);
+		nvo_xfer_init(&cmd->rx.xfer, len);
+		nvo_sg_cursor_init(&cmd->rx.cur, cmd->req.sg);
 		cmd->flags |= NVO_CMD_AWAIT_DATA;
 	}
 	return 0;
@@ -92,7 +92,7 @@ void nvo_queue_r2t(struct nvo_queue *queue, struct nvo_cmd *cmd)
 {
 	if (!nvo_stream_tx_r2t(&queue->stream, &cmd->tx,
 			       cmd->sqe.common.command_id, cmd->ttag,
-			       &cmd->xfer))
+			       &cmd->rx.xfer))
 		return;
 	queue->stats.r2ts++;
 	list_add_tail(&cmd->entry, &queue->tx_list);
@@ -141,9 +141,8 @@ static int nvo_rx_park(struct nvo_queue *queue, struct nvo_cmd *cmd,
 	cmd->flags |= NVO_CMD_PARKED;
 	cmd->parked_len = data_len;
 	if (data_len) {
-		nvo_sg_cursor_init(&cmd->rx_cur, cmd->inline_sg);
-		nvo_stream_rx_start_data(&queue->stream, cmd, &cmd->rx_cur,
-					 data_len);
+		nvo_sg_cursor_init(&cmd->rx.cur, cmd->inline_sg);
+		nvo_stream_rx_start_data(&queue->stream, &cmd->rx, data_len);
 		return 1;
 	}
 	nvo_stream_rx_next(&queue->stream);
@@ -187,7 +186,7 @@ int nvo_rx_cmd(struct nvo_stream *s, u32 data_len)
 	}
 
 	if (data_len) {
-		nvo_stream_rx_start_data(s, cmd, &cmd->rx_cur, data_len);
+		nvo_stream_rx_start_data(s, &cmd->rx, data_len);
 		return 1;
 	}
 
@@ -199,35 +198,31 @@ int nvo_rx_cmd(struct nvo_stream *s, u32 data_len)
 	return 1;
 }
 
-void *nvo_rx_h2c_cmd(struct nvo_stream *s, u16 ttag, u16 cccid,
-		     struct nvo_xfer **xfer, struct nvo_sg_cursor **cur)
+struct nvo_pdu_rx *nvo_rx_h2c_cmd(struct nvo_stream *s, u16 ttag)
 {
 	struct nvo_queue *queue = nvo_stream_queue(s);
-	struct nvo_cmd *cmd;
 
 	if (ttag >= queue->nr_cmds)
 		return ERR_PTR(-ERANGE);
-	cmd = &queue->cmds[ttag];
-	if (!(cmd->flags & NVO_CMD_AWAIT_DATA) ||
-	    cccid != cmd->sqe.common.command_id)
+	if (!(queue->cmds[ttag].flags & NVO_CMD_AWAIT_DATA))
 		return NULL;
-	*xfer = &cmd->xfer;
-	*cur = &cmd->rx_cur;
-	return cmd;
+	return &queue->cmds[ttag].rx;
 }
 
-void nvo_rx_ddgst_error(struct nvo_stream *s, void *data)
+static struct nvo_cmd *nvo_rx_of(struct nvo_pdu_rx *rx)
 {
-	struct nvo_queue *queue = nvo_stream_queue(s);
-	struct nvo_cmd *cmd = data;
-
-	cmd->data_status = NVME_SC_TRANSIENT_TR_ERR;
-	queue->stats.digest_errors++;
+	return container_of(rx, struct nvo_cmd, rx);
 }
 
-void nvo_rx_capsule_ready(struct nvo_stream *s, void *data)
+void nvo_rx_ddgst_error(struct nvo_stream *s, struct nvo_pdu_rx *rx)
 {
-	struct nvo_cmd *cmd = data;
+	nvo_rx_of(rx)->data_status = NVME_SC_TRANSIENT_TR_ERR;
+	nvo_stream_queue(s)->stats.digest_errors++;
+}
+
+void nvo_rx_capsule_ready(struct nvo_stream *s, struct nvo_pdu_rx *rx)
+{
+	struct nvo_cmd *cmd = nvo_rx_of(rx);
 
 	if (cmd->flags & NVO_CMD_PARKED)
 		nvo_park(nvo_stream_queue(s), cmd);
@@ -235,12 +230,12 @@ void nvo_rx_capsule_ready(struct nvo_stream *s, void *data)
 		nvo_cmd_execute(cmd);
 }
 
-void nvo_rx_r2t(struct nvo_stream *s, void *cmd)
+void nvo_rx_r2t(struct nvo_stream *s, struct nvo_pdu_rx *rx)
 {
-	nvo_queue_r2t(nvo_stream_queue(s), cmd);
+	nvo_queue_r2t(nvo_stream_queue(s), nvo_rx_of(rx));
 }
 
-void nvo_rx_h2c_done(struct nvo_stream *s, void *cmd)
+void nvo_rx_h2c_done(struct nvo_stream *s, struct nvo_pdu_rx *rx)
 {
-	nvo_cmd_execute(cmd);
+	nvo_cmd_execute(nvo_rx_of(rx));
 }

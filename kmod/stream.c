@@ -238,14 +238,13 @@ u32 nvo_stream_rx_payload_len(const struct nvo_stream *s)
 }
 EXPORT_SYMBOL_GPL(nvo_stream_rx_payload_len);
 
-/* The current PDU's @len data bytes go to @cmd, at @cur. */
-void nvo_stream_rx_start_data(struct nvo_stream *s, void *cmd,
-			      struct nvo_sg_cursor *cur, u32 len)
+/* The current PDU's @len data bytes go to @rx, at its cursor. */
+void nvo_stream_rx_start_data(struct nvo_stream *s, struct nvo_pdu_rx *rx,
+			      u32 len)
 {
 	u32 pad = nvo_pdu_pad_len(&s->rx_pdu.common, &s->params);
 
-	s->rx_cmd = cmd;
-	s->rx_cur = cur;
+	s->rx_cmd = rx;
 	s->rx_data_len = len;
 	s->rx_crc = nvo_digest_init();
 	if (pad) {
@@ -281,27 +280,24 @@ static int nvo_stream_rx_h2c(struct nvo_stream *s)
 {
 	struct nvo_pdu_data *d = &s->rx_pdu.data;
 	u32 data_len = nvo_pdu_data_len(&d->hdr, &s->params);
-	struct nvo_sg_cursor *cur;
-	struct nvo_xfer *xfer;
+	struct nvo_pdu_rx *rx;
 	enum nvo_fes fes;
-	void *cmd;
 	u32 fei;
 
-	cmd = s->ops->h2c_cmd(s, le16_to_cpu(d->ttag), d->cccid, &xfer, &cur);
-	if (IS_ERR(cmd))
+	rx = s->ops->h2c_cmd(s, le16_to_cpu(d->ttag));
+	if (IS_ERR(rx))
 		return s->ops->fatal(s, NVO_FES_INVALID_HDR_FIELD,
 				     offsetof(struct nvo_pdu_data, ttag));
-	if (!cmd)
+	if (!rx || d->cccid != rx->sqe->common.command_id)
 		return s->ops->fatal(s, NVO_FES_INVALID_HDR_FIELD,
 				     offsetof(struct nvo_pdu_data, cccid));
 	if (data_len > s->params.maxh2cdata)
 		return s->ops->fatal(s, NVO_FES_DATA_LIMIT_EXCEEDED,
 				     offsetof(struct nvo_pdu_data, length));
-	fes = nvo_xfer_check_h2c(xfer, d, data_len, &fei);
+	fes = nvo_xfer_check_h2c(&rx->xfer, d, data_len, &fei);
 	if (fes)
 		return s->ops->fatal(s, fes, fei);
-	s->rx_xfer = xfer;
-	nvo_stream_rx_start_data(s, cmd, cur, data_len);
+	nvo_stream_rx_start_data(s, rx, data_len);
 	return 1;
 }
 
@@ -383,28 +379,27 @@ static int nvo_stream_rx_skip(struct nvo_stream *s)
 static int nvo_stream_rx_data_done(struct nvo_stream *s)
 {
 	bool in_capsule = s->rx_pdu.common.type == NVO_PDU_CMD;
-	struct nvo_xfer *xfer = s->rx_xfer;
-	void *cmd = s->rx_cmd;
+	struct nvo_pdu_rx *rx = s->rx_cmd;
 	bool window_done;
 
 	nvo_stream_rx_next(s);
 	if (in_capsule) {
-		s->ops->capsule_ready(s, cmd);
+		s->ops->capsule_ready(s, rx);
 		return 1;
 	}
-	window_done = nvo_xfer_advance(xfer, s->rx_data_len);
-	if (!nvo_xfer_complete(xfer)) {
+	window_done = nvo_xfer_advance(&rx->xfer, s->rx_data_len);
+	if (!nvo_xfer_complete(&rx->xfer)) {
 		if (window_done)
-			s->ops->r2t(s, cmd);
+			s->ops->r2t(s, rx);
 		return 1;
 	}
-	s->ops->h2c_done(s, cmd);
+	s->ops->h2c_done(s, rx);
 	return 1;
 }
 
 static int nvo_stream_rx_data(struct nvo_stream *s)
 {
-	struct nvo_sg_cursor *cur = s->rx_cur;
+	struct nvo_sg_cursor *cur = &s->rx_cmd->cur;
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
 	struct bio_vec bv;
 	int ret;
@@ -461,16 +456,6 @@ static int nvo_stream_rx_data(struct nvo_stream *s)
 	return nvo_stream_rx_data_done(s);
 }
 
-/* The command identifier of the PDU being received, as the host sent it. */
-static u16 nvo_stream_rx_cccid(const struct nvo_stream *s)
-{
-	const struct nvme_command *sqe = (const void *)s->rx_pdu.cmd.sqe;
-
-	if (s->rx_pdu.common.type == NVO_PDU_CMD)
-		return sqe->common.command_id;
-	return s->rx_pdu.data.cccid;
-}
-
 static int nvo_stream_rx_ddgst(struct nvo_stream *s)
 {
 	int ret;
@@ -485,7 +470,7 @@ static int nvo_stream_rx_ddgst(struct nvo_stream *s)
 
 	if (get_unaligned_le32(s->rx_ddgst) != nvo_digest_final(s->rx_crc)) {
 		pr_warn_ratelimited("%s: data digest error on command %#x\n",
-				    s->name, nvo_stream_rx_cccid(s));
+				    s->name, s->rx_cmd->sqe->common.command_id);
 		/* Not fatal: the command fails and the host may retry it. */
 		s->ops->ddgst_error(s, s->rx_cmd);
 	}

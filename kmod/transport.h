@@ -119,7 +119,6 @@ struct nvo_cmd {
 	void			*punt_cookie;
 	/* The device a punt came from: oq.dev may be cleared before it ends. */
 	struct nvo_offload_dev	*punt_dev;
-	struct nvo_xfer		xfer;
 
 	/*
 	 * In-capsule data, allocated when the capsule arrives and freed with
@@ -129,9 +128,8 @@ struct nvo_cmd {
 	struct scatterlist	*inline_sg;
 	unsigned int		inline_nents;
 
-	/* Receive cursor into req.sg. */
-	struct nvo_sg_cursor	rx_cur;
-	/* Its PDUs on the way out. */
+	/* Its data coming in (into req.sg), and its PDUs going out. */
+	struct nvo_pdu_rx	rx;
 	struct nvo_pdu_tx	tx;
 
 	struct llist_node	rsp_node;	/* queue->rsp_list */

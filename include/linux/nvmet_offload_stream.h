@@ -38,6 +38,13 @@ static inline void nvo_sg_cursor_init(struct nvo_sg_cursor *cur,
 	cur->off = 0;
 }
 
+/* What the stream keeps of a command that receives data. */
+struct nvo_pdu_rx {
+	struct nvo_xfer		xfer;		/* solicited by R2T */
+	struct nvo_sg_cursor	cur;		/* where the next byte goes */
+	const struct nvme_command *sqe;		/* the command's */
+};
+
 enum nvo_stream_rx_state {
 	NVO_SRX_HDR,		/* a PDU header (+ digest) */
 	NVO_SRX_WAIT,		/* capsule in: the owner makes room for data */
@@ -92,19 +99,18 @@ struct nvo_stream_ops {
 	/* NVO_SRX_WAIT: make room for the capsule's data. */
 	int (*rx_wait)(struct nvo_stream *s);
 	/*
-	 * The command @ttag names, if it waits for H2CData with @cccid: its
-	 * transfer and receive cursor. ERR_PTR: no such slot.
+	 * The command @ttag names, if it waits for H2CData; NULL if not,
+	 * ERR_PTR if there is no such slot.
 	 */
-	void *(*h2c_cmd)(struct nvo_stream *s, u16 ttag, u16 cccid,
-			 struct nvo_xfer **xfer, struct nvo_sg_cursor **cur);
-	/* @cmd's data failed its digest: it fails, the stream goes on. */
-	void (*ddgst_error)(struct nvo_stream *s, void *cmd);
-	/* @cmd's in-capsule data is in. */
-	void (*capsule_ready)(struct nvo_stream *s, void *cmd);
-	/* @cmd's R2T window is done: solicit the next one. */
-	void (*r2t)(struct nvo_stream *s, void *cmd);
-	/* @cmd's data has all come in H2CData. */
-	void (*h2c_done)(struct nvo_stream *s, void *cmd);
+	struct nvo_pdu_rx *(*h2c_cmd)(struct nvo_stream *s, u16 ttag);
+	/* @rx's data failed its digest: it fails, the stream goes on. */
+	void (*ddgst_error)(struct nvo_stream *s, struct nvo_pdu_rx *rx);
+	/* @rx's in-capsule data is in. */
+	void (*capsule_ready)(struct nvo_stream *s, struct nvo_pdu_rx *rx);
+	/* @rx's R2T window is done: solicit the next one. */
+	void (*r2t)(struct nvo_stream *s, struct nvo_pdu_rx *rx);
+	/* @rx's data has all come in H2CData. */
+	void (*h2c_done)(struct nvo_stream *s, struct nvo_pdu_rx *rx);
 
 	/* The next command with PDUs to send, or NULL. */
 	struct nvo_pdu_tx *(*tx_next)(struct nvo_stream *s);
@@ -141,9 +147,7 @@ struct nvo_stream {
 	u32			rx_need;	/* header bytes expected */
 	u32			rx_left;	/* pad/data/discard bytes to go */
 	u32			rx_data_len;	/* data bytes in this PDU */
-	void			*rx_cmd;
-	struct nvo_sg_cursor	*rx_cur;
-	struct nvo_xfer		*rx_xfer;	/* H2CData: the command's */
+	struct nvo_pdu_rx	*rx_cmd;	/* the command receiving */
 	u32			rx_crc;
 	u8			rx_ddgst[NVO_DIGEST_LEN];
 	/* Read ahead (may_read_ahead), parsed from stage_off to stage_len. */
@@ -171,8 +175,8 @@ void nvo_stream_detach(struct nvo_stream *s);
 void nvo_stream_rx_next(struct nvo_stream *s);
 u32 nvo_stream_staged(const struct nvo_stream *s);
 bool nvo_stream_rx_idle(const struct nvo_stream *s);
-void nvo_stream_rx_start_data(struct nvo_stream *s, void *cmd,
-			      struct nvo_sg_cursor *cur, u32 len);
+void nvo_stream_rx_start_data(struct nvo_stream *s, struct nvo_pdu_rx *rx,
+			      u32 len);
 void nvo_stream_rx_discard(struct nvo_stream *s, u32 len);
 u32 nvo_stream_rx_payload_len(const struct nvo_stream *s);
 int nvo_stream_no_slot(struct nvo_stream *s);

@@ -44,7 +44,8 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
-#include "../compat.h"
+#include <linux/nvmet_offload_stream.h>
+
 #include "nicsim.h"
 
 /* PDUs one queue handles per turn before its engine serves another. */
@@ -53,25 +54,6 @@
 #define NQ_PUNT_RETRY_NS	(100 * NSEC_PER_USEC)
 /* How soon a command waiting for staging looks at the budget again. */
 #define NQ_STAGE_RETRY_NS	(200 * NSEC_PER_USEC)
-/* Pages one sendmsg call carries. */
-#define NQ_TX_BVECS		16
-
-enum nq_rx_state {
-	NQ_RX_HDR,		/* a PDU header (+ digest) */
-	NQ_RX_STAGE,		/* capsule in, staging for its data to come */
-	NQ_RX_PAD,		/* bytes between header and data */
-	NQ_RX_DATA,		/* command data */
-	NQ_RX_DDGST,		/* the data digest */
-};
-
-enum nq_tx_state {
-	NQ_TX_IDLE,
-	NQ_TX_R2T,
-	NQ_TX_C2H_HDR,
-	NQ_TX_C2H_DATA,
-	NQ_TX_C2H_DDGST,
-	NQ_TX_RSP,
-};
 
 enum nq_cmd_state {
 	NQ_CMD_FREE,
@@ -103,13 +85,11 @@ struct nq_cmd {
 	bool			inline_data;	/* its data came in the capsule */
 	bool			ns_held;
 	bool			injected;	/* backend error injected */
-	bool			rsp_in_data;	/* DATA_SUCCESS: no response PDU */
 	u16			status;		/* own commands: NVMe status */
 	u16			data_status;	/* set when a data digest failed */
 	blk_status_t		bio_status;
 	u32			inline_len;	/* in-capsule bytes received */
 	u32			len;		/* the command's data bytes */
-	struct nvo_xfer		xfer;
 	struct nvo_ns_ref	ns;
 	u64			start_ns;
 	u64			ready_ns;	/* DELAYED: when to respond */
@@ -123,17 +103,8 @@ struct nq_cmd {
 	struct scatterlist	*data_sg;
 	unsigned int		data_nents;
 
-	struct scatterlist	*rx_sg;
-	u32			rx_sg_off;
-
-	enum nq_tx_state	tx_state;
-	u8			tx_hdr[NVO_TX_HDR_MAX];
-	u32			tx_hdr_len;
-	u32			tx_off;
-	struct scatterlist	*tx_sg;
-	u32			tx_sg_off;
-	u32			tx_data_left;
-	__le32			tx_ddgst;
+	struct nvo_pdu_rx	rx;
+	struct nvo_pdu_tx	tx;
 
 	struct list_head	entry;		/* free_cmds or a queue's list */
 	struct list_head	done_entry;	/* queue->done_list */
@@ -143,13 +114,11 @@ struct nicsim_queue {
 	struct nicsim_dev	*ndev;
 	struct nicsim_engine	*eng;
 	struct nvo_offload_queue *oq;
-	struct socket		*sock;
-	struct nvo_conn_params	params;
+	struct nvo_stream	stream;		/* the engine's only */
 	u16			qid;
 	u16			sq_size;
 	bool			sqhd_disabled;
 	u32			inline_max;	/* in-capsule data bytes */
-	u32			inline_limit;	/* what the host was told */
 
 	struct nq_cmd		*cmds;
 	u32			nr_cmds;
@@ -161,30 +130,14 @@ struct nicsim_queue {
 	struct list_head	tx_list;
 	struct list_head	retry_list;
 	struct list_head	delayed;
-	struct nq_cmd		*tx_cmd;	/* being sent */
 	u32			nr_used;	/* slots off the free list */
 	u32			nr_parked;	/* of those, on start_list/parked */
 	u32			nr_backend;	/* bios and punts outstanding */
 	u32			nr_r2t;		/* writes soliciting data */
-	bool			rx_stalled;	/* NQ_RX_STAGE without staging */
+	bool			rx_stalled;	/* NVO_SRX_WAIT without staging */
 
 	spinlock_t		done_lock;	/* guards done_list */
 	struct list_head	done_list;
-
-	enum nq_rx_state	rx_state;
-	union {
-		struct nvo_pdu_common	common;
-		struct nvo_pdu_cmd	cmd;
-		struct nvo_pdu_data	data;
-		u8			buf[NVO_RX_HDR_MAX];
-	} rx_pdu;
-	u32			rx_off;		/* header bytes received */
-	u32			rx_need;	/* header bytes expected */
-	u32			rx_left;	/* pad/data bytes to go */
-	u32			rx_data_len;	/* data bytes in this PDU */
-	struct nq_cmd		*rx_cmd;
-	u32			rx_crc;
-	u8			rx_ddgst[NVO_DIGEST_LEN];
 
 	unsigned long		requests;	/* NQ_REQ_* bits, any context */
 	bool			draining;
@@ -195,17 +148,14 @@ struct nicsim_queue {
 
 	struct list_head	dev_entry;	/* ndev->queues, ndev->lock */
 	struct list_head	run_entry;	/* eng->runq, eng->lock */
-
-	void			*saved_user_data;
-	void (*saved_data_ready)(struct sock *sk);
-	void (*saved_write_space)(struct sock *sk);
-	void (*saved_state_change)(struct sock *sk);
-
-	u8			term_pdu[NVO_TERM_MAX_LEN];
 };
 
 static void nq_cmd_start(struct nicsim_queue *q, struct nq_cmd *c);
-static void nicsim_sk_data_ready(struct sock *sk);
+
+static inline struct nicsim_queue *nq_of(struct nvo_stream *s)
+{
+	return s->owner;
+}
 
 /* ---- scheduling --------------------------------------------------------- */
 
@@ -248,97 +198,19 @@ static void nq_done(struct nq_cmd *c)
 	spin_unlock_irqrestore(&q->done_lock, flags);
 }
 
-/* ---- socket callbacks ------------------------------------------------------ */
+/* ---- socket callbacks (softirq) ------------------------------------------ */
 
-/*
- * The queue behind @sk while our callbacks are installed. The callbacks and
- * sk_user_data change together under sk_callback_lock; a callback that was
- * entered just before a hand-over must not take the next owner's
- * sk_user_data for ours.
- */
-static struct nicsim_queue *nq_from_sk(struct sock *sk)
+static void nq_wake(struct nvo_stream *s)
 {
-	if (sk->sk_data_ready != nicsim_sk_data_ready)
-		return NULL;
-	return sk->sk_user_data;
+	nq_kick(nq_of(s));
 }
 
-static void nicsim_sk_data_ready(struct sock *sk)
+static void nq_closed(struct nvo_stream *s)
 {
-	struct nicsim_queue *q;
+	struct nicsim_queue *q = nq_of(s);
 
-	read_lock_bh(&sk->sk_callback_lock);
-	q = nq_from_sk(sk);
-	if (q)
-		nq_kick(q);
-	read_unlock_bh(&sk->sk_callback_lock);
-}
-
-static void nicsim_sk_write_space(struct sock *sk)
-{
-	struct nicsim_queue *q;
-
-	read_lock_bh(&sk->sk_callback_lock);
-	q = nq_from_sk(sk);
-	if (q && sk_stream_is_writeable(sk)) {
-		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		nq_kick(q);
-	}
-	read_unlock_bh(&sk->sk_callback_lock);
-}
-
-static void nicsim_sk_state_change(struct sock *sk)
-{
-	struct nicsim_queue *q;
-
-	read_lock_bh(&sk->sk_callback_lock);
-	q = nq_from_sk(sk);
-	if (q) {
-		switch (sk->sk_state) {
-		case TCP_FIN_WAIT1:
-		case TCP_CLOSE_WAIT:
-		case TCP_CLOSE:
-			set_bit(NQ_REQ_CLOSED, &q->requests);
-			nq_kick(q);
-			break;
-		default:
-			break;
-		}
-	}
-	read_unlock_bh(&sk->sk_callback_lock);
-}
-
-static int nq_take_socket(struct nicsim_queue *q)
-{
-	struct sock *sk = q->sock->sk;
-
-	write_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_state != TCP_ESTABLISHED) {
-		write_unlock_bh(&sk->sk_callback_lock);
-		return -ENOTCONN;
-	}
-	q->saved_user_data = sk->sk_user_data;
-	q->saved_data_ready = sk->sk_data_ready;
-	q->saved_write_space = sk->sk_write_space;
-	q->saved_state_change = sk->sk_state_change;
-	sk->sk_user_data = q;
-	sk->sk_data_ready = nicsim_sk_data_ready;
-	sk->sk_write_space = nicsim_sk_write_space;
-	sk->sk_state_change = nicsim_sk_state_change;
-	write_unlock_bh(&sk->sk_callback_lock);
-	return 0;
-}
-
-static void nq_release_socket(struct nicsim_queue *q)
-{
-	struct sock *sk = q->sock->sk;
-
-	write_lock_bh(&sk->sk_callback_lock);
-	sk->sk_user_data = q->saved_user_data;
-	sk->sk_data_ready = q->saved_data_ready;
-	sk->sk_write_space = q->saved_write_space;
-	sk->sk_state_change = q->saved_state_change;
-	write_unlock_bh(&sk->sk_callback_lock);
+	set_bit(NQ_REQ_CLOSED, &q->requests);
+	nq_kick(q);
 }
 
 /* ---- command slots ------------------------------------------------------- */
@@ -357,7 +229,6 @@ static struct nq_cmd *nq_get_cmd(struct nicsim_queue *q)
 	c->inline_data = false;
 	c->ns_held = false;
 	c->injected = false;
-	c->rsp_in_data = false;
 	c->status = NVME_SC_SUCCESS;
 	c->data_status = NVME_SC_SUCCESS;
 	c->bio_status = BLK_STS_OK;
@@ -365,8 +236,8 @@ static struct nq_cmd *nq_get_cmd(struct nicsim_queue *q)
 	c->len = 0;
 	c->data_sg = NULL;
 	c->data_nents = 0;
-	c->tx_state = NQ_TX_IDLE;
-	nvo_xfer_init(&c->xfer, 0);
+	c->tx.state = NVO_STX_IDLE;
+	nvo_xfer_init(&c->rx.xfer, 0);
 	c->start_ns = ktime_get_ns();
 	return c;
 }
@@ -506,37 +377,6 @@ static int nq_map_data(struct nicsim_queue *q, struct nq_cmd *c)
 
 /* ---- completions ------------------------------------------------------- */
 
-static u32 nq_sg_digest(struct scatterlist *sg, u32 len)
-{
-	u32 crc = nvo_digest_init();
-
-	for (; sg && len; sg = sg_next(sg)) {
-		u32 done = 0;
-
-		while (done < sg->length && len) {
-			u32 off = sg->offset + done;
-			u32 poff = offset_in_page(off);
-			u32 n = min3(sg->length - done, (u32)PAGE_SIZE - poff,
-				     len);
-			u8 *va = kmap_local_page(nth_page(sg_page(sg),
-							  off >> PAGE_SHIFT));
-
-			crc = nvo_crc32c_update(crc, va + poff, n);
-			kunmap_local(va);
-			done += n;
-			len -= n;
-		}
-	}
-	return nvo_digest_final(crc);
-}
-
-static void nq_prep_rsp(struct nicsim_queue *q, struct nq_cmd *c)
-{
-	c->tx_hdr_len = nvo_pdu_build_rsp(c->tx_hdr, &c->cqe, &q->params);
-	c->tx_state = NQ_TX_RSP;
-	c->tx_off = 0;
-}
-
 /* @c is complete with c->cqe: count it, queue its data and response. */
 static void nq_respond(struct nicsim_queue *q, struct nq_cmd *c)
 {
@@ -548,25 +388,12 @@ static void nq_respond(struct nicsim_queue *q, struct nq_cmd *c)
 	nvo_offload_account_lat(st, ktime_get_ns() - c->start_ns);
 	c->state = NQ_CMD_TX;
 
-	if (ok && c->len && c->data_sg && !nvme_is_write(&c->sqe)) {
+	if (ok && c->len && c->data_sg && !nvme_is_write(&c->sqe))
 		/* With SQ flow control off the response rides on the data. */
-		c->rsp_in_data = q->sqhd_disabled;
-		c->tx_hdr_len = nvo_pdu_build_c2h_data(c->tx_hdr,
-						       c->sqe.common.command_id,
-						       0, c->len, true,
-						       c->rsp_in_data,
-						       &q->params);
-		c->tx_state = NQ_TX_C2H_HDR;
-		c->tx_off = 0;
-		c->tx_sg = c->data_sg;
-		c->tx_sg_off = 0;
-		c->tx_data_left = c->len;
-		if (q->params.ddgst)
-			c->tx_ddgst = cpu_to_le32(nq_sg_digest(c->data_sg,
-							       c->len));
-	} else {
-		nq_prep_rsp(q, c);
-	}
+		nvo_stream_tx_c2h(&q->stream, &c->tx, c->sqe.common.command_id,
+				  c->data_sg, c->len, q->sqhd_disabled);
+	else
+		nvo_stream_tx_rsp(&q->stream, &c->tx);
 	list_add_tail(&c->entry, &q->tx_list);
 }
 
@@ -847,35 +674,19 @@ static void nq_cmd_execute(struct nicsim_queue *q, struct nq_cmd *c)
 /* What nvmet_req_init() and the software transport reject up front. */
 static u16 nq_check_data(struct nicsim_queue *q, struct nq_cmd *c)
 {
-	struct nvme_sgl_desc *sgl = &c->sqe.common.dptr.sgl;
-	u32 len = le32_to_cpu(sgl->length);
 	u8 flags = c->sqe.common.flags;
+	bool in_capsule;
+	u16 status;
+	u32 len;
 
 	if ((flags & (NVME_CMD_FUSE_FIRST | NVME_CMD_FUSE_SECOND)) ||
 	    (flags & NVME_CMD_SGL_ALL) != NVME_CMD_SGL_METABUF)
 		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
-	if (!len)
-		return c->inline_len ?
-			NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR : 0;
-	if (len > NICSIM_MAX_XFER)
-		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
-
-	if (sgl->type == ((NVME_SGL_FMT_DATA_DESC << 4) | NVME_SGL_FMT_OFFSET)) {
-		if (!nvme_is_write(&c->sqe))
-			return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
-		if (len > q->inline_limit || le64_to_cpu(sgl->addr))
-			return NVME_SC_SGL_INVALID_OFFSET | NVME_STATUS_DNR;
-		if (len != c->inline_len)
-			return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
-		c->inline_data = true;
-		c->len = len;
-		return 0;
-	}
-	if (sgl->type != ((NVME_TRANSPORT_SGL_DATA_DESC << 4) |
-			  NVME_SGL_FMT_TRANSPORT_A))
-		return NVME_SC_SGL_INVALID_TYPE | NVME_STATUS_DNR;
-	if (c->inline_len)
-		return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
+	status = nvo_sgl_check(&c->sqe, c->inline_len, q->stream.inline_limit,
+			       NICSIM_MAX_XFER, &len, &in_capsule);
+	if (status || !len)
+		return status;
+	c->inline_data = in_capsule;
 	c->len = len;
 	return 0;
 }
@@ -944,16 +755,9 @@ punt:
 
 static void nq_queue_r2t(struct nicsim_queue *q, struct nq_cmd *c)
 {
-	u32 max = q->params.maxh2cdata ? q->params.maxh2cdata : c->len;
-	u32 off, len;
-
-	if (!nvo_xfer_next_r2t(&c->xfer, max, &off, &len))
-		return;
-	c->tx_hdr_len = nvo_pdu_build_r2t(c->tx_hdr, c->sqe.common.command_id,
-					  c->ttag, off, len, &q->params);
-	c->tx_state = NQ_TX_R2T;
-	c->tx_off = 0;
-	list_add_tail(&c->entry, &q->tx_list);
+	if (nvo_stream_tx_r2t(&q->stream, &c->tx, c->sqe.common.command_id,
+			      c->ttag, &c->rx.xfer))
+		list_add_tail(&c->entry, &q->tx_list);
 }
 
 static void nq_begin_drain(struct nicsim_queue *q,
@@ -987,9 +791,8 @@ static void nq_cmd_go(struct nicsim_queue *q, struct nq_cmd *c)
 	if (c->len && nvme_is_write(&c->sqe) && !c->inline_data) {
 		/* Solicit the data; it comes in order, window by window. */
 		c->state = NQ_CMD_DATA;
-		nvo_xfer_init(&c->xfer, c->len);
-		c->rx_sg = c->data_sg;
-		c->rx_sg_off = 0;
+		nvo_xfer_init(&c->rx.xfer, c->len);
+		nvo_sg_cursor_init(&c->rx.cur, c->data_sg);
 		q->nr_r2t++;
 		nq_queue_r2t(q, c);
 		return;
@@ -1093,59 +896,16 @@ static void nq_start_record(struct nicsim_queue *q)
 	}
 }
 
-/* ---- receive ------------------------------------------------------------- */
-
-static void nq_rx_next_pdu(struct nicsim_queue *q)
-{
-	q->rx_state = NQ_RX_HDR;
-	q->rx_off = 0;
-	q->rx_need = sizeof(struct nvo_pdu_common);
-	q->rx_cmd = NULL;
-}
-
-/* > 0: bytes; -EAGAIN: nothing yet; other < 0: the stream is over. */
-static int nq_recv(struct nicsim_queue *q, void *buf, size_t len)
-{
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-	struct kvec iov = { .iov_base = buf, .iov_len = len };
-	int ret;
-
-	ret = kernel_recvmsg(q->sock, &msg, &iov, 1, len, msg.msg_flags);
-	return ret ? ret : -ECONNRESET;
-}
+/* ---- the stream's PDUs ------------------------------------------------- */
 
 /* The host broke the protocol: say why if we can, and give up the stream. */
-static int nq_proto_error(struct nicsim_queue *q, enum nvo_fes fes, u32 fei)
+static int nq_proto_error(struct nvo_stream *s, enum nvo_fes fes, u32 fei)
 {
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-	struct kvec iov;
-
-	pr_warn_ratelimited("%s: qid %u: protocol error (fes %#x, field offset %u)\n",
-			    q->ndev->odev.name, q->qid, fes, fei);
-	if (!q->tx_cmd) {
-		iov.iov_base = q->term_pdu;
-		iov.iov_len = nvo_pdu_build_c2h_term(q->term_pdu, fes, fei,
-						     q->rx_pdu.buf, q->rx_off);
-		kernel_sendmsg(q->sock, &msg, &iov, 1, iov.iov_len);
-	}
+	pr_warn_ratelimited("%s: protocol error (fes %#x, field offset %u)\n",
+			    s->name, fes, fei);
+	if (!s->tx)
+		nvo_stream_term(s, fes, fei);
 	return -EPROTO;
-}
-
-static void nq_rx_start_data(struct nicsim_queue *q, struct nq_cmd *c,
-			     u32 len)
-{
-	u32 pad = nvo_pdu_pad_len(&q->rx_pdu.common, &q->params);
-
-	q->rx_cmd = c;
-	q->rx_data_len = len;
-	q->rx_crc = nvo_digest_init();
-	if (pad) {
-		q->rx_state = NQ_RX_PAD;
-		q->rx_left = pad;
-	} else {
-		q->rx_state = NQ_RX_DATA;
-		q->rx_left = len;
-	}
 }
 
 /*
@@ -1157,9 +917,10 @@ static void nq_rx_start_data(struct nicsim_queue *q, struct nq_cmd *c,
  * capsule. Those take it beyond the budget (counted as forced): one
  * capsule at a time, each at most the in-capsule limit.
  */
-static int nq_rx_stage(struct nicsim_queue *q)
+static int nq_rx_wait(struct nvo_stream *s)
 {
-	struct nq_cmd *c = q->rx_cmd;
+	struct nicsim_queue *q = nq_of(s);
+	struct nq_cmd *c = container_of(s->rx_cmd, struct nq_cmd, rx);
 	bool force = q->draining || q->nr_r2t;
 
 	if (nq_stage_alloc(q, c, c->inline_len, force)) {
@@ -1169,430 +930,103 @@ static int nq_rx_stage(struct nicsim_queue *q)
 		return -EAGAIN;
 	}
 	q->rx_stalled = false;
-	c->rx_sg = c->data_sg;
-	c->rx_sg_off = 0;
-	nq_rx_start_data(q, c, c->inline_len);
+	nvo_sg_cursor_init(&c->rx.cur, c->data_sg);
+	nvo_stream_rx_start_data(s, &c->rx, c->inline_len);
 	return 1;
 }
 
-static int nq_rx_cmd(struct nicsim_queue *q)
+static int nq_rx_cmd(struct nvo_stream *s, u32 data_len)
 {
-	struct nvo_pdu_cmd *pdu = &q->rx_pdu.cmd;
-	u32 data_len = nvo_pdu_data_len(&pdu->hdr, &q->params);
+	struct nicsim_queue *q = nq_of(s);
 	struct nq_cmd *c;
 
-	/* The host's limit, as the shim holds it (struct nvo_handover). */
-	if (data_len > max_t(u32, q->inline_limit, PAGE_SIZE))
-		return nq_proto_error(q, NVO_FES_DATA_LIMIT_EXCEEDED,
-				      offsetof(struct nvo_pdu_common, plen));
 	c = nq_get_cmd(q);
-	if (!c) {
-		pr_warn_ratelimited("%s: qid %u: host exceeded the queue depth\n",
-				    q->ndev->odev.name, q->qid);
-		return nq_proto_error(q, NVO_FES_PDU_SEQUENCE, 0);
-	}
-	memcpy(&c->sqe, pdu->sqe, sizeof(c->sqe));
+	if (!c)
+		return nvo_stream_no_slot(s);
+	memcpy(&c->sqe, s->rx_pdu.cmd.sqe, sizeof(c->sqe));
 	c->inline_len = data_len;
 	if (data_len) {
-		q->rx_cmd = c;
-		q->rx_state = NQ_RX_STAGE;
-		return nq_rx_stage(q);
+		s->rx_cmd = &c->rx;
+		s->rx_state = NVO_SRX_WAIT;
+		return nq_rx_wait(s);
 	}
-	nq_rx_next_pdu(q);
+	nvo_stream_rx_next(s);
 	nq_capsule_ready(q, c);
 	return 1;
 }
 
-static int nq_rx_h2c_data(struct nicsim_queue *q)
+static struct nvo_pdu_rx *nq_h2c_cmd(struct nvo_stream *s, u16 ttag)
 {
-	struct nvo_pdu_data *d = &q->rx_pdu.data;
-	u32 data_len = nvo_pdu_data_len(&d->hdr, &q->params);
-	u16 ttag = le16_to_cpu(d->ttag);
-	struct nq_cmd *c;
-	enum nvo_fes fes;
-	u32 fei;
+	struct nicsim_queue *q = nq_of(s);
+	struct nq_cmd *c = ttag < q->nr_cmds ? &q->cmds[ttag] : NULL;
 
-	if (ttag >= q->nr_cmds)
-		return nq_proto_error(q, NVO_FES_INVALID_HDR_FIELD,
-				      offsetof(struct nvo_pdu_data, ttag));
-	c = &q->cmds[ttag];
+	if (!c)
+		return ERR_PTR(-ERANGE);
 	/* Data only for a command whose R2T went out in full. */
-	if (c->state != NQ_CMD_DATA || c->tx_state != NQ_TX_IDLE ||
-	    d->cccid != c->sqe.common.command_id)
-		return nq_proto_error(q, NVO_FES_INVALID_HDR_FIELD,
-				      offsetof(struct nvo_pdu_data, cccid));
-	if (data_len > q->params.maxh2cdata)
-		return nq_proto_error(q, NVO_FES_DATA_LIMIT_EXCEEDED,
-				      offsetof(struct nvo_pdu_data, length));
-	fes = nvo_xfer_check_h2c(&c->xfer, d, data_len, &fei);
-	if (fes)
-		return nq_proto_error(q, fes, fei);
-	nq_rx_start_data(q, c, data_len);
-	return 1;
+	if (c->state != NQ_CMD_DATA || c->tx.state != NVO_STX_IDLE)
+		return NULL;
+	return &c->rx;
 }
 
-static int nq_rx_hdr(struct nicsim_queue *q, int *budget)
+static struct nq_cmd *nq_rx_of(struct nvo_pdu_rx *rx)
 {
-	struct nvo_pdu_common *h = &q->rx_pdu.common;
-	enum nvo_fes fes;
-	u32 fei;
-	int ret;
-
-	ret = nq_recv(q, q->rx_pdu.buf + q->rx_off, q->rx_need - q->rx_off);
-	if (ret < 0)
-		return ret;
-	q->rx_off += ret;
-	if (q->rx_off < q->rx_need)
-		return 1;
-
-	if (q->rx_need == sizeof(*h)) {
-		fes = nvo_pdu_check_h2c(h, &q->params, true, &fei);
-		if (fes)
-			return nq_proto_error(q, fes, fei);
-		q->rx_need = nvo_pdu_hdr_len(h, &q->params);
-		if (q->rx_need > sizeof(q->rx_pdu.buf))
-			return nq_proto_error(q, NVO_FES_INVALID_HDR_FIELD,
-					      offsetof(struct nvo_pdu_common,
-						       hlen));
-		if (q->rx_off < q->rx_need)
-			return 1;
-	}
-	if (q->rx_need > h->hlen && !nvo_pdu_hdgst_ok(h, h->hlen))
-		return nq_proto_error(q, NVO_FES_HDR_DIGEST, 0);
-
-	(*budget)--;
-	switch (h->type) {
-	case NVO_PDU_CMD:
-		return nq_rx_cmd(q);
-	case NVO_PDU_H2C_DATA:
-		return nq_rx_h2c_data(q);
-	case NVO_PDU_H2C_TERM:
-		pr_info_ratelimited("%s: qid %u: host terminated the connection\n",
-				    q->ndev->odev.name, q->qid);
-		return -ECONNRESET;
-	default:
-		/* nvo_pdu_check_h2c() lets no other type through */
-		return nq_proto_error(q, NVO_FES_INVALID_HDR_FIELD, 0);
-	}
+	return container_of(rx, struct nq_cmd, rx);
 }
 
-static int nq_rx_pad(struct nicsim_queue *q)
+static void nq_ddgst_error(struct nvo_stream *s, struct nvo_pdu_rx *rx)
 {
-	u8 scratch[64];
-	int ret;
-
-	while (q->rx_left) {
-		ret = nq_recv(q, scratch, min_t(u32, q->rx_left,
-						sizeof(scratch)));
-		if (ret < 0)
-			return ret;
-		q->rx_left -= ret;
-	}
-	q->rx_state = NQ_RX_DATA;
-	q->rx_left = q->rx_data_len;
-	return 1;
+	nq_rx_of(rx)->data_status = NVME_SC_TRANSIENT_TR_ERR;
 }
 
-static int nq_rx_data_done(struct nicsim_queue *q)
+static void nq_rx_capsule_ready(struct nvo_stream *s, struct nvo_pdu_rx *rx)
 {
-	struct nq_cmd *c = q->rx_cmd;
-	bool in_capsule = q->rx_pdu.common.type == NVO_PDU_CMD;
-	bool window_done;
+	nq_capsule_ready(nq_of(s), nq_rx_of(rx));
+}
 
-	nq_rx_next_pdu(q);
-	if (in_capsule) {
-		nq_capsule_ready(q, c);
-		return 1;
-	}
-	window_done = nvo_xfer_advance(&c->xfer, q->rx_data_len);
-	if (!nvo_xfer_complete(&c->xfer)) {
-		if (window_done)
-			nq_queue_r2t(q, c);
-		return 1;
-	}
+static void nq_rx_r2t(struct nvo_stream *s, struct nvo_pdu_rx *rx)
+{
+	nq_queue_r2t(nq_of(s), nq_rx_of(rx));
+}
+
+static void nq_h2c_done(struct nvo_stream *s, struct nvo_pdu_rx *rx)
+{
+	struct nicsim_queue *q = nq_of(s);
+
 	q->nr_r2t--;
-	nq_cmd_execute(q, c);
-	return 1;
+	nq_cmd_execute(q, nq_rx_of(rx));
 }
 
-static int nq_rx_data(struct nicsim_queue *q)
+static struct nvo_pdu_tx *nq_tx_next(struct nvo_stream *s)
 {
-	struct nq_cmd *c = q->rx_cmd;
-	struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-	struct bio_vec bv;
-	int ret;
+	struct nicsim_queue *q = nq_of(s);
+	struct nq_cmd *c;
 
-	while (q->rx_left) {
-		struct scatterlist *sg = c->rx_sg;
-		u32 off, poff, len;
-		struct page *page;
-
-		if (WARN_ON_ONCE(!sg))
-			return nq_proto_error(q, NVO_FES_DATA_OUT_OF_RANGE, 0);
-		off = sg->offset + c->rx_sg_off;
-		page = nth_page(sg_page(sg), off >> PAGE_SHIFT);
-		poff = offset_in_page(off);
-		len = min3(sg->length - c->rx_sg_off, (u32)PAGE_SIZE - poff,
-			   q->rx_left);
-
-		bv.bv_page = page;
-		bv.bv_offset = poff;
-		bv.bv_len = len;
-		iov_iter_bvec(&msg.msg_iter, ITER_DEST, &bv, 1, len);
-		ret = sock_recvmsg(q->sock, &msg, msg.msg_flags);
-		if (ret <= 0)
-			return ret ? ret : -ECONNRESET;
-
-		if (q->params.ddgst) {
-			u8 *va = kmap_local_page(page);
-
-			q->rx_crc = nvo_crc32c_update(q->rx_crc, va + poff,
-						      ret);
-			kunmap_local(va);
-		}
-		q->rx_left -= ret;
-		c->rx_sg_off += ret;
-		if (c->rx_sg_off == sg->length) {
-			c->rx_sg = sg_next(sg);
-			c->rx_sg_off = 0;
-		}
-	}
-
-	if (q->params.ddgst) {
-		q->rx_state = NQ_RX_DDGST;
-		q->rx_off = 0;
-		return 1;
-	}
-	return nq_rx_data_done(q);
+	c = list_first_entry_or_null(&q->tx_list, struct nq_cmd, entry);
+	if (!c)
+		return NULL;
+	list_del_init(&c->entry);
+	return &c->tx;
 }
 
-static int nq_rx_ddgst(struct nicsim_queue *q)
+static void nq_tx_done(struct nvo_stream *s, struct nvo_pdu_tx *tx)
 {
-	struct nq_cmd *c = q->rx_cmd;
-	int ret;
-
-	ret = nq_recv(q, q->rx_ddgst + q->rx_off, NVO_DIGEST_LEN - q->rx_off);
-	if (ret < 0)
-		return ret;
-	q->rx_off += ret;
-	if (q->rx_off < NVO_DIGEST_LEN)
-		return 1;
-
-	if (get_unaligned_le32(q->rx_ddgst) != nvo_digest_final(q->rx_crc)) {
-		pr_warn_ratelimited("%s: qid %u: data digest error on command %#x\n",
-				    q->ndev->odev.name, q->qid,
-				    c->sqe.common.command_id);
-		/* Not fatal: the command fails and the host may retry it. */
-		c->data_status = NVME_SC_TRANSIENT_TR_ERR;
-	}
-	return nq_rx_data_done(q);
+	nq_put_cmd(nq_of(s), container_of(tx, struct nq_cmd, tx));
 }
 
-static int nq_try_recv(struct nicsim_queue *q, int *budget)
-{
-	int progress = 0, ret;
-
-	while (*budget > 0) {
-		switch (q->rx_state) {
-		case NQ_RX_HDR:
-			ret = nq_rx_hdr(q, budget);
-			break;
-		case NQ_RX_STAGE:
-			ret = nq_rx_stage(q);
-			break;
-		case NQ_RX_PAD:
-			ret = nq_rx_pad(q);
-			break;
-		case NQ_RX_DATA:
-			ret = nq_rx_data(q);
-			break;
-		case NQ_RX_DDGST:
-			ret = nq_rx_ddgst(q);
-			break;
-		default:
-			ret = -EINVAL;
-		}
-		if (ret == -EAGAIN)
-			break;
-		if (ret < 0)
-			return ret;
-		progress = 1;
-	}
-	return progress;
-}
-
-/* ---- send ---------------------------------------------------------------- */
-
-/* Send what is left of @buf: 0 once all of it is out. */
-static int nq_send_buf(struct nicsim_queue *q, const void *buf, u32 len,
-		       u32 *off, bool more)
-{
-	int ret;
-
-	while (*off < len) {
-		struct msghdr msg = {
-			.msg_flags = MSG_DONTWAIT | (more ? MSG_MORE : 0),
-		};
-		struct kvec iov = {
-			.iov_base = (void *)buf + *off,
-			.iov_len = len - *off,
-		};
-
-		ret = kernel_sendmsg(q->sock, &msg, &iov, 1, iov.iov_len);
-		if (ret <= 0)
-			return ret ? ret : -EAGAIN;
-		*off += ret;
-	}
-	return 0;
-}
-
-/*
- * Read data goes out copied, not spliced: the staging pages go back to the
- * budget, and to other commands, as soon as this one completes, which may
- * be before TCP
- * (or, on loopback, the receiver) is done with an skb that refers to them.
- */
-static int nq_send_data(struct nicsim_queue *q, struct nq_cmd *c, bool tail)
-{
-	struct bio_vec bv[NQ_TX_BVECS];
-	int ret;
-
-	while (c->tx_data_left) {
-		struct scatterlist *sg = c->tx_sg;
-		u32 sg_off = c->tx_sg_off, left = c->tx_data_left, bytes = 0;
-		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-		unsigned int n = 0;
-
-		while (sg && left && n < NQ_TX_BVECS) {
-			u32 off = sg->offset + sg_off;
-			u32 poff = offset_in_page(off);
-			u32 len = min3(sg->length - sg_off,
-				       (u32)PAGE_SIZE - poff, left);
-
-			bv[n].bv_page = nth_page(sg_page(sg), off >> PAGE_SHIFT);
-			bv[n].bv_offset = poff;
-			bv[n].bv_len = len;
-			n++;
-			bytes += len;
-			left -= len;
-			sg_off += len;
-			if (sg_off == sg->length) {
-				sg = sg_next(sg);
-				sg_off = 0;
-			}
-		}
-		if (WARN_ON_ONCE(!n))
-			return -EINVAL;
-		if (tail || left)
-			msg.msg_flags |= MSG_MORE;
-		iov_iter_bvec(&msg.msg_iter, ITER_SOURCE, bv, n, bytes);
-		ret = sock_sendmsg(q->sock, &msg);
-		if (ret <= 0)
-			return ret ? ret : -EAGAIN;
-
-		/* Advance by what went out, which may be less than asked. */
-		c->tx_data_left -= ret;
-		while (ret) {
-			u32 step = min_t(u32, ret,
-					 c->tx_sg->length - c->tx_sg_off);
-
-			c->tx_sg_off += step;
-			ret -= step;
-			if (c->tx_sg_off == c->tx_sg->length) {
-				c->tx_sg = sg_next(c->tx_sg);
-				c->tx_sg_off = 0;
-			}
-		}
-	}
-	return 0;
-}
-
-/* Advance @c's send: 1 when its PDUs are out, -EAGAIN when blocked. */
-static int nq_send_cmd(struct nicsim_queue *q, struct nq_cmd *c)
-{
-	bool more;
-	int ret;
-
-	for (;;) {
-		switch (c->tx_state) {
-		case NQ_TX_R2T:
-			ret = nq_send_buf(q, c->tx_hdr, c->tx_hdr_len,
-					  &c->tx_off, false);
-			if (ret)
-				return ret;
-			c->tx_state = NQ_TX_IDLE;
-			return 1;	/* the command now waits for data */
-		case NQ_TX_C2H_HDR:
-			ret = nq_send_buf(q, c->tx_hdr, c->tx_hdr_len,
-					  &c->tx_off, true);
-			if (ret)
-				return ret;
-			c->tx_state = NQ_TX_C2H_DATA;
-			break;
-		case NQ_TX_C2H_DATA:
-			/* More follows: a data digest or the response. */
-			more = q->params.ddgst || !c->rsp_in_data;
-			ret = nq_send_data(q, c, more);
-			if (ret)
-				return ret;
-			c->tx_off = 0;
-			if (q->params.ddgst)
-				c->tx_state = NQ_TX_C2H_DDGST;
-			else if (c->rsp_in_data)
-				goto done;
-			else
-				nq_prep_rsp(q, c);
-			break;
-		case NQ_TX_C2H_DDGST:
-			ret = nq_send_buf(q, &c->tx_ddgst, NVO_DIGEST_LEN,
-					  &c->tx_off, !c->rsp_in_data);
-			if (ret)
-				return ret;
-			if (c->rsp_in_data)
-				goto done;
-			nq_prep_rsp(q, c);
-			break;
-		case NQ_TX_RSP:
-			ret = nq_send_buf(q, c->tx_hdr, c->tx_hdr_len,
-					  &c->tx_off, false);
-			if (ret)
-				return ret;
-			goto done;
-		default:
-			WARN_ON_ONCE(1);
-			return -EINVAL;
-		}
-	}
-done:
-	c->tx_state = NQ_TX_IDLE;
-	nq_put_cmd(q, c);
-	return 1;
-}
-
-static int nq_try_send(struct nicsim_queue *q, int *budget)
-{
-	int progress = 0, ret;
-
-	while (*budget > 0) {
-		if (!q->tx_cmd) {
-			q->tx_cmd = list_first_entry_or_null(&q->tx_list,
-							     struct nq_cmd,
-							     entry);
-			if (!q->tx_cmd)
-				break;
-			list_del_init(&q->tx_cmd->entry);
-		}
-		ret = nq_send_cmd(q, q->tx_cmd);
-		if (ret == -EAGAIN)
-			break;	/* write_space brings us back */
-		if (ret < 0)
-			return ret;
-		q->tx_cmd = NULL;
-		(*budget)--;
-		progress = 1;
-	}
-	return progress;
-}
+static const struct nvo_stream_ops nq_stream_ops = {
+	.wake		= nq_wake,
+	.closed		= nq_closed,
+	.fatal		= nq_proto_error,
+	.rx_cmd		= nq_rx_cmd,
+	.rx_wait	= nq_rx_wait,
+	.h2c_cmd	= nq_h2c_cmd,
+	.ddgst_error	= nq_ddgst_error,
+	.capsule_ready	= nq_rx_capsule_ready,
+	.r2t		= nq_rx_r2t,
+	.h2c_done	= nq_h2c_done,
+	.tx_next	= nq_tx_next,
+	.tx_done	= nq_tx_done,
+};
 
 /* ---- queue life cycle ------------------------------------------------------ */
 
@@ -1612,39 +1046,20 @@ static struct nvo_handover *nq_build_record(struct nicsim_queue *q)
 {
 	struct nvo_handover *h;
 	struct nq_cmd *c;
-	u32 n = 0;
 
 	h = nvo_handover_alloc(q->sq_size, GFP_KERNEL);
 	if (!h)
 		return NULL;
-	h->sock = q->sock;
-	h->params = q->params;
-	h->qid = q->qid;
-	h->sq_size = q->sq_size;
-	h->sqhd_disabled = q->sqhd_disabled;
-	h->inline_limit = q->inline_limit;
+	nvo_stream_record(&q->stream, h, q->qid, q->sqhd_disabled);
 	list_for_each_entry(c, &q->parked, entry) {
-		struct nvo_parked_cmd *p = &h->parked[n++];
-
-		p->sqe = c->sqe;
-		if (!c->inline_len)
-			continue;
-		p->inline_len = c->inline_len;
-		if (c->park_buf) {
-			/* Already in the record's form: it moves. */
-			p->inline_data = c->park_buf;
-			c->park_buf = NULL;
-			continue;
-		}
-		p->inline_data = kmalloc(c->inline_len, GFP_KERNEL);
-		if (!p->inline_data) {
+		/* A park_buf is in the record's form already: it moves. */
+		if (nvo_record_park(h, &c->sqe, c->data_sg, c->data_nents,
+				    c->inline_len, c->park_buf)) {
 			nvo_handover_free(h);
 			return NULL;
 		}
-		sg_copy_to_buffer(c->data_sg, c->data_nents, p->inline_data,
-				  p->inline_len);
+		c->park_buf = NULL;
 	}
-	h->nr_parked = n;
 	return h;
 }
 
@@ -1667,7 +1082,7 @@ static void nq_finish(struct nicsim_queue *q)
 
 	WARN_ON_ONCE(q->nr_backend);
 	reason = q->broken ? NVO_FALLBACK_STREAM_LOST : q->drain_reason;
-	nq_release_socket(q);
+	nvo_stream_detach(&q->stream);
 	hrtimer_cancel(&q->timer);
 
 	mutex_lock(&ndev->lock);
@@ -1722,9 +1137,8 @@ static void nq_take_requests(struct nicsim_queue *q)
 /* Nothing started, nothing being sent, rx at a PDU boundary. */
 static bool nq_drained(struct nicsim_queue *q)
 {
-	return q->nr_used == q->nr_parked && !q->tx_cmd &&
-	       list_empty(&q->tx_list) && q->rx_state == NQ_RX_HDR &&
-	       !q->rx_off;
+	return q->nr_used == q->nr_parked && !q->stream.tx &&
+	       list_empty(&q->tx_list) && nvo_stream_rx_idle(&q->stream);
 }
 
 static void nq_arm_timer(struct nicsim_queue *q, u64 now)
@@ -1763,11 +1177,11 @@ static void nq_run(struct nicsim_queue *q)
 		more |= nq_run_delayed(q, ktime_get_ns());
 		more |= nq_retry_punts(q);
 		more |= nq_retry_staging(q);
-		ret = nq_try_recv(q, &budget);
+		ret = nvo_stream_try_recv(&q->stream, &budget);
 		if (ret < 0)
 			goto lost;
 		more |= ret;
-		ret = nq_try_send(q, &budget);
+		ret = nvo_stream_try_send(&q->stream, &budget);
 		if (ret < 0)
 			goto lost;
 		more |= ret;
@@ -1846,12 +1260,21 @@ static struct nicsim_queue *nq_alloc(struct nicsim_dev *ndev,
 		return NULL;
 	q->ndev = ndev;
 	q->oq = oq;
-	q->sock = h->sock;
-	q->params = h->params;
+	nvo_stream_init(&q->stream, h->sock, &nq_stream_ops, q);
+	snprintf(q->stream.name, sizeof(q->stream.name), "%s: qid %u",
+		 ndev->odev.name, h->qid);
+	q->stream.params = h->params;
+	q->stream.inline_limit = h->inline_limit;
+	q->stream.ic_done = true;
+	/*
+	 * Read data goes out copied, not spliced: the staging pages go back
+	 * to the budget, and to other commands, as soon as a command
+	 * completes, which may be before TCP is done with them.
+	 */
+	q->stream.tx_copy = true;
 	q->qid = h->qid;
 	q->sq_size = h->sq_size;
 	q->sqhd_disabled = h->sqhd_disabled;
-	q->inline_limit = h->inline_limit;
 	q->inline_max = inline_max;
 	e = (unsigned int)atomic_inc_return(&ndev->next_engine) %
 	    ndev->nr_engines;
@@ -1869,7 +1292,6 @@ static struct nicsim_queue *nq_alloc(struct nicsim_dev *ndev,
 	spin_lock_init(&q->done_lock);
 	hrtimer_init(&q->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
 	q->timer.function = nq_timer_fn;
-	nq_rx_next_pdu(q);
 
 	/*
 	 * Only the slots: staging is taken per command, from the device's
@@ -1886,6 +1308,8 @@ static struct nicsim_queue *nq_alloc(struct nicsim_dev *ndev,
 
 		c->q = q;
 		c->ttag = i;
+		c->rx.sqe = &c->sqe;
+		c->tx.cqe = &c->cqe;
 		INIT_LIST_HEAD(&c->done_entry);
 		list_add_tail(&c->entry, &q->free_cmds);
 	}
@@ -1973,7 +1397,7 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 		ret = -EBUSY;
 		goto err_unlock;
 	}
-	ret = nq_take_socket(q);
+	ret = nvo_stream_attach(&q->stream);
 	if (ret)
 		goto err_unlock;
 	ndev->nr_queues++;
@@ -1984,7 +1408,7 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 		 ndev->odev.name, q->qid, q->eng->idx, q->sq_size, q->nr_parked);
 	/*
 	 * Starts the parked commands and reads what is already queued. Kick
-	 * before unlocking: from nq_take_socket() on, a socket callback can
+	 * before unlocking: from nvo_stream_attach() on, a socket callback can
 	 * run the engine, which may finish (a FIN) and free the queue, but
 	 * only after nq_finish() took this lock.
 	 */
