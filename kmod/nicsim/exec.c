@@ -66,26 +66,21 @@ static u16 nq_blk_to_nvme(struct nq_cmd *c)
 static void nq_count_own(struct nvo_offload_stats *st, const struct nq_cmd *c)
 {
 	u64 nlb = le16_to_cpu(c->sqe.rw.length) + 1ULL;
+	u8 op = c->sqe.common.opcode;
 
 	if (c->bio_status != BLK_STS_OK)
 		st->backend_errors++;
-	switch (c->sqe.common.opcode) {
-	case nvme_cmd_read:
+	if (op == nvme_cmd_read) {
 		st->read_cmds++;
 		st->read_blocks += nlb;
-		break;
-	case nvme_cmd_write:
+	} else if (op == nvme_cmd_write) {
 		st->write_cmds++;
 		st->write_blocks += nlb;
-		if (c->inline_data)
-			st->inline_write_cmds++;
-		break;
-	case nvme_cmd_flush:
+		st->inline_write_cmds += c->inline_data;
+	} else if (op == nvme_cmd_flush) {
 		st->flush_cmds++;
-		break;
-	case nvme_cmd_write_zeroes:
+	} else if (op == nvme_cmd_write_zeroes) {
 		st->write_zeroes_cmds++;
-		break;
 	}
 }
 
