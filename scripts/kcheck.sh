@@ -15,6 +15,10 @@ checkpatch="$build/kernel-private/linux-source-$KSERIES/scripts/checkpatch.pl"
 status=0
 mapfile -t files < <(cd "$src" && git ls-files -co --exclude-standard \
 	'kmod/*.c' 'kmod/*.h' 'kmod/**/*.c' 'kmod/**/*.h' 'include/*.h' 'include/**/*.h' | sort -u)
+# Generated from the netlink spec (scripts/ynl-gen.sh): checked for
+# currency below instead of for style, as the kernel does with its own.
+mapfile -t files < <(printf '%s\n' "${files[@]}" | grep -v -e '^kmod/netlink-gen\.[ch]$' \
+	-e '^include/linux/nvmet_offload_counters\.h$')
 echo "kcheck: checkpatch --strict on ${#files[@]} files"
 if ! (cd "$src" && perl "$checkpatch" --strict --no-tree --terse --show-types \
 	--ignore FILE_PATH_CHANGES,CONST_STRUCT \
@@ -28,6 +32,9 @@ if grep -n 'LINUX_VERSION_CODE' "${files[@]/#/$src/}" | grep -v '/kmod/compat.h:
 	echo "kcheck: LINUX_VERSION_CODE outside kmod/compat.h" >&2
 	status=1
 fi
+
+# The files generated from the netlink spec are what it generates now.
+"$src/scripts/ynl-gen.sh" --check "$build" || status=1
 
 echo "kcheck: sparse"
 log=$(mktemp)
