@@ -47,6 +47,8 @@ void nvo_cmd_init(struct nvo_queue *queue, struct nvo_cmd *cmd, u16 ttag)
 	cmd->ttag = ttag;
 	cmd->req.cmd = &cmd->sqe;
 	cmd->req.cqe = &cmd->cqe;
+	cmd->rx.sqe = &cmd->sqe;
+	cmd->tx.cqe = &cmd->cqe;
 	INIT_LIST_HEAD(&cmd->entry);
 }
 
@@ -99,8 +101,8 @@ struct nvo_cmd *nvo_get_cmd(struct nvo_queue *queue)
 	cmd->flags = 0;
 	cmd->data_status = 0;
 	cmd->parked_len = 0;
-	cmd->tx_state = NVO_TX_IDLE;
-	nvo_xfer_init(&cmd->xfer, 0);
+	cmd->tx.state = NVO_STX_IDLE;
+	nvo_xfer_init(&cmd->rx.xfer, 0);
 	cmd->req.port = queue->nport;
 	return cmd;
 }
@@ -168,7 +170,7 @@ u16 nvo_install_queue(struct nvmet_sq *sq)
 		nvo_cmd_init(queue, &cmds[i], i);
 		list_add_tail(&cmds[i].entry, &free);
 	}
-	queue->inline_limit = limit;
+	queue->stream.inline_limit = limit;
 	queue->slot_mem = bytes;
 	spin_lock_irq(&queue->cmd_lock);
 	list_splice_tail(&free, &queue->free_cmds);

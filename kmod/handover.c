@@ -83,7 +83,7 @@ static void nvo_start_record(struct nvo_queue *queue, struct nvo_handover *h)
 		if (WARN_ON_ONCE(!cmd))
 			return;
 		cmd->sqe = p->sqe;
-		if (p->inline_len > queue->inline_limit) {
+		if (p->inline_len > queue->stream.inline_limit) {
 			/* The device took more than we can: let nvmet say no. */
 			cmd->parked_len = 0;
 		} else if (p->inline_len) {
@@ -178,10 +178,9 @@ int nvo_queue_request_reclaim(struct nvo_queue *queue,
 
 bool nvo_queue_drained(struct nvo_queue *queue)
 {
-	return queue->rx_state == NVO_RX_HDR && !queue->rx_off &&
-	       !nvo_rx_staged(queue) &&
+	return nvo_stream_rx_idle(&queue->stream) &&
 	       READ_ONCE(queue->nr_active) == queue->nr_parked &&
-	       !queue->tx_cmd && list_empty(&queue->tx_list) &&
+	       !queue->stream.tx && list_empty(&queue->tx_list) &&
 	       llist_empty(&queue->rsp_list) && !queue->ctl_len;
 }
 
@@ -238,32 +237,17 @@ void nvo_handover(struct nvo_queue *queue)
 	struct nvo_offload_dev *dev = queue->oq.dev;
 	struct nvo_cmd *cmd;
 	struct nvo_handover *h;
-	u32 n = 0;
 	int ret;
 
 	h = nvo_handover_alloc(queue->nr_cmds, GFP_KERNEL);
 	if (!h)
 		goto refuse;
-	h->sock = queue->sock;
-	h->params = queue->params;
-	h->qid = queue->nvme_sq.qid;
-	h->sq_size = queue->nr_cmds;
-	h->sqhd_disabled = queue->nvme_sq.sqhd_disabled;
-	h->inline_limit = queue->inline_limit;
-	list_for_each_entry(cmd, &queue->parked, entry) {
-		struct nvo_parked_cmd *p = &h->parked[n++];
-
-		p->sqe = cmd->sqe;
-		if (!cmd->parked_len)
-			continue;
-		p->inline_data = kmalloc(cmd->parked_len, GFP_KERNEL);
-		if (!p->inline_data)
+	nvo_stream_record(&queue->stream, h, queue->nvme_sq.qid,
+			  queue->nvme_sq.sqhd_disabled);
+	list_for_each_entry(cmd, &queue->parked, entry)
+		if (nvo_record_park(h, &cmd->sqe, cmd->inline_sg,
+				    cmd->inline_nents, cmd->parked_len, NULL))
 			goto refuse_free;
-		p->inline_len = cmd->parked_len;
-		sg_copy_to_buffer(cmd->inline_sg, cmd->inline_nents,
-				  p->inline_data, p->inline_len);
-	}
-	h->nr_parked = n;
 
 	/*
 	 * The last point where closing can still stop the hand-over; past it
@@ -282,13 +266,13 @@ void nvo_handover(struct nvo_queue *queue)
 	nvo_drop_parked(queue);
 	nvo_counters_handover(queue);
 
-	nvo_restore_callbacks(queue);
+	nvo_stream_detach(&queue->stream);
 	reinit_completion(&queue->offload_idle);
 	ret = dev->ops->queue_offload(&queue->oq, h);
 	if (ret) {
 		pr_info_ratelimited("queue %d: %s refused the queue: %d\n",
 				    queue->idx, dev->name, ret);
-		if (nvo_install_callbacks(queue)) {
+		if (nvo_stream_attach(&queue->stream)) {
 			nvo_handover_free(h);
 			nvo_offload_back_to_software(queue, NULL,
 						     NVO_FALLBACK_REFUSED);
@@ -407,7 +391,7 @@ bool nvo_offload_reconcile(struct nvo_queue *queue)
 		reason = queue->ostate == NVO_OQ_FAILED ?
 			 queue->fallback_reason : NVO_FALLBACK_NONE;
 		spin_unlock_bh(&queue->state_lock);
-		if (!h || nvo_install_callbacks(queue)) {
+		if (!h || nvo_stream_attach(&queue->stream)) {
 			/*
 			 * The stream cannot go on. A host that closed the
 			 * socket is leaving (it shuts I/O queues before the

@@ -14,7 +14,6 @@
 
 #include <linux/idr.h>
 #include <linux/slab.h>
-#include <net/sock.h>
 #include <net/tcp.h>
 
 #include "compat.h"
@@ -46,20 +45,14 @@ void nvo_queue_close(struct nvo_queue *queue)
  * A protocol error: tell the host why when the send side is between PDUs,
  * then fail the controller (nvmet tears down its other queues) and close.
  */
-int nvo_queue_fatal(struct nvo_queue *queue, enum nvo_fes fes, u32 fei)
+int nvo_queue_fatal(struct nvo_stream *s, enum nvo_fes fes, u32 fei)
 {
+	struct nvo_queue *queue = nvo_stream_queue(s);
+
 	pr_warn_ratelimited("queue %d: protocol error (fes %#x, field offset %u), closing the connection\n",
 			    queue->idx, fes, fei);
-	if (fes != NVO_FES_NONE && !queue->tx_cmd && !queue->ctl_len) {
-		struct msghdr msg = { .msg_flags = MSG_DONTWAIT };
-		struct kvec iov;
-
-		iov.iov_base = queue->ctl_pdu;
-		iov.iov_len = nvo_pdu_build_c2h_term(queue->ctl_pdu, fes, fei,
-						     queue->rx_pdu.buf,
-						     queue->rx_off);
-		kernel_sendmsg(queue->sock, &msg, &iov, 1, iov.iov_len);
-	}
+	if (fes != NVO_FES_NONE && !s->tx && !queue->ctl_len)
+		nvo_stream_term(s, fes, fei);
 	if (queue->nvme_sq.ctrl)
 		nvmet_ctrl_fatal_error(queue->nvme_sq.ctrl);
 	nvo_queue_close(queue);
@@ -67,8 +60,10 @@ int nvo_queue_fatal(struct nvo_queue *queue, enum nvo_fes fes, u32 fei)
 }
 
 /* A socket call failed or the peer closed: the connection is over. */
-int nvo_queue_sock_error(struct nvo_queue *queue, int ret)
+int nvo_queue_sock_error(struct nvo_stream *s, int ret)
 {
+	struct nvo_queue *queue = nvo_stream_queue(s);
+
 	if (ret == -EAGAIN)
 		return ret;
 	if (ret < 0 && ret != -ECONNRESET && ret != -EPIPE)
@@ -80,8 +75,8 @@ int nvo_queue_sock_error(struct nvo_queue *queue, int ret)
 static void nvo_io_work(struct work_struct *w)
 {
 	struct nvo_queue *queue = container_of(w, struct nvo_queue, io_work);
+	int budget = NVO_IO_BUDGET;
 	bool pending;
-	int ops = 0;
 	int ret;
 
 	/* Closing wins over everything, a hand-over first of all. */
@@ -94,11 +89,11 @@ static void nvo_io_work(struct work_struct *w)
 		pending = false;
 		if (READ_ONCE(queue->state) == NVO_Q_CLOSING)
 			return;
-		ret = nvo_try_recv(queue, &ops);
+		ret = nvo_stream_try_recv(&queue->stream, &budget);
 		if (ret < 0)
 			return;
 		pending |= ret > 0;
-		ret = nvo_try_send(queue, &ops);
+		ret = nvo_try_send(queue, &budget);
 		if (ret < 0)
 			return;
 		pending |= ret > 0;
@@ -107,108 +102,40 @@ static void nvo_io_work(struct work_struct *w)
 			nvo_handover(queue);
 			return;
 		}
-	} while (pending && ops < NVO_IO_BUDGET);
+	} while (pending && budget > 0);
 
 	/* Out of budget with work left: yield, then carry on. */
 	if (pending)
 		nvo_kick(queue);
 }
 
-/*
- * The queue behind @sk while our callbacks are installed. A callback entered
- * just before a hand-over must not take a device's sk_user_data for ours:
- * callbacks and sk_user_data change together under sk_callback_lock.
- */
-static void nvo_sk_data_ready(struct sock *sk);
-
-static struct nvo_queue *nvo_sk_queue(struct sock *sk)
+static void nvo_queue_wake(struct nvo_stream *s)
 {
-	if (sk->sk_data_ready != nvo_sk_data_ready)
-		return NULL;
-	return sk->sk_user_data;
+	nvo_kick(nvo_stream_queue(s));
 }
 
-static void nvo_sk_data_ready(struct sock *sk)
+static void nvo_queue_closed(struct nvo_stream *s)
 {
-	struct nvo_queue *queue;
-
-	read_lock_bh(&sk->sk_callback_lock);
-	queue = nvo_sk_queue(sk);
-	if (queue)
-		nvo_kick(queue);
-	read_unlock_bh(&sk->sk_callback_lock);
+	nvo_queue_close(nvo_stream_queue(s));
 }
 
-static void nvo_sk_write_space(struct sock *sk)
-{
-	struct nvo_queue *queue;
-
-	read_lock_bh(&sk->sk_callback_lock);
-	queue = nvo_sk_queue(sk);
-	if (queue && sk_stream_is_writeable(sk)) {
-		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		nvo_kick(queue);
-	}
-	read_unlock_bh(&sk->sk_callback_lock);
-}
-
-static void nvo_sk_state_change(struct sock *sk)
-{
-	struct nvo_queue *queue;
-
-	read_lock_bh(&sk->sk_callback_lock);
-	queue = nvo_sk_queue(sk);
-	if (queue) {
-		switch (sk->sk_state) {
-		case TCP_FIN_WAIT2:
-		case TCP_LAST_ACK:
-			break;
-		case TCP_FIN_WAIT1:
-		case TCP_CLOSE_WAIT:
-		case TCP_CLOSE:
-			nvo_queue_close(queue);
-			break;
-		default:
-			pr_debug("queue %d: unexpected socket state %d\n",
-				 queue->idx, sk->sk_state);
-		}
-	}
-	read_unlock_bh(&sk->sk_callback_lock);
-}
-
-int nvo_install_callbacks(struct nvo_queue *queue)
-{
-	struct sock *sk = queue->sock->sk;
-
-	write_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_state != TCP_ESTABLISHED) {
-		write_unlock_bh(&sk->sk_callback_lock);
-		return -ENOTCONN;
-	}
-	sk->sk_user_data = queue;
-	queue->saved_data_ready = sk->sk_data_ready;
-	queue->saved_write_space = sk->sk_write_space;
-	queue->saved_state_change = sk->sk_state_change;
-	sk->sk_data_ready = nvo_sk_data_ready;
-	sk->sk_write_space = nvo_sk_write_space;
-	sk->sk_state_change = nvo_sk_state_change;
-	write_unlock_bh(&sk->sk_callback_lock);
-	return 0;
-}
-
-void nvo_restore_callbacks(struct nvo_queue *queue)
-{
-	struct sock *sk = queue->sock->sk;
-
-	write_lock_bh(&sk->sk_callback_lock);
-	if (sk->sk_user_data == queue) {
-		sk->sk_user_data = NULL;
-		sk->sk_data_ready = queue->saved_data_ready;
-		sk->sk_write_space = queue->saved_write_space;
-		sk->sk_state_change = queue->saved_state_change;
-	}
-	write_unlock_bh(&sk->sk_callback_lock);
-}
+static const struct nvo_stream_ops nvo_queue_stream_ops = {
+	.wake		= nvo_queue_wake,
+	.closed		= nvo_queue_closed,
+	.fatal		= nvo_queue_fatal,
+	.sock_error	= nvo_queue_sock_error,
+	.may_read_ahead	= nvo_rx_may_read_ahead,
+	.rx_icreq	= nvo_rx_icreq,
+	.rx_cmd		= nvo_rx_cmd,
+	.h2c_cmd	= nvo_rx_h2c_cmd,
+	.ddgst_error	= nvo_rx_ddgst_error,
+	.capsule_ready	= nvo_rx_capsule_ready,
+	.r2t		= nvo_rx_r2t,
+	.h2c_done	= nvo_rx_h2c_done,
+	.tx_next	= nvo_tx_next,
+	.tx_more	= nvo_tx_more,
+	.tx_done	= nvo_tx_done,
+};
 
 /* Commands nvmet knows about but we never executed hold sq references. */
 static void nvo_uninit_waiting_cmds(struct nvo_queue *queue)
@@ -239,14 +166,14 @@ static void nvo_release_work(struct work_struct *w)
 	 * io_work does nothing on a closing queue, so the one that may still
 	 * run (a hand-over under way) is the last to touch the socket.
 	 */
-	nvo_restore_callbacks(queue);
+	nvo_stream_detach(&queue->stream);
 	cancel_delayed_work_sync(&queue->icreq_timeout);
 	cancel_work_sync(&queue->io_work);
 	/* A device draining the queue must not wait for a host that left. */
 	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
 	nvo_offload_release(queue);
 	/* The last io_work may have put ours back (a refused hand-over). */
-	nvo_restore_callbacks(queue);
+	nvo_stream_detach(&queue->stream);
 	cancel_work_sync(&queue->io_work);
 
 	nvo_uninit_waiting_cmds(queue);
@@ -303,7 +230,11 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	queue->nport = port->nport;
 	queue->cpu = nvo_pick_cpu();
 	queue->state = NVO_Q_WAIT_ICREQ;
-	queue->inline_limit = NVO_ADMIN_INLINE;
+	nvo_stream_init(&queue->stream, sock, &nvo_queue_stream_ops, queue);
+	snprintf(queue->stream.name, sizeof(queue->stream.name), "queue %d",
+		 queue->idx);
+	queue->stream.stage = queue->rx_stage;
+	queue->stream.inline_limit = NVO_ADMIN_INLINE;
 	spin_lock_init(&queue->state_lock);
 	spin_lock_init(&queue->cmd_lock);
 	INIT_LIST_HEAD(&queue->parked);
@@ -317,7 +248,6 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	INIT_LIST_HEAD(&queue->free_cmds);
 	INIT_LIST_HEAD(&queue->tx_list);
 	init_llist_head(&queue->rsp_list);
-	nvo_rx_next_pdu(queue);
 
 	queue->connect_cmd = kzalloc(sizeof(*queue->connect_cmd), GFP_KERNEL);
 	if (!queue->connect_cmd) {
@@ -339,7 +269,7 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	list_add_tail(&queue->entry, &nvo_queue_list);
 	mutex_unlock(&nvo_queue_mutex);
 
-	ret = nvo_install_callbacks(queue);
+	ret = nvo_stream_attach(&queue->stream);
 	if (ret)
 		goto err_list;
 

@@ -13,13 +13,16 @@ static inline struct nvo_queue *nvo_oq_queue(struct nvo_offload_queue *oq)
 	return container_of(oq, struct nvo_queue, oq);
 }
 
-/* queue.c: life cycle and socket callbacks */
+static inline struct nvo_queue *nvo_stream_queue(struct nvo_stream *s)
+{
+	return s->owner;
+}
+
+/* queue.c: life cycle, the stream's errors */
 void nvo_kick(struct nvo_queue *queue);
 void nvo_queue_close(struct nvo_queue *queue);
-int nvo_queue_fatal(struct nvo_queue *queue, enum nvo_fes fes, u32 fei);
-int nvo_queue_sock_error(struct nvo_queue *queue, int ret);
-int nvo_install_callbacks(struct nvo_queue *queue);
-void nvo_restore_callbacks(struct nvo_queue *queue);
+int nvo_queue_fatal(struct nvo_stream *s, enum nvo_fes fes, u32 fei);
+int nvo_queue_sock_error(struct nvo_stream *s, int ret);
 
 /* cmd.c: command slots */
 void nvo_cmd_init(struct nvo_queue *queue, struct nvo_cmd *cmd, u16 ttag);
@@ -29,17 +32,25 @@ void nvo_put_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd);
 void nvo_free_cmds(struct nvo_queue *queue);
 void nvo_cmd_use_inline(struct nvo_cmd *cmd);
 
-/* rx.c: receive */
-void nvo_rx_next_pdu(struct nvo_queue *queue);
-u32 nvo_rx_staged(const struct nvo_queue *queue);
+/* rx.c: what is received (the stream's receive callbacks) */
+bool nvo_rx_may_read_ahead(struct nvo_stream *s);
+int nvo_rx_icreq(struct nvo_stream *s);
+int nvo_rx_cmd(struct nvo_stream *s, u32 data_len);
+struct nvo_pdu_rx *nvo_rx_h2c_cmd(struct nvo_stream *s, u16 ttag);
+void nvo_rx_ddgst_error(struct nvo_stream *s, struct nvo_pdu_rx *rx);
+void nvo_rx_capsule_ready(struct nvo_stream *s, struct nvo_pdu_rx *rx);
+void nvo_rx_r2t(struct nvo_stream *s, struct nvo_pdu_rx *rx);
+void nvo_rx_h2c_done(struct nvo_stream *s, struct nvo_pdu_rx *rx);
 u16 nvo_map_data(struct nvo_queue *queue, struct nvo_cmd *cmd,
 		 u32 pdu_data_len);
 void nvo_queue_r2t(struct nvo_queue *queue, struct nvo_cmd *cmd);
 void nvo_cmd_execute(struct nvo_cmd *cmd);
-int nvo_try_recv(struct nvo_queue *queue, int *ops);
 
-/* tx.c: send */
-int nvo_try_send(struct nvo_queue *queue, int *ops);
+/* tx.c: what is sent (the stream's send callbacks) */
+bool nvo_tx_more(struct nvo_stream *s);
+struct nvo_pdu_tx *nvo_tx_next(struct nvo_stream *s);
+void nvo_tx_done(struct nvo_stream *s, struct nvo_pdu_tx *tx);
+int nvo_try_send(struct nvo_queue *queue, int *budget);
 
 /* handover.c: hand-over */
 void nvo_park(struct nvo_queue *queue, struct nvo_cmd *cmd);

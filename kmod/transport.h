@@ -22,6 +22,7 @@
 #include "nvmet.h"
 #include <linux/nvmet_offload.h>
 #include <linux/nvmet_offload_pdu.h>
+#include <linux/nvmet_offload_stream.h>
 
 /*
  * Largest transfer one command may carry: MDTS counts units of the
@@ -40,11 +41,6 @@
 #define NVO_ADMIN_INLINE	8192
 /* A connection that sends no ICReq within this time is dropped. */
 #define NVO_ICREQ_TIMEOUT	(10 * HZ)
-/*
- * Bytes one receive call may read ahead of the parser: many capsules per
- * call at depth (a 4K read's capsule is 72 bytes).
- */
-#define NVO_RX_STAGE		2048
 /* Work done by one pass of io_work before it yields the CPU. */
 #define NVO_IO_BUDGET		64
 
@@ -91,23 +87,6 @@ enum nvo_queue_state {
 	NVO_Q_CLOSING,		/* being torn down: no new work */
 };
 
-enum nvo_rx_state {
-	NVO_RX_HDR,		/* receiving a PDU header (+ digest) */
-	NVO_RX_PAD,		/* skipping bytes between header and data */
-	NVO_RX_DATA,		/* receiving command data */
-	NVO_RX_DDGST,		/* receiving the data digest */
-	NVO_RX_DISCARD,		/* dropping the payload of a failed command */
-};
-
-enum nvo_tx_state {
-	NVO_TX_IDLE,
-	NVO_TX_R2T,		/* sending an R2T header */
-	NVO_TX_C2H_HDR,		/* sending a C2HData header */
-	NVO_TX_C2H_DATA,	/* sending read data */
-	NVO_TX_C2H_DDGST,	/* sending the data digest */
-	NVO_TX_RSP,		/* sending the response capsule */
-};
-
 enum nvo_cmd_flags {
 	NVO_CMD_AWAIT_DATA	= 1 << 0, /* initialised, waiting for data */
 	NVO_CMD_OWN_SGL		= 1 << 1, /* req.sg came from nvmet */
@@ -140,7 +119,6 @@ struct nvo_cmd {
 	void			*punt_cookie;
 	/* The device a punt came from: oq.dev may be cleared before it ends. */
 	struct nvo_offload_dev	*punt_dev;
-	struct nvo_xfer		xfer;
 
 	/*
 	 * In-capsule data, allocated when the capsule arrives and freed with
@@ -150,19 +128,9 @@ struct nvo_cmd {
 	struct scatterlist	*inline_sg;
 	unsigned int		inline_nents;
 
-	/* Receive cursor into req.sg. */
-	struct scatterlist	*rx_sg;
-	u32			rx_sg_off;
-
-	/* Send side. */
-	enum nvo_tx_state	tx_state;
-	u8			tx_hdr[NVO_TX_HDR_MAX];
-	u32			tx_hdr_len;
-	u32			tx_off;		/* bytes of the current piece sent */
-	struct scatterlist	*tx_sg;
-	u32			tx_sg_off;
-	u32			tx_data_left;
-	__le32			tx_ddgst;
+	/* Its data coming in (into req.sg), and its PDUs going out. */
+	struct nvo_pdu_rx	rx;
+	struct nvo_pdu_tx	tx;
 
 	struct llist_node	rsp_node;	/* queue->rsp_list */
 	struct list_head	entry;		/* free list or tx list */
@@ -200,33 +168,14 @@ struct nvo_queue {
 
 	struct nvmet_cq		nvme_cq;
 	struct nvmet_sq		nvme_sq;
-	struct nvo_conn_params	params;
-	u32			inline_limit;	/* in-capsule bytes accepted */
-
-	/* Receive state. */
-	enum nvo_rx_state	rx_state;
-	union {
-		struct nvo_pdu_common	common;
-		struct nvo_pdu_icreq	icreq;
-		struct nvo_pdu_cmd	cmd;
-		struct nvo_pdu_data	data;
-		u8			buf[NVO_RX_HDR_MAX];
-	} rx_pdu;
-	u32			rx_off;		/* bytes of the header received */
-	u32			rx_need;	/* header bytes expected */
-	u32			rx_left;	/* pad/data/discard bytes to go */
-	u32			rx_data_len;	/* data bytes in this PDU */
-	struct nvo_cmd		*rx_cmd;
-	u32			rx_crc;
-	u8			rx_ddgst[NVO_DIGEST_LEN];
 	/*
-	 * Read ahead, parsed from rx_stage_off to rx_stage_len. Only in
-	 * software: while a hand-over is near the parser reads exactly what
-	 * it needs, so the socket stops at a PDU boundary.
+	 * The connection: its parameters, receive and send state. Reads
+	 * ahead into rx_stage (many capsules per call at depth) only when
+	 * settled in software: while a hand-over is near the parser reads
+	 * exactly what it needs, so the socket stops at a PDU boundary.
 	 */
-	u32			rx_stage_off;
-	u32			rx_stage_len;
-	u8			rx_stage[NVO_RX_STAGE];
+	struct nvo_stream	stream;
+	u8			rx_stage[NVO_STREAM_STAGE];
 
 	/* Commands. */
 	struct nvo_cmd		*cmds;
@@ -238,8 +187,7 @@ struct nvo_queue {
 	/* Send state. */
 	struct llist_head	rsp_list;	/* completions, any context */
 	struct list_head	tx_list;	/* ready to send, io_work only */
-	struct nvo_cmd		*tx_cmd;	/* being sent */
-	u8			ctl_pdu[NVO_TERM_MAX_LEN];
+	u8			ctl_pdu[NVO_IC_PDU_LEN];
 	u32			ctl_len;	/* ICResp waiting to be sent */
 	u32			ctl_off;
 
@@ -275,10 +223,6 @@ struct nvo_queue {
 	/* nsid -> struct nvo_queue_ns: per-namespace offload counters. */
 	struct xarray		ns_stats;
 	struct nvo_offload_stats ns_unaccounted; /* when one cannot be had */
-
-	void (*saved_data_ready)(struct sock *sk);
-	void (*saved_write_space)(struct sock *sk);
-	void (*saved_state_change)(struct sock *sk);
 };
 
 extern const struct nvmet_fabrics_ops nvo_fabrics_ops;

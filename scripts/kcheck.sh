@@ -44,5 +44,18 @@ if grep -E '(warning|error):' "$log" | grep -v 'drivers/nvme/target/nvmet.h' | g
 	status=1
 fi
 rm -f "$log"
+
+# Layering: no include cycle among kmod/'s headers, and no more files in
+# call cycles than today (a ratchet: KMOD_CALL_CYCLE_FILES goes down as the
+# layering is untangled, to 0; Documentation/design.rst, "Layers").
+KMOD_CALL_CYCLE_FILES=11
+echo "kcheck: call and include cycles in kmod/"
+if out=$(python3 "$src/scripts/kmod-cycles.py" "$build/kbuild${KFLAVOR:+-$KFLAVOR}/kmod" \
+	--max-files "$KMOD_CALL_CYCLE_FILES" 2>&1); then
+	echo "$out" | tail -n 1
+else
+	echo "$out"
+	status=1
+fi
 [ $status -eq 0 ] && echo "kcheck: clean"
 exit $status

@@ -6,7 +6,8 @@
 # queue stays in software); fio crc32c verification is clean and the
 # device's counters equal what fio sent; a command the device does not
 # execute is punted to software and succeeds (flush with a narrowed opcode
-# mask, Dataset Management, Compare), counted per opcode and namespace;
+# mask, Dataset Management, Compare), counted per opcode and namespace; reads and
+# writes punted (io_opcodes 0) are executed in software and verify;
 # queues toggle live under fio; the device and port keep the counts of
 # queues that closed; an offload the device refuses leaves the queue working
 # in software; and deleting the device under I/O brings every queue back
@@ -46,7 +47,7 @@ punts_of() {
 DEVSEL=
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 12
 
 offload_target_setup "$NQN"
 
@@ -97,7 +98,22 @@ else
 fi
 echo 0x107 >"$SIMDBG/io_opcodes"	# read, write, flush, write zeroes
 
-# 5: Dataset Management (deallocate) and Compare, which the device never
+# 5: reads and writes the device does not execute (io_opcodes 0) are punted,
+# executed in software, and verify: a punt that completes without doing the
+# I/O fails here.
+echo 0 >"$SIMDBG/io_opcodes"
+p0=$(ostat punted)
+if fio_verify "$ns" --bs=4k --size=2M --iodepth=8 >/tmp/punt.fio 2>&1; then punt_ok=1; else punt_ok=0; fi
+np=$(( $(ostat punted) - p0 ))
+echo 0x107 >"$SIMDBG/io_opcodes"
+if [ "$punt_ok" = 1 ] && [ "$np" -ge 1024 ]; then
+	ktap_test_pass "reads and writes punted (io_opcodes 0): $np punts, fio verify clean"
+else
+	ktap_test_fail "reads and writes punted (io_opcodes 0): $np punts (want >= 1024), fio verify ok=$punt_ok"
+	grep -iE 'verify|err' /tmp/punt.fio | head -n 5 | sed 's/^/# /'
+fi
+
+# 6: Dataset Management (deallocate) and Compare, which the device never
 # executes: punted, counted per opcode for the device and the namespace,
 # and answered as software answers them (nvmet does DSM; in 6.1 it has no
 # Compare, so that one fails the same way on a software queue).
@@ -122,9 +138,9 @@ else
 	sed 's/^/# /' /tmp/cmp.off /tmp/cmp.sw
 fi
 
-# 6: live toggles of every I/O queue under fio. Each toggle waits for the
+# 7: live toggles of every I/O queue under fio. Each toggle waits for the
 # hand-over to finish, so each one is exactly one offload or one reclaim
-# per queue: 7 checks the counts.
+# per queue: 8 checks the counts.
 nq=$(oq_states | wc -l)
 off0=$(oq_sum 18); rcl0=$(oq_sum 19)
 fio_verify "$ns" --bs=4k --size=16M --iodepth=32 >/tmp/toggle.fio 2>&1 &
@@ -154,7 +170,7 @@ if [ $((toggles % 2)) -eq 1 ]; then
 	ons=$((ons + 1))
 fi
 
-# 7: every hand-over counted, no more, no less
+# 8: every hand-over counted, no more, no less
 doff=$(( $(oq_sum 18) - off0 )); drcl=$(( $(oq_sum 19) - rcl0 ))
 if [ "$nq" -ge 2 ] && [ "$drcl" -eq $((nq * offs)) ] && [ "$doff" -eq $((nq * ons)) ]; then
 	ktap_test_pass "toggles counted: $drcl reclaims and $doff offloads of $nq queues"
@@ -162,7 +178,7 @@ else
 	ktap_test_fail "toggles counted: $drcl reclaims (want $((nq * offs))) and $doff offloads (want $((nq * ons))) of $nq queues"
 fi
 
-# 8: the queues close: the device, port and namespace keep their counts.
+# 9: the queues close: the device, port and namespace keep their counts.
 before="$(nlc "$DEVSEL" write-blocks) $(nlc "scope=port port-id=1" write-blocks) $(nlc "$NSSEL" write-blocks)"
 echo 10 >"$SIMDBG/refuse_next_offload"
 host_disconnect "$NQN" >/dev/null
@@ -180,7 +196,7 @@ else
 	ktap_test_fail "closed queues' counts stay in device, port and namespace (before $before, after $after)"
 fi
 
-# 9: a refused offload leaves the queue in software, and it works.
+# 10: a refused offload leaves the queue in software, and it works.
 sleep 1
 if wait_states software && fio_verify "$ns" --bs=4k --size=4M --iodepth=8 >/dev/null &&
    grep -q refused "$DBG/queues"; then
@@ -190,7 +206,7 @@ else
 fi
 echo 0 >"$SIMDBG/refuse_next_offload"
 
-# 10: device deleted under I/O: queues come back, no I/O error.
+# 11: device deleted under I/O: queues come back, no I/O error.
 oq_toggle_all on
 wait_states offloaded
 fio_verify "$ns" --bs=4k --size=16M --iodepth=32 >/tmp/del.fio 2>&1 &
@@ -204,7 +220,7 @@ else
 	sed 's/^/# /' /tmp/del.fio | tail -n 20
 fi
 
-# 11: nothing went wrong in the kernel log
+# 12: nothing went wrong in the kernel log
 if dmesg | grep -E 'nvme nvme[0-9]+: (I/O|.*timeout|.*reset)|Buffer I/O error' >/dev/null; then
 	ktap_test_fail "no host I/O errors, timeouts or resets in the kernel log"
 	dmesg | grep -E 'nvme nvme[0-9]+:' | tail -n 10 | sed 's/^/# /'

@@ -36,18 +36,52 @@ NQN=nqn.2014-08.io.nvmet-offload:storm-ns
 SECS=${NVO_STORM_NS_SECS:-$(storm_scale 60)}
 ROUNDS=${NVO_STORM_NS_ROUNDS:-$(storm_scale 5)}
 
-# ns_back NSID: the host has the namespace again (the AEN makes it rescan);
-# if it has not after 15 s, ask explicitly (counted in NS_RESCANS: the AEN
-# did not do its job) so that the rest of the storm can go on.
+# ns_enable NSID: enable the namespace; a kernel-log marker just before it
+# lets ns_back tell whether an AEN reached the host since.
+ns_enable() {
+	NS_MARK="nvo-ns-enable-$1-$RANDOM$RANDOM"
+	echo "<6>$NS_MARK" >/dev/kmsg
+	storm_with_timeout 60 nvmet_ns_enable "$NQN" "$1"
+}
+# the host logged an AEN-driven rescan after the last ns_enable's marker
+aen_since_enable() {
+	dmesg | awk -v m="$NS_MARK" 'm != "" && index($0, m) { s = 1; next }
+		s && /rescanning namespaces/ { f = 1 } END { exit !f }'
+}
+# the host side of a namespace that is late: AEN seen or not, the host's
+# candidate disks and every task blocked in D state with its stack
+ns_late_diag() {
+	local d p
+	msg "namespace $1 not back after 15 s; AEN since enable: $(aen_since_enable && echo yes || echo no)"
+	for d in /sys/block/nvme*; do
+		msg "  ${d##*/}: nsid=$(cat "$d/nsid" 2>/dev/null) size=$(cat "$d/size" 2>/dev/null)" \
+			"node=$([ -b "/dev/${d##*/}" ] && echo yes || echo no)"
+	done
+	for p in /proc/[0-9]*; do
+		[ "$(awk '/^State:/ { print $2 }' "$p/status" 2>/dev/null)" = D ] || continue
+		msg "  blocked: $(cat "$p/comm" 2>/dev/null) (${p#/proc/})"
+		sed 's/^/#     /' "$p/stack" 2>/dev/null
+	done
+}
+# ns_back NSID: the host has the namespace again. The AEN makes it rescan;
+# the host's scan may be slow behind its own I/O error handling, so wait up
+# to 60 s (saying so after 15) before asking explicitly: an explicit
+# ns-rescan counts in NS_RESCANS (the AEN did not do its job) so that the
+# rest of the storm can go on.
 NS_RESCANS=0
 ns_back() {
-	local c
+	local c t0=$SECONDS
 	NVO_NS_WAIT=15 host_ns_dev "$NQN" "$1" >/dev/null 2>&1 && return 0
+	ns_late_diag "$1"
+	if NVO_NS_WAIT=45 host_ns_dev "$NQN" "$1" >/dev/null 2>&1; then
+		msg "namespace $1 back after $((SECONDS - t0)) s without ns-rescan (slow host scan)"
+		return 0
+	fi
 	c=$(storm_ctrl "$NQN") || { msg "no host controller"; return 1; }
-	msg "namespace $1 not back 15 s after enable (no AEN?): nvme ns-rescan"
+	msg "namespace $1 not back 60 s after enable: nvme ns-rescan"
 	NS_RESCANS=$((NS_RESCANS + 1))
 	quiet nvme ns-rescan "/dev/$c"
-	NVO_NS_WAIT=20 host_ns_dev "$NQN" "$1" >/dev/null
+	NVO_NS_WAIT=30 host_ns_dev "$NQN" "$1" >/dev/null
 }
 
 ktap_print_header
@@ -105,7 +139,7 @@ while kill -0 "$STORM_LOOP_PID" 2>/dev/null; do
 	storm_with_timeout 60 nvmet_ns_disable "$NQN" 2 || terr=$((terr + 1))
 	# some toggles back to back, some after the host had time to notice
 	sleep "0.$((RANDOM % 6))"
-	storm_with_timeout 60 nvmet_ns_enable "$NQN" 2 || terr=$((terr + 1))
+	ns_enable 2 || terr=$((terr + 1))
 	sleep "0.$((RANDOM % 6))"
 	toggles=$((toggles + 1))
 	[ $terr -gt 10 ] && { msg "too many configfs errors, stopping"; break; }
@@ -183,7 +217,7 @@ for i in $(seq 1 "$ROUNDS"); do
 	m=$(storm_mismatches "$STORM_TMP/ns-own.fio")
 	mism=$((mism + m))
 	sleep "0.$((RANDOM % 10))"
-	storm_with_timeout 60 nvmet_ns_enable "$NQN" 1 || { msg "round $i: enable failed or hung"; rc=1; }
+	ns_enable 1 || { msg "round $i: enable failed or hung"; rc=1; }
 	ns_back 1 || { msg "round $i: namespace 1 did not come back"; rc=1; }
 	[ "$(storm_ctrl_state "$NQN")" = live ] || { msg "round $i: controller $(storm_ctrl_state "$NQN")"; rc=1; }
 	dev=$(host_ns_dev "$NQN" 1) && storm_golden_verify "$dev" || { msg "round $i: data not intact"; rc=1; }

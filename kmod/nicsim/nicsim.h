@@ -106,10 +106,12 @@ struct nicsim_dev *nicsim_dev_create(u32 id, unsigned int nr_engines,
 void nicsim_dev_destroy(struct nicsim_dev *ndev);
 
 /* engine.c */
-extern const struct nvo_offload_ops nicsim_offload_ops;
 int nicsim_engines_start(struct nicsim_dev *ndev);
 void nicsim_engines_stop(struct nicsim_dev *ndev);
 void nicsim_engine_crash(struct nicsim_dev *ndev);
+
+/* queue.c */
+extern const struct nvo_offload_ops nicsim_offload_ops;
 int nicsim_queues_show(struct seq_file *m, void *unused);
 
 /* fault.c */
