@@ -70,4 +70,22 @@ static inline struct nlattr **nvo_genl_dump_attrs(struct netlink_callback *cb)
 #endif
 }
 
+/*
+ * The split do/dump operations ynl-gen-c.py generates (kmod/netlink-gen.c)
+ * arrived in 6.2: on 6.1 the same struct, which netlink.c turns into the
+ * struct genl_ops the family registers on every kernel.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+struct genl_split_ops {
+	int (*doit)(struct sk_buff *skb, struct genl_info *info);
+	int (*dumpit)(struct sk_buff *skb, struct netlink_callback *cb);
+	const struct nla_policy *policy;
+	unsigned int maxattr;
+	u8 cmd;
+	u8 internal_flags;
+	u8 flags;
+	u8 validate;
+};
+#endif
+
 #endif /* NVO_COMPAT_H */

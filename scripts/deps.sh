@@ -21,8 +21,10 @@ PACKAGES=(
 	clang libclang-rt-14-dev clang-format clang-tidy
 	# checkpatch.pl needs perl; the scripts use python3 for JSON checks
 	perl python3
-	# scripts/check-netlink-spec.py reads the YAML netlink spec
-	python3-yaml
+	# scripts/check-netlink-spec.py reads the YAML netlink spec;
+	# scripts/ynl-gen.sh runs the kernel's ynl-gen-c.py from 6.12's source
+	# (it validates the spec with jsonschema)
+	python3-yaml python3-jsonschema linux-source-6.12
 	# the nicctl man page test (groff -man -ww); the unit tests' sanitizers
 	# (ASan/UBSan runtimes come with gcc's libasan8/libubsan1)
 	groff-base libasan8 libubsan1

@@ -19,6 +19,7 @@
 #include <linux/scatterlist.h>
 #include <linux/types.h>
 #include <linux/nvmet_offload_pdu.h>
+#include <linux/nvmet_offload_counters.h>
 
 #define NVO_DEV_NAME_LEN	32
 #define NVO_LAT_BUCKETS		24	/* log2(us): [0,1), [1,2), [2,4) ... */
@@ -79,17 +80,8 @@ void nvo_handover_free(struct nvo_handover *h);
  * keeps. Only u64 fields: the shim sums and folds them as arrays.
  */
 struct nvo_offload_stats {
-	u64	read_cmds;
-	u64	read_blocks;
-	u64	write_cmds;
-	u64	write_blocks;
-	u64	inline_write_cmds;
-	u64	flush_cmds;
-	u64	write_zeroes_cmds;
-	u64	errors;			/* completions with a non-zero status */
-	u64	backend_errors;		/* I/O errors from the block device */
-	u64	punted_cmds;
-	u64	unknown_ns_cmds;
+	/* u64 <counter>; for each counter of the spec a device counts */
+	NVO_DEV_COUNTER_FIELDS
 	u64	lat_hist[NVO_LAT_BUCKETS];
 	u64	punted_by_opcode[NVO_PUNT_OPC_SLOTS];
 };

@@ -69,24 +69,13 @@ constexpr std::array<std::pair<const char*, double>, 3> kQuantiles = {{
     {"p99", 0.99},
 }};
 
-// The counters in the order of struct nvo_offload_stats, then the events.
+// Every u64 counter, in spec order.
 std::vector<std::pair<const char*, uint64_t>> CounterList(
     const nvo::Counters& c) {
   return {
-      {"read_cmds", c.read_cmds},
-      {"read_blocks", c.read_blocks},
-      {"write_cmds", c.write_cmds},
-      {"write_blocks", c.write_blocks},
-      {"inline_write_cmds", c.inline_write_cmds},
-      {"flush_cmds", c.flush_cmds},
-      {"write_zeroes_cmds", c.write_zeroes_cmds},
-      {"errors", c.errors},
-      {"backend_errors", c.backend_errors},
-      {"punted_cmds", c.punted_cmds},
-      {"unknown_ns_cmds", c.unknown_ns_cmds},
-      {"offload_events", c.offload_events},
-      {"reclaim_events", c.reclaim_events},
-      {"fallback_events", c.fallback_events},
+#define NVO_COUNTER(field, attr) {#field, c.field},
+      NVO_FOR_EACH_COUNTER(NVO_COUNTER)
+#undef NVO_COUNTER
   };
 }
 

@@ -14,12 +14,13 @@
 #include <stdexcept>
 
 #include "nvo/error.h"
+#include "nvo/nl_tables_gen.h"
 #include "uapi/linux/nvmet_offload.h"
 
 namespace nvo {
 namespace {
 
-// ---- policies (policy.def) -------------------------------------------
+// ---- policies (NVO_FOR_EACH_ATTR, generated from the spec) -------------
 enum class AttrSet {
   CAPS,
   DEV,
@@ -40,7 +41,7 @@ struct AttrInfo {
 constexpr std::array kAttrs = {
 #define NVO_ATTR(set, attr, type) \
   AttrInfo{AttrSet::set, NVMET_OFFLOAD_A_##set##_##attr, NLA_##type},
-#include "policy.def"
+    NVO_FOR_EACH_ATTR(NVO_ATTR)
 #undef NVO_ATTR
 };
 
@@ -295,20 +296,10 @@ void ParsePunted(const nlattr* nest, Counters& c) {
 Counters ParseCounters(const nlattr* nest) {
   const auto tb = ParseNest<CountersPolicy>(nest, "counters");
   Counters c;
-  c.read_cmds = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_READ_CMDS]);
-  c.read_blocks = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_READ_BLOCKS]);
-  c.write_cmds = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_WRITE_CMDS]);
-  c.write_blocks = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_WRITE_BLOCKS]);
-  c.inline_write_cmds = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_INLINE_WRITE_CMDS]);
-  c.flush_cmds = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_FLUSH_CMDS]);
-  c.write_zeroes_cmds = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_WRITE_ZEROES_CMDS]);
-  c.errors = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_ERRORS]);
-  c.backend_errors = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_BACKEND_ERRORS]);
-  c.punted_cmds = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_PUNTED_CMDS]);
-  c.unknown_ns_cmds = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_UNKNOWN_NS_CMDS]);
-  c.offload_events = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_OFFLOAD_EVENTS]);
-  c.reclaim_events = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_RECLAIM_EVENTS]);
-  c.fallback_events = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_FALLBACK_EVENTS]);
+#define NVO_COUNTER(field, attr) \
+  c.field = U64Or(tb[NVMET_OFFLOAD_A_COUNTERS_##attr]);
+  NVO_FOR_EACH_COUNTER(NVO_COUNTER)
+#undef NVO_COUNTER
   if (const nlattr* h = tb[NVMET_OFFLOAD_A_COUNTERS_LAT_HIST]) {
     ParseLatHist(h, c);
   }

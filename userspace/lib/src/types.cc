@@ -35,18 +35,13 @@ std::optional<E> FromName(const std::string& s,
   return std::nullopt;
 }
 
-constexpr std::array<const char*, 3> kDevStates = {"live", "failed",
-                                                   "removing"};
-constexpr std::array<const char*, 2> kPolicies = {"off", "on"};
-constexpr std::array<const char*, 5> kAdrFams = {nullptr, "ipv4", "ipv6", "ib",
-                                                 "fc"};
-constexpr std::array<const char*, 5> kQueueStates = {
-    "software", "offloading", "offloaded", "reclaiming", "failed"};
-constexpr std::array<const char*, 4> kScopes = {"device", "port", "namespace",
-                                                "queue"};
-constexpr std::array<const char*, 6> kReasons = {"none",         "refused",
-                                                 "queue-failed", "dev-failed",
-                                                 "dev-removed",  "stream-lost"};
+// The names of the spec's enums (nl_tables_gen.h).
+constexpr const auto& kDevStates = spec::kDevStateNames;
+constexpr const auto& kPolicies = spec::kPolicyNames;
+constexpr const auto& kAdrFams = spec::kAdrfamNames;
+constexpr const auto& kQueueStates = spec::kQueueStateNames;
+constexpr const auto& kScopes = spec::kStatsScopeNames;
+constexpr const auto& kReasons = spec::kFallbackReasonNames;
 constexpr std::array<const char*, 7> kEventTypes = {"dev-add",
                                                     "dev-del",
                                                     "queue-offloaded",
@@ -154,17 +149,10 @@ bool Queue::operator==(const Queue& o) const {
 }
 
 bool Counters::operator==(const Counters& o) const {
-  return read_cmds == o.read_cmds && read_blocks == o.read_blocks &&
-         write_cmds == o.write_cmds && write_blocks == o.write_blocks &&
-         inline_write_cmds == o.inline_write_cmds &&
-         flush_cmds == o.flush_cmds &&
-         write_zeroes_cmds == o.write_zeroes_cmds && errors == o.errors &&
-         backend_errors == o.backend_errors && punted_cmds == o.punted_cmds &&
-         unknown_ns_cmds == o.unknown_ns_cmds && lat_hist == o.lat_hist &&
-         punted_by_opcode == o.punted_by_opcode &&
-         offload_events == o.offload_events &&
-         reclaim_events == o.reclaim_events &&
-         fallback_events == o.fallback_events;
+#define NVO_COUNTER(field, attr) field == o.field&&
+  return NVO_FOR_EACH_COUNTER(NVO_COUNTER) lat_hist == o.lat_hist &&
+         punted_by_opcode == o.punted_by_opcode;
+#undef NVO_COUNTER
 }
 
 bool StatsSelector::operator==(const StatsSelector& o) const {
@@ -184,20 +172,9 @@ uint64_t Sub(uint64_t now, uint64_t before) {
 
 Counters Delta(const Counters& now, const Counters& before) {
   Counters d;
-  d.read_cmds = Sub(now.read_cmds, before.read_cmds);
-  d.read_blocks = Sub(now.read_blocks, before.read_blocks);
-  d.write_cmds = Sub(now.write_cmds, before.write_cmds);
-  d.write_blocks = Sub(now.write_blocks, before.write_blocks);
-  d.inline_write_cmds = Sub(now.inline_write_cmds, before.inline_write_cmds);
-  d.flush_cmds = Sub(now.flush_cmds, before.flush_cmds);
-  d.write_zeroes_cmds = Sub(now.write_zeroes_cmds, before.write_zeroes_cmds);
-  d.errors = Sub(now.errors, before.errors);
-  d.backend_errors = Sub(now.backend_errors, before.backend_errors);
-  d.punted_cmds = Sub(now.punted_cmds, before.punted_cmds);
-  d.unknown_ns_cmds = Sub(now.unknown_ns_cmds, before.unknown_ns_cmds);
-  d.offload_events = Sub(now.offload_events, before.offload_events);
-  d.reclaim_events = Sub(now.reclaim_events, before.reclaim_events);
-  d.fallback_events = Sub(now.fallback_events, before.fallback_events);
+#define NVO_COUNTER(field, attr) d.field = Sub(now.field, before.field);
+  NVO_FOR_EACH_COUNTER(NVO_COUNTER)
+#undef NVO_COUNTER
   d.lat_hist.resize(now.lat_hist.size());
   for (size_t i = 0; i < now.lat_hist.size(); i++) {
     const uint64_t b = i < before.lat_hist.size() ? before.lat_hist[i] : 0;

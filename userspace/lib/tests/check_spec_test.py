@@ -17,9 +17,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
 SCRIPT = os.path.join(ROOT, "scripts", "check-netlink-spec.py")
 FILES = [
     "Documentation/netlink/specs/nvmet_offload.yaml",
-    "include/uapi/linux/nvmet_offload.h",
     "include/linux/nvmet_offload.h",
-    "userspace/lib/src/policy.def",
     "Documentation/netlink.rst",
 ]
 
@@ -60,44 +58,6 @@ class CheckSpecTest(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn("0 failed", out)
 
-    def test_header_value_changed(self):
-        self.edit(FILES[1], "NVMET_OFFLOAD_A_DEV_ID = 1,",
-                  "NVMET_OFFLOAD_A_DEV_ID = 2,")
-        self.expect_fail(r"NVMET_OFFLOAD_A_DEV_ID = 2, spec says 1")
-
-    def test_header_entries_reordered(self):
-        self.edit(FILES[1], "\tNVMET_OFFLOAD_CMD_PORT_GET,\n"
-                  "\tNVMET_OFFLOAD_CMD_PORT_SET,\n",
-                  "\tNVMET_OFFLOAD_CMD_PORT_SET,\n"
-                  "\tNVMET_OFFLOAD_CMD_PORT_GET,\n")
-        self.expect_fail(r"entries differ from the spec")
-
-    def test_header_attribute_missing(self):
-        self.edit(FILES[1], "\tNVMET_OFFLOAD_A_QUEUE_CPU,\n", "")
-        self.expect_fail(r"NVMET_OFFLOAD_A_QUEUE_CPU")
-
-    def test_header_version(self):
-        self.edit(FILES[1], "FAMILY_VERSION\t1", "FAMILY_VERSION\t2")
-        self.expect_fail(r"NVMET_OFFLOAD_FAMILY_VERSION is 2")
-
-    def test_header_extra_define(self):
-        self.edit(FILES[1], "#endif /*", "#define NVMET_OFFLOAD_EXTRA 1\n"
-                  "#endif /*")
-        self.expect_fail(r"NVMET_OFFLOAD_EXTRA is not in the spec")
-
-    def test_spec_attribute_added(self):
-        self.edit(FILES[0], "      -\n        name: engines\n",
-                  "      -\n        name: extra\n        type: u32\n"
-                  "        doc: x\n"
-                  "      -\n        name: engines\n")
-        self.expect_fail(r"enum .*NVMET_OFFLOAD_A_DEV_ID.* entries differ|"
-                         r"entries differ")
-
-    def test_spec_type_changed(self):
-        self.edit(FILES[0], "        name: max-io-size\n        type: u32",
-                  "        name: max-io-size\n        type: u64")
-        self.expect_fail(r"CAPS_MAX_IO_SIZE is NLA_U32, spec type u64")
-
     def test_spec_u64_needs_pad(self):
         self.edit(FILES[0], "        name: nr-queues\n        type: u32",
                   "        name: nr-queues\n        type: u64")
@@ -123,29 +83,15 @@ class CheckSpecTest(unittest.TestCase):
                   "            - nr-queue\n")
         self.expect_fail(r"no attribute nr-queue")
 
-    def test_policy_type_wrong(self):
-        self.edit(FILES[3], "NVO_ATTR(DEV, NAME, STRING)",
-                  "NVO_ATTR(DEV, NAME, U32)")
-        self.expect_fail(r"DEV_NAME is NLA_U32, spec type string")
-
-    def test_driver_api_counter_missing(self):
-        if not os.path.exists(os.path.join(self.tmp, FILES[2])):
-            self.skipTest("no driver API header")
-        self.edit(FILES[0], "      -\n        name: unknown-ns-cmds\n"
-                  "        type: u64\n", "      -\n        name: unknown-ns\n"
-                  "        type: u64\n")
-        self.expect_fail(r"no attribute for struct nvo_offload_stats\."
-                         r"unknown_ns_cmds")
-
     def test_driver_api_reason_order(self):
-        if not os.path.exists(os.path.join(self.tmp, FILES[2])):
+        if not os.path.exists(os.path.join(self.tmp, FILES[1])):
             self.skipTest("no driver API header")
-        self.edit(FILES[2], "NVO_FALLBACK_REFUSED,",
+        self.edit(FILES[1], "NVO_FALLBACK_REFUSED,",
                   "NVO_FALLBACK_REFUSED = 7,")
         self.expect_fail(r"enum nvo_fallback_reason differs")
 
     def test_rst_out_of_date(self):
-        if not os.path.exists(os.path.join(self.tmp, FILES[4])):
+        if not os.path.exists(os.path.join(self.tmp, FILES[2])):
             self.skipTest("no netlink.rst")
         self.edit(FILES[0], "doc: Queues offloaded to the device now.",
                   "doc: Queues offloaded to the device right now.")

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "nvo/nl_tables_gen.h"
+
 namespace nvo {
 
 inline constexpr const char* kFamilyName = "nvmet_offload";
@@ -115,23 +117,13 @@ struct Queue {
 
 // Every field of struct nvo_offload_stats plus the shim's events.
 struct Counters {
-  uint64_t read_cmds = 0;
-  uint64_t read_blocks = 0;
-  uint64_t write_cmds = 0;
-  uint64_t write_blocks = 0;
-  uint64_t inline_write_cmds = 0;
-  uint64_t flush_cmds = 0;
-  uint64_t write_zeroes_cmds = 0;
-  uint64_t errors = 0;
-  uint64_t backend_errors = 0;
-  uint64_t punted_cmds = 0;
-  uint64_t unknown_ns_cmds = 0;
+  // uint64_t <counter> = 0; for each u64 counter of the spec
+#define NVO_COUNTER(field, attr) uint64_t field = 0;
+  NVO_FOR_EACH_COUNTER(NVO_COUNTER)
+#undef NVO_COUNTER
   // Bucket 0: [0, 1) us; bucket b: [2^(b-1), 2^b) us; the last: above.
   std::vector<uint64_t> lat_hist;
   std::map<uint32_t, uint64_t> punted_by_opcode;
-  uint64_t offload_events = 0;
-  uint64_t reclaim_events = 0;
-  uint64_t fallback_events = 0;
   bool operator==(const Counters& o) const;
 };
 
