@@ -164,7 +164,7 @@ count_results() {
 		fail=$((fail + 1))
 		return
 	fi
-	echo "=== kselftests${prefix:+ ($prefix)}, counted by subtest"
+	echo "=== kselftests${prefix:+ (${prefix%: })}, counted by subtest"
 	while IFS=$'\t' read -r name p f s verdict reasons; do
 		[ -n "$name" ] || continue
 		name=$prefix$name
