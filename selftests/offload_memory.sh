@@ -12,6 +12,13 @@
 # against queue_mem_limit_kb, a Connect past it fails cleanly, and every
 # charge is returned when the host leaves.
 #
+# On the debug kernel (kmemleak present) stock nvmet-tcp is left out: its
+# install_queue flushes nvmet-wq from io_work, which lockdep reports as a
+# possible deadlock with release_work, and the first report turns lockdep
+# off for the rest of the boot, our part included. Byte budgets are not
+# asserted there either (KASAN's quarantine and kmemleak's records keep
+# freed memory counted): the runner's kmemleak scan is the leak check.
+#
 # Env: NVO_MEM_UNKNOWN_NS (default 400) unknown namespace ids to read.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
@@ -25,6 +32,8 @@ UNKNOWN=${NVO_MEM_UNKNOWN_NS:-400}
 DEPTH=1024
 
 msg() { ktap_print_msg "$*"; }
+DEBUG_KERNEL=
+[ -e /sys/kernel/debug/kmemleak ] && DEBUG_KERNEL=1
 meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 # free_kb: MemFree plus the pages the per-CPU lists hold, which MemFree does
 # not count: a page freed by one disconnect sits there until the next connect
@@ -94,7 +103,9 @@ modprobe nvme-tcp
 
 # 1: stock nvmet-tcp, the reference, in this boot.
 stock=
-if NVO_TRANSPORT=stock nvmet_transport_load && target_setup && five_costs; then
+if [ -n "$DEBUG_KERNEL" ]; then
+	ktap_test_skip "stock nvmet-tcp: connect cost" "machine: debug kernel (stock's lockdep report would silence lockdep for ours)"
+elif NVO_TRANSPORT=stock nvmet_transport_load && target_setup && five_costs; then
 	stock=$MEDIAN
 	ktap_test_pass "stock nvmet-tcp: one I/O queue of depth $DEPTH costs $stock KiB"
 else
@@ -107,7 +118,9 @@ NVO_TRANSPORT=stock nvmet_transport_unload >/dev/null 2>&1
 offload_target_setup "$NQN"
 ours=
 five_costs && ours=$MEDIAN
-if [ -n "$ours" ] && [ -n "$stock" ] && [ "$ours" -le $((stock + 1024)) ]; then
+if [ -n "$DEBUG_KERNEL" ] && [ -n "$ours" ]; then
+	ktap_test_skip "ours in software: $ours KiB" "machine: debug kernel (no stock reference, byte budgets not meaningful)"
+elif [ -n "$ours" ] && [ -n "$stock" ] && [ "$ours" -le $((stock + 1024)) ]; then
 	ktap_test_pass "ours in software: $ours KiB, stock $stock KiB (at most 1 MiB more)"
 else
 	ktap_test_fail "ours in software: ${ours:-?} KiB, stock ${stock:-?} KiB (at most 1 MiB more)"
@@ -119,7 +132,9 @@ HANDOVERS=0
 off=
 five_costs offloaded && off=$MEDIAN
 offs=$HANDOVERS
-if [ -n "$off" ] && [ -n "$stock" ] && [ "$offs" -ge 4 ] &&
+if [ -n "$DEBUG_KERNEL" ] && [ -n "$off" ] && [ "$offs" -ge 4 ]; then
+	ktap_test_skip "offloaded: $off KiB over $offs hand-overs" "machine: debug kernel (no stock reference, byte budgets not meaningful)"
+elif [ -n "$off" ] && [ -n "$stock" ] && [ "$offs" -ge 4 ] &&
 	[ "$off" -le $((stock + 1024)) ]; then
 	ktap_test_pass "offloaded: $off KiB over $offs hand-overs, stock $stock KiB (at most 1 MiB more)"
 else
@@ -144,7 +159,7 @@ unknown_ns() {
 	msg "$out"
 	msg "device punts $p0 -> $p1, SUnreclaim $su0 -> $su1 KiB, namespace records ${UNK_NL:-?} (nsid 1 only expected)"
 	grep -q "invalid_ns=$UNKNOWN success=0 other=0" <<<"$out" &&
-		[ $((p1 - p0)) -ge "$UNKNOWN" ] && [ $((su1 - su0)) -lt 256 ] &&
+		[ $((p1 - p0)) -ge "$UNKNOWN" ] && { [ -n "$DEBUG_KERNEL" ] || [ $((su1 - su0)) -lt 256 ]; } &&
 		[ "${UNK_NL:-0}" -eq 1 ]
 }
 # The slot memory one host's queues hold, while connected.
