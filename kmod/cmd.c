@@ -140,9 +140,9 @@ void nvo_free_cmds(struct nvo_queue *queue)
 	}
 }
 
-u16 nvo_install_queue(struct nvmet_sq *sq)
+/* A Connect's slots: @sq->size of them, all or none. */
+u16 nvo_cmds_install(struct nvo_queue *queue, struct nvmet_sq *sq)
 {
-	struct nvo_queue *queue = container_of(sq, struct nvo_queue, nvme_sq);
 	u32 limit = queue->nport->inline_data_size;
 	size_t bytes = array_size(sq->size, sizeof(struct nvo_cmd));
 	struct nvo_cmd *cmds;
@@ -177,14 +177,6 @@ u16 nvo_install_queue(struct nvmet_sq *sq)
 	queue->nr_cmds = sq->size;
 	queue->cmds = cmds;
 	spin_unlock_irq(&queue->cmd_lock);
-
-	/* A port with an offload policy offers every I/O queue. */
-	if (sq->qid) {
-		queue->oq.qid = sq->qid;
-		queue->oq.depth = sq->size;
-		queue->oq.cntlid = sq->ctrl ? sq->ctrl->cntlid : 0;
-		nvo_offload_offer_queue(queue);
-	}
 	return 0;
 }
 

@@ -1,22 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The debugfs views (/sys/kernel/debug/nvmet_offload/): queues with their
- * software and offload counters, and the command-slot memory. The offload
- * controls (devices, port_offload, queue_offload) are offload.c's.
+ * software and offload counters, the command-slot memory, the offload
+ * devices, and the offload controls (port_offload, queue_offload) that tests
+ * flip beside netlink. Reads go through the visitors of queue_base.c and
+ * offload.c; writes through offload.c's policy calls.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/module.h>
 #include <linux/seq_file.h>
+#include <linux/uaccess.h>
 
 #include "transport.h"
 
 static struct dentry *nvo_debugfs;
-
-struct dentry *nvo_debugfs_dir(void)
-{
-	return nvo_debugfs;
-}
 
 static const char *const nvo_state_names[] = {
 	[NVO_Q_WAIT_ICREQ]	= "wait-icreq",
@@ -100,6 +99,98 @@ static int nvo_memory_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(nvo_memory);
 
+/* "PORTID on DEVICE" or "PORTID off" (the device stays bound). */
+static ssize_t nvo_port_offload_write(struct file *file,
+				      const char __user *ubuf, size_t len,
+				      loff_t *ppos)
+{
+	char buf[64], devname[NVO_DEV_NAME_LEN], onoff[4];
+	unsigned int portid;
+	int n, ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	n = sscanf(buf, "%u %3s %31s", &portid, onoff, devname);
+	if (n >= 2 && portid <= U16_MAX && !strcmp(onoff, "off"))
+		ret = nvo_port_policy_set(portid, NULL);
+	else if (n == 3 && portid <= U16_MAX && !strcmp(onoff, "on"))
+		ret = nvo_port_policy_set(portid, devname);
+	else
+		ret = -EINVAL;
+	return ret ? ret : len;
+}
+
+static void nvo_port_offload_show_one(struct nvo_port *port, void *m)
+{
+	seq_printf(m, "%u %s %s\n", le16_to_cpu(port->nport->disc_addr.portid),
+		   port->odev ? "on" : "off",
+		   port->odev ? port->odev->name : "-");
+}
+
+static int nvo_port_offload_show(struct seq_file *m, void *unused)
+{
+	nvo_visit_ports(nvo_port_offload_show_one, m);
+	return 0;
+}
+
+static int nvo_port_offload_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, nvo_port_offload_show, NULL);
+}
+
+static const struct file_operations nvo_port_offload_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nvo_port_offload_open,
+	.read		= seq_read,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+	.write		= nvo_port_offload_write,
+};
+
+/* "QUEUE on|off": one queue, by the index the queues file shows. */
+static ssize_t nvo_queue_offload_write(struct file *file,
+				       const char __user *ubuf, size_t len,
+				       loff_t *ppos)
+{
+	char buf[32], onoff[4];
+	int idx, ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (sscanf(buf, "%d %3s", &idx, onoff) != 2 ||
+	    (strcmp(onoff, "on") && strcmp(onoff, "off")))
+		return -EINVAL;
+	ret = nvo_queue_offload_set(idx, !strcmp(onoff, "on"));
+	return ret ? ret : len;
+}
+
+static const struct file_operations nvo_queue_offload_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= nvo_queue_offload_write,
+};
+
+static void nvo_devices_show_one(struct nvo_offload_dev *dev, void *m)
+{
+	seq_printf(m, "%2u %-16s %6d %10u %#018llx %11u\n", dev->id, dev->name,
+		   atomic_read(&dev->nr_queues), dev->caps.max_queues,
+		   dev->caps.io_opcodes, dev->caps.max_io_size);
+}
+
+static int nvo_devices_show(struct seq_file *m, void *unused)
+{
+	seq_puts(m, "id name             queues max_queues io_opcodes         max_io_size\n");
+	nvo_visit_devices(nvo_devices_show_one, m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nvo_devices);
+
 void nvo_debugfs_init(void)
 {
 	/* debugfs is best effort: the transport works without it. */
@@ -110,6 +201,12 @@ void nvo_debugfs_init(void)
 			    &nvo_offload_stats_fops);
 	debugfs_create_file("memory", 0444, nvo_debugfs, NULL,
 			    &nvo_memory_fops);
+	debugfs_create_file("devices", 0444, nvo_debugfs, NULL,
+			    &nvo_devices_fops);
+	debugfs_create_file("port_offload", 0644, nvo_debugfs, NULL,
+			    &nvo_port_offload_fops);
+	debugfs_create_file("queue_offload", 0200, nvo_debugfs, NULL,
+			    &nvo_queue_offload_fops);
 }
 
 void nvo_debugfs_exit(void)

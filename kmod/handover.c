@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Hand-over of a queue between software and an offload device: requests,
- * draining (parking capsules), the record that carries the queue over, its
- * return, and taking a queue back when it closes. io_work carries every
- * transition out, so the transitions of one queue never race each other.
+ * draining, filling the record that carries the queue (and the capsules
+ * parked meanwhile, rx.c) over, its return, and taking a queue back when
+ * it closes. io_work carries every transition out, so the transitions of
+ * one queue never race each other.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,40 +13,6 @@
 
 #include "events.h"
 #include "queue.h"
-
-/* Start a command whose capsule (and in-capsule data) we already have. */
-static void nvo_start_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd)
-{
-	u16 status;
-
-	cmd->flags &= ~NVO_CMD_PARKED;
-	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
-			    &nvo_fabrics_ops))
-		return;
-	status = nvo_map_data(queue, cmd, cmd->parked_len);
-	if (status) {
-		cmd->flags &= ~NVO_CMD_AWAIT_DATA;
-		nvmet_req_complete(&cmd->req, status);
-		return;
-	}
-	if (cmd->parked_len)
-		nvo_cmd_execute(cmd);	/* the data is in its buffer */
-	else if (cmd->flags & NVO_CMD_AWAIT_DATA)
-		nvo_queue_r2t(queue, cmd);
-	else
-		cmd->req.execute(&cmd->req);
-}
-
-void nvo_park(struct nvo_queue *queue, struct nvo_cmd *cmd)
-{
-	/* A failed data digest or a cancelled drain: no reason to wait. */
-	if (cmd->data_status || queue->ostate != NVO_OQ_OFFLOADING) {
-		nvo_start_cmd(queue, cmd);
-		return;
-	}
-	list_add_tail(&cmd->entry, &queue->parked);
-	queue->nr_parked++;
-}
 
 static void nvo_unpark_all(struct nvo_queue *queue)
 {
@@ -68,6 +35,18 @@ static void nvo_drop_parked(struct nvo_queue *queue)
 		queue->nr_parked--;
 		nvo_put_cmd(queue, cmd);
 	}
+}
+
+/*
+ * The queue no longer counts against @dev: its counters leave the device,
+ * and an unregister waiting for the device's last queue may go on.
+ */
+static void nvo_queue_left_dev(struct nvo_queue *queue,
+			       struct nvo_offload_dev *dev)
+{
+	nvo_counters_left_dev(queue, dev);
+	if (atomic_dec_and_test(&dev->nr_queues))
+		wake_up_var(&dev->nr_queues);
 }
 
 /* Start the commands a hand-over record brought back. */
@@ -219,9 +198,10 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 	else if (from && was_offloaded)
 		nvo_event_queue(queue, NVO_QEV_RECLAIMED, from, reason);
 	if (dev)
-		nvo_offload_queue_left_dev(queue, dev);
+		nvo_queue_left_dev(queue, dev);
+	/* io_work offers it to its port's device (nvo_offload_offer_queue()). */
 	if (retarget && reason == NVO_FALLBACK_NONE)
-		nvo_offload_offer_queue(queue);
+		queue->offer_again = true;
 
 	if (reason != NVO_FALLBACK_NONE)
 		pr_info_ratelimited("queue %d: back in software (%s)\n",
@@ -343,9 +323,9 @@ bool nvo_offload_reconcile(struct nvo_queue *queue)
 			queue->retarget = false;
 			queue->reclaim_reason = NVO_FALLBACK_NONE;
 			spin_unlock_bh(&queue->state_lock);
-			nvo_offload_queue_left_dev(queue, dev);
+			nvo_queue_left_dev(queue, dev);
 			if (retarget)
-				nvo_offload_offer_queue(queue);
+				queue->offer_again = true;
 		} else {
 			spin_unlock_bh(&queue->state_lock);
 		}
@@ -487,7 +467,7 @@ void nvo_offload_release(struct nvo_queue *queue)
 	queue->oq.dev = NULL;
 	spin_unlock_bh(&queue->state_lock);
 	if (dev)
-		nvo_offload_queue_left_dev(queue, dev);
+		nvo_queue_left_dev(queue, dev);
 
 	/* Parked commands never reached nvmet: just free them. */
 	nvo_drop_parked(queue);

@@ -2,7 +2,10 @@
 /*
  * nvmet_offload: an NVMe/TCP target transport for the kernel's nvmet whose
  * I/O queues can be handed to SmartNIC offload devices. This file ties the
- * pieces to nvmet: the transport ops and module init/exit.
+ * pieces to nvmet: the transport ops and module init/exit. It is the top of
+ * the layers (Documentation/design.rst, "Layers"): it calls every layer,
+ * and none calls it; the requests of the layers below run under its ops
+ * through nvo_nvmet_ops.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -10,14 +13,41 @@
 #include <linux/log2.h>
 
 #include "netlink.h"
-#include "transport.h"
+#include "queue.h"
 
 static u8 nvo_get_mdts(const struct nvmet_ctrl *ctrl)
 {
 	return NVO_MDTS_SHIFT;
 }
 
-const struct nvmet_fabrics_ops nvo_fabrics_ops = {
+/* A Connect: the queue's slots, then an I/O queue goes to its port's device. */
+static u16 nvo_install_queue(struct nvmet_sq *sq)
+{
+	struct nvo_queue *queue = container_of(sq, struct nvo_queue, nvme_sq);
+	u16 status;
+
+	status = nvo_cmds_install(queue, sq);
+	if (status || !sq->qid)
+		return status;
+	queue->oq.qid = sq->qid;
+	queue->oq.depth = sq->size;
+	queue->oq.cntlid = sq->ctrl ? sq->ctrl->cntlid : 0;
+	nvo_offload_offer_queue(queue);
+	return 0;
+}
+
+/* nvmet completed a command: one it got from the wire, or a device's punt. */
+static void nvo_queue_response(struct nvmet_req *req)
+{
+	struct nvo_cmd *cmd = container_of(req, struct nvo_cmd, req);
+
+	if (cmd->flags & NVO_CMD_PUNTED)
+		nvo_punt_complete(cmd->queue, cmd);
+	else
+		nvo_tx_complete(cmd);
+}
+
+static const struct nvmet_fabrics_ops nvo_fabrics_ops = {
 	.owner			= THIS_MODULE,
 	.type			= NVMF_TRTYPE_TCP,
 	.msdbd			= 1,
@@ -34,7 +64,7 @@ static int __init nvo_init(void)
 {
 	int ret;
 
-	ret = nvo_queue_init();
+	ret = nvo_queue_init(&nvo_fabrics_ops);
 	if (ret)
 		return ret;
 
@@ -48,7 +78,6 @@ static int __init nvo_init(void)
 		return ret;
 	}
 	nvo_debugfs_init();
-	nvo_offload_init();
 	ret = nvo_netlink_init();
 	if (ret) {
 		pr_err("cannot register the generic netlink family: %d\n", ret);

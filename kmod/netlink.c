@@ -105,20 +105,6 @@ static const struct genl_multicast_group nvo_nl_mcgrps[] = {
 	},
 };
 
-struct genl_family nvo_nl_family __ro_after_init = {
-	.name		= NVMET_OFFLOAD_FAMILY_NAME,
-	.version	= NVMET_OFFLOAD_FAMILY_VERSION,
-	/* Our locks, not genl_mutex, serialise what needs it. */
-	.parallel_ops	= true,
-	.module		= THIS_MODULE,
-	.ops		= nvo_nl_ops,
-	/* .n_ops: nvo_netlink_init() */
-	/* Every command checks the reserved header fields and flags. */
-	.resv_start_op	= 0,
-	.mcgrps		= nvo_nl_mcgrps,
-	.n_mcgrps	= ARRAY_SIZE(nvo_nl_mcgrps),
-};
-
 /*
  * Events
  */
@@ -290,7 +276,10 @@ int nvo_netlink_init(void)
 	ret = nvo_nl_ops_build();
 	if (ret < 0)
 		return ret;
+	nvo_nl_family.ops = nvo_nl_ops;
 	nvo_nl_family.n_ops = ret;
+	nvo_nl_family.mcgrps = nvo_nl_mcgrps;
+	nvo_nl_family.n_mcgrps = ARRAY_SIZE(nvo_nl_mcgrps);
 	ret = genl_register_family(&nvo_nl_family);
 	if (ret) {
 		pr_err("cannot register the generic netlink family: %d\n", ret);

@@ -5,10 +5,26 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "netlink.h"
 #include "observe.h"
+
+/*
+ * The family. Its operations and groups are netlink.c's, filled in when it
+ * registers the family: the handlers here and in netlink_stats.c, which
+ * build replies with it, sit below the code that registers them.
+ */
+struct genl_family nvo_nl_family __ro_after_init = {
+	.name		= NVMET_OFFLOAD_FAMILY_NAME,
+	.version	= NVMET_OFFLOAD_FAMILY_VERSION,
+	/* Our locks, not genl_mutex, serialise what needs it. */
+	.parallel_ops	= true,
+	.module		= THIS_MODULE,
+	/* Every command checks the reserved header fields and flags. */
+	.resv_start_op	= 0,
+};
 
 /*
  * Requests: common parts

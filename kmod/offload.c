@@ -1,15 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The offload manager: the registry of offload devices, each port's
- * offload policy, and the debugfs controls that drive them until the
- * netlink family exists. The per-queue hand-over itself lives in queue.c.
+ * The offload manager: the registry of offload devices and each port's
+ * offload policy, which netlink and debugfs set. The per-queue hand-over
+ * itself lives in handover.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/debugfs.h>
 #include <linux/idr.h>
 #include <linux/module.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
@@ -24,7 +22,6 @@ static DEFINE_MUTEX(nvo_offload_mutex);
 static LIST_HEAD(nvo_dev_list);
 static LIST_HEAD(nvo_port_list);
 static DEFINE_IDA(nvo_dev_ida);
-static DECLARE_WAIT_QUEUE_HEAD(nvo_dev_wq);
 
 static struct nvo_offload_dev *nvo_dev_find(const char *name)
 {
@@ -72,14 +69,6 @@ out:
 }
 EXPORT_SYMBOL_GPL(nvo_offload_register);
 
-void nvo_offload_queue_left_dev(struct nvo_queue *queue,
-				struct nvo_offload_dev *dev)
-{
-	nvo_counters_left_dev(queue, dev);
-	if (atomic_dec_and_test(&dev->nr_queues))
-		wake_up_all(&nvo_dev_wq);
-}
-
 static void nvo_reclaim_if_on_dev(struct nvo_queue *queue, void *arg)
 {
 	struct nvo_offload_dev *dev = arg;
@@ -111,8 +100,9 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 	 * long as it takes, but say so, so that a driver stuck in a reclaim
 	 * shows up in the log instead of as a silently hung rmmod.
 	 */
-	while (!wait_event_timeout(nvo_dev_wq, !atomic_read(&dev->nr_queues),
-				   NVO_UNREGISTER_WARN_SECS * HZ))
+	while (!wait_var_event_timeout(&dev->nr_queues,
+				       !atomic_read(&dev->nr_queues),
+				       NVO_UNREGISTER_WARN_SECS * HZ))
 		pr_warn("offload device %s: unregister still waits for %d queue(s) to come back\n",
 			dev->name, atomic_read(&dev->nr_queues));
 
@@ -253,57 +243,6 @@ int nvo_port_policy_set(u16 portid, const char *devname)
 	return 0;
 }
 
-static ssize_t nvo_port_offload_write(struct file *file,
-				      const char __user *ubuf, size_t len,
-				      loff_t *ppos)
-{
-	char buf[64], devname[NVO_DEV_NAME_LEN], onoff[4];
-	unsigned int portid;
-	int n, ret;
-
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	n = sscanf(buf, "%u %3s %31s", &portid, onoff, devname);
-	if (n >= 2 && portid <= U16_MAX && !strcmp(onoff, "off"))
-		ret = nvo_port_policy_set(portid, NULL);
-	else if (n == 3 && portid <= U16_MAX && !strcmp(onoff, "on"))
-		ret = nvo_port_policy_set(portid, devname);
-	else
-		ret = -EINVAL;
-	return ret ? ret : len;
-}
-
-static int nvo_port_offload_show(struct seq_file *m, void *unused)
-{
-	struct nvo_port *port;
-
-	mutex_lock(&nvo_offload_mutex);
-	list_for_each_entry(port, &nvo_port_list, entry)
-		seq_printf(m, "%u %s %s\n",
-			   le16_to_cpu(port->nport->disc_addr.portid),
-			   port->odev ? "on" : "off",
-			   port->odev ? port->odev->name : "-");
-	mutex_unlock(&nvo_offload_mutex);
-	return 0;
-}
-
-static int nvo_port_offload_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, nvo_port_offload_show, NULL);
-}
-
-static const struct file_operations nvo_port_offload_fops = {
-	.owner		= THIS_MODULE,
-	.open		= nvo_port_offload_open,
-	.read		= seq_read,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-	.write		= nvo_port_offload_write,
-};
-
 struct nvo_queue_toggle {
 	int idx;
 	bool on;
@@ -358,60 +297,6 @@ void nvo_visit_ports(nvo_port_visit_t fn, void *arg)
 	list_for_each_entry(port, &nvo_port_list, entry)
 		fn(port, arg);
 	mutex_unlock(&nvo_offload_mutex);
-}
-
-/* "QUEUE on|off": one queue, by the index the queues file shows. */
-static ssize_t nvo_queue_offload_write(struct file *file,
-				       const char __user *ubuf, size_t len,
-				       loff_t *ppos)
-{
-	char buf[32], onoff[4];
-	int idx, ret;
-
-	if (len >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, len))
-		return -EFAULT;
-	buf[len] = '\0';
-	if (sscanf(buf, "%d %3s", &idx, onoff) != 2 ||
-	    (strcmp(onoff, "on") && strcmp(onoff, "off")))
-		return -EINVAL;
-	ret = nvo_queue_offload_set(idx, !strcmp(onoff, "on"));
-	return ret ? ret : len;
-}
-
-static const struct file_operations nvo_queue_offload_fops = {
-	.owner	= THIS_MODULE,
-	.open	= simple_open,
-	.write	= nvo_queue_offload_write,
-};
-
-static int nvo_devices_show(struct seq_file *m, void *unused)
-{
-	struct nvo_offload_dev *dev;
-
-	seq_puts(m, "id name             queues max_queues io_opcodes         max_io_size\n");
-	mutex_lock(&nvo_offload_mutex);
-	list_for_each_entry(dev, &nvo_dev_list, entry)
-		seq_printf(m, "%2u %-16s %6d %10u %#018llx %11u\n", dev->id,
-			   dev->name, atomic_read(&dev->nr_queues),
-			   dev->caps.max_queues, dev->caps.io_opcodes,
-			   dev->caps.max_io_size);
-	mutex_unlock(&nvo_offload_mutex);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(nvo_devices);
-
-int nvo_offload_init(void)
-{
-	struct dentry *dir = nvo_debugfs_dir();
-
-	debugfs_create_file("devices", 0444, dir, NULL, &nvo_devices_fops);
-	debugfs_create_file("port_offload", 0644, dir, NULL,
-			    &nvo_port_offload_fops);
-	debugfs_create_file("queue_offload", 0200, dir, NULL,
-			    &nvo_queue_offload_fops);
-	return 0;
 }
 
 void nvo_offload_exit(void)

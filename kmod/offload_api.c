@@ -2,7 +2,7 @@
 /*
  * The calls an offload device makes into the shim for a queue it owns
  * (include/linux/nvmet_offload.h): hand it back, punt a command to nvmet,
- * advance the SQ head, pin a namespace, build and free hand-over records.
+ * advance the SQ head, pin a namespace (records: record.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -77,7 +77,7 @@ int nvo_offload_punt(struct nvo_offload_queue *oq,
 	cmd->sqe = *sqe;
 	nvo_counters_punt(queue, sqe);
 	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
-			    &nvo_fabrics_ops))
+			    nvo_nvmet_ops))
 		return 0;	/* completed: punt_done() has run */
 	cmd->req.sg = len ? sg : NULL;
 	cmd->req.sg_cnt = len ? sg_cnt : 0;
@@ -149,33 +149,3 @@ void nvo_offload_ns_put(struct nvo_ns_ref *ref)
 	ref->ns = NULL;
 }
 EXPORT_SYMBOL_GPL(nvo_offload_ns_put);
-
-struct nvo_handover *nvo_handover_alloc(u16 sq_size, gfp_t gfp)
-{
-	struct nvo_handover *h;
-
-	h = kzalloc(sizeof(*h), gfp);
-	if (!h)
-		return NULL;
-	h->parked = kcalloc(sq_size, sizeof(*h->parked), gfp);
-	if (!h->parked) {
-		kfree(h);
-		return NULL;
-	}
-	h->sq_size = sq_size;
-	return h;
-}
-EXPORT_SYMBOL_GPL(nvo_handover_alloc);
-
-void nvo_handover_free(struct nvo_handover *h)
-{
-	u32 i;
-
-	if (!h)
-		return;
-	for (i = 0; i < h->sq_size; i++)
-		kfree(h->parked[i].inline_data);
-	kfree(h->parked);
-	kfree(h);
-}
-EXPORT_SYMBOL_GPL(nvo_handover_free);

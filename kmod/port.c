@@ -17,19 +17,6 @@ static u16 nvo_port_id(const struct nvo_port *port)
 	return le16_to_cpu(port->nport->disc_addr.portid);
 }
 
-static void nvo_port_release(struct kref *ref)
-{
-	struct nvo_port *port = container_of(ref, struct nvo_port, ref);
-
-	nvo_counters_port_release(port);
-	kfree(port);
-}
-
-void nvo_port_put(struct nvo_port *port)
-{
-	kref_put(&port->ref, nvo_port_release);
-}
-
 static void nvo_accept_work(struct work_struct *w)
 {
 	struct nvo_port *port = container_of(w, struct nvo_port, accept_work);

@@ -7,82 +7,52 @@
  * any context through queue_response(), which only links the command on a
  * lock-free list and kicks io_work. So per-queue state needs no lock; only
  * the queue's life cycle (state_lock) and the global list (nvo_queue_mutex)
- * are shared. This file: allocation, io_work, the socket callbacks and the
- * close; cmd.c, rx.c, tx.c and handover.c hold the rest.
+ * are shared. This file: allocation at accept, io_work, the stream's
+ * callbacks and the release; queue_base.c holds what every layer may do to
+ * a queue (wake, close, fail, find), cmd.c, rx.c, tx.c and handover.c the
+ * rest.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/idr.h>
 #include <linux/slab.h>
 #include <net/tcp.h>
 
 #include "compat.h"
 #include "queue.h"
 
-struct workqueue_struct *nvo_io_wq;
-static struct workqueue_struct *nvo_release_wq;
-static DEFINE_MUTEX(nvo_queue_mutex);
-static LIST_HEAD(nvo_queue_list);
-static DEFINE_IDA(nvo_queue_ida);
 static atomic_t nvo_next_cpu = ATOMIC_INIT(-1);
 
-void nvo_kick(struct nvo_queue *queue)
+/* A queue holds its port: the last put, a queue's or the port's own, frees it. */
+static void nvo_port_release(struct kref *ref)
 {
-	queue_work_on(queue->cpu, nvo_io_wq, &queue->io_work);
+	struct nvo_port *port = container_of(ref, struct nvo_port, ref);
+
+	nvo_counters_port_release(port);
+	kfree(port);
 }
 
-void nvo_queue_close(struct nvo_queue *queue)
+void nvo_port_put(struct nvo_port *port)
 {
-	spin_lock_bh(&queue->state_lock);
-	if (queue->state != NVO_Q_CLOSING) {
-		queue->state = NVO_Q_CLOSING;
-		queue_work(nvo_release_wq, &queue->release_work);
-	}
-	spin_unlock_bh(&queue->state_lock);
-}
-
-/*
- * A protocol error: tell the host why when the send side is between PDUs,
- * then fail the controller (nvmet tears down its other queues) and close.
- */
-int nvo_queue_fatal(struct nvo_stream *s, enum nvo_fes fes, u32 fei)
-{
-	struct nvo_queue *queue = nvo_stream_queue(s);
-
-	pr_warn_ratelimited("queue %d: protocol error (fes %#x, field offset %u), closing the connection\n",
-			    queue->idx, fes, fei);
-	if (fes != NVO_FES_NONE && !s->tx && !queue->ctl_len)
-		nvo_stream_term(s, fes, fei);
-	if (queue->nvme_sq.ctrl)
-		nvmet_ctrl_fatal_error(queue->nvme_sq.ctrl);
-	nvo_queue_close(queue);
-	return -EPROTO;
-}
-
-/* A socket call failed or the peer closed: the connection is over. */
-int nvo_queue_sock_error(struct nvo_stream *s, int ret)
-{
-	struct nvo_queue *queue = nvo_stream_queue(s);
-
-	if (ret == -EAGAIN)
-		return ret;
-	if (ret < 0 && ret != -ECONNRESET && ret != -EPIPE)
-		pr_debug("queue %d: socket error %d\n", queue->idx, ret);
-	nvo_queue_close(queue);
-	return ret ? ret : -ECONNRESET;
+	kref_put(&port->ref, nvo_port_release);
 }
 
 static void nvo_io_work(struct work_struct *w)
 {
 	struct nvo_queue *queue = container_of(w, struct nvo_queue, io_work);
 	int budget = NVO_IO_BUDGET;
-	bool pending;
+	bool pending, settled;
 	int ret;
 
 	/* Closing wins over everything, a hand-over first of all. */
 	if (READ_ONCE(queue->state) == NVO_Q_CLOSING)
 		return;
-	if (!nvo_offload_reconcile(queue))
+	settled = nvo_offload_reconcile(queue);
+	/* Back in software from a device it was moved away from. */
+	if (unlikely(queue->offer_again)) {
+		queue->offer_again = false;
+		nvo_offload_offer_queue(queue);
+	}
+	if (!settled)
 		return;	/* a device owns the socket */
 
 	do {
@@ -157,9 +127,7 @@ static void nvo_release_work(struct work_struct *w)
 	struct nvo_queue *queue = container_of(w, struct nvo_queue,
 					       release_work);
 
-	mutex_lock(&nvo_queue_mutex);
-	list_del_init(&queue->entry);
-	mutex_unlock(&nvo_queue_mutex);
+	nvo_queue_list_del(queue);
 
 	/*
 	 * Unhook first, so that no callback queues io_work behind the cancel;
@@ -185,7 +153,7 @@ static void nvo_release_work(struct work_struct *w)
 	sock_release(queue->sock);
 	nvo_counters_queue_release(queue);
 	nvo_port_put(queue->port);
-	ida_free(&nvo_queue_ida, queue->idx);
+	nvo_queue_id_put(queue->idx);
 	kfree(queue);
 }
 
@@ -218,7 +186,7 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	if (!queue)
 		return -ENOMEM;
 
-	queue->idx = ida_alloc(&nvo_queue_ida, GFP_KERNEL);
+	queue->idx = nvo_queue_id_get();
 	if (queue->idx < 0) {
 		ret = queue->idx;
 		goto err_free;
@@ -265,9 +233,7 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	sk->sk_allocation = GFP_ATOMIC;
 
 	kref_get(&port->ref);
-	mutex_lock(&nvo_queue_mutex);
-	list_add_tail(&queue->entry, &nvo_queue_list);
-	mutex_unlock(&nvo_queue_mutex);
+	nvo_queue_list_add(queue);
 
 	ret = nvo_stream_attach(&queue->stream);
 	if (ret)
@@ -280,92 +246,14 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	return 0;
 
 err_list:
-	mutex_lock(&nvo_queue_mutex);
-	list_del_init(&queue->entry);
-	mutex_unlock(&nvo_queue_mutex);
+	nvo_queue_list_del(queue);
 	nvo_port_put(port);
 	nvmet_sq_destroy(&queue->nvme_sq);
 err_connect:
 	kfree(queue->connect_cmd);
 err_ida:
-	ida_free(&nvo_queue_ida, queue->idx);
+	nvo_queue_id_put(queue->idx);
 err_free:
 	kfree(queue);
 	return ret;
-}
-
-typedef bool (*nvo_queue_match_t)(struct nvo_queue *queue, const void *key);
-
-static void nvo_close_queues_if(nvo_queue_match_t match, const void *key)
-{
-	struct nvo_queue *queue;
-
-	mutex_lock(&nvo_queue_mutex);
-	list_for_each_entry(queue, &nvo_queue_list, entry)
-		if (match(queue, key))
-			nvo_queue_close(queue);
-	mutex_unlock(&nvo_queue_mutex);
-}
-
-static bool nvo_queue_of_ctrl(struct nvo_queue *queue, const void *ctrl)
-{
-	return queue->nvme_sq.ctrl == ctrl;
-}
-
-static bool nvo_queue_of_port(struct nvo_queue *queue, const void *port)
-{
-	return queue->port == port;
-}
-
-static bool nvo_queue_any(struct nvo_queue *queue, const void *unused)
-{
-	return true;
-}
-
-void nvo_visit_queues(nvo_queue_visit_t fn, void *arg)
-{
-	struct nvo_queue *queue;
-
-	mutex_lock(&nvo_queue_mutex);
-	list_for_each_entry(queue, &nvo_queue_list, entry)
-		fn(queue, arg);
-	mutex_unlock(&nvo_queue_mutex);
-}
-
-void nvo_delete_ctrl(struct nvmet_ctrl *ctrl)
-{
-	nvo_close_queues_if(nvo_queue_of_ctrl, ctrl);
-}
-
-void nvo_close_port_queues(struct nvo_port *port)
-{
-	nvo_close_queues_if(nvo_queue_of_port, port);
-}
-
-void nvo_close_all_queues(void)
-{
-	nvo_close_queues_if(nvo_queue_any, NULL);
-	flush_workqueue(nvo_release_wq);
-}
-
-int nvo_queue_init(void)
-{
-	nvo_io_wq = alloc_workqueue("nvmet_offload_io",
-				    WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
-	if (!nvo_io_wq)
-		return -ENOMEM;
-	nvo_release_wq = alloc_workqueue("nvmet_offload_release",
-					 WQ_MEM_RECLAIM, 0);
-	if (!nvo_release_wq) {
-		destroy_workqueue(nvo_io_wq);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-void nvo_queue_exit(void)
-{
-	destroy_workqueue(nvo_release_wq);
-	destroy_workqueue(nvo_io_wq);
-	ida_destroy(&nvo_queue_ida);
 }

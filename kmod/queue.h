@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The queue layer's internals, shared by cmd.c, rx.c, tx.c, handover.c,
- * offload_api.c and queue.c only: what one of them calls in another.
+ * The queue layer's internals, shared by queue_base.c, cmd.c, rx.c, tx.c,
+ * handover.c, offload_api.c, queue.c and main.c only: what one of them
+ * calls in another. Each calls only the files listed above it here
+ * (Documentation/design.rst, "Layers").
  */
 #ifndef NVO_QUEUE_H
 #define NVO_QUEUE_H
@@ -18,12 +20,6 @@ static inline struct nvo_queue *nvo_stream_queue(struct nvo_stream *s)
 	return s->owner;
 }
 
-/* queue.c: life cycle, the stream's errors */
-void nvo_kick(struct nvo_queue *queue);
-void nvo_queue_close(struct nvo_queue *queue);
-int nvo_queue_fatal(struct nvo_stream *s, enum nvo_fes fes, u32 fei);
-int nvo_queue_sock_error(struct nvo_stream *s, int ret);
-
 /* cmd.c: command slots */
 void nvo_cmd_init(struct nvo_queue *queue, struct nvo_cmd *cmd, u16 ttag);
 int nvo_cmd_alloc_inline(struct nvo_cmd *cmd, u32 len);
@@ -31,6 +27,17 @@ struct nvo_cmd *nvo_get_cmd(struct nvo_queue *queue);
 void nvo_put_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd);
 void nvo_free_cmds(struct nvo_queue *queue);
 void nvo_cmd_use_inline(struct nvo_cmd *cmd);
+u16 nvo_cmds_install(struct nvo_queue *queue, struct nvmet_sq *sq);
+
+/* queue_base.c: wake, close, fail; the list of queues */
+void nvo_kick(struct nvo_queue *queue);
+void nvo_queue_close(struct nvo_queue *queue);
+int nvo_queue_fatal(struct nvo_stream *s, enum nvo_fes fes, u32 fei);
+int nvo_queue_sock_error(struct nvo_stream *s, int ret);
+int nvo_queue_id_get(void);
+void nvo_queue_id_put(int id);
+void nvo_queue_list_add(struct nvo_queue *queue);
+void nvo_queue_list_del(struct nvo_queue *queue);
 
 /* rx.c: what is received (the stream's receive callbacks) */
 bool nvo_rx_may_read_ahead(struct nvo_stream *s);
@@ -45,15 +52,17 @@ u16 nvo_map_data(struct nvo_queue *queue, struct nvo_cmd *cmd,
 		 u32 pdu_data_len);
 void nvo_queue_r2t(struct nvo_queue *queue, struct nvo_cmd *cmd);
 void nvo_cmd_execute(struct nvo_cmd *cmd);
+void nvo_start_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd);
+void nvo_park(struct nvo_queue *queue, struct nvo_cmd *cmd);
 
 /* tx.c: what is sent (the stream's send callbacks) */
 bool nvo_tx_more(struct nvo_stream *s);
 struct nvo_pdu_tx *nvo_tx_next(struct nvo_stream *s);
 void nvo_tx_done(struct nvo_stream *s, struct nvo_pdu_tx *tx);
 int nvo_try_send(struct nvo_queue *queue, int *budget);
+void nvo_tx_complete(struct nvo_cmd *cmd);
 
 /* handover.c: hand-over */
-void nvo_park(struct nvo_queue *queue, struct nvo_cmd *cmd);
 bool nvo_queue_drained(struct nvo_queue *queue);
 void nvo_handover(struct nvo_queue *queue);
 bool nvo_offload_reconcile(struct nvo_queue *queue);

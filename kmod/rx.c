@@ -2,7 +2,8 @@
 /*
  * What a queue in software does with the PDUs its stream (stream.c)
  * receives: the ICReq, capsules, H2CData; where a command's data goes (in
- * the capsule, or solicited by R2T). Runs in the queue's io_work only.
+ * the capsule, or solicited by R2T); capsules parked while the queue drains
+ * for a hand-over, and started later. Runs in the queue's io_work only.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -107,6 +108,41 @@ void nvo_cmd_execute(struct nvo_cmd *cmd)
 		cmd->req.execute(&cmd->req);
 }
 
+/* Start a command whose capsule (and in-capsule data) we already have. */
+void nvo_start_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	u16 status;
+
+	cmd->flags &= ~NVO_CMD_PARKED;
+	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
+			    nvo_nvmet_ops))
+		return;
+	status = nvo_map_data(queue, cmd, cmd->parked_len);
+	if (status) {
+		cmd->flags &= ~NVO_CMD_AWAIT_DATA;
+		nvmet_req_complete(&cmd->req, status);
+		return;
+	}
+	if (cmd->parked_len)
+		nvo_cmd_execute(cmd);	/* the data is in its buffer */
+	else if (cmd->flags & NVO_CMD_AWAIT_DATA)
+		nvo_queue_r2t(queue, cmd);
+	else
+		cmd->req.execute(&cmd->req);
+}
+
+/* Draining for a hand-over: keep the command for the record. */
+void nvo_park(struct nvo_queue *queue, struct nvo_cmd *cmd)
+{
+	/* A failed data digest or a cancelled drain: no reason to wait. */
+	if (cmd->data_status || queue->ostate != NVO_OQ_OFFLOADING) {
+		nvo_start_cmd(queue, cmd);
+		return;
+	}
+	list_add_tail(&cmd->entry, &queue->parked);
+	queue->nr_parked++;
+}
+
 int nvo_rx_icreq(struct nvo_stream *s)
 {
 	struct nvo_queue *queue = nvo_stream_queue(s);
@@ -171,7 +207,7 @@ int nvo_rx_cmd(struct nvo_stream *s, u32 data_len)
 		return nvo_rx_park(queue, cmd, data_len);
 
 	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
-			    &nvo_fabrics_ops)) {
+			    nvo_nvmet_ops)) {
 		/* nvmet completed it with an error; drop its payload. */
 		nvo_stream_rx_discard(s, nvo_stream_rx_payload_len(s));
 		return 1;

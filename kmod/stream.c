@@ -2,9 +2,10 @@
 /*
  * The PDU stream over a kernel socket (include/linux/nvmet_offload_stream.h):
  * socket callback ownership, PDU receive with digests, PDU send, the
- * C2HTermReq, SGL checks and the hand-over record, shared by the software
- * transport and offload device drivers. Nothing here knows about nvmet or
- * queues: what a command is, is the owner's.
+ * C2HTermReq and SGL checks, shared by the software transport and offload
+ * device drivers (the hand-over record built from a stream: record.c).
+ * Nothing here knows about nvmet or queues: what a command is, is the
+ * owner's.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -826,7 +827,7 @@ int nvo_stream_try_send(struct nvo_stream *s, int *budget)
 }
 EXPORT_SYMBOL_GPL(nvo_stream_try_send);
 
-/* ---- capsules and records ------------------------------------------------ */
+/* ---- capsules ------------------------------------------------------------ */
 
 /*
  * Where a capsule's data is, by its SGL: in the capsule (@pdu_data_len
@@ -864,40 +865,3 @@ u16 nvo_sgl_check(struct nvme_command *sqe, u32 pdu_data_len,
 	return 0;
 }
 EXPORT_SYMBOL_GPL(nvo_sgl_check);
-
-/* What @s knows of its connection, into a new record (nvo_handover_alloc()). */
-void nvo_stream_record(struct nvo_stream *s, struct nvo_handover *h, u16 qid,
-		       bool sqhd_disabled)
-{
-	h->sock = s->sock;
-	h->params = s->params;
-	h->qid = qid;
-	h->sqhd_disabled = sqhd_disabled;
-	h->inline_limit = s->inline_limit;
-}
-EXPORT_SYMBOL_GPL(nvo_stream_record);
-
-/*
- * Add a parked capsule to @h: its @len bytes of in-capsule data are @buf,
- * which the record takes, or are copied from @sg.
- */
-int nvo_record_park(struct nvo_handover *h, const struct nvme_command *sqe,
-		    struct scatterlist *sg, unsigned int nents, u32 len,
-		    void *buf)
-{
-	struct nvo_parked_cmd *p = &h->parked[h->nr_parked++];
-
-	p->sqe = *sqe;
-	if (!len)
-		return 0;
-	if (!buf) {
-		buf = kmalloc(len, GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
-		sg_copy_to_buffer(sg, nents, buf, len);
-	}
-	p->inline_data = buf;
-	p->inline_len = len;
-	return 0;
-}
-EXPORT_SYMBOL_GPL(nvo_record_park);

@@ -200,6 +200,7 @@ struct nvo_queue {
 	enum nvo_offload_state	ostate;
 	bool			want_offload;	/* what requests asked for */
 	bool			retarget;	/* then to the port's device */
+	bool			offer_again;	/* io_work offers it: retarget */
 	struct nvo_offload_queue oq;		/* oq.dev: target or owner */
 	enum nvo_fallback_reason fallback_reason; /* of the last fallback */
 	enum nvo_fallback_reason reclaim_reason; /* of a reclaim under way */
@@ -225,32 +226,29 @@ struct nvo_queue {
 	struct nvo_offload_stats ns_unaccounted; /* when one cannot be had */
 };
 
-extern const struct nvmet_fabrics_ops nvo_fabrics_ops;
+/* queue_base.c: what every layer may do to any queue */
+extern const struct nvmet_fabrics_ops *nvo_nvmet_ops;
 extern struct workqueue_struct *nvo_io_wq;
+void nvo_delete_ctrl(struct nvmet_ctrl *ctrl);
+void nvo_close_port_queues(struct nvo_port *port);
+void nvo_close_all_queues(void);
+typedef void (*nvo_queue_visit_t)(struct nvo_queue *queue, void *arg);
+void nvo_visit_queues(nvo_queue_visit_t fn, void *arg);
+int nvo_queue_init(const struct nvmet_fabrics_ops *ops);
+void nvo_queue_exit(void);
 
 /* port.c */
 int nvo_add_port(struct nvmet_port *nport);
 void nvo_remove_port(struct nvmet_port *nport);
 void nvo_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,
 		     char *traddr);
-void nvo_port_put(struct nvo_port *port);
 
 /* cmd.c */
 long nvo_queue_mem_bytes(void);
-u16 nvo_install_queue(struct nvmet_sq *sq);
 
-/* tx.c */
-void nvo_queue_response(struct nvmet_req *req);
-
-/* queue.c */
+/* queue.c: a queue's life from accept to release */
 int nvo_queue_alloc(struct nvo_port *port, struct socket *sock);
-void nvo_delete_ctrl(struct nvmet_ctrl *ctrl);
-void nvo_close_port_queues(struct nvo_port *port);
-void nvo_close_all_queues(void);
-typedef void (*nvo_queue_visit_t)(struct nvo_queue *queue, void *arg);
-void nvo_visit_queues(nvo_queue_visit_t fn, void *arg);
-int nvo_queue_init(void);
-void nvo_queue_exit(void);
+void nvo_port_put(struct nvo_port *port);
 
 /* handover.c */
 int nvo_queue_request_offload(struct nvo_queue *queue,
@@ -271,9 +269,6 @@ int nvo_queue_offload_set(int idx, bool on);
 void nvo_offload_port_added(struct nvo_port *port);
 void nvo_offload_port_removed(struct nvo_port *port);
 void nvo_offload_offer_queue(struct nvo_queue *queue);
-void nvo_offload_queue_left_dev(struct nvo_queue *queue,
-				struct nvo_offload_dev *dev);
-int nvo_offload_init(void);
 void nvo_offload_exit(void);
 
 /* counters.c */
@@ -331,6 +326,5 @@ void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd);
 /* debugfs.c */
 void nvo_debugfs_init(void);
 void nvo_debugfs_exit(void);
-struct dentry *nvo_debugfs_dir(void);
 
 #endif /* NVO_TRANSPORT_H */

@@ -3,7 +3,7 @@
  * What a queue in software gives its stream (stream.c) to send: the
  * ICResp, then R2Ts and completed commands (C2HData and/or the response);
  * completions from any context reach it through the queue's lock-free
- * response list. Runs in io_work only, except nvo_queue_response().
+ * response list. Runs in io_work only, except nvo_tx_complete().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -85,15 +85,11 @@ int nvo_try_send(struct nvo_queue *queue, int *budget)
 	return ret < 0 ? ret : ret | progress;
 }
 
-void nvo_queue_response(struct nvmet_req *req)
+/* A command nvmet completed, from any context: io_work sends it. */
+void nvo_tx_complete(struct nvo_cmd *cmd)
 {
-	struct nvo_cmd *cmd = container_of(req, struct nvo_cmd, req);
 	struct nvo_queue *queue = cmd->queue;
 
-	if (cmd->flags & NVO_CMD_PUNTED) {
-		nvo_punt_complete(queue, cmd);
-		return;
-	}
 	llist_add(&cmd->rsp_node, &queue->rsp_list);
 	if (READ_ONCE(queue->state) != NVO_Q_CLOSING)
 		nvo_kick(queue);
