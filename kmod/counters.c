@@ -133,9 +133,7 @@ void nvo_counters_queue_raw(struct nvo_queue *queue, struct nvo_counters *c)
 	*c = queue->acct.retired;
 	spin_unlock_irqrestore(&queue->acct.lock, flags);
 	nvo_counters_add_stats(&c->st, &queue->oq.stats);
-	c->offload_events = READ_ONCE(queue->offload_events);
-	c->reclaim_events = READ_ONCE(queue->reclaim_events);
-	c->fallback_events = READ_ONCE(queue->fallback_events);
+	nvo_words_add((u64 *)&c->ev, (const u64 *)&queue->events, NVO_EV_NR);
 }
 
 void nvo_counters_queue_init(struct nvo_queue *queue)
@@ -166,18 +164,12 @@ void nvo_counters_dev_event(struct nvo_offload_dev *dev, enum nvo_event ev)
 	struct nvo_counters_acct *acct = dev->acct;
 	unsigned long flags;
 
+	/* One u64 per event, in enum order: no padding, no other field. */
+	BUILD_BUG_ON(sizeof(struct nvo_event_counts) != NVO_EV_NR * sizeof(u64));
+	if (WARN_ON_ONCE(ev >= NVO_EV_NR))
+		return;
 	spin_lock_irqsave(&acct->lock, flags);
-	switch (ev) {
-	case NVO_EV_OFFLOAD:
-		acct->retired.offload_events++;
-		break;
-	case NVO_EV_RECLAIM:
-		acct->retired.reclaim_events++;
-		break;
-	case NVO_EV_FALLBACK:
-		acct->retired.fallback_events++;
-		break;
-	}
+	((u64 *)&acct->retired.ev)[ev]++;
 	spin_unlock_irqrestore(&acct->lock, flags);
 }
 

@@ -46,9 +46,9 @@ static void nvo_stats_show_queue(struct nvo_queue *queue, void *arg)
 		   READ_ONCE(st->r2ts), READ_ONCE(st->errors),
 		   READ_ONCE(st->digest_errors),
 		   nvo_offload_state_name(READ_ONCE(queue->ostate)),
-		   dev_name, READ_ONCE(queue->offload_events),
-		   READ_ONCE(queue->reclaim_events),
-		   READ_ONCE(queue->fallback_events),
+		   dev_name, READ_ONCE(queue->events.offload_events),
+		   READ_ONCE(queue->events.reclaim_events),
+		   READ_ONCE(queue->events.fallback_events),
 		   nvo_fallback_reason_name(READ_ONCE(queue->fallback_reason)));
 }
 

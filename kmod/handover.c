@@ -184,7 +184,7 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 	if (reason != NVO_FALLBACK_NONE) {
 		queue->want_offload = false;
 		queue->fallback_reason = reason;
-		queue->fallback_events++;
+		queue->events.fallback_events++;
 	}
 	/* Asked for again while it came back: keep the device, go again. */
 	dev = queue->want_offload ? NULL : queue->oq.dev;
@@ -192,7 +192,7 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 		queue->oq.dev = NULL;
 	spin_unlock_bh(&queue->state_lock);
 	if (from && reason != NVO_FALLBACK_NONE)
-		nvo_counters_dev_event(from, NVO_EV_FALLBACK);
+		nvo_counters_dev_event(from, NVO_EV_FALLBACK_EVENTS);
 	if (from && reason != NVO_FALLBACK_NONE)
 		nvo_event_queue(queue, NVO_QEV_FALLBACK, from, reason);
 	else if (from && was_offloaded)
@@ -268,9 +268,9 @@ void nvo_handover(struct nvo_queue *queue)
 	/* The device may have handed it back already. */
 	if (queue->ostate == NVO_OQ_OFFLOADING)
 		queue->ostate = NVO_OQ_OFFLOADED;
-	queue->offload_events++;
+	queue->events.offload_events++;
 	spin_unlock_bh(&queue->state_lock);
-	nvo_counters_dev_event(dev, NVO_EV_OFFLOAD);
+	nvo_counters_dev_event(dev, NVO_EV_OFFLOAD_EVENTS);
 	nvo_event_queue(queue, NVO_QEV_OFFLOADED, dev, NVO_FALLBACK_NONE);
 	pr_debug("queue %d: offloaded to %s\n", queue->idx, dev->name);
 	/* A reclaim asked for meanwhile, or a return, needs io_work. */
@@ -397,8 +397,8 @@ bool nvo_offload_reconcile(struct nvo_queue *queue)
 		/* A reclaim the device's removal forced counts as a fallback. */
 		if (reason == NVO_FALLBACK_NONE &&
 		    READ_ONCE(queue->reclaim_reason) == NVO_FALLBACK_NONE) {
-			queue->reclaim_events++;
-			nvo_counters_dev_event(queue->oq.dev, NVO_EV_RECLAIM);
+			queue->events.reclaim_events++;
+			nvo_counters_dev_event(queue->oq.dev, NVO_EV_RECLAIM_EVENTS);
 		}
 		nvo_offload_back_to_software(queue, h, reason);
 		return true;

@@ -461,7 +461,7 @@ int nvo_nl_fill_queue(struct sk_buff *skb,
 #define NVO_NL_DEV_COUNTER(field, attr) \
 	{ NVMET_OFFLOAD_A_COUNTERS_##attr, offsetof(struct nvo_counters, st.field) },
 #define NVO_NL_EVENT_COUNTER(field, attr) \
-	{ NVMET_OFFLOAD_A_COUNTERS_##attr, offsetof(struct nvo_counters, field) },
+	{ NVMET_OFFLOAD_A_COUNTERS_##attr, offsetof(struct nvo_counters, ev.field) },
 
 /*
  * The u64 counters of the counters set, where struct nvo_counters has them

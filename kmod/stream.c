@@ -271,7 +271,7 @@ static int nvo_stream_rx_cmd(struct nvo_stream *s)
 	u32 data_len = nvo_pdu_data_len(&s->rx_pdu.common, &s->params);
 
 	/* The host's limit, as a hand-over record carries it. */
-	if (data_len > max_t(u32, s->inline_limit, PAGE_SIZE))
+	if (data_len > max_t(u32, s->inline_limit, NVO_INLINE_FLOOR))
 		return s->ops->fatal(s, NVO_FES_DATA_LIMIT_EXCEEDED,
 				     offsetof(struct nvo_pdu_common, plen));
 	return s->ops->rx_cmd(s, data_len);

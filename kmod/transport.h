@@ -21,6 +21,7 @@
 
 #include "nvmet.h"
 #include <linux/nvmet_offload.h>
+#include <linux/nvmet_offload_counters.h>
 #include <linux/nvmet_offload_pdu.h>
 #include <linux/nvmet_offload_stream.h>
 
@@ -44,12 +45,27 @@
 /* Work done by one pass of io_work before it yields the CPU. */
 #define NVO_IO_BUDGET		64
 
+/*
+ * Hand-over events the shim counts, one u64 each, in the spec's order
+ * (NVO_EVENT_COUNTERS(), generated from the spec's "*-events" counters):
+ * a counter added to the spec appears here, in netlink and in nicctl; the
+ * code that counts it bumps its field and its NVO_EV_ value.
+ */
+#define NVO_EVENT_FIELD(field, attr)	u64 field;
+struct nvo_event_counts {
+	NVO_EVENT_COUNTERS(NVO_EVENT_FIELD)
+};
+
+#define NVO_EVENT_ENUM(field, attr)	NVO_EV_##attr,
+enum nvo_event {
+	NVO_EVENT_COUNTERS(NVO_EVENT_ENUM)
+	NVO_EV_NR
+};
+
 /* Offload counters as reported: the device's, plus hand-over events. */
 struct nvo_counters {
 	struct nvo_offload_stats st;
-	u64			offload_events;
-	u64			reclaim_events;
-	u64			fallback_events;
+	struct nvo_event_counts	ev;
 };
 
 /*
@@ -216,9 +232,7 @@ struct nvo_queue {
 	 */
 	atomic_t		nr_punts;
 	size_t			slot_mem;	/* charged to nvo_queue_mem */
-	u64			offload_events;
-	u64			reclaim_events;
-	u64			fallback_events;
+	struct nvo_event_counts	events;		/* io_work writes them */
 	/* retired: oq.stats of past device stints; base: at stats-reset. */
 	struct nvo_counters_acct acct;
 	/* nsid -> struct nvo_queue_ns: per-namespace offload counters. */
@@ -306,7 +320,6 @@ void nvo_counters_queue_init(struct nvo_queue *queue);
 void nvo_counters_queue_release(struct nvo_queue *queue);
 void nvo_counters_left_dev(struct nvo_queue *queue,
 			   struct nvo_offload_dev *dev);
-enum nvo_event { NVO_EV_OFFLOAD, NVO_EV_RECLAIM, NVO_EV_FALLBACK };
 void nvo_counters_dev_event(struct nvo_offload_dev *dev, enum nvo_event ev);
 void nvo_counters_handover(struct nvo_queue *queue);
 struct nvo_offload_stats *nvo_counters_ns(struct nvo_queue *queue, u32 nsid,

@@ -7,15 +7,16 @@
 # linux-image-arm64:arm64, which must have the version of the host's
 # linux-source-SERIES (nvmet.h comes from it). Kbuild's host tools are the
 # host's own linux-kbuild-SERIES (Multi-Arch: foreign).
-# Also installs, when missing, the cross toolchain and the arm64 -dev
-# packages nicctl needs (multiarch: dpkg --add-architecture arm64).
+# Also installs, when missing, qemu-system-aarch64 (the arm64 VM lane), the
+# cross toolchain and the arm64 -dev packages nicctl needs (multiarch: dpkg
+# --add-architecture arm64).
 # Usage: arm64-env.sh
 set -euo pipefail
 root=${NVO_ARM64_ROOT:-${HOME:-/root}/.cache/nvmet-offload/arm64}
 export DEBIAN_FRONTEND=noninteractive
 
 installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]; }
-need=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libnl-3-dev:arm64 libnl-genl-3-dev:arm64
+need=(qemu-system-arm gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libnl-3-dev:arm64 libnl-genl-3-dev:arm64
 	libspdlog-dev:arm64 libfmt-dev:arm64 libcli11-dev nlohmann-json3-dev libgtest-dev:arm64)
 missing=()
 for p in "${need[@]}"; do installed "$p" || missing+=("$p"); done

@@ -60,10 +60,10 @@ struct nvo_handover {
 	/*
 	 * In-capsule data the host was told it may send (IOCCSZ). A device
 	 * holds the host to it exactly as the shim does: a capsule with more
-	 * than max(inline_limit, PAGE_SIZE) bytes ends the connection (FES
-	 * Data Transfer Limit Exceeded), one with more than inline_limit fails
-	 * with SGL Offset Invalid. A device that cannot take that much refuses
-	 * the queue.
+	 * than max(inline_limit, NVO_INLINE_FLOOR) bytes ends the connection
+	 * (FES Data Transfer Limit Exceeded), one with more than inline_limit
+	 * fails with SGL Offset Invalid. A device that cannot take that much
+	 * refuses the queue.
 	 */
 	u32			inline_limit;
 	u32			nr_parked;

@@ -19,6 +19,7 @@
 #include <linux/net.h>
 #include <linux/nvme.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/nvmet_offload.h>
 #include <linux/nvmet_offload_pdu.h>
@@ -122,6 +123,14 @@ struct nvo_stream_ops {
 
 /* Bytes of read ahead of an owner that wants it (may_read_ahead). */
 #define NVO_STREAM_STAGE	2048
+
+/*
+ * In-capsule data a capsule may carry past inline_limit and only fail its
+ * command (SGL Offset Invalid); more ends the connection (FES Data
+ * Transfer Limit Exceeded). Bytes, not PAGE_SIZE: a 16K- or 64K-page
+ * kernel holds hosts to the same limit as a 4K one.
+ */
+#define NVO_INLINE_FLOOR	SZ_4K
 
 struct nvo_stream {
 	struct socket		*sock;

@@ -263,7 +263,7 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 	if (h->nr_parked > h->sq_size || !h->sock)
 		return -EINVAL;
 	/* What the host may put in a capsule must fit our staging. */
-	if (max_t(u32, h->inline_limit, PAGE_SIZE) > inline_max)
+	if (max_t(u32, h->inline_limit, NVO_INLINE_FLOOR) > inline_max)
 		return -EOPNOTSUPP;
 	for (i = 0; i < h->nr_parked; i++)
 		if (h->parked[i].inline_len > inline_max)
