@@ -12,6 +12,9 @@
 #   --output FILE    the command's own stdout+stderr (clean: no kernel lines)
 #                    followed by "@@NVO-RESULT rc=N tainted=N"
 #   --smp N, --mem M qemu -smp / -m (default 2, 2G)
+#   --icount SHIFT   one vCPU, single-threaded TCG with -icount
+#                    shift=SHIFT,sleep=off: guest time counts instructions
+#                    (scripts/bench-icount.sh)
 #   --env NAME=VALUE export in the guest (NVO_* variables of the caller are
 #                    passed on by default, e.g. NVO_TRANSPORT)
 #   --append ARGS    extra kernel command line
@@ -52,6 +55,7 @@ smp=2
 mem=2G
 shell=
 accel=
+icount=
 extra_append=
 envs=()
 files=()
@@ -65,6 +69,7 @@ while [ $# -gt 0 ]; do
 	--output) output=$2; shift 2 ;;
 	-v | --verbose) verbose=1; shift ;;
 	--smp) smp=$2; shift 2 ;;
+	--icount) icount=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
 	--append) extra_append+=" $2"; shift 2 ;;
@@ -134,6 +139,11 @@ kvm) accel_args=(-accel kvm -cpu host) ;;
 esac
 # shellcheck disable=SC2054 # commas belong to qemu's option syntax
 [ "${KARCH:-x86_64}" = arm64 ] && accel_args=(-accel tcg,thread=multi -cpu max)
+# icount needs single-threaded TCG, so one vCPU
+if [ -n "$icount" ]; then
+	accel_args=(-accel tcg,thread=single -icount "shift=$icount,sleep=off" -cpu max)
+	smp=1
+fi
 
 base=$("$here/mkinitramfs.sh" base)
 kernel=$("$here/mkinitramfs.sh" kernel)
