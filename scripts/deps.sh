@@ -30,10 +30,13 @@ PACKAGES=(
 	groff-base libasan8 libubsan1
 )
 
+# Installed for this machine's architecture (or arch-independent): the arm64
+# lane adds the arm64 builds of some -dev packages beside the native ones.
+native=$(dpkg --print-architecture)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
-	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-	[ "$status" = installed ] || missing+=("$pkg")
+	dpkg-query -W -f='${Architecture} ${db:Status-Status}\n' "$pkg" 2>/dev/null |
+		grep -qE "^($native|all) installed$" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
