@@ -228,11 +228,11 @@ if [ -n "$arm64_tests" ] && [ -z "${NVO_TESTS:-}" ]; then
 	arm64_built=
 	cross_build() {
 		mkdir -p "$arm64_build" &&
-			bash scripts/cross-build.sh "$arm64_build" >"$arm64_build.log" 2>&1 &&
+			bash scripts/cross-build.sh --vm "$arm64_build" >"$arm64_build.log" 2>&1 &&
 			arm64_built=1 && tail -n 1 "$arm64_build.log" ||
 			{ tail -n 30 "$arm64_build.log"; false; }
 	}
-	step "arm64 cross-build (modules, nicctl, test clients)" cross_build
+	step "arm64 cross-build (modules, nicctl, the test clients)" cross_build
 	echo "=== kselftests on Debian's arm64 kernel: $arm64_tests"
 	if [ -n "$arm64_built" ]; then
 		# shellcheck disable=SC2086
