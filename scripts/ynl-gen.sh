@@ -7,6 +7,7 @@
 #                                        (policies, split ops, mcast groups)
 #   the counter and name tables          scripts/nl-tables.py (kernel and
 #                                        userspace, see there)
+#   Documentation/netlink.rst's tables   check-netlink-spec.py --update-rst
 # ynl-gen-c.py is the kernel's own (tools/net/ynl), taken from Debian's
 # linux-source-6.12 (/usr/src/linux-source-6.12.tar.xz, NVO_YNL_SRC_TAR);
 # it validates the spec against the kernel's genetlink-c schema first.
@@ -76,5 +77,10 @@ while IFS= read -r f; do
 		echo "ynl-gen: wrote $rel"
 	fi
 done < <(find "$stage/out" -type f | sort)
+# The generated tables of Documentation/netlink.rst (its own checker
+# compares them in --check mode: CTest's netlink_spec_check).
+if [ $check = 0 ]; then
+	python3 "$src/scripts/check-netlink-spec.py" --root "$src" --update-rst >/dev/null
+fi
 [ $check = 1 ] && [ $status = 0 ] && echo "ynl-gen: generated files are current"
 exit $status
