@@ -139,6 +139,40 @@ struct nlattr *nvo_nl_unexpected(struct nlattr **tb,
 }
 
 /*
+ * A dump of one kind of object: the selection read at the start (@sel),
+ * then one batch of @kind's objects from the cursor on, each put as a
+ * message by @fill.
+ */
+struct nvo_nl_dump_kind {
+	u8	cmd;
+	size_t	item_size;
+	int	(*sel)(struct netlink_callback *cb);
+	void	(*collect)(struct nvo_nl_collect *c);
+	int	(*fill)(struct sk_buff *skb, const void *item,
+			const struct nvo_nl_dump_ctx *ctx);
+};
+
+static int nvo_nl_dump_kind(struct sk_buff *skb, struct netlink_callback *cb,
+			    const struct nvo_nl_dump_kind *kind)
+{
+	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
+	struct nvo_nl_collect c = { .sel = &ctx->sel };
+	int ret;
+
+	ret = nvo_nl_dump_begin(cb, kind->sel);
+	if (ret)
+		return ret;
+	ret = nvo_nl_batch_init(&c.b, kind->item_size, NVO_NL_BATCH,
+				ctx->cursor);
+	if (ret)
+		return ret;
+	kind->collect(&c);
+	ret = nvo_nl_dump_batch(skb, cb, kind->cmd, &c.b, kind->fill);
+	nvo_nl_batch_free(&c.b);
+	return ret;
+}
+
+/*
  * dev-get
  */
 
@@ -207,25 +241,23 @@ static int nvo_nl_dump_dev_item(struct sk_buff *skb, const void *item,
 	return nvo_nl_fill_dev(skb, item);
 }
 
+static void nvo_nl_collect_devs(struct nvo_nl_collect *c)
+{
+	nvo_visit_devices(nvo_nl_collect_dev, c);
+}
+
+static const struct nvo_nl_dump_kind nvo_nl_dev_dump = {
+	.cmd		= NVMET_OFFLOAD_CMD_DEV_GET,
+	.item_size	= sizeof(struct nvo_nl_dev_info),
+	.sel		= nvo_nl_dev_get_dump_sel,
+	.collect	= nvo_nl_collect_devs,
+	.fill		= nvo_nl_dump_dev_item,
+};
+
 int nvmet_offload_nl_dev_get_dumpit(struct sk_buff *skb,
 				    struct netlink_callback *cb)
 {
-	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
-	struct nvo_nl_collect c = { .sel = &ctx->sel };
-	int ret;
-
-	ret = nvo_nl_dump_begin(cb, nvo_nl_dev_get_dump_sel);
-	if (ret)
-		return ret;
-	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_dev_info),
-				NVO_NL_BATCH, ctx->cursor);
-	if (ret)
-		return ret;
-	nvo_visit_devices(nvo_nl_collect_dev, &c);
-	ret = nvo_nl_dump_batch(skb, cb, NVMET_OFFLOAD_CMD_DEV_GET, &c.b,
-				nvo_nl_dump_dev_item);
-	nvo_nl_batch_free(&c.b);
-	return ret;
+	return nvo_nl_dump_kind(skb, cb, &nvo_nl_dev_dump);
 }
 
 /*
@@ -302,25 +334,23 @@ static int nvo_nl_dump_port_item(struct sk_buff *skb, const void *item,
 	return nvo_nl_fill_port(skb, item);
 }
 
+static void nvo_nl_collect_ports(struct nvo_nl_collect *c)
+{
+	nvo_visit_ports(nvo_nl_collect_port, c);
+}
+
+static const struct nvo_nl_dump_kind nvo_nl_port_dump = {
+	.cmd		= NVMET_OFFLOAD_CMD_PORT_GET,
+	.item_size	= sizeof(struct nvo_nl_port_info),
+	.sel		= nvo_nl_port_get_dump_sel,
+	.collect	= nvo_nl_collect_ports,
+	.fill		= nvo_nl_dump_port_item,
+};
+
 int nvmet_offload_nl_port_get_dumpit(struct sk_buff *skb,
 				     struct netlink_callback *cb)
 {
-	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
-	struct nvo_nl_collect c = { .sel = &ctx->sel };
-	int ret;
-
-	ret = nvo_nl_dump_begin(cb, nvo_nl_port_get_dump_sel);
-	if (ret)
-		return ret;
-	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_port_info),
-				NVO_NL_BATCH, ctx->cursor);
-	if (ret)
-		return ret;
-	nvo_visit_ports(nvo_nl_collect_port, &c);
-	ret = nvo_nl_dump_batch(skb, cb, NVMET_OFFLOAD_CMD_PORT_GET, &c.b,
-				nvo_nl_dump_port_item);
-	nvo_nl_batch_free(&c.b);
-	return ret;
+	return nvo_nl_dump_kind(skb, cb, &nvo_nl_port_dump);
 }
 
 /*
@@ -532,25 +562,23 @@ static int nvo_nl_dump_queue_item(struct sk_buff *skb, const void *item,
 	return nvo_nl_fill_queue(skb, item);
 }
 
+static void nvo_nl_collect_queues(struct nvo_nl_collect *c)
+{
+	nvo_visit_queues(nvo_nl_collect_queue, c);
+}
+
+static const struct nvo_nl_dump_kind nvo_nl_queue_dump = {
+	.cmd		= NVMET_OFFLOAD_CMD_QUEUE_GET,
+	.item_size	= sizeof(struct nvo_nl_queue_info),
+	.sel		= nvo_nl_queue_get_dump_sel,
+	.collect	= nvo_nl_collect_queues,
+	.fill		= nvo_nl_dump_queue_item,
+};
+
 int nvmet_offload_nl_queue_get_dumpit(struct sk_buff *skb,
 				      struct netlink_callback *cb)
 {
-	struct nvo_nl_dump_ctx *ctx = nvo_nl_dump_ctx(cb);
-	struct nvo_nl_collect c = { .sel = &ctx->sel };
-	int ret;
-
-	ret = nvo_nl_dump_begin(cb, nvo_nl_queue_get_dump_sel);
-	if (ret)
-		return ret;
-	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_queue_info),
-				NVO_NL_BATCH, ctx->cursor);
-	if (ret)
-		return ret;
-	nvo_visit_queues(nvo_nl_collect_queue, &c);
-	ret = nvo_nl_dump_batch(skb, cb, NVMET_OFFLOAD_CMD_QUEUE_GET, &c.b,
-				nvo_nl_dump_queue_item);
-	nvo_nl_batch_free(&c.b);
-	return ret;
+	return nvo_nl_dump_kind(skb, cb, &nvo_nl_queue_dump);
 }
 
 /* The first queue after @after that a queue-set selects, in id order. */
