@@ -51,9 +51,8 @@
  * a counter added to the spec appears here, in netlink and in nicctl; the
  * code that counts it bumps its field and its NVO_EV_ value.
  */
-#define NVO_EVENT_FIELD(field, attr)	u64 field;
 struct nvo_event_counts {
-	NVO_EVENT_COUNTERS(NVO_EVENT_FIELD)
+	NVO_EVENT_COUNTER_FIELDS
 };
 
 #define NVO_EVENT_ENUM(field, attr)	NVO_EV_##attr,

@@ -89,6 +89,10 @@ def kernel_header(spec):
     out += xmacro("NVO_EVENT_COUNTERS", ["%s, %s" % (low(a["name"]),
                                                       up(a["name"]))
                                           for a in ev], " \\")
+    out += ["", "/* The fields of struct nvo_event_counts they are: */"]
+    out += ["#define NVO_EVENT_COUNTER_FIELDS \\"]
+    out += ["\tu64 %s;%s" % (low(a["name"]), " \\" if i < len(ev) - 1 else "")
+            for i, a in enumerate(ev)]
     out += ["", "#endif /* _LINUX_NVMET_OFFLOAD_COUNTERS_H */"]
     return "\n".join(out) + "\n"
 

@@ -43,4 +43,10 @@
 	X(reclaim_events, RECLAIM_EVENTS) \
 	X(fallback_events, FALLBACK_EVENTS)
 
+/* The fields of struct nvo_event_counts they are: */
+#define NVO_EVENT_COUNTER_FIELDS \
+	u64 offload_events; \
+	u64 reclaim_events; \
+	u64 fallback_events;
+
 #endif /* _LINUX_NVMET_OFFLOAD_COUNTERS_H */
