@@ -54,6 +54,10 @@ KMODS=(
 	veth dummy
 	# ss -K (socket destruction, CONFIG_INET_DIAG_DESTROY) in storm_hostkill
 	inet_diag tcp_diag
+	# NVMe/RDMA over Soft-RoCE (rdma_*.sh): rxe on a dummy netdev, the
+	# nvme-rdma host, stock nvmet-rdma for baselines; rxe's ICRC needs the
+	# crc32 modules above, which modules.dep does not list
+	rdma_rxe rdma_cm ib_core nvme-rdma nvmet-rdma
 )
 # arm64 (NVO_ARCH=arm64): the generic/arm64 names of the crypto modules,
 # and virtio over MMIO for the second console (the test's clean output).
@@ -72,7 +76,7 @@ BINS=(
 	/usr/bin/bash /usr/sbin/nvme /usr/bin/fio
 	/usr/sbin/mke2fs /usr/sbin/mkfs.ext4 /usr/sbin/e2fsck /usr/sbin/fsck.ext4
 	/usr/bin/setpriv /usr/bin/flock /usr/bin/lsblk /usr/sbin/blkid
-	/usr/sbin/ip /usr/bin/ss
+	/usr/sbin/ip /usr/bin/ss /usr/bin/rdma
 	/usr/bin/kmod
 	/usr/bin/timeout /usr/bin/stdbuf
 	/usr/bin/pgrep /usr/bin/pkill
