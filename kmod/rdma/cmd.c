@@ -13,6 +13,14 @@
 #include "../compat.h"
 #include "rdma.h"
 
+/* main.c's transport ops, handed down at init: nvmet_req_init needs them. */
+static const struct nvmet_fabrics_ops *nvo_rdma_cmd_ops;
+
+void nvo_rdma_cmd_set_ops(const struct nvmet_fabrics_ops *ops)
+{
+	nvo_rdma_cmd_ops = ops;
+}
+
 /*
  * The first caller moves the queue to DISCONNECTING, drops the commands that
  * waited for ESTABLISHED and schedules the release (queue.c). Any context.
@@ -282,7 +290,7 @@ void nvo_rdma_handle_cmd(struct nvo_rdma_cmd *cmd)
 				   DMA_TO_DEVICE);
 
 	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
-			    &nvo_rdma_ops))
+			    nvo_rdma_cmd_ops))
 		return;	/* nvmet completed it with an error */
 
 	status = nvo_rdma_map_sgl(cmd);

@@ -27,7 +27,7 @@ static u16 nvo_rdma_get_max_queue_size(const struct nvmet_ctrl *ctrl)
 	return NVO_RDMA_MAX_QSIZE;
 }
 
-const struct nvmet_fabrics_ops nvo_rdma_ops = {
+static const struct nvmet_fabrics_ops nvo_rdma_ops = {
 	.owner			= THIS_MODULE,
 	.type			= NVMF_TRTYPE_RDMA,
 	.msdbd			= 1,
@@ -66,6 +66,7 @@ static int __init nvo_rdma_init(void)
 {
 	int ret;
 
+	nvo_rdma_cmd_set_ops(&nvo_rdma_ops);
 	ret = ib_register_client(&nvo_rdma_ib_client);
 	if (ret)
 		return ret;

@@ -12,9 +12,11 @@
 #include "rdma.h"
 
 LIST_HEAD(nvo_rdma_queues);
+/* Guards nvo_rdma_queues: every queue from accept to release. */
 DEFINE_MUTEX(nvo_rdma_queues_lock);
 
 static LIST_HEAD(nvo_rdma_devs);
+/* Guards nvo_rdma_devs: the RDMA devices our queues use, with their PD. */
 static DEFINE_MUTEX(nvo_rdma_devs_lock);
 
 struct nvo_rdma_dev *nvo_rdma_dev_get(struct ib_device *ibdev)

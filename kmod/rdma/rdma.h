@@ -116,11 +116,11 @@ struct nvo_rdma_queue {
 	struct work_struct	release_work;
 };
 
-extern const struct nvmet_fabrics_ops nvo_rdma_ops;
 extern struct list_head nvo_rdma_queues;
 extern struct mutex nvo_rdma_queues_lock;
 
 /* cmd.c */
+void nvo_rdma_cmd_set_ops(const struct nvmet_fabrics_ops *ops);
 void nvo_rdma_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 void nvo_rdma_queue_response(struct nvmet_req *req);
 void nvo_rdma_handle_cmd(struct nvo_rdma_cmd *cmd);
