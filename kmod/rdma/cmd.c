@@ -47,11 +47,19 @@ void nvo_rdma_queue_kill(struct nvo_rdma_queue *queue)
 	queue_work(nvmet_wq, &queue->release_work);
 }
 
+/*
+ * A failed work request: the queue pair is in the error state, the queue
+ * is over. A flushed one says the same without naming the cause (an RDMA
+ * WRITE chained before a response is unsignaled: its error surfaces as the
+ * response's flush), so it ends the queue too, quietly.
+ */
 static void nvo_rdma_error(struct nvo_rdma_queue *queue, struct ib_wc *wc,
 			   const char *what)
 {
-	if (wc->status == IB_WC_WR_FLUSH_ERR)
+	if (wc->status == IB_WC_WR_FLUSH_ERR) {
+		nvo_rdma_queue_kill(queue);
 		return;
+	}
 	pr_warn_ratelimited("queue %u: %s failed: %s (%d)\n", queue->host_qid,
 			    what, ib_wc_status_msg(wc->status), wc->status);
 	nvo_rdma_queue_kill(queue);
