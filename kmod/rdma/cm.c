@@ -74,17 +74,19 @@ static int nvo_rdma_connect(struct rdma_cm_id *cm_id,
 				      cm_id->device->attrs.max_qp_init_rd_atom);
 	param.private_data = &rep;
 	param.private_data_len = sizeof(rep);
+	/*
+	 * On the list from here: only its release frees the queue and its id,
+	 * whoever ends it (a receive error can, before rdma_accept returns).
+	 */
+	mutex_lock(&nvo_rdma_queues_lock);
+	list_add_tail(&queue->entry, &nvo_rdma_queues);
+	mutex_unlock(&nvo_rdma_queues_lock);
 	ret = rdma_accept(cm_id, &param);
 	if (ret) {
 		pr_warn_ratelimited("port %u: rdma_accept: %d\n",
 				    nvo_rdma_port_id(port->nport), ret);
-		queue->cm_id = NULL;	/* the core destroys it */
-		nvo_rdma_queue_free(queue);
-		return ret;
+		nvo_rdma_queue_kill(queue);
 	}
-	mutex_lock(&nvo_rdma_queues_lock);
-	list_add_tail(&queue->entry, &nvo_rdma_queues);
-	mutex_unlock(&nvo_rdma_queues_lock);
 	return 0;
 }
 

@@ -256,7 +256,7 @@ static int nvo_rdma_create_qp(struct nvo_rdma_queue *queue)
  * Frees a queue that never reached nvo_rdma_queues or left it. With
  * queue->cm_id NULL the rdma_cm core destroys the id (a refused connect).
  */
-void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
+static void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
 {
 	/* Waits until nvmet has completed every command it still owns. */
 	nvmet_sq_destroy(&queue->nvme_sq);

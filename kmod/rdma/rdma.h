@@ -136,7 +136,6 @@ struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
 					    struct nvo_rdma_dev *dev,
 					    struct rdma_cm_id *cm_id,
 					    u16 qid, u32 recv_size);
-void nvo_rdma_queue_free(struct nvo_rdma_queue *queue);
 void nvo_rdma_queue_established(struct nvo_rdma_queue *queue);
 void nvo_rdma_kill_matching(struct nvmet_ctrl *ctrl, struct nvmet_port *nport,
 			    struct ib_device *ibdev);
