@@ -15,6 +15,9 @@ PACKAGES=(
 	# the VM and what goes into its initramfs
 	qemu-system-x86 busybox-static kmod cpio gzip nvme-cli fio iproute2
 	e2fsprogs util-linux
+	# the raw NVMe/RDMA client (rdma_malformed.sh) and, in the VM, the
+	# Soft-RoCE userspace provider it needs (librxe)
+	libibverbs-dev librdmacm-dev ibverbs-providers
 	# userspace build and tests
 	cmake g++ pkg-config libnl-3-dev libnl-genl-3-dev libcli11-dev
 	libspdlog-dev nlohmann-json3-dev googletest libgtest-dev

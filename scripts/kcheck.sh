@@ -57,5 +57,13 @@ else
 	echo "$out"
 	status=1
 fi
+# nvmet_offload_rdma.ko is layered from the start (kmod/rdma/rdma.h): none.
+if out=$(python3 "$src/scripts/kmod-cycles.py" "$build/kbuild${KFLAVOR:+-$KFLAVOR}/kmod/rdma" \
+	--max-files 0 2>&1); then
+	echo "$out" | tail -n 1
+else
+	echo "$out"
+	status=1
+fi
 [ $status -eq 0 ] && echo "kcheck: clean"
 exit $status

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Call and include cycles among the files of nvmet_offload.ko.
+"""Call and include cycles among the files of nvmet_offload.ko (or of the
+module a kbuild subdirectory builds, e.g. kmod/rdma/).
 
 The call graph is read from the built objects: file A calls file B when A's
 object has an undefined symbol that B's object defines (nm). The include
@@ -8,8 +9,8 @@ graph is read from the sources: kmod/X.h including kmod/Y.h. A cycle is a
 strongly connected component of more than one file.
 
 usage: kmod-cycles.py KBUILD_KMOD_DIR [--max-files N]
-  KBUILD_KMOD_DIR   the kbuild copy of kmod/ holding the .o files
-                    (build/kbuild/kmod after scripts/build-modules.sh)
+  KBUILD_KMOD_DIR   the kbuild copy of kmod/ (or kmod/rdma/) holding the
+                    .o files (build/kbuild/kmod after scripts/build-modules.sh)
   --max-files N     exit 1 when more than N files stand in call cycles
                     (a ratchet while the layering is untangled; 0 is the goal)
 Prints each cycle with the calls that make it, and exits 1 on any include
@@ -23,11 +24,15 @@ import sys
 
 
 def module_objects(kdir):
-    """The object files nvmet_offload.ko is linked from (kmod/Kbuild)."""
+    """The object files the module(s) of KDIR's Kbuild are linked from
+    (obj-m += NAME.o, NAME-y := ...): nvmet_offload.ko in kmod/,
+    nvmet_offload_rdma.ko in kmod/rdma/."""
     text = open(os.path.join(kdir, "Kbuild")).read().replace("\\\n", " ")
+    mods = re.findall(r"^obj-m\s*\+?=\s*(\w+)\.o\s*$", text, re.M)
     objs = []
-    for m in re.finditer(r"^nvmet_offload-y\s*[:+]?=(.*)$", text, re.M):
-        objs += m.group(1).split()
+    for mod in mods:
+        for m in re.finditer(rf"^{mod}-y\s*[:+]?=(.*)$", text, re.M):
+            objs += m.group(1).split()
     return [o[:-2] for o in objs if o.endswith(".o")]
 
 

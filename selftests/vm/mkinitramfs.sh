@@ -54,6 +54,12 @@ KMODS=(
 	veth dummy
 	# ss -K (socket destruction, CONFIG_INET_DIAG_DESTROY) in storm_hostkill
 	inet_diag tcp_diag
+	# NVMe/RDMA over Soft-RoCE (rdma_*.sh): rxe on a dummy netdev, the
+	# nvme-rdma host, stock nvmet-rdma for baselines; rxe's ICRC needs the
+	# crc32 modules above, which modules.dep does not list
+	rdma_rxe rdma_cm ib_core nvme-rdma nvmet-rdma
+	# userspace verbs and rdma_cm for the raw client (rdma_malformed.sh)
+	ib_uverbs rdma_ucm
 )
 # arm64 (NVO_ARCH=arm64): the generic/arm64 names of the crypto modules,
 # and virtio over MMIO for the second console (the test's clean output).
@@ -72,7 +78,7 @@ BINS=(
 	/usr/bin/bash /usr/sbin/nvme /usr/bin/fio
 	/usr/sbin/mke2fs /usr/sbin/mkfs.ext4 /usr/sbin/e2fsck /usr/sbin/fsck.ext4
 	/usr/bin/setpriv /usr/bin/flock /usr/bin/lsblk /usr/sbin/blkid
-	/usr/sbin/ip /usr/bin/ss
+	/usr/sbin/ip /usr/bin/ss /usr/bin/rdma
 	/usr/bin/kmod
 	/usr/bin/timeout /usr/bin/stdbuf
 	/usr/bin/pgrep /usr/bin/pkill
@@ -85,7 +91,8 @@ die() { echo "mkinitramfs: $*" >&2; exit 1; }
 # Everything the base depends on, one line each, hashed into the stamp.
 base_inputs() {
 	local pkgs=(busybox-static nvme-cli libnvme1 fio e2fsprogs util-linux
-		iproute2 kmod bash coreutils procps libc6 "linux-image-$KABI")
+		iproute2 kmod bash coreutils procps libc6 ibverbs-providers
+		"linux-image-$KABI")
 	sha256sum <"${BASH_SOURCE[0]}"
 	echo "KABI=$KABI compress=$base_compress"
 	# another kernel: its staged modules (a rebuild moves or touches them)
@@ -211,6 +218,14 @@ build_base() {
 	# -- real programs and their libraries ---------------------------------
 	for f in "${BINS[@]}"; do copy_with_libs "$f" "$root"; done
 	for f in "${OPT_BINS[@]}"; do [ -x "$f" ] && copy_with_libs "$f" "$root"; done
+	# The Soft-RoCE provider libibverbs loads by name (rdma_malformed.sh's
+	# raw client): when the host has it (ibverbs-providers)
+	for f in /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav*.so; do
+		[ -e "$f" ] || continue
+		copy_with_libs "$f" "$root"
+		mkdir -p "$root/etc/libibverbs.d"
+		cp /etc/libibverbs.d/rxe.driver "$root/etc/libibverbs.d/"
+	done
 	fi
 	# kmod's applets
 	for f in modprobe insmod rmmod lsmod depmod modinfo; do

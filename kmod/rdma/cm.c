@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdma_cm: one listening id per enabled nvmet port; a connection request
+ * becomes a queue (NVMe/RDMA private data: record format 1.0, queue id and
+ * sizes), accepted or refused with an NVMe/RDMA reject status; the id's
+ * later events end it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/inet.h>
+#include <linux/slab.h>
+#include <rdma/ib_cm.h>
+
+#include "rdma.h"
+
+static u16 nvo_rdma_port_id(struct nvmet_port *nport)
+{
+	return le16_to_cpu(nport->disc_addr.portid);
+}
+
+static int nvo_rdma_reject(struct rdma_cm_id *cm_id,
+			   enum nvme_rdma_cm_status status)
+{
+	struct nvme_rdma_cm_rej rej = {
+		.recfmt = cpu_to_le16(NVME_RDMA_CM_FMT_1_0),
+		.sts = cpu_to_le16(status),
+	};
+
+	pr_warn_ratelimited("refusing a connection: %s\n",
+			    nvme_rdma_cm_msg(status));
+	rdma_reject(cm_id, &rej, sizeof(rej), IB_CM_REJ_CONSUMER_DEFINED);
+	/* Non-zero: the rdma_cm core destroys the id. */
+	return -ECONNREFUSED;
+}
+
+static int nvo_rdma_connect(struct rdma_cm_id *cm_id,
+			    struct rdma_cm_event *event)
+{
+	const struct nvme_rdma_cm_req *req = event->param.conn.private_data;
+	struct nvo_rdma_port *port = cm_id->context;
+	struct nvme_rdma_cm_rep rep = {};
+	struct rdma_conn_param param = {};
+	struct nvo_rdma_queue *queue;
+	struct nvo_rdma_dev *dev;
+	u32 recv_size, max;
+	u16 qid;
+	int ret;
+
+	if (!req || event->param.conn.private_data_len < sizeof(*req))
+		return nvo_rdma_reject(cm_id, NVME_RDMA_CM_INVALID_LEN);
+	if (le16_to_cpu(req->recfmt) != NVME_RDMA_CM_FMT_1_0)
+		return nvo_rdma_reject(cm_id, NVME_RDMA_CM_INVALID_RECFMT);
+	qid = le16_to_cpu(req->qid);
+	/* hsqsize is 0's based: our receive queue holds hsqsize + 1. */
+	recv_size = le16_to_cpu(req->hsqsize) + 1;
+	max = qid ? NVO_RDMA_MAX_QSIZE : NVME_AQ_DEPTH;
+	if (recv_size > max)
+		return nvo_rdma_reject(cm_id, NVME_RDMA_CM_INVALID_HSQSIZE);
+	if (!le16_to_cpu(req->hrqsize))
+		return nvo_rdma_reject(cm_id, NVME_RDMA_CM_INVALID_HRQSIZE);
+
+	dev = nvo_rdma_dev_get(cm_id->device);
+	if (!dev)
+		return nvo_rdma_reject(cm_id, NVME_RDMA_CM_NO_RSC);
+	queue = nvo_rdma_queue_alloc(port, dev, cm_id, qid, recv_size);
+	if (IS_ERR(queue))
+		return nvo_rdma_reject(cm_id, NVME_RDMA_CM_NO_RSC);
+
+	rep.recfmt = cpu_to_le16(NVME_RDMA_CM_FMT_1_0);
+	rep.crqsize = cpu_to_le16(recv_size);
+	param.rnr_retry_count = 7;
+	param.flow_control = 1;
+	param.initiator_depth = min_t(u8, event->param.conn.initiator_depth,
+				      cm_id->device->attrs.max_qp_init_rd_atom);
+	param.private_data = &rep;
+	param.private_data_len = sizeof(rep);
+	/*
+	 * On the list from here: only its release frees the queue and its id,
+	 * whoever ends it (a receive error can, before rdma_accept returns).
+	 */
+	mutex_lock(&nvo_rdma_queues_lock);
+	list_add_tail(&queue->entry, &nvo_rdma_queues);
+	mutex_unlock(&nvo_rdma_queues_lock);
+	ret = rdma_accept(cm_id, &param);
+	if (ret) {
+		pr_warn_ratelimited("port %u: rdma_accept: %d\n",
+				    nvo_rdma_port_id(port->nport), ret);
+		nvo_rdma_queue_kill(queue);
+	}
+	return 0;
+}
+
+static int nvo_rdma_cm_handler(struct rdma_cm_id *cm_id,
+			       struct rdma_cm_event *event)
+{
+	struct nvo_rdma_queue *queue = NULL;
+	struct nvo_rdma_port *port;
+
+	/* A queue's id has its QP; the listener's and a new request's do not. */
+	if (cm_id->qp)
+		queue = cm_id->qp->qp_context;
+
+	switch (event->event) {
+	case RDMA_CM_EVENT_CONNECT_REQUEST:
+		return nvo_rdma_connect(cm_id, event);
+	case RDMA_CM_EVENT_ESTABLISHED:
+		if (queue)
+			nvo_rdma_queue_established(queue);
+		break;
+	case RDMA_CM_EVENT_DEVICE_REMOVAL:
+		/* Queues on the device went in our ib_client's remove. */
+		if (queue)
+			break;
+		port = cm_id->context;
+		/* The listener: non-zero makes the core destroy it. */
+		if (xchg(&port->cm_id, NULL) == cm_id) {
+			pr_warn("port %u: RDMA device removed, not listening\n",
+				nvo_rdma_port_id(port->nport));
+			return 1;
+		}
+		break;
+	case RDMA_CM_EVENT_ADDR_CHANGE:
+	case RDMA_CM_EVENT_DISCONNECTED:
+	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
+	case RDMA_CM_EVENT_REJECTED:
+	case RDMA_CM_EVENT_UNREACHABLE:
+	case RDMA_CM_EVENT_CONNECT_ERROR:
+		if (queue)
+			nvo_rdma_queue_kill(queue);
+		break;
+	default:
+		pr_debug("rdma_cm event %s (%d)\n", rdma_event_msg(event->event),
+			 event->event);
+		break;
+	}
+	return 0;
+}
+
+static int nvo_rdma_listen(struct nvo_rdma_port *port)
+{
+	struct rdma_cm_id *cm_id;
+	int ret;
+
+	cm_id = rdma_create_id(&init_net, nvo_rdma_cm_handler, port,
+			       RDMA_PS_TCP, IB_QPT_RC);
+	if (IS_ERR(cm_id))
+		return PTR_ERR(cm_id);
+	/* An IPv6 listener takes IPv6 only: IPv4 has its own port. */
+	if (port->addr.ss_family == AF_INET6) {
+		ret = rdma_set_afonly(cm_id, 1);
+		if (ret)
+			goto err;
+	}
+	ret = rdma_bind_addr(cm_id, (struct sockaddr *)&port->addr);
+	if (ret)
+		goto err;
+	ret = rdma_listen(cm_id, NVO_RDMA_BACKLOG);
+	if (ret)
+		goto err;
+	port->cm_id = cm_id;
+	return 0;
+err:
+	rdma_destroy_id(cm_id);
+	return ret;
+}
+
+int nvo_rdma_add_port(struct nvmet_port *nport)
+{
+	struct nvmf_disc_rsp_page_entry *disc = &nport->disc_addr;
+	struct nvo_rdma_port *port;
+	int af, ret;
+
+	switch (disc->adrfam) {
+	case NVMF_ADDR_FAMILY_IP4:
+		af = AF_INET;
+		break;
+	case NVMF_ADDR_FAMILY_IP6:
+		af = AF_INET6;
+		break;
+	default:
+		pr_err("port %u: address family %u is not IPv4 or IPv6\n",
+		       nvo_rdma_port_id(nport), disc->adrfam);
+		return -EINVAL;
+	}
+	port = kzalloc(sizeof(*port), GFP_KERNEL);
+	if (!port)
+		return -ENOMEM;
+	port->nport = nport;
+	ret = inet_pton_with_scope(&init_net, af, disc->traddr, disc->trsvcid,
+				   &port->addr);
+	if (ret) {
+		pr_err("port %u: bad address %s:%s\n", nvo_rdma_port_id(nport),
+		       disc->traddr, disc->trsvcid);
+		goto err;
+	}
+	if (nport->inline_data_size < 0) {
+		nport->inline_data_size = NVO_RDMA_DEF_INLINE;
+	} else if (nport->inline_data_size > NVO_RDMA_MAX_INLINE) {
+		pr_warn("port %u: inline_data_size %d capped to %d\n",
+			nvo_rdma_port_id(nport), nport->inline_data_size,
+			NVO_RDMA_MAX_INLINE);
+		nport->inline_data_size = NVO_RDMA_MAX_INLINE;
+	}
+	if (nport->pi_enable) {
+		pr_warn("port %u: protection information is not supported, off\n",
+			nvo_rdma_port_id(nport));
+		nport->pi_enable = false;
+	}
+	ret = nvo_rdma_listen(port);
+	if (ret) {
+		pr_err("port %u: cannot listen on %pISpcs: %d\n",
+		       nvo_rdma_port_id(nport), &port->addr, ret);
+		goto err;
+	}
+	nport->priv = port;
+	pr_info("port %u: listening on %pISpcs\n", nvo_rdma_port_id(nport),
+		&port->addr);
+	return 0;
+err:
+	kfree(port);
+	return ret;
+}
+
+void nvo_rdma_remove_port(struct nvmet_port *nport)
+{
+	struct nvo_rdma_port *port = nport->priv;
+	struct rdma_cm_id *cm_id = xchg(&port->cm_id, NULL);
+
+	/* Waits for the handlers of the listener and its requests. */
+	if (cm_id)
+		rdma_destroy_id(cm_id);
+	nvo_rdma_kill_matching(NULL, nport, NULL);
+	nport->priv = NULL;
+	pr_info("port %u: removed\n", nvo_rdma_port_id(nport));
+	kfree(port);
+}
+
+void nvo_rdma_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,
+			  char *traddr)
+{
+	struct nvo_rdma_cmd *cmd = container_of(req, struct nvo_rdma_cmd, req);
+	struct nvo_rdma_port *port = nport->priv;
+	struct sockaddr *local;
+
+	/* A wildcard listener reports the address the host reached us on. */
+	local = (struct sockaddr *)&cmd->queue->cm_id->route.addr.src_addr;
+	if (port && inet_addr_is_any((struct sockaddr *)&port->addr)) {
+		snprintf(traddr, NVMF_TRADDR_SIZE, "%pISc", local);
+		return;
+	}
+	memcpy(traddr, nport->disc_addr.traddr, NVMF_TRADDR_SIZE);
+}

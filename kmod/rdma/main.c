@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nvmet_offload_rdma: an NVMe/RDMA target transport for the kernel's nvmet
+ * (software path), a module of its own so that the NVMe/TCP module does not
+ * pull in ib_core and rdma_cm. This file ties it to nvmet and to the RDMA
+ * core: the transport ops, the ib_client that ends queues on a device being
+ * removed, module init and exit.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+
+#include "rdma.h"
+
+static void nvo_rdma_delete_ctrl(struct nvmet_ctrl *ctrl)
+{
+	nvo_rdma_kill_matching(ctrl, NULL, NULL);
+}
+
+static u8 nvo_rdma_get_mdts(const struct nvmet_ctrl *ctrl)
+{
+	return NVO_RDMA_MDTS;
+}
+
+static u16 nvo_rdma_get_max_queue_size(const struct nvmet_ctrl *ctrl)
+{
+	return NVO_RDMA_MAX_QSIZE;
+}
+
+static const struct nvmet_fabrics_ops nvo_rdma_ops = {
+	.owner			= THIS_MODULE,
+	.type			= NVMF_TRTYPE_RDMA,
+	.msdbd			= 1,
+	.flags			= NVMF_KEYED_SGLS,
+	.add_port		= nvo_rdma_add_port,
+	.remove_port		= nvo_rdma_remove_port,
+	.queue_response		= nvo_rdma_queue_response,
+	.delete_ctrl		= nvo_rdma_delete_ctrl,
+	.disc_traddr		= nvo_rdma_disc_traddr,
+	.get_mdts		= nvo_rdma_get_mdts,
+	.get_max_queue_size	= nvo_rdma_get_max_queue_size,
+};
+
+static int nvo_rdma_add_one(struct ib_device *ibdev)
+{
+	return 0;
+}
+
+/*
+ * Called before rdma_cm hears of the removal (we registered after it):
+ * every queue on the device is released, and its PD with the last one.
+ */
+static void nvo_rdma_remove_one(struct ib_device *ibdev, void *client_data)
+{
+	nvo_rdma_kill_matching(NULL, NULL, ibdev);
+	flush_workqueue(nvmet_wq);
+}
+
+static struct ib_client nvo_rdma_ib_client = {
+	.name	= "nvmet_offload_rdma",
+	.add	= nvo_rdma_add_one,
+	.remove	= nvo_rdma_remove_one,
+};
+
+static int __init nvo_rdma_init(void)
+{
+	int ret;
+
+	nvo_rdma_cmd_set_ops(&nvo_rdma_ops);
+	ret = ib_register_client(&nvo_rdma_ib_client);
+	if (ret)
+		return ret;
+	ret = nvmet_register_transport(&nvo_rdma_ops);
+	if (ret) {
+		if (ret == -EINVAL)
+			pr_err("the NVMe/RDMA transport slot is taken (is nvmet-rdma loaded? unload it first)\n");
+		else
+			pr_err("cannot register with nvmet: %d\n", ret);
+		ib_unregister_client(&nvo_rdma_ib_client);
+		return ret;
+	}
+	pr_info("registered with nvmet as the NVMe/RDMA transport\n");
+	return 0;
+}
+
+static void __exit nvo_rdma_exit(void)
+{
+	/* nvmet pins the module while a port is enabled: no port is left. */
+	nvmet_unregister_transport(&nvo_rdma_ops);
+	nvo_rdma_kill_matching(NULL, NULL, NULL);
+	flush_workqueue(nvmet_wq);
+	ib_unregister_client(&nvo_rdma_ib_client);
+	pr_info("unregistered\n");
+}
+
+module_init(nvo_rdma_init);
+module_exit(nvo_rdma_exit);
+
+MODULE_DESCRIPTION("NVMe/RDMA target transport (nvmet-offload, software path)");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The life cycle of an NVMe/RDMA queue: its RDMA device and protection
+ * domain, its completion queue and RC queue pair, the receive buffers the
+ * host's capsules land in and the command slots that carry them through
+ * nvmet, and the release once the queue ends.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+
+#include "rdma.h"
+
+LIST_HEAD(nvo_rdma_queues);
+/* Guards nvo_rdma_queues: every queue from accept to release. */
+DEFINE_MUTEX(nvo_rdma_queues_lock);
+
+static LIST_HEAD(nvo_rdma_devs);
+/* Guards nvo_rdma_devs: the RDMA devices our queues use, with their PD. */
+static DEFINE_MUTEX(nvo_rdma_devs_lock);
+
+struct nvo_rdma_dev *nvo_rdma_dev_get(struct ib_device *ibdev)
+{
+	struct nvo_rdma_dev *dev;
+
+	mutex_lock(&nvo_rdma_devs_lock);
+	list_for_each_entry(dev, &nvo_rdma_devs, entry) {
+		if (dev->ibdev == ibdev && kref_get_unless_zero(&dev->ref))
+			goto out;
+	}
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		goto out;
+	dev->pd = ib_alloc_pd(ibdev, 0);
+	if (IS_ERR(dev->pd)) {
+		pr_err("%s: cannot allocate a protection domain: %ld\n",
+		       dev_name(&ibdev->dev), PTR_ERR(dev->pd));
+		kfree(dev);
+		dev = NULL;
+		goto out;
+	}
+	dev->ibdev = ibdev;
+	kref_init(&dev->ref);
+	list_add(&dev->entry, &nvo_rdma_devs);
+out:
+	mutex_unlock(&nvo_rdma_devs_lock);
+	return dev;
+}
+
+static void nvo_rdma_dev_release(struct kref *ref)
+{
+	struct nvo_rdma_dev *dev = container_of(ref, struct nvo_rdma_dev, ref);
+
+	list_del(&dev->entry);
+	mutex_unlock(&nvo_rdma_devs_lock);
+	ib_dealloc_pd(dev->pd);
+	kfree(dev);
+}
+
+void nvo_rdma_dev_put(struct nvo_rdma_dev *dev)
+{
+	kref_put_mutex(&dev->ref, nvo_rdma_dev_release, &nvo_rdma_devs_lock);
+}
+
+static void nvo_rdma_free_rxs(struct nvo_rdma_queue *queue)
+{
+	struct ib_device *ibdev = queue->dev->ibdev;
+	u32 i;
+
+	for (i = 0; i < queue->recv_size; i++) {
+		struct nvo_rdma_rx *rx = &queue->rxs[i];
+
+		if (rx->inline_page) {
+			if (rx->inline_dma)
+				ib_dma_unmap_page(ibdev, rx->inline_dma,
+						  queue->inline_size,
+						  DMA_FROM_DEVICE);
+			__free_pages(rx->inline_page,
+				     get_order(queue->inline_size));
+		}
+		if (rx->sqe) {
+			if (rx->sqe_dma)
+				ib_dma_unmap_single(ibdev, rx->sqe_dma,
+						    sizeof(*rx->sqe),
+						    DMA_FROM_DEVICE);
+			kfree(rx->sqe);
+		}
+	}
+	kfree(queue->rxs);
+}
+
+static int nvo_rdma_alloc_rxs(struct nvo_rdma_queue *queue)
+{
+	struct ib_device *ibdev = queue->dev->ibdev;
+	u32 lkey = queue->dev->pd->local_dma_lkey;
+	u32 i;
+
+	queue->rxs = kcalloc(queue->recv_size, sizeof(*queue->rxs),
+			     GFP_KERNEL);
+	if (!queue->rxs)
+		return -ENOMEM;
+	for (i = 0; i < queue->recv_size; i++) {
+		struct nvo_rdma_rx *rx = &queue->rxs[i];
+		u64 dma;
+
+		rx->queue = queue;
+		rx->sqe = kzalloc(sizeof(*rx->sqe), GFP_KERNEL);
+		if (!rx->sqe)
+			return -ENOMEM;
+		dma = ib_dma_map_single(ibdev, rx->sqe, sizeof(*rx->sqe),
+					DMA_FROM_DEVICE);
+		if (ib_dma_mapping_error(ibdev, dma))
+			return -ENOMEM;
+		rx->sqe_dma = dma;
+		rx->sge[0].addr = dma;
+		rx->sge[0].length = sizeof(*rx->sqe);
+		rx->sge[0].lkey = lkey;
+		rx->wr.num_sge = 1;
+		if (queue->inline_size) {
+			rx->inline_page = alloc_pages(GFP_KERNEL,
+						      get_order(queue->inline_size));
+			if (!rx->inline_page)
+				return -ENOMEM;
+			dma = ib_dma_map_page(ibdev, rx->inline_page, 0,
+					      queue->inline_size,
+					      DMA_FROM_DEVICE);
+			if (ib_dma_mapping_error(ibdev, dma))
+				return -ENOMEM;
+			rx->inline_dma = dma;
+			rx->sge[1].addr = dma;
+			rx->sge[1].length = queue->inline_size;
+			rx->sge[1].lkey = lkey;
+			rx->wr.num_sge = 2;
+		}
+		rx->cqe.done = nvo_rdma_recv_done;
+		rx->wr.wr_cqe = &rx->cqe;
+		rx->wr.sg_list = rx->sge;
+	}
+	return 0;
+}
+
+static void nvo_rdma_free_cmds(struct nvo_rdma_queue *queue)
+{
+	struct ib_device *ibdev = queue->dev->ibdev;
+	u32 i;
+
+	for (i = 0; i < queue->nr_cmds; i++) {
+		struct nvo_rdma_cmd *cmd = &queue->cmds[i];
+
+		if (cmd->cqe_dma)
+			ib_dma_unmap_single(ibdev, cmd->cqe_dma,
+					    sizeof(*cmd->req.cqe),
+					    DMA_TO_DEVICE);
+		kfree(cmd->req.cqe);
+	}
+	kfree(queue->cmds);
+}
+
+static int nvo_rdma_alloc_cmds(struct nvo_rdma_queue *queue)
+{
+	struct ib_device *ibdev = queue->dev->ibdev;
+	u32 i;
+
+	queue->cmds = kcalloc(queue->nr_cmds, sizeof(*queue->cmds),
+			      GFP_KERNEL);
+	if (!queue->cmds)
+		return -ENOMEM;
+	for (i = 0; i < queue->nr_cmds; i++) {
+		struct nvo_rdma_cmd *cmd = &queue->cmds[i];
+		u64 dma;
+
+		cmd->queue = queue;
+		nvo_rdma_cmd_init(cmd);
+		cmd->req.cqe = kzalloc(sizeof(*cmd->req.cqe), GFP_KERNEL);
+		if (!cmd->req.cqe)
+			return -ENOMEM;
+		dma = ib_dma_map_single(ibdev, cmd->req.cqe,
+					sizeof(*cmd->req.cqe), DMA_TO_DEVICE);
+		if (ib_dma_mapping_error(ibdev, dma))
+			return -ENOMEM;
+		cmd->cqe_dma = dma;
+		cmd->send_sge.addr = dma;
+		cmd->send_sge.length = sizeof(*cmd->req.cqe);
+		cmd->send_sge.lkey = queue->dev->pd->local_dma_lkey;
+		list_add_tail(&cmd->entry, &queue->free_cmds);
+	}
+	return 0;
+}
+
+static void nvo_rdma_qp_event(struct ib_event *event, void *priv)
+{
+	struct nvo_rdma_queue *queue = priv;
+
+	switch (event->event) {
+	case IB_EVENT_COMM_EST:
+		rdma_notify(queue->cm_id, event->event);
+		break;
+	case IB_EVENT_QP_LAST_WQE_REACHED:
+		break;
+	default:
+		pr_warn_ratelimited("queue %u: QP event %s (%d)\n",
+				    queue->host_qid,
+				    ib_event_msg(event->event), event->event);
+		break;
+	}
+}
+
+static int nvo_rdma_create_qp(struct nvo_rdma_queue *queue)
+{
+	struct ib_device *ibdev = queue->dev->ibdev;
+	struct ib_qp_init_attr attr = {};
+	unsigned int factor;
+	u32 i;
+	int ret;
+
+	/* Receives, plus a SEND and an RDMA completion for every slot. */
+	queue->cq_size = queue->recv_size + 2 * queue->nr_cmds + 1;
+	queue->cq = ib_alloc_cq(ibdev, queue, queue->cq_size,
+				queue->host_qid % ibdev->num_comp_vectors,
+				IB_POLL_WORKQUEUE);
+	if (IS_ERR(queue->cq)) {
+		ret = PTR_ERR(queue->cq);
+		queue->cq = NULL;
+		return ret;
+	}
+
+	factor = rdma_rw_mr_factor(ibdev, queue->cm_id->port_num,
+				   NVO_RDMA_MAX_XFER >> PAGE_SHIFT);
+	attr.qp_context = queue;
+	attr.event_handler = nvo_rdma_qp_event;
+	attr.send_cq = queue->cq;
+	attr.recv_cq = queue->cq;
+	attr.sq_sig_type = IB_SIGNAL_REQ_WR;
+	attr.qp_type = IB_QPT_RC;
+	/* Every WR belongs to a busy slot: the queue pair cannot overflow. */
+	attr.cap.max_send_wr = queue->nr_cmds + 1;
+	attr.cap.max_rdma_ctxs = queue->nr_cmds * factor;
+	attr.cap.max_send_sge = max(ibdev->attrs.max_sge_rd,
+				    ibdev->attrs.max_send_sge);
+	attr.cap.max_recv_wr = queue->recv_size + 1;
+	attr.cap.max_recv_sge = 2;
+	ret = rdma_create_qp(queue->cm_id, queue->dev->pd, &attr);
+	if (ret)
+		return ret;
+	queue->qp = queue->cm_id->qp;
+
+	for (i = 0; i < queue->recv_size; i++) {
+		ret = nvo_rdma_post_recv(queue, &queue->rxs[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Frees a queue that never reached nvo_rdma_queues or left it. With
+ * queue->cm_id NULL the rdma_cm core destroys the id (a refused connect).
+ */
+static void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
+{
+	/* Waits until nvmet has completed every command it still owns. */
+	nvmet_sq_destroy(&queue->nvme_sq);
+	if (queue->qp)
+		ib_drain_qp(queue->qp);
+	if (queue->cm_id)
+		rdma_destroy_id(queue->cm_id);
+	if (queue->qp)
+		ib_destroy_qp(queue->qp);
+	if (queue->cq)
+		ib_free_cq(queue->cq);
+	if (queue->cmds)
+		nvo_rdma_free_cmds(queue);
+	if (queue->rxs)
+		nvo_rdma_free_rxs(queue);
+	nvo_rdma_dev_put(queue->dev);
+	kfree(queue);
+}
+
+static void nvo_rdma_release_work(struct work_struct *w)
+{
+	struct nvo_rdma_queue *queue =
+		container_of(w, struct nvo_rdma_queue, release_work);
+
+	mutex_lock(&nvo_rdma_queues_lock);
+	list_del_init(&queue->entry);
+	mutex_unlock(&nvo_rdma_queues_lock);
+	nvo_rdma_queue_free(queue);
+}
+
+/* Takes over the caller's reference on @dev, also on failure. */
+struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
+					    struct nvo_rdma_dev *dev,
+					    struct rdma_cm_id *cm_id,
+					    u16 qid, u32 recv_size)
+{
+	struct nvo_rdma_queue *queue;
+	int ret;
+
+	queue = kzalloc(sizeof(*queue), GFP_KERNEL);
+	if (!queue) {
+		nvo_rdma_dev_put(dev);
+		return ERR_PTR(-ENOMEM);
+	}
+	queue->dev = dev;
+	queue->nport = port->nport;
+	queue->cm_id = cm_id;
+	queue->host_qid = qid;
+	queue->recv_size = recv_size;
+	/* A slot stays busy until its response SEND completes. */
+	queue->nr_cmds = 2 * recv_size;
+	queue->inline_size = qid ? port->nport->inline_data_size : 0;
+	spin_lock_init(&queue->lock);
+	queue->state = NVO_RDMA_Q_CONNECTING;
+	INIT_LIST_HEAD(&queue->free_cmds);
+	INIT_LIST_HEAD(&queue->wait_cmds);
+	INIT_LIST_HEAD(&queue->entry);
+	INIT_WORK(&queue->release_work, nvo_rdma_release_work);
+
+	ret = nvmet_sq_init(&queue->nvme_sq);
+	if (ret) {
+		nvo_rdma_dev_put(dev);
+		kfree(queue);
+		return ERR_PTR(ret);
+	}
+	ret = nvo_rdma_alloc_rxs(queue);
+	if (!ret)
+		ret = nvo_rdma_alloc_cmds(queue);
+	if (!ret)
+		ret = nvo_rdma_create_qp(queue);
+	if (ret) {
+		pr_warn_ratelimited("queue %u: cannot set up (%u entries): %d\n",
+				    qid, recv_size, ret);
+		queue->cm_id = NULL;
+		nvo_rdma_queue_free(queue);
+		return ERR_PTR(ret);
+	}
+	return queue;
+}
+
+/* rdma_cm's ESTABLISHED: run the commands that arrived before it. */
+void nvo_rdma_queue_established(struct nvo_rdma_queue *queue)
+{
+	struct nvo_rdma_cmd *cmd, *tmp;
+	unsigned long flags;
+	LIST_HEAD(waiting);
+
+	spin_lock_irqsave(&queue->lock, flags);
+	if (queue->state != NVO_RDMA_Q_CONNECTING) {
+		spin_unlock_irqrestore(&queue->lock, flags);
+		return;
+	}
+	queue->state = NVO_RDMA_Q_LIVE;
+	list_splice_init(&queue->wait_cmds, &waiting);
+	spin_unlock_irqrestore(&queue->lock, flags);
+
+	list_for_each_entry_safe(cmd, tmp, &waiting, entry) {
+		list_del_init(&cmd->entry);
+		nvo_rdma_handle_cmd(cmd);
+	}
+}
+
+/* Ends every queue of @ctrl, of @nport or on @ibdev (whichever is set). */
+void nvo_rdma_kill_matching(struct nvmet_ctrl *ctrl, struct nvmet_port *nport,
+			    struct ib_device *ibdev)
+{
+	struct nvo_rdma_queue *queue;
+
+	mutex_lock(&nvo_rdma_queues_lock);
+	list_for_each_entry(queue, &nvo_rdma_queues, entry) {
+		if ((ctrl && queue->nvme_sq.ctrl == ctrl) ||
+		    (nport && queue->nport == nport) ||
+		    (ibdev && queue->dev->ibdev == ibdev) ||
+		    (!ctrl && !nport && !ibdev))
+			nvo_rdma_queue_kill(queue);
+	}
+	mutex_unlock(&nvo_rdma_queues_lock);
+}

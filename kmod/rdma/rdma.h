@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nvmet_offload_rdma: the NVMe/RDMA target transport (software path).
+ * Layers, top to bottom (each file calls only the ones below it):
+ *   main.c   module, nvmet_fabrics_ops, the ib_client for device removal
+ *   cm.c     rdma_cm listeners, connection requests and events
+ *   queue.c  a queue's QP, CQ, receive buffers and command slots
+ *   cmd.c    one command: its capsule, SGL, RDMA READ/WRITE, response
+ */
+#ifndef NVO_RDMA_H
+#define NVO_RDMA_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/nvme-rdma.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <rdma/ib_verbs.h>
+#include <rdma/rdma_cm.h>
+#include <rdma/rw.h>
+
+#include "nvmet.h"
+
+/*
+ * What a host can make us allocate is bounded here. An I/O queue holds at
+ * most NVO_RDMA_MAX_QSIZE commands (the admin queue NVME_AQ_DEPTH), an
+ * in-capsule buffer is at most NVO_RDMA_MAX_INLINE bytes, and a command moves
+ * at most 4 KiB << NVO_RDMA_MDTS bytes.
+ */
+#define NVO_RDMA_MAX_QSIZE	128
+#define NVO_RDMA_DEF_INLINE	PAGE_SIZE
+#define NVO_RDMA_MAX_INLINE	16384
+#define NVO_RDMA_MDTS		8
+#define NVO_RDMA_MAX_XFER	(SZ_4K << NVO_RDMA_MDTS)
+#define NVO_RDMA_BACKLOG	128
+
+/* One RDMA device (ib_device) our queues use, with its protection domain. */
+struct nvo_rdma_dev {
+	struct ib_device	*ibdev;
+	struct ib_pd		*pd;
+	struct kref		ref;
+	struct list_head	entry;
+};
+
+/* A listening nvmet port. */
+struct nvo_rdma_port {
+	struct nvmet_port	*nport;
+	struct rdma_cm_id	*cm_id;
+	struct sockaddr_storage	addr;
+};
+
+/* A receive buffer: one command capsule, with room for in-capsule data. */
+struct nvo_rdma_rx {
+	struct nvme_command	*sqe;
+	u64			sqe_dma;
+	struct page		*inline_page;
+	u64			inline_dma;
+	struct ib_cqe		cqe;
+	struct ib_recv_wr	wr;
+	struct ib_sge		sge[2];
+	struct nvo_rdma_queue	*queue;
+};
+
+/* A command slot: the nvmet request, its response and its data transfer. */
+struct nvo_rdma_cmd {
+	struct nvmet_req	req;
+	struct nvo_rdma_queue	*queue;
+	struct nvo_rdma_rx	*rx;
+	struct list_head	entry;
+	u64			cqe_dma;
+	struct ib_cqe		send_cqe;
+	struct ib_cqe		read_cqe;
+	struct ib_send_wr	send_wr;
+	struct ib_sge		send_sge;
+	struct rdma_rw_ctx	rw;
+	struct scatterlist	inline_sg;
+	u32			invalidate_rkey;
+	enum dma_data_direction	dir;
+	bool			rw_used;
+	bool			nvmet_sgls;
+	bool			invalidate;
+};
+
+enum nvo_rdma_state {
+	NVO_RDMA_Q_CONNECTING,
+	NVO_RDMA_Q_LIVE,
+	NVO_RDMA_Q_DISCONNECTING,
+};
+
+/* One NVMe queue: one RC queue pair. */
+struct nvo_rdma_queue {
+	struct rdma_cm_id	*cm_id;
+	struct ib_qp		*qp;
+	struct ib_cq		*cq;
+	struct nvo_rdma_dev	*dev;
+	struct nvmet_port	*nport;
+	struct nvmet_sq		nvme_sq;
+	struct nvmet_cq		nvme_cq;
+
+	u16			host_qid;
+	u32			recv_size;	/* receive buffers */
+	u32			nr_cmds;	/* command slots: 2 x recv_size */
+	u32			inline_size;
+	int			cq_size;
+
+	struct nvo_rdma_rx	*rxs;
+	struct nvo_rdma_cmd	*cmds;
+
+	spinlock_t		lock;		/* state, free and wait lists */
+	enum nvo_rdma_state	state;
+	struct list_head	free_cmds;
+	struct list_head	wait_cmds;	/* received before ESTABLISHED */
+
+	struct list_head	entry;		/* nvo_rdma_queues */
+	struct work_struct	release_work;
+};
+
+extern struct list_head nvo_rdma_queues;
+extern struct mutex nvo_rdma_queues_lock;
+
+/* cmd.c */
+void nvo_rdma_cmd_set_ops(const struct nvmet_fabrics_ops *ops);
+void nvo_rdma_recv_done(struct ib_cq *cq, struct ib_wc *wc);
+void nvo_rdma_queue_response(struct nvmet_req *req);
+void nvo_rdma_handle_cmd(struct nvo_rdma_cmd *cmd);
+int nvo_rdma_post_recv(struct nvo_rdma_queue *queue, struct nvo_rdma_rx *rx);
+void nvo_rdma_release_cmd(struct nvo_rdma_cmd *cmd);
+void nvo_rdma_queue_kill(struct nvo_rdma_queue *queue);
+void nvo_rdma_cmd_init(struct nvo_rdma_cmd *cmd);
+
+/* queue.c */
+struct nvo_rdma_dev *nvo_rdma_dev_get(struct ib_device *ibdev);
+void nvo_rdma_dev_put(struct nvo_rdma_dev *dev);
+struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
+					    struct nvo_rdma_dev *dev,
+					    struct rdma_cm_id *cm_id,
+					    u16 qid, u32 recv_size);
+void nvo_rdma_queue_established(struct nvo_rdma_queue *queue);
+void nvo_rdma_kill_matching(struct nvmet_ctrl *ctrl, struct nvmet_port *nport,
+			    struct ib_device *ibdev);
+
+/* cm.c */
+int nvo_rdma_add_port(struct nvmet_port *nport);
+void nvo_rdma_remove_port(struct nvmet_port *nport);
+void nvo_rdma_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,
+			  char *traddr);
+
+#endif /* NVO_RDMA_H */

@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdma_connect.sh - the NVMe/RDMA target transport over Soft-RoCE (rxe0 on
+# dummy0 at 169.254.0.2/16): discovery, connect with several I/O queues,
+# fio crc32c verify at 4k QD32 and 1M QD4, writes at and past the
+# in-capsule size, a controller reset, disconnect, and the module unloading
+# clean once the port is gone. The runner fails the boot on any oops/WARN.
+#
+# Usage: rdma_connect.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/rdma_test.sh
+. "$DIR/lib/rdma_test.sh"
+tcp_test_args "$@"
+
+NQN=nqn.2014-08.io.nvmet-offload:rdma-connect
+PORT=4420
+INLINE=16384
+IOQ=4
+
+ctrl() { host_ctrl "$NQN"; }
+ctrl_state() { local c; c=$(ctrl) && cat "/sys/class/nvme/$c/state"; }
+state_is() { [ "$(ctrl_state)" = "$1" ]; }
+
+module() { [ "$(nvo_transport)" = stock ] && echo nvmet_rdma || echo nvmet_offload_rdma; }
+
+test_link() { rdma_link_up; }
+
+test_target() {
+	rdma_target_setup "$NQN" "$PORT" param_inline_data_size=$INLINE || return 1
+	[ -d "/sys/module/$(module)" ] || { msg "$(module) not loaded"; return 1; }
+	[ "$(cat "$NVMET_CFS/ports/1/addr_trtype")" = rdma ] || return 1
+	if [ "$(nvo_transport)" = ours ]; then
+		dmesg_grep_since_mark 'nvmet_offload_rdma: port 1: listening on' >/dev/null ||
+			{ msg "no 'listening' line from nvmet_offload_rdma"; return 1; }
+	fi
+}
+
+test_discover() {
+	local out
+	out=$(rdma_host_discover "$PORT" 2>&1) || { msg "$out"; return 1; }
+	printf '%s\n' "$out" | grep -q "subnqn: *$NQN" || { msg "$out"; return 1; }
+	printf '%s\n' "$out" | grep -q 'trtype: *rdma' || { msg "$out"; return 1; }
+	printf '%s\n' "$out" | grep -q "traddr: *$RDMA_ADDR" || { msg "$out"; return 1; }
+}
+
+test_connect() {
+	local c n want
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	c=$(ctrl) || return 1
+	[ "$(cat "/sys/class/nvme/$c/transport")" = rdma ] || return 1
+	# queue_count: the admin queue and the I/O queues (nvme-rdma makes at
+	# most one I/O queue per CPU)
+	n=$(cat "/sys/class/nvme/$c/queue_count")
+	want=$(($(nproc) < IOQ ? $(nproc) : IOQ))
+	msg "$c: queue_count $n (admin + I/O), want $((want + 1))"
+	[ "$n" -eq $((want + 1)) ] && [ "$n" -ge 3 ]
+}
+
+verify() {
+	local dev
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	quiet fio_verify "$dev" "$@"
+}
+
+# At the port's in-capsule size a write travels in the command capsule; a
+# block past it makes the target fetch the data with RDMA READ. Each region
+# is read back in 1M blocks (RDMA WRITE) and compared with what was written.
+# pattern_rw BS OFFSET_MB: 4 MiB of random data written with BS, read back.
+pattern_rw() {
+	local dev=$1 bs=$2 off=$3
+	dd if=$PATTERN of="$dev" bs="$bs" seek=$((off * 1048576 / bs)) \
+		count=$((4194304 / bs)) oflag=direct status=none || return 1
+	dd if="$dev" of=/tmp/nvo-readback bs=1M skip="$off" count=4 iflag=direct status=none ||
+		return 1
+	cmp -s $PATTERN /tmp/nvo-readback || { msg "bs=$bs: read back differs"; return 1; }
+}
+
+PATTERN=/tmp/nvo-pattern
+test_inline_boundary() {
+	local dev
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	head -c 4194304 /dev/urandom >$PATTERN || return 1
+	pattern_rw "$dev" $INLINE 100 || return 1
+	pattern_rw "$dev" $((INLINE * 2)) 104 || return 1
+	pattern_rw "$dev" 4096 108 || return 1
+	pattern_rw "$dev" 1048576 112
+}
+
+test_reset() {
+	local c
+	c=$(ctrl) || return 1
+	quiet nvme reset "/dev/$c" || return 1
+	wait_for 30 state_is live || { msg "state after reset: $(ctrl_state)"; return 1; }
+	verify --bs=4k --iodepth=8 --size=2M
+}
+
+test_disconnect() {
+	quiet host_disconnect "$NQN" || return 1
+	wait_for 10 eval '! ctrl >/dev/null' || { msg "host controller $(ctrl) still there"; return 1; }
+}
+
+test_unload() {
+	nvmet_port_remove 1 || return 1
+	rdma_transport_unload || { msg "cannot unload $(module)"; return 1; }
+	[ ! -d "/sys/module/$(module)" ]
+}
+
+no_io_errors() {
+	dmesg_clean_since_mark -Ei 'I/O error|blk_update_request|critical medium|nvme.*timeout|failed with status|nvmet_offload_rdma: (queue .*failed|refusing|cannot)'
+}
+
+ktap_print_header
+ktap_set_plan 11
+trap nvmet_cleanup EXIT
+msg "transport: $(nvo_transport)"
+dmesg_mark
+
+run() {
+	local desc=$1
+	shift
+	if [ -n "$failed" ]; then
+		ktap_test_skip "$desc" "an earlier step failed"
+	elif "$@"; then
+		ktap_test_pass "$desc"
+	else
+		ktap_test_fail "$desc"
+		failed=1
+	fi
+}
+failed=
+run "rxe0 on dummy0 ($RDMA_ADDR/16) ACTIVE" test_link
+run "target: $(module) registered, port 1 rdma $RDMA_ADDR:$PORT inline $INLINE" test_target
+run "nvme discover -t rdma lists the subsystem" test_discover
+run "nvme connect -t rdma --nr-io-queues=$IOQ: one I/O queue per CPU" test_connect
+run "fio crc32c verify bs=4k iodepth=32 size=8M" verify --bs=4k --iodepth=32 --size=8M
+run "fio crc32c verify bs=1M iodepth=4 size=32M" verify --bs=1M --iodepth=4 --size=32M
+run "dd writes at ($INLINE) and past the in-capsule size, 4k, 1M, read back in 1M" test_inline_boundary
+run "nvme reset: live again, verify" test_reset
+run "nvme disconnect" test_disconnect
+run "port removed, $(module) unloads" test_unload
+failed=
+run "no I/O, timeout or transport errors in the kernel log" no_io_errors
+ktap_finished
