@@ -108,12 +108,35 @@ test_unload() {
 	[ ! -d "/sys/module/$(module)" ]
 }
 
+# The memory a host's queues pin is bounded: with a 1 MiB ceiling the I/O
+# queue (128 receive buffers with 16 KiB in-capsule pages, over 2 MiB) is
+# refused and the connect fails, saying why; with the ceiling back it
+# connects. Stock nvmet-rdma has no such ceiling.
+test_mem_limit() {
+	local p=/sys/module/nvmet_offload_rdma/parameters/queue_mem_limit_kb old rc=0
+	old=$(cat "$p") || return 1
+	dmesg_mark
+	echo 1024 >"$p" || return 1
+	if rdma_host_connect "$NQN" "$PORT" --nr-io-queues=1 >/dev/null 2>&1; then
+		msg "connected under a 1 MiB ceiling"
+		rc=1
+	fi
+	echo "$old" >"$p"
+	ctrl >/dev/null 2>&1 && quiet host_disconnect "$NQN"
+	dmesg_since_mark | grep -q 'would pass queue_mem_limit_kb (1024 KiB): connect refused' ||
+		{ msg "no refusal in the kernel log"; rc=1; }
+	[ $rc -eq 0 ] || return 1
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=1 || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	quiet host_disconnect "$NQN"
+}
+
 no_io_errors() {
 	dmesg_clean_since_mark -Ei 'I/O error|blk_update_request|critical medium|nvme.*timeout|failed with status|nvmet_offload_rdma: (queue .*failed|refusing|cannot)'
 }
 
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 12
 trap nvmet_cleanup EXIT
 msg "transport: $(nvo_transport)"
 dmesg_mark
@@ -140,7 +163,14 @@ run "fio crc32c verify bs=1M iodepth=4 size=32M" verify --bs=1M --iodepth=4 --si
 run "dd writes at ($INLINE) and past the in-capsule size, 4k, 1M, read back in 1M" test_inline_boundary
 run "nvme reset: live again, verify" test_reset
 run "nvme disconnect" test_disconnect
-run "port removed, $(module) unloads" test_unload
+failed_before=$failed
 failed=
 run "no I/O, timeout or transport errors in the kernel log" no_io_errors
+failed=$failed_before
+if [ "$(nvo_transport)" = stock ]; then
+	ktap_test_skip "queue_mem_limit_kb: a connect past it is refused" "stock nvmet-rdma has no ceiling"
+else
+	run "queue_mem_limit_kb at 1 MiB: the I/O queue refused, connect fails; restored: connects" test_mem_limit
+fi
+run "port removed, $(module) unloads" test_unload
 ktap_finished

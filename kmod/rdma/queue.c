@@ -7,9 +7,44 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "rdma.h"
+
+/*
+ * Bytes all queues hold from connect to release: receive buffers (with
+ * their in-capsule pages) and command slots. A host chooses how many
+ * queues it opens: past this ceiling a connect is refused (NO_RSC) instead
+ * of pinning more of the machine's memory.
+ */
+static unsigned long queue_mem_limit_kb = 256 * 1024;
+module_param(queue_mem_limit_kb, ulong, 0644);
+MODULE_PARM_DESC(queue_mem_limit_kb,
+		 "ceiling on the buffers and slots of all queues, in KiB (default 256 MiB)");
+static atomic_long_t nvo_rdma_queue_mem = ATOMIC_LONG_INIT(0);
+
+static size_t nvo_rdma_queue_bytes(u32 recv_size, u32 nr_cmds, u32 inline_size)
+{
+	size_t rx = sizeof(struct nvo_rdma_rx) + sizeof(struct nvme_command);
+
+	if (inline_size)
+		rx += PAGE_SIZE << get_order(inline_size);
+	return recv_size * rx + nr_cmds * (sizeof(struct nvo_rdma_cmd) +
+					   sizeof(struct nvme_completion));
+}
+
+static bool nvo_rdma_queue_mem_charge(size_t bytes)
+{
+	long limit = (long)min_t(unsigned long, READ_ONCE(queue_mem_limit_kb),
+				 LONG_MAX >> 10) << 10;
+
+	if (atomic_long_add_return(bytes, &nvo_rdma_queue_mem) > limit) {
+		atomic_long_sub(bytes, &nvo_rdma_queue_mem);
+		return false;
+	}
+	return true;
+}
 
 LIST_HEAD(nvo_rdma_queues);
 /* Guards nvo_rdma_queues: every queue from accept to release. */
@@ -273,6 +308,7 @@ static void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
 	if (queue->rxs)
 		nvo_rdma_free_rxs(queue);
 	nvo_rdma_dev_put(queue->dev);
+	atomic_long_sub(queue->mem, &nvo_rdma_queue_mem);
 	kfree(queue);
 }
 
@@ -316,8 +352,19 @@ struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
 	INIT_LIST_HEAD(&queue->entry);
 	INIT_WORK(&queue->release_work, nvo_rdma_release_work);
 
+	queue->mem = nvo_rdma_queue_bytes(recv_size, queue->nr_cmds,
+					  queue->inline_size);
+	if (!nvo_rdma_queue_mem_charge(queue->mem)) {
+		pr_warn_ratelimited("queue %u: %zu bytes would pass queue_mem_limit_kb (%lu KiB): connect refused\n",
+				    qid, queue->mem,
+				    READ_ONCE(queue_mem_limit_kb));
+		nvo_rdma_dev_put(dev);
+		kfree(queue);
+		return ERR_PTR(-ENOMEM);
+	}
 	ret = nvmet_sq_init(&queue->nvme_sq);
 	if (ret) {
+		atomic_long_sub(queue->mem, &nvo_rdma_queue_mem);
 		nvo_rdma_dev_put(dev);
 		kfree(queue);
 		return ERR_PTR(ret);

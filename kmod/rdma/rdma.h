@@ -102,6 +102,7 @@ struct nvo_rdma_queue {
 	u32			recv_size;	/* receive buffers */
 	u32			nr_cmds;	/* command slots: 2 x recv_size */
 	u32			inline_size;
+	size_t			mem;		/* charged to queue_mem_limit_kb */
 	int			cq_size;
 
 	struct nvo_rdma_rx	*rxs;
