@@ -141,26 +141,58 @@ TEST(Cli, QueueShow) {
   EXPECT_EQ(o.port, 1U);
   EXPECT_EQ(o.ctrl, 3U);
   EXPECT_EQ(o.dev, "nic0");
+  // The keywords, iproute2 style, and "--port=1".
+  o = Ok({"queue", "show", "port", "1", "ctrl", "3", "dev", "nic0"});
+  EXPECT_EQ(o.port, 1U);
+  EXPECT_EQ(o.ctrl, 3U);
+  EXPECT_EQ(o.dev, "nic0");
+  o = Ok({"queue", "show", "--port=1"});
+  EXPECT_EQ(o.port, 1U);
+  o = Ok({"queue", "port", "2"});  // show is the default verb
+  EXPECT_EQ(o.cmd, Command::kQueueShow);
+  EXPECT_EQ(o.port, 2U);
+  o = Ok({"queue", "show", "5"});
+  EXPECT_EQ(o.queue, 5U);
+  Bad({"queue", "show", "5", "port", "1"});
+  Bad({"queue", "show", "port", "1", "port", "2"});
   Bad({"queue", "show", "--port"});
   Bad({"queue", "show", "--port", "one"});
   Bad({"queue", "show", "extra"});
 }
 
 TEST(Cli, QueueSet) {
-  Options o = Ok({"queue", "set", "3/2", "offload", "off"});
+  // A queue by its id, as queue show prints it.
+  Options o = Ok({"queue", "set", "7", "offload", "off"});
   EXPECT_EQ(o.cmd, Command::kQueueSet);
+  EXPECT_EQ(o.queue, 7U);
+  EXPECT_FALSE(o.ctrl || o.qid);
+  EXPECT_EQ(o.offload, nvo::Policy::kOff);
+  // Every I/O queue of a controller, or one of them.
+  o = Ok({"queue", "set", "ctrl", "3", "offload", "on"});
+  EXPECT_EQ(o.ctrl, 3U);
+  EXPECT_FALSE(o.qid || o.queue);
+  EXPECT_EQ(o.offload, nvo::Policy::kOn);
+  o = Ok({"queue", "set", "ctrl", "3", "qid", "2", "offload", "off"});
   EXPECT_EQ(o.ctrl, 3U);
   EXPECT_EQ(o.qid, 2U);
-  EXPECT_EQ(o.offload, nvo::Policy::kOff);
-  o = Ok({"queue", "set", "3", "offload", "on"});
+  // CTRL/QID: the older form, an alias.
+  o = Ok({"queue", "set", "3/2", "offload", "off"});
   EXPECT_EQ(o.ctrl, 3U);
-  EXPECT_FALSE(o.qid.has_value());
-  EXPECT_EQ(o.offload, nvo::Policy::kOn);
+  EXPECT_EQ(o.qid, 2U);
+  EXPECT_FALSE(o.queue.has_value());
+  // Prefixes of keywords.
+  o = Ok({"q", "se", "c", "3", "q", "2", "o", "on"});
+  EXPECT_EQ(o.ctrl, 3U);
+  EXPECT_EQ(o.qid, 2U);
   Bad({"queue", "set", "3/0", "offload", "on"});  // admin queue
+  Bad({"queue", "set", "ctrl", "3", "qid", "0", "offload", "on"});
+  Bad({"queue", "set", "qid", "2", "offload", "on"});  // qid needs ctrl
+  Bad({"queue", "set", "7", "ctrl", "3", "offload", "on"});
   Bad({"queue", "set", "3/x", "offload", "on"});
   Bad({"queue", "set", "/2", "offload", "on"});
   Bad({"queue", "set", "3", "offload"});
   Bad({"queue", "set", "3", "on"});
+  Bad({"queue", "set", "3"});
   Bad({"queue", "set", "3", "offload", "on", "now"});
 }
 
@@ -238,8 +270,19 @@ TEST(Cli, Config) {
   EXPECT_EQ(o.cmd, Command::kConfigRestore);
   EXPECT_EQ(o.file, "-");
   EXPECT_TRUE(o.dry_run);
+  // The default file, the one nicctl.service restores.
+  o = Ok({"config", "save"});
+  EXPECT_EQ(o.file, kDefaultConfig);
+  o = Ok({"config", "restore", "wait", "30"});
+  EXPECT_EQ(o.file, kDefaultConfig);
+  EXPECT_EQ(o.wait, 30.0);
+  o = Ok({"config", "restore", "f.json", "--wait", "2.5", "dry-run"});
+  EXPECT_EQ(o.file, "f.json");
+  EXPECT_EQ(o.wait, 2.5);
+  EXPECT_TRUE(o.dry_run);
+  Bad({"config", "restore", "wait", "0"});
+  Bad({"config", "restore", "wait"});
   Bad({"config"});
-  Bad({"config", "save"});
   Bad({"config", "load", "f"});
   Bad({"config", "save", "--dry-run", "f"});
 }

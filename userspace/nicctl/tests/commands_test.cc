@@ -151,22 +151,54 @@ TEST(Commands, QueueShowFiltersAndNames) {
 
 TEST(Commands, QueueSet) {
   auto st = Sample();
-  auto r = RunNicctl({"queue", "set", "3/2", "offload", "off"}, st);
-  EXPECT_EQ(r.rc, 0);
-  ASSERT_EQ(st->queue_sets.size(), 1U);
-  EXPECT_EQ(st->queue_sets[0].ctrl_id, 3U);
-  EXPECT_EQ(st->queue_sets[0].qid, 2U);
-  EXPECT_EQ(st->queue_sets[0].offload, nvo::Policy::kOff);
-  EXPECT_FALSE(st->queue_sets[0].id.has_value());
-  EXPECT_NE(r.err.find("controller 3 queue 2: offload off requested"),
-            std::string::npos);
-  r = RunNicctl({"queue", "set", "3", "offload", "on"}, st);
-  EXPECT_FALSE(st->queue_sets[1].qid.has_value());
-  EXPECT_NE(r.err.find("every I/O queue of controller 3"), std::string::npos);
+  // ctrl CTRL qid QID, and CTRL/QID, its older alias
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"queue", "set", "ctrl", "3", "qid", "2", "offload", "off"},
+           {"queue", "set", "3/2", "offload", "off"}}) {
+    st->queue_sets.clear();
+    const auto r = RunNicctl(args, st);
+    EXPECT_EQ(r.rc, 0) << r.err;
+    ASSERT_EQ(st->queue_sets.size(), 1U);
+    EXPECT_EQ(st->queue_sets[0].ctrl_id, 3U);
+    EXPECT_EQ(st->queue_sets[0].qid, 2U);
+    EXPECT_EQ(st->queue_sets[0].offload, nvo::Policy::kOff);
+    EXPECT_FALSE(st->queue_sets[0].id.has_value());
+    EXPECT_NE(r.err.find("ctrl 3 qid 2: offload off requested"),
+              std::string::npos)
+        << r.err;
+  }
+  // A queue by its id, as queue show and stats show queue use it.
+  auto r = RunNicctl({"queue", "set", "3", "offload", "on"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->queue_sets.back().id, 3U);
+  EXPECT_FALSE(st->queue_sets.back().ctrl_id.has_value());
+  EXPECT_NE(r.err.find("queue 3: offload on requested"), std::string::npos)
+      << r.err;
+  r = RunNicctl({"queue", "set", "ctrl", "3", "offload", "on"}, st);
+  EXPECT_EQ(st->queue_sets.back().ctrl_id, 3U);
+  EXPECT_FALSE(st->queue_sets.back().qid.has_value());
+  EXPECT_FALSE(st->queue_sets.back().id.has_value());
+  EXPECT_NE(r.err.find("every I/O queue of ctrl 3"), std::string::npos);
   st->refuse = nvo::NetlinkError(EINVAL, "no device bound", std::nullopt);
   r = RunNicctl({"queue", "set", "3", "offload", "on"}, st);
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("no device bound (EINVAL)"), std::string::npos);
+}
+
+TEST(Commands, QueueShowKeywordsAndOneQueue) {
+  auto st = Sample();
+  auto r = RunNicctl({"-j", "queue", "show", "port", "1", "dev", "nic0"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->queue_filters.back().port_id, 1U);
+  EXPECT_EQ(st->queue_filters.back().dev_id, 1U);
+  r = RunNicctl({"queue", "sh", "ctrl", "3"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->queue_filters.back().ctrl_id, 3U);
+  r = RunNicctl({"-j", "queue", "show", "2"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(std::find(st->calls.begin(), st->calls.end(), "GetQueue 2"),
+            st->calls.end());
+  EXPECT_EQ(ParseJson(r.out)[0]["id"], 2);
 }
 
 TEST(Commands, StatsShowDefaultIsEveryDevice) {

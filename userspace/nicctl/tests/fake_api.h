@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <deque>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -39,6 +40,11 @@ struct FakeState {
   std::vector<nvo::StatsFilter> stats_dumps;
   std::vector<std::optional<nvo::StatsSelector>> resets;
   std::vector<double> sleeps;
+  // The monotonic clock: advanced by each sleep, plus overrun seconds.
+  double clock = 100;
+  double overrun = 0;
+  // Files -b FILE can open.
+  std::map<std::string, std::string> files;
 };
 
 class FakeApi final : public nvo::Api {
@@ -113,6 +119,7 @@ class FakeApi final : public nvo::Api {
     return out;
   }
   nvo::Queue GetQueue(uint32_t id) override {
+    s_->calls.push_back("GetQueue " + std::to_string(id));
     for (const auto& q : s_->queues) {
       if (q.id == id) {
         return q;
@@ -223,7 +230,20 @@ inline Result RunNicctl(const std::vector<std::string>& args,
   ctx.err = &err;
   ctx.in = &in;
   ctx.now = [] { return std::string("12:00:00"); };
-  ctx.sleep = [st](double s) { st->sleeps.push_back(s); };
+  ctx.sleep = [st](double s) {
+    st->sleeps.push_back(s);
+    st->clock += s + st->overrun;
+  };
+  ctx.epoch_ms = [] { return int64_t{1796544062123}; };
+  ctx.monotonic = [st] { return st->clock; };
+  ctx.open = [st](const std::string& path) -> std::unique_ptr<std::istream> {
+    const auto it = st->files.find(path);
+    if (it == st->files.end()) {
+      errno = ENOENT;
+      return nullptr;
+    }
+    return std::make_unique<std::istringstream>(it->second);
+  };
   std::vector<const char*> argv = {"nicctl"};
   for (const auto& a : args) {
     argv.push_back(a.c_str());
