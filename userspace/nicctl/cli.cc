@@ -27,7 +27,8 @@ class UsageError : public std::invalid_argument {
 
 [[noreturn]] void Usage(const std::string& msg) { throw UsageError(msg); }
 
-constexpr const char* kMainUsage = R"(Usage: nicctl [OPTIONS] OBJECT { COMMAND | help }
+constexpr const char* kMainUsage =
+    R"(Usage: nicctl [OPTIONS] OBJECT { COMMAND | help }
        nicctl [OPTIONS] -b FILE
        nicctl help [ OBJECT ]
 where  OBJECT := { dev | port | queue | stats | monitor | config }
@@ -200,8 +201,7 @@ void ParseNs(const std::string& s, StatsTarget& t) {
 // "--x=V" are the keyword x (aliases of the older options).
 class Words {
  public:
-  Words(std::vector<std::string> w, std::string cmd)
-      : cmd_(std::move(cmd)) {
+  Words(std::vector<std::string> w, std::string cmd) : cmd_(std::move(cmd)) {
     for (auto& s : w) {
       const auto eq = s.find('=');
       if (s.rfind("--", 0) == 0 && s.size() > 2 && eq != std::string::npos) {
@@ -502,10 +502,9 @@ std::vector<nvo::EventType> ParseEventTypes(const std::string& list) {
   for (;;) {
     const auto comma = list.find(',', start);
     const std::string name = list.substr(start, comma - start);
-    const auto m =
-        Match(name, {"all", "dev", "queue", "port", "dev-add", "dev-del",
-                     "queue-offloaded", "queue-reclaimed", "queue-fallback",
-                     "port-policy-changed"});
+    const auto m = Match(name, {"all", "dev", "queue", "port", "dev-add",
+                                "dev-del", "queue-offloaded", "queue-reclaimed",
+                                "queue-fallback", "port-policy-changed"});
     if (!m) {
       Usage("monitor: unknown event type " + name);
     }
@@ -521,9 +520,9 @@ std::vector<nvo::EventType> ParseEventTypes(const std::string& list) {
     } else if (*m == "port") {
       out.push_back(T::kPortPolicyChanged);
     } else {
-      for (const T t : {T::kDevAdd, T::kDevDel, T::kQueueOffloaded,
-                        T::kQueueReclaimed, T::kQueueFallback,
-                        T::kPortPolicyChanged}) {
+      for (const T t :
+           {T::kDevAdd, T::kDevDel, T::kQueueOffloaded, T::kQueueReclaimed,
+            T::kQueueFallback, T::kPortPolicyChanged}) {
         if (nvo::ToString(t) == *m) {
           out.push_back(t);
         }
@@ -539,8 +538,8 @@ std::vector<nvo::EventType> ParseEventTypes(const std::string& list) {
 void ParseMonitor(Words& w, Options& o) {
   auto& f = o.events;
   while (!w.done()) {
-    const auto kw = w.keyword({"event", "dev", "port", "queue", "ctrl",
-                               "count"});
+    const auto kw =
+        w.keyword({"event", "dev", "port", "queue", "ctrl", "count"});
     if (!kw) {
       w.Unexpected();
     }
@@ -882,8 +881,10 @@ std::optional<int> ParseArgs(int argc, const char* const* argv, Options& opts,
     }
     if (o.batch) {
       if (!words.empty()) {
-        Usage("-b FILE: the commands are in the file, not on the command "
-              "line (\"" + words[0] + "\")");
+        Usage(
+            "-b FILE: the commands are in the file, not on the command "
+            "line (\"" +
+            words[0] + "\")");
       }
       opts = o;
       return std::nullopt;

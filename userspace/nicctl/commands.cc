@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -46,8 +46,8 @@ std::string Seconds(double s) {
 // Counts per second over seconds, rounded to the nearest whole count.
 nvo::Counters PerSecond(const nvo::Counters& c, double seconds) {
   const auto per = [seconds](uint64_t v) {
-    return static_cast<uint64_t>(std::llround(static_cast<double>(v) /
-                                              seconds));
+    return static_cast<uint64_t>(
+        std::llround(static_cast<double>(v) / seconds));
   };
   nvo::Counters r;
 #define NVO_COUNTER(field, attr) r.field = per(c.field);
@@ -456,9 +456,8 @@ class Runner {
       if (wanted && o_.json) {
         Emit(ToJson(e, FormatTime(ctx_.epoch_ms(), true), names));
       } else if (wanted) {
-        const std::string t = o_.timestamp
-                                  ? FormatTime(ctx_.epoch_ms(), false)
-                                  : ctx_.now();
+        const std::string t =
+            o_.timestamp ? FormatTime(ctx_.epoch_ms(), false) : ctx_.now();
         out_ << EventLine(e, t, names) << "\n";
         out_.flush();
       }

@@ -42,8 +42,6 @@ class Fd {
   throw ConfigError(what + ": " + std::strerror(errno));
 }
 
-
-
 std::optional<std::string> BoundDev(const nvo::Port& p) {
   if (!p.dev_id) {
     return std::nullopt;
@@ -252,13 +250,13 @@ void WriteFileAtomic(const std::string& path, const std::string& text) {
   }
   done = true;
   const auto slash = path.rfind('/');
-  const std::string dir =
-      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string dir = slash == std::string::npos
+                              ? "."
+                              : (slash == 0 ? "/" : path.substr(0, slash));
   const Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.get() >= 0) {
     (void)::fsync(dfd.get());  // best effort: the rename is done
   }
 }
-
 
 }  // namespace nicctl

@@ -129,8 +129,7 @@ class VerboseApi final : public nvo::Api {
     return v;
   }
   template <typename T, typename F>
-  std::vector<T> Replies(const std::string& what, std::vector<T> v,
-                         F to_json) {
+  std::vector<T> Replies(const std::string& what, std::vector<T> v, F to_json) {
     log_.debug("reply {}: {} object{}", what, v.size(),
                v.size() == 1 ? "" : "s");
     for (const auto& x : v) {

@@ -267,11 +267,10 @@ TEST(Json, PortAndQueueShapesDoNotDependOnData) {
 TEST(Json, Stats) {
   const auto st = test::Sample();
   const Json j = ToJson(st->stats[0], {{1, "nic0"}}, std::nullopt);
-  EXPECT_EQ(Keys(j),
-            (std::vector<std::string>{"scope", "dev_id", "dev_name", "port_id",
-                                      "nsid", "queue_id", "subsysnqn",
-                                      "interval_s", "per_second", "counters",
-                                      "latency"}));
+  EXPECT_EQ(Keys(j), (std::vector<std::string>{
+                         "scope", "dev_id", "dev_name", "port_id", "nsid",
+                         "queue_id", "subsysnqn", "interval_s", "per_second",
+                         "counters", "latency"}));
   EXPECT_EQ(j["counters"]["read_cmds"], 1234567);
   EXPECT_EQ(j["counters"]["punted_by_opcode"][0],
             Json({{"opcode", 5}, {"name", "compare"}, {"count", 2}}));
