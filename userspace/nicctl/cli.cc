@@ -256,6 +256,18 @@ class Words {
   std::string cmd_;
 };
 
+// The long options ParseArgs knows itself.
+bool IsGlobal(const std::string& a) {
+  for (const char* g :
+       {"--", "--json", "--pretty", "--quiet", "--verbose", "--timestamp",
+        "--force", "--batch", "--output", "--version", "--help"}) {
+    if (a == g) {
+      return true;
+    }
+  }
+  return a.rfind("--output=", 0) == 0;
+}
+
 bool IsHelp(const std::string& w) {
   return w == "help" || w == "-h" || w == "--help" || w == "-help";
 }
@@ -590,14 +602,19 @@ void ParseConfig(Words& w, Options& o, bool restore) {
   }
 }
 
+std::vector<std::string> ObjectNames() {
+  std::vector<std::string> names;
+  names.reserve(kObjects.size() + 1);
+  for (const auto& ob : kObjects) {
+    names.emplace_back(ob.name);
+  }
+  return names;
+}
+
 // The usage of the object a word names, the main usage otherwise.
 const char* UsageOf(const std::string& w) {
   try {
-    std::vector<std::string> names;
-    for (const auto& ob : kObjects) {
-      names.emplace_back(ob.name);
-    }
-    if (const auto m = Match(w, names)) {
+    if (const auto m = Match(w, ObjectNames())) {
       for (const auto& ob : kObjects) {
         if (*m == ob.name) {
           return ob.usage;
@@ -623,17 +640,14 @@ std::optional<int> ParseCommandOrThrow(const std::vector<std::string>& words,
     out << UsageOf(words.size() > 1 ? words[1] : "");
     return 0;
   }
-  std::vector<std::string> names;
-  for (const auto& ob : kObjects) {
-    names.emplace_back(ob.name);
-  }
+  std::vector<std::string> names = ObjectNames();
   names.emplace_back("help");
   if (words[0].rfind('-', 0) == 0 && words[0] != "-") {
     Usage("unknown option " + words[0] + "; try \"nicctl help\"");
   }
   const auto obj = Match(words[0], names);
   if (!obj) {
-    Usage("unknown command \"" + words[0] + "\"; try \"nicctl help\"");
+    Usage("unknown command \"" + words[0] + R"("; try "nicctl help")");
   }
   const char* usage = UsageOf(*obj);
   for (const auto& w : words) {
@@ -673,7 +687,7 @@ std::optional<int> ParseCommandOrThrow(const std::vector<std::string>& words,
   }
   if (*obj == "config" && verb.empty()) {
     Usage(words.size() > 1 ? "unknown command \"" + words[1] +
-                                 "\" of config; try \"nicctl config help\""
+                                 R"(" of config; try "nicctl config help")"
                            : "config: save or restore?");
   }
   if (verb.empty() && *obj != "monitor") {
@@ -805,8 +819,12 @@ std::optional<int> ParseArgs(int argc, const char* const* argv, Options& opts,
         }
         return std::string(argv[++i]);
       };
+      // Words: the command's, a negative number (for its message), and the
+      // options of a command (--watch), known or not, after its object.
       if (rest_words || a.size() < 2 || a[0] != '-' ||
-          std::isdigit(static_cast<unsigned char>(a[1])) != 0) {
+          std::isdigit(static_cast<unsigned char>(a[1])) != 0 ||
+          (a.rfind("--", 0) == 0 && a.size() > 2 && !words.empty() &&
+           !IsGlobal(a))) {
         words.push_back(a);
       } else if (a == "--") {
         rest_words = true;
@@ -857,8 +875,6 @@ std::optional<int> ParseArgs(int argc, const char* const* argv, Options& opts,
         return 0;
       } else if (a == "-h" || a == "-help" || a == "--help") {
         help = true;
-      } else if (a.rfind("--", 0) == 0 && !words.empty()) {
-        words.push_back(a);  // a command's option (--watch), or unknown
       } else {
         Usage("unknown option " + a + "; try \"nicctl help\"");
       }

@@ -30,6 +30,12 @@ struct FakeState {
   std::vector<nvo::Event> events;
   // The next mutating request fails with this.
   std::optional<nvo::NetlinkError> refuse;
+  // ... after this many mutating requests went through.
+  int refuse_after = 0;
+  // Ports and devices that appear after this many port dumps (they
+  // register late, as at boot).
+  std::vector<nvo::Port> late_ports;
+  int late_after = 0;
 
   // What was asked.
   std::vector<std::string> calls;
@@ -67,6 +73,11 @@ class FakeApi final : public nvo::Api {
   }
   std::vector<nvo::Port> Ports() override {
     s_->calls.emplace_back("Ports");
+    if (!s_->late_ports.empty() && s_->late_after-- <= 0) {
+      s_->ports.insert(s_->ports.end(), s_->late_ports.begin(),
+                       s_->late_ports.end());
+      s_->late_ports.clear();
+    }
     return s_->ports;
   }
   nvo::Port GetPort(uint32_t id) override {
@@ -148,7 +159,9 @@ class FakeApi final : public nvo::Api {
     std::vector<nvo::Stats> out;
     const nvo::Scope scope = f.scope.value_or(nvo::Scope::kDevice);
     for (const auto& st : Current()) {
-      if (st.key.scope == scope) {
+      // The kernel's dump filters.
+      if (st.key.scope == scope && (!f.dev_id || st.key.dev_id == f.dev_id) &&
+          (!f.port_id || st.key.port_id == f.port_id)) {
         out.push_back(st);
       }
     }
@@ -170,6 +183,10 @@ class FakeApi final : public nvo::Api {
 
  private:
   void Refuse() {
+    if (s_->refuse && s_->refuse_after > 0) {
+      s_->refuse_after--;
+      return;
+    }
     if (s_->refuse) {
       const nvo::NetlinkError e = *s_->refuse;
       s_->refuse.reset();
