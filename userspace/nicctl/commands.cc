@@ -361,9 +361,9 @@ class Runner {
         // The measured interval, not the requested one: sleeps overrun and
         // requests take time.
         // (to the millisecond: what a clock and a sleep can promise)
-        const double measured =
-            now_t > prev_t ? std::round((now_t - prev_t) * 1000) / 1000
-                           : interval;
+        const double measured = now_t > prev_t
+                                    ? std::round((now_t - prev_t) * 1000) / 1000
+                                    : interval;
         std::map<std::string, const nvo::Stats*> before;
         for (const auto& s : prev) {
           before[KeyOf(s.key)] = &s;
