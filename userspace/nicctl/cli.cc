@@ -611,6 +611,21 @@ std::vector<std::string> ObjectNames() {
   return names;
 }
 
+// Whether a word may start the arguments of OBJECT show, the verb left out
+// ("nicctl queue port 1", "nicctl stats dev nic0").
+bool ShowKeyword(const std::string& obj, const std::string& w) {
+  if (obj == "queue") {
+    return ParseDecimal(w).has_value() ||
+           Match(w, {"port", "ctrl", "dev"}).has_value();
+  }
+  if (obj == "stats") {
+    return Match(w, {"dev", "port", "ns", "queue", "watch", "delta", "rate",
+                     "count"})
+        .has_value();
+  }
+  return false;
+}
+
 // The usage of the object a word names, the main usage otherwise.
 const char* UsageOf(const std::string& w) {
   try {
@@ -674,7 +689,7 @@ std::optional<int> ParseCommandOrThrow(const std::vector<std::string>& words,
       verb = *v == "list" ? "show" : *v;
       rest = 2;
     } else if (*obj != "config" && words[1].rfind("--", 0) != 0 &&
-               !(*obj == "stats" || *obj == "queue")) {
+               !ShowKeyword(*obj, words[1])) {
       Usage("unknown command \"" + words[1] + "\" of " + *obj +
             "; try \"nicctl " + *obj + " help\"");
     }

@@ -334,6 +334,14 @@ TEST(Grammar, ErrorsNameTheWordInOneFormat) {
   p = Parse({"dev", "frob"});
   EXPECT_EQ(p.rc, 1);
   EXPECT_EQ(p.err.rfind("nicctl: error: ", 0), 0U) << p.err;
+  for (const char* obj : {"queue", "stats", "dev"}) {
+    p = Parse({obj, "frob"});
+    EXPECT_EQ(p.err,
+              std::string("nicctl: error: unknown command \"frob\" of ") + obj +
+                  "; try \"nicctl " + obj + " help\"\n");
+  }
+  EXPECT_EQ(Ok({"stats", "dev", "nic0"}).cmd, Command::kStatsShow);
+  EXPECT_EQ(Ok({"queue", "7"}).queue, 7U);
   p = Parse({"port", "frob"});
   EXPECT_NE(p.err.find("unknown command \"frob\" of port"), std::string::npos)
       << p.err;

@@ -258,7 +258,11 @@ TEST(Config, SaveIsAtomic) {
       ::testing::TempDir() + "nicctl_atomic_" + std::to_string(::getpid());
   ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
   const std::string path = dir + "/ports.json";
+  const std::string link = dir + "/old-link";
   std::ofstream(path) << "old";
+  // A second name of the old file: written in place, it would change too;
+  // replaced by rename, it keeps the old content.
+  ASSERT_EQ(::link(path.c_str(), link.c_str()), 0);
   auto r = RunNicctl({"config", "save", path}, st);
   EXPECT_EQ(r.rc, 0) << r.err;
   std::ifstream in(path);
@@ -271,6 +275,11 @@ TEST(Config, SaveIsAtomic) {
   const mode_t mask = ::umask(0);
   ::umask(mask);
   EXPECT_EQ(sb.st_mode & 0777, 0666 & ~mask);
+  std::ifstream old_in(link);
+  std::stringstream old_text;
+  old_text << old_in.rdbuf();
+  EXPECT_EQ(old_text.str(), "old") << "written in place, not renamed over";
+  std::remove(link.c_str());
   std::remove(path.c_str());
   EXPECT_EQ(::rmdir(dir.c_str()), 0) << "a temporary file is left in " << dir;
   // A directory it cannot write: the old file untouched.
