@@ -4,11 +4,14 @@
 # nicctl_cli.sh - the admin tool nicctl against the real modules (our
 # transport, nicsim devices nicsim1 with 2 engines and nicsim2 with 1, a
 # null_blk namespace on port 1 (127.0.0.1:4420) and port 2 ([::1]:4421),
-# one host controller with 2 I/O queues on port 1). Every command:
-# dev show, port show, port set, queue show (filters), queue set (one
-# queue, a controller), stats show (scopes, objects, --watch/--count/
-# --delta), stats reset, monitor (in the background: a reclaim then an
-# offload), config save/restore (reproduces the state; twice sends nothing);
+# one host controller with 2 I/O queues on port 1). Every command, in the
+# iproute2 grammar (keywords, prefixes, help, -b batch; the older --options
+# as aliases): dev show, port show, port set, queue show (filters), queue
+# set (a queue by id, ctrl CTRL qid QID, a controller), stats show (scopes,
+# objects, kernel-side dev/port filters, watch/count/delta/rate,
+# -o prometheus), stats reset, monitor (in the background: a reclaim then an
+# offload; -ts, event and object filters), -v/-vv, config save/restore
+# (reproduces the state; twice sends nothing; atomic; wait SECS);
 # the -j output of each parses as JSON (tools/json_check.c); the counters
 # after a fio job of N 4k writes on the offloaded queues move by exactly N
 # blocks; an unprivileged caller can neither show nor change anything
@@ -122,7 +125,7 @@ dev_id() { nicctl -j dev show "$1" | jrows | jfields id; }
 
 # ioqs PORT: "id qid state dev_name" of each I/O queue of PORT, by id.
 ioqs() {
-	nicctl -j queue show --port "$1" | jrows | jfields id qid state dev_name |
+	nicctl -j queue show port "$1" | jrows | jfields id qid state dev_name |
 		awk '$2 != 0' | sort -n
 }
 
@@ -318,51 +321,70 @@ t_queue_show() {
 t_queue_filters() {
 	local all
 	all=$(nicctl queue show | wc -l)
-	[ "$(nicctl queue show --port 1 | wc -l)" -eq "$all" ] || return 1
+	[ "$(nicctl queue show port 1 | wc -l)" -eq "$all" ] || return 1
 	# a header alone: nothing on port 2, no controller 4242, nothing on nicsim2
-	[ "$(nicctl queue show --port 2 | wc -l)" -eq 1 ] || return 1
-	[ "$(nicctl queue show --ctrl $((CTRL + 4242)) | wc -l)" -eq 1 ] || return 1
-	[ "$(nicctl queue show --dev nicsim2 | wc -l)" -eq 1 ] || return 1
-	[ "$(nicctl queue show --ctrl "$CTRL" | wc -l)" -eq "$all" ] || return 1
+	[ "$(nicctl queue show port 2 | wc -l)" -eq 1 ] || return 1
+	[ "$(nicctl queue show ctrl $((CTRL + 4242)) | wc -l)" -eq 1 ] || return 1
+	[ "$(nicctl queue show dev nicsim2 | wc -l)" -eq 1 ] || return 1
+	[ "$(nicctl queue show ctrl "$CTRL" | wc -l)" -eq "$all" ] || return 1
 	# the offloaded I/O queues, by device name and id
-	[ "$(nicctl queue show --dev nicsim1 | text_queues | awk '$4 != 0 && $5 == "offloaded"' | wc -l)" -eq 2 ] ||
+	[ "$(nicctl queue show dev nicsim1 | text_queues | awk '$4 != 0 && $5 == "offloaded"' | wc -l)" -eq 2 ] ||
 		return 1
-	[ "$(nicctl queue show --dev "$(dev_id nicsim1)")" = "$(nicctl queue show --dev nicsim1)" ] ||
+	[ "$(nicctl queue show dev "$(dev_id nicsim1)")" = "$(nicctl queue show dev nicsim1)" ] ||
 		return 1
 	# ANDed
-	[ "$(nicctl queue show --port 1 --ctrl "$CTRL" --dev nicsim1 | wc -l)" -eq 3 ] &&
-		[ "$(nicctl queue show --port 2 --ctrl "$CTRL" | wc -l)" -eq 1 ]
+	# the older options are aliases; prefixes of the keywords
+	[ "$(nicctl queue show --port 1 --ctrl "$CTRL" --dev nicsim1)" = \
+	  "$(nicctl q sh p 1 c "$CTRL" d nicsim1)" ] || return 1
+	[ "$(nicctl queue show port 1 ctrl "$CTRL" dev nicsim1 | wc -l)" -eq 3 ] &&
+		[ "$(nicctl queue show port 2 ctrl "$CTRL" | wc -l)" -eq 1 ]
 }
 
 # The queue id of CTRL/QID.
 queue_of() {
-	nicctl -j queue show --ctrl "$CTRL" | jrows | jfields id qid | awk -v q="$1" '$2 == q { print $1 }'
+	nicctl -j queue show ctrl "$CTRL" | jrows | jfields id qid | awk -v q="$1" '$2 == q { print $1 }'
 }
 
 t_queue_set_one() {
 	local q1 q2
 	q1=$(queue_of 1)
 	q2=$(queue_of 2)
-	ok nicctl queue set "$CTRL/1" offload off || return 1
-	grep -q "controller $CTRL queue 1: offload off requested" "$TMP/err" || { show_out; return 1; }
+	ok nicctl queue set ctrl "$CTRL" qid 1 offload off || return 1
+	grep -q "ctrl $CTRL qid 1: offload off requested" "$TMP/err" || { show_out; return 1; }
 	for _ in $(seq 100); do
 		[ "$(qstate "$q1")" = "software null" ] && break
 		sleep 0.2
 	done
 	[ "$(qstate "$q1")" = "software null" ] || { msg "queue $q1: $(qstate "$q1")"; return 1; }
 	[ "$(qstate "$q2")" = "offloaded nicsim1" ] || { msg "queue $q2 moved: $(qstate "$q2")"; return 1; }
-	ok nicctl queue set "$CTRL/1" offload on &&
+	ok nicctl queue set ctrl "$CTRL" qid 1 offload on &&
+		wait_ioqs 1 offloaded nicsim1
+}
+
+# The same queue by the id queue show prints, then by CTRL/QID (the alias).
+t_queue_set_id() {
+	local q2
+	q2=$(queue_of 2)
+	ok nicctl queue set "$q2" offload off || return 1
+	grep -q "^nicctl: queue $q2: offload off requested" "$TMP/err" || { show_out; return 1; }
+	for _ in $(seq 100); do
+		[ "$(qstate "$q2")" = "software null" ] && break
+		sleep 0.2
+	done
+	[ "$(qstate "$q2")" = "software null" ] || { msg "queue $q2: $(qstate "$q2")"; return 1; }
+	[ "$(qstate "$(queue_of 1)")" = "offloaded nicsim1" ] || return 1
+	ok nicctl queue set "$CTRL/2" offload on &&
 		wait_ioqs 1 offloaded nicsim1
 }
 
 t_queue_set_ctrl() {
-	ok nicctl queue set "$CTRL" offload off || return 1
-	grep -q "every I/O queue of controller $CTRL: offload off requested" "$TMP/err" ||
+	ok nicctl queue set ctrl "$CTRL" offload off || return 1
+	grep -q "every I/O queue of ctrl $CTRL: offload off requested" "$TMP/err" ||
 		{ show_out; return 1; }
 	wait_ioqs 1 software null || return 1
 	# the admin queue was never touched, the port's policy neither
 	[ "$(port_state | awk '$1 == 1')" = "1 on nicsim1" ] || return 1
-	ok nicctl queue set "$CTRL" offload on &&
+	ok nicctl queue set ctrl "$CTRL" offload on &&
 		wait_ioqs 1 offloaded nicsim1
 }
 
@@ -397,6 +419,39 @@ t_monitor() {
 	[ "$(jfields event id ctrl_id qid state <"$TMP/mon.json" | tr '\n' ' ')" = \
 	  "queue-reclaimed $q $CTRL 1 software queue-offloaded $q $CTRL 1 offloaded " ] ||
 		{ msg "JSON events: $(jfields event id ctrl_id qid state <"$TMP/mon.json" | tr '\n' ' ')"; ok=1; }
+	return $ok
+}
+
+# monitor filters and -ts: queue 2's events only, of one type each, while
+# queue 1 moves too; -ts: date and milliseconds; JSON: ISO 8601.
+t_monitor_filters() {
+	local q1 q2 ok=0
+	q1=$(queue_of 1)
+	q2=$(queue_of 2)
+	mon_start "$TMP/monf.txt" -ts monitor event queue-reclaimed queue "$q2" count 1 &&
+		mon_start "$TMP/monf.json" -j monitor ev queue-offloaded ctrl "$CTRL" count 1 &&
+		mon_start "$TMP/monf.port" monitor event port port 1 count 1 || return 1
+	nicctl -q queue set "$q1" offload off || ok=1
+	nicctl -q queue set "$q2" offload off || ok=1
+	for _ in $(seq 100); do
+		[ "$(qstate "$q2")" = "software null" ] && break
+		sleep 0.2
+	done
+	nicctl -q queue set ctrl "$CTRL" offload on || ok=1
+	wait_ioqs 1 offloaded nicsim1 || ok=1
+	# a port-policy-changed event of port 1
+	nicctl -q port set 1 offload off && nicctl -q port set 1 offload on || ok=1
+	wait_ioqs 1 offloaded nicsim1 || ok=1
+	mon_wait || ok=1
+	sed 's/^/# /' "$TMP/monf.txt" "$TMP/monf.json" "$TMP/monf.port"
+	grep -Eq "^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} queue-reclaimed queue $q2 \(" \
+		"$TMP/monf.txt" || { msg "-ts line"; ok=1; }
+	[ "$(wc -l <"$TMP/monf.txt")" -eq 1 ] || ok=1
+	[ "$(jfields event ctrl_id <"$TMP/monf.json")" = "queue-offloaded $CTRL" ] ||
+		{ msg "filtered JSON event"; ok=1; }
+	grep -Eq '"time":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2}"' \
+		"$TMP/monf.json" || { msg "JSON time not ISO 8601"; ok=1; }
+	grep -q ' port-policy-changed port 1 offload off ' "$TMP/monf.port" || ok=1
 	return $ok
 }
 
@@ -473,7 +528,9 @@ t_stats_watch() {
 	[ "$n" -eq 3 ] || { msg "$n samples, want 3"; show_out; return 1; }
 	[ "$(grep -c '^OBJECT ' "$TMP/out")" -eq 3 ] || return 1
 	ok timeout 30 nicctl stats show dev nicsim1 --watch 0.3 --count 2 --delta || return 1
-	n=$(grep -c '^--- .*, counts over 0.3s$' "$TMP/out")
+	# the measured interval, to the millisecond
+	# (a slow guest makes it longer than asked)
+	n=$(grep -Ec '^--- .*, counts over [0-9]+(\.[0-9]+)?s$' "$TMP/out")
 	[ "$n" -eq 2 ] || { msg "$n delta samples, want 2"; show_out; return 1; }
 	# nothing moves now: every delta is 0
 	if ! grep -Eq '^write-blocks +0$' "$TMP/out" ||
@@ -482,9 +539,92 @@ t_stats_watch() {
 		return 1
 	fi
 	# --delta alone: one sample over one second
-	ok timeout 30 nicctl stats show port 1 --delta &&
-		[ "$(grep -c '^--- .*, counts over 1s$' "$TMP/out")" -eq 1 ]
+	ok timeout 30 nicctl stats show port 1 --delta || return 1
+	[ "$(grep -Ec '^--- .*, counts over 1(\.[0-9]+)?s$' "$TMP/out")" -eq 1 ] || return 1
+	# rate: per second; the keywords
+	ok timeout 30 nicctl stats show dev nicsim1 watch 0.3 count 1 rate &&
+		[ "$(grep -Ec '^--- .*, per second over [0-9]+(\.[0-9]+)?s$' "$TMP/out")" -eq 1 ]
 }
+
+# stats show SCOPE dev D / port P: the kernel filters the dump (-vv shows
+# the request's attributes); the rows are those of the device or port.
+t_stats_filters() {
+	local id all got bad ns
+	id=$(dev_id nicsim1)
+	ok nicctl -vv stats show queue dev nicsim1 || return 1
+	grep -q "request stats-get dump" "$TMP/err" && grep -q "\"dev_id\":$id" "$TMP/err" ||
+		{ show_out; return 1; }
+	# rows of the device only: a subset of every queue's, none of port 2
+	all=$(nicctl -j stats show queue | jrows | jfields queue_id | sort -n | tr '\n' ' ')
+	got=$(nicctl -j stats show queue dev nicsim1 | jrows | jfields queue_id | sort -n | tr '\n' ' ')
+	msg "queues: all [$all], on nicsim1 [$got]"
+	[ -n "$got" ] || return 1
+	for q in $got; do
+		[[ " $all " == *" $q "* ]] || bad=1
+	done
+	[ -z "${bad:-}" ] || return 1
+	# port 2 has no queue: the dump is empty
+	[ "$(nicctl -j stats show queue port 2)" = "[]" ] ||
+		{ msg "stats show queue port 2: $(nicctl -j stats show queue port 2 | head -c 200)"; return 1; }
+	ns=$(nicctl -j stats show ns port 1 | jrows | jfields port_id | sort -u | tr '\n' ' ')
+	msg "namespaces of port 1: port ids [$ns]"
+	[ -z "$ns" ] || [ "$ns" = "1 " ]
+}
+
+# -o prometheus: the node_exporter textfile format; cumulative latency
+# buckets ending in +Inf = _count; ASCII.
+t_prometheus() {
+	ok nicctl -o prometheus stats show || return 1
+	# every line a comment or "name{labels} value"
+	if grep -Ev '^(# (HELP|TYPE) [a-z_]+ .+|[a-z_]+\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\} [0-9]+)$' "$TMP/out" |
+		grep -q .; then
+		msg "not the textfile format:"
+		grep -Ev '^(# |[a-z_]+\{)' "$TMP/out" | head -n 5 | sed 's/^/# /'
+		return 1
+	fi
+	grep -q '^# TYPE nvmet_offload_latency_seconds histogram$' "$TMP/out" || return 1
+	grep -q "^nvmet_offload_write_blocks_total{scope=\"device\",dev_id=\"$(dev_id nicsim1)\",dev=\"nicsim1\"} " \
+		"$TMP/out" || return 1
+	awk -v d="dev_id=\"$(dev_id nicsim1)\"" '
+		index($0, "nvmet_offload_latency_seconds_bucket{scope=\"device\"") == 1 && index($0, d) {
+			if ($2 < last) bad = 1; last = $2; if ($0 ~ /le="\+Inf"/) inf = $2 }
+		index($0, "nvmet_offload_latency_seconds_count{scope=\"device\"") == 1 && index($0, d) { count = $2 }
+		END { exit !(!bad && inf != "" && inf == count && count > 0) }' "$TMP/out" ||
+		{ msg "latency buckets not cumulative, or +Inf != _count"; return 1; }
+	! LC_ALL=C grep -q '[^[:print:]]' "$TMP/out"
+}
+
+# The grammar: help, prefixes, the default verb, ASCII text, -v summaries.
+t_grammar() {
+	ok nicctl help && grep -q 'OBJECT := ' "$TMP/out" || return 1
+	ok nicctl stats help && grep -q 'nicctl stats reset' "$TMP/out" || return 1
+	[ "$(nicctl d sh)" = "$(nicctl dev show)" ] || return 1
+	[ "$(nicctl queue port 1)" = "$(nicctl queue show port 1)" ] || return 1
+	[ "$(nicctl -j port list)" = "$(nicctl -j port show)" ] || return 1
+	if LC_ALL=C nicctl stats show dev nicsim1 | LC_ALL=C grep -q '[^[:print:][:space:]]'; then
+		msg "non-ASCII text under the C locale"
+		return 1
+	fi
+	ok nicctl -v port show && grep -q '^nicctl: request port-get dump$' "$TMP/err" &&
+		grep -q '^nicctl: reply port-get: 2 objects$' "$TMP/err" || { show_out; return 1; }
+	ok nicctl -vv dev show nicsim1 && grep -q '"name":"nicsim1"' "$TMP/err"
+}
+
+# -b FILE: one command a line; stops at the first failure (FILE:LINE), or
+# with -force goes on.
+t_batch() {
+	printf '%s\n' '# comment' 'dev show nicsim1' '' 'port show 2' >"$TMP/batch"
+	ok nicctl -j -b "$TMP/batch" && [ "$(wc -l <"$TMP/out")" -eq 2 ] &&
+		json_check -l -t array "$TMP/out" || { show_out; return 1; }
+	printf '%s\n' 'port show 1' 'port frob' 'port show 2' >"$TMP/batch.bad"
+	run nicctl -b "$TMP/batch.bad"
+	[ "$RC" -eq 1 ] && grep -q "batch.bad:2: unknown command \"frob\" of port" "$TMP/err" &&
+		[ "$(grep -c '^ *[12] ' "$TMP/out")" -eq 1 ] || { show_out; return 1; }
+	run nicctl -force -b "$TMP/batch.bad"
+	[ "$RC" -eq 1 ] && [ "$(grep -c '^ *[12] ' "$TMP/out")" -eq 2 ] || { show_out; return 1; }
+	printf 'port show 1\n' | nicctl -b - | grep -q '127\.0\.0\.1:4420'
+}
+
 
 t_stats_reset() {
 	local q
@@ -682,18 +822,24 @@ BAD_TESTS=(
 	"unknown port (show)|2|no such port of this transport \(ENOENT\)|port show 4242"
 	"unknown port (set)|2|no such port of this transport \(ENOENT\)|port set 4242 offload off"
 	"unknown port (stats)|2|\(ENOENT\)|stats show port 4242"
-	"port id not a number|1|port: not a number|port set one offload on"
+	"port id not a number|1|port: not a decimal number|port set one offload on"
+	"port id not decimal|1|port: not a decimal number: 0x1|port show 0x1"
+	"ambiguous prefix|1|\"s\" is ambiguous: show, set|port s 1"
+	"unknown command of an object|1|unknown command \"frob\" of queue|queue frob"
+	"prometheus is for stats|1|prometheus is for stats show|-o prometheus dev show"
+	"bad queue id (queue id)|2|no such queue \(ENOENT\)|queue set 4242 offload on"
 	"bad queue id (qid)|2|no such queue \(ENOENT\)|queue set %C/99 offload on"
-	"bad queue id (controller)|2|no such controller \(ENOENT\)|queue set 4242 offload on"
+	"bad queue id (controller)|2|no such controller \(ENOENT\)|queue set ctrl 4242 offload on"
 	"bad queue id (admin queue)|1|admin queue|queue set %C/0 offload on"
-	"bad queue id (not a number)|1|qid: not a number|queue set %C/x offload on"
+	"bad queue id (not a number)|1|qid: not a decimal number|queue set ctrl %C qid x offload on"
 	"bad queue id (stats)|2|no such queue \(ENOENT\)|stats show queue %Q"
 	"bad queue id (stats reset)|2|no such queue \(ENOENT\)|stats reset queue %Q"
 	"unknown device (show)|2|no such offload device \(ENODEV\)|dev show nosuchdev"
 	"unknown device id (show)|2|no such offload device \(ENODEV\)|dev show 4242"
 	"unknown device (port set)|2|no such offload device \(ENODEV\)|port set 2 dev nosuchdev"
 	"unknown device (port set on)|2|no such offload device \(ENODEV\)|port set 2 offload on dev nosuchdev"
-	"unknown device (queue filter)|2|no such offload device \(ENODEV\)|queue show --dev nosuchdev"
+	"unknown device (queue filter)|2|no such offload device \(ENODEV\)|queue show dev nosuchdev"
+	"unknown device (stats filter)|2|no such offload device \(ENODEV\)|stats show queue dev nosuchdev"
 	"unknown device (stats)|2|no such offload device \(ENODEV\)|stats show dev nosuchdev"
 	"unknown device (stats reset)|2|no such offload device \(ENODEV\)|stats reset dev nosuchdev"
 	"refused: policy on without a device|2|policy on needs a device bound to the port \(EINVAL\)|port set 2 offload on dev none"
@@ -701,15 +847,15 @@ BAD_TESTS=(
 	"namespace nothing offloaded reached|2|no offload counters for this namespace.*\(ENOENT\)|stats show ns 1/77"
 	"wrong flag|1|--bogus|--bogus dev show"
 	"wrong flag after the command|1|--bogus|queue show --bogus"
-	"unknown command|1||frobnicate"
+	"unknown command|1|^nicctl: error: unknown command \"frobnicate\"|frobnicate"
 	"offload neither on nor off|1|expected on or off|port set 1 offload maybe"
 	"port set with nothing to set|1|nothing to set|port set 1"
-	"queue set without offload|1|expected CTRL|queue set %C/1"
-	"stats scope unknown|1|expected dev, port, ns or queue|stats show socket 1"
+	"queue set without offload|1|offload on.off is required|queue set %C/1"
+	"stats scope unknown|1|stats show: unexpected \"socket\"|stats show socket 1"
 	"stats reset needs an object|1|which one|stats reset dev"
 	"--count 0|1||stats show --watch 1 --count 0"
 	"--watch negative|1||stats show --watch -1"
-	"--quiet with --verbose|1|--quiet and --verbose|-q -v dev show"
+	"--quiet with --verbose|1|-q and -v together|-q -v dev show"
 	"config restore: no file|1|cannot read|config restore /nonexistent/ports.json"
 	"config restore: not JSON|1|not JSON|config restore %T/garbage.json"
 	"config restore: not a configuration|1|no nicctl_config|config restore %T/other.json"
@@ -748,11 +894,40 @@ bad_files() {
 	EOF
 }
 
+# config save replaces the file atomically (no temporary left, mode 0644
+# under umask 022); restore wait SECS waits for a missing port, then says
+# how long; the default file.
+t_config_atomic_wait() {
+	local start el
+	ok nicctl config save "$TMP/atomic.json" && ok nicctl config save "$TMP/atomic.json" || return 1
+	[ "$(find "$TMP" -name 'atomic.json.*' | wc -l)" -eq 0 ] || { msg "temporary left"; return 1; }
+	[ "$(umask 022; nicctl -q config save "$TMP/mode.json"; stat -c %a "$TMP/mode.json")" = 644 ] || return 1
+	printf '{ "nicctl_config": 1, "ports": [ { "port": 4243, "offload": "off", "dev": null } ] }\n' \
+		>"$TMP/late.json"
+	start=$(date +%s)
+	run nicctl config restore "$TMP/late.json" wait 2
+	el=$(($(date +%s) - start))
+	[ "$RC" -eq 1 ] && grep -Eq 'port 4243 does not exist.*\(waited 2(\.[0-9]+)?s\)' "$TMP/err" &&
+		[ "$el" -ge 2 ] && [ "$el" -le 5 ] || { msg "exit $RC after ${el}s"; show_out; return 1; }
+	# the default file: /etc/nvmet-offload.json (kept as it was)
+	[ -w /etc ] || { msg "/etc is read-only here: default file not tried"; return 0; }
+	local saved=""
+	[ -e /etc/nvmet-offload.json ] && saved=$(cat /etc/nvmet-offload.json)
+	ok nicctl config save && [ -s /etc/nvmet-offload.json ] &&
+		ok nicctl config restore && grep -q 'nothing to change' "$TMP/out" || return 1
+	if [ -n "$saved" ]; then
+		printf '%s\n' "$saved" >/etc/nvmet-offload.json
+	else
+		rm -f /etc/nvmet-offload.json
+	fi
+}
+
 # ---- the module unloaded ----------------------------------------------------
 
 NOMOD_CMDS=(
 	"dev show" "-j dev show" "port show" "port set 1 offload off" "queue show"
 	"queue set 1 offload on" "stats show" "stats reset" "monitor --count 1"
+	"-o prometheus stats show" "-b %T/batch"
 	"config save -" "config restore %T/saved.json"
 )
 
@@ -779,7 +954,7 @@ if [ "$(nvo_transport)" != ours ]; then
 	ktap_skip_all "nicctl drives our transport (NVO_TRANSPORT=$(nvo_transport))"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan $((36 + ${#BAD_TESTS[@]}))
+ktap_set_plan $((43 + ${#BAD_TESTS[@]}))
 
 command -v nicctl >/dev/null || ktap_exit_fail_msg "nicctl is not built"
 command -v json_check >/dev/null || ktap_exit_fail_msg "json_check is not built (selftests/tools)"
@@ -801,7 +976,7 @@ dev=$(nullb_create 1) || ktap_exit_fail_msg "no null_blk"
 timeout 60 host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=2 >/dev/null ||
 	ktap_exit_fail_msg "cannot connect"
 NS=$(host_ns_dev "$NQN" 1) || ktap_exit_fail_msg "no namespace on the host"
-CTRL=$(nicctl -j queue show --port 1 | jrows | jfields ctrl_id | head -n 1)
+CTRL=$(nicctl -j queue show port 1 | jrows | jfields ctrl_id | head -n 1)
 [ -n "$CTRL" ] || ktap_exit_fail_msg "no controller in nicctl queue show"
 msg "controller $CTRL, namespace $NS"
 
@@ -811,14 +986,19 @@ ktap_test_result "port set 1 offload on dev nicsim1: I/O queues offloaded" t_por
 ktap_test_result "port set 1 offload off: queues back, device kept; on again" t_port_off
 ktap_test_result "engines: dev show counts them, offloaded queues name theirs" t_engines
 ktap_test_result "queue show: every queue, agrees with debugfs" t_queue_show
-ktap_test_result "queue show --port/--ctrl/--dev filter (ANDed)" t_queue_filters
-ktap_test_result "queue set CTRL/QID offload off|on: that queue only" t_queue_set_one
-ktap_test_result "queue set CTRL offload off|on: every I/O queue" t_queue_set_ctrl
+ktap_test_result "queue show port/ctrl/dev filter (ANDed; --options, prefixes)" t_queue_filters
+ktap_test_result "queue set ctrl CTRL qid QID offload off|on: that queue only" t_queue_set_one
+ktap_test_result "queue set QUEUE (the id of queue show), CTRL/QID alias" t_queue_set_id
+ktap_test_result "queue set ctrl CTRL offload off|on: every I/O queue" t_queue_set_ctrl
 ktap_test_result "monitor (text and -j, --count 2): queue-reclaimed then queue-offloaded" t_monitor
+ktap_test_result "monitor event/queue/ctrl filters, -ts date.ms, JSON ISO 8601" t_monitor_filters
+ktap_test_result "help, prefixes, default verb, ASCII text, -v/-vv" t_grammar
 ktap_test_result "fio writes $FIO_BLOCKS blocks: device, port, queues count $FIO_BLOCKS" t_fio_counters
 ktap_test_result "stats show: devices; dev, port, queue scopes" t_stats_tables
 ktap_test_result "stats show dev/port/queue OBJECT: every counter, latency" t_stats_detail
-ktap_test_result "stats show --watch --count, --delta" t_stats_watch
+ktap_test_result "stats show --watch --count, --delta, rate (measured interval)" t_stats_watch
+ktap_test_result "stats show SCOPE dev D / port P: filtered in the kernel" t_stats_filters
+ktap_test_result "-o prometheus: textfile format, cumulative histogram" t_prometheus
 
 ktap_test_result "-j dev show parses" jcheck array nicctl -j dev show
 ktap_test_result "-j port show parses" jcheck array nicctl -j port show
@@ -833,12 +1013,14 @@ ktap_test_result "stats reset queue/dev/port/everything zeroes" t_stats_reset
 ktap_test_result "config save, clear, restore reproduces the ports and queues" t_config_roundtrip
 ktap_test_result "config restore twice: nothing to change, no event" t_config_twice
 ktap_test_result "config restore --dry-run, then moves a port on another device" t_config_move
+ktap_test_result "config save atomic, default file; restore wait SECS" t_config_atomic_wait
+ktap_test_result "-b FILE batch: stops at a failure (FILE:LINE), -force goes on" t_batch
 
 ktap_test_result "unprivileged: every show and monitor -> 2 (EPERM, hint), root's work" t_nobody_shows
 ktap_test_result "unprivileged: port set offload off -> 2, unchanged" t_nobody_cannot port set 1 offload off
 ktap_test_result "unprivileged: port set dev -> 2, unchanged" t_nobody_cannot port set 2 dev none
 ktap_test_result "unprivileged: queue set CTRL/QID -> 2, unchanged" t_nobody_cannot queue set "$CTRL/1" offload off
-ktap_test_result "unprivileged: queue set CTRL -> 2, unchanged" t_nobody_cannot queue set "$CTRL" offload off
+ktap_test_result "unprivileged: queue set ctrl CTRL -> 2, unchanged" t_nobody_cannot queue set ctrl "$CTRL" offload off
 ktap_test_result "unprivileged: stats reset -> 2, unchanged" t_nobody_reset
 # the saved state with port 1 off and unbound
 sed 's/"on"/"off"/; s/"nicsim1"/null/' "$TMP/saved.json" >"$TMP/clear.json" 2>/dev/null

@@ -4,9 +4,11 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -18,20 +20,13 @@
 #include "config.h"
 #include "nvo/error.h"
 #include "output.h"
+#include "verbose_api.h"
 
 namespace nicctl {
 namespace {
 
 std::optional<uint32_t> AsNumber(const std::string& s) {
-  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos ||
-      s.size() > 10) {
-    return std::nullopt;
-  }
-  const unsigned long long v = std::stoull(s);
-  if (v > UINT32_MAX) {
-    return std::nullopt;
-  }
-  return static_cast<uint32_t>(v);
+  return ParseDecimal(s);
 }
 
 std::string KeyOf(const nvo::StatsSelector& k) {
@@ -48,10 +43,30 @@ std::string Seconds(double s) {
   return os.str();
 }
 
+// Counts per second over seconds, rounded to the nearest whole count.
+nvo::Counters PerSecond(const nvo::Counters& c, double seconds) {
+  const auto per = [seconds](uint64_t v) {
+    return static_cast<uint64_t>(
+        std::llround(static_cast<double>(v) / seconds));
+  };
+  nvo::Counters r;
+#define NVO_COUNTER(field, attr) r.field = per(c.field);
+  NVO_FOR_EACH_COUNTER(NVO_COUNTER)
+#undef NVO_COUNTER
+  for (const uint64_t n : c.lat_hist) {
+    r.lat_hist.push_back(per(n));
+  }
+  for (const auto& [op, n] : c.punted_by_opcode) {
+    r.punted_by_opcode[op] = per(n);
+  }
+  return r;
+}
+
 class Runner {
  public:
-  Runner(const Options& o, Context& ctx, spdlog::logger& log)
-      : o_(o), ctx_(ctx), out_(*ctx.out), log_(log) {}
+  Runner(const Options& o, Context& ctx, spdlog::logger& log,
+         std::unique_ptr<nvo::Api>& api)
+      : o_(o), ctx_(ctx), out_(*ctx.out), log_(log), api_(api) {}
 
   void Run() {
     switch (o_.cmd) {
@@ -93,6 +108,9 @@ class Runner {
     if (!api_) {
       log_.debug("opening generic netlink family {}", nvo::kFamilyName);
       api_ = ctx_.connect();
+      if (o_.verbosity > 0) {
+        api_ = MakeVerboseApi(std::move(api_), log_);
+      }
     }
     return *api_;
   }
@@ -185,13 +203,18 @@ class Runner {
   }
 
   void QueueShow() {
-    nvo::QueueFilter f;
-    f.port_id = o_.port;
-    f.ctrl_id = o_.ctrl;
-    if (o_.dev) {
-      f.dev_id = ResolveDevId(*o_.dev);
+    std::vector<nvo::Queue> queues;
+    if (o_.queue) {
+      queues.push_back(api().GetQueue(*o_.queue));
+    } else {
+      nvo::QueueFilter f;
+      f.port_id = o_.port;
+      f.ctrl_id = o_.ctrl;
+      if (o_.dev) {
+        f.dev_id = ResolveDevId(*o_.dev);
+      }
+      queues = api().Queues(f);
     }
-    const auto queues = api().Queues(f);
     DevNames names;
     for (const auto& q : queues) {
       if (q.dev_id) {
@@ -212,18 +235,26 @@ class Runner {
 
   void QueueSet() {
     nvo::QueueSet req;
+    req.id = o_.queue;
     req.ctrl_id = o_.ctrl;
     req.qid = o_.qid;
     req.offload = *o_.offload;
     api().SetQueue(req);
-    const std::string what =
-        o_.qid ? "controller " + std::to_string(*o_.ctrl) + " queue " +
-                     std::to_string(*o_.qid)
-               : "every I/O queue of controller " + std::to_string(*o_.ctrl);
+    std::string what;
+    if (o_.queue) {
+      what = "queue " + std::to_string(*o_.queue);
+    } else if (o_.qid) {
+      what = "ctrl " + std::to_string(*o_.ctrl) + " qid " +
+             std::to_string(*o_.qid);
+    } else {
+      what = "every I/O queue of ctrl " + std::to_string(*o_.ctrl);
+    }
     log_.info("{}: offload {} requested (nicctl monitor shows the outcome)",
               what, nvo::ToString(req.offload));
   }
 
+  // Device names are resolved again for every sample: devices come and go
+  // while stats watch runs.
   nvo::StatsSelector Selector(const StatsTarget& t) {
     nvo::StatsSelector s;
     s.scope = t.scope;
@@ -231,10 +262,7 @@ class Runner {
     s.nsid = t.nsid;
     s.queue_id = t.queue;
     if (t.scope == nvo::Scope::kDevice) {
-      if (!dev_id_) {
-        dev_id_ = ResolveDevId(t.dev);
-      }
-      s.dev_id = dev_id_;
+      s.dev_id = ResolveDevId(t.dev);
     }
     return s;
   }
@@ -244,8 +272,27 @@ class Runner {
     if (t && !t->all) {
       return {api().GetStats(Selector(*t))};
     }
+    if (!t && o_.format == Format::kPrometheus) {
+      // An exporter wants everything but the queues (they come and go).
+      std::vector<nvo::Stats> all;
+      for (const auto sc :
+           {nvo::Scope::kDevice, nvo::Scope::kPort, nvo::Scope::kNamespace}) {
+        nvo::StatsFilter f;
+        f.scope = sc;
+        auto part = api().DumpStats(f);
+        all.insert(all.end(), part.begin(), part.end());
+      }
+      return all;
+    }
+    // Narrowed in the kernel (the dump's dev-id and port-id filters).
     nvo::StatsFilter f;
     f.scope = t ? t->scope : nvo::Scope::kDevice;
+    if (t && t->filter_dev) {
+      f.dev_id = ResolveDevId(*t->filter_dev);
+    }
+    if (t) {
+      f.port_id = t->filter_port;
+    }
     return api().DumpStats(f);
   }
 
@@ -254,7 +301,7 @@ class Runner {
     if (o_.json) {
       Json j = Json::array();
       for (const auto& s : all) {
-        j.push_back(ToJson(s, names, interval));
+        j.push_back(ToJson(s, names, interval, o_.rate));
       }
       Emit(j);
       return;
@@ -262,7 +309,8 @@ class Runner {
     if (o_.watch || interval) {
       out_ << "--- " << ctx_.now();
       if (interval) {
-        out_ << ", counts over " << Seconds(*interval) << "s";
+        out_ << (o_.rate ? ", per second over " : ", counts over ")
+             << Seconds(*interval) << "s";
       }
       out_ << "\n";
     }
@@ -277,25 +325,45 @@ class Runner {
     out_.flush();
   }
 
+  bool NeedNames() const {
+    return !o_.target || o_.target->scope == nvo::Scope::kDevice ||
+           o_.format == Format::kPrometheus;
+  }
+
   void StatsShow() {
     const double interval = o_.watch.value_or(1.0);
+    const bool diff = o_.delta || o_.rate;
     const uint32_t outputs = o_.count.value_or(o_.watch ? UINT32_MAX : 1);
     auto prev = Sample();
+    double prev_t = ctx_.monotonic();
     DevNames names;
-    const bool need_names =
-        !o_.target || o_.target->scope == nvo::Scope::kDevice;
-    if (need_names) {
+    if (NeedNames()) {
       names = Names();
     }
+    if (o_.format == Format::kPrometheus) {
+      PrintPrometheus(out_, prev, names);
+      out_.flush();
+      return;
+    }
     uint32_t printed = 0;
-    if (!o_.delta) {
+    if (!diff) {
       PrintSample(prev, std::nullopt, names);
       printed++;
     }
     while (printed < outputs) {
       ctx_.sleep(interval);
       auto cur = Sample();
-      if (o_.delta) {
+      const double now_t = ctx_.monotonic();
+      if (NeedNames()) {
+        names = Names();
+      }
+      if (diff) {
+        // The measured interval, not the requested one: sleeps overrun and
+        // requests take time.
+        // (to the millisecond: what a clock and a sleep can promise)
+        const double measured = now_t > prev_t
+                                    ? std::round((now_t - prev_t) * 1000) / 1000
+                                    : interval;
         std::map<std::string, const nvo::Stats*> before;
         for (const auto& s : prev) {
           before[KeyOf(s.key)] = &s;
@@ -307,14 +375,18 @@ class Runner {
           x.counters =
               nvo::Delta(s.counters, it == before.end() ? nvo::Counters{}
                                                         : it->second->counters);
+          if (o_.rate) {
+            x.counters = PerSecond(x.counters, measured);
+          }
           d.push_back(std::move(x));
         }
-        PrintSample(d, interval, names);
+        PrintSample(d, measured, names);
       } else {
         PrintSample(cur, std::nullopt, names);
       }
       printed++;
       prev = std::move(cur);
+      prev_t = now_t;
     }
   }
 
@@ -328,26 +400,76 @@ class Runner {
               sel ? StatsLabel(*sel, {}) : std::string("everything"));
   }
 
+  bool Wanted(const nvo::Event& e, const DevNames& names) const {
+    const EventFilter& f = o_.events;
+    if (e.type == nvo::EventType::kLost) {
+      return true;  // always said: the filter cannot know what was lost
+    }
+    if (!f.types.empty() &&
+        std::find(f.types.begin(), f.types.end(), e.type) == f.types.end()) {
+      return false;
+    }
+    std::optional<uint32_t> dev_id;
+    std::optional<uint32_t> port_id;
+    if (e.dev) {
+      dev_id = e.dev->id;
+    }
+    if (e.queue) {
+      dev_id = e.queue->dev_id;
+      port_id = e.queue->port_id;
+    }
+    if (e.port) {
+      dev_id = e.port->dev_id;
+      port_id = e.port->id;
+    }
+    if (f.dev) {
+      if (!dev_id) {
+        return false;
+      }
+      const auto n = AsNumber(*f.dev);
+      const auto it = names.find(*dev_id);
+      const bool by_name = (it != names.end() && it->second == *f.dev) ||
+                           (e.dev && e.dev->name == *f.dev);
+      if (!(n ? *n == *dev_id : by_name)) {
+        return false;
+      }
+    }
+    if (f.port && port_id != f.port) {
+      return false;
+    }
+    if (f.queue && (!e.queue || e.queue->id != *f.queue)) {
+      return false;
+    }
+    if (f.ctrl && (!e.queue || e.queue->ctrl_id != *f.ctrl)) {
+      return false;
+    }
+    return true;
+  }
+
   void Monitor() {
     uint32_t n = 0;
     // Queue events name their device by id: keep the names, from a dump
     // now and from the device events that follow.
     DevNames names = Names();
     api().Monitor([&](const nvo::Event& e) {
-      const std::string t = ctx_.now();
       if (e.type == nvo::EventType::kDevAdd && e.dev) {
         names[e.dev->id] = e.dev->name;
       }
-      if (o_.json) {
-        Emit(ToJson(e, t, names));
-      } else {
+      const bool wanted = Wanted(e, names);
+      if (wanted && o_.json) {
+        Emit(ToJson(e, FormatTime(ctx_.epoch_ms(), true), names));
+      } else if (wanted) {
+        const std::string t =
+            o_.timestamp ? FormatTime(ctx_.epoch_ms(), false) : ctx_.now();
         out_ << EventLine(e, t, names) << "\n";
         out_.flush();
       }
       if (e.type == nvo::EventType::kDevDel && e.dev) {
         names.erase(e.dev->id);
       }
-      n++;
+      if (wanted) {
+        n++;
+      }
       return !(o_.count && n >= *o_.count);
     });
   }
@@ -359,13 +481,7 @@ class Runner {
       out_ << text;
       out_.flush();
     } else {
-      std::ofstream f(o_.file);
-      f << text;
-      f.close();
-      if (!f) {
-        throw ConfigError("cannot write " + o_.file + ": " +
-                          std::strerror(errno));
-      }
+      WriteFileAtomic(o_.file, text);
     }
     log_.info("saved {} port{} to {}", ports.size(),
               ports.size() == 1 ? "" : "s",
@@ -400,11 +516,18 @@ class Runner {
     } catch (const ConfigError& e) {
       throw ConfigError(o_.file + ": " + e.what());
     }
-    const auto steps = PlanRestore(want, api().Ports(), api().Devices());
+    const auto steps = Plan(want);
     Json changes = Json::array();
+    size_t applied = 0;
     for (const auto& s : steps) {
       if (!o_.dry_run) {
-        api().SetPort(s.req);
+        try {
+          api().SetPort(s.req);
+        } catch (const std::exception&) {
+          ReportPartial(steps, applied);
+          throw;
+        }
+        applied++;
         log_.info("{}", s.what);
       }
       Json c;
@@ -427,12 +550,47 @@ class Runner {
     }
   }
 
+  // The steps from now to the file's state. With wait SECS, a port or
+  // device the file names and the kernel does not have yet (registering
+  // late at boot) is waited for, re-reading the state every second.
+  std::vector<Step> Plan(const std::vector<PortConfig>& want) {
+    const double start = ctx_.monotonic();
+    for (;;) {
+      try {
+        return PlanRestore(want, api().Ports(), api().Devices());
+      } catch (const ConfigError& e) {
+        const double waited = ctx_.monotonic() - start;
+        if (!o_.wait || waited >= *o_.wait) {
+          if (o_.wait) {
+            throw ConfigError(std::string(e.what()) + " (waited " +
+                              Seconds(waited) + "s)");
+          }
+          throw;
+        }
+        log_.debug("{}: waiting", e.what());
+        ctx_.sleep(std::min(1.0, *o_.wait - waited));
+      }
+    }
+  }
+
+  // A restore that failed part way: what the kernel has now.
+  void ReportPartial(const std::vector<Step>& steps, size_t applied) {
+    log_.error("error: restore of {} failed after {} of {} change{}", o_.file,
+               applied, steps.size(), steps.size() == 1 ? "" : "s");
+    for (size_t i = 0; i < steps.size(); i++) {
+      log_.error("  {} {}",
+                 i < applied    ? "applied:    "
+                 : i == applied ? "failed:     "
+                                : "not applied:",
+                 steps[i].what);
+    }
+  }
+
   const Options& o_;
   Context& ctx_;
   std::ostream& out_;
   spdlog::logger& log_;
-  std::unique_ptr<nvo::Api> api_;
-  std::optional<uint32_t> dev_id_;
+  std::unique_ptr<nvo::Api>& api_;
 };
 
 std::string NowHms() {
@@ -444,36 +602,11 @@ std::string NowHms() {
   return buf.data();
 }
 
-}  // namespace
-
-Context SystemContext() {
-  Context ctx;
-  ctx.connect = [] { return std::make_unique<nvo::Client>(); };
-  ctx.out = &std::cout;
-  ctx.err = &std::cerr;
-  ctx.in = &std::cin;
-  ctx.now = NowHms;
-  ctx.sleep = [](double s) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(s));
-  };
-  return ctx;
-}
-
-int Main(int argc, const char* const* argv, Context& ctx) {
-  Options o;
-  if (const auto rc = ParseArgs(argc, argv, o, *ctx.out, *ctx.err)) {
-    return *rc;
-  }
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*ctx.err);
-  spdlog::logger log("nicctl", sink);
-  log.set_pattern("nicctl: %v");
-  log.set_level(o.verbosity < 0    ? spdlog::level::err
-                : o.verbosity == 0 ? spdlog::level::info
-                : o.verbosity == 1 ? spdlog::level::debug
-                                   : spdlog::level::trace);
-  log.flush_on(spdlog::level::trace);
+// One command: runs it, prints its errors; returns the exit status.
+int RunOne(const Options& o, Context& ctx, spdlog::logger& log,
+           std::unique_ptr<nvo::Api>& api) {
   try {
-    Runner(o, ctx, log).Run();
+    Runner(o, ctx, log, api).Run();
     return kExitOk;
   } catch (const nvo::FamilyNotFound& e) {
     log.error(
@@ -502,6 +635,117 @@ int Main(int argc, const char* const* argv, Context& ctx) {
     log.error("error: {}", e.what());
     return kExitKernel;
   }
+}
+
+// -b FILE: one command a line, the global options of the command line for
+// each. Stops at the first failing line (its status), or with -force runs
+// them all (the status of the last failure).
+int RunBatch(const Options& globals, Context& ctx, spdlog::logger& log) {
+  const std::string& name = *globals.batch;
+  std::unique_ptr<std::istream> owned;
+  std::istream* in = ctx.in;
+  if (name != "-") {
+    owned = ctx.open ? ctx.open(name) : nullptr;
+    if (!owned || !*owned) {
+      log.error("error: cannot read {}: {}", name, std::strerror(errno));
+      return kExitUsage;
+    }
+    in = owned.get();
+  }
+  std::unique_ptr<nvo::Api> api;
+  int status = kExitOk;
+  std::string line;
+  for (unsigned lineno = 1; std::getline(*in, line); lineno++) {
+    const std::string where = name + ":" + std::to_string(lineno);
+    std::vector<std::string> words;
+    try {
+      words = SplitLine(line);
+    } catch (const std::invalid_argument& e) {
+      log.error("error: {}: {}", where, e.what());
+      status = kExitUsage;
+      if (!globals.force) {
+        return status;
+      }
+      continue;
+    }
+    if (words.empty()) {
+      continue;
+    }
+    Options o = globals;
+    o.batch.reset();
+    std::ostringstream perr;
+    int rc = kExitOk;
+    if (const auto prc = ParseCommand(words, o, *ctx.out, perr)) {
+      rc = *prc;
+      std::string msg = perr.str();
+      const std::string prefix = "nicctl: error: ";
+      if (msg.rfind(prefix, 0) == 0) {
+        msg.insert(prefix.size(), where + ": ");
+      }
+      *ctx.err << msg;
+    } else {
+      rc = RunOne(o, ctx, log, api);
+      if (rc != kExitOk) {
+        log.error("error: {}: command failed", where);
+      }
+    }
+    if (rc != kExitOk) {
+      status = rc;
+      if (!globals.force) {
+        return status;
+      }
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+Context SystemContext() {
+  Context ctx;
+  ctx.connect = [] { return std::make_unique<nvo::Client>(); };
+  ctx.out = &std::cout;
+  ctx.err = &std::cerr;
+  ctx.in = &std::cin;
+  ctx.now = NowHms;
+  ctx.sleep = [](double s) {
+    std::this_thread::sleep_for(std::chrono::duration<double>(s));
+  };
+  ctx.epoch_ms = [] {
+    return static_cast<int64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count());
+  };
+  ctx.monotonic = [] {
+    return std::chrono::duration<double>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
+  ctx.open = [](const std::string& path) -> std::unique_ptr<std::istream> {
+    return std::make_unique<std::ifstream>(path);
+  };
+  return ctx;
+}
+
+int Main(int argc, const char* const* argv, Context& ctx) {
+  Options o;
+  if (const auto rc = ParseArgs(argc, argv, o, *ctx.out, *ctx.err)) {
+    return *rc;
+  }
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*ctx.err);
+  spdlog::logger log("nicctl", sink);
+  log.set_pattern("nicctl: %v");
+  log.set_level(o.verbosity < 0    ? spdlog::level::err
+                : o.verbosity == 0 ? spdlog::level::info
+                : o.verbosity == 1 ? spdlog::level::debug
+                                   : spdlog::level::trace);
+  log.flush_on(spdlog::level::trace);
+  if (o.batch) {
+    return RunBatch(o, ctx, log);
+  }
+  std::unique_ptr<nvo::Api> api;
+  return RunOne(o, ctx, log, api);
 }
 
 }  // namespace nicctl

@@ -4,6 +4,7 @@
 #ifndef NICCTL_COMMANDS_H_
 #define NICCTL_COMMANDS_H_
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <memory>
@@ -29,6 +30,12 @@ struct Context {
   std::istream* in = nullptr;         // config restore -
   std::function<std::string()> now;   // "12:00:01"
   std::function<void(double)> sleep;  // seconds
+  // Unix time in milliseconds (monitor -ts), and a monotonic clock in
+  // seconds (the measured interval of stats watch).
+  std::function<int64_t()> epoch_ms;
+  std::function<double()> monotonic;
+  // Opens FILE of -b FILE (nullptr: cannot).
+  std::function<std::unique_ptr<std::istream>(const std::string&)> open;
 };
 
 // The real thing: nvo::Client, std::cout/cerr/cin, the wall clock.

@@ -1,11 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "config.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <set>
 
 namespace nicctl {
 namespace {
+
+// A file descriptor closed when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&&) = delete;
+  Fd& operator=(Fd&&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  int get() const { return fd_; }
+  // close(2) with its error (a deferred write error on some filesystems).
+  int Close() {
+    const int r = ::close(fd_);
+    fd_ = -1;
+    return r;
+  }
+
+ private:
+  int fd_;
+};
+
+[[noreturn]] void ThrowErrno(const std::string& what) {
+  throw ConfigError(what + ": " + std::strerror(errno));
+}
 
 std::optional<std::string> BoundDev(const nvo::Port& p) {
   if (!p.dev_id) {
@@ -162,6 +197,66 @@ std::vector<Step> PlanRestore(const std::vector<PortConfig>& want,
     }
   }
   return steps;
+}
+
+// Written as nvmetcli does: a temporary file next to it, fsync, rename over
+// the old one, fsync of the directory. A crash leaves the old file or the
+// new one, never half of one.
+void WriteFileAtomic(const std::string& path, const std::string& text) {
+  std::string tmpl = path + ".XXXXXX";
+  Fd fd(::mkstemp(tmpl.data()));
+  if (fd.get() < 0) {
+    ThrowErrno("cannot write " + path + " (temporary file " + tmpl + ")");
+  }
+  bool done = false;
+  struct Unlink {
+    const std::string& name;
+    const bool& done;
+    Unlink(const Unlink&) = delete;
+    Unlink& operator=(const Unlink&) = delete;
+    Unlink(Unlink&&) = delete;
+    Unlink& operator=(Unlink&&) = delete;
+    ~Unlink() {
+      if (!done) {
+        ::unlink(name.c_str());
+      }
+    }
+  } unlink_tmp{tmpl, done};
+  // mkstemp makes it 0600; a configuration file is 0644 (umask applied).
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  if (::fchmod(fd.get(), 0666 & ~mask) < 0) {
+    ThrowErrno("cannot write " + tmpl);
+  }
+  size_t off = 0;
+  while (off < text.size()) {
+    const ssize_t n = ::write(fd.get(), text.data() + off, text.size() - off);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      ThrowErrno("cannot write " + tmpl);
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd.get()) < 0) {
+    ThrowErrno("cannot write " + tmpl + " (fsync)");
+  }
+  if (fd.Close() < 0) {
+    ThrowErrno("cannot write " + tmpl + " (close)");
+  }
+  if (::rename(tmpl.c_str(), path.c_str()) < 0) {
+    ThrowErrno("cannot rename " + tmpl + " to " + path);
+  }
+  done = true;
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos
+                              ? "."
+                              : (slash == 0 ? "/" : path.substr(0, slash));
+  const Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() >= 0) {
+    (void)::fsync(dfd.get());  // best effort: the rename is done
+  }
 }
 
 }  // namespace nicctl

@@ -47,6 +47,11 @@ std::vector<Step> PlanRestore(const std::vector<PortConfig>& want,
                               const std::vector<nvo::Port>& current,
                               const std::vector<nvo::Device>& devices);
 
+// Writes path as nvmetcli does: a temporary file next to it, fsync, rename
+// over the old one, fsync of the directory; a crash leaves the old file or
+// the new one. Throws ConfigError.
+void WriteFileAtomic(const std::string& path, const std::string& text);
+
 }  // namespace nicctl
 
 #endif  // NICCTL_CONFIG_H_

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <numeric>
 #include <utility>
 
@@ -18,7 +19,7 @@ std::string Fmt(const char* fmt, Args... args) {
   return buf.data();
 }
 
-// Columns count characters, not bytes ("µs", "≥").
+// Columns count characters, not bytes (a name may be UTF-8).
 size_t DisplayWidth(const std::string& s) {
   return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) {
     return (static_cast<unsigned char>(c) & 0xc0U) != 0x80U;
@@ -139,7 +140,7 @@ std::string FormatBytes(uint64_t v) {
 
 std::string FormatUs(uint64_t us) {
   if (us < 1000) {
-    return std::to_string(us) + "µs";
+    return std::to_string(us) + "us";
   }
   const auto x = static_cast<double>(us);
   if (us < 10000) {
@@ -168,7 +169,7 @@ std::optional<uint64_t> BucketHiUs(size_t b, size_t nbuckets) {
 std::string BucketLabel(size_t b, size_t nbuckets) {
   const auto hi = BucketHiUs(b, nbuckets);
   if (!hi) {
-    return "≥" + FormatUs(BucketLoUs(b));
+    return ">=" + FormatUs(BucketLoUs(b));
   }
   if (b == 0) {
     return "<" + FormatUs(*hi);
@@ -205,7 +206,7 @@ std::string QuantileLabel(const std::vector<uint64_t>& hist, double p) {
     return "-";
   }
   const auto hi = BucketHiUs(*b, hist.size());
-  return hi ? "<" + FormatUs(*hi) : "≥" + FormatUs(BucketLoUs(*b));
+  return hi ? "<" + FormatUs(*hi) : ">=" + FormatUs(BucketLoUs(*b));
 }
 
 // ---- tables ------------------------------------------------------------
@@ -313,7 +314,7 @@ Json ToJson(const nvo::Queue& q, const DevNames& names) {
 }
 
 Json ToJson(const nvo::Stats& s, const DevNames& names,
-            std::optional<double> interval_s) {
+            std::optional<double> interval_s, bool per_second) {
   const nvo::StatsSelector& k = s.key;
   const nvo::Counters& c = s.counters;
   Json j;
@@ -325,6 +326,7 @@ Json ToJson(const nvo::Stats& s, const DevNames& names,
   j["queue_id"] = OptJson(k.queue_id);
   j["subsysnqn"] = k.subsysnqn ? Json(*k.subsysnqn) : Json(nullptr);
   j["interval_s"] = interval_s ? Json(*interval_s) : Json(nullptr);
+  j["per_second"] = per_second;
   Json counters = Json::object();
   for (const auto& [name, v] : CounterList(c)) {
     counters[name] = v;
@@ -581,6 +583,129 @@ std::string EventLine(const nvo::Event& e, const std::string& time,
       break;
   }
   return s;
+}
+
+std::string FormatTime(int64_t epoch_ms, bool iso) {
+  const auto secs = static_cast<std::time_t>(epoch_ms / 1000);
+  const auto ms = static_cast<int>(epoch_ms % 1000);
+  std::tm tm{};
+  localtime_r(&secs, &tm);
+  std::array<char, 32> date{};
+  std::strftime(date.data(), date.size(),
+                iso ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm);
+  std::string s = Fmt("%s.%03d", date.data(), ms);
+  if (iso) {
+    std::array<char, 8> z{};
+    std::strftime(z.data(), z.size(), "%z", &tm);  // +0100
+    const std::string zone = z.data();
+    s += zone.size() == 5 ? zone.substr(0, 3) + ":" + zone.substr(3) : zone;
+  }
+  return s;
+}
+
+// ---- Prometheus ------------------------------------------------------------
+namespace {
+
+std::string PromEscape(const std::string& v) {
+  std::string out;
+  for (const char c : v) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string PromLabels(const nvo::StatsSelector& k, const DevNames& names,
+                       const std::string& extra = "") {
+  std::vector<std::string> l = {"scope=\"" + nvo::ToString(k.scope) + "\""};
+  const auto add = [&](const char* n, const std::optional<uint32_t>& v) {
+    if (v) {
+      l.push_back(std::string(n) + "=\"" + std::to_string(*v) + "\"");
+    }
+  };
+  add("dev_id", k.dev_id);
+  if (k.dev_id) {
+    const auto it = names.find(*k.dev_id);
+    if (it != names.end()) {
+      l.push_back("dev=\"" + PromEscape(it->second) + "\"");
+    }
+  }
+  add("port", k.port_id);
+  add("nsid", k.nsid);
+  add("queue", k.queue_id);
+  if (k.subsysnqn && !k.subsysnqn->empty()) {
+    l.push_back("subsysnqn=\"" + PromEscape(*k.subsysnqn) + "\"");
+  }
+  if (!extra.empty()) {
+    l.push_back(extra);
+  }
+  return "{" + Join(l, ",") + "}";
+}
+
+// le of bucket b in seconds ("0.000001"), "+Inf" for the last.
+std::string PromLe(size_t b, size_t n) {
+  const auto hi = BucketHiUs(b, n);
+  if (!hi) {
+    return "+Inf";
+  }
+  return Fmt("%.6f", static_cast<double>(*hi) / 1e6);
+}
+
+}  // namespace
+
+void PrintPrometheus(std::ostream& out, const std::vector<nvo::Stats>& all,
+                     const DevNames& names) {
+  const std::string p = "nvmet_offload_";
+  // One family at a time: every sample of a metric together, as the
+  // exposition format requires.
+  const auto counters = [](const nvo::Counters& c) { return CounterList(c); };
+  const nvo::Counters none;
+  for (size_t i = 0; i < counters(none).size(); i++) {
+    const std::string name = p + counters(none)[i].first + "_total";
+    out << "# HELP " << name << " nvmet_offload counter "
+        << counters(none)[i].first << "\n";
+    out << "# TYPE " << name << " counter\n";
+    for (const auto& s : all) {
+      out << name << PromLabels(s.key, names) << " "
+          << counters(s.counters)[i].second << "\n";
+    }
+  }
+  const std::string punted = p + "punted_by_opcode_total";
+  out << "# HELP " << punted << " commands punted to software, by opcode\n";
+  out << "# TYPE " << punted << " counter\n";
+  for (const auto& s : all) {
+    for (const auto& [op, n] : s.counters.punted_by_opcode) {
+      out << punted
+          << PromLabels(s.key, names, "opcode=\"" + nvo::OpcodeName(op) + "\"")
+          << " " << n << "\n";
+    }
+  }
+  // The log2 histogram as a Prometheus histogram: cumulative buckets, le in
+  // seconds. The kernel keeps no latency sum, so there is no _sum sample.
+  const std::string lat = p + "latency_seconds";
+  out << "# HELP " << lat << " offloaded command latency (log2 buckets)\n";
+  out << "# TYPE " << lat << " histogram\n";
+  for (const auto& s : all) {
+    const auto& h = s.counters.lat_hist;
+    uint64_t cum = 0;
+    for (size_t b = 0; b < h.size(); b++) {
+      cum += h[b];
+      out << lat << "_bucket"
+          << PromLabels(s.key, names, "le=\"" + PromLe(b, h.size()) + "\"")
+          << " " << cum << "\n";
+    }
+    if (h.empty() || BucketHiUs(h.size() - 1, h.size())) {
+      out << lat << "_bucket" << PromLabels(s.key, names, "le=\"+Inf\"") << " "
+          << cum << "\n";
+    }
+    out << lat << "_count" << PromLabels(s.key, names) << " " << cum << "\n";
+  }
 }
 
 }  // namespace nicctl

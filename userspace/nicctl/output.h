@@ -25,19 +25,19 @@ using DevNames = std::map<uint32_t, std::string>;
 std::string FormatCount(uint64_t v);
 // 512, 8KiB, 1.5MiB ... (powers of 1024).
 std::string FormatBytes(uint64_t v);
-// A duration in microseconds: 512µs, 1ms, 4.2s.
+// A duration in microseconds: 512us, 1ms, 4.2s (ASCII only).
 std::string FormatUs(uint64_t us);
 
-// Latency histogram buckets (log2 µs): bucket b covers [Lo(b), Hi(b)) µs;
+// Latency histogram buckets (log2 us): bucket b covers [Lo(b), Hi(b)) us;
 // the last bucket has no upper bound.
 uint64_t BucketLoUs(size_t b);
 std::optional<uint64_t> BucketHiUs(size_t b, size_t nbuckets);
-std::string BucketLabel(size_t b, size_t nbuckets);  // "<1µs", "1-2µs"...
+std::string BucketLabel(size_t b, size_t nbuckets);  // "<1us", "1-2us"...
 // The bucket in which the p-quantile (0 < p <= 1) falls; nullopt for an
 // empty histogram.
 std::optional<size_t> QuantileBucket(const std::vector<uint64_t>& hist,
                                      double p);
-// "<16µs" (upper bound of the quantile's bucket), "≥4.2s", "-" if empty.
+// "<16us" (upper bound of the quantile's bucket), ">=4.2s", "-" if empty.
 std::string QuantileLabel(const std::vector<uint64_t>& hist, double p);
 
 class Table {
@@ -59,9 +59,10 @@ class Table {
 Json ToJson(const nvo::Device& d);
 Json ToJson(const nvo::Port& p);
 Json ToJson(const nvo::Queue& q, const DevNames& names);
-// interval_s: null for totals, the interval for --delta samples.
+// interval_s: null for totals, the measured interval for delta and rate
+// samples; per_second: the counters are rates (stats show rate).
 Json ToJson(const nvo::Stats& s, const DevNames& names,
-            std::optional<double> interval_s);
+            std::optional<double> interval_s, bool per_second = false);
 // names: device names known to the caller (queue events carry only an id).
 Json ToJson(const nvo::Event& e, const std::string& time,
             const DevNames& names = {});
@@ -81,6 +82,17 @@ void PrintStatsTable(std::ostream& out, const std::vector<nvo::Stats>& all,
                      const DevNames& names);
 std::string EventLine(const nvo::Event& e, const std::string& time,
                       const DevNames& names = {});
+
+// Local time of a Unix time in ms: "2026-12-06 08:01:02.123", or ISO 8601
+// "2026-12-06T08:01:02.123+01:00" (iso).
+std::string FormatTime(int64_t epoch_ms, bool iso);
+
+// ---- Prometheus ------------------------------------------------------------
+// The node_exporter textfile format: every counter as
+// nvmet_offload_<counter>_total{scope,dev_id,dev,port,nsid,queue}, the
+// latency histogram as nvmet_offload_latency_seconds (cumulative buckets).
+void PrintPrometheus(std::ostream& out, const std::vector<nvo::Stats>& all,
+                     const DevNames& names);
 
 }  // namespace nicctl
 

@@ -3,7 +3,9 @@
 
 #include <cerrno>
 
+#include "nvo/codec.h"
 #include "nvo/error.h"
+#include "nvo/socket.h"
 
 namespace nvo {
 namespace {
@@ -22,78 +24,94 @@ std::vector<T> ParseAll(const std::vector<Message>& msgs, F parse) {
 
 }  // namespace
 
-Client::Client() : family_(sock_.ResolveFamily(kFamilyName)) {}
+// The socket and the family id: kept out of client.h (libnl types).
+struct Client::Impl {
+  Impl() : family(sock.ResolveFamily(kFamilyName)) {}
 
-Message Client::DoOne(const MsgPtr& msg) {
-  auto replies = sock_.Transact(msg, family_, false);
-  if (replies.empty()) {
-    throw ParseError("no reply to a get request");
+  // A do request: its one reply (ParseError when there is none).
+  Message DoOne(const MsgPtr& msg) {
+    auto replies = sock.Transact(msg, family, false);
+    if (replies.empty()) {
+      throw ParseError("no reply to a get request");
+    }
+    return std::move(replies.front());
   }
-  return std::move(replies.front());
-}
 
-void Client::DoAck(const MsgPtr& msg) {
-  (void)sock_.Transact(msg, family_, false);
-}
+  void DoAck(const MsgPtr& msg) { (void)sock.Transact(msg, family, false); }
 
-std::vector<Message> Client::Dump(const std::function<MsgPtr()>& build) {
-  for (int attempt = 1;; attempt++) {
-    try {
-      return sock_.Transact(build(), family_, true);
-    } catch (const SocketError& e) {
-      if (e.err() != EAGAIN || attempt == kDumpAttempts) {
-        throw;
+  // A dump, retried when a concurrent change interrupted it.
+  std::vector<Message> Dump(const std::function<MsgPtr()>& build) {
+    for (int attempt = 1;; attempt++) {
+      try {
+        return sock.Transact(build(), family, true);
+      } catch (const SocketError& e) {
+        if (e.err() != EAGAIN || attempt == kDumpAttempts) {
+          throw;
+        }
       }
     }
   }
-}
+
+  Socket sock;
+  int family;
+};
+
+Client::Client() : impl_(std::make_unique<Impl>()) {}
+
+Client::~Client() = default;
+
+int Client::family() const { return impl_->family; }
 
 std::vector<Device> Client::Devices() {
-  return ParseAll<Device>(Dump([this] { return BuildDevDump(family_); }),
-                          ParseDevice);
+  return ParseAll<Device>(
+      impl_->Dump([this] { return BuildDevDump(impl_->family); }), ParseDevice);
 }
 
 Device Client::GetDevice(std::optional<uint32_t> id, const std::string& name) {
-  return ParseDevice(DoOne(BuildDevGet(family_, id, name)));
+  return ParseDevice(impl_->DoOne(BuildDevGet(impl_->family, id, name)));
 }
 
 std::vector<Port> Client::Ports() {
-  return ParseAll<Port>(Dump([this] { return BuildPortDump(family_); }),
-                        ParsePort);
+  return ParseAll<Port>(
+      impl_->Dump([this] { return BuildPortDump(impl_->family); }), ParsePort);
 }
 
 Port Client::GetPort(uint32_t id) {
-  return ParsePort(DoOne(BuildPortGet(family_, id)));
+  return ParsePort(impl_->DoOne(BuildPortGet(impl_->family, id)));
 }
 
-void Client::SetPort(const PortSet& req) { DoAck(BuildPortSet(family_, req)); }
+void Client::SetPort(const PortSet& req) {
+  impl_->DoAck(BuildPortSet(impl_->family, req));
+}
 
 std::vector<Queue> Client::Queues(const QueueFilter& filter) {
-  return ParseAll<Queue>(
-      Dump([this, &filter] { return BuildQueueDump(family_, filter); }),
-      ParseQueue);
+  return ParseAll<Queue>(impl_->Dump([this, &filter] {
+    return BuildQueueDump(impl_->family, filter);
+  }),
+                         ParseQueue);
 }
 
 Queue Client::GetQueue(uint32_t id) {
-  return ParseQueue(DoOne(BuildQueueGet(family_, id)));
+  return ParseQueue(impl_->DoOne(BuildQueueGet(impl_->family, id)));
 }
 
 void Client::SetQueue(const QueueSet& req) {
-  DoAck(BuildQueueSet(family_, req));
+  impl_->DoAck(BuildQueueSet(impl_->family, req));
 }
 
 Stats Client::GetStats(const StatsSelector& sel) {
-  return ParseStats(DoOne(BuildStatsGet(family_, sel)));
+  return ParseStats(impl_->DoOne(BuildStatsGet(impl_->family, sel)));
 }
 
 std::vector<Stats> Client::DumpStats(const StatsFilter& filter) {
-  return ParseAll<Stats>(
-      Dump([this, &filter] { return BuildStatsDump(family_, filter); }),
-      ParseStats);
+  return ParseAll<Stats>(impl_->Dump([this, &filter] {
+    return BuildStatsDump(impl_->family, filter);
+  }),
+                         ParseStats);
 }
 
 void Client::ResetStats(const std::optional<StatsSelector>& sel) {
-  DoAck(BuildStatsReset(family_, sel));
+  impl_->DoAck(BuildStatsReset(impl_->family, sel));
 }
 
 void Client::Monitor(const std::function<bool(const Event&)>& on_event) {
@@ -113,7 +131,7 @@ void Client::Monitor(const std::function<bool(const Event&)>& on_event) {
       continue;
     }
     for (const Message& m : msgs) {
-      if (m.type() != family_) {
+      if (m.type() != impl_->family) {
         continue;
       }
       if (auto ev = ParseEvent(m); ev && !on_event(*ev)) {

@@ -3,7 +3,10 @@
 // modes, exit statuses and messages.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <ctime>
 
 #include "fake_api.h"
 #include "output.h"
@@ -15,6 +18,14 @@ using test::RunNicctl;
 using test::Sample;
 
 Json ParseJson(const std::string& s) { return Json::parse(s); }
+
+size_t CounterCount() {
+  size_t n = 0;
+#define NVO_COUNTER(field, attr) n++;
+  NVO_FOR_EACH_COUNTER(NVO_COUNTER)
+#undef NVO_COUNTER
+  return n;
+}
 
 TEST(Commands, DevShowTextAndJson) {
   auto st = Sample();
@@ -151,22 +162,54 @@ TEST(Commands, QueueShowFiltersAndNames) {
 
 TEST(Commands, QueueSet) {
   auto st = Sample();
-  auto r = RunNicctl({"queue", "set", "3/2", "offload", "off"}, st);
-  EXPECT_EQ(r.rc, 0);
-  ASSERT_EQ(st->queue_sets.size(), 1U);
-  EXPECT_EQ(st->queue_sets[0].ctrl_id, 3U);
-  EXPECT_EQ(st->queue_sets[0].qid, 2U);
-  EXPECT_EQ(st->queue_sets[0].offload, nvo::Policy::kOff);
-  EXPECT_FALSE(st->queue_sets[0].id.has_value());
-  EXPECT_NE(r.err.find("controller 3 queue 2: offload off requested"),
-            std::string::npos);
-  r = RunNicctl({"queue", "set", "3", "offload", "on"}, st);
-  EXPECT_FALSE(st->queue_sets[1].qid.has_value());
-  EXPECT_NE(r.err.find("every I/O queue of controller 3"), std::string::npos);
+  // ctrl CTRL qid QID, and CTRL/QID, its older alias
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"queue", "set", "ctrl", "3", "qid", "2", "offload", "off"},
+           {"queue", "set", "3/2", "offload", "off"}}) {
+    st->queue_sets.clear();
+    const auto r = RunNicctl(args, st);
+    EXPECT_EQ(r.rc, 0) << r.err;
+    ASSERT_EQ(st->queue_sets.size(), 1U);
+    EXPECT_EQ(st->queue_sets[0].ctrl_id, 3U);
+    EXPECT_EQ(st->queue_sets[0].qid, 2U);
+    EXPECT_EQ(st->queue_sets[0].offload, nvo::Policy::kOff);
+    EXPECT_FALSE(st->queue_sets[0].id.has_value());
+    EXPECT_NE(r.err.find("ctrl 3 qid 2: offload off requested"),
+              std::string::npos)
+        << r.err;
+  }
+  // A queue by its id, as queue show and stats show queue use it.
+  auto r = RunNicctl({"queue", "set", "3", "offload", "on"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->queue_sets.back().id, 3U);
+  EXPECT_FALSE(st->queue_sets.back().ctrl_id.has_value());
+  EXPECT_NE(r.err.find("queue 3: offload on requested"), std::string::npos)
+      << r.err;
+  r = RunNicctl({"queue", "set", "ctrl", "3", "offload", "on"}, st);
+  EXPECT_EQ(st->queue_sets.back().ctrl_id, 3U);
+  EXPECT_FALSE(st->queue_sets.back().qid.has_value());
+  EXPECT_FALSE(st->queue_sets.back().id.has_value());
+  EXPECT_NE(r.err.find("every I/O queue of ctrl 3"), std::string::npos);
   st->refuse = nvo::NetlinkError(EINVAL, "no device bound", std::nullopt);
   r = RunNicctl({"queue", "set", "3", "offload", "on"}, st);
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("no device bound (EINVAL)"), std::string::npos);
+}
+
+TEST(Commands, QueueShowKeywordsAndOneQueue) {
+  auto st = Sample();
+  auto r = RunNicctl({"-j", "queue", "show", "port", "1", "dev", "nic0"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->queue_filters.back().port_id, 1U);
+  EXPECT_EQ(st->queue_filters.back().dev_id, 1U);
+  r = RunNicctl({"queue", "sh", "ctrl", "3"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->queue_filters.back().ctrl_id, 3U);
+  r = RunNicctl({"-j", "queue", "show", "2"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(std::find(st->calls.begin(), st->calls.end(), "GetQueue 2"),
+            st->calls.end());
+  EXPECT_EQ(ParseJson(r.out)[0]["id"], 2);
 }
 
 TEST(Commands, StatsShowDefaultIsEveryDevice) {
@@ -319,6 +362,233 @@ TEST(Commands, MonitorTextJsonAndCount) {
   EXPECT_EQ(evs[1]["reason"], "dev-failed");
   EXPECT_EQ(evs[1]["queue"]["qid"], 1);
   EXPECT_EQ(evs[1]["queue"]["dev_name"], "nic0");
+}
+
+TEST(Commands, VerboseShowsRequestsRepliesAndAttributes) {
+  auto st = Sample();
+  auto r = RunNicctl({"-v", "port", "show"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.err.find("nicctl: request port-get dump\n"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("nicctl: reply port-get: 2 objects\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("\"traddr\""), std::string::npos) << "-v: no attributes";
+  r = RunNicctl({"-vv", "port", "set", "2", "offload", "off"}, st);
+  EXPECT_NE(r.err.find("nicctl: request port-set\n"), std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find(R"(attributes {"id":2,"policy":"off"})"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("nicctl: reply port-set: ack\n"), std::string::npos);
+  r = RunNicctl({"-vv", "dev", "show", "nic0"}, st);
+  EXPECT_NE(r.err.find(R"("name":"nic0","state":"live")"), std::string::npos)
+      << r.err;
+  r = RunNicctl({"port", "show"}, st);
+  EXPECT_EQ(r.err, "") << "quiet without -v";
+}
+
+TEST(Commands, StatsFilteredInTheKernel) {
+  auto st = Sample();
+  nvo::Stats q;
+  q.key.scope = nvo::Scope::kQueue;
+  q.key.queue_id = 2;
+  q.key.dev_id = 1;
+  q.key.port_id = 1;
+  nvo::Stats q2 = q;
+  q2.key.queue_id = 3;
+  q2.key.dev_id = 2;
+  q2.key.port_id = 2;
+  st->stats.push_back(q);
+  st->stats.push_back(q2);
+  auto r = RunNicctl({"-j", "stats", "show", "queue", "dev", "nic0"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  ASSERT_EQ(st->stats_dumps.size(), 1U);
+  EXPECT_EQ(st->stats_dumps[0].scope, nvo::Scope::kQueue);
+  EXPECT_EQ(st->stats_dumps[0].dev_id, 1U) << "the name, resolved, asked";
+  EXPECT_FALSE(st->stats_dumps[0].port_id.has_value());
+  EXPECT_EQ(ParseJson(r.out).size(), 1U);
+  EXPECT_EQ(ParseJson(r.out)[0]["queue_id"], 2);
+  r = RunNicctl({"-j", "stats", "show", "queue", "port", "2"}, st);
+  EXPECT_EQ(st->stats_dumps.back().port_id, 2U);
+  EXPECT_FALSE(st->stats_dumps.back().dev_id.has_value());
+  EXPECT_EQ(ParseJson(r.out)[0]["queue_id"], 3);
+}
+
+TEST(Commands, StatsRatesUseTheMeasuredInterval) {
+  auto st = Sample();
+  st->samples = {DevSample(100), DevSample(1100), DevSample(2100)};
+  st->overrun = 0.25;  // each 1 s sleep (and the requests) took 1.25 s
+  auto r = RunNicctl(
+      {"-j", "stats", "show", "dev", "1", "watch", "1", "rate", "count", "1"},
+      st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  Json j = ParseJson(r.out);
+  EXPECT_EQ(j[0]["interval_s"], 1.25);
+  EXPECT_EQ(j[0]["per_second"], true);
+  EXPECT_EQ(j[0]["counters"]["read_cmds"], 800);  // 1000 / 1.25
+  st->samples = {DevSample(100), DevSample(1100)};
+  r = RunNicctl(
+      {"stats", "show", "dev", "1", "watch", "1", "rate", "count", "1"}, st);
+  EXPECT_NE(r.out.find(", per second over 1.25s\n"), std::string::npos)
+      << r.out;
+  // delta: counts, over the measured interval too
+  st->samples = {DevSample(100), DevSample(1100)};
+  r = RunNicctl({"-j", "stats", "show", "dev", "1", "delta"}, st);
+  j = ParseJson(r.out);
+  EXPECT_EQ(j[0]["counters"]["read_cmds"], 1000);
+  EXPECT_EQ(j[0]["interval_s"], 1.25);
+  EXPECT_EQ(j[0]["per_second"], false);
+}
+
+TEST(Commands, WatchResolvesNamesAgain) {
+  auto st = Sample();
+  st->samples = {DevSample(1), DevSample(2)};
+  auto r = RunNicctl({"stats", "show", "watch", "1", "count", "2"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  // Devices dumped for each sample, not once.
+  EXPECT_EQ(std::count(st->calls.begin(), st->calls.end(), "Devices"), 2);
+}
+
+TEST(Commands, MonitorFiltersAndTimestamps) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  auto st = Sample();
+  nvo::Event add;
+  add.type = nvo::EventType::kDevAdd;
+  add.dev = st->devices[1];
+  nvo::Event fb;
+  fb.type = nvo::EventType::kQueueFallback;
+  fb.queue = st->queues[1];  // queue 2, ctrl 3, port 1, nic0
+  fb.reason = nvo::FallbackReason::kDevFailed;
+  nvo::Event pol;
+  pol.type = nvo::EventType::kPortPolicyChanged;
+  pol.port = st->ports[1];  // port 2
+  nvo::Event lost;
+  lost.type = nvo::EventType::kLost;
+  st->events = {add, fb, pol, lost};
+  const auto events = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> a = {"-j", "monitor"};
+    a.insert(a.end(), args.begin(), args.end());
+    const auto r = RunNicctl(a, st);
+    EXPECT_EQ(r.rc, 0) << r.err;
+    std::vector<std::string> names;
+    std::istringstream lines(r.out);
+    std::string line;
+    while (std::getline(lines, line)) {
+      names.push_back(ParseJson(line)["event"]);
+    }
+    return names;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(events({}),
+            (V{"dev-add", "queue-fallback", "port-policy-changed", "lost"}));
+  EXPECT_EQ(events({"event", "queue"}), (V{"queue-fallback", "lost"}));
+  EXPECT_EQ(events({"event", "dev,port"}),
+            (V{"dev-add", "port-policy-changed", "lost"}));
+  EXPECT_EQ(events({"dev", "nic0"}), (V{"queue-fallback", "lost"}));
+  EXPECT_EQ(events({"dev", "nic1"}), (V{"dev-add", "lost"}));
+  EXPECT_EQ(events({"dev", "2"}), (V{"dev-add", "lost"}));
+  EXPECT_EQ(events({"port", "2"}), (V{"port-policy-changed", "lost"}));
+  EXPECT_EQ(events({"ctrl", "3"}), (V{"queue-fallback", "lost"}));
+  EXPECT_EQ(events({"queue", "9"}), (V{"lost"}));
+  EXPECT_EQ(events({"event", "queue", "count", "1"}), (V{"queue-fallback"}));
+  // -ts: date and milliseconds; JSON: ISO 8601 always.
+  auto r = RunNicctl({"-ts", "monitor", "event", "dev-add"}, st);
+  EXPECT_EQ(r.out.substr(0, r.out.find(" dev-add")), "2026-12-06 08:01:02.123")
+      << r.out;
+  r = RunNicctl({"-j", "monitor", "count", "1"}, st);
+  EXPECT_EQ(ParseJson(r.out)["time"], "2026-12-06T08:01:02.123+00:00");
+}
+
+TEST(Commands, Prometheus) {
+  auto st = Sample();
+  nvo::Stats port;
+  port.key.scope = nvo::Scope::kPort;
+  port.key.port_id = 1;
+  port.counters.write_cmds = 5;
+  st->stats.push_back(port);
+  const auto r = RunNicctl({"-o", "prometheus", "stats", "show"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  const std::string& o = r.out;
+  EXPECT_NE(o.find("# TYPE nvmet_offload_read_cmds_total counter\n"
+                   "nvmet_offload_read_cmds_total{scope=\"device\",dev_id="
+                   "\"1\",dev=\"nic0\"} 1234567\n"),
+            std::string::npos)
+      << o;
+  EXPECT_NE(o.find("nvmet_offload_write_cmds_total{scope=\"port\",port=\"1\"} "
+                   "5\n"),
+            std::string::npos)
+      << o;
+  EXPECT_NE(o.find("# TYPE nvmet_offload_latency_seconds histogram\n"),
+            std::string::npos);
+  // Cumulative buckets, le in seconds: 900 in [8, 16) us, 90 in [64, 128).
+  const std::string lbl = R"(scope="device",dev_id="1",dev="nic0")";
+  EXPECT_NE(o.find("nvmet_offload_latency_seconds_bucket{" + lbl +
+                   ",le=\"0.000008\"} 0\n"),
+            std::string::npos)
+      << o;
+  EXPECT_NE(o.find("nvmet_offload_latency_seconds_bucket{" + lbl +
+                   ",le=\"0.000016\"} 900\n"),
+            std::string::npos)
+      << o;
+  EXPECT_NE(o.find("nvmet_offload_latency_seconds_bucket{" + lbl +
+                   ",le=\"0.000128\"} 990\n"),
+            std::string::npos);
+  EXPECT_NE(o.find("nvmet_offload_latency_seconds_bucket{" + lbl +
+                   ",le=\"+Inf\"} 1000\n"),
+            std::string::npos);
+  EXPECT_NE(o.find("nvmet_offload_latency_seconds_count{" + lbl + "} 1000\n"),
+            std::string::npos);
+  EXPECT_NE(o.find(R"(nvmet_offload_punted_by_opcode_total{scope="device",)"
+                   R"(dev_id="1",dev="nic0",opcode="dsm"} 10)"),
+            std::string::npos)
+      << o;
+  // Each metric's samples together, one TYPE line each.
+  EXPECT_EQ(std::count(o.begin(), o.end(), '#'),
+            2 * (static_cast<long>(CounterCount()) + 2));
+  // ASCII only.
+  for (const char c : o) {
+    EXPECT_LT(static_cast<unsigned char>(c), 0x80U);
+  }
+}
+
+TEST(Commands, Batch) {
+  auto st = Sample();
+  st->files["cmds"] =
+      "# set up\n"
+      "port set 2 offload on dev nic0\n"
+      "\n"
+      "port sh 2\n";
+  auto r = RunNicctl({"-j", "-b", "cmds"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->port_sets.size(), 1U);
+  EXPECT_EQ(ParseJson(r.out)[0]["policy"], "on") << "-j applies to each line";
+  EXPECT_EQ(std::count(st->calls.begin(), st->calls.end(), "SetPort 2"), 1);
+  // Stops at the first failure, naming the line.
+  st->files["bad"] = "port show\nport frob\nport show\n";
+  st->calls.clear();
+  r = RunNicctl({"-b", "bad"}, st);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(r.err,
+            "nicctl: error: bad:2: unknown command \"frob\" of port; try "
+            "\"nicctl port help\"\n");
+  EXPECT_EQ(std::count(st->calls.begin(), st->calls.end(), "Ports"), 1);
+  // -force: every line, the status of the failure.
+  st->files["kern"] = "dev show nic9\nport show\n";
+  st->calls.clear();
+  r = RunNicctl({"-force", "-b", "kern"}, st);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("kern:1: command failed"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(st->calls.begin(), st->calls.end(), "Ports"), 1);
+  // Standard input.
+  r = RunNicctl({"-b", "-"}, st, "dev show\n");
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("nic0"), std::string::npos);
+  r = RunNicctl({"-b", "missing"}, st);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("nicctl: error: cannot read missing"),
+            std::string::npos);
 }
 
 }  // namespace

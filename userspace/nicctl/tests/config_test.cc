@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -205,6 +206,87 @@ TEST(Config, RestoreStopsAtAKernelRefusal) {
                                {"port": 2, "offload": "on", "dev": "nic1"}]})");
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("device is failing (ENODEV)"), std::string::npos);
+}
+
+TEST(Config, RestoreFailingPartWaySaysWhatWasApplied) {
+  auto st = Sample();
+  st->refuse = nvo::NetlinkError(ENODEV, "device is failing", std::nullopt);
+  st->refuse_after = 1;
+  const auto r = RunNicctl({"config", "restore", "-"}, st,
+                           R"({"nicctl_config": 1, "ports": [
+                               {"port": 1, "offload": "off"},
+                               {"port": 2, "offload": "on", "dev": "nic1"}]})");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("nicctl: error: restore of - failed after 1 of 2 "
+                       "changes\n"
+                       "nicctl:   applied:     port 1: offload off, dev none\n"
+                       "nicctl:   failed:      port 2: offload on, dev nic1\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("device is failing (ENODEV)"), std::string::npos);
+}
+
+TEST(Config, RestoreWaitsForLatePorts) {
+  auto st = Sample();
+  nvo::Port p3;
+  p3.id = 3;
+  st->late_ports = {p3};
+  st->late_after = 2;  // there from the third dump on
+  const std::string doc = R"({"nicctl_config": 1, "ports": [
+      {"port": 3, "offload": "on", "dev": "nic0"}]})";
+  auto r = RunNicctl({"config", "restore", "-", "wait", "10"}, st, doc);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->sleeps, (std::vector<double>{1.0, 1.0}));
+  EXPECT_EQ(st->port_sets.size(), 1U);
+  // Without wait: at once; with a wait too short: the error, and how long.
+  st = Sample();
+  st->late_ports = {p3};
+  st->late_after = 5;
+  r = RunNicctl({"config", "restore", "-"}, st, doc);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_TRUE(st->sleeps.empty());
+  r = RunNicctl({"config", "restore", "-", "--wait", "2.5"}, st, doc);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_EQ(st->sleeps, (std::vector<double>{1.0, 1.0, 0.5}));
+  EXPECT_NE(r.err.find("port 3 does not exist"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(waited 2.5s)\n"), std::string::npos) << r.err;
+}
+
+TEST(Config, SaveIsAtomic) {
+  auto st = Sample();
+  const std::string dir =
+      ::testing::TempDir() + "nicctl_atomic_" + std::to_string(::getpid());
+  ASSERT_EQ(::mkdir(dir.c_str(), 0755), 0);
+  const std::string path = dir + "/ports.json";
+  const std::string link = dir + "/old-link";
+  std::ofstream(path) << "old";
+  // A second name of the old file: written in place, it would change too;
+  // replaced by rename, it keeps the old content.
+  ASSERT_EQ(::link(path.c_str(), link.c_str()), 0);
+  auto r = RunNicctl({"config", "save", path}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(Json::parse(text.str()), SaveConfig(st->ports));
+  // No temporary left behind, and the mode of a configuration file.
+  struct stat sb {};
+  ASSERT_EQ(::stat(path.c_str(), &sb), 0);
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  EXPECT_EQ(sb.st_mode & 0777, 0666 & ~mask);
+  std::ifstream old_in(link);
+  std::stringstream old_text;
+  old_text << old_in.rdbuf();
+  EXPECT_EQ(old_text.str(), "old") << "written in place, not renamed over";
+  std::remove(link.c_str());
+  std::remove(path.c_str());
+  EXPECT_EQ(::rmdir(dir.c_str()), 0) << "a temporary file is left in " << dir;
+  // A directory it cannot write: the old file untouched.
+  r = RunNicctl({"config", "save", "/proc/nicctl.json"}, st);
+  EXPECT_EQ(r.rc, 1);
+  EXPECT_NE(r.err.find("cannot write /proc/nicctl.json"), std::string::npos)
+      << r.err;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <deque>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -29,6 +30,12 @@ struct FakeState {
   std::vector<nvo::Event> events;
   // The next mutating request fails with this.
   std::optional<nvo::NetlinkError> refuse;
+  // ... after this many mutating requests went through.
+  int refuse_after = 0;
+  // Ports and devices that appear after this many port dumps (they
+  // register late, as at boot).
+  std::vector<nvo::Port> late_ports;
+  int late_after = 0;
 
   // What was asked.
   std::vector<std::string> calls;
@@ -39,6 +46,11 @@ struct FakeState {
   std::vector<nvo::StatsFilter> stats_dumps;
   std::vector<std::optional<nvo::StatsSelector>> resets;
   std::vector<double> sleeps;
+  // The monotonic clock: advanced by each sleep, plus overrun seconds.
+  double clock = 100;
+  double overrun = 0;
+  // Files -b FILE can open.
+  std::map<std::string, std::string> files;
 };
 
 class FakeApi final : public nvo::Api {
@@ -61,6 +73,11 @@ class FakeApi final : public nvo::Api {
   }
   std::vector<nvo::Port> Ports() override {
     s_->calls.emplace_back("Ports");
+    if (!s_->late_ports.empty() && s_->late_after-- <= 0) {
+      s_->ports.insert(s_->ports.end(), s_->late_ports.begin(),
+                       s_->late_ports.end());
+      s_->late_ports.clear();
+    }
     return s_->ports;
   }
   nvo::Port GetPort(uint32_t id) override {
@@ -113,6 +130,7 @@ class FakeApi final : public nvo::Api {
     return out;
   }
   nvo::Queue GetQueue(uint32_t id) override {
+    s_->calls.push_back("GetQueue " + std::to_string(id));
     for (const auto& q : s_->queues) {
       if (q.id == id) {
         return q;
@@ -141,7 +159,9 @@ class FakeApi final : public nvo::Api {
     std::vector<nvo::Stats> out;
     const nvo::Scope scope = f.scope.value_or(nvo::Scope::kDevice);
     for (const auto& st : Current()) {
-      if (st.key.scope == scope) {
+      // The kernel's dump filters.
+      if (st.key.scope == scope && (!f.dev_id || st.key.dev_id == f.dev_id) &&
+          (!f.port_id || st.key.port_id == f.port_id)) {
         out.push_back(st);
       }
     }
@@ -163,6 +183,10 @@ class FakeApi final : public nvo::Api {
 
  private:
   void Refuse() {
+    if (s_->refuse && s_->refuse_after > 0) {
+      s_->refuse_after--;
+      return;
+    }
     if (s_->refuse) {
       const nvo::NetlinkError e = *s_->refuse;
       s_->refuse.reset();
@@ -223,7 +247,20 @@ inline Result RunNicctl(const std::vector<std::string>& args,
   ctx.err = &err;
   ctx.in = &in;
   ctx.now = [] { return std::string("12:00:00"); };
-  ctx.sleep = [st](double s) { st->sleeps.push_back(s); };
+  ctx.sleep = [st](double s) {
+    st->sleeps.push_back(s);
+    st->clock += s + st->overrun;
+  };
+  ctx.epoch_ms = [] { return int64_t{1796544062123}; };
+  ctx.monotonic = [st] { return st->clock; };
+  ctx.open = [st](const std::string& path) -> std::unique_ptr<std::istream> {
+    const auto it = st->files.find(path);
+    if (it == st->files.end()) {
+      errno = ENOENT;
+      return nullptr;
+    }
+    return std::make_unique<std::istringstream>(it->second);
+  };
   std::vector<const char*> argv = {"nicctl"};
   for (const auto& a : args) {
     argv.push_back(a.c_str());

@@ -38,8 +38,8 @@ TEST(Format, Bytes) {
 }
 
 TEST(Format, Microseconds) {
-  EXPECT_EQ(FormatUs(0), "0µs");
-  EXPECT_EQ(FormatUs(512), "512µs");
+  EXPECT_EQ(FormatUs(0), "0us");
+  EXPECT_EQ(FormatUs(512), "512us");
   EXPECT_EQ(FormatUs(1024), "1.0ms");
   EXPECT_EQ(FormatUs(16384), "16ms");
   EXPECT_EQ(FormatUs(524288), "524ms");
@@ -56,10 +56,10 @@ TEST(Format, LatencyBuckets) {
   EXPECT_EQ(BucketLoUs(4), 8U);
   EXPECT_EQ(BucketHiUs(4, 24), 16U);
   EXPECT_EQ(BucketHiUs(23, 24), std::nullopt);
-  EXPECT_EQ(BucketLabel(0, 24), "<1µs");
-  EXPECT_EQ(BucketLabel(1, 24), "1µs-2µs");
+  EXPECT_EQ(BucketLabel(0, 24), "<1us");
+  EXPECT_EQ(BucketLabel(1, 24), "1us-2us");
   EXPECT_EQ(BucketLabel(11, 24), "1.0ms-2.0ms");
-  EXPECT_EQ(BucketLabel(23, 24), "≥4.2s");
+  EXPECT_EQ(BucketLabel(23, 24), ">=4.2s");
 }
 
 TEST(Format, Quantiles) {
@@ -75,23 +75,23 @@ TEST(Format, Quantiles) {
   EXPECT_EQ(QuantileBucket(h, 0.99), 7U);
   EXPECT_EQ(QuantileBucket(h, 0.995), 11U);
   EXPECT_EQ(QuantileBucket(h, 1.0), 11U);
-  EXPECT_EQ(QuantileLabel(h, 0.5), "<16µs");
-  EXPECT_EQ(QuantileLabel(h, 0.99), "<128µs");
+  EXPECT_EQ(QuantileLabel(h, 0.5), "<16us");
+  EXPECT_EQ(QuantileLabel(h, 0.99), "<128us");
   h.assign(24, 0);
   h[23] = 1;
-  EXPECT_EQ(QuantileLabel(h, 0.5), "≥4.2s");
+  EXPECT_EQ(QuantileLabel(h, 0.5), ">=4.2s");
 }
 
 TEST(Format, TableAlignsByCharacters) {
   Table t({"NAME", "N", "LAT"});
   t.RightAlign(1);
-  t.Add({"a", "1", "<1µs"});
+  t.Add({"a", "1", "<1us"});
   t.Add({"long-name", "1000", "-"});
   std::ostringstream os;
   t.Render(os);
   EXPECT_EQ(os.str(),
             "NAME          N  LAT\n"
-            "a             1  <1µs\n"
+            "a             1  <1us\n"
             "long-name  1000  -\n");
   EXPECT_EQ(t.rows(), 2U);
 }
@@ -142,10 +142,10 @@ TEST(Text, StatsDetail) {
   EXPECT_TRUE(std::regex_search(s, std::regex("\nread-cmds +1\\.2M\n"))) << s;
   EXPECT_NE(s.find("punted by opcode: compare 2, dsm 10\n"), std::string::npos)
       << s;
-  EXPECT_NE(s.find("latency: p50 <16µs  p90 <16µs  p99 <128µs\n"),
+  EXPECT_NE(s.find("latency: p50 <16us  p90 <16us  p99 <128us\n"),
             std::string::npos)
       << s;
-  EXPECT_NE(s.find("8µs-16µs          900  90.0%\n"), std::string::npos) << s;
+  EXPECT_NE(s.find("8us-16us          900  90.0%\n"), std::string::npos) << s;
   std::ostringstream empty;
   PrintStatsDetail(empty, st->stats[1], {});
   EXPECT_NE(empty.str().find("latency: no commands"), std::string::npos);
@@ -159,7 +159,7 @@ TEST(Text, StatsTable) {
             "OBJECT           READS  WRITES  FLUSH  WZEROES  ERRORS  PUNTED  "
             "OFFLOADS  RECLAIMS  FALLBACKS    P50     P99\n"
             "device nic0 (1)   1.2M    2.5K      3        0       1      12  "
-            "       4         0          0  <16µs  <128µs\n"
+            "       4         0          0  <16us  <128us\n"
             "device nic1 (2)      0       0      0        0       0       0  "
             "       0         0          0      -       -\n");
 }
@@ -267,10 +267,10 @@ TEST(Json, PortAndQueueShapesDoNotDependOnData) {
 TEST(Json, Stats) {
   const auto st = test::Sample();
   const Json j = ToJson(st->stats[0], {{1, "nic0"}}, std::nullopt);
-  EXPECT_EQ(Keys(j),
-            (std::vector<std::string>{"scope", "dev_id", "dev_name", "port_id",
-                                      "nsid", "queue_id", "subsysnqn",
-                                      "interval_s", "counters", "latency"}));
+  EXPECT_EQ(Keys(j), (std::vector<std::string>{
+                         "scope", "dev_id", "dev_name", "port_id", "nsid",
+                         "queue_id", "subsysnqn", "interval_s", "per_second",
+                         "counters", "latency"}));
   EXPECT_EQ(j["counters"]["read_cmds"], 1234567);
   EXPECT_EQ(j["counters"]["punted_by_opcode"][0],
             Json({{"opcode", 5}, {"name", "compare"}, {"count", 2}}));

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 // The nvmet_offload family as calls: nvo::Api is what nicctl uses (tests
-// give it a fake), nvo::Client the real one over a netlink socket.
+// give it a fake), nvo::Client the real one over a netlink socket. The
+// public API of libnvo_nl: no libnl type appears here (the socket is behind
+// Client's pointer to its implementation), so that the library's users need
+// neither libnl's headers nor a rebuild when its insides change.
 #ifndef NVO_CLIENT_H_
 #define NVO_CLIENT_H_
 
@@ -10,12 +13,12 @@
 #include <string>
 #include <vector>
 
-#include "nvo/socket.h"
+#include "nvo/export.h"
 #include "nvo/types.h"
 
 namespace nvo {
 
-class Api {
+class NVO_API Api {
  public:
   Api() = default;
   Api(const Api&) = delete;
@@ -45,11 +48,12 @@ class Api {
   virtual void Monitor(const std::function<bool(const Event&)>& on_event) = 0;
 };
 
-class Client final : public Api {
+class NVO_API Client final : public Api {
  public:
   // Opens a socket and resolves the family: FamilyNotFound when
   // nvmet_offload.ko is not loaded.
   Client();
+  ~Client() override;
 
   std::vector<Device> Devices() override;
   Device GetDevice(std::optional<uint32_t> id,
@@ -65,17 +69,12 @@ class Client final : public Api {
   void ResetStats(const std::optional<StatsSelector>& sel) override;
   void Monitor(const std::function<bool(const Event&)>& on_event) override;
 
-  int family() const { return family_; }
+  // The resolved generic netlink family id.
+  int family() const;
 
  private:
-  // A do request: its one reply (ParseError when there is none).
-  Message DoOne(const MsgPtr& msg);
-  void DoAck(const MsgPtr& msg);
-  // A dump, retried when a concurrent change interrupted it.
-  std::vector<Message> Dump(const std::function<MsgPtr()>& build);
-
-  Socket sock_;
-  int family_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace nvo

@@ -9,9 +9,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "nvo/export.h"
+
 namespace nvo {
 
-class Error : public std::runtime_error {
+class NVO_API Error : public std::runtime_error {
  public:
   Error(int err, const std::string& what)
       : std::runtime_error(what), errno_(err) {}
@@ -25,7 +27,7 @@ class Error : public std::runtime_error {
 // The kernel answered a request with an error: errno and, when the kernel
 // set one (NETLINK_EXT_ACK), its extended-ack message and the offset of the
 // offending attribute in the request.
-class NetlinkError : public Error {
+class NVO_API NetlinkError : public Error {
  public:
   NetlinkError(int err, std::string extack, std::optional<uint32_t> offset);
   const std::string& extack() const noexcept { return extack_; }
@@ -38,26 +40,26 @@ class NetlinkError : public Error {
 
 // The generic netlink family (or its multicast group) is not registered:
 // nvmet_offload.ko is not loaded.
-class FamilyNotFound : public Error {
+class NVO_API FamilyNotFound : public Error {
  public:
   explicit FamilyNotFound(const std::string& name);
 };
 
 // A reply that does not follow the protocol: truncated, malformed, missing a
 // required attribute. Never a crash.
-class ParseError : public Error {
+class NVO_API ParseError : public Error {
  public:
   explicit ParseError(const std::string& what);
 };
 
 // A local failure of the socket layer (socket, connect, send, receive).
-class SocketError : public Error {
+class NVO_API SocketError : public Error {
  public:
   SocketError(int err, const std::string& what);
 };
 
 // "EINVAL", "ENODEV"...; "E<n>" for values it does not know.
-std::string ErrnoName(int err);
+NVO_API std::string ErrnoName(int err);
 
 }  // namespace nvo
 

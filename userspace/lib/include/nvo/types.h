@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "nvo/export.h"
 #include "nvo/nl_tables_gen.h"
 
 namespace nvo {
@@ -48,24 +49,24 @@ enum class FallbackReason : uint32_t {
 // Bits of Caps::backends.
 inline constexpr uint32_t kBackendBdev = 1U << 0;
 
-std::string ToString(DevState v);
-std::string ToString(Policy v);
-std::string ToString(AdrFam v);
-std::string ToString(QueueState v);
-std::string ToString(Scope v);
-std::string ToString(FallbackReason v);
+NVO_API std::string ToString(DevState v);
+NVO_API std::string ToString(Policy v);
+NVO_API std::string ToString(AdrFam v);
+NVO_API std::string ToString(QueueState v);
+NVO_API std::string ToString(Scope v);
+NVO_API std::string ToString(FallbackReason v);
 // Names as in the spec ("on", "namespace"...); nullopt for anything else.
-std::optional<Policy> PolicyFromString(const std::string& s);
-std::optional<Scope> ScopeFromString(const std::string& s);
+NVO_API std::optional<Policy> PolicyFromString(const std::string& s);
+NVO_API std::optional<Scope> ScopeFromString(const std::string& s);
 
 // NVMe I/O opcode names ("read", "write-zeroes"); "0xNN" for others.
-std::string OpcodeName(uint32_t opcode);
+NVO_API std::string OpcodeName(uint32_t opcode);
 // Names of the opcodes set in a caps io-opcodes bitmap, lowest first.
-std::vector<std::string> OpcodeNames(uint64_t bitmap);
+NVO_API std::vector<std::string> OpcodeNames(uint64_t bitmap);
 // Names of the bits of a caps backends bitmap ("bdev"; "bitN" for others).
-std::vector<std::string> BackendNames(uint32_t bitmap);
+NVO_API std::vector<std::string> BackendNames(uint32_t bitmap);
 
-struct Caps {
+struct NVO_API Caps {
   uint32_t max_queues = 0;
   uint64_t io_opcodes = 0;
   uint32_t max_io_size = 0;
@@ -78,7 +79,7 @@ struct Caps {
   bool operator==(const Caps& o) const;
 };
 
-struct Device {
+struct NVO_API Device {
   uint32_t id = 0;
   std::string name;
   DevState state = DevState::kLive;
@@ -88,7 +89,7 @@ struct Device {
   bool operator==(const Device& o) const;
 };
 
-struct Port {
+struct NVO_API Port {
   uint32_t id = 0;
   std::string traddr;
   std::string trsvcid;
@@ -99,7 +100,7 @@ struct Port {
   bool operator==(const Port& o) const;
 };
 
-struct Queue {
+struct NVO_API Queue {
   uint32_t id = 0;
   uint32_t port_id = 0;
   uint32_t ctrl_id = 0;
@@ -116,7 +117,7 @@ struct Queue {
 };
 
 // Every field of struct nvo_offload_stats plus the shim's events.
-struct Counters {
+struct NVO_API Counters {
   // uint64_t <counter> = 0; for each u64 counter of the spec
 #define NVO_COUNTER(field, attr) uint64_t field = 0;
   NVO_FOR_EACH_COUNTER(NVO_COUNTER)
@@ -129,10 +130,10 @@ struct Counters {
 
 // Counters accumulated between two samples of the same object; a counter
 // that went down (reset in between) counts from zero.
-Counters Delta(const Counters& now, const Counters& before);
+NVO_API Counters Delta(const Counters& now, const Counters& before);
 
 // Which object a set of counters covers (stats-get, stats-reset).
-struct StatsSelector {
+struct NVO_API StatsSelector {
   Scope scope = Scope::kDevice;
   std::optional<uint32_t> dev_id;
   std::optional<uint32_t> port_id;
@@ -143,27 +144,27 @@ struct StatsSelector {
 };
 
 // stats-get dump: every object of a scope, optionally narrowed.
-struct StatsFilter {
+struct NVO_API StatsFilter {
   std::optional<Scope> scope;
   std::optional<uint32_t> dev_id;
   std::optional<uint32_t> port_id;
 };
 
-struct Stats {
+struct NVO_API Stats {
   StatsSelector key;
   Counters counters;
   bool operator==(const Stats& o) const;
 };
 
 // queue-get dump filters (ANDed).
-struct QueueFilter {
+struct NVO_API QueueFilter {
   std::optional<uint32_t> port_id;
   std::optional<uint32_t> ctrl_id;
   std::optional<uint32_t> dev_id;
 };
 
 // port-set: what to change.
-struct PortSet {
+struct NVO_API PortSet {
   uint32_t id = 0;
   std::optional<Policy> policy;
   std::optional<uint32_t> dev_id;  // 0 unbinds
@@ -171,7 +172,7 @@ struct PortSet {
 };
 
 // queue-set: one queue (id, or ctrl_id + qid) or a controller (ctrl_id).
-struct QueueSet {
+struct NVO_API QueueSet {
   std::optional<uint32_t> id;
   std::optional<uint32_t> ctrl_id;
   std::optional<uint32_t> qid;
@@ -187,9 +188,9 @@ enum class EventType {
   kPortPolicyChanged,
   kLost,  // not from the kernel: the socket overran, events were lost
 };
-std::string ToString(EventType v);
+NVO_API std::string ToString(EventType v);
 
-struct Event {
+struct NVO_API Event {
   EventType type = EventType::kLost;
   std::optional<Device> dev;             // dev-add, dev-del
   std::optional<Queue> queue;            // queue-*
