@@ -10,11 +10,12 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
+#include "nport.h"
 #include "transport.h"
 
 static u16 nvo_port_id(const struct nvo_port *port)
 {
-	return le16_to_cpu(port->nport->disc_addr.portid);
+	return nvo_nport_id(port->nport);
 }
 
 static void nvo_accept_work(struct work_struct *w)
@@ -51,27 +52,6 @@ static void nvo_listener_data_ready(struct sock *sk)
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
-static int nvo_port_parse_addr(struct nvo_port *port)
-{
-	struct nvmf_disc_rsp_page_entry *disc = &port->nport->disc_addr;
-	int af;
-
-	switch (disc->adrfam) {
-	case NVMF_ADDR_FAMILY_IP4:
-		af = AF_INET;
-		break;
-	case NVMF_ADDR_FAMILY_IP6:
-		af = AF_INET6;
-		break;
-	default:
-		pr_err("port %u: address family %u is not IPv4 or IPv6\n",
-		       nvo_port_id(port), disc->adrfam);
-		return -EINVAL;
-	}
-	return inet_pton_with_scope(&init_net, af, disc->traddr, disc->trsvcid,
-				    &port->addr);
-}
-
 int nvo_add_port(struct nvmet_port *nport)
 {
 	struct nvo_port *port;
@@ -87,21 +67,10 @@ int nvo_add_port(struct nvmet_port *nport)
 	port->nport = nport;
 	INIT_WORK(&port->accept_work, nvo_accept_work);
 
-	ret = nvo_port_parse_addr(port);
-	if (ret) {
-		pr_err("port %u: bad address %s:%s\n", nvo_port_id(port),
-		       nport->disc_addr.traddr, nport->disc_addr.trsvcid);
+	ret = nvo_nport_sockaddr(nport, &port->addr);
+	if (ret)
 		goto err_free;
-	}
-
-	if (nport->inline_data_size < 0) {
-		nport->inline_data_size = NVO_DEF_INLINE;
-	} else if (nport->inline_data_size > NVO_MAX_INLINE) {
-		pr_warn("port %u: inline_data_size %d capped to %d\n",
-			nvo_port_id(port), nport->inline_data_size,
-			NVO_MAX_INLINE);
-		nport->inline_data_size = NVO_MAX_INLINE;
-	}
+	nvo_nport_set_inline(nport, NVO_DEF_INLINE, NVO_MAX_INLINE);
 
 	ret = sock_create_kern(&init_net, port->addr.ss_family, SOCK_STREAM,
 			       IPPROTO_TCP, &port->listener);
@@ -180,12 +149,11 @@ void nvo_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,
 	struct nvo_port *port = nport->priv;
 	struct sockaddr_storage local;
 
-	/* A wildcard listener reports the address the host reached us on. */
-	if (port && inet_addr_is_any((struct sockaddr *)&port->addr) &&
-	    kernel_getsockname(cmd->queue->sock,
-			       (struct sockaddr *)&local) > 0) {
-		snprintf(traddr, NVMF_TRADDR_SIZE, "%pISc", &local);
+	if (!port || kernel_getsockname(cmd->queue->sock,
+					(struct sockaddr *)&local) <= 0) {
+		memcpy(traddr, nport->disc_addr.traddr, NVMF_TRADDR_SIZE);
 		return;
 	}
-	memcpy(traddr, nport->disc_addr.traddr, NVMF_TRADDR_SIZE);
+	nvo_nport_disc_traddr(nport, &port->addr, (struct sockaddr *)&local,
+			      traddr);
 }

@@ -11,12 +11,8 @@
 #include <linux/slab.h>
 #include <rdma/ib_cm.h>
 
+#include "../nport.h"
 #include "rdma.h"
-
-static u16 nvo_rdma_port_id(struct nvmet_port *nport)
-{
-	return le16_to_cpu(nport->disc_addr.portid);
-}
 
 static int nvo_rdma_reject(struct rdma_cm_id *cm_id,
 			   enum nvme_rdma_cm_status status)
@@ -84,7 +80,7 @@ static int nvo_rdma_connect(struct rdma_cm_id *cm_id,
 	ret = rdma_accept(cm_id, &param);
 	if (ret) {
 		pr_warn_ratelimited("port %u: rdma_accept: %d\n",
-				    nvo_rdma_port_id(port->nport), ret);
+				    nvo_nport_id(port->nport), ret);
 		nvo_rdma_queue_kill(queue);
 	}
 	return 0;
@@ -115,7 +111,7 @@ static int nvo_rdma_cm_handler(struct rdma_cm_id *cm_id,
 		/* The listener: non-zero makes the core destroy it. */
 		if (xchg(&port->cm_id, NULL) == cm_id) {
 			pr_warn("port %u: RDMA device removed, not listening\n",
-				nvo_rdma_port_id(port->nport));
+				nvo_nport_id(port->nport));
 			return 1;
 		}
 		break;
@@ -166,54 +162,30 @@ err:
 
 int nvo_rdma_add_port(struct nvmet_port *nport)
 {
-	struct nvmf_disc_rsp_page_entry *disc = &nport->disc_addr;
 	struct nvo_rdma_port *port;
-	int af, ret;
+	int ret;
 
-	switch (disc->adrfam) {
-	case NVMF_ADDR_FAMILY_IP4:
-		af = AF_INET;
-		break;
-	case NVMF_ADDR_FAMILY_IP6:
-		af = AF_INET6;
-		break;
-	default:
-		pr_err("port %u: address family %u is not IPv4 or IPv6\n",
-		       nvo_rdma_port_id(nport), disc->adrfam);
-		return -EINVAL;
-	}
 	port = kzalloc(sizeof(*port), GFP_KERNEL);
 	if (!port)
 		return -ENOMEM;
 	port->nport = nport;
-	ret = inet_pton_with_scope(&init_net, af, disc->traddr, disc->trsvcid,
-				   &port->addr);
-	if (ret) {
-		pr_err("port %u: bad address %s:%s\n", nvo_rdma_port_id(nport),
-		       disc->traddr, disc->trsvcid);
+	ret = nvo_nport_sockaddr(nport, &port->addr);
+	if (ret)
 		goto err;
-	}
-	if (nport->inline_data_size < 0) {
-		nport->inline_data_size = NVO_RDMA_DEF_INLINE;
-	} else if (nport->inline_data_size > NVO_RDMA_MAX_INLINE) {
-		pr_warn("port %u: inline_data_size %d capped to %d\n",
-			nvo_rdma_port_id(nport), nport->inline_data_size,
-			NVO_RDMA_MAX_INLINE);
-		nport->inline_data_size = NVO_RDMA_MAX_INLINE;
-	}
+	nvo_nport_set_inline(nport, NVO_RDMA_DEF_INLINE, NVO_RDMA_MAX_INLINE);
 	if (nport->pi_enable) {
 		pr_warn("port %u: protection information is not supported, off\n",
-			nvo_rdma_port_id(nport));
+			nvo_nport_id(nport));
 		nport->pi_enable = false;
 	}
 	ret = nvo_rdma_listen(port);
 	if (ret) {
 		pr_err("port %u: cannot listen on %pISpcs: %d\n",
-		       nvo_rdma_port_id(nport), &port->addr, ret);
+		       nvo_nport_id(nport), &port->addr, ret);
 		goto err;
 	}
 	nport->priv = port;
-	pr_info("port %u: listening on %pISpcs\n", nvo_rdma_port_id(nport),
+	pr_info("port %u: listening on %pISpcs\n", nvo_nport_id(nport),
 		&port->addr);
 	return 0;
 err:
@@ -231,7 +203,7 @@ void nvo_rdma_remove_port(struct nvmet_port *nport)
 		rdma_destroy_id(cm_id);
 	nvo_rdma_kill_matching(NULL, nport, NULL);
 	nport->priv = NULL;
-	pr_info("port %u: removed\n", nvo_rdma_port_id(nport));
+	pr_info("port %u: removed\n", nvo_nport_id(nport));
 	kfree(port);
 }
 
@@ -242,11 +214,10 @@ void nvo_rdma_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,
 	struct nvo_rdma_port *port = nport->priv;
 	struct sockaddr *local;
 
-	/* A wildcard listener reports the address the host reached us on. */
-	local = (struct sockaddr *)&cmd->queue->cm_id->route.addr.src_addr;
-	if (port && inet_addr_is_any((struct sockaddr *)&port->addr)) {
-		snprintf(traddr, NVMF_TRADDR_SIZE, "%pISc", local);
+	if (!port) {
+		memcpy(traddr, nport->disc_addr.traddr, NVMF_TRADDR_SIZE);
 		return;
 	}
-	memcpy(traddr, nport->disc_addr.traddr, NVMF_TRADDR_SIZE);
+	local = (struct sockaddr *)&cmd->queue->cm_id->route.addr.src_addr;
+	nvo_nport_disc_traddr(nport, &port->addr, local, traddr);
 }
