@@ -204,6 +204,12 @@ cat "$base" "$tmp/overlay.cpio.gz" >"$tmp/initrd"
 # within the boot-time IO-APIC check's window, and the kernel panics ("IO-APIC
 # + timer doesn't work!"; seen on 6.12 with two cores shared by four VMs).
 append="console=ttyS0 quiet loglevel=4 panic=-1 oops=panic printk.time=1 no_timer_check$extra_append"
+# no5lvl on the debug kernel: -cpu max offers LA57, and 6.1's identify_cpu()
+# clears the CPU's feature words (LA57 with them) while it re-reads them; an
+# interrupt in that window makes KASAN take the 5-level direct map for wild
+# memory ("wild-memory-access in do_raw_spin_lock", handle_edge_irq under
+# cpu_detect: seen once with the host loaded). 4-level paging has no window.
+[ "${KFLAVOR:-}" = debug ] && append+=" no5lvl"
 # shellcheck disable=SC2054 # commas belong to qemu's option syntax
 qemu=(qemu-system-x86_64 "${accel_args[@]}" -smp "$smp" -m "$mem"
 	-nographic -no-reboot -nodefaults -no-user-config
