@@ -40,6 +40,13 @@ int nvo_offload_register(struct nvo_offload_dev *dev)
 	if (!dev->ops || !dev->ops->queue_offload || !dev->ops->queue_reclaim ||
 	    !dev->ops->punt_done || !dev->name[0])
 		return -EINVAL;
+	if (NVO_API_MAJOR(dev->api_version) != NVO_API_MAJOR(NVO_API_V2) ||
+	    !dev->caps.size || dev->caps.size > sizeof(dev->caps)) {
+		pr_err("offload device %s: driver API %#x, caps size %u: this shim speaks %#x, caps size %zu\n",
+		       dev->name, dev->api_version, dev->caps.size, NVO_API_V2,
+		       sizeof(dev->caps));
+		return -EPROTO;
+	}
 
 	mutex_lock(&nvo_offload_mutex);
 	if (nvo_dev_find(dev->name)) {

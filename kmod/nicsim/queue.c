@@ -126,7 +126,7 @@ void nq_begin_drain(struct nicsim_queue *q,
  * the device executes itself if that is more (a port of the shim may
  * allow more in-capsule data than we advertise).
  */
-static u32 nq_inline_max(const struct nvo_offload_caps *caps)
+static u32 nq_inline_max(const struct nvo_tr_caps *caps)
 {
 	u32 size = min(READ_ONCE(caps->max_io_size), NICSIM_MAX_XFER);
 
@@ -243,7 +243,7 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 				struct nvo_handover *h)
 {
 	struct nicsim_dev *ndev = oq->dev->priv;
-	const struct nvo_offload_caps *caps = &ndev->odev.caps;
+	const struct nvo_tr_caps *caps = &ndev->odev.caps.tr[NVO_TR_TCP];
 	u32 inline_max = nq_inline_max(caps);
 	struct nicsim_queue *q;
 	u32 i;
@@ -254,8 +254,14 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 			ndev->odev.name, h->qid);
 		return -EBUSY;
 	}
-	if ((h->params.hdgst && !caps->hdgst) ||
-	    (h->params.ddgst && !caps->ddgst))
+	/*
+	 * The shim admits only queues within the capabilities it read at
+	 * bind; these catch a knob changed since (applies at the next bind).
+	 */
+	if ((h->params.hdgst && !caps->tcp.hdgst) ||
+	    (h->params.ddgst && !caps->tcp.ddgst) ||
+	    (caps->tcp.max_h2c_data &&
+	     h->params.maxh2cdata > caps->tcp.max_h2c_data))
 		return -EOPNOTSUPP;
 	if (!h->sq_size || h->sq_size < caps->min_queue_depth ||
 	    h->sq_size > caps->max_queue_depth)
