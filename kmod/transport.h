@@ -78,6 +78,26 @@ struct nvo_counters_acct {
 	struct nvo_counters	base;
 };
 
+/*
+ * What a port advertises to hosts and admits to its device: the stock
+ * values, or while a device is bound to the port its NVMe/TCP limits, read
+ * once at bind (offload.c, under nvo_offload_mutex; readers take single
+ * fields). nvmet asks for mdts and max_queue_size (get_mdts at Identify,
+ * get_max_queue_size when a controller is created); ICReq offers at most
+ * max_h2c_data; the rest decides admission at Connect.
+ */
+struct nvo_port_limits {
+	bool	bound;		/* a device's limits: admission applies */
+	u8	mdts;		/* log2 of 4 KiB units, never 0 (no limit) */
+	u16	max_queue_size;	/* MQES + 1 */
+	u16	min_depth;	/* SQ sizes the device takes */
+	u16	max_depth;
+	u32	max_inline;	/* in-capsule bytes the device takes */
+	u32	max_h2c_data;	/* 0: no limit of the device's */
+	bool	hdgst;		/* digests the device supports */
+	bool	ddgst;
+};
+
 struct nvo_port {
 	struct kref		ref;
 	struct list_head	entry;		/* nvo_port_list */
@@ -89,6 +109,9 @@ struct nvo_port {
 	 */
 	struct nvo_offload_dev	*bound;
 	struct nvmet_port	*nport;
+	struct nvo_port_limits	lim;
+	/* nport->inline_data_size as configured, restored at unbind */
+	int			stock_inline;
 	struct socket		*listener;
 	struct work_struct	accept_work;
 	struct sockaddr_storage	addr;
@@ -279,6 +302,7 @@ void nvo_visit_ports(nvo_port_visit_t fn, void *arg);
 int nvo_port_policy_set(u16 portid, const char *devname);
 int nvo_port_set(u16 portid, const char *devname, bool on);
 int nvo_queue_offload_set(int idx, bool on);
+void nvo_port_limits_init(struct nvo_port *port);
 void nvo_offload_port_added(struct nvo_port *port);
 void nvo_offload_port_removed(struct nvo_port *port);
 void nvo_offload_offer_queue(struct nvo_queue *queue);
