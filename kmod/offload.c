@@ -145,6 +145,8 @@ static int nvo_offer(struct nvo_queue *queue, struct nvo_offload_dev *dev)
 	enum nvo_event why = nvo_admit(queue);
 	u64 *ev;
 
+	if (READ_ONCE(dev->failed))
+		return -EIO;
 	if (why == NVO_EV_NR)
 		return nvo_queue_request_offload(queue, dev);
 	ev = (u64 *)&queue->events + why;
@@ -245,6 +247,75 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 	pr_info("offload device %s unregistered\n", dev->name);
 }
 EXPORT_SYMBOL_GPL(nvo_offload_unregister);
+
+static void nvo_kill_if_on_dev(struct nvo_queue *queue, void *arg)
+{
+	if (READ_ONCE(queue->oq.dev) == arg)
+		nvo_queue_killed(queue);
+}
+
+/*
+ * @dev answered no kill in time: it is failed. No port keeps it (nor its
+ * limits), and every queue it holds is cut and counted out of it; the
+ * driver still answers for them (include/linux/nvmet_offload.h).
+ */
+static void nvo_dev_fail(struct nvo_offload_dev *dev)
+{
+	struct nvo_port *port;
+
+	mutex_lock(&nvo_offload_mutex);
+	if (!dev->failed) {
+		WRITE_ONCE(dev->failed, true);
+		pr_err("offload device %s failed: a queue's kill went unanswered for %u ms; unbound from its ports, its queues cut\n",
+		       dev->name, READ_ONCE(nvo_kill_timeout_ms));
+		list_for_each_entry(port, &nvo_port_list, entry) {
+			if (port->odev != dev && port->bound != dev)
+				continue;
+			port->odev = NULL;
+			port->bound = NULL;
+			nvo_port_bind_limits(port, NULL);
+			nvo_event_port(port);
+		}
+	}
+	nvo_visit_queues(nvo_kill_if_on_dev, dev);
+	mutex_unlock(&nvo_offload_mutex);
+}
+
+/*
+ * A reclaim's deadline passed (reclaim_dwork, armed when handover.c asked
+ * for the queue back): kill the queue, and at the kill's deadline fail the
+ * device. Either may find the queue answered already.
+ */
+void nvo_reclaim_timeout_work(struct work_struct *w)
+{
+	struct nvo_queue *queue = container_of(to_delayed_work(w),
+					       struct nvo_queue, reclaim_dwork);
+	struct nvo_offload_dev *dev;
+	u8 stage;
+
+	spin_lock_bh(&queue->state_lock);
+	dev = queue->oq.dev;
+	if (queue->ostate != NVO_OQ_RECLAIMING || !dev || queue->killed) {
+		spin_unlock_bh(&queue->state_lock);
+		return;
+	}
+	stage = ++queue->reclaim_stage;
+	/* Pins the device: an unregister waits for this as for a queue. */
+	atomic_inc(&dev->nr_queues);
+	spin_unlock_bh(&queue->state_lock);
+
+	if (stage == NVO_RECLAIM_KILLING && dev->ops->queue_kill) {
+		pr_warn("queue %d: %s missed the reclaim deadline (%u ms): killing it\n",
+			queue->idx, dev->name, READ_ONCE(nvo_reclaim_timeout_ms));
+		mod_delayed_work(nvo_io_wq, &queue->reclaim_dwork,
+				 msecs_to_jiffies(READ_ONCE(nvo_kill_timeout_ms)));
+		dev->ops->queue_kill(&queue->oq);
+	} else {
+		nvo_dev_fail(dev);
+	}
+	if (atomic_dec_and_test(&dev->nr_queues))
+		wake_up_var(&dev->nr_queues);
+}
 
 void nvo_offload_port_added(struct nvo_port *port)
 {

@@ -132,6 +132,14 @@ enum nvo_cmd_flags {
 	NVO_CMD_PUNTED		= 1 << 3, /* executed for an offload device */
 };
 
+/* How far a reclaim has got: asked for, then killed at its deadline. */
+enum nvo_reclaim_stage {
+	NVO_RECLAIM_IDLE,
+	NVO_RECLAIM_ASKED,
+	NVO_RECLAIM_KILLING,
+	NVO_RECLAIM_FAILED,
+};
+
 /* Where a queue's I/O runs; the admin queue is always in software. */
 enum nvo_offload_state {
 	NVO_OQ_SOFTWARE,	/* served by io_work */
@@ -244,6 +252,15 @@ struct nvo_queue {
 	enum nvo_fallback_reason reclaim_reason; /* of a reclaim under way */
 	struct nvo_handover	*returned;	/* record handed back */
 	struct completion	offload_idle;	/* device let go of the queue */
+	/*
+	 * A reclaim's deadline and then the kill's (offload.c): reclaim_stage
+	 * says which, under state_lock. A queue whose kill went unanswered is
+	 * killed: cut, no longer the device's (oq.dev NULL), kept until the
+	 * driver answers for it.
+	 */
+	struct delayed_work	reclaim_dwork;
+	u8			reclaim_stage;	/* enum nvo_reclaim_stage */
+	bool			killed;
 	struct list_head	parked;		/* cmds parked while draining */
 	u32			nr_parked;
 	u32			nr_active;	/* cmds taken, not yet free */
@@ -287,8 +304,11 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock);
 void nvo_port_put(struct nvo_port *port);
 
 /* handover.c */
+extern unsigned int nvo_reclaim_timeout_ms;
+extern unsigned int nvo_kill_timeout_ms;
 int nvo_queue_request_offload(struct nvo_queue *queue,
 			      struct nvo_offload_dev *dev);
+void nvo_queue_killed(struct nvo_queue *queue);
 int nvo_queue_request_reclaim(struct nvo_queue *queue,
 			      enum nvo_fallback_reason reason);
 const char *nvo_offload_state_name(enum nvo_offload_state state);
@@ -306,6 +326,7 @@ void nvo_port_limits_init(struct nvo_port *port);
 void nvo_offload_port_added(struct nvo_port *port);
 void nvo_offload_port_removed(struct nvo_port *port);
 void nvo_offload_offer_queue(struct nvo_queue *queue);
+void nvo_reclaim_timeout_work(struct work_struct *w);
 void nvo_offload_exit(void);
 
 /* counters.c */

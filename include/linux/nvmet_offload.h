@@ -14,6 +14,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/blkdev.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/net.h>
 #include <linux/nvme.h>
@@ -167,6 +168,8 @@ enum nvo_fallback_reason {
 	NVO_FALLBACK_DEV_FAILED,	/* the device (engine) failed */
 	NVO_FALLBACK_DEV_REMOVED,	/* unregistered while offloaded */
 	NVO_FALLBACK_STREAM_LOST,	/* failed mid-PDU: connection closed */
+	NVO_FALLBACK_RECLAIM_TIMEOUT,	/* killed at the reclaim deadline */
+	NVO_FALLBACK_KILL_TIMEOUT,	/* the kill went unanswered too */
 };
 
 struct nvo_offload_dev;
@@ -194,13 +197,30 @@ struct nvo_offload_ops {
 	int (*queue_offload)(struct nvo_offload_queue *oq,
 			     struct nvo_handover *h);
 	/*
-	 * Give the queue back: drain (park new capsules, finish started
-	 * commands and punts), restore the socket callbacks found at offload,
-	 * then call nvo_offload_reclaimed(). May complete later. A queue that
-	 * has failed meanwhile answers with its nvo_offload_failed() instead;
-	 * a reclaim of a queue already handed back is a no-op.
+	 * Give the queue back by @deadline (CLOCK_MONOTONIC, as ktime_get()):
+	 * drain (park new capsules, finish started commands and punts),
+	 * restore the socket callbacks found at offload, then call
+	 * nvo_offload_reclaimed(). Completes later; must not wait for the
+	 * drain. A queue that has failed meanwhile answers with its
+	 * nvo_offload_failed() instead; a reclaim of a queue already handed
+	 * back is a no-op. Process context, no shim lock held.
 	 */
-	void (*queue_reclaim)(struct nvo_offload_queue *oq);
+	void (*queue_reclaim)(struct nvo_offload_queue *oq, ktime_t deadline);
+	/*
+	 * The reclaim deadline passed: stop now. Within kill_timeout_ms the
+	 * device stops touching the connection (mid-PDU if need be), ends or
+	 * aborts the queue's back-end I/O, stops using what punts lent it,
+	 * and calls nvo_offload_failed(oq, NVO_FALLBACK_RECLAIM_TIMEOUT, h):
+	 * with a record if it happens to be at a command boundary, else NULL
+	 * (the shim then closes the connection; the host reconnects and
+	 * retries). Unanswered, the device is failed: unbound from every
+	 * port, each of its queues' connections cut by the shim and counted
+	 * (NVO_FALLBACK_KILL_TIMEOUT); the shim keeps those queues until the
+	 * driver answers for them, which it must do before its module goes
+	 * (after resetting the hardware, in its remove path). Process
+	 * context, no shim lock held. NULL: the deadline fails the device.
+	 */
+	void (*queue_kill)(struct nvo_offload_queue *oq);
 	/*
 	 * A punted command completed in software: send its response, and for
 	 * a successful read the data nvmet placed in the punted buffer. @cqe
@@ -223,6 +243,7 @@ struct nvo_offload_dev {
 
 	/* The shim's: */
 	u32				id;
+	bool				failed;	/* a kill went unanswered */
 	struct list_head		entry;
 	atomic_t			nr_queues;
 	/* Counts of queues that left the device, the stats-reset base. */
@@ -237,9 +258,10 @@ struct nvo_offload_dev {
 int nvo_offload_register(struct nvo_offload_dev *dev);
 /*
  * Reclaims every queue of @dev first and waits until all are back in
- * software (every queue_reclaim has called its done callback, or failed):
- * a driver whose reclaim never finishes keeps this waiting, with a log
- * line every 30 s. May sleep.
+ * software (every queue_reclaim has called its done callback, or failed)
+ * or killed: a reclaim is bounded (queue_kill), so this returns within
+ * reclaim_timeout_ms + kill_timeout_ms of the last reclaim. The driver
+ * still answers for its killed queues before its module goes. May sleep.
  */
 void nvo_offload_unregister(struct nvo_offload_dev *dev);
 

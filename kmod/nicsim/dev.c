@@ -174,10 +174,14 @@ err_put:
 
 void nicsim_dev_destroy(struct nicsim_dev *ndev)
 {
-	/* The shim reclaims every queue first, through our engines. */
+	/*
+	 * The shim reclaims every queue first, through our engines, or kills
+	 * it; queues that ignored their kill (kill_hang) are ours to end.
+	 */
 	if (ndev->registered)
 		nvo_offload_unregister(&ndev->odev);
 	ndev->registered = false;
+	nicsim_engines_thaw(ndev);
 	nicsim_engines_stop(ndev);
 	debugfs_remove_recursive(ndev->ddir);
 	dev_info(&ndev->dev, "deleted\n");

@@ -63,7 +63,8 @@ void nq_finish(struct nicsim_queue *q)
 	struct nvo_handover *h = NULL;
 
 	WARN_ON_ONCE(q->nr_backend);
-	reason = q->broken ? NVO_FALLBACK_STREAM_LOST : q->drain_reason;
+	reason = q->broken ? (q->lost_reason ?: NVO_FALLBACK_STREAM_LOST) :
+			     q->drain_reason;
 	nvo_stream_detach(&q->stream);
 	hrtimer_cancel(&q->timer);
 
@@ -78,7 +79,7 @@ void nq_finish(struct nicsim_queue *q)
 	list_del_init(&q->run_entry);
 	spin_unlock_irq(&q->eng->lock);
 
-	if (reason != NVO_FALLBACK_STREAM_LOST) {
+	if (!q->broken) {
 		h = nq_build_record(q);
 		if (!h) {
 			pr_err("%s: qid %u: no memory for the hand-over record, dropping the connection\n",
@@ -320,7 +321,8 @@ err_unlock:
 	return ret;
 }
 
-static void nicsim_queue_reclaim(struct nvo_offload_queue *oq)
+/* Send the engine request @bit to the device's queue of @oq, if it has it. */
+static void nq_request(struct nvo_offload_queue *oq, int bit)
 {
 	struct nicsim_dev *ndev = oq->dev->priv;
 	struct nicsim_queue *q;
@@ -329,9 +331,34 @@ static void nicsim_queue_reclaim(struct nvo_offload_queue *oq)
 	mutex_lock(&ndev->lock);
 	q = oq->dev_priv;
 	if (q) {
-		set_bit(NQ_REQ_RECLAIM, &q->requests);
+		set_bit(bit, &q->requests);
 		nq_kick(q);
 	}
+	mutex_unlock(&ndev->lock);
+}
+
+/* The deadline is the shim's to watch: nicsim drains as fast as it can. */
+static void nicsim_queue_reclaim(struct nvo_offload_queue *oq,
+				 ktime_t deadline)
+{
+	if (nicsim_fault_reclaim_hang(oq->dev->priv))
+		return;
+	nq_request(oq, NQ_REQ_RECLAIM);
+}
+
+static void nicsim_queue_kill(struct nvo_offload_queue *oq)
+{
+	struct nicsim_dev *ndev = oq->dev->priv;
+	struct nicsim_queue *q;
+
+	if (!nicsim_fault_kill_hang(ndev)) {
+		nq_request(oq, NQ_REQ_KILL);
+		return;
+	}
+	mutex_lock(&ndev->lock);
+	q = oq->dev_priv;
+	if (q)
+		WRITE_ONCE(q->frozen, true);
 	mutex_unlock(&ndev->lock);
 }
 
@@ -351,11 +378,14 @@ static void nicsim_punt_done(struct nvo_offload_queue *oq, void *cookie,
 const struct nvo_offload_ops nicsim_offload_ops = {
 	.queue_offload	= nicsim_queue_offload,
 	.queue_reclaim	= nicsim_queue_reclaim,
+	.queue_kill	= nicsim_queue_kill,
 	.punt_done	= nicsim_punt_done,
 };
 
 static const char *nq_state_name(struct nicsim_queue *q)
 {
+	if (READ_ONCE(q->frozen))
+		return "hung";
 	if (READ_ONCE(q->broken))
 		return "lost";
 	if (!READ_ONCE(q->draining))

@@ -85,7 +85,7 @@ ENUM(en_queue_state, 0, false, "software", "offloading", "offloaded",
      "reclaiming", "failed");
 ENUM(en_scope, 0, false, "device", "port", "namespace", "queue");
 ENUM(en_reason, 0, false, "none", "refused", "queue-failed", "dev-failed",
-     "dev-removed", "stream-lost");
+     "dev-removed", "stream-lost", "reclaim-timeout", "kill-timeout");
 ENUM(en_backend, 0, true, "bdev");
 
 #define A(type, name_, ...) [type] = { .name = name_, __VA_ARGS__ }

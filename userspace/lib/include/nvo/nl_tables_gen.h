@@ -111,7 +111,7 @@ inline constexpr std::array<const char*, 2> kPolicyNames = {"off", "on"};
 inline constexpr std::array<const char*, 5> kAdrfamNames = {nullptr, "ipv4", "ipv6", "ib", "fc"};
 inline constexpr std::array<const char*, 5> kQueueStateNames = {"software", "offloading", "offloaded", "reclaiming", "failed"};
 inline constexpr std::array<const char*, 4> kStatsScopeNames = {"device", "port", "namespace", "queue"};
-inline constexpr std::array<const char*, 6> kFallbackReasonNames = {"none", "refused", "queue-failed", "dev-failed", "dev-removed", "stream-lost"};
+inline constexpr std::array<const char*, 8> kFallbackReasonNames = {"none", "refused", "queue-failed", "dev-failed", "dev-removed", "stream-lost", "reclaim-timeout", "kill-timeout"};
 
 }  // namespace nvo::spec
 
