@@ -230,9 +230,10 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 	/* ...and every queue it has comes back to software. */
 	nvo_visit_queues(nvo_reclaim_if_on_dev, dev);
 	/*
-	 * The driver's module cannot go before its queues are back: wait as
-	 * long as it takes, but say so, so that a driver stuck in a reclaim
-	 * shows up in the log instead of as a silently hung rmmod.
+	 * The driver's module cannot go before its queues are back or killed:
+	 * a reclaim's deadline and the kill bound the wait, but say so while
+	 * it lasts, so that a stuck driver shows up in the log instead of as
+	 * a silently hung rmmod.
 	 */
 	while (!wait_var_event_timeout(&dev->nr_queues,
 				       !atomic_read(&dev->nr_queues),
