@@ -88,4 +88,15 @@ struct genl_split_ops {
 };
 #endif
 
+/*
+ * nvmet's largest queue size (MQES + 1 when a transport does not say):
+ * renamed in 6.12, where a port attribute may lower it further. Used where
+ * nvmet.h is included.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define NVO_NVMET_QUEUE_SIZE	NVMET_MAX_QUEUE_SIZE
+#else
+#define NVO_NVMET_QUEUE_SIZE	NVMET_QUEUE_SIZE
+#endif
+
 #endif /* NVO_COMPAT_H */

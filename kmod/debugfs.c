@@ -176,11 +176,18 @@ static const struct file_operations nvo_queue_offload_fops = {
 	.write	= nvo_queue_offload_write,
 };
 
+/* A device's NVMe/TCP limits (caps.tr[]) and the first 64 opcodes. */
 static void nvo_devices_show_one(struct nvo_offload_dev *dev, void *m)
 {
+	const struct nvo_tr_caps *tr = &dev->caps.tr[NVO_TR_TCP];
+	u64 opcodes = 0;
+	unsigned int op;
+
+	for_each_set_bit(op, dev->caps.io_opcodes, 64)
+		opcodes |= BIT_ULL(op);
 	seq_printf(m, "%2u %-16s %6d %10u %#018llx %11u\n", dev->id, dev->name,
-		   atomic_read(&dev->nr_queues), dev->caps.max_queues,
-		   dev->caps.io_opcodes, dev->caps.max_io_size);
+		   atomic_read(&dev->nr_queues), tr->max_queues, opcodes,
+		   tr->max_io_size);
 }
 
 static int nvo_devices_show(struct seq_file *m, void *unused)

@@ -8,11 +8,26 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
 #include "events.h"
 #include "queue.h"
+
+/*
+ * How long a device has to give a queue back once asked (its deadline),
+ * and then to stop once killed (queue_kill); offload.c acts on both.
+ * Read at each reclaim. Far below the Linux host's 30 s I/O timeout.
+ */
+unsigned int nvo_reclaim_timeout_ms = 2000;
+module_param_named(reclaim_timeout_ms, nvo_reclaim_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(reclaim_timeout_ms,
+		 "ms an offload device has to give a queue back before it is killed (default 2000)");
+unsigned int nvo_kill_timeout_ms = 1000;
+module_param_named(kill_timeout_ms, nvo_kill_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(kill_timeout_ms,
+		 "ms a killed queue's device has to answer before it is failed (default 1000)");
 
 static void nvo_unpark_all(struct nvo_queue *queue)
 {
@@ -102,6 +117,8 @@ static const char *const nvo_reason_names[] = {
 	[NVO_FALLBACK_DEV_FAILED]	= "device-failed",
 	[NVO_FALLBACK_DEV_REMOVED]	= "device-removed",
 	[NVO_FALLBACK_STREAM_LOST]	= "stream-lost",
+	[NVO_FALLBACK_RECLAIM_TIMEOUT]	= "reclaim-timeout",
+	[NVO_FALLBACK_KILL_TIMEOUT]	= "kill-timeout",
 };
 
 const char *nvo_fallback_reason_name(enum nvo_fallback_reason reason)
@@ -121,6 +138,8 @@ int nvo_queue_request_offload(struct nvo_queue *queue,
 	spin_lock_bh(&queue->state_lock);
 	if (queue->state == NVO_Q_CLOSING) {
 		ret = -ESHUTDOWN;
+	} else if (queue->killed || dev->failed) {
+		ret = -EIO;	/* a failed device's: no more hand-overs */
 	} else if (queue->oq.dev && queue->oq.dev != dev) {
 		/*
 		 * Another device has it or is about to: take it back first;
@@ -155,6 +174,57 @@ int nvo_queue_request_reclaim(struct nvo_queue *queue,
 	return 0;
 }
 
+/*
+ * Ask @dev for the queue back by a deadline; reclaim_dwork (offload.c)
+ * kills it there. Process context, state_lock not held; the caller moved
+ * the queue to NVO_OQ_RECLAIMING.
+ */
+static void nvo_reclaim_start(struct nvo_queue *queue,
+			      struct nvo_offload_dev *dev)
+{
+	unsigned int ms = READ_ONCE(nvo_reclaim_timeout_ms);
+
+	mod_delayed_work(nvo_io_wq, &queue->reclaim_dwork,
+			 msecs_to_jiffies(ms));
+	dev->ops->queue_reclaim(&queue->oq, ktime_add_ms(ktime_get(), ms));
+}
+
+/*
+ * The device answered neither the reclaim nor the kill (offload.c failed
+ * it): cut the connection, so that the host reconnects, and count the
+ * queue out of the device now, so that an unregister does not wait for it.
+ * The queue itself stays, still owned by the driver, until the driver
+ * answers for it (nvo_offload_failed()): until then nothing it was lent is
+ * freed, and its calls for the queue are refused.
+ */
+void nvo_queue_killed(struct nvo_queue *queue)
+{
+	struct nvo_offload_dev *dev;
+
+	spin_lock_bh(&queue->state_lock);
+	dev = queue->oq.dev;
+	if (!dev || queue->killed || (queue->ostate != NVO_OQ_OFFLOADED &&
+				      queue->ostate != NVO_OQ_RECLAIMING)) {
+		spin_unlock_bh(&queue->state_lock);
+		return;
+	}
+	WRITE_ONCE(queue->killed, true);
+	queue->want_offload = false;
+	smp_wmb();	/* nvo_offload_punt() reads oq.dev, then killed */
+	WRITE_ONCE(queue->oq.dev, NULL);
+	queue->fallback_reason = NVO_FALLBACK_KILL_TIMEOUT;
+	queue->events.fallback_events++;
+	spin_unlock_bh(&queue->state_lock);
+
+	nvo_counters_dev_event(dev, NVO_EV_FALLBACK_EVENTS);
+	nvo_event_queue(queue, NVO_QEV_FALLBACK, dev,
+			NVO_FALLBACK_KILL_TIMEOUT);
+	pr_warn("queue %d: %s answered no kill: connection cut (kill-timeout)\n",
+		queue->idx, dev->name);
+	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
+	nvo_queue_left_dev(queue, dev);
+}
+
 bool nvo_queue_drained(struct nvo_queue *queue)
 {
 	return nvo_stream_rx_idle(&queue->stream) &&
@@ -184,7 +254,8 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 	if (reason != NVO_FALLBACK_NONE) {
 		queue->want_offload = false;
 		queue->fallback_reason = reason;
-		queue->events.fallback_events++;
+		if (!queue->killed)	/* counted when it was killed */
+			queue->events.fallback_events++;
 	}
 	/* Asked for again while it came back: keep the device, go again. */
 	dev = queue->want_offload ? NULL : queue->oq.dev;
@@ -345,13 +416,15 @@ bool nvo_offload_reconcile(struct nvo_queue *queue)
 		}
 		return true;
 	case NVO_OQ_OFFLOADED:
-		if (want) {
+		/* A killed queue waits for its driver's answer, nothing else. */
+		if (want || queue->killed) {
 			spin_unlock_bh(&queue->state_lock);
 			return false;
 		}
 		queue->ostate = NVO_OQ_RECLAIMING;
+		queue->reclaim_stage = NVO_RECLAIM_ASKED;
 		spin_unlock_bh(&queue->state_lock);
-		dev->ops->queue_reclaim(&queue->oq);
+		nvo_reclaim_start(queue, dev);
 		return false;
 	case NVO_OQ_RECLAIMING:
 		spin_unlock_bh(&queue->state_lock);
@@ -412,16 +485,26 @@ void nvo_offload_returned(struct nvo_offload_queue *oq, struct nvo_handover *h,
 			  enum nvo_fallback_reason reason)
 {
 	struct nvo_queue *queue = nvo_oq_queue(oq);
+	struct nvo_handover *drop = NULL;
 
+	/* Answered: no deadline left to watch (the work re-checks anyway). */
+	cancel_delayed_work(&queue->reclaim_dwork);
 	spin_lock_bh(&queue->state_lock);
 	queue->returned = h;
-	if (reason != NVO_FALLBACK_NONE) {
+	queue->reclaim_stage = NVO_RECLAIM_IDLE;
+	if (queue->killed) {
+		/* Cut already: only the stream's end is left to see to. */
+		queue->ostate = NVO_OQ_FAILED;
+		queue->returned = NULL;
+		drop = h;
+	} else if (reason != NVO_FALLBACK_NONE) {
 		queue->ostate = NVO_OQ_FAILED;
 		queue->fallback_reason = reason;
 	} else {
 		queue->ostate = NVO_OQ_RETURNED;
 	}
 	spin_unlock_bh(&queue->state_lock);
+	nvo_handover_free(drop);
 	complete_all(&queue->offload_idle);
 	if (READ_ONCE(queue->state) != NVO_Q_CLOSING)
 		nvo_kick(queue);
@@ -441,10 +524,14 @@ void nvo_offload_release(struct nvo_queue *queue)
 	dev = queue->oq.dev;
 	switch (queue->ostate) {
 	case NVO_OQ_OFFLOADED:
-		queue->ostate = NVO_OQ_RECLAIMING;
-		reclaim = true;
+		if (!queue->killed) {
+			queue->ostate = NVO_OQ_RECLAIMING;
+			queue->reclaim_stage = NVO_RECLAIM_ASKED;
+			reclaim = true;
+		}
 		fallthrough;
 	case NVO_OQ_RECLAIMING:
+		/* A killed queue: until its driver answers (nvo_queue_killed) */
 		wait = true;
 		break;
 	default:
@@ -453,7 +540,7 @@ void nvo_offload_release(struct nvo_queue *queue)
 	spin_unlock_bh(&queue->state_lock);
 
 	if (reclaim)
-		dev->ops->queue_reclaim(&queue->oq);
+		nvo_reclaim_start(queue, dev);
 	if (wait)
 		wait_for_completion(&queue->offload_idle);
 	/* punt_done() calls into the device: it must stay until they end. */

@@ -12,12 +12,35 @@
 #include <linux/module.h>
 #include <linux/log2.h>
 
+#include "compat.h"
 #include "netlink.h"
 #include "queue.h"
 
+/*
+ * The port's limits (struct nvo_port_limits): the software path's, or what
+ * the device bound to the port honours. ctrl->port is the port the
+ * controller's Connect came on; a port nvmet is removing has no priv left.
+ */
+static const struct nvo_port_limits *nvo_ctrl_limits(const struct nvmet_ctrl *ctrl)
+{
+	struct nvo_port *port = ctrl->port ? READ_ONCE(ctrl->port->priv) : NULL;
+
+	return port ? &port->lim : NULL;
+}
+
 static u8 nvo_get_mdts(const struct nvmet_ctrl *ctrl)
 {
-	return NVO_MDTS_SHIFT;
+	const struct nvo_port_limits *lim = nvo_ctrl_limits(ctrl);
+
+	return lim ? READ_ONCE(lim->mdts) : NVO_MDTS_SHIFT;
+}
+
+/* CAP.MQES + 1 of a new controller; nvmet takes the smaller of its own. */
+static u16 nvo_get_max_queue_size(const struct nvmet_ctrl *ctrl)
+{
+	const struct nvo_port_limits *lim = nvo_ctrl_limits(ctrl);
+
+	return lim ? READ_ONCE(lim->max_queue_size) : NVO_NVMET_QUEUE_SIZE;
 }
 
 /* A Connect: the queue's slots, then an I/O queue goes to its port's device. */
@@ -58,6 +81,7 @@ static const struct nvmet_fabrics_ops nvo_fabrics_ops = {
 	.delete_ctrl		= nvo_delete_ctrl,
 	.disc_traddr		= nvo_disc_traddr,
 	.get_mdts		= nvo_get_mdts,
+	.get_max_queue_size	= nvo_get_max_queue_size,
 };
 
 static int __init nvo_init(void)

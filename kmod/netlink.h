@@ -53,8 +53,9 @@ struct nvo_nl_dev_info {
 	u32			id;
 	u32			nr_queues;
 	u32			nr_engines;	/* 0: the driver did not say */
+	u32			api_version;
 	char			name[NVO_DEV_NAME_LEN];
-	struct nvo_offload_caps	caps;
+	struct nvo_caps		caps;
 };
 
 struct nvo_nl_port_info {

@@ -91,6 +91,7 @@ void nvo_nl_dev_snap(struct nvo_offload_dev *dev,
 	di->nr_queues = atomic_read(&dev->nr_queues);
 	di->nr_engines = dev->nr_engines;
 	strscpy(di->name, dev->name, sizeof(di->name));
+	di->api_version = dev->api_version;
 	di->caps = dev->caps;
 }
 
@@ -363,27 +364,38 @@ void nvo_nl_sum_by_ns(struct nvo_queue *queue, void *arg)
  * Message fill
  */
 
-static int nvo_nl_put_caps(struct sk_buff *skb,
-			   const struct nvo_offload_caps *caps)
+/* The device's NVMe/TCP limits, and what it executes on any transport. */
+static int nvo_nl_put_caps(struct sk_buff *skb, const struct nvo_caps *caps)
 {
+	const struct nvo_tr_caps *tr = &caps->tr[NVO_TR_TCP];
 	struct nlattr *nest;
+	u64 opcodes = 0;
+	unsigned int op;
 
+	/* The attribute holds the first 64 opcodes: every I/O opcode today. */
+	for_each_set_bit(op, caps->io_opcodes, 64)
+		opcodes |= BIT_ULL(op);
 	nest = nla_nest_start(skb, NVMET_OFFLOAD_A_DEV_CAPS);
 	if (!nest)
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_QUEUES, caps->max_queues) ||
-	    nla_put_u64_64bit(skb, NVMET_OFFLOAD_A_CAPS_IO_OPCODES,
-			      caps->io_opcodes, NVMET_OFFLOAD_A_CAPS_PAD) ||
+	if (nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_QUEUES, tr->max_queues) ||
+	    nla_put_u64_64bit(skb, NVMET_OFFLOAD_A_CAPS_IO_OPCODES, opcodes,
+			      NVMET_OFFLOAD_A_CAPS_PAD) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_IO_SIZE,
-			caps->max_io_size) ||
+			tr->max_io_size) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MIN_QUEUE_DEPTH,
-			caps->min_queue_depth) ||
+			tr->min_queue_depth) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_QUEUE_DEPTH,
-			caps->max_queue_depth) ||
-	    (caps->hdgst && nla_put_flag(skb, NVMET_OFFLOAD_A_CAPS_HDGST)) ||
-	    (caps->ddgst && nla_put_flag(skb, NVMET_OFFLOAD_A_CAPS_DDGST)) ||
-	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_INLINE, caps->max_inline) ||
-	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_BACKENDS, caps->backends)) {
+			tr->max_queue_depth) ||
+	    (tr->tcp.hdgst && nla_put_flag(skb, NVMET_OFFLOAD_A_CAPS_HDGST)) ||
+	    (tr->tcp.ddgst && nla_put_flag(skb, NVMET_OFFLOAD_A_CAPS_DDGST)) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_INLINE, tr->max_inline) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_BACKENDS, caps->backends) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_TAKE, tr->take) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_SGL, tr->sgl) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_H2C_DATA,
+			tr->tcp.max_h2c_data) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_CAPS_MAX_HPDA, tr->tcp.max_hpda)) {
 		nla_nest_cancel(skb, nest);
 		return -EMSGSIZE;
 	}
@@ -404,7 +416,8 @@ int nvo_nl_fill_dev(struct sk_buff *skb, const struct nvo_nl_dev_info *di)
 	    nvo_nl_put_caps(skb, &di->caps) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_NR_QUEUES, di->nr_queues) ||
 	    (di->nr_engines &&
-	     nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_ENGINES, di->nr_engines)))
+	     nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_ENGINES, di->nr_engines)) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_API_VERSION, di->api_version))
 		return -EMSGSIZE;
 	return 0;
 }

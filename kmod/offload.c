@@ -7,10 +7,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/idr.h>
+#include <linux/log2.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
+#include "compat.h"
 #include "events.h"
 #include "transport.h"
 
@@ -33,6 +35,130 @@ static struct nvo_offload_dev *nvo_dev_find(const char *name)
 	return NULL;
 }
 
+/*
+ * A host must never be stricter with the admin queue than nvmet's own
+ * admin queue depth: on 6.1 nvmet checks the admin queue's Connect against
+ * MQES too.
+ */
+#define NVO_MIN_QUEUE_SIZE	NVME_AQ_DEPTH
+
+/* What a port advertises with no device bound: the software path's. */
+void nvo_port_limits_init(struct nvo_port *port)
+{
+	struct nvo_port_limits *lim = &port->lim;
+
+	lim->bound = false;
+	lim->mdts = NVO_MDTS_SHIFT;
+	lim->max_queue_size = NVO_NVMET_QUEUE_SIZE;
+	lim->min_depth = 1;
+	lim->max_depth = NVO_NVMET_QUEUE_SIZE;
+	lim->max_inline = NVO_MAX_INLINE;
+	lim->max_h2c_data = 0;
+	lim->hdgst = true;
+	lim->ddgst = true;
+}
+
+/* MDTS for @bytes: 4 KiB units, a power of two, at least 1 (0: no limit). */
+static u8 nvo_mdts_of(u32 bytes)
+{
+	u32 units = bytes / SZ_4K;
+
+	if (units < 2)
+		return 1;
+	return min_t(u32, ilog2(units), NVO_MDTS_SHIFT);
+}
+
+/*
+ * Under nvo_offload_mutex: the port advertises what @dev honours (NULL:
+ * the stock values), read from its capabilities now, once. New controllers
+ * see the MDTS, queue size and in-capsule size (nvmet reads the port's
+ * inline_data_size at each Identify, our queues at Connect), new
+ * connections the MAXH2CDATA; nvmet's own clamps still apply.
+ */
+static void nvo_port_bind_limits(struct nvo_port *port,
+				 struct nvo_offload_dev *dev)
+{
+	struct nvmet_port *nport = port->nport;
+	struct nvo_port_limits *lim = &port->lim;
+	const struct nvo_tr_caps *tr;
+
+	if (!lim->bound)
+		port->stock_inline = nport->inline_data_size;
+	if (!dev) {
+		WRITE_ONCE(nport->inline_data_size, port->stock_inline);
+		nvo_port_limits_init(port);
+		return;
+	}
+	tr = &dev->caps.tr[NVO_TR_TCP];
+	WRITE_ONCE(lim->mdts, nvo_mdts_of(min_t(u32, tr->max_io_size,
+						NVO_MAX_XFER)));
+	WRITE_ONCE(lim->max_queue_size,
+		   clamp_t(u32, tr->max_queue_depth, NVO_MIN_QUEUE_SIZE,
+			   NVO_NVMET_QUEUE_SIZE));
+	lim->min_depth = tr->min_queue_depth;
+	lim->max_depth = tr->max_queue_depth;
+	lim->max_inline = tr->max_inline;
+	WRITE_ONCE(lim->max_h2c_data, tr->tcp.max_h2c_data);
+	lim->hdgst = tr->tcp.hdgst;
+	lim->ddgst = tr->tcp.ddgst;
+	lim->bound = true;
+	WRITE_ONCE(nport->inline_data_size,
+		   min_t(int, port->stock_inline, tr->max_inline));
+}
+
+/*
+ * Why the device bound to @queue's port cannot take it, as the event that
+ * counts it, or NVO_EV_NR when it can. Settled from what the queue
+ * negotiated (ICReq, Connect), before anything is drained.
+ */
+static enum nvo_event nvo_admit(struct nvo_queue *queue)
+{
+	const struct nvo_port_limits *lim = &queue->port->lim;
+	const struct nvo_conn_params *p = &queue->stream.params;
+	u16 depth = queue->nvme_sq.size;
+
+	if (!lim->bound)
+		return NVO_EV_NR;
+	if (depth < lim->min_depth || depth > lim->max_depth)
+		return NVO_EV_ADMIT_DEPTH_EVENTS;
+	if ((p->hdgst && !lim->hdgst) || (p->ddgst && !lim->ddgst))
+		return NVO_EV_ADMIT_DIGEST_EVENTS;
+	if (queue->stream.inline_limit > lim->max_inline ||
+	    (lim->max_h2c_data && p->maxh2cdata > lim->max_h2c_data))
+		return NVO_EV_ADMIT_LIMIT_EVENTS;
+	return NVO_EV_NR;
+}
+
+static const char *const nvo_admit_names[] = {
+	[NVO_EV_ADMIT_DEPTH_EVENTS]	= "depth",
+	[NVO_EV_ADMIT_DIGEST_EVENTS]	= "digest",
+	[NVO_EV_ADMIT_LIMIT_EVENTS]	= "in-capsule or H2CData size",
+};
+
+/*
+ * Under nvo_offload_mutex: ask for @queue on @dev, unless admission keeps
+ * it in software, which is counted on the queue (its port) and the device:
+ * -EOPNOTSUPP then.
+ */
+static int nvo_offer(struct nvo_queue *queue, struct nvo_offload_dev *dev)
+{
+	enum nvo_event why = nvo_admit(queue);
+	u64 *ev;
+
+	if (READ_ONCE(dev->failed))
+		return -EIO;
+	if (why == NVO_EV_NR)
+		return nvo_queue_request_offload(queue, dev);
+	ev = (u64 *)&queue->events + why;
+	spin_lock_bh(&queue->state_lock);
+	WRITE_ONCE(*ev, *ev + 1);
+	spin_unlock_bh(&queue->state_lock);
+	nvo_counters_dev_event(dev, why);
+	pr_info_ratelimited("queue %d: stays in software, %s cannot take it: %s\n",
+			    queue->idx, dev->name, nvo_admit_names[why]);
+	return -EOPNOTSUPP;
+}
+
 int nvo_offload_register(struct nvo_offload_dev *dev)
 {
 	int ret;
@@ -40,6 +166,13 @@ int nvo_offload_register(struct nvo_offload_dev *dev)
 	if (!dev->ops || !dev->ops->queue_offload || !dev->ops->queue_reclaim ||
 	    !dev->ops->punt_done || !dev->name[0])
 		return -EINVAL;
+	if (NVO_API_MAJOR(dev->api_version) != NVO_API_MAJOR(NVO_API_V2) ||
+	    !dev->caps.size || dev->caps.size > sizeof(dev->caps)) {
+		pr_err("offload device %s: driver API %#x, caps size %u: this shim speaks %#x, caps size %zu\n",
+		       dev->name, dev->api_version, dev->caps.size, NVO_API_V2,
+		       sizeof(dev->caps));
+		return -EPROTO;
+	}
 
 	mutex_lock(&nvo_offload_mutex);
 	if (nvo_dev_find(dev->name)) {
@@ -87,6 +220,7 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 		if (port->odev == dev || port->bound == dev) {
 			port->odev = NULL;
 			port->bound = NULL;
+			nvo_port_bind_limits(port, NULL);
 			nvo_event_port(port);
 		}
 	}
@@ -96,9 +230,10 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 	/* ...and every queue it has comes back to software. */
 	nvo_visit_queues(nvo_reclaim_if_on_dev, dev);
 	/*
-	 * The driver's module cannot go before its queues are back: wait as
-	 * long as it takes, but say so, so that a driver stuck in a reclaim
-	 * shows up in the log instead of as a silently hung rmmod.
+	 * The driver's module cannot go before its queues are back or killed:
+	 * a reclaim's deadline and the kill bound the wait, but say so while
+	 * it lasts, so that a stuck driver shows up in the log instead of as
+	 * a silently hung rmmod.
 	 */
 	while (!wait_var_event_timeout(&dev->nr_queues,
 				       !atomic_read(&dev->nr_queues),
@@ -114,6 +249,75 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 }
 EXPORT_SYMBOL_GPL(nvo_offload_unregister);
 
+static void nvo_kill_if_on_dev(struct nvo_queue *queue, void *arg)
+{
+	if (READ_ONCE(queue->oq.dev) == arg)
+		nvo_queue_killed(queue);
+}
+
+/*
+ * @dev answered no kill in time: it is failed. No port keeps it (nor its
+ * limits), and every queue it holds is cut and counted out of it; the
+ * driver still answers for them (include/linux/nvmet_offload.h).
+ */
+static void nvo_dev_fail(struct nvo_offload_dev *dev)
+{
+	struct nvo_port *port;
+
+	mutex_lock(&nvo_offload_mutex);
+	if (!dev->failed) {
+		WRITE_ONCE(dev->failed, true);
+		pr_err("offload device %s failed: a queue's kill went unanswered for %u ms; unbound from its ports, its queues cut\n",
+		       dev->name, READ_ONCE(nvo_kill_timeout_ms));
+		list_for_each_entry(port, &nvo_port_list, entry) {
+			if (port->odev != dev && port->bound != dev)
+				continue;
+			port->odev = NULL;
+			port->bound = NULL;
+			nvo_port_bind_limits(port, NULL);
+			nvo_event_port(port);
+		}
+	}
+	nvo_visit_queues(nvo_kill_if_on_dev, dev);
+	mutex_unlock(&nvo_offload_mutex);
+}
+
+/*
+ * A reclaim's deadline passed (reclaim_dwork, armed when handover.c asked
+ * for the queue back): kill the queue, and at the kill's deadline fail the
+ * device. Either may find the queue answered already.
+ */
+void nvo_reclaim_timeout_work(struct work_struct *w)
+{
+	struct nvo_queue *queue = container_of(to_delayed_work(w),
+					       struct nvo_queue, reclaim_dwork);
+	struct nvo_offload_dev *dev;
+	u8 stage;
+
+	spin_lock_bh(&queue->state_lock);
+	dev = queue->oq.dev;
+	if (queue->ostate != NVO_OQ_RECLAIMING || !dev || queue->killed) {
+		spin_unlock_bh(&queue->state_lock);
+		return;
+	}
+	stage = ++queue->reclaim_stage;
+	/* Pins the device: an unregister waits for this as for a queue. */
+	atomic_inc(&dev->nr_queues);
+	spin_unlock_bh(&queue->state_lock);
+
+	if (stage == NVO_RECLAIM_KILLING && dev->ops->queue_kill) {
+		pr_warn("queue %d: %s missed the reclaim deadline (%u ms): killing it\n",
+			queue->idx, dev->name, READ_ONCE(nvo_reclaim_timeout_ms));
+		mod_delayed_work(nvo_io_wq, &queue->reclaim_dwork,
+				 msecs_to_jiffies(READ_ONCE(nvo_kill_timeout_ms)));
+		dev->ops->queue_kill(&queue->oq);
+	} else {
+		nvo_dev_fail(dev);
+	}
+	if (atomic_dec_and_test(&dev->nr_queues))
+		wake_up_var(&dev->nr_queues);
+}
+
 void nvo_offload_port_added(struct nvo_port *port)
 {
 	mutex_lock(&nvo_offload_mutex);
@@ -127,6 +331,8 @@ void nvo_offload_port_removed(struct nvo_port *port)
 	list_del_init(&port->entry);
 	port->odev = NULL;
 	port->bound = NULL;
+	/* configfs keeps the port's setting for its next enable */
+	nvo_port_bind_limits(port, NULL);
 	mutex_unlock(&nvo_offload_mutex);
 }
 
@@ -135,7 +341,7 @@ void nvo_offload_offer_queue(struct nvo_queue *queue)
 {
 	mutex_lock(&nvo_offload_mutex);
 	if (queue->port->odev)
-		nvo_queue_request_offload(queue, queue->port->odev);
+		nvo_offer(queue, queue->port->odev);
 	mutex_unlock(&nvo_offload_mutex);
 }
 
@@ -146,7 +352,7 @@ static void nvo_port_queue_apply(struct nvo_queue *queue, void *arg)
 	if (queue->port != port || !queue->nvme_sq.qid || !queue->cmds)
 		return;
 	if (port->odev)
-		nvo_queue_request_offload(queue, port->odev);
+		nvo_offer(queue, port->odev);
 	else
 		nvo_queue_request_reclaim(queue, NVO_FALLBACK_NONE);
 }
@@ -175,6 +381,8 @@ static void nvo_port_apply(struct nvo_port *port, struct nvo_offload_dev *dev,
 
 	port->bound = dev;
 	port->odev = odev;
+	/* Read at each bind: a device's changed limits apply from here. */
+	nvo_port_bind_limits(port, dev);
 	if (changed)
 		nvo_event_port(port);
 	nvo_visit_queues(nvo_port_queue_apply, port);
@@ -209,6 +417,8 @@ int nvo_port_set(u16 portid, const char *devname, bool on)
 	}
 	if (on && !dev)
 		ret = -EINVAL;
+	else if (dev && !dev->caps.tr[NVO_TR_TCP].take)
+		ret = -EOPNOTSUPP;	/* it takes no NVMe/TCP queue */
 	else if (on && port->odev && port->odev != dev)
 		ret = -EBUSY;
 	else
@@ -235,6 +445,10 @@ int nvo_port_policy_set(u16 portid, const char *devname)
 		if (!dev) {
 			mutex_unlock(&nvo_offload_mutex);
 			return -ENODEV;
+		}
+		if (!dev->caps.tr[NVO_TR_TCP].take) {
+			mutex_unlock(&nvo_offload_mutex);
+			return -EOPNOTSUPP;
 		}
 	}
 	/* On names its device, even a different one: debugfs moves ports. */
@@ -265,7 +479,7 @@ static void nvo_queue_toggle_one(struct nvo_queue *queue, void *arg)
 		t->ret = -ENODEV;	/* the port has no device bound */
 		return;
 	}
-	t->ret = nvo_queue_request_offload(queue, dev);
+	t->ret = nvo_offer(queue, dev);
 }
 
 /* Offload (@on) or reclaim one queue, by index. */

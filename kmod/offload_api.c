@@ -45,7 +45,9 @@ EXPORT_SYMBOL_GPL(nvo_offload_reclaimed);
 void nvo_offload_failed(struct nvo_offload_queue *oq,
 			enum nvo_fallback_reason reason, struct nvo_handover *h)
 {
-	if (!h)
+	/* Without a record the stream is lost, whatever the timeouts say. */
+	if (!h && reason != NVO_FALLBACK_RECLAIM_TIMEOUT &&
+	    reason != NVO_FALLBACK_KILL_TIMEOUT)
 		reason = NVO_FALLBACK_STREAM_LOST;
 	else if (reason == NVO_FALLBACK_NONE)
 		reason = NVO_FALLBACK_QUEUE_FAILED;
@@ -62,6 +64,10 @@ int nvo_offload_punt(struct nvo_offload_queue *oq,
 	enum nvo_offload_state ostate = READ_ONCE(queue->ostate);
 	struct nvo_cmd *cmd;
 
+	/* A queue whose device failed: refused, not a driver bug. */
+	smp_rmb();	/* pairs with nvo_queue_killed(): killed, then oq.dev */
+	if (READ_ONCE(queue->killed))
+		return -EINVAL;
 	/* Only the device that owns the queue punts, until it hands it back. */
 	if (WARN_ON_ONCE(!dev || (ostate != NVO_OQ_OFFLOADED &&
 				  ostate != NVO_OQ_RECLAIMING &&

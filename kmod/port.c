@@ -62,6 +62,7 @@ int nvo_add_port(struct nvmet_port *nport)
 	if (!port)
 		return -ENOMEM;
 	kref_init(&port->ref);
+	nvo_port_limits_init(port);
 	INIT_LIST_HEAD(&port->entry);
 	nvo_counters_acct_init(&port->acct);
 	port->nport = nport;

@@ -146,13 +146,22 @@ void nvo_park(struct nvo_queue *queue, struct nvo_cmd *cmd)
 int nvo_rx_icreq(struct nvo_stream *s)
 {
 	struct nvo_queue *queue = nvo_stream_queue(s);
-	const struct nvo_ic_limits lim = {
+	/*
+	 * Digests the host asks for cannot be declined: without a device that
+	 * supports them the queue stays in software (admission, offload.c).
+	 */
+	struct nvo_ic_limits lim = {
 		.allow_hdgst	= true,
 		.allow_ddgst	= true,
 		.maxh2cdata	= READ_ONCE(max_h2c_data),
 	};
+	/* A device bound to the port may take less (0: no limit of its own). */
+	u32 dev_h2c = READ_ONCE(queue->port->lim.max_h2c_data);
 	enum nvo_fes fes;
 	u32 fei;
+
+	if (dev_h2c >= SZ_4K)
+		lim.maxh2cdata = min(lim.maxh2cdata, ALIGN_DOWN(dev_h2c, 4));
 
 	fes = nvo_icreq_accept(&s->rx_pdu.icreq, &lim, &s->params,
 			       (struct nvo_pdu_icresp *)queue->ctl_pdu, &fei);

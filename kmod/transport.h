@@ -78,6 +78,26 @@ struct nvo_counters_acct {
 	struct nvo_counters	base;
 };
 
+/*
+ * What a port advertises to hosts and admits to its device: the stock
+ * values, or while a device is bound to the port its NVMe/TCP limits, read
+ * once at bind (offload.c, under nvo_offload_mutex; readers take single
+ * fields). nvmet asks for mdts and max_queue_size (get_mdts at Identify,
+ * get_max_queue_size when a controller is created); ICReq offers at most
+ * max_h2c_data; the rest decides admission at Connect.
+ */
+struct nvo_port_limits {
+	bool	bound;		/* a device's limits: admission applies */
+	u8	mdts;		/* log2 of 4 KiB units, never 0 (no limit) */
+	u16	max_queue_size;	/* MQES + 1 */
+	u16	min_depth;	/* SQ sizes the device takes */
+	u16	max_depth;
+	u32	max_inline;	/* in-capsule bytes the device takes */
+	u32	max_h2c_data;	/* 0: no limit of the device's */
+	bool	hdgst;		/* digests the device supports */
+	bool	ddgst;
+};
+
 struct nvo_port {
 	struct kref		ref;
 	struct list_head	entry;		/* nvo_port_list */
@@ -89,6 +109,9 @@ struct nvo_port {
 	 */
 	struct nvo_offload_dev	*bound;
 	struct nvmet_port	*nport;
+	struct nvo_port_limits	lim;
+	/* nport->inline_data_size as configured, restored at unbind */
+	int			stock_inline;
 	struct socket		*listener;
 	struct work_struct	accept_work;
 	struct sockaddr_storage	addr;
@@ -107,6 +130,14 @@ enum nvo_cmd_flags {
 	NVO_CMD_OWN_SGL		= 1 << 1, /* req.sg came from nvmet */
 	NVO_CMD_PARKED		= 1 << 2, /* taken off the wire, not started */
 	NVO_CMD_PUNTED		= 1 << 3, /* executed for an offload device */
+};
+
+/* How far a reclaim has got: asked for, then killed at its deadline. */
+enum nvo_reclaim_stage {
+	NVO_RECLAIM_IDLE,
+	NVO_RECLAIM_ASKED,
+	NVO_RECLAIM_KILLING,
+	NVO_RECLAIM_FAILED,
 };
 
 /* Where a queue's I/O runs; the admin queue is always in software. */
@@ -221,6 +252,15 @@ struct nvo_queue {
 	enum nvo_fallback_reason reclaim_reason; /* of a reclaim under way */
 	struct nvo_handover	*returned;	/* record handed back */
 	struct completion	offload_idle;	/* device let go of the queue */
+	/*
+	 * A reclaim's deadline and then the kill's (offload.c): reclaim_stage
+	 * says which, under state_lock. A queue whose kill went unanswered is
+	 * killed: cut, no longer the device's (oq.dev NULL), kept until the
+	 * driver answers for it.
+	 */
+	struct delayed_work	reclaim_dwork;
+	u8			reclaim_stage;	/* enum nvo_reclaim_stage */
+	bool			killed;
 	struct list_head	parked;		/* cmds parked while draining */
 	u32			nr_parked;
 	u32			nr_active;	/* cmds taken, not yet free */
@@ -264,8 +304,11 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock);
 void nvo_port_put(struct nvo_port *port);
 
 /* handover.c */
+extern unsigned int nvo_reclaim_timeout_ms;
+extern unsigned int nvo_kill_timeout_ms;
 int nvo_queue_request_offload(struct nvo_queue *queue,
 			      struct nvo_offload_dev *dev);
+void nvo_queue_killed(struct nvo_queue *queue);
 int nvo_queue_request_reclaim(struct nvo_queue *queue,
 			      enum nvo_fallback_reason reason);
 const char *nvo_offload_state_name(enum nvo_offload_state state);
@@ -279,9 +322,11 @@ void nvo_visit_ports(nvo_port_visit_t fn, void *arg);
 int nvo_port_policy_set(u16 portid, const char *devname);
 int nvo_port_set(u16 portid, const char *devname, bool on);
 int nvo_queue_offload_set(int idx, bool on);
+void nvo_port_limits_init(struct nvo_port *port);
 void nvo_offload_port_added(struct nvo_port *port);
 void nvo_offload_port_removed(struct nvo_port *port);
 void nvo_offload_offer_queue(struct nvo_queue *queue);
+void nvo_reclaim_timeout_work(struct work_struct *w);
 void nvo_offload_exit(void);
 
 /* counters.c */

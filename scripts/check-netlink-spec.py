@@ -16,7 +16,7 @@ and exits non-zero on any disagreement:
               attributes); with --schema (or KSRC) the kernel's own JSON
               schema (Documentation/netlink/genetlink-c.yaml) too
   driver API  include/linux/nvmet_offload.h (when present): every field of
-              struct nvo_offload_caps has its attribute, enum
+              struct nvo_caps has its attribute, enum
               nvo_fallback_reason and enum nvo_backend match their
               definitions, NVO_LAT_BUCKETS and NVO_DEV_NAME_LEN match the
               constants
@@ -403,19 +403,27 @@ def check_driver_api(model, path, ck):
                      (cname, defines[cname], spec_const,
                       consts.get(spec_const, {}).get("value")))
 
+    # The caps nest: struct nvo_caps's scalars, struct nvo_tr_caps's (the
+    # NVMe/TCP entry of tr[]) and struct nvo_tcp_caps's; the size field,
+    # arrays and bitmaps (io-opcodes is put by hand) and nested structs are
+    # not attributes of their own.
     caps = {x[0]: x[2]["type"] for x in model.sets["caps"]}
-    fields = c_struct_fields(text, "nvo_offload_caps")
-    if ck.check(fields is not None,
-                "driver API: struct nvo_offload_caps missing"):
-        widen = {"u8": ("u32",), "u16": ("u32",), "u32": ("u32",),
-                 "u64": ("u64",), "bool": ("flag",)}
-        for name, ctype, _ in fields:
+    widen = {"u8": ("u32",), "u16": ("u32",), "u32": ("u32",),
+             "u64": ("u64",), "bool": ("flag",)}
+    for struct in ("nvo_caps", "nvo_tr_caps", "nvo_tcp_caps"):
+        fields = c_struct_fields(text, struct)
+        if not ck.check(fields is not None,
+                        "driver API: struct %s missing" % struct):
+            continue
+        for name, ctype, is_array in fields:
+            if is_array or name == "size" or ctype.startswith("nvo_"):
+                continue
             attr = name.replace("_", "-")
             if ck.check(attr in caps, "caps: no attribute for struct "
-                        "nvo_offload_caps.%s" % name):
+                        "%s.%s" % (struct, name)):
                 ck.check(caps[attr] in widen.get(ctype, ()),
-                         "caps.%s is %s, struct nvo_offload_caps.%s is %s" %
-                         (attr, caps[attr], name, ctype))
+                         "caps.%s is %s, struct %s.%s is %s" %
+                         (attr, caps[attr], struct, name, ctype))
 
     def enum_entries(cname):
         for n, entries in enums:

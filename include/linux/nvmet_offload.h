@@ -12,7 +12,9 @@
 #ifndef _LINUX_NVMET_OFFLOAD_H
 #define _LINUX_NVMET_OFFLOAD_H
 
+#include <linux/bitmap.h>
 #include <linux/blkdev.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/net.h>
 #include <linux/nvme.h>
@@ -26,21 +28,94 @@
 /* Punts counted per opcode: 0x00-0x1e one slot each, the last for the rest. */
 #define NVO_PUNT_OPC_SLOTS	32
 
+/*
+ * The driver API's version, in struct nvo_offload_dev.api_version: major in
+ * the upper 16 bits, minor in the lower. The shim refuses another major
+ * (-EPROTO); a newer minor only appends fields to struct nvo_caps (whose
+ * size field says how much the driver knows) and ops that may be NULL.
+ */
+#define NVO_API_V2		0x00020000
+#define NVO_API_MAJOR(v)	((v) >> 16)
+
 /* Namespace backends a device can serve itself. */
 enum nvo_backend {
 	NVO_BACKEND_BDEV	= 1 << 0,
 };
 
-struct nvo_offload_caps {
-	u32	max_queues;		/* queues offloaded at once */
-	u64	io_opcodes;		/* BIT_ULL(nvme_cmd_read) | ... */
-	u32	max_io_size;		/* data bytes per command */
-	u16	min_queue_depth;
-	u16	max_queue_depth;
+/* The transports a device may take queues of: the index of caps.tr[]. */
+enum nvo_trtype {
+	NVO_TR_TCP,
+	NVO_TR_RDMA,
+	NVO_TR_MAX
+};
+
+/*
+ * How a device takes and gives back queues of a transport (caps.tr[].take):
+ * AT_CONNECT before the queue's first I/O, TAKE_LIVE mid-stream at a command
+ * boundary, GIVE_LIVE hands a live queue back with a record. 0: the device
+ * takes no queue of that transport.
+ */
+enum nvo_take {
+	NVO_TAKE_AT_CONNECT	= 1 << 0,
+	NVO_TAKE_LIVE		= 1 << 1,
+	NVO_GIVE_LIVE		= 1 << 2,
+};
+
+/*
+ * SGL forms a device parses itself (caps.tr[].sgl): in-capsule offset, the
+ * transport's data block (TCP: R2T), RDMA keyed, keyed with invalidate.
+ */
+enum nvo_sgl {
+	NVO_SGL_INCAPSULE	= 1 << 0,
+	NVO_SGL_TRANSPORT	= 1 << 1,
+	NVO_SGL_KEYED		= 1 << 2,
+	NVO_SGL_KEYED_INV	= 1 << 3,
+};
+
+/* What a device honours on an NVMe/TCP connection. */
+struct nvo_tcp_caps {
+	u32	max_h2c_data;		/* H2CData PDU bytes; 0: no limit */
+	u8	max_hpda;		/* host PDU data alignment it accepts */
 	bool	hdgst;			/* header digests */
 	bool	ddgst;			/* data digests */
+};
+
+/* What a device honours on an NVMe/RDMA queue pair (later phases). */
+struct nvo_rdma_caps {
+	u8	max_rd_atomic;		/* RDMA READs in flight */
+	bool	send_with_inv;		/* SEND with invalidate */
+};
+
+/* A device's limits for the queues of one transport. */
+struct nvo_tr_caps {
+	u32	take;			/* enum nvo_take; 0: not this one */
+	u32	max_queues;		/* queues offloaded at once */
+	u16	min_queue_depth;	/* SQ size range the device takes */
+	u16	max_queue_depth;
 	u32	max_inline;		/* in-capsule data bytes */
-	u32	backends;		/* enum nvo_backend */
+	u32	max_io_size;		/* data bytes per command */
+	u32	sgl;			/* enum nvo_sgl */
+	union {
+		struct nvo_tcp_caps	tcp;
+		struct nvo_rdma_caps	rdma;
+	};
+};
+
+/*
+ * A device's capabilities. The shim reads them once, when the device is
+ * bound to a port: the port then advertises only what the device honours
+ * (MDTS, in-capsule size, queue size, MAXH2CDATA) and keeps in software
+ * the queues the device could not take (too deep, digests it lacks), before
+ * the host's Connect completes. Changing them later applies at the next
+ * bind. io_opcodes and max_io_size are the device's own business per
+ * command (what it does not execute, it punts).
+ */
+struct nvo_caps {
+	u32			size;	/* sizeof(struct nvo_caps) at build */
+	struct nvo_tr_caps	tr[NVO_TR_MAX];
+	/* NVMe I/O opcodes the device executes itself, bit N for opcode N */
+	DECLARE_BITMAP(io_opcodes, 256);
+	u32			backends;	/* enum nvo_backend */
 };
 
 /* A capsule taken off the wire but not started. */
@@ -93,6 +168,8 @@ enum nvo_fallback_reason {
 	NVO_FALLBACK_DEV_FAILED,	/* the device (engine) failed */
 	NVO_FALLBACK_DEV_REMOVED,	/* unregistered while offloaded */
 	NVO_FALLBACK_STREAM_LOST,	/* failed mid-PDU: connection closed */
+	NVO_FALLBACK_RECLAIM_TIMEOUT,	/* killed at the reclaim deadline */
+	NVO_FALLBACK_KILL_TIMEOUT,	/* the kill went unanswered too */
 };
 
 struct nvo_offload_dev;
@@ -120,13 +197,30 @@ struct nvo_offload_ops {
 	int (*queue_offload)(struct nvo_offload_queue *oq,
 			     struct nvo_handover *h);
 	/*
-	 * Give the queue back: drain (park new capsules, finish started
-	 * commands and punts), restore the socket callbacks found at offload,
-	 * then call nvo_offload_reclaimed(). May complete later. A queue that
-	 * has failed meanwhile answers with its nvo_offload_failed() instead;
-	 * a reclaim of a queue already handed back is a no-op.
+	 * Give the queue back by @deadline (CLOCK_MONOTONIC, as ktime_get()):
+	 * drain (park new capsules, finish started commands and punts),
+	 * restore the socket callbacks found at offload, then call
+	 * nvo_offload_reclaimed(). Completes later; must not wait for the
+	 * drain. A queue that has failed meanwhile answers with its
+	 * nvo_offload_failed() instead; a reclaim of a queue already handed
+	 * back is a no-op. Process context, no shim lock held.
 	 */
-	void (*queue_reclaim)(struct nvo_offload_queue *oq);
+	void (*queue_reclaim)(struct nvo_offload_queue *oq, ktime_t deadline);
+	/*
+	 * The reclaim deadline passed: stop now. Within kill_timeout_ms the
+	 * device stops touching the connection (mid-PDU if need be), ends or
+	 * aborts the queue's back-end I/O, stops using what punts lent it,
+	 * and calls nvo_offload_failed(oq, NVO_FALLBACK_RECLAIM_TIMEOUT, h):
+	 * with a record if it happens to be at a command boundary, else NULL
+	 * (the shim then closes the connection; the host reconnects and
+	 * retries). Unanswered, the device is failed: unbound from every
+	 * port, each of its queues' connections cut by the shim and counted
+	 * (NVO_FALLBACK_KILL_TIMEOUT); the shim keeps those queues until the
+	 * driver answers for them, which it must do before its module goes
+	 * (after resetting the hardware, in its remove path). Process
+	 * context, no shim lock held. NULL: the deadline fails the device.
+	 */
+	void (*queue_kill)(struct nvo_offload_queue *oq);
 	/*
 	 * A punted command completed in software: send its response, and for
 	 * a successful read the data nvmet placed in the punted buffer. @cqe
@@ -139,27 +233,35 @@ struct nvo_offload_ops {
 };
 
 struct nvo_offload_dev {
+	u32				api_version;	/* NVO_API_V2 */
 	char				name[NVO_DEV_NAME_LEN];
 	const struct nvo_offload_ops	*ops;
-	struct nvo_offload_caps		caps;
+	struct nvo_caps			caps;
 	struct module			*owner;
 	void				*priv;
 	u32				nr_engines;	/* 0: not told */
 
 	/* The shim's: */
 	u32				id;
+	bool				failed;	/* a kill went unanswered */
 	struct list_head		entry;
 	atomic_t			nr_queues;
 	/* Counts of queues that left the device, the stats-reset base. */
 	struct nvo_counters_acct	*acct;
 };
 
+/*
+ * 0, -EINVAL (an op or the name missing), -EEXIST (the name is taken), or
+ * -EPROTO: another major API version, or a struct nvo_caps larger than the
+ * shim knows. May sleep.
+ */
 int nvo_offload_register(struct nvo_offload_dev *dev);
 /*
  * Reclaims every queue of @dev first and waits until all are back in
- * software (every queue_reclaim has called its done callback, or failed):
- * a driver whose reclaim never finishes keeps this waiting, with a log
- * line every 30 s. May sleep.
+ * software (every queue_reclaim has called its done callback, or failed)
+ * or killed: a reclaim is bounded (queue_kill), so this returns within
+ * reclaim_timeout_ms + kill_timeout_ms of the last reclaim. The driver
+ * still answers for its killed queues before its module goes. May sleep.
  */
 void nvo_offload_unregister(struct nvo_offload_dev *dev);
 

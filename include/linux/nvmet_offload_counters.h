@@ -41,12 +41,18 @@
 #define NVO_EVENT_COUNTERS(X) \
 	X(offload_events, OFFLOAD_EVENTS) \
 	X(reclaim_events, RECLAIM_EVENTS) \
-	X(fallback_events, FALLBACK_EVENTS)
+	X(fallback_events, FALLBACK_EVENTS) \
+	X(admit_depth_events, ADMIT_DEPTH_EVENTS) \
+	X(admit_digest_events, ADMIT_DIGEST_EVENTS) \
+	X(admit_limit_events, ADMIT_LIMIT_EVENTS)
 
 /* The fields of struct nvo_event_counts they are: */
 #define NVO_EVENT_COUNTER_FIELDS \
 	u64 offload_events; \
 	u64 reclaim_events; \
-	u64 fallback_events;
+	u64 fallback_events; \
+	u64 admit_depth_events; \
+	u64 admit_digest_events; \
+	u64 admit_limit_events;
 
 #endif /* _LINUX_NVMET_OFFLOAD_COUNTERS_H */

@@ -87,7 +87,7 @@ u16 nq_check_data(struct nicsim_queue *q, struct nq_cmd *c)
  */
 static bool nq_want_own(struct nicsim_queue *q, struct nq_cmd *c)
 {
-	struct nvo_offload_caps *caps = &q->ndev->odev.caps;
+	struct nvo_caps *caps = &q->ndev->odev.caps;
 	u32 nsid = le32_to_cpu(c->sqe.common.nsid);
 	u8 op = c->sqe.common.opcode;
 	u64 slba, nlb;
@@ -102,7 +102,7 @@ static bool nq_want_own(struct nicsim_queue *q, struct nq_cmd *c)
 	default:
 		return false;
 	}
-	if (!(READ_ONCE(caps->io_opcodes) & BIT_ULL(op)))
+	if (!test_bit(op, caps->io_opcodes))
 		return false;
 
 	ret = nvo_offload_ns_get(q->oq, nsid, &c->ns);
@@ -128,7 +128,7 @@ static bool nq_want_own(struct nicsim_queue *q, struct nq_cmd *c)
 			goto punt;
 		return true;
 	}
-	if (c->len > READ_ONCE(caps->max_io_size) ||
+	if (c->len > READ_ONCE(caps->tr[NVO_TR_TCP].max_io_size) ||
 	    (nlb << c->ns.blksize_shift) != c->len)
 		goto punt;
 	/* FUA we do; protection information and the like nvmet does. */

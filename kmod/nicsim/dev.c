@@ -29,18 +29,27 @@ static void nicsim_dev_release(struct device *dev)
 	kfree(ndev);
 }
 
-static void nicsim_default_caps(struct nvo_offload_caps *caps)
+/* A device that takes NVMe/TCP queues at connect and live, both ways. */
+static void nicsim_default_caps(struct nvo_caps *caps)
 {
-	caps->max_queues = NICSIM_DEF_MAX_QUEUES;
-	caps->io_opcodes = BIT_ULL(nvme_cmd_read) | BIT_ULL(nvme_cmd_write) |
-			   BIT_ULL(nvme_cmd_flush) |
-			   BIT_ULL(nvme_cmd_write_zeroes);
-	caps->max_io_size = NICSIM_DEF_MAX_IO;
-	caps->min_queue_depth = NICSIM_DEF_MIN_DEPTH;
-	caps->max_queue_depth = NICSIM_DEF_MAX_DEPTH;
-	caps->hdgst = true;
-	caps->ddgst = true;
-	caps->max_inline = NICSIM_DEF_MAX_INLINE;
+	struct nvo_tr_caps *tcp = &caps->tr[NVO_TR_TCP];
+
+	caps->size = sizeof(*caps);
+	tcp->take = NVO_TAKE_AT_CONNECT | NVO_TAKE_LIVE | NVO_GIVE_LIVE;
+	tcp->max_queues = NICSIM_DEF_MAX_QUEUES;
+	tcp->max_io_size = NICSIM_DEF_MAX_IO;
+	tcp->min_queue_depth = NICSIM_DEF_MIN_DEPTH;
+	tcp->max_queue_depth = NICSIM_DEF_MAX_DEPTH;
+	tcp->max_inline = NICSIM_DEF_MAX_INLINE;
+	tcp->sgl = NVO_SGL_INCAPSULE | NVO_SGL_TRANSPORT;
+	tcp->tcp.max_h2c_data = 0;	/* any: it follows the record's */
+	tcp->tcp.max_hpda = 0;		/* the shim offers no other */
+	tcp->tcp.hdgst = true;
+	tcp->tcp.ddgst = true;
+	__set_bit(nvme_cmd_read, caps->io_opcodes);
+	__set_bit(nvme_cmd_write, caps->io_opcodes);
+	__set_bit(nvme_cmd_flush, caps->io_opcodes);
+	__set_bit(nvme_cmd_write_zeroes, caps->io_opcodes);
 	caps->backends = NVO_BACKEND_BDEV;
 }
 
@@ -48,19 +57,31 @@ DEFINE_SHOW_ATTRIBUTE(nicsim_queues);
 
 static void nicsim_dev_debugfs(struct nicsim_dev *ndev)
 {
-	struct nvo_offload_caps *caps = &ndev->odev.caps;
+	struct nvo_caps *caps = &ndev->odev.caps;
+	struct nvo_tr_caps *tcp = &caps->tr[NVO_TR_TCP];
+	struct dentry *d;
 
 	ndev->ddir = debugfs_create_dir(dev_name(&ndev->dev),
 					nicsim_debugfs_root);
+	d = ndev->ddir;
 	/*
-	 * The shim reads the capabilities at each offload and the engine
-	 * reads io_opcodes and max_io_size per command, so changes apply to
-	 * the next offload or command; aligned 32/64-bit stores cannot tear.
+	 * The shim reads the capabilities when the device is bound to a port
+	 * (and nicsim checks them again at each offload); the engine reads
+	 * io_opcodes and max_io_size per command. So changes apply to the
+	 * next bind, offload or command; aligned stores cannot tear.
+	 * io_opcodes shows opcodes 0-63: the bitmap's first word, a u64 on
+	 * the 64-bit kernels nicsim is built for.
 	 */
-	debugfs_create_x64("io_opcodes", 0600, ndev->ddir, &caps->io_opcodes);
-	debugfs_create_u32("max_queues", 0600, ndev->ddir, &caps->max_queues);
-	debugfs_create_u32("max_io_size", 0600, ndev->ddir,
-			   &caps->max_io_size);
+	BUILD_BUG_ON(BITS_PER_LONG != 64);
+	debugfs_create_x64("io_opcodes", 0600, d, (u64 *)caps->io_opcodes);
+	debugfs_create_u32("max_queues", 0600, d, &tcp->max_queues);
+	debugfs_create_u32("max_io_size", 0600, d, &tcp->max_io_size);
+	debugfs_create_u32("max_inline", 0600, d, &tcp->max_inline);
+	debugfs_create_u16("min_queue_depth", 0600, d, &tcp->min_queue_depth);
+	debugfs_create_u16("max_queue_depth", 0600, d, &tcp->max_queue_depth);
+	debugfs_create_u32("max_h2c_data", 0600, d, &tcp->tcp.max_h2c_data);
+	debugfs_create_bool("hdgst", 0600, d, &tcp->tcp.hdgst);
+	debugfs_create_bool("ddgst", 0600, d, &tcp->tcp.ddgst);
 	debugfs_create_file("queues", 0400, ndev->ddir, ndev,
 			    &nicsim_queues_fops);
 	/*
@@ -106,6 +127,7 @@ struct nicsim_dev *nicsim_dev_create(u32 id, unsigned int nr_engines,
 	nicsim_fault_init(ndev);
 
 	snprintf(ndev->odev.name, sizeof(ndev->odev.name), "nicsim%u", id);
+	ndev->odev.api_version = NVO_API_V2;
 	ndev->odev.ops = &nicsim_offload_ops;
 	ndev->odev.nr_engines = nr_engines;
 	ndev->odev.owner = THIS_MODULE;
@@ -152,10 +174,14 @@ err_put:
 
 void nicsim_dev_destroy(struct nicsim_dev *ndev)
 {
-	/* The shim reclaims every queue first, through our engines. */
+	/*
+	 * The shim reclaims every queue first, through our engines, or kills
+	 * it; queues that ignored their kill (kill_hang) are ours to end.
+	 */
 	if (ndev->registered)
 		nvo_offload_unregister(&ndev->odev);
 	ndev->registered = false;
+	nicsim_engines_thaw(ndev);
 	nicsim_engines_stop(ndev);
 	debugfs_remove_recursive(ndev->ddir);
 	dev_info(&ndev->dev, "deleted\n");

@@ -35,6 +35,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
@@ -85,13 +86,29 @@ static void nq_lose_stream(struct nicsim_queue *q, int err)
 	if (q->broken)
 		return;
 	q->broken = true;
-	if (err != -ECONNRESET && err != -EPIPE)
+	if (err != -ECONNRESET && err != -EPIPE && err != -ETIMEDOUT)
 		pr_info_ratelimited("%s: qid %u: stream lost (%d)\n",
 				    q->ndev->odev.name, q->qid, err);
 }
 
 static void nq_take_requests(struct nicsim_queue *q)
 {
+	/*
+	 * A kill stops the queue where it is: the stream goes (no record),
+	 * the I/O in flight ends first. A thaw ends a queue that ignored its
+	 * kill, when the device goes (its "reset").
+	 */
+	if (test_and_clear_bit(NQ_REQ_THAW, &q->requests)) {
+		WRITE_ONCE(q->frozen, false);
+		if (!q->broken)
+			q->lost_reason = NVO_FALLBACK_KILL_TIMEOUT;
+		nq_lose_stream(q, -ETIMEDOUT);
+	}
+	if (test_and_clear_bit(NQ_REQ_KILL, &q->requests)) {
+		if (!q->broken)
+			q->lost_reason = NVO_FALLBACK_RECLAIM_TIMEOUT;
+		nq_lose_stream(q, -ETIMEDOUT);
+	}
 	if (test_and_clear_bit(NQ_REQ_CLOSED, &q->requests))
 		nq_lose_stream(q, -ECONNRESET);
 	if (test_and_clear_bit(NQ_REQ_CRASH, &q->requests))
@@ -132,6 +149,9 @@ static void nq_run(struct nicsim_queue *q)
 	u64 now;
 	int ret;
 
+	/* kill_hang: nothing moves until the device goes (NQ_REQ_THAW). */
+	if (READ_ONCE(q->frozen) && !test_bit(NQ_REQ_THAW, &q->requests))
+		return;
 	nq_take_requests(q);
 	if (q->broken)
 		goto broken;
@@ -242,6 +262,32 @@ int nicsim_engines_start(struct nicsim_dev *ndev)
 		wake_up_process(eng->task);
 	}
 	return 0;
+}
+
+/*
+ * The device goes after the shim gave up on some of its queues (kill_hang):
+ * end them as a reset would, and answer the shim for each (it keeps them
+ * until then). Process context, after nvo_offload_unregister().
+ */
+void nicsim_engines_thaw(struct nicsim_dev *ndev)
+{
+	struct nicsim_queue *q;
+	bool empty;
+
+	mutex_lock(&ndev->lock);
+	list_for_each_entry(q, &ndev->queues, dev_entry) {
+		set_bit(NQ_REQ_THAW, &q->requests);
+		nq_kick(q);
+	}
+	mutex_unlock(&ndev->lock);
+	for (;;) {
+		mutex_lock(&ndev->lock);
+		empty = list_empty(&ndev->queues);
+		mutex_unlock(&ndev->lock);
+		if (empty)
+			return;
+		msleep(20);
+	}
 }
 
 void nicsim_engines_stop(struct nicsim_dev *ndev)

@@ -16,6 +16,11 @@
  *                          the socket (widens the hand-over window)
  *   crash                  write 1: every queue fails (DEV_FAILED);
  *                          reads back how often that happened
+ *   reclaim_hang           1: reclaims are ignored (the shim's deadline
+ *                          kills the queue: it stops, without a record)
+ *   kill_hang              1: kills are ignored too, the queue freezes
+ *                          until the device is deleted (the shim fails
+ *                          the device)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,6 +45,27 @@ void nicsim_fault_init(struct nicsim_dev *ndev)
 	f->extra_latency_us = 0;
 	f->slow_reclaim_ms = 0;
 	f->offload_delay_ms = 0;
+	f->reclaim_hang = false;
+	f->kill_hang = false;
+}
+
+bool nicsim_fault_reclaim_hang(struct nicsim_dev *ndev)
+{
+	bool hang = READ_ONCE(ndev->fault.reclaim_hang);
+
+	if (hang)
+		pr_info("%s: reclaim ignored (reclaim_hang)\n", ndev->odev.name);
+	return hang;
+}
+
+bool nicsim_fault_kill_hang(struct nicsim_dev *ndev)
+{
+	bool hang = READ_ONCE(ndev->fault.kill_hang);
+
+	if (hang)
+		pr_info("%s: kill ignored, queue frozen (kill_hang)\n",
+			ndev->odev.name);
+	return hang;
 }
 
 /* A knob counts down to 0 and stays there, whatever was written to it. */
@@ -137,4 +163,6 @@ void nicsim_fault_debugfs(struct nicsim_dev *ndev)
 	debugfs_create_u32("slow_reclaim_ms", 0600, d, &f->slow_reclaim_ms);
 	debugfs_create_u32("offload_delay_ms", 0600, d, &f->offload_delay_ms);
 	debugfs_create_file_unsafe("crash", 0600, d, ndev, &nicsim_crash_fops);
+	debugfs_create_bool("reclaim_hang", 0600, d, &f->reclaim_hang);
+	debugfs_create_bool("kill_hang", 0600, d, &f->kill_hang);
 }

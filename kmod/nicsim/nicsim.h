@@ -40,6 +40,8 @@ struct nicsim_fault {
 	u32		slow_reclaim_ms;
 	u32		offload_delay_ms;	/* before taking the socket */
 	atomic_t	crashes;		/* times "crash" was written */
+	bool		reclaim_hang;		/* ignore reclaims */
+	bool		kill_hang;		/* ignore kills: freeze */
 };
 
 /* Default staging budget of a device (debugfs staging_limit_kb). */
@@ -109,6 +111,7 @@ void nicsim_dev_destroy(struct nicsim_dev *ndev);
 int nicsim_engines_start(struct nicsim_dev *ndev);
 void nicsim_engines_stop(struct nicsim_dev *ndev);
 void nicsim_engine_crash(struct nicsim_dev *ndev);
+void nicsim_engines_thaw(struct nicsim_dev *ndev);
 
 /* queue.c */
 extern const struct nvo_offload_ops nicsim_offload_ops;
@@ -123,5 +126,7 @@ bool nicsim_fault_backend_error(struct nicsim_dev *ndev, u64 slba, u64 nlb);
 u64 nicsim_fault_latency_ns(struct nicsim_dev *ndev);
 u64 nicsim_fault_reclaim_delay_ns(struct nicsim_dev *ndev);
 void nicsim_fault_offload_delay(struct nicsim_dev *ndev);
+bool nicsim_fault_reclaim_hang(struct nicsim_dev *ndev);
+bool nicsim_fault_kill_hang(struct nicsim_dev *ndev);
 
 #endif /* NICSIM_H */

@@ -63,7 +63,8 @@ void nq_finish(struct nicsim_queue *q)
 	struct nvo_handover *h = NULL;
 
 	WARN_ON_ONCE(q->nr_backend);
-	reason = q->broken ? NVO_FALLBACK_STREAM_LOST : q->drain_reason;
+	reason = q->broken ? (q->lost_reason ?: NVO_FALLBACK_STREAM_LOST) :
+			     q->drain_reason;
 	nvo_stream_detach(&q->stream);
 	hrtimer_cancel(&q->timer);
 
@@ -78,7 +79,7 @@ void nq_finish(struct nicsim_queue *q)
 	list_del_init(&q->run_entry);
 	spin_unlock_irq(&q->eng->lock);
 
-	if (reason != NVO_FALLBACK_STREAM_LOST) {
+	if (!q->broken) {
 		h = nq_build_record(q);
 		if (!h) {
 			pr_err("%s: qid %u: no memory for the hand-over record, dropping the connection\n",
@@ -126,7 +127,7 @@ void nq_begin_drain(struct nicsim_queue *q,
  * the device executes itself if that is more (a port of the shim may
  * allow more in-capsule data than we advertise).
  */
-static u32 nq_inline_max(const struct nvo_offload_caps *caps)
+static u32 nq_inline_max(const struct nvo_tr_caps *caps)
 {
 	u32 size = min(READ_ONCE(caps->max_io_size), NICSIM_MAX_XFER);
 
@@ -243,7 +244,7 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 				struct nvo_handover *h)
 {
 	struct nicsim_dev *ndev = oq->dev->priv;
-	const struct nvo_offload_caps *caps = &ndev->odev.caps;
+	const struct nvo_tr_caps *caps = &ndev->odev.caps.tr[NVO_TR_TCP];
 	u32 inline_max = nq_inline_max(caps);
 	struct nicsim_queue *q;
 	u32 i;
@@ -254,8 +255,14 @@ static int nicsim_queue_offload(struct nvo_offload_queue *oq,
 			ndev->odev.name, h->qid);
 		return -EBUSY;
 	}
-	if ((h->params.hdgst && !caps->hdgst) ||
-	    (h->params.ddgst && !caps->ddgst))
+	/*
+	 * The shim admits only queues within the capabilities it read at
+	 * bind; these catch a knob changed since (applies at the next bind).
+	 */
+	if ((h->params.hdgst && !caps->tcp.hdgst) ||
+	    (h->params.ddgst && !caps->tcp.ddgst) ||
+	    (caps->tcp.max_h2c_data &&
+	     h->params.maxh2cdata > caps->tcp.max_h2c_data))
 		return -EOPNOTSUPP;
 	if (!h->sq_size || h->sq_size < caps->min_queue_depth ||
 	    h->sq_size > caps->max_queue_depth)
@@ -314,7 +321,8 @@ err_unlock:
 	return ret;
 }
 
-static void nicsim_queue_reclaim(struct nvo_offload_queue *oq)
+/* Send the engine request @bit to the device's queue of @oq, if it has it. */
+static void nq_request(struct nvo_offload_queue *oq, int bit)
 {
 	struct nicsim_dev *ndev = oq->dev->priv;
 	struct nicsim_queue *q;
@@ -323,9 +331,34 @@ static void nicsim_queue_reclaim(struct nvo_offload_queue *oq)
 	mutex_lock(&ndev->lock);
 	q = oq->dev_priv;
 	if (q) {
-		set_bit(NQ_REQ_RECLAIM, &q->requests);
+		set_bit(bit, &q->requests);
 		nq_kick(q);
 	}
+	mutex_unlock(&ndev->lock);
+}
+
+/* The deadline is the shim's to watch: nicsim drains as fast as it can. */
+static void nicsim_queue_reclaim(struct nvo_offload_queue *oq,
+				 ktime_t deadline)
+{
+	if (nicsim_fault_reclaim_hang(oq->dev->priv))
+		return;
+	nq_request(oq, NQ_REQ_RECLAIM);
+}
+
+static void nicsim_queue_kill(struct nvo_offload_queue *oq)
+{
+	struct nicsim_dev *ndev = oq->dev->priv;
+	struct nicsim_queue *q;
+
+	if (!nicsim_fault_kill_hang(ndev)) {
+		nq_request(oq, NQ_REQ_KILL);
+		return;
+	}
+	mutex_lock(&ndev->lock);
+	q = oq->dev_priv;
+	if (q)
+		WRITE_ONCE(q->frozen, true);
 	mutex_unlock(&ndev->lock);
 }
 
@@ -345,11 +378,14 @@ static void nicsim_punt_done(struct nvo_offload_queue *oq, void *cookie,
 const struct nvo_offload_ops nicsim_offload_ops = {
 	.queue_offload	= nicsim_queue_offload,
 	.queue_reclaim	= nicsim_queue_reclaim,
+	.queue_kill	= nicsim_queue_kill,
 	.punt_done	= nicsim_punt_done,
 };
 
 static const char *nq_state_name(struct nicsim_queue *q)
 {
+	if (READ_ONCE(q->frozen))
+		return "hung";
 	if (READ_ONCE(q->broken))
 		return "lost";
 	if (!READ_ONCE(q->draining))

@@ -37,6 +37,8 @@ enum {
 	NQ_REQ_RECLAIM,
 	NQ_REQ_CRASH,
 	NQ_REQ_CLOSED,		/* the connection is closing */
+	NQ_REQ_KILL,		/* the reclaim deadline passed: stop now */
+	NQ_REQ_THAW,		/* the device goes: end a frozen queue */
 };
 
 struct nicsim_queue;
@@ -108,6 +110,9 @@ struct nicsim_queue {
 	unsigned long		requests;	/* NQ_REQ_* bits, any context */
 	bool			draining;
 	bool			broken;		/* the stream is lost */
+	bool			frozen;		/* kill_hang: the engine skips it */
+	/* why, when not a socket error: the kill, or the thaw after one */
+	enum nvo_fallback_reason lost_reason;
 	enum nvo_fallback_reason drain_reason;	/* NONE: a reclaim */
 	u64			finish_at;	/* slow_reclaim_ms: not before */
 	struct hrtimer		timer;

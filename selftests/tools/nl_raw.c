@@ -85,7 +85,7 @@ ENUM(en_queue_state, 0, false, "software", "offloading", "offloaded",
      "reclaiming", "failed");
 ENUM(en_scope, 0, false, "device", "port", "namespace", "queue");
 ENUM(en_reason, 0, false, "none", "refused", "queue-failed", "dev-failed",
-     "dev-removed", "stream-lost");
+     "dev-removed", "stream-lost", "reclaim-timeout", "kill-timeout");
 ENUM(en_backend, 0, true, "bdev");
 
 #define A(type, name_, ...) [type] = { .name = name_, __VA_ARGS__ }
@@ -106,7 +106,11 @@ SET(set_caps, "caps", NVMET_OFFLOAD_A_CAPS_MAX,
 	A(NVMET_OFFLOAD_A_CAPS_DDGST, "ddgst", K_FLAG),
 	A(NVMET_OFFLOAD_A_CAPS_MAX_INLINE, "max-inline", K_U32),
 	A(NVMET_OFFLOAD_A_CAPS_BACKENDS, "backends", K_U32, .en = &en_backend),
-	A(NVMET_OFFLOAD_A_CAPS_PAD, "pad", K_PAD));
+	A(NVMET_OFFLOAD_A_CAPS_PAD, "pad", K_PAD),
+	A(NVMET_OFFLOAD_A_CAPS_TAKE, "take", K_U32),
+	A(NVMET_OFFLOAD_A_CAPS_SGL, "sgl", K_U32),
+	A(NVMET_OFFLOAD_A_CAPS_MAX_H2C_DATA, "max-h2c-data", K_U32),
+	A(NVMET_OFFLOAD_A_CAPS_MAX_HPDA, "max-hpda", K_U32));
 
 SET(set_dev, "dev", NVMET_OFFLOAD_A_DEV_MAX,
 	A(NVMET_OFFLOAD_A_DEV_ID, "id", K_U32),
@@ -114,7 +118,8 @@ SET(set_dev, "dev", NVMET_OFFLOAD_A_DEV_MAX,
 	A(NVMET_OFFLOAD_A_DEV_STATE, "state", K_U32, .en = &en_dev_state),
 	A(NVMET_OFFLOAD_A_DEV_CAPS, "caps", K_NEST, .nest = &set_caps),
 	A(NVMET_OFFLOAD_A_DEV_NR_QUEUES, "nr-queues", K_U32),
-	A(NVMET_OFFLOAD_A_DEV_ENGINES, "engines", K_U32));
+	A(NVMET_OFFLOAD_A_DEV_ENGINES, "engines", K_U32),
+	A(NVMET_OFFLOAD_A_DEV_API_VERSION, "api-version", K_U32));
 
 SET(set_port, "port", NVMET_OFFLOAD_A_PORT_MAX,
 	A(NVMET_OFFLOAD_A_PORT_ID, "id", K_U32),
@@ -172,7 +177,13 @@ SET(set_counters, "counters", NVMET_OFFLOAD_A_COUNTERS_MAX,
 	A(NVMET_OFFLOAD_A_COUNTERS_OFFLOAD_EVENTS, "offload-events", K_U64),
 	A(NVMET_OFFLOAD_A_COUNTERS_RECLAIM_EVENTS, "reclaim-events", K_U64),
 	A(NVMET_OFFLOAD_A_COUNTERS_FALLBACK_EVENTS, "fallback-events", K_U64),
-	A(NVMET_OFFLOAD_A_COUNTERS_PAD, "pad", K_PAD));
+	A(NVMET_OFFLOAD_A_COUNTERS_PAD, "pad", K_PAD),
+	A(NVMET_OFFLOAD_A_COUNTERS_ADMIT_DEPTH_EVENTS, "admit-depth-events",
+	  K_U64),
+	A(NVMET_OFFLOAD_A_COUNTERS_ADMIT_DIGEST_EVENTS, "admit-digest-events",
+	  K_U64),
+	A(NVMET_OFFLOAD_A_COUNTERS_ADMIT_LIMIT_EVENTS, "admit-limit-events",
+	  K_U64));
 
 SET(set_stats, "stats", NVMET_OFFLOAD_A_STATS_MAX,
 	A(NVMET_OFFLOAD_A_STATS_SCOPE, "scope", K_U32, .en = &en_scope),

@@ -94,14 +94,20 @@ enum nvmet_offload_stats_scope {
  * enum nvmet_offload_fallback_reason - Why a queue fell back to software (enum
  *   nvo_fallback_reason).
  * @NVMET_OFFLOAD_FALLBACK_REASON_NONE: No fallback.
- * @NVMET_OFFLOAD_FALLBACK_REASON_REFUSED: The device refused the queue
- *   (capabilities, knob).
+ * @NVMET_OFFLOAD_FALLBACK_REASON_REFUSED: The device refused the queue (a
+ *   transient reason, a knob).
  * @NVMET_OFFLOAD_FALLBACK_REASON_QUEUE_FAILED: The device failed this queue.
  * @NVMET_OFFLOAD_FALLBACK_REASON_DEV_FAILED: The device (its engine) failed.
  * @NVMET_OFFLOAD_FALLBACK_REASON_DEV_REMOVED: The device was unregistered
  *   while the queue was offloaded.
  * @NVMET_OFFLOAD_FALLBACK_REASON_STREAM_LOST: Failed mid-PDU; the connection
  *   was closed (the host reconnects).
+ * @NVMET_OFFLOAD_FALLBACK_REASON_RECLAIM_TIMEOUT: The device did not give the
+ *   queue back by the reclaim deadline and was told to stop (queue_kill);
+ *   without a record the connection was closed (the host reconnects).
+ * @NVMET_OFFLOAD_FALLBACK_REASON_KILL_TIMEOUT: The device did not answer the
+ *   kill either: it was failed and unbound from every port, the queue's
+ *   connection cut by the shim.
  */
 enum nvmet_offload_fallback_reason {
 	NVMET_OFFLOAD_FALLBACK_REASON_NONE,
@@ -110,6 +116,8 @@ enum nvmet_offload_fallback_reason {
 	NVMET_OFFLOAD_FALLBACK_REASON_DEV_FAILED,
 	NVMET_OFFLOAD_FALLBACK_REASON_DEV_REMOVED,
 	NVMET_OFFLOAD_FALLBACK_REASON_STREAM_LOST,
+	NVMET_OFFLOAD_FALLBACK_REASON_RECLAIM_TIMEOUT,
+	NVMET_OFFLOAD_FALLBACK_REASON_KILL_TIMEOUT,
 };
 
 /**
@@ -132,6 +140,10 @@ enum {
 	NVMET_OFFLOAD_A_CAPS_MAX_INLINE,
 	NVMET_OFFLOAD_A_CAPS_BACKENDS,
 	NVMET_OFFLOAD_A_CAPS_PAD,
+	NVMET_OFFLOAD_A_CAPS_TAKE,
+	NVMET_OFFLOAD_A_CAPS_SGL,
+	NVMET_OFFLOAD_A_CAPS_MAX_H2C_DATA,
+	NVMET_OFFLOAD_A_CAPS_MAX_HPDA,
 
 	__NVMET_OFFLOAD_A_CAPS_MAX,
 	NVMET_OFFLOAD_A_CAPS_MAX = (__NVMET_OFFLOAD_A_CAPS_MAX - 1)
@@ -144,6 +156,7 @@ enum {
 	NVMET_OFFLOAD_A_DEV_CAPS,
 	NVMET_OFFLOAD_A_DEV_NR_QUEUES,
 	NVMET_OFFLOAD_A_DEV_ENGINES,
+	NVMET_OFFLOAD_A_DEV_API_VERSION,
 
 	__NVMET_OFFLOAD_A_DEV_MAX,
 	NVMET_OFFLOAD_A_DEV_MAX = (__NVMET_OFFLOAD_A_DEV_MAX - 1)
@@ -213,6 +226,9 @@ enum {
 	NVMET_OFFLOAD_A_COUNTERS_RECLAIM_EVENTS,
 	NVMET_OFFLOAD_A_COUNTERS_FALLBACK_EVENTS,
 	NVMET_OFFLOAD_A_COUNTERS_PAD,
+	NVMET_OFFLOAD_A_COUNTERS_ADMIT_DEPTH_EVENTS,
+	NVMET_OFFLOAD_A_COUNTERS_ADMIT_DIGEST_EVENTS,
+	NVMET_OFFLOAD_A_COUNTERS_ADMIT_LIMIT_EVENTS,
 
 	__NVMET_OFFLOAD_A_COUNTERS_MAX,
 	NVMET_OFFLOAD_A_COUNTERS_MAX = (__NVMET_OFFLOAD_A_COUNTERS_MAX - 1)

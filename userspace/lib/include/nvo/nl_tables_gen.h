@@ -18,12 +18,17 @@
 	X(CAPS, MAX_INLINE, U32) \
 	X(CAPS, BACKENDS, U32) \
 	X(CAPS, PAD, UNSPEC) \
+	X(CAPS, TAKE, U32) \
+	X(CAPS, SGL, U32) \
+	X(CAPS, MAX_H2C_DATA, U32) \
+	X(CAPS, MAX_HPDA, U32) \
 	X(DEV, ID, U32) \
 	X(DEV, NAME, STRING) \
 	X(DEV, STATE, U32) \
 	X(DEV, CAPS, NESTED) \
 	X(DEV, NR_QUEUES, U32) \
 	X(DEV, ENGINES, U32) \
+	X(DEV, API_VERSION, U32) \
 	X(PORT, ID, U32) \
 	X(PORT, TRADDR, STRING) \
 	X(PORT, TRSVCID, STRING) \
@@ -69,6 +74,9 @@
 	X(COUNTERS, RECLAIM_EVENTS, U64) \
 	X(COUNTERS, FALLBACK_EVENTS, U64) \
 	X(COUNTERS, PAD, UNSPEC) \
+	X(COUNTERS, ADMIT_DEPTH_EVENTS, U64) \
+	X(COUNTERS, ADMIT_DIGEST_EVENTS, U64) \
+	X(COUNTERS, ADMIT_LIMIT_EVENTS, U64) \
 	X(OPCODE_COUNT, OPCODE, U32) \
 	X(OPCODE_COUNT, COUNT, U64) \
 	X(OPCODE_COUNT, PAD, UNSPEC) \
@@ -90,7 +98,10 @@
 	X(unknown_ns_cmds, UNKNOWN_NS_CMDS) \
 	X(offload_events, OFFLOAD_EVENTS) \
 	X(reclaim_events, RECLAIM_EVENTS) \
-	X(fallback_events, FALLBACK_EVENTS)
+	X(fallback_events, FALLBACK_EVENTS) \
+	X(admit_depth_events, ADMIT_DEPTH_EVENTS) \
+	X(admit_digest_events, ADMIT_DIGEST_EVENTS) \
+	X(admit_limit_events, ADMIT_LIMIT_EVENTS)
 
 namespace nvo::spec {
 
@@ -100,7 +111,7 @@ inline constexpr std::array<const char*, 2> kPolicyNames = {"off", "on"};
 inline constexpr std::array<const char*, 5> kAdrfamNames = {nullptr, "ipv4", "ipv6", "ib", "fc"};
 inline constexpr std::array<const char*, 5> kQueueStateNames = {"software", "offloading", "offloaded", "reclaiming", "failed"};
 inline constexpr std::array<const char*, 4> kStatsScopeNames = {"device", "port", "namespace", "queue"};
-inline constexpr std::array<const char*, 6> kFallbackReasonNames = {"none", "refused", "queue-failed", "dev-failed", "dev-removed", "stream-lost"};
+inline constexpr std::array<const char*, 8> kFallbackReasonNames = {"none", "refused", "queue-failed", "dev-failed", "dev-removed", "stream-lost", "reclaim-timeout", "kill-timeout"};
 
 }  // namespace nvo::spec
 
