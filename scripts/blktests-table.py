@@ -7,8 +7,9 @@ usage: blktests-table.py [--commit SHA] OUTPUT.txt
 Prints an RST table (test, stock, ours), the totals of each column, the
 time each pass took, why tests did not run (blktests' own words), and what
 ours fails that stock passes. Exit 1 when ours fails a test stock passes,
-when the columns did not run the same tests, or when the guest reported
-that a column did not measure what it claims (BT-BAD).
+when the columns did not run the same tests, when the guest reported that
+a column did not measure what it claims (BT-BAD), or when its self-check
+(stock posing as ours must be caught) failed.
 """
 import argparse
 import collections
@@ -20,7 +21,7 @@ PASSES = ("stock", "ours")
 def parse(path):
     res = collections.defaultdict(dict)
     why = collections.defaultdict(list)
-    bad, times, kernel = [], {}, "?"
+    bad, times, kernel, selfcheck = [], {}, "?", None
     with open(path, errors="replace") as f:
         for line in f:
             w = line.rstrip("\n").split(" ")
@@ -38,9 +39,11 @@ def parse(path):
                 bad.append(" ".join(w[1:]))
             elif w[0] == "BT-TIME" and len(w) == 3:
                 times[w[1]] = int(w[2])
+            elif w[0] == "BT-SELFCHECK":
+                selfcheck = " ".join(w[1:])
             elif w[0] == "BT-KERNEL":
                 kernel = " ".join(w[1:])
-    return res, why, bad, times, kernel
+    return res, why, bad, times, kernel, selfcheck
 
 
 def cell(r):
@@ -59,7 +62,7 @@ def main():
     ap.add_argument("--commit", default="?")
     ap.add_argument("output")
     a = ap.parse_args()
-    res, why, bad, times, kernel = parse(a.output)
+    res, why, bad, times, kernel, selfcheck = parse(a.output)
     if not res:
         print(f"blktests-table: no results in {a.output}", file=sys.stderr)
         return 1
@@ -109,6 +112,10 @@ def main():
     for b in bad:
         print(f"\nNOT MEASURED AS CLAIMED: {b}")
         rc = 1
+    if selfcheck is not None:
+        print(f"\nself-check of the module assertion: {selfcheck}")
+        if not selfcheck.startswith("ok"):
+            rc = 1
     if rc == 0:
         print("\nours is not below stock")
     return rc

@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
 	--blktests) bt=$2; shift 2 ;;
 	--tests) tests=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
+	--out) out=$(realpath -m "$2"); shift 2 ;;
 	-h | --help) usage ;;
 	*) echo "blktests: unknown argument $1" >&2; usage ;;
 	esac
@@ -85,7 +85,7 @@ if ! command -v mkfs.xfs >/dev/null; then
 	fi
 fi
 mapfile -t progs < <(dpkg -L coreutils | sed -n 's|^/usr/bin/\(.\)|\1|p; s|^/bin/\(.\)|\1|p' | sort -u)
-progs+=(sed grep find xargs diff cmp awk mawk dmesg findmnt losetup lsblk blkid blkdiscard wipefs
+progs+=(udevadm sed grep find xargs diff cmp awk mawk dmesg findmnt losetup lsblk blkid blkdiscard wipefs
 	mount umount column uuidgen script lsof jq dmsetup mkfs.xfs xfs_io ps pkill pgrep)
 root=$out/root
 rm -rf "$root"

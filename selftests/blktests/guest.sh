@@ -19,6 +19,7 @@
 #   BT-WHY <pass> <test> <blktests' skip reason or failure detail>
 #   BT-BAD <pass> <test> <what>   the pass did not measure what it claims
 #   BT-TIME <pass> <seconds>       what the pass's tests took together
+#   BT-SELFCHECK ok|FAILED         the check above caught stock posing as ours
 # Exit: 0 when both passes measured what they claim, 1 otherwise (a test's
 # own failure is a result, not an exit status).
 set -u
@@ -146,6 +147,24 @@ echo "BT-KERNEL $(uname -r)"
 echo "BT-TESTS ${tests[*]}"
 
 declare -A total=([stock]=0 [ours]=0)
+
+# The assertion's own test, first: a test run in the ours column with no
+# redirect (stock underneath) must be caught. NVO_BLKTESTS_SELFCHECK=0
+# skips it (~1 minute).
+if [ "${NVO_BLKTESTS_SELFCHECK:-1}" != 0 ]; then
+	rm -f "$conf"
+	run_one ours nvme/006 >"$out/selfcheck.txt" 2>&1
+	sed 's/^/BT-SELFCHECK-LOG /' "$out/selfcheck.txt"
+	if grep -q '^BT-BAD ours nvme/006' "$out/selfcheck.txt"; then
+		echo "BT-SELFCHECK ok: stock under the ours column is caught"
+		bad=0
+	else
+		echo "BT-SELFCHECK FAILED: stock under the ours column went unnoticed"
+		bad=1
+	fi
+	total[ours]=0
+	rm -rf "$out/ours"
+fi
 watch_modules &
 wpid=$!
 for t in "${tests[@]}"; do
