@@ -147,6 +147,8 @@ echo "BT-KERNEL $(uname -r)"
 echo "BT-TESTS ${tests[*]}"
 
 declare -A total=([stock]=0 [ours]=0)
+watch_modules &
+wpid=$!
 
 # The assertion's own test, first: a test run in the ours column with no
 # redirect (stock underneath) must be caught. NVO_BLKTESTS_SELFCHECK=0
@@ -165,8 +167,6 @@ if [ "${NVO_BLKTESTS_SELFCHECK:-1}" != 0 ]; then
 	total[ours]=0
 	rm -rf "$out/ours"
 fi
-watch_modules &
-wpid=$!
 for t in "${tests[@]}"; do
 	rm -f "$conf"
 	run_one stock "$t"
