@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # blktests' nvme group over NVMe/RDMA on Soft-RoCE (Documentation/rdma.rst,
-# "Conformance: blktests"): one VM boot runs it against stock nvmet-rdma,
-# then against nvmet_offload_rdma.ko (selftests/blktests/guest.sh), and
-# this prints both columns' pass/fail/"not run" side by side.
+# "Conformance: blktests"): one VM boot runs each test against stock
+# nvmet-rdma, then against nvmet_offload_rdma.ko (selftests/blktests/
+# guest.sh), and this prints both columns' pass/fail/"not run" side by side.
 #
 # usage: scripts/blktests.sh --blktests DIR [--tests "nvme/003 nvme/004"]
 #                            [--timeout SECS] [--out DIR]
