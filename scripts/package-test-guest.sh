@@ -3,7 +3,9 @@
 # In the test VM (scripts/package-test.sh puts it there with the packages'
 # files installed where dpkg puts them): the DKMS-built modules load through
 # modprobe and the packaged modprobe.d file, and nicctl.service's command
-# restores a saved configuration while the offload device registers late.
+# restores a saved configuration while the offload device registers late;
+# nicctl runs on libnvo_nl.so.0 of libnvo-nl0 and a program built against
+# libnvo-nl-dev talks to the module.
 # KTAP output; exit 0 when every check passed.
 set -u
 # shellcheck source=../selftests/lib/nvmet.sh
@@ -14,7 +16,7 @@ CONF=/etc/nvmet-offload.json
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..7"
+echo "1..9"
 check() { # NAME CMD...
 	local name=$1
 	shift
@@ -92,6 +94,22 @@ unit_restores() {
 	nicctl port show 1 | grep -Eq '^ +1 +127\.0\.0\.1:4420 +ipv4 +on +nicsim1 '
 }
 check "nicctl.service restores the saved configuration (device registers late)" unit_restores
+
+# The dynamic loader's own account: nicctl's libnvo_nl is the packaged one.
+nicctl_on_packaged_lib() {
+	LD_DEBUG=libs nicctl dev show 2>&1 >/dev/null |
+		grep -qE 'calling init: /usr/lib/[^/]+/libnvo_nl\.so\.0$'
+}
+check "nicctl runs on the packaged libnvo_nl.so.0" nicctl_on_packaged_lib
+
+# The consumer scripts/package-test.sh built with pkg-config nvo-nl.
+consumer_talks() {
+	local out
+	out=$(/opt/nvmet-offload/extra/nvo-consumer) || return 1
+	echo "# nvo-consumer: $out"
+	[[ $out =~ ^family\ [0-9]+,\ 1\ devices$ ]]
+}
+check "a program built against libnvo-nl-dev lists the device" consumer_talks
 
 restore_gives_up() {
 	local t0 rc

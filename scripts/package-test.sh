@@ -8,7 +8,10 @@
 #      /lib/modules/KABI/updates/dkms, the packaged modprobe.d file, nicctl,
 #      its restore helper, unit and defaults where dpkg puts them, and runs
 #      scripts/package-test-guest.sh (modprobe path, host I/O, the unit
-#      restoring a saved configuration while the device registers late).
+#      restoring a saved configuration while the device registers late),
+#      nicctl of the package running on libnvo_nl.so.0 of libnvo-nl0, and a
+#      program built here against libnvo-nl-dev (pkg-config nvo-nl; the
+#      CMake package too) talking to the loaded module.
 # Usage: package-test.sh [--full]
 #   default  the packages unpacked (dpkg-deb -x) into a throwaway root and
 #            DKMS run on it (--sourcetree/--dkmstree) against the installed
@@ -31,12 +34,17 @@ pkgs=$build/packages
 work=$build/package-test
 t0=$SECONDS
 
+darch=$(dpkg --print-architecture)
+triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 if ! compgen -G "$pkgs/nvmet-offload-dkms_*_all.deb" >/dev/null ||
-	! compgen -G "$pkgs/nicctl_*.deb" >/dev/null; then
+	! compgen -G "$pkgs/nicctl_*.deb" >/dev/null ||
+	! compgen -G "$pkgs/libnvo-nl-dev_*.deb" >/dev/null; then
 	bash "$src/scripts/package.sh"
 fi
 dkms_deb=$(ls "$pkgs"/nvmet-offload-dkms_*_all.deb)
-nicctl_deb=$(ls "$pkgs"/nicctl_*_"$(dpkg --print-architecture)".deb)
+nicctl_deb=$(ls "$pkgs"/nicctl_*_"$darch".deb)
+lib_deb=$(ls "$pkgs"/libnvo-nl0_*_"$darch".deb)
+dev_deb=$(ls "$pkgs"/libnvo-nl-dev_*_"$darch".deb)
 ver=$(dpkg-deb -f "$dkms_deb" Version)
 arch=$(uname -m)
 die() { echo "package-test: $*" >&2; exit 1; }
@@ -48,6 +56,8 @@ if [ -z "$full" ]; then
 	mkdir -p "$root"
 	dpkg-deb -x "$dkms_deb" "$root"
 	dpkg-deb -x "$nicctl_deb" "$root"
+	dpkg-deb -x "$lib_deb" "$root"
+	dpkg-deb -x "$dev_deb" "$root"
 	mkdir -p "$root/var/lib/dkms"
 	# DKMS as the package's postinst runs it, on a private tree.
 	dk=(--sourcetree "$root/usr/src" --dkmstree "$root/var/lib/dkms")
@@ -70,7 +80,7 @@ else
 	fi
 	mkdir -p "$root"
 	tar -C "$root" -xf "$tar"
-	cp "$dkms_deb" "$nicctl_deb" "$root/tmp/"
+	cp "$dkms_deb" "$nicctl_deb" "$lib_deb" "$dev_deb" "$root/tmp/"
 	mount -t proc proc "$root/proc"
 	# shellcheck disable=SC2064 # expand now
 	trap "umount '$root/proc' 2>/dev/null || true" EXIT
@@ -79,7 +89,8 @@ else
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	chroot "$root" apt-get update -qq
 	chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		"/tmp/$(basename "$dkms_deb")" "/tmp/$(basename "$nicctl_deb")"
+		"/tmp/$(basename "$dkms_deb")" "/tmp/$(basename "$nicctl_deb")" \
+		"/tmp/$(basename "$lib_deb")" "/tmp/$(basename "$dev_deb")"
 	chroot "$root" dkms status
 	kos=$root/lib/modules/$KABI/updates/dkms
 	chroot "$root" systemd-analyze verify --man=no nicctl.service ||
@@ -96,6 +107,27 @@ for m in nvmet_offload nicsim; do
 done
 echo "package-test: DKMS built both modules for $KABI ($((SECONDS - t0)) s)"
 
+# nicctl of the package needs libnvo_nl.so.0 (libnvo-nl0's); a consumer
+# builds against libnvo-nl-dev with pkg-config and with the CMake package,
+# the headers and the library of the unpacked root only.
+lib=$root/usr/lib/$triplet
+readelf -d "$root/usr/sbin/nicctl" | grep -q 'NEEDED.*\[libnvo_nl\.so\.0\]' ||
+	die "the packaged nicctl does not link libnvo_nl.so.0"
+[ -f "$root/usr/share/ynl/specs/nvmet_offload.yaml" ] || die "no YNL spec in nicctl"
+consumer=$src/userspace/lib/tests/consumer
+pc=$(PKG_CONFIG_PATH=$lib/pkgconfig PKG_CONFIG_LIBDIR=$lib/pkgconfig pkg-config --cflags --libs nvo-nl) ||
+	die "pkg-config nvo-nl failed on libnvo-nl-dev"
+# shellcheck disable=SC2086 # pkg-config's output is words
+g++ -std=c++17 -o "$work/nvo-consumer" "$consumer/consumer.cc" $pc ||
+	die "a consumer does not build with pkg-config nvo-nl ($pc)"
+cmake -S "$consumer" -B "$work/consumer-cmake" -DCMAKE_PREFIX_PATH="$root/usr" \
+	-DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF >"$work/consumer-cmake.log" 2>&1 &&
+	cmake --build "$work/consumer-cmake" >>"$work/consumer-cmake.log" 2>&1 ||
+	{ cat "$work/consumer-cmake.log" >&2; die "a consumer does not build with find_package(nvo_nl)"; }
+LD_LIBRARY_PATH=$lib "$work/consumer-cmake/consumer" | grep -Eq '^(no module|family)' ||
+	die "the CMake-built consumer does not run"
+echo "package-test: libnvo-nl-dev: a consumer built with pkg-config ($pc) and find_package(nvo_nl)"
+
 # The VM: our own build dir (nicctl of the package in bin/ so that the overlay
 # ships its libraries), the base initramfs shared with BUILD.
 vmb=$work/vmbuild
@@ -108,13 +140,18 @@ files=(
 	--file "$kos/nvmet_offload.ko:$mdir/nvmet_offload.ko"
 	--file "$kos/nicsim.ko:$mdir/nicsim.ko"
 	--file "$root/etc/modprobe.d/nvmet-offload-dkms.conf:/etc/modprobe.d/nvmet-offload-dkms.conf"
+	--file "$lib/libnvo_nl.so.0:/usr/lib/$triplet/libnvo_nl.so.0"
+	--file "$(readlink -f "$lib/libnvo_nl.so.0"):/usr/lib/$triplet/$(readlink "$lib/libnvo_nl.so.0")"
+	--file "$work/nvo-consumer:/opt/nvmet-offload/extra/nvo-consumer"
 	--file "$root/etc/default/nicctl:/etc/default/nicctl"
 	--file "$root/usr/libexec/nicctl/nicctl-restore:/usr/libexec/nicctl/nicctl-restore"
 	--file "$(find "$root" -path '*/systemd/system/nicctl.service' | head -n1):/usr/lib/systemd/system/nicctl.service"
 	--file "$src/scripts/package-test-guest.sh:/opt/nvmet-offload/package-test-guest.sh"
 )
 set +e
-NVO_BUILDDIR=$vmb "$src/selftests/vm/run-vm.sh" --timeout 240 --log "$work/vm.log" \
+# LD_LIBRARY_PATH: the overlay's ldd finds libnvo_nl.so.0 in the package
+# root, so that the libraries it needs (libnl) go into the guest too.
+LD_LIBRARY_PATH=$lib NVO_BUILDDIR=$vmb "$src/selftests/vm/run-vm.sh" --timeout 240 --log "$work/vm.log" \
 	--output "$work/vm.out" "${files[@]}" /opt/nvmet-offload/package-test-guest.sh
 rc=$?
 set -e

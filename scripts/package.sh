@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the Debian packages from the tree, in one command:
 #   nvmet-offload-dkms_VER_all.deb  module sources for DKMS + modprobe.d file
-#   nicctl_VER_ARCH.deb             nicctl, man page, completion, restore unit
+#   nicctl_VER_ARCH.deb             nicctl, man page, completion, restore unit,
+#                                   the YNL spec (/usr/share/ynl/specs)
+#   libnvo-nl0_VER_ARCH.deb         libnvo_nl.so.0, which nicctl links
+#   libnvo-nl-dev_VER_ARCH.deb      its headers, .so link, nvo-nl.pc, CMake package
 # into BUILD/packages/ (BUILD: NVO_BUILDDIR, default <repo>/build), then runs
 # lintian on them (default level; any error or warning fails).
 # Usage: package.sh [--no-lintian]

@@ -13,16 +13,20 @@
 # it validates the spec against the kernel's genetlink-c schema first.
 # Nothing from the kernel tree is copied into ours: it is unpacked in
 # BUILD_DIR/ynl (default build/ynl).
-# Usage: ynl-gen.sh [--check] [BUILD_DIR]
+# Usage: ynl-gen.sh [--check | --extract] [BUILD_DIR]
 #   --check: generate into a scratch directory and fail when a committed
 #   file differs (run by scripts/kcheck.sh).
+#   --extract: only unpack (when not current) and print the directory
+#   holding the kernel's tools/net/ynl (its cli.py drives the family in the
+#   VM: selftests/netlink_ynl_cli.sh, mkinitramfs.sh python).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 check=0
-if [ "${1:-}" = --check ]; then
-	check=1
-	shift
-fi
+extract=0
+case ${1:-} in
+--check) check=1; shift ;;
+--extract) extract=1; shift ;;
+esac
 build=$(mkdir -p "${1:-$src/build}" && cd "${1:-$src/build}" && pwd)
 tar=${NVO_YNL_SRC_TAR:-/usr/src/linux-source-6.12.tar.xz}
 top=linux-source-6.12
@@ -40,6 +44,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 	tar -C "$ynl" -xJf "$tar" --wildcards "$top/tools/net/ynl/*" \
 		"$top/Documentation/netlink/genetlink*.yaml"
 	echo "$want" >"$stamp"
+fi
+if [ $extract = 1 ]; then
+	echo "$ynl/$top/tools/net/ynl"
+	exit 0
 fi
 
 # ynl-gen-c.py finds the schema next to the spec's directory and names the

@@ -16,6 +16,14 @@
 #       selftests/, the guest /init) plus RUNFILE as /etc/nvo/run. Small,
 #       built for every boot. NVO_OVERLAY_EXTRA=DIR: a tree copied on top
 #       (run-vm.sh --file).
+#   mkinitramfs.sh python          -> prints build/vm/python.cpio
+#       An optional third part, between the two, for the tests that state
+#       "# nvo-initramfs: python" (run-vm.sh --part python): Debian's
+#       python3 with only the modules the kernel's ynl CLI imports
+#       (tools/net/ynl of linux-source-6.12, unpacked by
+#       scripts/ynl-gen.sh --extract, at /opt/ynl) and PyYAML. Raw cpio,
+#       cached like the base (its stamp: this script, the packages, the
+#       source tarball). x86 only.
 #   mkinitramfs.sh kernel          -> prints the kernel image to boot
 #       build/vm/vmlinux-$KABI: the ELF extracted from $KVMLINUZ, booted
 #       through its PVH entry, skipping the xz decompressor (~2.5 s under
@@ -308,6 +316,9 @@ build_overlay() {
 	if [ -d "${NVO_OVERLAY_EXTRA:-}" ]; then
 		cp -a "$NVO_OVERLAY_EXTRA/." "$root/"
 	fi
+	# The family's spec where ynl looks (the packages install it there too)
+	mkdir -p "$root/usr/share/ynl/specs"
+	cp "$repo"/Documentation/netlink/specs/*.yaml "$root/usr/share/ynl/specs/"
 	# Libraries of project binaries that the base lacks (e.g. libnl, spdlog).
 	if [ -d "$opt/bin" ] && [ -f "$vmdir/base$suffix.manifest" ]; then
 		while IFS= read -r -d '' f; do
@@ -327,6 +338,92 @@ build_overlay() {
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
 		cpio --quiet -o -H newc -R 0:0) | gzip -1 >"$out"
 	rm -rf "$root"
+}
+
+# The stdlib and site-packages files python imports to run ynl's cli.py
+# (and json/sys for a test's own helpers), from the host's Debian python3:
+# the modules loaded by "cli.py --list-ops" on our spec (which fails on
+# the host, past its imports, when the host lacks the family), one path a
+# line.
+python_files() {
+	local ynl=$1
+	/usr/bin/python3 - "$ynl/cli.py" "$repo/Documentation/netlink/specs/nvmet_offload.yaml" <<-'EOF' |
+		import atexit, json, runpy, sys
+		def dump():
+		    for m in list(sys.modules.values()):
+		        f = getattr(m, '__file__', None)
+		        if f:
+		            print('@@' + f)
+		atexit.register(dump)
+		cli, spec = sys.argv[1], sys.argv[2]
+		sys.path.insert(0, cli.rsplit('/', 1)[0])
+		sys.argv = [cli, '--spec', spec, '--no-schema', '--list-ops']
+		try:  # the host has no such family: the imports are done by then
+		    runpy.run_path(cli, run_name='__main__')
+		except Exception:
+		    pass
+	EOF
+		sed -n 's/^@@//p' | grep -E '^/usr/lib/python3' | sort -u
+}
+
+build_python() {
+	local out=$vmdir/python$suffix.cpio stamp=$vmdir/python$suffix.stamp want root ynl f pyc lib
+	[ "${KARCH:-x86_64}" = arm64 ] && die "the python part is x86 only"
+	ynl=$("$repo/scripts/ynl-gen.sh" --extract "$builddir")
+	want=$({
+		sha256sum <"${BASH_SOURCE[0]}"
+		sha256sum "$ynl"/cli.py "$ynl"/lib/*.py | cut -d' ' -f1
+		dpkg-query -W -f='${Package}=${Version}\n' python3-minimal \
+			libpython3.11-stdlib python3-yaml libyaml-0-2 2>/dev/null
+		cat "$vmdir/base$suffix.stamp.$base_compress"
+	} | sha256sum | cut -d' ' -f1)
+	[ -f "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] && return 0
+	exec 7>"$vmdir/.python.lock"
+	flock 7
+	if [ -f "$out" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+		exec 7>&-
+		return 0
+	fi
+	local t0=$SECONDS
+	root=$(mktemp -d "$vmdir/python-root.XXXXXX")
+	# shellcheck disable=SC2064 # expand now: root is local
+	trap "rm -rf '$root'" EXIT
+	mkdir -p "$root/usr/bin" "$root/opt/ynl/lib" "$root/usr/lib/python3.11/lib-dynload"
+	cp -p /usr/bin/python3.11 "$root/usr/bin/"
+	ln -s python3.11 "$root/usr/bin/python3"
+	python_files "$ynl" >"$vmdir/python.files"
+	grep -q '/yaml/__init__.py$' "$vmdir/python.files" || die "python: no PyYAML (apt-get install python3-yaml)"
+	while read -r f; do
+		mkdir -p "$root$(dirname "$f")"
+		cp -pL "$f" "$root$f"
+		# the compiled module next to it: no compiling in a TCG guest
+		pyc=$(dirname "$f")/__pycache__/$(basename "${f%.py}").cpython-311.pyc
+		if [ "${f%.py}" != "$f" ] && [ -f "$pyc" ]; then
+			mkdir -p "$root$(dirname "$pyc")"
+			cp -p "$pyc" "$root$pyc"
+		fi
+	done <"$vmdir/python.files"
+	# libraries of the interpreter and its extension modules the base lacks
+	while IFS= read -r -d '' f; do
+		while read -r lib; do
+			[ -n "$lib" ] || continue
+			grep -qxF "$(readlink -f "$(dirname "$lib")")/$(basename "$lib")" \
+				"$vmdir/base$suffix.manifest" && continue
+			copy_lib "$lib" "$root"
+		done < <(ldd "$f" 2>/dev/null |
+			sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p')
+	done < <(find "$root/usr" -type f \( -name '*.so' -o -name 'python3.11' \) -print0)
+	cp "$ynl/cli.py" "$root/opt/ynl/"
+	cp "$ynl"/lib/*.py "$root/opt/ynl/lib/"
+	/usr/bin/python3 -m compileall -q "$root/opt/ynl" >/dev/null
+	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort |
+		cpio --quiet -o -H newc -R 0:0) >"$out.tmp"
+	mv "$out.tmp" "$out"
+	echo "$want" >"$stamp"
+	rm -rf "$root"
+	trap - EXIT
+	exec 7>&-
+	echo "mkinitramfs: python part $(du -h "$out" | cut -f1) in $((SECONDS - t0)) s" >&2
 }
 
 # The ELF inside the bzImage: find the payload's magic, decompress, check.
@@ -385,12 +482,17 @@ base)
 kernel)
 	build_kernel
 	;;
+python)
+	build_base
+	build_python
+	echo "$vmdir/python$suffix.cpio"
+	;;
 overlay)
 	[ -n "${2:-}" ] || die "usage: mkinitramfs.sh overlay OUT [RUNFILE]"
 	build_overlay "$2" "${3:-}"
 	;;
 *)
-	echo "usage: mkinitramfs.sh base | kernel | overlay OUT [RUNFILE]" >&2
+	echo "usage: mkinitramfs.sh base | kernel | python | overlay OUT [RUNFILE]" >&2
 	exit 2
 	;;
 esac

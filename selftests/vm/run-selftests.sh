@@ -16,8 +16,10 @@
 #         build/selftests/logs/<test>.log (console: kernel + test + dmesg),
 #         build/selftests/logs/<test>.out (the test's own output).
 # Per-test budget: settings' timeout=, or "# nvo-timeout: SECS" in the
-# test's first 20 lines. Env: NVO_TIMEOUT overrides both; NVO_VM_ARGS: more run-vm.sh
-# options (e.g. "--smp 4 --file /tmp/dbg.ko"); NVO_* is passed to the guest
+# test's first 20 lines ("# nvo-initramfs: python" there: the boot gets
+# run-vm.sh --part python, python3 and the kernel's ynl CLI). Env:
+# NVO_TIMEOUT overrides both; NVO_VM_ARGS: more run-vm.sh options
+# (e.g. "--smp 4 --file /tmp/dbg.ko"); NVO_* is passed to the guest
 # (e.g. NVO_TRANSPORT=stock). Exit 1 if any test failed.
 # NVO_KERNEL=debug: on the debug kernel (scripts/debug-kernel.sh), writing to
 # build/selftests-debug/ instead, budgets times NVO_TIMEOUT_SCALE (default 3
@@ -133,9 +135,14 @@ for t in "${tests[@]}"; do
 	# A long test states its own budget in its header: "# nvo-timeout: SECS".
 	test_timeout=$(sed -n '1,20s/^# nvo-timeout: *\([0-9][0-9]*\).*/\1/p' "$st/$name" | head -n1)
 	test_timeout=${NVO_TIMEOUT:-$((${test_timeout:-$timeout} * scale))}
+	# ...and the optional initramfs parts it needs: "# nvo-initramfs: NAME..."
+	part_args=()
+	for p in $(sed -n '1,20s/^# nvo-initramfs: *//p' "$st/$name" | head -n1); do
+		part_args+=(--part "$p")
+	done
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086 # NVO_VM_ARGS is a list of options
-	"$here/run-vm.sh" "${verbose[@]}" ${NVO_VM_ARGS:-} --timeout "$test_timeout" --log "$log" \
+	"$here/run-vm.sh" "${verbose[@]}" ${NVO_VM_ARGS:-} "${part_args[@]+"${part_args[@]}"}" --timeout "$test_timeout" --log "$log" \
 		--output "$out" "$name" 2>"$log.runvm"
 	rc=$?
 	if [ "$rc" -eq 130 ]; then

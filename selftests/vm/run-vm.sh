@@ -20,6 +20,9 @@
 #   --append ARGS    extra kernel command line
 #   --file SRC[:DEST] also put host file SRC in the guest at DEST (default
 #                    /opt/nvmet-offload/extra/NAME), e.g. a debug module
+#   --part NAME      an optional initramfs part between the base and the
+#                    overlay: "python" (mkinitramfs.sh python: python3 and
+#                    the kernel's ynl CLI in /opt/ynl)
 #   --shell          interactive shell on the console (also: no GUEST_CMD)
 # GUEST_CMD: a guest path, a PATH name, or a file of the repo's selftests/ or
 # build/bin/ (mapped to /opt/nvmet-offload/...).
@@ -59,6 +62,7 @@ icount=
 extra_append=
 envs=()
 files=()
+parts=()
 
 usage() { sed -n '3,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 
@@ -74,6 +78,9 @@ while [ $# -gt 0 ]; do
 	--env) envs+=("$2"); shift 2 ;;
 	--append) extra_append+=" $2"; shift 2 ;;
 	--file) files+=("$2"); shift 2 ;;
+	--part)
+		[ "$2" = python ] || { echo "run-vm: unknown --part $2" >&2; exit 2; }
+		parts+=("$2"); shift 2 ;;
 	--shell) shell=1; shift ;;
 	--accel) accel=$2; shift 2 ;; # internal: the KVM probe
 	-h | --help) usage ;;
@@ -147,6 +154,10 @@ fi
 
 base=$("$here/mkinitramfs.sh" base)
 kernel=$("$here/mkinitramfs.sh" kernel)
+part_files=()
+for p in "${parts[@]+"${parts[@]}"}"; do
+	part_files+=("$("$here/mkinitramfs.sh" "$p")")
+done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nvo-vm.XXXXXX")
 # shellcheck disable=SC2317 # called by trap
 cleanup() {
@@ -198,7 +209,8 @@ if [ ${#files[@]} -gt 0 ]; then
 	done
 fi
 NVO_OVERLAY_EXTRA=$tmp/extra "$here/mkinitramfs.sh" overlay "$tmp/overlay.cpio.gz" "$tmp/run"
-cat "$base" "$tmp/overlay.cpio.gz" >"$tmp/initrd"
+# raw parts first: the kernel ignores a raw part after a compressed one
+cat "$base" "${part_files[@]+"${part_files[@]}"}" "$tmp/overlay.cpio.gz" >"$tmp/initrd"
 
 # no_timer_check: on a busy host TCG may not deliver the timer interrupt
 # within the boot-time IO-APIC check's window, and the kernel panics ("IO-APIC
