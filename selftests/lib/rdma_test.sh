@@ -22,6 +22,10 @@
 #                                 NQN on port 1, trtype rdma, $RDMA_ADDR:PORT
 #   rdma_host_connect NQN PORT [ARGS...]   nvme connect -t rdma
 #   rdma_host_discover PORT       nvme discover -t rdma
+#   rc_qps, no_qps                RC queue pairs on rxe0 (the host's and the
+#                                 target's: a queue the target did not
+#                                 release keeps its QP), none
+#   qps_gone                      no_qps within 20 s, else lists them
 
 _rdma_test_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tcp_test.sh
@@ -104,4 +108,13 @@ rdma_host_connect() {
 rdma_host_discover() {
 	_nvo_diag modprobe nvme-rdma || return 1
 	nvme discover -t rdma -a "$RDMA_ADDR" -s "$1"
+}
+
+rc_qps() { rdma resource show qp link "$RDMA_LINK/1" 2>/dev/null | grep -c 'type RC'; }
+no_qps() { [ "$(rc_qps)" -eq 0 ]; }
+qps_gone() {
+	wait_for 20 no_qps && return 0
+	msg "$(rc_qps) RC queue pairs left on $RDMA_LINK:"
+	msg "$(rdma resource show qp link "$RDMA_LINK/1" 2>&1)"
+	return 1
 }

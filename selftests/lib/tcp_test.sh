@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # What the tcp_*.sh selftests (the NVMe/TCP target transport, ours or stock
-# nvmet-tcp) have in common. Sources ktap.sh and nvmet.sh from its own
-# directory; a test begins with
+# nvmet-tcp) have in common. Sources ktap.sh, steps.sh (step, step_soft,
+# step_always) and nvmet.sh from its own directory; a test begins with
 #	DIR=$(cd "$(dirname "$0")" && pwd)
 #	# shellcheck source=lib/tcp_test.sh
 #	. "$DIR/lib/tcp_test.sh"
@@ -32,6 +32,8 @@
 _tcp_test_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/ktap.sh
 . "$_tcp_test_lib/ktap.sh"
+# shellcheck source=lib/steps.sh
+. "$_tcp_test_lib/steps.sh"
 # shellcheck source=lib/nvmet.sh
 . "$_tcp_test_lib/nvmet.sh"
 unset _tcp_test_lib
