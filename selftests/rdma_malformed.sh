@@ -7,7 +7,8 @@
 # unsupported SGL types, a keyed SGL past MDTS and in-capsule data on a read
 # (each a clear NVMe status with DNR, and the queue keeps working), and data
 # behind a bad remote key, written and read (the transfer fails, the target
-# ends that connection), and a host that stops sending Keep Alive (the
+# ends that connection), a capsule shorter than a command (the target ends
+# the connection), and a host that stops sending Keep Alive (the
 # target's keep-alive timer ends its controller and queue). After all of it
 # a normal host connects and verifies I/O, no queue pair is left over, and
 # the runner scans the kernel log for oopses and WARNs.
@@ -66,7 +67,7 @@ test_unload() {
 }
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 trap nvmet_cleanup EXIT
 msg "transport: $(nvo_transport)"
 dmesg_mark
@@ -76,6 +77,7 @@ step_soft "connect request with hsqsize 1023 rejected: INVALID_HSQSIZE" client r
 step_soft "bad SGL type/subtype 0x11, past MDTS 0x0f, in-capsule read 0x02 (DNR); queue still works" client sgl
 step_soft "Connect data behind a bad key (RDMA READ fails): no success, connection ended" client badkey-write
 step_soft "Identify into a bad key (RDMA WRITE fails): no success, connection ended" client badkey-read
+step_soft "a 32-byte capsule (half a command): no success, connection ended" client short
 step_soft "silent host: kept alive for 3 x KATO, then ended by the target's keep-alive timer, no queue pair left" \
 	client_kato
 step_soft "then nvme-rdma connects and verifies I/O; no queue pair left" test_good_host

@@ -16,6 +16,9 @@
  *       RDMA READ fails) or Identify after a good Connect (badkey-read: the
  *       RDMA WRITE fails): no success may come back, and the target must
  *       end the connection
+ *   nvme_rdma_badsgl ADDR PORT SUBNQN short
+ *       after a good Connect, a capsule of 32 bytes (half a command): no
+ *       response may come back, and the target must end the connection
  *   nvme_rdma_badsgl ADDR PORT SUBNQN kato
  *       Connect with a keep-alive timeout of KATO_MS, then Keep Alive
  *       commands for 3 x KATO_MS (the connection must hold), then silence:
@@ -206,13 +209,14 @@ static void keyed(struct sqe *c, uint32_t len, uint32_t key)
 }
 
 /*
- * Send *c, wait for its response: its status (phase bit off), -1 when none
- * came within timeout_ms, -2 when the queue failed (a flushed work request).
+ * Send the first len bytes of *c, wait for its response: its status (phase
+ * bit off), -1 when none came within timeout_ms, -2 when the queue failed
+ * (a flushed work request).
  */
-static int command(struct sqe *c, int timeout_ms)
+static int command_len(struct sqe *c, uint32_t len, int timeout_ms)
 {
 	static uint16_t cid;
-	struct ibv_sge sge = { .addr = (uintptr_t)&cmdbuf, .length = sizeof(cmdbuf),
+	struct ibv_sge sge = { .addr = (uintptr_t)&cmdbuf, .length = len,
 			       .lkey = mr_cmd->lkey };
 	struct ibv_send_wr wr = { .wr_id = 1000, .sg_list = &sge, .num_sge = 1,
 				  .opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED }, *bad;
@@ -247,6 +251,11 @@ static int command(struct sqe *c, int timeout_ms)
 			return -1;
 		usleep(1000);
 	}
+}
+
+static int command(struct sqe *c, int timeout_ms)
+{
+	return command_len(c, sizeof(*c), timeout_ms);
 }
 
 static int fabrics_connect(const char *subnqn, uint32_t key, uint32_t kato_ms)
@@ -390,7 +399,7 @@ int main(int argc, char **argv)
 	int st;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: nvme_rdma_badsgl ADDR PORT SUBNQN reject|sgl|badkey-write|badkey-read|kato\n");
+		fprintf(stderr, "usage: nvme_rdma_badsgl ADDR PORT SUBNQN reject|sgl|badkey-write|badkey-read|short|kato\n");
 		return 2;
 	}
 	mode = argv[4];
@@ -437,6 +446,15 @@ int main(int argc, char **argv)
 	check(st == 0, "Property Set CC.EN");
 	if (st)
 		return 1;
+
+	if (!strcmp(mode, "short")) {
+		c = identify();
+		st = command_len(&c, 32, 5000);
+		printf("# Identify in a 32-byte capsule: %d\n", st);
+		check(st != 0, "a 32-byte capsule gets no success");
+		expect_disconnect();
+		return failures ? 1 : 0;
+	}
 
 	if (!strcmp(mode, "kato")) {
 		keep_alive_then_silence();
