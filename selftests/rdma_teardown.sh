@@ -100,7 +100,7 @@ test_reset_under_io() {
 	connect "${RECONNECT[@]}" || return 1
 	q0=$(rc_qps)
 	c=$(ctrl) || return 1
-	fio_start "$(host_ns_dev "$NQN" 1)" 10 || return 1
+	fio_start "$(host_ns_dev "$NQN" 1)" 6 || return 1
 	for i in 1 2; do
 		with_timeout 60 quiet nvme reset "/dev/$c" || { msg "reset $i failed or hung"; rc=1; }
 		wait_for 30 state_is live || { msg "state after reset $i: $(ctrl_state)"; rc=1; }
@@ -120,7 +120,7 @@ test_reset_under_io() {
 # (nvmet deletes the port's controllers, ours ends their queues; the host
 # reconnects by itself and its requeued I/O completes). After every round
 # no queue pair is left.
-STORM_ROUNDS=${NVO_RDMA_STORM_ROUNDS:-6}
+STORM_ROUNDS=${NVO_RDMA_STORM_ROUNDS:-4}
 storm_host_round() {
 	connect || return 1
 	fio_start "$(host_ns_dev "$NQN" 1)" 30 || return 1
@@ -131,7 +131,7 @@ storm_host_round() {
 
 storm_target_round() {
 	connect "${RECONNECT[@]}" || return 1
-	fio_start "$(host_ns_dev "$NQN" 1)" 6 || return 1
+	fio_start "$(host_ns_dev "$NQN" 1)" 4 || return 1
 	with_timeout 60 nvmet_port_unlink 1 "$NQN" || { msg "port unlink hung"; return 1; }
 	wait_for 15 state_not live || { msg "host controller still live after unlink"; return 1; }
 	nvmet_port_link 1 "$NQN" || return 1

@@ -449,7 +449,7 @@ int main(int argc, char **argv)
 
 	if (!strcmp(mode, "short")) {
 		c = identify();
-		st = command_len(&c, 32, 5000);
+		st = command_len(&c, 32, 2000);
 		printf("# Identify in a 32-byte capsule: %d\n", st);
 		check(st != 0, "a 32-byte capsule gets no success");
 		expect_disconnect();
