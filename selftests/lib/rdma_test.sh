@@ -86,15 +86,9 @@ rdma_transport_unload() {
 }
 
 rdma_target_setup() {
-	local nqn=$1 port=$2
-	shift 2 || { msg "usage: rdma_target_setup NQN PORT [ATTR=VAL...]"; return 1; }
+	[ $# -ge 2 ] || { msg "usage: rdma_target_setup NQN PORT [ATTR=VAL...]"; return 1; }
 	rdma_transport_load || { msg "cannot load the $(nvo_transport) RDMA transport"; return 1; }
-	TCP_NULLB=$(nullb_create 1) || return 1
-	nvmet_subsys_create "$nqn" || return 1
-	nvmet_ns_create "$nqn" 1 "$TCP_NULLB" || return 1
-	nvmet_port_create 1 "$RDMA_ADDR" "$port" ipv4 "$@" || return 1
-	_nvo_write "$NVMET_CFS/ports/1/addr_trtype" rdma || return 1
-	nvmet_port_link 1 "$nqn"
+	target_export "$1" "$RDMA_ADDR" "$2" "${@:3}" addr_trtype=rdma
 }
 
 rdma_host_connect() {

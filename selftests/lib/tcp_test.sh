@@ -21,6 +21,8 @@
 #                                 load the selected transport; a 1 GB null_blk
 #                                 ($TCP_NULLB) as nsid 1 of NQN, exported on
 #                                 port 1 at ADDR:PORT (ipv4) with the ATTRs
+#   target_export NQN ADDR PORT [ATTR=VAL...]
+#                                 the same with the transport loaded already
 #   tcp_port_socks PORT           how many connections on local PORT are
 #                                 ESTAB or CLOSE-WAIT (not closed by us)
 #   tcp_port_idle PORT            true when tcp_port_socks PORT is 0
@@ -84,10 +86,18 @@ thp_off() {
 # null_blk is memory backed (see nullb_create): data written survives a
 # reconnect, so verifying it means something.
 tcp_target_setup() {
-	local nqn=$1 addr=$2 port=$3
-	shift 3 || { msg "usage: tcp_target_setup NQN ADDR PORT [ATTR=VAL...]"; return 1; }
+	[ $# -ge 3 ] || { msg "usage: tcp_target_setup NQN ADDR PORT [ATTR=VAL...]"; return 1; }
 	# shellcheck disable=SC2119 # no module parameters
 	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
+	target_export "$@"
+}
+
+# target_export NQN ADDR PORT [ATTR=VAL...]: the transport is loaded; a 1 GB
+# null_blk ($TCP_NULLB) as nsid 1 of NQN on port 1 (ipv4), the ATTRs
+# written to the port (addr_trtype=rdma for another transport)
+target_export() {
+	local nqn=$1 addr=$2 port=$3
+	shift 3
 	TCP_NULLB=$(nullb_create 1) || return 1
 	nvmet_subsys_create "$nqn" || return 1
 	nvmet_ns_create "$nqn" 1 "$TCP_NULLB" || return 1
