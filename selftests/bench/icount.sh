@@ -78,9 +78,11 @@ run() { # CONFIG WORKLOAD REP
 		--direct=1 --runtime="$RUNTIME" --time_based --size=512m \
 		--output-format=terse --terse-version=3) || return 1
 	b1=$(busy)
-	# terse v3: read total I/Os $6, write $47
-	echo "$out" | awk -F';' -v cfg="$1" -v wl="$2" -v rep="$3" -v j=$((b1 - b0)) '
-	{ ios = $6 + $47; us = j * 10000
+	# terse v3: KiB read $6, written $47 (KiB, not I/Os: divided by the
+	# block size)
+	echo "$out" | awk -F';' -v cfg="$1" -v wl="$2" -v rep="$3" -v j=$((b1 - b0)) \
+		-v bs_kib=$(($(wl_bs "$2") / 1024)) '
+	{ ios = ($6 + $47) / bs_kib; us = j * 10000
 	  printf "icount,%s,%s,%s,%d,%d,%.2f\n", cfg, wl, rep, ios, us, ios ? us / ios : 0 }'
 }
 

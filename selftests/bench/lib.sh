@@ -6,6 +6,7 @@
 # CFG (the nvmet configfs root) first.
 #
 #   wl_args WORKLOAD            fio's options for a workload name
+#   wl_bs WORKLOAD              its block size in bytes
 #   bench_subsys DEV            NQN with DEV as namespace 1, any host
 #   bench_port_add TRTYPE ADDR  port 1 at ADDR:4420 (ipv4), NQN linked
 #   bench_port_del              NQN unlinked, port 1 removed
@@ -34,6 +35,16 @@ wl_args() {
 	rw4k-qd32) echo --rw=randwrite --bs=4k --iodepth=32 ;;
 	sr128k-qd16) echo --rw=read --bs=128k --iodepth=16 ;;
 	sr1m-qd4) echo --rw=read --bs=1M --iodepth=4 ;;
+	*) return 1 ;;
+	esac
+}
+
+wl_bs() {
+	local bs
+	bs=$(wl_args "$1" | sed -n 's/.*--bs=\([0-9]*[kM]\).*/\1/p')
+	case $bs in
+	*k) echo $((${bs%k} * 1024)) ;;
+	*M) echo $((${bs%M} * 1048576)) ;;
 	*) return 1 ;;
 	esac
 }
