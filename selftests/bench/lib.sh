@@ -94,10 +94,12 @@ bench_rdma_load() {
 	rdma_link_up >&2 || return 1
 	modprobe nvme-rdma || return 1
 	if [ "$1" = rstock ]; then
-		modprobe nvmet-rdma
+		modprobe nvmet-rdma || return 1
 	else
-		modprobe rdma_cm && insmod "$NVO_MODULES/nvmet_offload_rdma.ko"
+		{ modprobe rdma_cm && insmod "$NVO_MODULES/nvmet_offload_rdma.ko"; } || return 1
 	fi
+	# which of the two serves trtype rdma in this round
+	echo "# $1: $(grep -oE '^nvmet_(offload_)?rdma ' /proc/modules)loaded"
 }
 
 # the queues of the last connection may still be on their way out
