@@ -72,11 +72,11 @@ bench_port_del() {
 }
 
 bench_connect() {
-	local tr=$1 addr=$2 i b
+	local tr=$1 addr=$2 b
 	shift 2
 	"$@" nvme connect -t "$tr" -a "$addr" -s 4420 -n "$NQN" --nr-io-queues=1 >/dev/null ||
 		return 1
-	for i in $(seq 100); do
+	for _ in $(seq 100); do
 		for b in /sys/block/nvme*n*; do
 			[ -e "/dev/${b##*/}" ] || continue
 			# shellcheck disable=SC2034 # the caller's
