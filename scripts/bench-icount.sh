@@ -5,9 +5,10 @@
 # time counts executed instructions, not host time. Runs
 # selftests/bench/icount.sh: fio on null_blk straight, through stock
 # nvmet-tcp, through ours, and through another build of ours given with
-# --alt (e.g. the tree before a change), alternating; prints the CSV and a
-# table of the median us per I/O of each configuration and its ratio to
-# stock.
+# --alt (e.g. the tree before a change), then NVMe/RDMA over Soft-RoCE
+# through stock nvmet-rdma and through nvmet_offload_rdma.ko, alternating;
+# prints the CSV and a table of the median us per I/O of each configuration
+# and its ratio to stock (the RDMA ones to stock nvmet-rdma).
 # Usage: bench-icount.sh [--alt OLD_NVMET_OFFLOAD_KO] [--shift N]
 # Env: NVO_BENCH_REPS (2), NVO_BENCH_RUNTIME (8 s of guest time),
 # NVO_BENCH_CONFIGS, NVO_BENCH_WORKLOADS, NVO_BUILDDIR.
@@ -44,9 +45,13 @@ by = {}
 for r in rows:
     by.setdefault((r["workload"], r["config"]), []).append(float(r["us_per_io"]))
 wls = sorted({w for w, _ in by}, key=lambda w: [r["workload"] for r in rows].index(w))
-cfgs = [c for c in ("local", "stock", "ours", "alt") if any(k[1] == c for k in by)]
-print("| workload | " + " | ".join("%s us/IO (spread)" % c for c in cfgs) + " | ours/stock | alt/stock |")
-print("|---" * (len(cfgs) + 3) + "|")
+cfgs = [c for c in ("local", "stock", "ours", "alt", "rstock", "rours") if any(k[1] == c for k in by)]
+# each ratio against the stock target of its own transport
+pairs = [(a, b) for a, b in (("ours", "stock"), ("alt", "stock"), ("rours", "rstock"))
+         if a in cfgs and b in cfgs]
+print("| workload | " + " | ".join("%s us/IO (spread)" % c for c in cfgs) +
+      "".join(" | %s/%s" % p for p in pairs) + " |")
+print("|---" * (len(cfgs) + len(pairs) + 1) + "|")
 for w in wls:
     cells, med = [], {}
     for c in cfgs:
@@ -56,8 +61,8 @@ for w in wls:
         med[c] = statistics.median(v)
         spread = (max(v) - min(v)) / med[c] * 100 if med[c] else 0
         cells.append("%.2f (%.1f%%)" % (med[c], spread))
-    ratio = lambda c: "%.3f" % (med[c] / med["stock"]) if c in med and med.get("stock") else "-"
-    print("| %s | %s | %s | %s |" % (w, " | ".join(cells), ratio("ours"), ratio("alt")))
+    ratio = lambda a, b: "%.3f" % (med[a] / med[b]) if a in med and med.get(b) else "-"
+    print("| %s | %s |" % (w, " | ".join(cells + [ratio(a, b) for a, b in pairs])))
 PY
 echo "bench-icount: $((SECONDS - t0)) s; CSV in $out/icount.csv" >&2
 exit $rc

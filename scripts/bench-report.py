@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Report of scripts/bench.sh: medians of the runs, ratios against stock
-nvmet-tcp, the goals of the benchmark issue, the scale figures.
+nvmet-tcp (the NVMe/RDMA rows against stock nvmet-rdma), the goals of the
+benchmark issue, the scale figures.
 
 usage: bench-report.py OUTPUT.txt OUTDIR
 Reads the guest's output (lines "perf,..." and "scale,..."), writes
@@ -16,21 +17,26 @@ import statistics
 import subprocess
 import sys
 
-CONFIGS = ["stock", "ours", "offload", "offnic", "ceiling"]
+TCP_CONFIGS = ["stock", "ours", "offload", "offnic", "ceiling"]
+RDMA_CONFIGS = ["rstock", "rours"]
+CONFIGS = TCP_CONFIGS + RDMA_CONFIGS
 LABEL = {
     "stock": "(a) stock nvmet-tcp",
     "ours": "(b) ours, software",
     "offload": "(c) ours, offloaded to nicsim",
     "offnic": "(c') offloaded, TCP rx on NIC core",
     "ceiling": "(d) fio on null_blk (ceiling)",
+    "rstock": "(r-a) stock nvmet-rdma",
+    "rours": "(r-b) ours, nvmet_offload_rdma",
 }
-WORKLOADS = ["rr4k-qd1", "rr4k-qd32", "rw4k-qd1", "rw4k-qd32", "sr128k-qd16"]
+WORKLOADS = ["rr4k-qd1", "rr4k-qd32", "rw4k-qd1", "rw4k-qd32", "sr128k-qd16", "sr1m-qd4"]
 WL_LABEL = {
     "rr4k-qd1": "4k randread QD1",
     "rr4k-qd32": "4k randread QD32",
     "rw4k-qd1": "4k randwrite QD1",
     "rw4k-qd32": "4k randwrite QD32",
     "sr128k-qd16": "128k seq read QD16",
+    "sr1m-qd4": "1M seq read QD4",
 }
 FIELDS = ["iops", "p50_us", "p99_us", "ini_us", "tgt_us", "nic_us", "eng_us",
           "busy0", "busy1", "busy2", "busy3"]
@@ -68,8 +74,10 @@ def main():
         runs.setdefault((r[0], r[1]), []).append(vals + [float("nan")] * (len(FIELDS) - len(vals)))
     med = {k: [statistics.median(c) for c in zip(*v)] for k, v in runs.items()}
     nreps = max((len(v) for v in runs.values()), default=0)
-    cfgs = [c for c in CONFIGS if any(k[0] == c for k in med)]
-    wls = [w for w in WORKLOADS if any(k[1] == w for k in med)]
+    cfgs = [c for c in TCP_CONFIGS if any(k[0] == c for k in med)]
+    rcfgs = [c for c in RDMA_CONFIGS if any(k[0] == c for k in med)]
+    wls = [w for w in WORKLOADS if any(k[1] == w for k in med if k[0] in cfgs)]
+    rwls = [w for w in WORKLOADS if any(k[1] == w for k in med if k[0] in rcfgs)]
 
     def m(c, w, field):
         v = med.get((c, w))
@@ -137,6 +145,9 @@ def main():
                             f"{rtot:.3f}" if rtot and c != "ceiling" else ""])
         md.append("")
 
+    if rwls:
+        md.extend(rdma_tables(rcfgs, rwls, med, m, ratio, sumrows))
+
     with open(os.path.join(outdir, "summary.csv"), "w", newline="") as f:
         wr = csv.writer(f)
         wr.writerow(["config", "workload"] + FIELDS +
@@ -177,6 +188,36 @@ def main():
         f.write(report + "\n")
     print(report)
     chart(outdir, cfgs, wls, m)
+
+
+def rdma_tables(cfgs, wls, med, m, ratio, sumrows):
+    """NVMe/RDMA over rdma_rxe, ours against stock nvmet-rdma. rxe hands a
+    packet for a local address to its receive path on the sending CPU, so
+    host and target share vCPUs: the CPU figure is all vCPUs together, and
+    ours minus stock is the targets' difference (same host, same rxe)."""
+    md = ["### NVMe/RDMA over rdma_rxe (ours against stock nvmet-rdma)\n",
+          "CPU: microseconds of all vCPUs together per I/O (host, rxe and target share "
+          "them: no per-side split); ratios against (r-a); ours - stock: the difference of "
+          "the two targets' cost per I/O.\n",
+          "| workload | config | IOPS | p50 us | p99 us | CPU us/IO (all vCPUs) | "
+          "IOPS vs (r-a) | CPU/IO vs (r-a) | ours - stock us/IO |",
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for w in wls:
+        def tot(c):
+            return m(c, w, "ini_us") + m(c, w, "tgt_us") + m(c, w, "nic_us") if (c, w) in med else None
+        s_iops, s_tot = m("rstock", w, "iops"), tot("rstock")
+        for c in cfgs:
+            if (c, w) not in med:
+                continue
+            ri, rt = ratio(m(c, w, "iops"), s_iops), ratio(tot(c), s_tot)
+            diff = f"{tot(c) - s_tot:+.1f}" if c != "rstock" and s_tot is not None else "-"
+            md.append(f"| {WL_LABEL.get(w, w)} | {LABEL[c]} | {m(c, w, 'iops'):.0f} | "
+                      f"{m(c, w, 'p50_us'):.0f} | {m(c, w, 'p99_us'):.0f} | {tot(c):.1f} | "
+                      f"{f'{ri:.2f}x' if ri else '-'} | {f'{rt:.2f}x' if rt else '-'} | {diff} |")
+            sumrows.append([c, w] + [f"{x:.1f}" for x in med[(c, w)]] +
+                           [f"{ri:.3f}" if ri else "", f"{rt:.3f}" if rt else "", ""])
+    md.append("")
+    return md
 
 
 def chart(outdir, cfgs, wls, m):

@@ -4,10 +4,11 @@
 # runs selftests/bench/run.sh:
 #   perf.sh   stock nvmet-tcp, our software path, our offload path on
 #             nicsim (and with the target's TCP receive on the NIC core),
-#             fio on the raw null_blk; 4k randread/randwrite QD1/QD32 and
-#             128k sequential read; alternating, NVO_BENCH_REPS rounds;
-#             IOPS, p50/p99, CPU per I/O on the initiator, target host core
-#             and NIC core
+#             fio on the raw null_blk, stock nvmet-rdma and ours over
+#             Soft-RoCE; 4k randread/randwrite QD1/QD32, 128k and 1M
+#             sequential read; alternating, NVO_BENCH_REPS rounds; IOPS,
+#             p50/p99, CPU per I/O on the initiator, target host core and
+#             NIC core (RDMA: of all vCPUs together)
 #   scale.sh  64 controllers x 8 I/O queues offloaded, then >= 1024 queues:
 #             memory per queue, nicctl JSON times, hand-over latency
 # then scripts/bench-report.py: build/bench/{perf,summary,scale}.csv,

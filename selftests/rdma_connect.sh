@@ -12,16 +12,14 @@
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/rdma_test.sh
 . "$DIR/lib/rdma_test.sh"
+# shellcheck source=lib/under_io.sh
+. "$DIR/lib/under_io.sh"
 tcp_test_args "$@"
 
 NQN=nqn.2014-08.io.nvmet-offload:rdma-connect
 PORT=4420
 INLINE=16384
 IOQ=4
-
-ctrl() { host_ctrl "$NQN"; }
-ctrl_state() { local c; c=$(ctrl) && cat "/sys/class/nvme/$c/state"; }
-state_is() { [ "$(ctrl_state)" = "$1" ]; }
 
 module() { [ "$(nvo_transport)" = stock ] && echo nvmet_rdma || echo nvmet_offload_rdma; }
 
@@ -141,36 +139,20 @@ trap nvmet_cleanup EXIT
 msg "transport: $(nvo_transport)"
 dmesg_mark
 
-run() {
-	local desc=$1
-	shift
-	if [ -n "$failed" ]; then
-		ktap_test_skip "$desc" "an earlier step failed"
-	elif "$@"; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-		failed=1
-	fi
-}
-failed=
-run "rxe0 on dummy0 ($RDMA_ADDR/16) ACTIVE" test_link
-run "target: $(module) registered, port 1 rdma $RDMA_ADDR:$PORT inline $INLINE" test_target
-run "nvme discover -t rdma lists the subsystem" test_discover
-run "nvme connect -t rdma --nr-io-queues=$IOQ: one I/O queue per CPU" test_connect
-run "fio crc32c verify bs=4k iodepth=32 size=8M" verify --bs=4k --iodepth=32 --size=8M
-run "fio crc32c verify bs=1M iodepth=4 size=32M" verify --bs=1M --iodepth=4 --size=32M
-run "dd writes at ($INLINE) and past the in-capsule size, 4k, 1M, read back in 1M" test_inline_boundary
-run "nvme reset: live again, verify" test_reset
-run "nvme disconnect" test_disconnect
-failed_before=$failed
-failed=
-run "no I/O, timeout or transport errors in the kernel log" no_io_errors
-failed=$failed_before
+step "rxe0 on dummy0 ($RDMA_ADDR/16) ACTIVE" test_link
+step "target: $(module) registered, port 1 rdma $RDMA_ADDR:$PORT inline $INLINE" test_target
+step "nvme discover -t rdma lists the subsystem" test_discover
+step "nvme connect -t rdma --nr-io-queues=$IOQ: one I/O queue per CPU" test_connect
+step "fio crc32c verify bs=4k iodepth=32 size=8M" verify --bs=4k --iodepth=32 --size=8M
+step "fio crc32c verify bs=1M iodepth=4 size=32M" verify --bs=1M --iodepth=4 --size=32M
+step "dd writes at ($INLINE) and past the in-capsule size, 4k, 1M, read back in 1M" test_inline_boundary
+step "nvme reset: live again, verify" test_reset
+step "nvme disconnect" test_disconnect
+step_always "no I/O, timeout or transport errors in the kernel log" no_io_errors
 if [ "$(nvo_transport)" = stock ]; then
 	ktap_test_skip "queue_mem_limit_kb: a connect past it is refused" "stock nvmet-rdma has no ceiling"
 else
-	run "queue_mem_limit_kb at 1 MiB: the I/O queue refused, connect fails; restored: connects" test_mem_limit
+	step "queue_mem_limit_kb at 1 MiB: the I/O queue refused, connect fails; restored: connects" test_mem_limit
 fi
-run "port removed, $(module) unloads" test_unload
+step "port removed, $(module) unloads" test_unload
 ktap_finished

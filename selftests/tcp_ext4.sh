@@ -86,19 +86,6 @@ ktap_set_plan 6
 trap cleanup EXIT
 msg "transport: $(nvo_transport)"
 
-failed=
-step() {
-	local desc=$1
-	shift
-	if [ -n "$failed" ]; then
-		ktap_test_skip "$desc" "an earlier step failed"
-	elif "$@"; then
-		ktap_test_pass "$desc"
-	else
-		ktap_test_fail "$desc"
-		failed=1
-	fi
-}
 step "setup: null_blk namespace exported and connected" setup
 step "mkfs.ext4 and mount over NVMe/TCP" test_mkfs_mount
 step "write files with known md5sums, sync, drop caches, umount" test_write

@@ -11,6 +11,8 @@
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/tcp_test.sh
 . "$DIR/lib/tcp_test.sh"
+# shellcheck source=lib/under_io.sh
+. "$DIR/lib/under_io.sh"
 tcp_test_args "$@"
 
 NQN=nqn.2014-08.io.nvmet-offload:tcp-teardown
@@ -23,28 +25,6 @@ RECONNECT=(--reconnect-delay=1 --ctrl-loss-tmo=60)
 module() { [ "$(nvo_transport)" = stock ] && echo nvmet_tcp || echo nvmet_offload; }
 loaded() { [ -d "/sys/module/$(module)" ]; }
 
-# Run a command with a time limit (a stuck configfs write or rmmod is a
-# failure to report, not a reason to hang the whole test). It runs in a
-# subshell: only for helpers whose shell state we do not need afterwards.
-with_timeout() {
-	local secs=$1 pid
-	shift
-	"$@" &
-	pid=$!
-	for _ in $(seq $((secs * 10))); do
-		kill -0 "$pid" 2>/dev/null || { wait "$pid"; return; }
-		sleep 0.1
-	done
-	msg "still running after ${secs}s: $*"
-	return 124
-}
-
-ctrl() { host_ctrl "$NQN"; }
-ctrl_state() { local c; c=$(ctrl) && cat "/sys/class/nvme/$c/state"; }
-
-state_is() { [ "$(ctrl_state)" = "$1" ]; }
-state_not() { [ "$(ctrl_state)" != "$1" ]; }
-
 connect() {
 	quiet host_connect "$NQN" "$ADDR" "$PORT" "$@" &&
 		host_ns_dev "$NQN" 1 >/dev/null
@@ -52,43 +32,6 @@ connect() {
 
 disconnect() {
 	quiet host_disconnect "$NQN"
-}
-
-# Background fio: random mixed I/O, time based, errors end it.
-FIO_PID=
-fio_start() {
-	local dev=$1 runtime=${2:-30} r0
-	r0=$(io_count)
-	fio --name=bg --filename="$dev" --allow_file_create=0 --rw=randrw --bs=4k --iodepth=16 \
-		--ioengine=libaio --direct=1 --time_based --runtime="$runtime" \
-		--size=64M >"$FIOLOG" 2>&1 &
-	FIO_PID=$!
-	# Only tear down once I/O really reaches the target's backing device
-	# (the host's multipath node keeps no I/O statistics).
-	if ! wait_for 20 io_moved "$r0"; then
-		msg "fio did not start I/O on $dev"
-		return 1
-	fi
-}
-# Reads + writes completed by the namespace's backing device.
-io_count() { awk '{ print $1 + $5 }' "/sys/block/${TCP_NULLB##*/}/stat" 2>/dev/null || echo 0; }
-io_moved() { [ "$(io_count)" -gt $(($1 + 200)) ]; }
-
-fio_done() { ! kill -0 "$FIO_PID" 2>/dev/null; }
-
-# fio_wait SECS: 0 if fio ended cleanly, 1 if with errors, 124 if stuck.
-fio_wait() {
-	local secs=$1 rc
-	if ! wait_for "$secs" fio_done; then
-		msg "fio still running after ${secs}s"
-		return 124
-	fi
-	wait "$FIO_PID"
-	rc=$?
-	FIO_PID=
-	grep -E 'err=|error' "$FIOLOG" | head -n 3 | sed 's/^/# fio: /'
-	msg "background fio exit status $rc"
-	[ $rc -eq 0 ]
 }
 
 verify() {
@@ -252,43 +195,18 @@ ktap_set_plan 12
 trap nvmet_cleanup EXIT
 msg "transport: $(nvo_transport) (module $(module))"
 
-setup_ok=
-if tcp_target_setup "$NQN" "$ADDR" "$PORT"; then
-	setup_ok=1
-	ktap_test_pass "setup: $(nvo_transport) transport, null_blk namespace, port $ADDR:$PORT"
-else
-	ktap_test_fail "setup: $(nvo_transport) transport, null_blk namespace, port $ADDR:$PORT"
-fi
-
-t() {
-	local desc=$1
-	shift
-	if [ -z "$setup_ok" ]; then
-		ktap_test_skip "$desc" "setup failed"
-		return
-	fi
-	if "$@"; then
-		ktap_test_pass "$desc"
-		return
-	fi
-	ktap_test_fail "$desc"
-	# A failed step's fio must not race the next step's I/O: reap it (a
-	# passing step may leave it running for the next, e.g. port re-link).
-	if [ -n "$FIO_PID" ] && kill -9 "$FIO_PID" 2>/dev/null; then
-		wait "$FIO_PID" 2>/dev/null
-	fi
-	FIO_PID=
-}
-
-t "disconnect under I/O: completes, fio ends, no controller or socket left" test_disconnect_under_io
-t "fresh connect and verified I/O after that" test_fresh_connect
-t "port unlink under I/O: host controller leaves live, target sockets closed" test_port_unlink
-t "port re-link: host reconnects by itself, interrupted fio completes cleanly" test_port_relink
-t "verified I/O after the reconnect" test_verify_after_reconnect
-t "namespace disable under I/O: completes, fio ends" test_ns_disable
-t "namespace re-enable: device back on the host, verified I/O" test_ns_enable
-t "rmmod $(module) with a host connected under I/O: refused (in use), host live, fio clean" test_rmmod_connected
-t "port removed, host reconnecting: rmmod succeeds" test_rmmod_after_port_removal
-t "reload and re-export: host reconnects, verified I/O" test_reload
-t "host_disconnect_all and port removal: transport unloads" test_final_unload
+step_on_fail fio_reap
+step "setup: $(nvo_transport) transport, null_blk namespace, port $ADDR:$PORT" \
+	tcp_target_setup "$NQN" "$ADDR" "$PORT"
+step_soft "disconnect under I/O: completes, fio ends, no controller or socket left" test_disconnect_under_io
+step_soft "fresh connect and verified I/O after that" test_fresh_connect
+step_soft "port unlink under I/O: host controller leaves live, target sockets closed" test_port_unlink
+step_soft "port re-link: host reconnects by itself, interrupted fio completes cleanly" test_port_relink
+step_soft "verified I/O after the reconnect" test_verify_after_reconnect
+step_soft "namespace disable under I/O: completes, fio ends" test_ns_disable
+step_soft "namespace re-enable: device back on the host, verified I/O" test_ns_enable
+step_soft "rmmod $(module) with a host connected under I/O: refused (in use), host live, fio clean" test_rmmod_connected
+step_soft "port removed, host reconnecting: rmmod succeeds" test_rmmod_after_port_removal
+step_soft "reload and re-export: host reconnects, verified I/O" test_reload
+step_soft "host_disconnect_all and port removal: transport unloads" test_final_unload
 ktap_finished

@@ -11,6 +11,10 @@
 #   ours    nvmet_offload.ko (this tree), software path
 #   alt     another build of nvmet_offload.ko (NVO_ICOUNT_ALT, e.g. the
 #           tree before a change), software path; only when it is there
+#   rstock  the kernel's nvmet-rdma, nvme-rdma host, over Soft-RoCE (rxe0
+#           on dummy0: rxe loops a local address back in software)
+#   rours   nvmet_offload_rdma.ko, the same way (rstock and rours share
+#           trtype rdma: each is unloaded before the other loads)
 #
 # null_blk is not memory-backed: writes allocate nothing, so the first
 # write round costs what the others do.
@@ -23,41 +27,20 @@ set -u
 REPS=${NVO_BENCH_REPS:-2}
 RUNTIME=${NVO_BENCH_RUNTIME:-8}
 ALT=${NVO_ICOUNT_ALT:-/opt/nvmet-offload/extra/nvmet_offload.ko}
-CONFIGS=${NVO_BENCH_CONFIGS:-local stock ours alt}
-WORKLOADS=${NVO_BENCH_WORKLOADS:-rr4k-qd32 rw4k-qd32 rr4k-qd1 rw4k-qd1}
+CONFIGS=${NVO_BENCH_CONFIGS:-local stock ours alt rstock rours}
+WORKLOADS=${NVO_BENCH_WORKLOADS:-rr4k-qd32 rw4k-qd32 rr4k-qd1 rw4k-qd1 sr1m-qd4}
 NQN=nqn.2026-11.io.nvmet-offload:icount
+# shellcheck disable=SC2034 # lib.sh's
 CFG=/sys/kernel/config/nvmet
 MODS=/opt/nvmet-offload/modules
 
 die() { echo "icount: $*" >&2; exit 1; }
 
-wl_args() {
-	case $1 in
-	rr4k-qd1) echo --rw=randread --bs=4k --iodepth=1 ;;
-	rr4k-qd32) echo --rw=randread --bs=4k --iodepth=32 ;;
-	rw4k-qd1) echo --rw=randwrite --bs=4k --iodepth=1 ;;
-	rw4k-qd32) echo --rw=randwrite --bs=4k --iodepth=32 ;;
-	*) return 1 ;;
-	esac
-}
+# shellcheck source=lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 # jiffies (USER_HZ) the CPU was busy: user nice system irq softirq steal
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-
-connect() {
-	local i b
-	nvme connect -t tcp -a 127.0.0.1 -s 4420 -n $NQN --nr-io-queues=1 >/dev/null ||
-		return 1
-	for i in $(seq 100); do
-		for b in /sys/block/nvme*n*; do
-			[ -e "/dev/${b##*/}" ] || continue
-			grep -qx "$NQN" "$b/device/subsysnqn" 2>/dev/null &&
-				{ DEV=/dev/${b##*/}; return 0; }
-		done
-		sleep 0.1
-	done
-	return 1
-}
 
 setup() { # CONFIG
 	DEV=
@@ -66,22 +49,25 @@ setup() { # CONFIG
 	stock) modprobe nvmet-tcp || return 1 ;;
 	ours) insmod $MODS/nvmet_offload.ko || return 1 ;;
 	alt) insmod "$ALT" || return 1 ;;
+	rstock | rours)
+		bench_rdma_load "$1" || return 1
+		bench_port_add rdma "$RDMA_ADDR" || return 1
+		bench_connect rdma "$RDMA_ADDR"
+		return ;;
 	esac
-	mkdir -p $CFG/ports/1
-	echo tcp >$CFG/ports/1/addr_trtype
-	echo ipv4 >$CFG/ports/1/addr_adrfam
-	echo 127.0.0.1 >$CFG/ports/1/addr_traddr
-	echo 4420 >$CFG/ports/1/addr_trsvcid
-	ln -s $CFG/subsystems/$NQN $CFG/ports/1/subsystems/$NQN
-	connect
+	bench_port_add tcp 127.0.0.1 || return 1
+	bench_connect tcp 127.0.0.1
 }
 
 teardown() { # CONFIG
 	[ "$1" = local ] && return 0
 	nvme disconnect -n $NQN >/dev/null
-	rm -f $CFG/ports/1/subsystems/$NQN
-	rmdir $CFG/ports/1
-	if [ "$1" = stock ]; then rmmod nvmet_tcp; else rmmod nvmet_offload; fi
+	bench_port_del
+	case $1 in
+	stock) rmmod nvmet_tcp ;;
+	rstock | rours) bench_rdma_unload "$1" ;;
+	*) rmmod nvmet_offload ;;
+	esac
 }
 
 run() { # CONFIG WORKLOAD REP
@@ -92,9 +78,11 @@ run() { # CONFIG WORKLOAD REP
 		--direct=1 --runtime="$RUNTIME" --time_based --size=512m \
 		--output-format=terse --terse-version=3) || return 1
 	b1=$(busy)
-	# terse v3: read total I/Os $6, write $47
-	echo "$out" | awk -F';' -v cfg="$1" -v wl="$2" -v rep="$3" -v j=$((b1 - b0)) '
-	{ ios = $6 + $47; us = j * 10000
+	# terse v3: KiB read $6, written $47 (KiB, not I/Os: divided by the
+	# block size)
+	echo "$out" | awk -F';' -v cfg="$1" -v wl="$2" -v rep="$3" -v j=$((b1 - b0)) \
+		-v bs_kib=$(($(wl_bs "$2") / 1024)) '
+	{ ios = ($6 + $47) / bs_kib; us = j * 10000
 	  printf "icount,%s,%s,%s,%d,%d,%.2f\n", cfg, wl, rep, ios, us, ios ? us / ios : 0 }'
 }
 
@@ -104,11 +92,7 @@ modprobe nvmet || die "no nvmet"
 modprobe nvme-tcp || die "no nvme-tcp"
 modprobe libcrc32c
 modprobe null_blk nr_devices=1 gb=1 bs=4096 queue_mode=2 irqmode=0 || die "no null_blk"
-mkdir $CFG/subsystems/$NQN
-echo 1 >$CFG/subsystems/$NQN/attr_allow_any_host
-mkdir $CFG/subsystems/$NQN/namespaces/1
-echo /dev/nullb0 >$CFG/subsystems/$NQN/namespaces/1/device_path
-echo 1 >$CFG/subsystems/$NQN/namespaces/1/enable
+bench_subsys /dev/nullb0 || die "cannot export /dev/nullb0"
 
 echo "icount,config,workload,rep,ios,busy_us,us_per_io"
 for rep in $(seq "$REPS"); do

@@ -12,6 +12,9 @@
 #             terminates TCP would leave on the host (a model, see
 #             Documentation/performance.md)
 #   ceiling   fio directly on the null_blk device (no network, no target)
+#   rstock    the kernel's nvmet-rdma, nvme-rdma host, over Soft-RoCE
+#   rours     nvmet_offload_rdma.ko, the same way (rstock and rours share
+#             trtype rdma: each is unloaded before the other loads)
 #
 # CPU placement (needs >= 4 online vCPUs; the others are taken offline):
 #   vCPU 0  initiator: nvme-tcp's I/O work and its TCP receive (RPS)
@@ -22,7 +25,10 @@
 # network namespace, so that each side's receive softirq can be steered
 # (RPS) to its own vCPUs; over loopback both sides' receive runs on the
 # sender's CPU. Each vCPU's busy time comes from /proc/stat, the engine
-# threads' own from /proc/PID/stat.
+# threads' own from /proc/PID/stat. The RDMA configurations have no such
+# split: host and target share rxe0, which hands a packet for a local
+# address straight to its receive path on the sending CPU, so only their
+# sum (all vCPUs) per I/O means something (Documentation/performance.md).
 #
 # Prints one CSV line per run (header first, lines start with "perf,"):
 #   perf,config,workload,rep,iops,p50_us,p99_us,ini_us,tgt_us,nic_us,eng_us,busy0,...,busy3
@@ -36,9 +42,10 @@
 set -u
 REPS=${NVO_BENCH_REPS:-3}
 RUNTIME=${NVO_BENCH_RUNTIME:-6}
-CONFIGS=${NVO_BENCH_CONFIGS:-stock ours offload offnic ceiling}
-WORKLOADS=${NVO_BENCH_WORKLOADS:-rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32 sr128k-qd16}
+CONFIGS=${NVO_BENCH_CONFIGS:-stock ours offload offnic ceiling rstock rours}
+WORKLOADS=${NVO_BENCH_WORKLOADS:-rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32 sr128k-qd16 sr1m-qd4}
 NQN=nqn.2026-11.io.nvmet-offload:bench
+# shellcheck disable=SC2034 # lib.sh's
 CFG=/sys/kernel/config/nvmet
 DBG=/sys/kernel/debug/nvmet_offload
 MODS=/opt/nvmet-offload/modules
@@ -47,17 +54,8 @@ TGT_IP=10.99.0.1 INI_IP=10.99.0.2
 
 die() { echo "perf: $*" >&2; exit 1; }
 
-# fio's options for a workload name
-wl_args() {
-	case $1 in
-	rr4k-qd1) echo --rw=randread --bs=4k --iodepth=1 ;;
-	rr4k-qd32) echo --rw=randread --bs=4k --iodepth=32 ;;
-	rw4k-qd1) echo --rw=randwrite --bs=4k --iodepth=1 ;;
-	rw4k-qd32) echo --rw=randwrite --bs=4k --iodepth=32 ;;
-	sr128k-qd16) echo --rw=read --bs=128k --iodepth=16 ;;
-	*) return 1 ;;
-	esac
-}
+# shellcheck source=lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
 
 # "cpuN busy" for every online vCPU: user nice system irq softirq steal
 cpu_busy() { awk '/^cpu[0-9]/ { print $1, $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
@@ -150,25 +148,17 @@ ours_place_queue() {
 	return 1
 }
 
-connect() {
-	local i b
-	ip netns exec ini nvme connect -t tcp -a $TGT_IP -s 4420 -n $NQN \
-		--nr-io-queues=1 >/dev/null || return 1
-	for i in $(seq 100); do
-		for b in /sys/block/nvme*n*; do
-			[ -e "/dev/${b##*/}" ] || continue
-			grep -qx "$NQN" "$b/device/subsysnqn" 2>/dev/null &&
-				{ DEV=/dev/${b##*/}; return 0; }
-		done
-		sleep 0.1
-	done
-	return 1
-}
+connect() { bench_connect tcp $TGT_IP ip netns exec ini; }
 
 setup_target() { # CONFIG
 	local cfg=$1 i
 	DEV=
 	[ "$cfg" = ceiling ] && { DEV=/dev/nullb0; return 0; }
+	if bench_rdma "$cfg"; then
+		bench_rdma_load "$cfg" && bench_port_add rdma "$RDMA_ADDR" &&
+			bench_connect rdma "$RDMA_ADDR"
+		return
+	fi
 	if [ "$cfg" = stock ]; then
 		modprobe nvmet-tcp || return 1
 	else
@@ -180,12 +170,7 @@ setup_target() { # CONFIG
 		# one engine, alone on its vCPU: the "NIC core"
 		echo "1 1 $CPU_NIC" >/sys/bus/nicsim/new_device || return 1 ;;
 	esac
-	mkdir -p $CFG/ports/1
-	echo tcp >$CFG/ports/1/addr_trtype
-	echo ipv4 >$CFG/ports/1/addr_adrfam
-	echo $TGT_IP >$CFG/ports/1/addr_traddr
-	echo 4420 >$CFG/ports/1/addr_trsvcid
-	ln -s $CFG/subsystems/$NQN $CFG/ports/1/subsystems/$NQN
+	bench_port_add tcp $TGT_IP || return 1
 	case $cfg in offload | offnic)
 		echo "1 on nicsim1" >$DBG/port_offload || return 1 ;;
 	esac
@@ -210,8 +195,8 @@ setup_target() { # CONFIG
 teardown_target() { # CONFIG
 	[ "$1" = ceiling ] && return 0
 	nvme disconnect -n $NQN >/dev/null
-	rm -f $CFG/ports/1/subsystems/$NQN
-	rmdir $CFG/ports/1
+	bench_port_del
+	bench_rdma "$1" && { bench_rdma_unload "$1"; return; }
 	steer_target $CPU_TGT
 	case $1 in offload | offnic)
 		echo 1 >/sys/bus/nicsim/del_device
@@ -285,11 +270,7 @@ for w in $WORKLOADS; do wl_args "$w" >/dev/null || die "unknown workload $w"; do
 modprobe nvmet || die "no nvmet"
 modprobe nvme-tcp || die "no nvme-tcp"
 modprobe null_blk nr_devices=1 gb=1 bs=4096 queue_mode=2 irqmode=0 || die "no null_blk"
-mkdir $CFG/subsystems/$NQN
-echo 1 >$CFG/subsystems/$NQN/attr_allow_any_host
-mkdir $CFG/subsystems/$NQN/namespaces/1
-echo /dev/nullb0 >$CFG/subsystems/$NQN/namespaces/1/device_path
-echo 1 >$CFG/subsystems/$NQN/namespaces/1/enable
+bench_subsys /dev/nullb0 || die "cannot export /dev/nullb0"
 net_setup || die "network set-up failed"
 housekeeping_on_initiator
 

@@ -22,6 +22,10 @@
 #                                 NQN on port 1, trtype rdma, $RDMA_ADDR:PORT
 #   rdma_host_connect NQN PORT [ARGS...]   nvme connect -t rdma
 #   rdma_host_discover PORT       nvme discover -t rdma
+#   rc_qps, no_qps                RC queue pairs on rxe0 (the host's and the
+#                                 target's: a queue the target did not
+#                                 release keeps its QP), none
+#   qps_gone                      no_qps within 20 s, else lists them
 
 _rdma_test_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tcp_test.sh
@@ -82,15 +86,9 @@ rdma_transport_unload() {
 }
 
 rdma_target_setup() {
-	local nqn=$1 port=$2
-	shift 2 || { msg "usage: rdma_target_setup NQN PORT [ATTR=VAL...]"; return 1; }
+	[ $# -ge 2 ] || { msg "usage: rdma_target_setup NQN PORT [ATTR=VAL...]"; return 1; }
 	rdma_transport_load || { msg "cannot load the $(nvo_transport) RDMA transport"; return 1; }
-	TCP_NULLB=$(nullb_create 1) || return 1
-	nvmet_subsys_create "$nqn" || return 1
-	nvmet_ns_create "$nqn" 1 "$TCP_NULLB" || return 1
-	nvmet_port_create 1 "$RDMA_ADDR" "$port" ipv4 "$@" || return 1
-	_nvo_write "$NVMET_CFS/ports/1/addr_trtype" rdma || return 1
-	nvmet_port_link 1 "$nqn"
+	target_export "$1" "$RDMA_ADDR" "$2" "${@:3}" addr_trtype=rdma
 }
 
 rdma_host_connect() {
@@ -104,4 +102,13 @@ rdma_host_connect() {
 rdma_host_discover() {
 	_nvo_diag modprobe nvme-rdma || return 1
 	nvme discover -t rdma -a "$RDMA_ADDR" -s "$1"
+}
+
+rc_qps() { rdma resource show qp link "$RDMA_LINK/1" 2>/dev/null | grep -c 'type RC'; }
+no_qps() { [ "$(rc_qps)" -eq 0 ]; }
+qps_gone() {
+	wait_for 20 no_qps && return 0
+	msg "$(rc_qps) RC queue pairs left on $RDMA_LINK:"
+	msg "$(rdma resource show qp link "$RDMA_LINK/1" 2>&1)"
+	return 1
 }

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # What the tcp_*.sh selftests (the NVMe/TCP target transport, ours or stock
-# nvmet-tcp) have in common. Sources ktap.sh and nvmet.sh from its own
-# directory; a test begins with
+# nvmet-tcp) have in common. Sources ktap.sh, steps.sh (step, step_soft,
+# step_always) and nvmet.sh from its own directory; a test begins with
 #	DIR=$(cd "$(dirname "$0")" && pwd)
 #	# shellcheck source=lib/tcp_test.sh
 #	. "$DIR/lib/tcp_test.sh"
@@ -21,6 +21,8 @@
 #                                 load the selected transport; a 1 GB null_blk
 #                                 ($TCP_NULLB) as nsid 1 of NQN, exported on
 #                                 port 1 at ADDR:PORT (ipv4) with the ATTRs
+#   target_export NQN ADDR PORT [ATTR=VAL...]
+#                                 the same with the transport loaded already
 #   tcp_port_socks PORT           how many connections on local PORT are
 #                                 ESTAB or CLOSE-WAIT (not closed by us)
 #   tcp_port_idle PORT            true when tcp_port_socks PORT is 0
@@ -32,6 +34,8 @@
 _tcp_test_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/ktap.sh
 . "$_tcp_test_lib/ktap.sh"
+# shellcheck source=lib/steps.sh
+. "$_tcp_test_lib/steps.sh"
 # shellcheck source=lib/nvmet.sh
 . "$_tcp_test_lib/nvmet.sh"
 unset _tcp_test_lib
@@ -82,10 +86,18 @@ thp_off() {
 # null_blk is memory backed (see nullb_create): data written survives a
 # reconnect, so verifying it means something.
 tcp_target_setup() {
-	local nqn=$1 addr=$2 port=$3
-	shift 3 || { msg "usage: tcp_target_setup NQN ADDR PORT [ATTR=VAL...]"; return 1; }
+	[ $# -ge 3 ] || { msg "usage: tcp_target_setup NQN ADDR PORT [ATTR=VAL...]"; return 1; }
 	# shellcheck disable=SC2119 # no module parameters
 	nvmet_transport_load || { msg "cannot load the $(nvo_transport) transport"; return 1; }
+	target_export "$@"
+}
+
+# target_export NQN ADDR PORT [ATTR=VAL...]: the transport is loaded; a 1 GB
+# null_blk ($TCP_NULLB) as nsid 1 of NQN on port 1 (ipv4), the ATTRs
+# written to the port (addr_trtype=rdma for another transport)
+target_export() {
+	local nqn=$1 addr=$2 port=$3
+	shift 3
 	TCP_NULLB=$(nullb_create 1) || return 1
 	nvmet_subsys_create "$nqn" || return 1
 	nvmet_ns_create "$nqn" 1 "$TCP_NULLB" || return 1

@@ -16,6 +16,14 @@
  *       RDMA READ fails) or Identify after a good Connect (badkey-read: the
  *       RDMA WRITE fails): no success may come back, and the target must
  *       end the connection
+ *   nvme_rdma_badsgl ADDR PORT SUBNQN short
+ *       after a good Connect, a capsule of 32 bytes (half a command): no
+ *       response may come back, and the target must end the connection
+ *   nvme_rdma_badsgl ADDR PORT SUBNQN kato
+ *       Connect with a keep-alive timeout of KATO_MS, then Keep Alive
+ *       commands for 3 x KATO_MS (the connection must hold), then silence:
+ *       the target's keep-alive timer must end the connection within
+ *       KATO_MS plus some slack, not before KATO_MS
  * Prints one "ok"/"FAIL" line per check; exit 0 when all passed.
  */
 #define _GNU_SOURCE
@@ -34,6 +42,7 @@
 #include <rdma/rdma_cma.h>
 
 #define QDEPTH		32
+#define KATO_MS		2000
 #define DATA_SIZE	(2u << 20)
 #define HOSTNQN		"nqn.2014-08.org.nvmexpress:uuid:4e564f2d-7465-7374-6265-640000000099"
 
@@ -200,13 +209,14 @@ static void keyed(struct sqe *c, uint32_t len, uint32_t key)
 }
 
 /*
- * Send *c, wait for its response: its status (phase bit off), -1 when none
- * came within timeout_ms, -2 when the queue failed (a flushed work request).
+ * Send the first len bytes of *c, wait for its response: its status (phase
+ * bit off), -1 when none came within timeout_ms, -2 when the queue failed
+ * (a flushed work request).
  */
-static int command(struct sqe *c, int timeout_ms)
+static int command_len(struct sqe *c, uint32_t len, int timeout_ms)
 {
 	static uint16_t cid;
-	struct ibv_sge sge = { .addr = (uintptr_t)&cmdbuf, .length = sizeof(cmdbuf),
+	struct ibv_sge sge = { .addr = (uintptr_t)&cmdbuf, .length = len,
 			       .lkey = mr_cmd->lkey };
 	struct ibv_send_wr wr = { .wr_id = 1000, .sg_list = &sge, .num_sge = 1,
 				  .opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED }, *bad;
@@ -243,13 +253,19 @@ static int command(struct sqe *c, int timeout_ms)
 	}
 }
 
-static int fabrics_connect(const char *subnqn, uint32_t key)
+static int command(struct sqe *c, int timeout_ms)
+{
+	return command_len(c, sizeof(*c), timeout_ms);
+}
+
+static int fabrics_connect(const char *subnqn, uint32_t key, uint32_t kato_ms)
 {
 	struct sqe c = { .opcode = 0x7f };
 
 	c.nsid = 0x01;			/* fctype Connect */
 	c.cdw10 = 0;			/* recfmt 0, qid 0 */
 	c.cdw11 = htole32(QDEPTH - 1);	/* sqsize (0's based), cattr 0 */
+	c.cdw12 = htole32(kato_ms);	/* keep-alive timeout, 0: none */
 	memset(data, 0, 1024);
 	memcpy(data, "nvo-badsgl-host!", 16);			/* hostid */
 	data[16] = 0xff;					/* cntlid */
@@ -293,6 +309,68 @@ static void expect_status(struct sqe *c, int want, const char *what)
 	check(st >= 0 && (st & 0xff) == want && (st & 0x4000), line);
 }
 
+static long now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A DISCONNECTED event within timeout_ms: 1, none: 0. */
+static int disconnected(int timeout_ms)
+{
+	long end = now_ms() + timeout_ms;
+	struct rdma_cm_event *ev;
+	int left;
+
+	while ((left = end - now_ms()) > 0) {
+		ev = cm_event(left);
+		if (!ev)
+			break;
+		if (ev->event == RDMA_CM_EVENT_DISCONNECTED) {
+			rdma_ack_cm_event(ev);
+			return 1;
+		}
+		rdma_ack_cm_event(ev);
+	}
+	return 0;
+}
+
+/*
+ * Keep Alive every KATO_MS / 4 for 3 x KATO_MS: each answered, the
+ * connection kept; then nothing: the target must end it, after KATO_MS.
+ */
+static void keep_alive_then_silence(void)
+{
+	struct sqe ka = { .opcode = 0x18 };
+	int i, st, ok = 1;
+	long t0, waited;
+
+	keyed(&ka, 0, 0);
+	for (i = 0; i < 12 && ok; i++) {
+		st = command(&ka, KATO_MS);
+		if (st) {
+			printf("# Keep Alive %d: status %d\n", i, st);
+			ok = 0;
+		}
+		if (disconnected(KATO_MS / 4)) {
+			printf("# disconnected after Keep Alive %d\n", i);
+			ok = 0;
+		}
+	}
+	check(ok, "Keep Alive every KATO/4 for 3 x KATO: answered, connection kept");
+	if (!ok)
+		return;
+	t0 = now_ms();
+	ok = disconnected(KATO_MS + 20000);
+	waited = now_ms() - t0;
+	printf("# silent for %ld ms until the target ended the connection (KATO %d ms)\n",
+	       waited, KATO_MS);
+	check(ok && waited >= KATO_MS - 100,
+	      "silent host: the target ended the connection after KATO (within 20 s more)");
+}
+
 /* The target must end a connection whose data transfer failed. */
 static void expect_disconnect(void)
 {
@@ -321,7 +399,7 @@ int main(int argc, char **argv)
 	int st;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: nvme_rdma_badsgl ADDR PORT SUBNQN reject|sgl|badkey-write|badkey-read\n");
+		fprintf(stderr, "usage: nvme_rdma_badsgl ADDR PORT SUBNQN reject|sgl|badkey-write|badkey-read|short|kato\n");
 		return 2;
 	}
 	mode = argv[4];
@@ -351,14 +429,14 @@ int main(int argc, char **argv)
 	rdma_ack_cm_event(ev);
 
 	if (!strcmp(mode, "badkey-write")) {
-		st = fabrics_connect(argv[3], mr_data->rkey ^ 0x5a5a00);
+		st = fabrics_connect(argv[3], mr_data->rkey ^ 0x5a5a00, 0);
 		printf("# Connect with a bad key: %d\n", st);
 		check(st != 0, "Connect whose data is behind a bad key does not succeed");
 		expect_disconnect();
 		return failures ? 1 : 0;
 	}
 
-	st = fabrics_connect(argv[3], mr_data->rkey);
+	st = fabrics_connect(argv[3], mr_data->rkey, strcmp(mode, "kato") ? 0 : KATO_MS);
 	check(st == 0, "Fabrics Connect (keyed SGL, RDMA READ)");
 	if (st)
 		return 1;
@@ -368,6 +446,20 @@ int main(int argc, char **argv)
 	check(st == 0, "Property Set CC.EN");
 	if (st)
 		return 1;
+
+	if (!strcmp(mode, "short")) {
+		c = identify();
+		st = command_len(&c, 32, 2000);
+		printf("# Identify in a 32-byte capsule: %d\n", st);
+		check(st != 0, "a 32-byte capsule gets no success");
+		expect_disconnect();
+		return failures ? 1 : 0;
+	}
+
+	if (!strcmp(mode, "kato")) {
+		keep_alive_then_silence();
+		return failures ? 1 : 0;
+	}
 
 	if (!strcmp(mode, "badkey-read")) {
 		c = identify();
