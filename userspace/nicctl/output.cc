@@ -262,6 +262,8 @@ Json ToJson(const nvo::Device& d) {
   j["state"] = nvo::ToString(d.state);
   j["nr_queues"] = d.nr_queues;
   j["engines"] = d.engines;
+  // null when the kernel did not send it (a shim before driver API v2)
+  j["api_version"] = d.api_version != 0 ? Json(d.api_version) : Json(nullptr);
   if (d.caps) {
     const nvo::Caps& c = *d.caps;
     j["caps"] = {
@@ -275,6 +277,10 @@ Json ToJson(const nvo::Device& d) {
         {"ddgst", c.ddgst},
         {"max_inline", c.max_inline},
         {"backends", nvo::BackendNames(c.backends)},
+        {"take", c.take},
+        {"sgl", c.sgl},
+        {"max_h2c_data", c.max_h2c_data},
+        {"max_hpda", c.max_hpda},
     };
   } else {
     j["caps"] = nullptr;

@@ -237,6 +237,10 @@ Caps ParseCaps(const nlattr* nest) {
   c.ddgst = tb[NVMET_OFFLOAD_A_CAPS_DDGST] != nullptr;
   c.max_inline = U32Or(tb[NVMET_OFFLOAD_A_CAPS_MAX_INLINE], 0);
   c.backends = U32Or(tb[NVMET_OFFLOAD_A_CAPS_BACKENDS], 0);
+  c.take = U32Or(tb[NVMET_OFFLOAD_A_CAPS_TAKE], 0);
+  c.sgl = U32Or(tb[NVMET_OFFLOAD_A_CAPS_SGL], 0);
+  c.max_h2c_data = U32Or(tb[NVMET_OFFLOAD_A_CAPS_MAX_H2C_DATA], 0);
+  c.max_hpda = U32Or(tb[NVMET_OFFLOAD_A_CAPS_MAX_HPDA], 0);
   return c;
 }
 
@@ -547,6 +551,7 @@ Device ParseDevice(const Message& msg) {
   }
   d.nr_queues = U32Or(tb[NVMET_OFFLOAD_A_DEV_NR_QUEUES], 0);
   d.engines = U32Or(tb[NVMET_OFFLOAD_A_DEV_ENGINES], 0);
+  d.api_version = U32Or(tb[NVMET_OFFLOAD_A_DEV_API_VERSION], 0);
   return d;
 }
 

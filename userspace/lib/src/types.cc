@@ -127,12 +127,14 @@ bool Caps::operator==(const Caps& o) const {
          max_io_size == o.max_io_size && min_queue_depth == o.min_queue_depth &&
          max_queue_depth == o.max_queue_depth && hdgst == o.hdgst &&
          ddgst == o.ddgst && max_inline == o.max_inline &&
-         backends == o.backends;
+         backends == o.backends && take == o.take && sgl == o.sgl &&
+         max_h2c_data == o.max_h2c_data && max_hpda == o.max_hpda;
 }
 
 bool Device::operator==(const Device& o) const {
   return id == o.id && name == o.name && state == o.state && caps == o.caps &&
-         nr_queues == o.nr_queues && engines == o.engines;
+         nr_queues == o.nr_queues && engines == o.engines &&
+         api_version == o.api_version;
 }
 
 bool Port::operator==(const Port& o) const {

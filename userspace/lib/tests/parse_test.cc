@@ -20,12 +20,13 @@ constexpr uint16_t kFamily = 0x1d;
 
 // A dev-get reply as the kernel would send it: device 1 "nic0", live,
 // caps { max-queues 64, io-opcodes flush|write|read|write-zeroes,
-// max-io-size 128 KiB, depth 16..1024, hdgst, max-inline 8 KiB, bdev },
-// 3 queues, 4 engines.
+// max-io-size 128 KiB, depth 16..1024, hdgst, max-inline 8 KiB, bdev,
+// take at connect|live, sgl in-capsule|transport, max-h2c-data 64 KiB,
+// max-hpda 3 }, 3 queues, 4 engines, driver API 0x20000.
 // clang-format off
 const std::vector<uint8_t> kRecordedDevice = {  // NOLINT(cert-err58-cpp)
-    // nlmsghdr: len 140, type 0x1d, flags NLM_F_MULTI, seq 7, pid 0
-    0x8c, 0x00, 0x00, 0x00, 0x1d, 0x00, 0x02, 0x00,
+    // nlmsghdr: len 180, type 0x1d, flags NLM_F_MULTI, seq 7, pid 0
+    0xb4, 0x00, 0x00, 0x00, 0x1d, 0x00, 0x02, 0x00,
     0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     // genlmsghdr: cmd DEV_GET, version 1
     0x01, 0x01, 0x00, 0x00,
@@ -35,8 +36,8 @@ const std::vector<uint8_t> kRecordedDevice = {  // NOLINT(cert-err58-cpp)
     0x09, 0x00, 0x02, 0x00, 'n', 'i', 'c', '0', 0x00, 0x00, 0x00, 0x00,
     // state live
     0x08, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00,
-    // caps (nested), 68 bytes
-    0x44, 0x00, 0x04, 0x80,
+    // caps (nested), 100 bytes
+    0x64, 0x00, 0x04, 0x80,
     /**/ 0x08, 0x00, 0x01, 0x00, 0x40, 0x00, 0x00, 0x00,  // max-queues 64
     /**/ 0x0c, 0x00, 0x02, 0x00, 0x07, 0x01, 0x00, 0x00,  // io-opcodes
     /**/ 0x00, 0x00, 0x00, 0x00,                          //   0x107
@@ -46,10 +47,16 @@ const std::vector<uint8_t> kRecordedDevice = {  // NOLINT(cert-err58-cpp)
     /**/ 0x04, 0x00, 0x06, 0x00,                          // hdgst
     /**/ 0x08, 0x00, 0x08, 0x00, 0x00, 0x20, 0x00, 0x00,  // max-inline 8K
     /**/ 0x08, 0x00, 0x09, 0x00, 0x01, 0x00, 0x00, 0x00,  // backends bdev
+    /**/ 0x08, 0x00, 0x0b, 0x00, 0x03, 0x00, 0x00, 0x00,  // take 3
+    /**/ 0x08, 0x00, 0x0c, 0x00, 0x03, 0x00, 0x00, 0x00,  // sgl 3
+    /**/ 0x08, 0x00, 0x0d, 0x00, 0x00, 0x00, 0x01, 0x00,  // max-h2c 64K
+    /**/ 0x08, 0x00, 0x0e, 0x00, 0x03, 0x00, 0x00, 0x00,  // max-hpda 3
     // nr-queues 3
     0x08, 0x00, 0x05, 0x00, 0x03, 0x00, 0x00, 0x00,
     // engines 4
     0x08, 0x00, 0x06, 0x00, 0x04, 0x00, 0x00, 0x00,
+    // api-version 0x20000
+    0x08, 0x00, 0x07, 0x00, 0x00, 0x00, 0x02, 0x00,
     // an attribute this library does not know (a newer kernel): type 77
     0x08, 0x00, 0x4d, 0x00, 0xde, 0xad, 0xbe, 0xef,
 };
@@ -78,6 +85,11 @@ TEST(Parse, RecordedDevice) {
   EXPECT_FALSE(d.caps->ddgst);
   EXPECT_EQ(d.caps->max_inline, 8192U);
   EXPECT_EQ(d.caps->backends, kBackendBdev);
+  EXPECT_EQ(d.caps->take, 3U);
+  EXPECT_EQ(d.caps->sgl, 3U);
+  EXPECT_EQ(d.caps->max_h2c_data, 64U * 1024);
+  EXPECT_EQ(d.caps->max_hpda, 3U);
+  EXPECT_EQ(d.api_version, 0x20000U);
 }
 
 TEST(Parse, RecordedDeviceEveryTruncationFailsCleanly) {
@@ -94,8 +106,8 @@ TEST(Parse, TruncatedAttributesAreDropped) {
   // attribute is partial. nla_parse drops a partial attribute (header or
   // payload, nested or not); everything before it is kept. The outcome of
   // each cut is exact: where the attributes of kRecordedDevice end (id at
-  // 28, name 37, caps 116, nr-queues 124, engines 132), and a device
-  // without its id is a ParseError.
+  // 28, name 37, caps 148, nr-queues 156, engines 164, api-version 172),
+  // and a device without its id is a ParseError.
   for (size_t n = 20; n < kRecordedDevice.size(); n++) {
     std::vector<uint8_t> b(kRecordedDevice.begin(),
                            kRecordedDevice.begin() + static_cast<long>(n));
@@ -108,9 +120,10 @@ TEST(Parse, TruncatedAttributesAreDropped) {
     ASSERT_NO_THROW(d = ParseDevice(Message(b))) << "cut at " << n;
     EXPECT_EQ(d.id, 1U) << "cut at " << n;
     EXPECT_EQ(d.name, n >= 37 ? "nic0" : "") << "cut at " << n;
-    EXPECT_EQ(d.caps.has_value(), n >= 116) << "cut at " << n;
-    EXPECT_EQ(d.nr_queues, n >= 124 ? 3U : 0U) << "cut at " << n;
-    EXPECT_EQ(d.engines, n >= 132 ? 4U : 0U) << "cut at " << n;
+    EXPECT_EQ(d.caps.has_value(), n >= 148) << "cut at " << n;
+    EXPECT_EQ(d.nr_queues, n >= 156 ? 3U : 0U) << "cut at " << n;
+    EXPECT_EQ(d.engines, n >= 164 ? 4U : 0U) << "cut at " << n;
+    EXPECT_EQ(d.api_version, n >= 172 ? 0x20000U : 0U) << "cut at " << n;
   }
 }
 

@@ -236,17 +236,21 @@ TEST(Json, DeviceShape) {
   const Json j = ToJson(st->devices[0]);
   EXPECT_EQ(Keys(j),
             (std::vector<std::string>{"id", "name", "state", "nr_queues",
-                                      "engines", "caps"}));
+                                      "engines", "api_version", "caps"}));
   EXPECT_EQ(j["caps"]["io_opcodes"],
             Json({"flush", "write", "read", "write-zeroes"}));
   EXPECT_EQ(j["caps"]["io_opcodes_mask"], 0x107);
   EXPECT_EQ(j["caps"]["max_io_size"], 131072);
   EXPECT_EQ(j["caps"]["backends"], Json({"bdev"}));
+  for (const char* k : {"take", "sgl", "max_h2c_data", "max_hpda"}) {
+    EXPECT_TRUE(j["caps"].contains(k)) << k;
+  }
   nvo::Device bare;
   bare.id = 9;
   const Json b = ToJson(bare);
   EXPECT_EQ(Keys(b), Keys(j)) << "same keys with or without caps";
   EXPECT_TRUE(b["caps"].is_null());
+  EXPECT_TRUE(b["api_version"].is_null()) << "0: not sent by the kernel";
 }
 
 TEST(Json, PortAndQueueShapesDoNotDependOnData) {

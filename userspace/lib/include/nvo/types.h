@@ -76,6 +76,13 @@ struct NVO_API Caps {
   bool ddgst = false;
   uint32_t max_inline = 0;
   uint32_t backends = 0;
+  // Driver API v2: how the device takes NVMe/TCP queues (enum nvo_take
+  // bits), the SGL forms it parses (enum nvo_sgl bits), its H2CData and
+  // HPDA limits (0: none of its own).
+  uint32_t take = 0;
+  uint32_t sgl = 0;
+  uint32_t max_h2c_data = 0;
+  uint32_t max_hpda = 0;
   bool operator==(const Caps& o) const;
 };
 
@@ -86,6 +93,7 @@ struct NVO_API Device {
   std::optional<Caps> caps;
   uint32_t nr_queues = 0;
   uint32_t engines = 0;
+  uint32_t api_version = 0;  // 0: not sent (a shim before driver API v2)
   bool operator==(const Device& o) const;
 };
 
