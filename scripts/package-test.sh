@@ -72,11 +72,13 @@ else
 	tar=$work/root-$(echo "$include" | sha256sum | cut -c1-12).tar
 	if [ ! -f "$tar" ]; then
 		echo "package-test: building a clean Debian 12 root (mmdebstrap)" >&2
-		rm -f "$work"/root-*.tar
-		mmdebstrap --variant=apt --mode=root --include="$include" bookworm "$tar.tmp" \
+		rm -rf "$work"/root-*.tar
+		# the name must end in .tar: mmdebstrap picks its output format
+		# from it (anything else makes a directory)
+		mmdebstrap --variant=apt --mode=root --include="$include" bookworm "${tar%.tar}.tmp.tar" \
 			"deb http://deb.debian.org/debian bookworm main" \
 			"deb http://deb.debian.org/debian-security bookworm-security main" >&2
-		mv "$tar.tmp" "$tar"
+		mv "${tar%.tar}.tmp.tar" "$tar"
 	fi
 	mkdir -p "$root"
 	tar -C "$root" -xf "$tar"
