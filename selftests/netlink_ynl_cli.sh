@@ -21,6 +21,8 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/lib/ktap.sh"
 # shellcheck source=lib/nvmet.sh
 . "$DIR/lib/nvmet.sh"
+# shellcheck source=lib/nl_monitor.sh
+. "$DIR/lib/nl_monitor.sh"
 
 NQN=nqn.2014-08.io.nvmet-offload:ynl-cli
 SPEC=/usr/share/ynl/specs/nvmet_offload.yaml
@@ -135,17 +137,13 @@ t_queue_set() {
 # (a generic netlink socket with a group in /proc/net/netlink). A separate
 # process: 6.12's cli.py fails a --do that hears its own notification
 # before the ACK (_ops() reads the next message with op None).
-listeners() { awk '$2 == 16 && $4 != "00000000"' /proc/net/netlink | wc -l; }
 ynl_listen() {
 	local before
-	before=$(listeners)
+	before=$(nl_listeners)
 	python3 "$YNL" --spec "$SPEC" --no-schema --output-json --subscribe monitor \
 		--sleep "$1" >"$TMP/ntf.json" 2>&1 &
 	LISTENER=$!
-	for _ in $(seq 200); do
-		[ "$(listeners)" -gt "$before" ] && return 0
-		sleep 0.1
-	done
+	nl_wait_listener "$before" 200 && return 0
 	msg "ynl did not join the monitor group"
 	return 1
 }

@@ -24,6 +24,8 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/lib/ktap.sh"
 # shellcheck source=lib/nvmet.sh
 . "$DIR/lib/nvmet.sh"
+# shellcheck source=lib/nl_monitor.sh
+. "$DIR/lib/nl_monitor.sh"
 
 NQN=nqn.2014-08.io.nvmet-offload:nicctl-cli
 DBG=/sys/kernel/debug/nvmet_offload
@@ -170,17 +172,13 @@ counter() {
 # mon_start FILE ARGS...: "nicctl ARGS monitor" in the background (60 s at
 # most) into FILE; returns once its socket joined the monitor group (a
 # generic netlink socket with a group in /proc/net/netlink).
-mon_listeners() { awk '$2 == 16 && $4 != "00000000"' /proc/net/netlink | wc -l; }
 mon_start() {
 	local file=$1 before
 	shift
-	before=$(mon_listeners)
+	before=$(nl_listeners)
 	timeout 60 nicctl "$@" >"$file" 2>"$file.err" &
 	MON_PIDS+=($!)
-	for _ in $(seq 100); do
-		[ "$(mon_listeners)" -gt "$before" ] && return 0
-		sleep 0.1
-	done
+	nl_wait_listener "$before" 100 && return 0
 	msg "nicctl $* did not join the monitor group"
 	return 1
 }
