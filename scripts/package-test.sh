@@ -150,10 +150,16 @@ files=(
 	--file "$(find "$root" -path '*/systemd/system/nicctl.service' | head -n1):/usr/lib/systemd/system/nicctl.service"
 	--file "$src/scripts/package-test-guest.sh:/opt/nvmet-offload/package-test-guest.sh"
 )
+# LD_LIBRARY_PATH: the overlay's ldd finds libnvo_nl.so.0 (alone: with
+# --full the root's library directory holds every library, at paths the
+# guest does not search), so that what it needs (libnl) comes from the
+# machine's own directories, into the guest's.
+ldlib=$work/ld-libnvo
+rm -rf "$ldlib"
+mkdir -p "$ldlib"
+cp -L "$lib/libnvo_nl.so.0" "$ldlib/"
 set +e
-# LD_LIBRARY_PATH: the overlay's ldd finds libnvo_nl.so.0 in the package
-# root, so that the libraries it needs (libnl) go into the guest too.
-LD_LIBRARY_PATH=$lib NVO_BUILDDIR=$vmb "$src/selftests/vm/run-vm.sh" --timeout 240 --log "$work/vm.log" \
+LD_LIBRARY_PATH=$ldlib NVO_BUILDDIR=$vmb "$src/selftests/vm/run-vm.sh" --timeout 240 --log "$work/vm.log" \
 	--output "$work/vm.out" "${files[@]}" /opt/nvmet-offload/package-test-guest.sh
 rc=$?
 set -e
