@@ -159,6 +159,21 @@ static int nvo_offer(struct nvo_queue *queue, struct nvo_offload_dev *dev)
 	return -EOPNOTSUPP;
 }
 
+/* Under nvo_offload_mutex: no port keeps @dev, nor advertises its limits. */
+static void nvo_unbind_dev_ports(struct nvo_offload_dev *dev)
+{
+	struct nvo_port *port;
+
+	list_for_each_entry(port, &nvo_port_list, entry) {
+		if (port->odev != dev && port->bound != dev)
+			continue;
+		port->odev = NULL;
+		port->bound = NULL;
+		nvo_port_bind_limits(port, NULL);
+		nvo_event_port(port);
+	}
+}
+
 int nvo_offload_register(struct nvo_offload_dev *dev)
 {
 	int ret;
@@ -212,18 +227,9 @@ static void nvo_reclaim_if_on_dev(struct nvo_queue *queue, void *arg)
 
 void nvo_offload_unregister(struct nvo_offload_dev *dev)
 {
-	struct nvo_port *port;
-
 	/* No port hands it new queues... */
 	mutex_lock(&nvo_offload_mutex);
-	list_for_each_entry(port, &nvo_port_list, entry) {
-		if (port->odev == dev || port->bound == dev) {
-			port->odev = NULL;
-			port->bound = NULL;
-			nvo_port_bind_limits(port, NULL);
-			nvo_event_port(port);
-		}
-	}
+	nvo_unbind_dev_ports(dev);
 	list_del_init(&dev->entry);
 	mutex_unlock(&nvo_offload_mutex);
 
@@ -262,21 +268,12 @@ static void nvo_kill_if_on_dev(struct nvo_queue *queue, void *arg)
  */
 static void nvo_dev_fail(struct nvo_offload_dev *dev)
 {
-	struct nvo_port *port;
-
 	mutex_lock(&nvo_offload_mutex);
 	if (!dev->failed) {
 		WRITE_ONCE(dev->failed, true);
 		pr_err("offload device %s failed: a queue's kill went unanswered for %u ms; unbound from its ports, its queues cut\n",
 		       dev->name, READ_ONCE(nvo_kill_timeout_ms));
-		list_for_each_entry(port, &nvo_port_list, entry) {
-			if (port->odev != dev && port->bound != dev)
-				continue;
-			port->odev = NULL;
-			port->bound = NULL;
-			nvo_port_bind_limits(port, NULL);
-			nvo_event_port(port);
-		}
+		nvo_unbind_dev_ports(dev);
 	}
 	nvo_visit_queues(nvo_kill_if_on_dev, dev);
 	mutex_unlock(&nvo_offload_mutex);
