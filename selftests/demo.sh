@@ -12,6 +12,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/nvmet.sh
 . "$here/lib/nvmet.sh"
+# shellcheck source=lib/nl_monitor.sh
+. "$here/lib/nl_monitor.sh"
 NQN=nqn.2026-11.io.nvmet-offload:demo
 DBG=/sys/kernel/debug/nvmet_offload
 cleanup() {
@@ -49,7 +51,6 @@ ioqs_all() { # STATE: every I/O queue (there are some) in STATE
 }
 admin_in_software() { qstates | awk '$1 == 0 { n++; if ($2 != "software") bad = 1 } END { exit bad || !n }'; }
 ge() { [ "${1:-0}" -ge "$2" ]; }
-mon_listeners() { awk '$2 == 16 && $4 != "00000000"' /proc/net/netlink | wc -l; }
 klog_clean() {
 	! dmesg | grep -aE 'Oops|BUG:|WARNING:|general protection|Call Trace|refcount_t|KASAN|UBSAN|nvme nvme[0-9]+: .*(timeout|I/O error|reset)|Buffer I/O error'
 }
@@ -104,11 +105,11 @@ check "nicsim1 executed fio's reads ($r0 -> $r1, >= 8192 more)" ge $((r1 - r0)) 
 check "nicsim1 counted the two offloads (offload_events $o0)" ge "$o0" 2
 
 say "one I/O queue taken back live (nicctl monitor follows the events)"
-l0=$(mon_listeners)
+l0=$(nl_listeners)
 nicctl monitor --count 2 >/tmp/monitor.out 2>&1 &
 mon=$!
 # the monitor is listening once its socket joined the group
-for _ in $(seq 50); do [ "$(mon_listeners)" -gt "$l0" ] && break; sleep 0.1; done
+nl_wait_listener "$l0" 50 || true
 ctrl=$(awk 'NR > 1 && $4 == 1 { print $3 }' $DBG/queues)
 q=$(awk 'NR > 1 && $4 == 1 { print $1 }' $DBG/queues)
 nicctl queue set "$ctrl/1" offload off

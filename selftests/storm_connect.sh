@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nvo-timeout: 900
+# nvo-append: slub_debug=U
 #
 # storm_connect.sh - the kernel's nvme-tcp host connects to and disconnects
 # from the target over loopback, again and again (NVO_STORM_CONNECTS rounds,

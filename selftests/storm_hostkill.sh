@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nvo-timeout: 900
+# nvo-append: slub_debug=U
 #
 # storm_hostkill.sh - the host goes away in the middle of its I/O, again
 # and again, and the target must clean up after it each time:

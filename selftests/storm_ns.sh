@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nvo-timeout: 900
+# nvo-append: slub_debug=U
 #
 # storm_ns.sh - namespaces disabled and enabled under I/O.
 #  1. Namespace 2 is disabled and enabled over and over for

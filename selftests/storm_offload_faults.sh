@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nvo-timeout: 900
+# nvo-append: slub_debug=U
 #
 # storm_offload_faults.sh - every nicsim fault knob and capability limit,
 # one after the other and then several at once, while every I/O queue is
@@ -22,6 +23,8 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/lib/tcp_test.sh"
 # shellcheck source=lib/storm.sh
 . "$DIR/lib/storm.sh"
+# shellcheck source=lib/nl_monitor.sh
+. "$DIR/lib/nl_monitor.sh"
 # last: its EXIT trap undoes the target and nicsim
 # shellcheck source=lib/offload_test.sh
 . "$DIR/lib/offload_test.sh"
@@ -60,7 +63,6 @@ knobs_set() {
 	done
 }
 
-mon_listeners() { awk '$2 == 16 && $4 != "00000000"' /proc/net/netlink | wc -l; }
 # queue-fallback events in the monitor's output from line FROM on, with
 # reason REASON (any if empty)
 mon_fallbacks() {
@@ -92,10 +94,10 @@ storm_leak_baseline
 storm_klog_mark
 
 # shellcheck disable=SC2034 # read by the condition wait_for evals
-listeners=$(mon_listeners)
+listeners=$(nl_listeners)
 nicctl -j monitor >"$MON" 2>"$MON.err" &
 mon_pid=$!
-wait_for 10 eval '[ "$(mon_listeners)" -gt "$listeners" ]' || msg "nicctl monitor did not join its group"
+nl_wait_listener "$listeners" 100 || msg "nicctl monitor did not join its group"
 
 storm_connect "$NQN" --nr-io-queues=2 || ktap_exit_fail_msg "connect failed"
 dev=$(host_ns_dev "$NQN" 1)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nvo-timeout: 900
+# nvo-append: slub_debug=U
 #
 # storm_port.sh - nvmet ports added and removed under I/O.
 #  1. A second port (4421), which the host does not use, is created, enabled

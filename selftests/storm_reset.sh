@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # nvo-timeout: 900
+# nvo-append: slub_debug=U
 #
 # storm_reset.sh - the host resets its controller (nvme reset /dev/nvmeX)
 # over and over while fio writes and verifies back to back (crc32c,

@@ -17,7 +17,8 @@
 #         build/selftests/logs/<test>.out (the test's own output).
 # Per-test budget: settings' timeout=, or "# nvo-timeout: SECS" in the
 # test's first 20 lines ("# nvo-initramfs: python" there: the boot gets
-# run-vm.sh --part python, python3 and the kernel's ynl CLI). Env:
+# run-vm.sh --part python, python3 and the kernel's ynl CLI; "# nvo-append:
+# ARGS" adds ARGS to the guest kernel's command line). Env:
 # NVO_TIMEOUT overrides both; NVO_VM_ARGS: more run-vm.sh options
 # (e.g. "--smp 4 --file /tmp/dbg.ko"); NVO_* is passed to the guest
 # (e.g. NVO_TRANSPORT=stock). Exit 1 if any test failed.
@@ -139,6 +140,10 @@ for t in "${tests[@]}"; do
 	part_args=()
 	for p in $(sed -n '1,20s/^# nvo-initramfs: *//p' "$st/$name" | head -n1); do
 		part_args+=(--part "$p")
+	done
+	# ...and what its kernel command line needs: "# nvo-append: ARGS"
+	for p in $(sed -n '1,20s/^# nvo-append: *//p' "$st/$name" | head -n1); do
+		part_args+=(--append "$p")
 	done
 	t0=$(date +%s.%N)
 	# shellcheck disable=SC2086 # NVO_VM_ARGS is a list of options
