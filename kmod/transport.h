@@ -205,6 +205,9 @@ struct nvo_queue {
 	int			idx;
 	int			cpu;
 	struct work_struct	io_work;
+	/* io_work's task while in its pass, and kicks it had meanwhile */
+	struct task_struct	*io_task;
+	bool			io_again;
 	struct work_struct	release_work;
 	struct delayed_work	icreq_timeout;
 	struct list_head	entry;		/* nvo_queue_list */
