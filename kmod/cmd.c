@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Command slots: the array a Connect installs, charged against the
- * queue_mem_limit_kb ceiling, and the per-command in-capsule data buffers,
- * allocated when a capsule arrives and freed when the command completes.
+ * queue_mem_limit_kb ceiling, and the per-command in-capsule data buffers:
+ * a slot's own page, kept and charged from its first in-capsule write, for
+ * up to a page; pages allocated when the capsule arrives and freed when the
+ * command completes for more.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
