@@ -45,7 +45,7 @@ void nvo_port_put(struct nvo_port *port)
  * Receive and send until nothing moves or the budget is spent: 1 with work
  * left, 0 without, or NVO_IO_STOP / NVO_IO_HANDOVER. A kick from inside
  * (a command the backend completed at once, a socket callback run by our
- * own socket call) only asks for one more round: nvo_kick().
+ * own socket call) only asks for one more round: nvo_kick_io().
  */
 static int nvo_io_pass(struct nvo_queue *queue)
 {
@@ -110,7 +110,7 @@ static void nvo_io_work(struct work_struct *w)
 
 static void nvo_queue_wake(struct nvo_stream *s)
 {
-	nvo_kick(nvo_stream_queue(s));
+	nvo_kick_io(nvo_stream_queue(s));
 }
 
 static void nvo_queue_closed(struct nvo_stream *s)
