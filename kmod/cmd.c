@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Command slots: the array a Connect installs, charged against the
- * queue_mem_limit_kb ceiling, and the per-command in-capsule data buffers,
- * allocated when a capsule arrives and freed when the command completes.
+ * queue_mem_limit_kb ceiling, and the per-command in-capsule data buffers:
+ * a slot's own page, kept and charged from its first in-capsule write, for
+ * up to a page; pages allocated when the capsule arrives and freed when the
+ * command completes for more.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -58,10 +60,32 @@ static void nvo_cmd_put_data(struct nvo_cmd *cmd)
 		nvmet_req_free_sgls(&cmd->req);
 	cmd->flags &= ~NVO_CMD_OWN_SGL;
 	if (cmd->inline_sg) {
-		sgl_free(cmd->inline_sg);
+		if (cmd->inline_sg != cmd->inline_page)
+			sgl_free(cmd->inline_sg);
 		cmd->inline_sg = NULL;
 		cmd->inline_nents = 0;
 	}
+}
+
+/* The slot's own page for in-capsule data: false if it has none to get. */
+static bool nvo_cmd_inline_page(struct nvo_cmd *cmd)
+{
+	struct nvo_queue *queue = cmd->queue;
+	unsigned int nents;
+
+	if (cmd->inline_page)
+		return true;
+	/* Connect's slot outlives no Connect: nothing to keep. */
+	if (cmd == queue->connect_cmd || !nvo_queue_mem_charge(PAGE_SIZE))
+		return false;
+	cmd->inline_page = sgl_alloc(PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN,
+				     &nents);
+	if (!cmd->inline_page) {
+		atomic_long_sub(PAGE_SIZE, &nvo_queue_mem);
+		return false;
+	}
+	queue->slot_mem += PAGE_SIZE;
+	return true;
 }
 
 /* Room for @len bytes of in-capsule data; the command keeps it until put. */
@@ -69,6 +93,12 @@ int nvo_cmd_alloc_inline(struct nvo_cmd *cmd, u32 len)
 {
 	if (cmd->inline_sg)
 		return 0;	/* parked: the data is already there */
+	if (len <= PAGE_SIZE && nvo_cmd_inline_page(cmd)) {
+		cmd->inline_page->length = len;
+		cmd->inline_sg = cmd->inline_page;
+		cmd->inline_nents = 1;
+		return 0;
+	}
 	cmd->inline_sg = sgl_alloc(len, GFP_KERNEL | __GFP_NOWARN,
 				   &cmd->inline_nents);
 	return cmd->inline_sg ? 0 : -ENOMEM;
@@ -126,8 +156,11 @@ void nvo_free_cmds(struct nvo_queue *queue)
 {
 	u32 i;
 
-	for (i = 0; i < queue->nr_cmds; i++)
+	for (i = 0; i < queue->nr_cmds; i++) {
 		nvo_cmd_put_data(&queue->cmds[i]);
+		if (queue->cmds[i].inline_page)
+			sgl_free(queue->cmds[i].inline_page);
+	}
 	kvfree(queue->cmds);
 	queue->cmds = NULL;
 	queue->nr_cmds = 0;

@@ -36,11 +36,52 @@ void nvo_port_put(struct nvo_port *port)
 	kref_put(&port->ref, nvo_port_release);
 }
 
+/* nvo_io_pass(): the queue is closing or its socket failed. */
+#define NVO_IO_STOP	(-1)
+/* nvo_io_pass(): drained for a hand-over, which io_work now carries out. */
+#define NVO_IO_HANDOVER	(-2)
+
+/*
+ * Receive and send until nothing moves or the budget is spent: 1 with work
+ * left, 0 without, or NVO_IO_STOP / NVO_IO_HANDOVER. A kick from inside
+ * (a command the backend completed at once, a socket callback run by our
+ * own socket call) only asks for one more round: nvo_kick_io().
+ */
+static int nvo_io_pass(struct nvo_queue *queue)
+{
+	int budget = NVO_IO_BUDGET;
+	bool pending;
+	int ret;
+
+	do {
+		WRITE_ONCE(queue->io_again, false);
+		pending = false;
+		if (READ_ONCE(queue->state) == NVO_Q_CLOSING)
+			return NVO_IO_STOP;
+		ret = nvo_stream_try_recv(&queue->stream, &budget);
+		if (ret < 0)
+			return NVO_IO_STOP;
+		pending |= ret > 0;
+		ret = nvo_try_send(queue, &budget);
+		if (ret < 0)
+			return NVO_IO_STOP;
+		pending |= ret > 0;
+		if (queue->ostate == NVO_OQ_OFFLOADING &&
+		    nvo_queue_drained(queue))
+			return NVO_IO_HANDOVER;
+		/* Kicked without moving anything: a round costs budget. */
+		if (!pending && READ_ONCE(queue->io_again)) {
+			pending = true;
+			budget--;
+		}
+	} while (pending && budget > 0);
+	return pending;
+}
+
 static void nvo_io_work(struct work_struct *w)
 {
 	struct nvo_queue *queue = container_of(w, struct nvo_queue, io_work);
-	int budget = NVO_IO_BUDGET;
-	bool pending, settled;
+	bool settled;
 	int ret;
 
 	/* Closing wins over everything, a hand-over first of all. */
@@ -55,33 +96,21 @@ static void nvo_io_work(struct work_struct *w)
 	if (!settled)
 		return;	/* a device owns the socket */
 
-	do {
-		pending = false;
-		if (READ_ONCE(queue->state) == NVO_Q_CLOSING)
-			return;
-		ret = nvo_stream_try_recv(&queue->stream, &budget);
-		if (ret < 0)
-			return;
-		pending |= ret > 0;
-		ret = nvo_try_send(queue, &budget);
-		if (ret < 0)
-			return;
-		pending |= ret > 0;
-		if (queue->ostate == NVO_OQ_OFFLOADING &&
-		    nvo_queue_drained(queue)) {
-			nvo_handover(queue);
-			return;
-		}
-	} while (pending && budget > 0);
-
-	/* Out of budget with work left: yield, then carry on. */
-	if (pending)
+	WRITE_ONCE(queue->io_task, current);
+	ret = nvo_io_pass(queue);
+	WRITE_ONCE(queue->io_task, NULL);
+	if (ret == NVO_IO_STOP)
+		return;
+	if (ret == NVO_IO_HANDOVER)
+		nvo_handover(queue);
+	/* Out of budget with work left, or kicked since: yield, carry on. */
+	if (ret > 0 || READ_ONCE(queue->io_again))
 		nvo_kick(queue);
 }
 
 static void nvo_queue_wake(struct nvo_stream *s)
 {
-	nvo_kick(nvo_stream_queue(s));
+	nvo_kick_io(nvo_stream_queue(s));
 }
 
 static void nvo_queue_closed(struct nvo_stream *s)

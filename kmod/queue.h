@@ -31,6 +31,7 @@ u16 nvo_cmds_install(struct nvo_queue *queue, struct nvmet_sq *sq);
 
 /* queue_base.c: wake, close, fail; the list of queues */
 void nvo_kick(struct nvo_queue *queue);
+void nvo_kick_io(struct nvo_queue *queue);
 void nvo_queue_close(struct nvo_queue *queue);
 int nvo_queue_fatal(struct nvo_stream *s, enum nvo_fes fes, u32 fei);
 int nvo_queue_sock_error(struct nvo_stream *s, int ret);

@@ -27,6 +27,23 @@ void nvo_kick(struct nvo_queue *queue)
 	queue_work_on(queue->cpu, nvo_io_wq, &queue->io_work);
 }
 
+/*
+ * Work for io_work's pass: a completion or a socket callback. From inside
+ * the pass (on its CPU: the task itself, or an interrupt of it) the pass
+ * takes one more round instead: queueing the running work would run it
+ * once more after it returns, for nothing. Requests that io_work must
+ * reconcile (hand-over, reclaim) kick with nvo_kick(): the pass does not
+ * reconcile.
+ */
+void nvo_kick_io(struct nvo_queue *queue)
+{
+	if (READ_ONCE(queue->io_task) == current) {
+		WRITE_ONCE(queue->io_again, true);
+		return;
+	}
+	nvo_kick(queue);
+}
+
 void nvo_queue_close(struct nvo_queue *queue)
 {
 	spin_lock_bh(&queue->state_lock);

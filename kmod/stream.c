@@ -190,13 +190,22 @@ EXPORT_SYMBOL_GPL(nvo_stream_rx_idle);
  */
 static int nvo_stream_stage_fill(struct nvo_stream *s)
 {
+	u32 len = NVO_STREAM_STAGE;
 	int ret;
 
 	if (nvo_stream_staged(s))
 		return nvo_stream_staged(s);
 	if (!s->stage || !s->ops->may_read_ahead(s))
 		return 0;
-	ret = nvo_stream_recv_raw(s, s->stage, NVO_STREAM_STAGE);
+	/*
+	 * Behind a PDU with data more data is likely: a read ahead would
+	 * copy it twice (socket, stage, pages), where nvo_stream_rx_data()
+	 * receives it straight into the pages.
+	 */
+	if (s->stage_short)
+		len = sizeof(struct nvo_pdu_cmd) +
+		      (s->params.hdgst ? NVO_DIGEST_LEN : 0);
+	ret = nvo_stream_recv_raw(s, s->stage, len);
 	if (ret < 0)
 		return ret;
 	s->stage_off = 0;
@@ -351,6 +360,7 @@ static int nvo_stream_rx_hdr(struct nvo_stream *s, int *budget)
 	}
 	if (s->rx_need > h->hlen && !nvo_pdu_hdgst_ok(h, h->hlen))
 		return s->ops->fatal(s, NVO_FES_HDR_DIGEST, 0);
+	s->stage_short = le32_to_cpu(h->plen) > s->rx_need;
 	(*budget)--;
 	return nvo_stream_rx_dispatch(s);
 }

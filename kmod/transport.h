@@ -167,12 +167,16 @@ struct nvo_cmd {
 	struct nvo_offload_dev	*punt_dev;
 
 	/*
-	 * In-capsule data, allocated when the capsule arrives and freed with
-	 * the command: memory follows what is in flight, not the queue depth.
-	 * Kept apart from req.sg, which nvmet_req_init() clears.
+	 * In-capsule data, from the capsule's arrival to the command's end.
+	 * Kept apart from req.sg, which nvmet_req_init() clears. Up to a
+	 * page of it goes to the slot's own page (inline_page, allocated at
+	 * the slot's first such capsule, charged as slot memory: free slots
+	 * are taken last-freed first, so memory follows what was in flight at
+	 * most, not the queue depth); more to pages allocated for the command.
 	 */
 	struct scatterlist	*inline_sg;
 	unsigned int		inline_nents;
+	struct scatterlist	*inline_page;
 
 	/* Its data coming in (into req.sg), and its PDUs going out. */
 	struct nvo_pdu_rx	rx;
@@ -205,6 +209,9 @@ struct nvo_queue {
 	int			idx;
 	int			cpu;
 	struct work_struct	io_work;
+	/* io_work's task while in its pass, and kicks it had meanwhile */
+	struct task_struct	*io_task;
+	bool			io_again;
 	struct work_struct	release_work;
 	struct delayed_work	icreq_timeout;
 	struct list_head	entry;		/* nvo_queue_list */

@@ -92,5 +92,5 @@ void nvo_tx_complete(struct nvo_cmd *cmd)
 
 	llist_add(&cmd->rsp_node, &queue->rsp_list);
 	if (READ_ONCE(queue->state) != NVO_Q_CLOSING)
-		nvo_kick(queue);
+		nvo_kick_io(queue);
 }

@@ -163,6 +163,8 @@ struct nvo_stream {
 	u32			stage_off;
 	u32			stage_len;
 	u8			*stage;
+	/* The last PDU carried data: read ahead no further than a capsule. */
+	bool			stage_short;
 
 	/* Send: the command whose PDUs are going out. */
 	struct nvo_pdu_tx	*tx;
