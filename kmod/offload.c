@@ -215,7 +215,7 @@ out:
 	mutex_unlock(&nvo_offload_mutex);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(nvo_offload_register);
+EXPORT_SYMBOL_NS_GPL(nvo_offload_register, NVO_NS);
 
 static void nvo_reclaim_if_on_dev(struct nvo_queue *queue, void *arg)
 {
@@ -253,7 +253,7 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 	dev->acct = NULL;
 	pr_info("offload device %s unregistered\n", dev->name);
 }
-EXPORT_SYMBOL_GPL(nvo_offload_unregister);
+EXPORT_SYMBOL_NS_GPL(nvo_offload_unregister, NVO_NS);
 
 static void nvo_kill_if_on_dev(struct nvo_queue *queue, void *arg)
 {

@@ -8,6 +8,11 @@
  * socket at a PDU boundary in both directions, the negotiated parameters,
  * and the commands taken off the wire but not started ("parked"). No
  * command is ever in flight on both sides.
+ *
+ * Every symbol nvmet_offload.ko exports is in the symbol namespace
+ * NVMET_OFFLOAD: a driver says MODULE_IMPORT_NS(NVMET_OFFLOAD), or
+ * MODULE_IMPORT_NS("NVMET_OFFLOAD") from Linux 6.13 (kmod/compat.h's NVO_NS
+ * is either).
  */
 #ifndef _LINUX_NVMET_OFFLOAD_H
 #define _LINUX_NVMET_OFFLOAD_H
