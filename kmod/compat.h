@@ -14,6 +14,18 @@
 #include <net/sock.h>
 #include <net/genetlink.h>
 
+/*
+ * The symbol namespace of everything nvmet_offload.ko exports (the driver
+ * API, records, the PDU stream and codec): a driver imports it with
+ * MODULE_IMPORT_NS(NVO_NS). 6.1 and 6.12 take it as an identifier (they
+ * stringify it); from 6.13 it is a string literal.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+#define NVO_NS	"NVMET_OFFLOAD"
+#else
+#define NVO_NS	NVMET_OFFLOAD
+#endif
+
 /* The unaligned-access helpers moved to linux/ in 6.12. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 #include <linux/unaligned.h>

@@ -18,14 +18,14 @@ void nvo_observer_set(const struct nvo_observer *obs)
 		synchronize_rcu();
 }
 
-void nvo_event_dev(struct nvo_offload_dev *dev, bool added)
+void nvo_event_dev(struct nvo_offload_dev *dev, enum nvo_dev_event ev)
 {
 	const struct nvo_observer *obs;
 
 	rcu_read_lock();
 	obs = rcu_dereference(nvo_observer);
 	if (obs && obs->dev_changed)
-		obs->dev_changed(dev, added);
+		obs->dev_changed(dev, ev);
 	rcu_read_unlock();
 }
 

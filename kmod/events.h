@@ -14,6 +14,12 @@
 struct nvo_port;
 struct nvo_queue;
 
+enum nvo_dev_event {
+	NVO_DEV_ADDED,		/* registered */
+	NVO_DEV_REMOVED,	/* unregistered */
+	NVO_DEV_FAILED,		/* failed: a queue's kill went unanswered */
+};
+
 enum nvo_queue_event {
 	NVO_QEV_OFFLOADED,	/* handed to @dev */
 	NVO_QEV_RECLAIMED,	/* back from @dev, as asked */
@@ -26,10 +32,11 @@ enum nvo_queue_event {
  */
 struct nvo_observer {
 	/*
-	 * A device registered (@added) or unregistered: @dev is on the device
-	 * list for the call (added), or its id is not yet free (removed).
+	 * A device registered, failed or unregistered: @dev is on the device
+	 * list for the call (added, failed), or its id is not yet free
+	 * (removed).
 	 */
-	void (*dev_changed)(struct nvo_offload_dev *dev, bool added);
+	void (*dev_changed)(struct nvo_offload_dev *dev, enum nvo_dev_event ev);
 	/* A port's policy or bound device changed; port->odev is stable. */
 	void (*port_changed)(struct nvo_port *port);
 	/*
@@ -45,7 +52,7 @@ struct nvo_observer {
 /* Set (or, with NULL, clear and wait out every call) the observer. */
 void nvo_observer_set(const struct nvo_observer *obs);
 
-void nvo_event_dev(struct nvo_offload_dev *dev, bool added);
+void nvo_event_dev(struct nvo_offload_dev *dev, enum nvo_dev_event ev);
 void nvo_event_port(struct nvo_port *port);
 void nvo_event_queue(struct nvo_queue *queue, enum nvo_queue_event ev,
 		     struct nvo_offload_dev *dev,

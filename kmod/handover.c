@@ -278,6 +278,13 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 		pr_info_ratelimited("queue %d: back in software (%s)\n",
 				    queue->idx, nvo_fallback_reason_name(reason));
 	if (h) {
+		/*
+		 * The device's SQ head, which nvmet continues from. Nothing
+		 * completes through nvmet now: the device's punts are over.
+		 */
+		if (!queue->nvme_sq.sqhd_disabled && queue->nvme_sq.size)
+			WRITE_ONCE(queue->nvme_sq.sqhd,
+				   h->sqhd % queue->nvme_sq.size);
 		nvo_start_record(queue, h);
 		nvo_handover_free(h);
 	}
@@ -295,6 +302,8 @@ void nvo_handover(struct nvo_queue *queue)
 		goto refuse;
 	nvo_stream_record(&queue->stream, h, queue->nvme_sq.qid,
 			  queue->nvme_sq.sqhd_disabled);
+	/* The device goes on from here; nvmet's head is ours again after. */
+	h->sqhd = READ_ONCE(queue->nvme_sq.sqhd);
 	list_for_each_entry(cmd, &queue->parked, entry)
 		if (nvo_record_park(h, &cmd->sqe, cmd->inline_sg,
 				    cmd->inline_nents, cmd->parked_len, NULL))
@@ -341,6 +350,7 @@ void nvo_handover(struct nvo_queue *queue)
 		queue->ostate = NVO_OQ_OFFLOADED;
 	queue->events.offload_events++;
 	spin_unlock_bh(&queue->state_lock);
+	nvo_traffic_start(queue);
 	nvo_counters_dev_event(dev, NVO_EV_OFFLOAD_EVENTS);
 	nvo_event_queue(queue, NVO_QEV_OFFLOADED, dev, NVO_FALLBACK_NONE);
 	pr_debug("queue %d: offloaded to %s\n", queue->idx, dev->name);

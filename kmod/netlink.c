@@ -139,18 +139,24 @@ static void nvo_nl_event_send(struct sk_buff *msg, void *hdr, int err)
 			  GFP_ATOMIC);
 }
 
-static void nvo_nl_notify_dev(struct nvo_offload_dev *dev, bool added)
+static const u8 nvo_nl_dev_cmds[] = {
+	[NVO_DEV_ADDED]		= NVMET_OFFLOAD_CMD_DEV_ADD,
+	[NVO_DEV_REMOVED]	= NVMET_OFFLOAD_CMD_DEV_DEL,
+	[NVO_DEV_FAILED]	= NVMET_OFFLOAD_CMD_DEV_FAILED,
+};
+
+static void nvo_nl_notify_dev(struct nvo_offload_dev *dev,
+			      enum nvo_dev_event ev)
 {
 	struct nvo_nl_dev_info di;
 	struct sk_buff *msg;
 	void *hdr;
 	int err;
 
-	msg = nvo_nl_event_new(added ? NVMET_OFFLOAD_CMD_DEV_ADD :
-				       NVMET_OFFLOAD_CMD_DEV_DEL, &hdr);
+	msg = nvo_nl_event_new(nvo_nl_dev_cmds[ev], &hdr);
 	if (!msg)
 		return;
-	if (added) {
+	if (ev != NVO_DEV_REMOVED) {
 		nvo_nl_dev_snap(dev, &di);
 		err = nvo_nl_fill_dev(msg, &di);
 	} else {

@@ -54,6 +54,7 @@ struct nvo_nl_dev_info {
 	u32			nr_queues;
 	u32			nr_engines;	/* 0: the driver did not say */
 	u32			api_version;
+	u32			state;		/* NVMET_OFFLOAD_DEV_STATE_* */
 	char			name[NVO_DEV_NAME_LEN];
 	struct nvo_caps		caps;
 };

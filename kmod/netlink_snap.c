@@ -92,6 +92,9 @@ void nvo_nl_dev_snap(struct nvo_offload_dev *dev,
 	di->nr_engines = dev->nr_engines;
 	strscpy(di->name, dev->name, sizeof(di->name));
 	di->api_version = dev->api_version;
+	/* An unregistering device is off the list: never seen removing. */
+	di->state = READ_ONCE(dev->failed) ? NVMET_OFFLOAD_DEV_STATE_FAILED :
+					     NVMET_OFFLOAD_DEV_STATE_LIVE;
 	di->caps = dev->caps;
 }
 
@@ -405,14 +408,10 @@ static int nvo_nl_put_caps(struct sk_buff *skb, const struct nvo_caps *caps)
 
 int nvo_nl_fill_dev(struct sk_buff *skb, const struct nvo_nl_dev_info *di)
 {
-	/*
-	 * Only live devices are on the list: one that fails or goes away is
-	 * taken off it first. Engines only when the driver told us.
-	 */
+	/* Engines only when the driver told us. */
 	if (nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_ID, di->id) ||
 	    nla_put_string(skb, NVMET_OFFLOAD_A_DEV_NAME, di->name) ||
-	    nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_STATE,
-			NVMET_OFFLOAD_DEV_STATE_LIVE) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_STATE, di->state) ||
 	    nvo_nl_put_caps(skb, &di->caps) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_DEV_NR_QUEUES, di->nr_queues) ||
 	    (di->nr_engines &&

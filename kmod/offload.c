@@ -208,14 +208,14 @@ int nvo_offload_register(struct nvo_offload_dev *dev)
 	nvo_counters_acct_init(dev->acct);
 	atomic_set(&dev->nr_queues, 0);
 	list_add_tail(&dev->entry, &nvo_dev_list);
-	nvo_event_dev(dev, true);
+	nvo_event_dev(dev, NVO_DEV_ADDED);
 	ret = 0;
 	pr_info("offload device %s registered (id %u)\n", dev->name, dev->id);
 out:
 	mutex_unlock(&nvo_offload_mutex);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(nvo_offload_register);
+EXPORT_SYMBOL_NS_GPL(nvo_offload_register, NVO_NS);
 
 static void nvo_reclaim_if_on_dev(struct nvo_queue *queue, void *arg)
 {
@@ -247,13 +247,13 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 		pr_warn("offload device %s: unregister still waits for %d queue(s) to come back\n",
 			dev->name, atomic_read(&dev->nr_queues));
 
-	nvo_event_dev(dev, false);
+	nvo_event_dev(dev, NVO_DEV_REMOVED);
 	ida_free(&nvo_dev_ida, dev->id);
 	kfree(dev->acct);
 	dev->acct = NULL;
 	pr_info("offload device %s unregistered\n", dev->name);
 }
-EXPORT_SYMBOL_GPL(nvo_offload_unregister);
+EXPORT_SYMBOL_NS_GPL(nvo_offload_unregister, NVO_NS);
 
 static void nvo_kill_if_on_dev(struct nvo_queue *queue, void *arg)
 {
@@ -273,6 +273,7 @@ static void nvo_dev_fail(struct nvo_offload_dev *dev)
 		WRITE_ONCE(dev->failed, true);
 		pr_err("offload device %s failed: a queue's kill went unanswered for %u ms; unbound from its ports, its queues cut\n",
 		       dev->name, READ_ONCE(nvo_kill_timeout_ms));
+		nvo_event_dev(dev, NVO_DEV_FAILED);
 		nvo_unbind_dev_ports(dev);
 	}
 	nvo_visit_queues(nvo_kill_if_on_dev, dev);

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "queue.h"
 
 /*
@@ -40,7 +41,7 @@ void nvo_offload_reclaimed(struct nvo_offload_queue *oq, struct nvo_handover *h)
 {
 	nvo_offload_returned(oq, h, NVO_FALLBACK_NONE);
 }
-EXPORT_SYMBOL_GPL(nvo_offload_reclaimed);
+EXPORT_SYMBOL_NS_GPL(nvo_offload_reclaimed, NVO_NS);
 
 void nvo_offload_failed(struct nvo_offload_queue *oq,
 			enum nvo_fallback_reason reason, struct nvo_handover *h)
@@ -53,7 +54,7 @@ void nvo_offload_failed(struct nvo_offload_queue *oq,
 		reason = NVO_FALLBACK_QUEUE_FAILED;
 	nvo_offload_returned(oq, h, reason);
 }
-EXPORT_SYMBOL_GPL(nvo_offload_failed);
+EXPORT_SYMBOL_NS_GPL(nvo_offload_failed, NVO_NS);
 
 int nvo_offload_punt(struct nvo_offload_queue *oq,
 		     const struct nvme_command *sqe, struct scatterlist *sg,
@@ -91,7 +92,7 @@ int nvo_offload_punt(struct nvo_offload_queue *oq,
 	cmd->req.execute(&cmd->req);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nvo_offload_punt);
+EXPORT_SYMBOL_NS_GPL(nvo_offload_punt, NVO_NS);
 
 u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq)
 {
@@ -114,7 +115,7 @@ u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq)
 	} while (cmpxchg(&sq->sqhd, old, new) != old);
 	return new;
 }
-EXPORT_SYMBOL_GPL(nvo_offload_next_sqhd);
+EXPORT_SYMBOL_NS_GPL(nvo_offload_next_sqhd, NVO_NS);
 
 int nvo_offload_ns_get(struct nvo_offload_queue *oq, u32 nsid,
 		       struct nvo_ns_ref *ref)
@@ -145,7 +146,7 @@ int nvo_offload_ns_get(struct nvo_offload_queue *oq, u32 nsid,
 	ref->stats = nvo_counters_ns(nvo_oq_queue(oq), nsid, GFP_NOWAIT);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nvo_offload_ns_get);
+EXPORT_SYMBOL_NS_GPL(nvo_offload_ns_get, NVO_NS);
 
 void nvo_offload_ns_put(struct nvo_ns_ref *ref)
 {
@@ -154,4 +155,4 @@ void nvo_offload_ns_put(struct nvo_ns_ref *ref)
 	percpu_ref_put(&ns->ref);
 	ref->ns = NULL;
 }
-EXPORT_SYMBOL_GPL(nvo_offload_ns_put);
+EXPORT_SYMBOL_NS_GPL(nvo_offload_ns_put, NVO_NS);

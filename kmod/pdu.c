@@ -54,7 +54,7 @@ __u32 nvo_pdu_hdr_len(const struct nvo_pdu_common *hdr,
 		len += NVO_DIGEST_LEN;
 	return len;
 }
-EXPORT_SYMBOL_GPL(nvo_pdu_hdr_len);
+EXPORT_SYMBOL_NS_GPL(nvo_pdu_hdr_len, NVO_NS);
 
 __u32 nvo_pdu_data_len(const struct nvo_pdu_common *hdr,
 		       const struct nvo_conn_params *p)
@@ -69,7 +69,7 @@ __u32 nvo_pdu_data_len(const struct nvo_pdu_common *hdr,
 		end -= NVO_DIGEST_LEN;
 	return end > hdr->pdo ? end - hdr->pdo : 0;
 }
-EXPORT_SYMBOL_GPL(nvo_pdu_data_len);
+EXPORT_SYMBOL_NS_GPL(nvo_pdu_data_len, NVO_NS);
 
 __u32 nvo_pdu_pad_len(const struct nvo_pdu_common *hdr,
 		      const struct nvo_conn_params *p)
@@ -80,7 +80,7 @@ __u32 nvo_pdu_pad_len(const struct nvo_pdu_common *hdr,
 		return 0;
 	return hdr->pdo > hl ? hdr->pdo - hl : 0;
 }
-EXPORT_SYMBOL_GPL(nvo_pdu_pad_len);
+EXPORT_SYMBOL_NS_GPL(nvo_pdu_pad_len, NVO_NS);
 
 #define NVO_FIELD(f) ((__u32)offsetof(struct nvo_pdu_common, f))
 
@@ -179,7 +179,7 @@ enum nvo_fes nvo_pdu_check_h2c(const struct nvo_pdu_common *hdr,
 		return NVO_FES_INVALID_HDR_FIELD;
 	return NVO_FES_NONE;
 }
-EXPORT_SYMBOL_GPL(nvo_pdu_check_h2c);
+EXPORT_SYMBOL_NS_GPL(nvo_pdu_check_h2c, NVO_NS);
 
 enum nvo_fes nvo_icreq_accept(const struct nvo_pdu_icreq *req,
 			      const struct nvo_ic_limits *lim,
@@ -217,7 +217,7 @@ enum nvo_fes nvo_icreq_accept(const struct nvo_pdu_icreq *req,
 	resp->maxdata = cpu_to_le32(lim->maxh2cdata);
 	return NVO_FES_NONE;
 }
-EXPORT_SYMBOL_GPL(nvo_icreq_accept);
+EXPORT_SYMBOL_NS_GPL(nvo_icreq_accept, NVO_NS);
 
 #ifdef __KERNEL__
 __u32 nvo_crc32c_update(__u32 crc, const void *buf, size_t len)
@@ -239,7 +239,7 @@ __u32 nvo_crc32c_update(__u32 crc, const void *buf, size_t len)
 	return crc;
 }
 #endif
-EXPORT_SYMBOL_GPL(nvo_crc32c_update);
+EXPORT_SYMBOL_NS_GPL(nvo_crc32c_update, NVO_NS);
 
 static __u32 nvo_digest(const void *buf, size_t len)
 {
@@ -250,14 +250,14 @@ void nvo_pdu_set_hdgst(void *hdr, __u8 hlen)
 {
 	put_unaligned_le32(nvo_digest(hdr, hlen), (__u8 *)hdr + hlen);
 }
-EXPORT_SYMBOL_GPL(nvo_pdu_set_hdgst);
+EXPORT_SYMBOL_NS_GPL(nvo_pdu_set_hdgst, NVO_NS);
 
 bool nvo_pdu_hdgst_ok(const void *hdr, __u8 hlen)
 {
 	return get_unaligned_le32((const __u8 *)hdr + hlen) ==
 	       nvo_digest(hdr, hlen);
 }
-EXPORT_SYMBOL_GPL(nvo_pdu_hdgst_ok);
+EXPORT_SYMBOL_NS_GPL(nvo_pdu_hdgst_ok, NVO_NS);
 
 static void nvo_pdu_init_common(struct nvo_pdu_common *c, __u8 type,
 				__u8 hlen, __u8 flags,
@@ -288,7 +288,7 @@ __u32 nvo_pdu_build_rsp(void *buf, const void *cqe,
 	memcpy(rsp->cqe, cqe, sizeof(rsp->cqe));
 	return nvo_pdu_finish(buf, NVO_RSP_HLEN, p);
 }
-EXPORT_SYMBOL_GPL(nvo_pdu_build_rsp);
+EXPORT_SYMBOL_NS_GPL(nvo_pdu_build_rsp, NVO_NS);
 
 __u32 nvo_pdu_build_r2t(void *buf, __u16 cccid, __u16 ttag, __u32 offset,
 			__u32 length, const struct nvo_conn_params *p)
@@ -303,7 +303,7 @@ __u32 nvo_pdu_build_r2t(void *buf, __u16 cccid, __u16 ttag, __u32 offset,
 	memset(r2t->rsvd, 0, sizeof(r2t->rsvd));
 	return nvo_pdu_finish(buf, NVO_DATA_HLEN, p);
 }
-EXPORT_SYMBOL_GPL(nvo_pdu_build_r2t);
+EXPORT_SYMBOL_NS_GPL(nvo_pdu_build_r2t, NVO_NS);
 
 __u32 nvo_pdu_build_c2h_data(void *buf, __u16 cccid, __u32 offset,
 			     __u32 length, bool last, bool success,
@@ -335,7 +335,7 @@ __u32 nvo_pdu_build_c2h_data(void *buf, __u16 cccid, __u32 offset,
 	memset((__u8 *)buf + hl, 0, pdo - hl);
 	return pdo;
 }
-EXPORT_SYMBOL_GPL(nvo_pdu_build_c2h_data);
+EXPORT_SYMBOL_NS_GPL(nvo_pdu_build_c2h_data, NVO_NS);
 
 __u32 nvo_pdu_build_c2h_term(void *buf, enum nvo_fes fes, __u32 fei,
 			     const void *bad_hdr, __u32 bad_len)
@@ -354,7 +354,7 @@ __u32 nvo_pdu_build_c2h_term(void *buf, enum nvo_fes fes, __u32 fei,
 		memcpy((__u8 *)buf + NVO_TERM_HLEN, bad_hdr, bad_len);
 	return NVO_TERM_HLEN + bad_len;
 }
-EXPORT_SYMBOL_GPL(nvo_pdu_build_c2h_term);
+EXPORT_SYMBOL_NS_GPL(nvo_pdu_build_c2h_term, NVO_NS);
 
 void nvo_xfer_init(struct nvo_xfer *x, __u32 total)
 {
@@ -363,7 +363,7 @@ void nvo_xfer_init(struct nvo_xfer *x, __u32 total)
 	x->r2t_off = 0;
 	x->r2t_len = 0;
 }
-EXPORT_SYMBOL_GPL(nvo_xfer_init);
+EXPORT_SYMBOL_NS_GPL(nvo_xfer_init, NVO_NS);
 
 bool nvo_xfer_next_r2t(struct nvo_xfer *x, __u32 max_len, __u32 *off,
 		       __u32 *len)
@@ -378,7 +378,7 @@ bool nvo_xfer_next_r2t(struct nvo_xfer *x, __u32 max_len, __u32 *off,
 	*len = x->r2t_len;
 	return true;
 }
-EXPORT_SYMBOL_GPL(nvo_xfer_next_r2t);
+EXPORT_SYMBOL_NS_GPL(nvo_xfer_next_r2t, NVO_NS);
 
 enum nvo_fes nvo_xfer_check_h2c(const struct nvo_xfer *x,
 				const struct nvo_pdu_data *d,
@@ -406,7 +406,7 @@ enum nvo_fes nvo_xfer_check_h2c(const struct nvo_xfer *x,
 		return NVO_FES_INVALID_HDR_FIELD;
 	return NVO_FES_NONE;
 }
-EXPORT_SYMBOL_GPL(nvo_xfer_check_h2c);
+EXPORT_SYMBOL_NS_GPL(nvo_xfer_check_h2c, NVO_NS);
 
 bool nvo_xfer_advance(struct nvo_xfer *x, __u32 len)
 {
@@ -417,4 +417,4 @@ bool nvo_xfer_advance(struct nvo_xfer *x, __u32 len)
 	}
 	return false;
 }
-EXPORT_SYMBOL_GPL(nvo_xfer_advance);
+EXPORT_SYMBOL_NS_GPL(nvo_xfer_advance, NVO_NS);

@@ -170,6 +170,7 @@ static void nvo_release_work(struct work_struct *w)
 	kernel_sock_shutdown(queue->sock, SHUT_RDWR);
 	nvo_offload_release(queue);
 	cancel_delayed_work_sync(&queue->reclaim_dwork);
+	nvo_traffic_stop(queue);
 	/* The last io_work may have put ours back (a refused hand-over). */
 	nvo_stream_detach(&queue->stream);
 	cancel_work_sync(&queue->io_work);
@@ -243,6 +244,7 @@ int nvo_queue_alloc(struct nvo_port *port, struct socket *sock)
 	INIT_WORK(&queue->release_work, nvo_release_work);
 	INIT_DELAYED_WORK(&queue->icreq_timeout, nvo_icreq_timeout);
 	INIT_DELAYED_WORK(&queue->reclaim_dwork, nvo_reclaim_timeout_work);
+	nvo_traffic_init(queue);
 	INIT_LIST_HEAD(&queue->entry);
 	INIT_LIST_HEAD(&queue->free_cmds);
 	INIT_LIST_HEAD(&queue->tx_list);

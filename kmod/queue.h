@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The queue layer's internals, shared by queue_base.c, cmd.c, rx.c, tx.c,
- * handover.c, offload_api.c, queue.c and main.c only: what one of them
+ * traffic.c, handover.c, offload_api.c, queue.c and main.c only: what one of them
  * calls in another. Each calls only the files listed above it here
  * (Documentation/design.rst, "Layers").
  */
@@ -62,6 +62,11 @@ struct nvo_pdu_tx *nvo_tx_next(struct nvo_stream *s);
 void nvo_tx_done(struct nvo_stream *s, struct nvo_pdu_tx *tx);
 int nvo_try_send(struct nvo_queue *queue, int *budget);
 void nvo_tx_complete(struct nvo_cmd *cmd);
+
+/* traffic.c: keep-alive while a device owns the queue */
+void nvo_traffic_init(struct nvo_queue *queue);
+void nvo_traffic_start(struct nvo_queue *queue);
+void nvo_traffic_stop(struct nvo_queue *queue);
 
 /* handover.c: hand-over */
 bool nvo_queue_drained(struct nvo_queue *queue);

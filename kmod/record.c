@@ -13,6 +13,8 @@
 #include <linux/nvmet_offload.h>
 #include <linux/nvmet_offload_stream.h>
 
+#include "compat.h"
+
 /* Room for every command a queue of @sq_size can hold. */
 struct nvo_handover *nvo_handover_alloc(u16 sq_size, gfp_t gfp)
 {
@@ -29,7 +31,7 @@ struct nvo_handover *nvo_handover_alloc(u16 sq_size, gfp_t gfp)
 	h->sq_size = sq_size;
 	return h;
 }
-EXPORT_SYMBOL_GPL(nvo_handover_alloc);
+EXPORT_SYMBOL_NS_GPL(nvo_handover_alloc, NVO_NS);
 
 void nvo_handover_free(struct nvo_handover *h)
 {
@@ -42,7 +44,7 @@ void nvo_handover_free(struct nvo_handover *h)
 	kfree(h->parked);
 	kfree(h);
 }
-EXPORT_SYMBOL_GPL(nvo_handover_free);
+EXPORT_SYMBOL_NS_GPL(nvo_handover_free, NVO_NS);
 
 /* What @s knows of its connection, into a new record (nvo_handover_alloc()). */
 void nvo_stream_record(struct nvo_stream *s, struct nvo_handover *h, u16 qid,
@@ -54,7 +56,7 @@ void nvo_stream_record(struct nvo_stream *s, struct nvo_handover *h, u16 qid,
 	h->sqhd_disabled = sqhd_disabled;
 	h->inline_limit = s->inline_limit;
 }
-EXPORT_SYMBOL_GPL(nvo_stream_record);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_record, NVO_NS);
 
 /*
  * Add a parked capsule to @h: its @len bytes of in-capsule data are @buf,
@@ -79,4 +81,4 @@ int nvo_record_park(struct nvo_handover *h, const struct nvme_command *sqe,
 	p->inline_len = len;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nvo_record_park);
+EXPORT_SYMBOL_NS_GPL(nvo_record_park, NVO_NS);

@@ -95,7 +95,7 @@ void nvo_stream_init(struct nvo_stream *s, struct socket *sock,
 	s->owner = owner;
 	nvo_stream_rx_next(s);
 }
-EXPORT_SYMBOL_GPL(nvo_stream_init);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_init, NVO_NS);
 
 /* Take the socket's callbacks: -ENOTCONN if the connection is going. */
 int nvo_stream_attach(struct nvo_stream *s)
@@ -117,7 +117,7 @@ int nvo_stream_attach(struct nvo_stream *s)
 	write_unlock_bh(&sk->sk_callback_lock);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nvo_stream_attach);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_attach, NVO_NS);
 
 /*
  * Give the callbacks back, if @s has them, and no sk_user_data: an accepted
@@ -136,7 +136,7 @@ void nvo_stream_detach(struct nvo_stream *s)
 	}
 	write_unlock_bh(&sk->sk_callback_lock);
 }
-EXPORT_SYMBOL_GPL(nvo_stream_detach);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_detach, NVO_NS);
 
 /* ---- receive ------------------------------------------------------------- */
 
@@ -154,7 +154,7 @@ void nvo_stream_rx_next(struct nvo_stream *s)
 	s->rx_need = sizeof(struct nvo_pdu_common);
 	s->rx_cmd = NULL;
 }
-EXPORT_SYMBOL_GPL(nvo_stream_rx_next);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_rx_next, NVO_NS);
 
 /* > 0: bytes; -EAGAIN: nothing yet; other < 0: the stream is over. */
 static int nvo_stream_recv_raw(struct nvo_stream *s, void *buf, size_t len)
@@ -173,7 +173,7 @@ u32 nvo_stream_staged(const struct nvo_stream *s)
 {
 	return s->stage_len - s->stage_off;
 }
-EXPORT_SYMBOL_GPL(nvo_stream_staged);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_staged, NVO_NS);
 
 /* At a PDU boundary, nothing read ahead. */
 bool nvo_stream_rx_idle(const struct nvo_stream *s)
@@ -181,7 +181,7 @@ bool nvo_stream_rx_idle(const struct nvo_stream *s)
 	return s->rx_state == NVO_SRX_HDR && !s->rx_off &&
 	       !nvo_stream_staged(s);
 }
-EXPORT_SYMBOL_GPL(nvo_stream_rx_idle);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_rx_idle, NVO_NS);
 
 /*
  * Read ahead into the stage if nothing is staged and the owner lets us:
@@ -237,7 +237,7 @@ void nvo_stream_rx_discard(struct nvo_stream *s, u32 len)
 	if (!len)
 		nvo_stream_rx_next(s);
 }
-EXPORT_SYMBOL_GPL(nvo_stream_rx_discard);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_rx_discard, NVO_NS);
 
 /* Everything after the header of the current PDU. */
 u32 nvo_stream_rx_payload_len(const struct nvo_stream *s)
@@ -246,7 +246,7 @@ u32 nvo_stream_rx_payload_len(const struct nvo_stream *s)
 
 	return le32_to_cpu(h->plen) - nvo_pdu_hdr_len(h, &s->params);
 }
-EXPORT_SYMBOL_GPL(nvo_stream_rx_payload_len);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_rx_payload_len, NVO_NS);
 
 /* The current PDU's @len data bytes go to @rx, at its cursor. */
 void nvo_stream_rx_start_data(struct nvo_stream *s, struct nvo_pdu_rx *rx,
@@ -265,7 +265,7 @@ void nvo_stream_rx_start_data(struct nvo_stream *s, struct nvo_pdu_rx *rx,
 		s->rx_left = len;
 	}
 }
-EXPORT_SYMBOL_GPL(nvo_stream_rx_start_data);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_rx_start_data, NVO_NS);
 
 /* A capsule came with no command slot free. */
 int nvo_stream_no_slot(struct nvo_stream *s)
@@ -273,7 +273,7 @@ int nvo_stream_no_slot(struct nvo_stream *s)
 	pr_warn_ratelimited("%s: host exceeded the queue depth\n", s->name);
 	return s->ops->fatal(s, NVO_FES_PDU_SEQUENCE, 0);
 }
-EXPORT_SYMBOL_GPL(nvo_stream_no_slot);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_no_slot, NVO_NS);
 
 static int nvo_stream_rx_cmd(struct nvo_stream *s)
 {
@@ -525,7 +525,7 @@ int nvo_stream_try_recv(struct nvo_stream *s, int *budget)
 	}
 	return progress;
 }
-EXPORT_SYMBOL_GPL(nvo_stream_try_recv);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_try_recv, NVO_NS);
 
 /* ---- send ---------------------------------------------------------------- */
 
@@ -551,7 +551,7 @@ int nvo_stream_send_buf(struct nvo_stream *s, const void *buf, u32 len,
 	}
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nvo_stream_send_buf);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_send_buf, NVO_NS);
 
 /*
  * Tell the host why the stream ends: a C2HTermReq echoing the header being
@@ -567,7 +567,7 @@ void nvo_stream_term(struct nvo_stream *s, enum nvo_fes fes, u32 fei)
 					     s->rx_pdu.buf, s->rx_off);
 	kernel_sendmsg(s->sock, &msg, &iov, 1, iov.iov_len);
 }
-EXPORT_SYMBOL_GPL(nvo_stream_term);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_term, NVO_NS);
 
 /* The data digest of the first @len bytes of @sg. */
 u32 nvo_sg_digest(struct scatterlist *sg, u32 len)
@@ -593,7 +593,7 @@ u32 nvo_sg_digest(struct scatterlist *sg, u32 len)
 	}
 	return nvo_digest_final(crc);
 }
-EXPORT_SYMBOL_GPL(nvo_sg_digest);
+EXPORT_SYMBOL_NS_GPL(nvo_sg_digest, NVO_NS);
 
 /* An R2T for the next window of @xfer; false when nothing is left. */
 bool nvo_stream_tx_r2t(struct nvo_stream *s, struct nvo_pdu_tx *tx,
@@ -610,7 +610,7 @@ bool nvo_stream_tx_r2t(struct nvo_stream *s, struct nvo_pdu_tx *tx,
 	tx->off = 0;
 	return true;
 }
-EXPORT_SYMBOL_GPL(nvo_stream_tx_r2t);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_tx_r2t, NVO_NS);
 
 /* The response capsule, from tx->cqe. */
 void nvo_stream_tx_rsp(struct nvo_stream *s, struct nvo_pdu_tx *tx)
@@ -619,7 +619,7 @@ void nvo_stream_tx_rsp(struct nvo_stream *s, struct nvo_pdu_tx *tx)
 	tx->state = NVO_STX_RSP;
 	tx->off = 0;
 }
-EXPORT_SYMBOL_GPL(nvo_stream_tx_rsp);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_tx_rsp, NVO_NS);
 
 /* Read data in C2HData; @success: the response rides on it. */
 void nvo_stream_tx_c2h(struct nvo_stream *s, struct nvo_pdu_tx *tx,
@@ -635,7 +635,7 @@ void nvo_stream_tx_c2h(struct nvo_stream *s, struct nvo_pdu_tx *tx,
 	if (s->params.ddgst)
 		tx->ddgst = cpu_to_le32(nvo_sg_digest(sg, len));
 }
-EXPORT_SYMBOL_GPL(nvo_stream_tx_c2h);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_tx_c2h, NVO_NS);
 
 static bool nvo_stream_tx_more(struct nvo_stream *s)
 {
@@ -835,7 +835,7 @@ int nvo_stream_try_send(struct nvo_stream *s, int *budget)
 	}
 	return progress;
 }
-EXPORT_SYMBOL_GPL(nvo_stream_try_send);
+EXPORT_SYMBOL_NS_GPL(nvo_stream_try_send, NVO_NS);
 
 /* ---- capsules ------------------------------------------------------------ */
 
@@ -874,4 +874,4 @@ u16 nvo_sgl_check(struct nvme_command *sqe, u32 pdu_data_len,
 		return NVME_SC_SGL_INVALID_DATA | NVME_STATUS_DNR;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(nvo_sgl_check);
+EXPORT_SYMBOL_NS_GPL(nvo_sgl_check, NVO_NS);

@@ -267,6 +267,9 @@ struct nvo_queue {
 	 */
 	struct delayed_work	reclaim_dwork;
 	u8			reclaim_stage;	/* enum nvo_reclaim_stage */
+	/* What the device completed, looked at every KATO/2 (traffic.c). */
+	struct delayed_work	traffic_dwork;
+	u64			traffic_seen;
 	bool			killed;
 	struct list_head	parked;		/* cmds parked while draining */
 	u32			nr_parked;

@@ -8,7 +8,9 @@
 # execute is punted to software and succeeds (flush with a narrowed opcode
 # mask, Dataset Management, Compare), counted per opcode and namespace; reads and
 # writes punted (io_opcodes 0) are executed in software and verify;
-# queues toggle live under fio; the device and port keep the counts of
+# queues toggle live under fio; a raw host's responses carry one
+# continuous SQ head while its queue moves between software and the device
+# (the hand-over record carries the head); the device and port keep the counts of
 # queues that closed; an offload the device refuses leaves the queue working
 # in software; and deleting the device under I/O brings every queue back
 # with no I/O error.
@@ -47,7 +49,7 @@ punts_of() {
 DEVSEL=
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 
 offload_target_setup "$NQN"
 
@@ -178,7 +180,39 @@ else
 	ktap_test_fail "toggles counted: $drcl reclaims (want $((nq * offs))) and $doff offloads (want $((nq * ons))) of $nq queues"
 fi
 
-# 9: the queues close: the device, port and namespace keep their counts.
+# 9: the SQ head a raw host sees on one queue (depth 1: each response one
+# more than the last, modulo 32) stays continuous while the queue moves
+# between software and the device, through the device's own reads and its
+# punts (every 5th read goes to an unknown namespace). A device starting
+# from its own head, or nvmet not taking the device's back, breaks it.
+SWEEP_N=${NVO_SQHD_READS:-20000}
+t0=$EPOCHREALTIME
+nvme_tcp_nsid_sweep --addr 127.0.0.1 --subnqn "$NQN" --count "$SWEEP_N" --depth 1 \
+	--first 1 --stride 0 --lba-size 4096 --punt-every 5 --wait-ms 1000 --sqhd \
+	>/tmp/sqhd.out 2>&1 &
+sweep_pid=$!
+sleep 1.5
+toggles=0 terr=0
+while kill -0 $sweep_pid 2>/dev/null && [ $toggles -lt 40 ]; do
+	if [ $((toggles % 2)) -eq 0 ]; then
+		{ oq_toggle_all off && wait_states software; } || terr=$((terr + 1))
+	else
+		{ oq_toggle_all on && wait_states offloaded; } || terr=$((terr + 1))
+	fi
+	toggles=$((toggles + 1))
+done
+wait $sweep_pid
+sweep_rc=$?
+oq_toggle_all on; wait_states offloaded
+msg "$(tr '\n' ' ' </tmp/sqhd.out)($toggles toggles during the sweep, $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s)"
+if [ $sweep_rc -eq 0 ] && [ $terr -eq 0 ] && [ $toggles -ge 3 ] &&
+   grep -q "invalid_ns=$((SWEEP_N / 5)) success=$((SWEEP_N - SWEEP_N / 5)) other=0 .*sqhd_checked=$((SWEEP_N - 1)) sqhd_breaks=0" /tmp/sqhd.out; then
+	ktap_test_pass "SQ head continuous across $toggles toggles ($SWEEP_N reads, device and punted)"
+else
+	ktap_test_fail "SQ head continuous across toggles (rc $sweep_rc, $toggles toggles, $terr refused or not done)"
+fi
+
+# 10: the queues close: the device, port and namespace keep their counts.
 before="$(nlc "$DEVSEL" write-blocks) $(nlc "scope=port port-id=1" write-blocks) $(nlc "$NSSEL" write-blocks)"
 echo 10 >"$SIMDBG/refuse_next_offload"
 host_disconnect "$NQN" >/dev/null
@@ -196,7 +230,7 @@ else
 	ktap_test_fail "closed queues' counts stay in device, port and namespace (before $before, after $after)"
 fi
 
-# 10: a refused offload leaves the queue in software, and it works.
+# 11: a refused offload leaves the queue in software, and it works.
 sleep 1
 if wait_states software && fio_verify "$ns" --bs=4k --size=4M --iodepth=8 >/dev/null &&
    grep -q refused "$DBG/queues"; then
@@ -206,7 +240,7 @@ else
 fi
 echo 0 >"$SIMDBG/refuse_next_offload"
 
-# 11: device deleted under I/O: queues come back, no I/O error.
+# 12: device deleted under I/O: queues come back, no I/O error.
 oq_toggle_all on
 wait_states offloaded
 fio_verify "$ns" --bs=4k --size=16M --iodepth=32 >/tmp/del.fio 2>&1 &
@@ -220,7 +254,7 @@ else
 	sed 's/^/# /' /tmp/del.fio | tail -n 20
 fi
 
-# 12: nothing went wrong in the kernel log
+# 13: nothing went wrong in the kernel log
 if dmesg | grep -E 'nvme nvme[0-9]+: (I/O|.*timeout|.*reset)|Buffer I/O error' >/dev/null; then
 	ktap_test_fail "no host I/O errors, timeouts or resets in the kernel log"
 	dmesg | grep -E 'nvme nvme[0-9]+:' | tail -n 10 | sed 's/^/# /'

@@ -12,12 +12,16 @@
 #   - kill_hang: nicsim1 ignores the kill too: after the kill timeout (1 s)
 #     the device is failed, unbound from the port, the queue's connection is
 #     cut (fallback reason kill-timeout), the host reconnects in software
-#     and verifies, and deleting the device (unregister) returns.
+#     and verifies, and deleting the device (unregister) returns; until
+#     then netlink reports the device in state failed (dev-get, nicctl dev
+#     show) and sent one dev-failed notification (nicctl monitor).
 # The runner fails the test on any oops or WARNING in the guest's log.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/offload_test.sh
 . "$DIR/lib/offload_test.sh"
+# shellcheck source=lib/nl_monitor.sh
+. "$DIR/lib/nl_monitor.sh"
 
 NQN=nqn.2014-08.io.nvmet-offload:offload-reclaim-timeout
 SIM=/sys/kernel/debug/nicsim/nicsim1
@@ -65,7 +69,7 @@ wait_dmesg() {
 }
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 6
 
 offload_target_setup "$NQN"
 modprobe nvme-tcp
@@ -104,10 +108,14 @@ else
 	ktap_test_fail "the host reconnected and fio crc32c verify stayed clean"
 fi
 
-# 3-5: kill_hang.
+# 3-6: kill_hang.
 oq_wait_all offloaded 30 || msg "the new queue is not offloaded"
 echo 1 >"$SIM/reclaim_hang"
 echo 1 >"$SIM/kill_hang"
+listeners=$(nl_listeners)
+timeout 30 nicctl monitor event dev count 1 >/tmp/mon.out 2>&1 &
+MON_PID=$!
+nl_wait_listener "$listeners" 100 || msg "nicctl monitor did not join the monitor group"
 fio_bg 12
 sleep 2
 dmesg_mark
@@ -133,6 +141,22 @@ if fio_done && oq_wait_all software 20; then
 	ktap_test_pass "the host reconnected in software and fio crc32c verify stayed clean"
 else
 	ktap_test_fail "the host reconnected in software and fio crc32c verify stayed clean"
+fi
+# The failed device, as netlink reports it until it unregisters: the dump
+# (raw and through nicctl) and the one notification, the monitor's first
+# device event.
+wait "$MON_PID"
+mon=$(cat /tmp/mon.out)
+raw=$(nl_raw dev-get name=nicsim1)
+js=$(nicctl -j dev show nicsim1)
+msg "monitor: $mon; dev-get: $raw"
+if echo "$raw" | grep -q ' state=failed' &&
+   echo "$js" | grep -q '"state": *"failed"' &&
+   echo "$mon" | grep -Eq '^[0-9:]+ dev-failed nicsim1 \([0-9]+\) failed,'; then
+	ktap_test_pass "netlink: nicsim1 in state failed (dev-get, nicctl dev show), one dev-failed notification"
+else
+	ktap_test_fail "netlink: nicsim1 in state failed (dev-get, nicctl dev show), one dev-failed notification"
+	echo "$js" | sed 's/^/# /'
 fi
 t0=$(now_ms)
 if timeout 30 sh -c "echo 1 >$NICSIM_BUS/del_device"; then

@@ -8,6 +8,11 @@
  * socket at a PDU boundary in both directions, the negotiated parameters,
  * and the commands taken off the wire but not started ("parked"). No
  * command is ever in flight on both sides.
+ *
+ * Every symbol nvmet_offload.ko exports is in the symbol namespace
+ * NVMET_OFFLOAD: a driver says MODULE_IMPORT_NS(NVMET_OFFLOAD), or
+ * MODULE_IMPORT_NS("NVMET_OFFLOAD") from Linux 6.13 (kmod/compat.h's NVO_NS
+ * is either).
  */
 #ifndef _LINUX_NVMET_OFFLOAD_H
 #define _LINUX_NVMET_OFFLOAD_H
@@ -131,6 +136,15 @@ struct nvo_handover {
 	struct nvo_conn_params	params;
 	u16			qid;
 	u16			sq_size;
+	/*
+	 * The SQ head the last completion reported. The side that takes the
+	 * queue continues from it: it advances it by one for each completion
+	 * it sends (its own commands' and punted ones': a device sets it in
+	 * the response punt_done() gives it) and puts it back in the record
+	 * it hands back, so that the host sees one SQHD sequence across
+	 * hand-overs. Unused (0) when sqhd_disabled.
+	 */
+	u16			sqhd;
 	bool			sqhd_disabled;	/* DATA_SUCCESS allowed */
 	/*
 	 * In-capsule data the host was told it may send (IOCCSZ). A device
@@ -157,6 +171,10 @@ void nvo_handover_free(struct nvo_handover *h);
 struct nvo_offload_stats {
 	/* u64 <counter>; for each counter of the spec a device counts */
 	NVO_DEV_COUNTER_FIELDS
+	/*
+	 * One count per completion the device sends: their sum moving is
+	 * what tells the shim the queue is busy (nvmet's keep-alive).
+	 */
 	u64	lat_hist[NVO_LAT_BUCKETS];
 	u64	punted_by_opcode[NVO_PUNT_OPC_SLOTS];
 };
@@ -224,8 +242,8 @@ struct nvo_offload_ops {
 	/*
 	 * A punted command completed in software: send its response, and for
 	 * a successful read the data nvmet placed in the punted buffer. @cqe
-	 * is complete (nvmet advanced the SQ head for it: do not call
-	 * nvo_offload_next_sqhd()) and valid only during the call. Any
+	 * is complete but for its sq_head, which the device sets from its own
+	 * SQ head (struct nvo_handover.sqhd); valid only during the call. Any
 	 * context, possibly inside nvo_offload_punt().
 	 */
 	void (*punt_done)(struct nvo_offload_queue *oq, void *cookie,
@@ -292,8 +310,13 @@ int nvo_offload_punt(struct nvo_offload_queue *oq,
 		     unsigned int sg_cnt, u32 len, void *cookie);
 
 /*
- * The SQ head to report in a completion the device builds itself (advances
- * it); also tells nvmet's keep-alive logic that the queue is busy.
+ * v1 helper, for a device that does not keep the SQ head itself: advances
+ * the head nvmet keeps and returns it for a completion, and marks the
+ * controller busy for keep-alive. A v2 device keeps SQHD itself
+ * (struct nvo_handover.sqhd) and calls nothing per completion: the shim
+ * sees its traffic in oq->stats (every completion it sends counts in
+ * lat_hist, nvo_offload_account_lat()). A device using the helper hands
+ * back a record whose sqhd is the last value it returned.
  */
 u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq);
 

@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "../compat.h"
 #include "nicsim.h"
 
 struct dentry *nicsim_debugfs_root;
@@ -260,3 +261,4 @@ module_exit(nicsim_exit);
 
 MODULE_DESCRIPTION("Simulated SmartNIC for nvmet_offload NVMe/TCP queue offload");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(NVO_NS);

@@ -32,13 +32,25 @@ static void nq_respond(struct nicsim_queue *q, struct nq_cmd *c)
 	list_add_tail(&c->entry, &q->tx_list);
 }
 
+/*
+ * The SQ head for the next response: one more command consumed. The head
+ * came with the record and goes back in the one the engine hands back.
+ */
+static __le16 nq_next_sqhd(struct nicsim_queue *q)
+{
+	if (q->sqhd_disabled || !q->sq_size)
+		return 0;
+	q->sqhd = (q->sqhd + 1) % q->sq_size;
+	return cpu_to_le16(q->sqhd);
+}
+
 /* Complete a command the device answers itself. */
 void nq_complete(struct nicsim_queue *q, struct nq_cmd *c, u16 status)
 {
 	memset(&c->cqe, 0, sizeof(c->cqe));
 	c->cqe.command_id = c->sqe.common.command_id;
 	c->cqe.sq_id = cpu_to_le16(q->qid);
-	c->cqe.sq_head = cpu_to_le16(nvo_offload_next_sqhd(q->oq));
+	c->cqe.sq_head = nq_next_sqhd(q);
 	c->cqe.status = cpu_to_le16(status << 1);
 	nq_respond(q, c);
 }
@@ -151,8 +163,9 @@ bool nq_reap(struct nicsim_queue *q)
 		} else if (c->own) {
 			nq_own_done(q, c);
 		} else {
-			/* nvmet filled it in, advancing the SQ head itself. */
+			/* nvmet filled it in but for the SQ head: ours. */
 			c->cqe.command_id = c->sqe.common.command_id;
+			c->cqe.sq_head = nq_next_sqhd(q);
 			nq_respond(q, c);
 		}
 	}

@@ -33,6 +33,7 @@ static struct nvo_handover *nq_build_record(struct nicsim_queue *q)
 	if (!h)
 		return NULL;
 	nvo_stream_record(&q->stream, h, q->qid, q->sqhd_disabled);
+	h->sqhd = q->sqhd;
 	list_for_each_entry(c, &q->parked, entry) {
 		/* A park_buf is in the record's form already: it moves. */
 		if (nvo_record_park(h, &c->sqe, c->data_sg, c->data_nents,
@@ -164,6 +165,7 @@ static struct nicsim_queue *nq_alloc(struct nicsim_dev *ndev,
 	q->qid = h->qid;
 	q->sq_size = h->sq_size;
 	q->sqhd_disabled = h->sqhd_disabled;
+	q->sqhd = h->sqhd;
 	q->inline_max = inline_max;
 	e = (unsigned int)atomic_inc_return(&ndev->next_engine) %
 	    ndev->nr_engines;

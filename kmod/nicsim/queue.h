@@ -85,6 +85,7 @@ struct nicsim_queue {
 	struct nvo_stream	stream;		/* the engine's only */
 	u16			qid;
 	u16			sq_size;
+	u16			sqhd;		/* the SQ head, the engine's */
 	bool			sqhd_disabled;
 	u32			inline_max;	/* in-capsule data bytes */
 

@@ -216,6 +216,7 @@ static const struct cmd_desc cmds[] = {
 	{ "queue-fallback", NVMET_OFFLOAD_CMD_QUEUE_FALLBACK, &set_queue },
 	{ "port-policy-changed", NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED,
 	  &set_port },
+	{ "dev-failed", NVMET_OFFLOAD_CMD_DEV_FAILED, &set_dev },
 };
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -7,13 +7,24 @@
  * It creates a controller with one I/O queue (no digests), waits --wait-ms
  * (a port with an offload policy hands the queue to its device meanwhile),
  * then sends --count one-block reads to nsids --first, --first + --stride,
- * ..., --depth at a time, and counts the answers by status.
+ * ..., --depth at a time, and counts the answers by status. --punt-every K
+ * sends every Kth read to an nsid the subsystem lacks instead (a device
+ * punts those to nvmet).
+ *
+ * --sqhd (with --depth 1) checks the SQ head of every response: each one
+ * completes one more command of the queue's 32 entries, so it must be the
+ * previous response's plus one, modulo 32, wherever the queue runs (in
+ * software, on a device, punted) and across hand-overs between them.
  *
  *   nvme_tcp_nsid_sweep --addr A [--port P] --subnqn NQN [--count N]
- *       [--first NSID] [--stride S] [--depth D] [--wait-ms MS] [-v]
+ *       [--first NSID] [--stride S] [--depth D] [--wait-ms MS]
+ *       [--punt-every K] [--sqhd] [--lba-size B] [-v]
+ *
+ * Each read is 4 KiB at LBA 0, of --lba-size (512) byte blocks.
  *
  * Output, one line for scripts:
  *   sweep: sent=N invalid_ns=N success=N other=N last_other=0xSTATUS
+ *   [sqhd_checked=N sqhd_breaks=N]
  * Exit status: 0 every read answered, 1 a read was not answered, 2 usage or
  * setup error.
  */
@@ -35,14 +46,17 @@
 #define SC_INVALID_NS	0x0b
 #define READ_LEN	4096u
 #define MAX_DEPTH	16u	/* the I/O queue's size: Connect asks for 32 */
+#define SQ_ENTRIES	32u
+#define UNKNOWN_NSID	0xfffffff0u
 
 static struct {
 	const char *addr, *port, *subnqn;
-	unsigned int count, stride, depth, wait_ms;
+	unsigned int count, stride, depth, wait_ms, punt_every, lba_size;
 	uint32_t first;
+	bool sqhd;
 } opt = {
 	.port = "4420", .count = 400, .stride = 7919, .depth = 8,
-	.first = 1000,
+	.first = 1000, .lba_size = 512,
 };
 
 struct link {
@@ -96,7 +110,7 @@ static int send_cmd(struct link *k, struct tw_cmd_pdu *p, const void *data,
  * that ends a read with SUCCESS counts as a good response.
  */
 static int next_rsp(struct link *k, uint16_t *cid, uint16_t *status,
-		    uint64_t *result)
+		    uint64_t *result, int *sq_head)
 {
 	double deadline = now_s() + 10;
 	int type;
@@ -110,6 +124,8 @@ static int next_rsp(struct link *k, uint16_t *cid, uint16_t *status,
 
 			*cid = rp->cqe.cid;
 			*status = le16toh(rp->cqe.status) >> 1;
+			if (sq_head)
+				*sq_head = le16toh(rp->cqe.sq_head);
 			if (result)
 				*result = le64toh(rp->cqe.result);
 			return 0;
@@ -121,6 +137,8 @@ static int next_rsp(struct link *k, uint16_t *cid, uint16_t *status,
 			    (dp->hdr.flags & NVO_F_DATA_SUCCESS)) {
 				*cid = dp->cccid;
 				*status = 0;
+				if (sq_head)
+					*sq_head = -1;	/* none sent */
 				return 0;
 			}
 			continue;
@@ -136,7 +154,8 @@ static int run(struct link *k, struct tw_cmd_pdu *p, const void *data,
 {
 	uint16_t cid;
 
-	if (send_cmd(k, p, data, dlen) || next_rsp(k, &cid, status, result))
+	if (send_cmd(k, p, data, dlen) ||
+	    next_rsp(k, &cid, status, result, NULL))
 		return -1;
 	return cid == p->sqe.cid ? 0 : -1;
 }
@@ -190,27 +209,45 @@ static int sweep(struct link *io)
 {
 	unsigned int sent = 0, answered = 0, inflight = 0;
 	unsigned int invalid = 0, success = 0, other = 0;
+	unsigned int checked = 0, breaks = 0;
 	uint16_t last_other = 0, cid, status;
+	int head, prev = -1;
 	struct tw_cmd_pdu p;
 
 	while (answered < opt.count) {
 		while (sent < opt.count && inflight < opt.depth) {
 			uint32_t nsid = opt.first + sent * opt.stride;
 
+			if (opt.punt_every && sent % opt.punt_every ==
+					      opt.punt_every - 1)
+				nsid = UNKNOWN_NSID;
+
 			tw_fill_rw(&p.sqe, (uint16_t)sent, OPC_READ,
-				   nsid, 0, READ_LEN, 512, SGL_TRANSPORT);
+				   nsid, 0, READ_LEN, opt.lba_size,
+				   SGL_TRANSPORT);
 			if (send_cmd(io, &p, NULL, 0))
 				return fail("send failed");
 			sent++;
 			inflight++;
 		}
-		if (next_rsp(io, &cid, &status, NULL)) {
+		if (next_rsp(io, &cid, &status, NULL, &head)) {
 			printf("sweep: sent=%u answered=%u: no answer\n", sent,
 			       answered);
 			return 1;
 		}
 		answered++;
 		inflight--;
+		if (opt.sqhd && prev >= 0) {
+			checked++;
+			if (head != (int)((prev + 1) % SQ_ENTRIES)) {
+				if (!breaks)
+					fprintf(stderr,
+						"nsid_sweep: response %u: sq_head %d after %d\n",
+						answered, head, prev);
+				breaks++;
+			}
+		}
+		prev = head;
 		if (status == 0)
 			success++;
 		else if ((status & 0x7ff) == SC_INVALID_NS)
@@ -220,8 +257,11 @@ static int sweep(struct link *io)
 			last_other = status;
 		}
 	}
-	printf("sweep: sent=%u invalid_ns=%u success=%u other=%u last_other=%#x\n",
+	printf("sweep: sent=%u invalid_ns=%u success=%u other=%u last_other=%#x",
 	       sent, invalid, success, other, last_other);
+	if (opt.sqhd)
+		printf(" sqhd_checked=%u sqhd_breaks=%u", checked, breaks);
+	printf("\n");
 	return 0;
 }
 
@@ -236,6 +276,9 @@ int main(int argc, char **argv)
 		{ "stride", required_argument, NULL, 's' },
 		{ "depth", required_argument, NULL, 'd' },
 		{ "wait-ms", required_argument, NULL, 'w' },
+		{ "punt-every", required_argument, NULL, 'k' },
+		{ "sqhd", no_argument, NULL, 'q' },
+		{ "lba-size", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -252,12 +295,20 @@ int main(int argc, char **argv)
 		case 's': opt.stride = strtoul(optarg, NULL, 10); break;
 		case 'd': opt.depth = strtoul(optarg, NULL, 10); break;
 		case 'w': opt.wait_ms = strtoul(optarg, NULL, 10); break;
+		case 'k': opt.punt_every = strtoul(optarg, NULL, 10); break;
+		case 'q': opt.sqhd = true; break;
+		case 'b': opt.lba_size = strtoul(optarg, NULL, 10); break;
 		case 'v': vlog_on = true; break;
 		default: return fail("usage: see the header of nvme_tcp_nsid_sweep.c");
 		}
 	}
 	if (!opt.addr || !opt.subnqn || !opt.depth || opt.depth > MAX_DEPTH)
 		return fail("--addr and --subnqn are needed, --depth 1..16");
+	/* Deeper, responses may leave in another order than the head moved. */
+	if (!opt.lba_size || opt.lba_size > READ_LEN || READ_LEN % opt.lba_size)
+		return fail("--lba-size divides 4096");
+	if (opt.sqhd && opt.depth != 1)
+		return fail("--sqhd needs --depth 1");
 
 	tw_uuid_v4(host.hostid);
 	snprintf(host.hostnqn, sizeof(host.hostnqn),

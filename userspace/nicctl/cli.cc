@@ -87,7 +87,7 @@ where  TARGET := { dev DEV | port PORT | ns PORT/NSID | queue QUEUE |
 constexpr const char* kMonitorUsage =
     R"(Usage: nicctl monitor [ event TYPE[,TYPE...] ] [ dev DEV ] [ port PORT ]
                       [ queue QUEUE ] [ ctrl CTRL ] [ count N ]
-where  TYPE := { all | dev | queue | port | dev-add | dev-del |
+where  TYPE := { all | dev | queue | port | dev-add | dev-del | dev-failed |
                  queue-offloaded | queue-reclaimed | queue-fallback |
                  port-policy-changed }
        -ts: date and milliseconds on each event; --count: the same as count
@@ -514,18 +514,19 @@ std::vector<nvo::EventType> ParseEventTypes(const std::string& list) {
   for (;;) {
     const auto comma = list.find(',', start);
     const std::string name = list.substr(start, comma - start);
-    const auto m = Match(name, {"all", "dev", "queue", "port", "dev-add",
-                                "dev-del", "queue-offloaded", "queue-reclaimed",
-                                "queue-fallback", "port-policy-changed"});
+    const auto m =
+        Match(name, {"all", "dev", "queue", "port", "dev-add", "dev-del",
+                     "dev-failed", "queue-offloaded", "queue-reclaimed",
+                     "queue-fallback", "port-policy-changed"});
     if (!m) {
       Usage("monitor: unknown event type " + name);
     }
     if (*m == "all") {
-      out.insert(out.end(), {T::kDevAdd, T::kDevDel, T::kQueueOffloaded,
-                             T::kQueueReclaimed, T::kQueueFallback,
-                             T::kPortPolicyChanged});
+      out.insert(out.end(), {T::kDevAdd, T::kDevDel, T::kDevFailed,
+                             T::kQueueOffloaded, T::kQueueReclaimed,
+                             T::kQueueFallback, T::kPortPolicyChanged});
     } else if (*m == "dev") {
-      out.insert(out.end(), {T::kDevAdd, T::kDevDel});
+      out.insert(out.end(), {T::kDevAdd, T::kDevDel, T::kDevFailed});
     } else if (*m == "queue") {
       out.insert(out.end(),
                  {T::kQueueOffloaded, T::kQueueReclaimed, T::kQueueFallback});
@@ -533,8 +534,8 @@ std::vector<nvo::EventType> ParseEventTypes(const std::string& list) {
       out.push_back(T::kPortPolicyChanged);
     } else {
       for (const T t :
-           {T::kDevAdd, T::kDevDel, T::kQueueOffloaded, T::kQueueReclaimed,
-            T::kQueueFallback, T::kPortPolicyChanged}) {
+           {T::kDevAdd, T::kDevDel, T::kDevFailed, T::kQueueOffloaded,
+            T::kQueueReclaimed, T::kQueueFallback, T::kPortPolicyChanged}) {
         if (nvo::ToString(t) == *m) {
           out.push_back(t);
         }

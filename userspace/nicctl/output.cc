@@ -548,9 +548,10 @@ std::string EventLine(const nvo::Event& e, const std::string& time,
   switch (e.type) {
     case nvo::EventType::kDevAdd:
     case nvo::EventType::kDevDel:
+    case nvo::EventType::kDevFailed:
       if (e.dev) {
         s += " " + DevCell(e.dev->id, names, e.dev->name);
-        if (e.type == nvo::EventType::kDevAdd) {
+        if (e.type != nvo::EventType::kDevDel) {
           s += " " + nvo::ToString(e.dev->state) + ", " +
                std::to_string(e.dev->engines) + " engines";
         }

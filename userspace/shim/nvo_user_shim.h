@@ -61,6 +61,7 @@ typedef __u64	__le64;
 #define NVO_SHIM_NOTHING(sym)	_Static_assert(1, #sym)
 #endif
 #define EXPORT_SYMBOL_GPL(sym)	NVO_SHIM_NOTHING(sym)
+#define EXPORT_SYMBOL_NS_GPL(sym, ns)	NVO_SHIM_NOTHING(sym)
 #define EXPORT_SYMBOL(sym)	NVO_SHIM_NOTHING(sym)
 
 #ifdef __cplusplus

@@ -17,8 +17,9 @@
 /**
  * enum nvmet_offload_dev_state - State of an offload device.
  * @NVMET_OFFLOAD_DEV_STATE_LIVE: Registered and accepting queues.
- * @NVMET_OFFLOAD_DEV_STATE_FAILED: The device (its engine) failed; its queues
- *   fell back to software and it accepts no new queues.
+ * @NVMET_OFFLOAD_DEV_STATE_FAILED: The device failed (a queue's kill went
+ *   unanswered): it is unbound from every port, its queues' connections were
+ *   cut, and it takes no queue again until it unregisters.
  * @NVMET_OFFLOAD_DEV_STATE_REMOVING: Being unregistered; its queues are being
  *   reclaimed.
  */
@@ -265,6 +266,7 @@ enum {
 	NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED,
 	NVMET_OFFLOAD_CMD_QUEUE_FALLBACK,
 	NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED,
+	NVMET_OFFLOAD_CMD_DEV_FAILED,
 
 	__NVMET_OFFLOAD_CMD_MAX,
 	NVMET_OFFLOAD_CMD_MAX = (__NVMET_OFFLOAD_CMD_MAX - 1)

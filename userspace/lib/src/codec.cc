@@ -611,6 +611,10 @@ std::optional<Event> ParseEvent(const Message& msg) {
       ev.type = EventType::kDevDel;
       ev.dev = ParseDevice(msg);
       break;
+    case NVMET_OFFLOAD_CMD_DEV_FAILED:
+      ev.type = EventType::kDevFailed;
+      ev.dev = ParseDevice(msg);
+      break;
     case NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED:
       ev.type = EventType::kQueueOffloaded;
       ev.queue = ParseQueue(msg);

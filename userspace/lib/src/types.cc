@@ -42,13 +42,14 @@ constexpr const auto& kAdrFams = spec::kAdrfamNames;
 constexpr const auto& kQueueStates = spec::kQueueStateNames;
 constexpr const auto& kScopes = spec::kStatsScopeNames;
 constexpr const auto& kReasons = spec::kFallbackReasonNames;
-constexpr std::array<const char*, 7> kEventTypes = {"dev-add",
+constexpr std::array<const char*, 8> kEventTypes = {"dev-add",
                                                     "dev-del",
                                                     "queue-offloaded",
                                                     "queue-reclaimed",
                                                     "queue-fallback",
                                                     "port-policy-changed",
-                                                    "lost"};
+                                                    "lost",
+                                                    "dev-failed"};
 
 // NVMe I/O command set opcodes (NVM command set, base spec 2.0).
 constexpr std::array<std::pair<uint32_t, const char*>, 13> kOpcodes = {{

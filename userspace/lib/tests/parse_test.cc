@@ -448,6 +448,17 @@ TEST(Parse, Events) {
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kDevDel);
 
+  ev = ParseEvent(Message(
+      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_DEV_FAILED, 0)
+          .U32(NVMET_OFFLOAD_A_DEV_ID, 2)
+          .Str(NVMET_OFFLOAD_A_DEV_NAME, "nic1")
+          .U32(NVMET_OFFLOAD_A_DEV_STATE, NVMET_OFFLOAD_DEV_STATE_FAILED)
+          .Bytes()));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->type, EventType::kDevFailed);
+  ASSERT_TRUE(ev->dev.has_value());
+  EXPECT_EQ(ev->dev->state, DevState::kFailed);
+
   ev = ParseEvent(Message(QueueMsg(NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED)));
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kQueueOffloaded);

@@ -43,6 +43,7 @@ TEST(Types, Names) {
   EXPECT_EQ(ToString(FallbackReason::kDevRemoved), "dev-removed");
   EXPECT_EQ(ToString(static_cast<FallbackReason>(99)), "unknown(99)");
   EXPECT_EQ(ToString(EventType::kPortPolicyChanged), "port-policy-changed");
+  EXPECT_EQ(ToString(EventType::kDevFailed), "dev-failed");
   EXPECT_EQ(PolicyFromString("on"), Policy::kOn);
   EXPECT_EQ(PolicyFromString("yes"), std::nullopt);
   EXPECT_EQ(ScopeFromString("queue"), Scope::kQueue);

@@ -458,6 +458,11 @@ TEST(Grammar, MonitorFilters) {
   EXPECT_EQ(o.events.dev, "nic0");
   EXPECT_EQ(o.events.queue, 7U);
   EXPECT_TRUE(o.events.types.empty());
+  o = Ok({"monitor", "event", "dev"});
+  EXPECT_EQ(o.events.types,
+            (std::vector<T>{T::kDevAdd, T::kDevDel, T::kDevFailed}));
+  EXPECT_EQ(Ok({"monitor", "event", "dev-failed"}).events.types,
+            (std::vector<T>{T::kDevFailed}));
   Bad({"monitor", "event", "link"});
   Bad({"monitor", "event"});
   Bad({"monitor", "queue", "x"});

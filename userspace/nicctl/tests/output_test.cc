@@ -216,6 +216,11 @@ TEST(Text, Events) {
   add.type = nvo::EventType::kDevAdd;
   add.dev = test::Sample()->devices[0];
   EXPECT_EQ(EventLine(add, "t"), "t dev-add nic0 (1) live, 4 engines");
+  nvo::Event failed = add;
+  failed.type = nvo::EventType::kDevFailed;
+  failed.dev->state = nvo::DevState::kFailed;
+  EXPECT_EQ(EventLine(failed, "t"), "t dev-failed nic0 (1) failed, 4 engines");
+  EXPECT_EQ(ToJson(failed, "t")["dev"]["state"], "failed");
   nvo::Event pol;
   pol.type = nvo::EventType::kPortPolicyChanged;
   pol.port = test::Sample()->ports[0];

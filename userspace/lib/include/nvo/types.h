@@ -194,13 +194,14 @@ enum class EventType {
   kQueueReclaimed,
   kQueueFallback,
   kPortPolicyChanged,
-  kLost,  // not from the kernel: the socket overran, events were lost
+  kLost,       // not from the kernel: the socket overran, events were lost
+  kDevFailed,  // appended: the values are the library's ABI
 };
 NVO_API std::string ToString(EventType v);
 
 struct NVO_API Event {
   EventType type = EventType::kLost;
-  std::optional<Device> dev;             // dev-add, dev-del
+  std::optional<Device> dev;             // dev-add, dev-del, dev-failed
   std::optional<Queue> queue;            // queue-*
   std::optional<Port> port;              // port-policy-changed
   std::optional<FallbackReason> reason;  // queue-fallback
