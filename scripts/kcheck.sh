@@ -65,5 +65,13 @@ else
 	echo "$out"
 	status=1
 fi
+# A mutation that no longer applies tests nothing (scripts/mutate.sh).
+echo "kcheck: the mutations of selftests/mutations/ apply to this tree"
+for m in "$src"/selftests/mutations/*.patch; do
+	if ! (cd "$src" && git apply --check "$m" 2>/dev/null); then
+		echo "kcheck: ${m#"$src"/} no longer applies: refresh it" >&2
+		status=1
+	fi
+done
 [ $status -eq 0 ] && echo "kcheck: clean"
 exit $status
