@@ -12,7 +12,8 @@
 #   oq_wait_all STATE [SECS]      every I/O queue in STATE (default 10 s)
 #   oq_toggle_all on|off          ask for every I/O queue on or off; 1 if
 #                                 any request was refused (written errors
-#                                 go to stderr as "# ..." lines)
+#                                 go to stderr as "# ..." lines); a queue
+#                                 closed by its host meanwhile is no refusal
 
 OQ_DBG=/sys/kernel/debug/nvmet_offload
 
@@ -37,6 +38,12 @@ oq_toggle_all() {
 	local q rc=0 err
 	for q in $(oq_states | awk '{ print $1 }'); do
 		if ! err=$( { echo "$q $1" >"$OQ_DBG/queue_offload"; } 2>&1); then
+			# a queue whose host disconnected between the listing
+			# and the write is gone, not refused
+			if ! oq_states | awk -v q="$q" '$1 == q { f = 1 } END { exit !f }'; then
+				echo "# queue_offload '$q $1': queue closed before its toggle" >&2
+				continue
+			fi
 			echo "# queue_offload '$q $1': ${err##*: }" >&2
 			rc=1
 		fi
