@@ -10,6 +10,7 @@
 #        debug-kernel.sh --dir
 #   (no option)   build unless cached; print the kernel's directory
 #   --run [TEST...] then build our modules against it (build/modules-debug)
+#                 and the userspace (nicctl, the test clients),
 #                 and run the selftests (default: $NVO_TESTS, else all of
 #                 TEST_PROGS but baseline_stock_tcp.sh) in VMs booting it;
 #                 exit 1 if any failed
@@ -166,6 +167,11 @@ fi
 export NVO_KERNEL=debug
 builddir=${NVO_BUILDDIR:-$repo/build}
 "$here/build-modules.sh" "$builddir"
+# The test clients and nicctl the VM packs (a fresh clone has none: the
+# tests that need them would bail out).
+cmake -S "$repo" -B "$builddir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+	cmake --build "$builddir" -j"$(nproc)" >/dev/null ||
+	{ echo "debug-kernel: userspace build failed (cmake --build $builddir)" >&2; exit 1; }
 # Default: every test but the one that exists to run the stock nvmet-tcp,
 # whose known lockdep report (testbed.rst) would fail it here and tell
 # nothing about ours. module_load.sh skips its stock host connection itself.
