@@ -96,6 +96,8 @@ static int nvo_ns_send(struct nvo_ns_table *t, enum nvo_ns_op op,
  */
 static void nvo_ns_remove(struct nvo_ns_table *t, struct nvo_ns_slot *s)
 {
+	u32 nsid = s->e.nsid;
+	u64 gen;
 	int ret;
 
 	list_del(&s->entry);
@@ -103,17 +105,19 @@ static void nvo_ns_remove(struct nvo_ns_table *t, struct nvo_ns_slot *s)
 		nvo_ns_slot_free(s);
 		return;
 	}
-	s->remove_gen = t->gen + 1;
+	gen = t->gen + 1;
+	s->remove_gen = gen;
 	spin_lock_irq(&nvo_ns_done_lock);
 	list_add_tail(&s->entry, &t->removing);
 	spin_unlock_irq(&nvo_ns_done_lock);
+	/* From here @s may be freed by the device's nvo_ns_update_done(). */
 	ret = nvo_ns_send(t, NVO_NS_REMOVE, &s->e);
 	if (!ret)
-		nvo_ns_update_done(t->dev, t->id, s->remove_gen, 0);
+		nvo_ns_update_done(t->dev, t->id, gen, 0);
 	else if (ret != -EINPROGRESS)
 		/* The device may still use it: pinned until the detach. */
 		pr_warn("%s: subsystem %u: nsid %u REMOVE refused: %d\n",
-			t->dev->name, t->id, s->e.nsid, ret);
+			t->dev->name, t->id, nsid, ret);
 }
 
 /*
@@ -186,8 +190,10 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 		nvo_ns_remove(t, s);
 	/* Resizes: the pin keeps ns alive, its size is read once. */
 	list_for_each_entry(s, &t->slots, entry) {
+		if (s->refused)
+			continue;	/* not pinned: not looked at */
 		blocks = nvo_ns_blocks(s->ns);
-		if (s->refused || blocks == s->e.nr_blocks)
+		if (blocks == s->e.nr_blocks)
 			continue;
 		s->e.nr_blocks = blocks;
 		ret = nvo_ns_send(t, NVO_NS_RESIZE, &s->e);

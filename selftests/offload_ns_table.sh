@@ -69,6 +69,7 @@ tbl_bytes_is() { [ "$(tbl_bytes "$1")" -eq "$2" ]; }
 tbl_empty() { [ -z "$(cat "$SIM/ns_tables")" ]; }
 tbl_lacks() { ! tbl_has "$1"; }
 host_bytes_is() { [ "$(blockdev --getsize64 "$1")" -eq "$2" ]; }
+gone_pid() { ! kill -0 "$1" 2>/dev/null; }
 ns_gone() { ! NVO_NS_WAIT=0 host_ns_dev "$NQN" 2 >/dev/null 2>&1; }
 
 cleanup() {
@@ -83,6 +84,7 @@ ktap_set_plan 7
 
 offload_target_setup "$NQN"
 mkdir -p "${IMG%/*}"
+modprobe loop 2>/dev/null
 { truncate -s 64M "$IMG" && LOOP=$(losetup -f) && losetup "$LOOP" "$IMG" &&
 	nvmet_ns_create "$NQN" 2 "$LOOP" && nvmet_ns_disable "$NQN" 2 &&
 	echo "1 on nicsim1" >"$OQ_DBG/port_offload"; } ||
@@ -163,7 +165,10 @@ disabled() {
 	sleep 2
 	echo 500 >"$SIM/ns_update_delay_ms"
 	t0=$SECONDS
-	timeout 20 bash -c "printf 0 >'$NVMET_CFS/subsystems/$NQN/namespaces/2/enable'" || rc=1
+	# in the background: a disable stuck on a pin never returns
+	nvmet_ns_disable "$NQN" 2 &
+	DISABLE_PID=$!
+	wait_for 20 gone_pid "$DISABLE_PID" || { rc=1; msg "the disable is stuck"; }
 	t1=$SECONDS
 	echo 0 >"$SIM/ns_update_delay_ms"
 	wait_for 5 tbl_lacks 2 || rc=1

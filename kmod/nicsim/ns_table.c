@@ -130,7 +130,7 @@ static int nicsim_ns_add(struct nicsim_dev *ndev, struct nicsim_ns_table *t,
 }
 
 int nicsim_ns_update(struct nvo_offload_dev *odev,
-			    const struct nvo_ns_update *u)
+		     const struct nvo_ns_update *u)
 {
 	struct nicsim_dev *ndev = odev->priv;
 	u32 delay = READ_ONCE(ndev->ns_update_delay_ms);
@@ -181,8 +181,8 @@ out:
 }
 
 int nicsim_subsys_attach(struct nvo_offload_dev *odev, u32 subsys_id,
-				const char *subnqn,
-				const struct nvo_ns_entry *tbl, u32 nr, u64 gen)
+			 const char *subnqn, const struct nvo_ns_entry *tbl,
+			 u32 nr, u64 gen)
 {
 	struct nicsim_dev *ndev = odev->priv;
 	struct nicsim_ns_table *t;
