@@ -47,6 +47,8 @@ struct nvo_ns_table {
 	u32			id;		/* subsys_id, for the device */
 	u32			users;		/* queues of it on the device */
 	bool			attached;	/* subsys_attach said yes */
+	/* The device failed: never called again, dev never looked at. */
+	bool			dead;
 	u64			gen;
 	struct list_head	slots;
 	struct list_head	removing;	/* under nvo_ns_done_lock */
@@ -221,7 +223,7 @@ static void nvo_ns_work_fn(struct work_struct *w)
 
 	mutex_lock(&nvo_ns_mutex);
 	list_for_each_entry(t, &nvo_ns_tables, entry)
-		if (t->attached && !READ_ONCE(t->dev->failed))
+		if (t->attached && !t->dead)
 			nvo_ns_sync(t);
 	if (!list_empty(&nvo_ns_tables))
 		schedule_delayed_work(&nvo_ns_work,
@@ -335,8 +337,11 @@ void nvo_ns_table_put(struct nvo_queue *queue)
 	spin_lock_irq(&nvo_ns_done_lock);
 	list_del(&t->entry);
 	spin_unlock_irq(&nvo_ns_done_lock);
-	/* A failed device is called no more; it answered for its queues. */
-	if (t->attached && !READ_ONCE(t->dev->failed))
+	/*
+	 * A failed device is called no more (it may be gone by now); the
+	 * queue's driver answered for it, so its pins may go.
+	 */
+	if (t->attached && !t->dead)
 		t->dev->ops->subsys_detach(t->dev, t->id);
 	mutex_unlock(&nvo_ns_mutex);
 	nvo_ns_free(t);
@@ -371,6 +376,21 @@ void nvo_ns_update_done(struct nvo_offload_dev *dev, u32 subsys_id, u64 gen,
 		nvo_ns_slot_free(found);
 }
 EXPORT_SYMBOL_NS_GPL(nvo_ns_update_done, NVO_NS);
+
+/*
+ * @dev failed (offload.c): its tables stay until their queues are released,
+ * without another call to the device, which may be gone before them.
+ */
+void nvo_ns_tables_dev_failed(struct nvo_offload_dev *dev)
+{
+	struct nvo_ns_table *t;
+
+	mutex_lock(&nvo_ns_mutex);
+	list_for_each_entry(t, &nvo_ns_tables, entry)
+		if (t->dev == dev)
+			t->dead = true;
+	mutex_unlock(&nvo_ns_mutex);
+}
 
 /* Module exit: every queue is gone, and with it every table. */
 void nvo_ns_tables_exit(void)
