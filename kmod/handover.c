@@ -268,8 +268,10 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 		nvo_event_queue(queue, NVO_QEV_FALLBACK, from, reason);
 	else if (from && was_offloaded)
 		nvo_event_queue(queue, NVO_QEV_RECLAIMED, from, reason);
-	if (dev)
+	if (dev) {
+		nvo_ns_table_put(queue);
 		nvo_queue_left_dev(queue, dev);
+	}
 	/* io_work offers it to its port's device (nvo_offload_offer_queue()). */
 	if (retarget && reason == NVO_FALLBACK_NONE)
 		queue->offer_again = true;
@@ -325,6 +327,7 @@ void nvo_handover(struct nvo_queue *queue)
 	/* The record carries the parked commands from here on. */
 	nvo_drop_parked(queue);
 	nvo_counters_handover(queue);
+	nvo_ns_table_get(queue, dev, h);
 
 	nvo_stream_detach(&queue->stream);
 	reinit_completion(&queue->offload_idle);
@@ -404,6 +407,7 @@ bool nvo_offload_reconcile(struct nvo_queue *queue)
 			queue->retarget = false;
 			queue->reclaim_reason = NVO_FALLBACK_NONE;
 			spin_unlock_bh(&queue->state_lock);
+			nvo_ns_table_put(queue);
 			nvo_queue_left_dev(queue, dev);
 			if (retarget)
 				queue->offer_again = true;
@@ -563,6 +567,8 @@ void nvo_offload_release(struct nvo_queue *queue)
 	queue->ostate = NVO_OQ_SOFTWARE;
 	queue->oq.dev = NULL;
 	spin_unlock_bh(&queue->state_lock);
+	/* A killed queue's too: its driver answered for it by now. */
+	nvo_ns_table_put(queue);
 	if (dev)
 		nvo_queue_left_dev(queue, dev);
 

@@ -124,6 +124,7 @@ static void __exit nvo_exit(void)
 	nvo_offload_exit();
 	nvo_close_all_queues();
 	nvo_queue_exit();
+	nvo_ns_tables_exit();
 	nvo_counters_exit();
 	pr_info("unregistered\n");
 }

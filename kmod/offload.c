@@ -278,6 +278,8 @@ static void nvo_dev_fail(struct nvo_offload_dev *dev)
 	}
 	nvo_visit_queues(nvo_kill_if_on_dev, dev);
 	mutex_unlock(&nvo_offload_mutex);
+	/* Its namespace tables: no more calls, the device may go first. */
+	nvo_ns_tables_dev_failed(dev);
 }
 
 /*

@@ -156,3 +156,10 @@ void nvo_offload_ns_put(struct nvo_ns_ref *ref)
 	ref->ns = NULL;
 }
 EXPORT_SYMBOL_NS_GPL(nvo_offload_ns_put, NVO_NS);
+
+struct nvo_offload_stats *nvo_offload_ns_stats(struct nvo_offload_queue *oq,
+					       u32 nsid)
+{
+	return nvo_counters_ns(nvo_oq_queue(oq), nsid, GFP_NOWAIT);
+}
+EXPORT_SYMBOL_NS_GPL(nvo_offload_ns_stats, NVO_NS);

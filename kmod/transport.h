@@ -287,6 +287,8 @@ struct nvo_queue {
 	/* nsid -> struct nvo_queue_ns: per-namespace offload counters. */
 	struct xarray		ns_stats;
 	struct nvo_offload_stats ns_unaccounted; /* when one cannot be had */
+	/* Its subsystem's namespace table on oq.dev (ns_table.c), or NULL. */
+	struct nvo_ns_table	*ns_table;
 };
 
 /* queue_base.c: what every layer may do to any queue */
@@ -386,6 +388,13 @@ void nvo_visit_queue_ns(struct nvo_queue *queue, nvo_queue_ns_visit_t fn,
 			void *arg);
 void nvo_counters_port_release(struct nvo_port *port);
 void nvo_counters_exit(void);
+
+/* ns_table.c: namespace tables pushed to devices */
+void nvo_ns_table_get(struct nvo_queue *queue, struct nvo_offload_dev *dev,
+		      struct nvo_handover *h);
+void nvo_ns_table_put(struct nvo_queue *queue);
+void nvo_ns_tables_dev_failed(struct nvo_offload_dev *dev);
+void nvo_ns_tables_exit(void);
 
 /* counters.c: the software path's own */
 void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd);

@@ -130,6 +130,61 @@ struct nvo_parked_cmd {
 	void			*inline_data;	/* kmalloc'd, owned by the record */
 };
 
+struct nvo_offload_dev;
+
+/*
+ * Namespace tables. The shim pushes to a device that has ops->ns_update a
+ * table of the namespaces of each subsystem it has queues of, per (device,
+ * subsystem), so that the device resolves a command's nsid without a call.
+ * The table is a cache: software stays the authority. A command whose nsid
+ * is not in the table, whose LBA range ends past the entry's nr_blocks, or
+ * that the entry's flags forbid (a write to an NVO_NS_RO namespace) is
+ * punted, and nvmet answers it (Invalid Namespace, LBA Out of Range, or the
+ * I/O of a namespace the table has not caught up with yet).
+ */
+enum nvo_ns_flags {
+	NVO_NS_RO	= 1 << 0,	/* writes are nvmet's (punt them) */
+	NVO_NS_VWC	= 1 << 1,	/* the back end has a volatile cache */
+	NVO_NS_WZ	= 1 << 2,	/* the back end does write zeroes */
+	NVO_NS_DISCARD	= 1 << 3,	/* the back end discards */
+};
+
+/* One namespace of a table; only NVO_BACKEND_BDEV for now. */
+struct nvo_ns_entry {
+	u32			nsid;
+	u32			flags;		/* enum nvo_ns_flags */
+	u8			lba_shift;	/* log2 of the LBA size */
+	u64			nr_blocks;	/* LBAs: commands past it punt */
+	enum nvo_backend	kind;
+	/* Pinned by the shim from the entry's ADD until its REMOVE completed. */
+	struct block_device	*bdev;
+};
+
+enum nvo_ns_op {
+	NVO_NS_ADD,
+	NVO_NS_REMOVE,
+	NVO_NS_RESIZE,	/* e.nr_blocks is the new size */
+};
+
+/* One change to a table, in gen order (each update's gen is one more). */
+struct nvo_ns_update {
+	u32			subsys_id;
+	u64			gen;
+	enum nvo_ns_op		op;
+	struct nvo_ns_entry	e;
+};
+
+/*
+ * A device answers an ns_update it completed later (-EINPROGRESS) with
+ * this: @err 0 when applied. For NVO_NS_REMOVE that is once every command
+ * it started on the nsid, back-end I/O included, has finished: only then
+ * does the shim drop its pin on the namespace (so nvmet's disable waits for
+ * the device as for software I/O). Any context. A call for a table the
+ * shim detached meanwhile is ignored.
+ */
+void nvo_ns_update_done(struct nvo_offload_dev *dev, u32 subsys_id, u64 gen,
+			int err);
+
 /* The queue as it moves between the shim and a device. */
 struct nvo_handover {
 	struct socket		*sock;
@@ -157,6 +212,13 @@ struct nvo_handover {
 	u32			inline_limit;
 	u32			nr_parked;
 	struct nvo_parked_cmd	*parked;	/* sq_size entries */
+	/*
+	 * The queue's subsystem's namespace table on this device (attached by
+	 * subsys_attach before the queue_offload that carries it), or 0: no
+	 * table, resolve namespaces with nvo_offload_ns_get() (v1).
+	 */
+	u32			subsys_id;
+	u16			cntlid;		/* the queue's controller */
 };
 
 struct nvo_handover *nvo_handover_alloc(u16 sq_size, gfp_t gfp);
@@ -190,7 +252,6 @@ enum nvo_fallback_reason {
 	NVO_FALLBACK_KILL_TIMEOUT,	/* the kill went unanswered too */
 };
 
-struct nvo_offload_dev;
 struct nvo_counters_acct;
 
 /* The shim's queue as a device sees it. */
@@ -248,6 +309,34 @@ struct nvo_offload_ops {
 	 */
 	void (*punt_done)(struct nvo_offload_queue *oq, void *cookie,
 			  const struct nvme_completion *cqe);
+	/*
+	 * Namespace tables (optional: all three or none; NULL and the device
+	 * resolves each command with nvo_offload_ns_get() as in v1).
+	 *
+	 * subsys_attach: a table for subsystem @subsys_id (named @subnqn for
+	 * the device's own reports), before the first queue_offload whose
+	 * record names it, holding @nr entries at generation @gen. 0, or an
+	 * error: the subsystem's queues then carry subsys_id 0 (v1).
+	 * subsys_detach: after the last queue of the subsystem left the device
+	 * (every one reclaimed or failed): the device drops the table and
+	 * reports no more nvo_ns_update_done() for it. ns_update: one change,
+	 * in gen order; 0 (applied), -EINPROGRESS (nvo_ns_update_done()
+	 * follows), -ENOSPC (table full: the namespace stays out, its commands
+	 * punt), other errors refuse it; -ESTALE on a gen gap. For
+	 * NVO_NS_REMOVE the device starts no command on the nsid once the call
+	 * is made; for a growing NVO_NS_RESIZE it may go on punting commands
+	 * past the old end until it completes.
+	 *
+	 * All three: process context, may sleep; no shim spinlock is held, the
+	 * shim's table mutex is (a device calls nothing of the shim's but
+	 * nvo_ns_update_done() from them). Never called on a failed device.
+	 */
+	int (*subsys_attach)(struct nvo_offload_dev *dev, u32 subsys_id,
+			     const char *subnqn,
+			     const struct nvo_ns_entry *tbl, u32 nr, u64 gen);
+	void (*subsys_detach)(struct nvo_offload_dev *dev, u32 subsys_id);
+	int (*ns_update)(struct nvo_offload_dev *dev,
+			 const struct nvo_ns_update *u);
 };
 
 struct nvo_offload_dev {
@@ -338,6 +427,15 @@ struct nvo_ns_ref {
 int nvo_offload_ns_get(struct nvo_offload_queue *oq, u32 nsid,
 		       struct nvo_ns_ref *ref);
 void nvo_offload_ns_put(struct nvo_ns_ref *ref);
+
+/*
+ * The counters of namespace @nsid on the queue, for a device that resolves
+ * namespaces from its table (v1's counters in shim memory, until the
+ * device keeps its own): valid until the queue is reclaimed, never NULL.
+ * Any context; does not sleep.
+ */
+struct nvo_offload_stats *nvo_offload_ns_stats(struct nvo_offload_queue *oq,
+					       u32 nsid);
 
 static inline void nvo_offload_account_lat(struct nvo_offload_stats *st,
 					   u64 lat_ns)

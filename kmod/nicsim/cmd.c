@@ -24,6 +24,7 @@ struct nq_cmd *nq_get_cmd(struct nicsim_queue *q)
 	c->own = false;
 	c->inline_data = false;
 	c->ns_held = false;
+	c->tns = NULL;
 	c->injected = false;
 	c->status = NVME_SC_SUCCESS;
 	c->data_status = NVME_SC_SUCCESS;
@@ -38,12 +39,22 @@ struct nq_cmd *nq_get_cmd(struct nicsim_queue *q)
 	return c;
 }
 
+/* The namespace may go as soon as the command's I/O is over. */
+void nq_ns_drop(struct nq_cmd *c)
+{
+	if (!c->ns_held)
+		return;
+	if (c->tns)
+		nicsim_ns_put(c->tns);
+	else
+		nvo_offload_ns_put(&c->ns);
+	c->tns = NULL;
+	c->ns_held = false;
+}
+
 void nq_cmd_release(struct nicsim_queue *q, struct nq_cmd *c)
 {
-	if (c->ns_held) {
-		nvo_offload_ns_put(&c->ns);
-		c->ns_held = false;
-	}
+	nq_ns_drop(c);
 	nq_stage_free(q, c);
 	kfree(c->park_buf);
 	c->park_buf = NULL;
@@ -81,6 +92,32 @@ u16 nq_check_data(struct nicsim_queue *q, struct nq_cmd *c)
 }
 
 /*
+ * The command's namespace from the queue's table: no call to the shim. Not
+ * there (absent, or not caught up yet), or a write to a read-only one:
+ * punted, software answers.
+ */
+static int nq_table_ns(struct nicsim_queue *q, struct nq_cmd *c, u32 nsid)
+{
+	struct nvo_ns_entry e;
+
+	c->tns = nicsim_ns_get(q->ns_tbl, nsid, &e);
+	if (!c->tns)
+		return -ENOENT;
+	c->ns.ns = NULL;
+	c->ns.bdev = e.bdev;
+	c->ns.blksize_shift = e.lba_shift;
+	c->ns.nr_blocks = e.nr_blocks;
+	c->ns.stats = nvo_offload_ns_stats(q->oq, nsid);
+	if ((e.flags & NVO_NS_RO) && c->sqe.common.opcode != nvme_cmd_read &&
+	    c->sqe.common.opcode != nvme_cmd_flush) {
+		nicsim_ns_put(c->tns);
+		c->tns = NULL;
+		return -EROFS;
+	}
+	return 0;
+}
+
+/*
  * Does the device execute @c itself? Takes the namespace reference if so.
  * Anything it cannot do exactly as nvmet would is punted, so that nvmet
  * gives the answer (and the status) it always gives.
@@ -105,9 +142,13 @@ static bool nq_want_own(struct nicsim_queue *q, struct nq_cmd *c)
 	if (!test_bit(op, caps->io_opcodes))
 		return false;
 
-	ret = nvo_offload_ns_get(q->oq, nsid, &c->ns);
+	if (q->ns_tbl)
+		ret = nq_table_ns(q, c, nsid);
+	else
+		ret = nvo_offload_ns_get(q->oq, nsid, &c->ns);
 	if (ret) {
-		if (ret == -ENOENT && nsid != NVME_NSID_ALL)
+		/* A table may just not have caught up: the shim knows. */
+		if (ret == -ENOENT && nsid != NVME_NSID_ALL && !q->ns_tbl)
 			q->oq->stats.unknown_ns_cmds++;
 		return false;
 	}
@@ -137,8 +178,7 @@ static bool nq_want_own(struct nicsim_queue *q, struct nq_cmd *c)
 	return true;
 
 punt:
-	nvo_offload_ns_put(&c->ns);
-	c->ns_held = false;
+	nq_ns_drop(c);
 	return false;
 }
 

@@ -100,6 +100,7 @@ static void nicsim_dev_debugfs(struct nicsim_dev *ndev)
 	debugfs_create_ulong("staging_forced", 0400, ndev->ddir,
 			     &ndev->staging.forced);
 	nicsim_fault_debugfs(ndev);
+	nicsim_ns_debugfs(ndev);
 }
 
 struct nicsim_dev *nicsim_dev_create(u32 id, unsigned int nr_engines,
@@ -125,6 +126,7 @@ struct nicsim_dev *nicsim_dev_create(u32 id, unsigned int nr_engines,
 	spin_lock_init(&ndev->staging.lock);
 	ndev->staging.limit_kb = NICSIM_DEF_STAGING_KB;
 	nicsim_fault_init(ndev);
+	nicsim_ns_init(ndev);
 
 	snprintf(ndev->odev.name, sizeof(ndev->odev.name), "nicsim%u", id);
 	ndev->odev.api_version = NVO_API_V2;
@@ -183,6 +185,7 @@ void nicsim_dev_destroy(struct nicsim_dev *ndev)
 	ndev->registered = false;
 	nicsim_engines_thaw(ndev);
 	nicsim_engines_stop(ndev);
+	nicsim_ns_tables_free(ndev);
 	debugfs_remove_recursive(ndev->ddir);
 	dev_info(&ndev->dev, "deleted\n");
 	device_unregister(&ndev->dev);

@@ -103,6 +103,8 @@ static void nq_account_own(struct nicsim_queue *q, struct nq_cmd *c)
 	nq_count_own(c->ns.stats, c);
 	if (c->bio_status != BLK_STS_OK)
 		c->ns.stats->errors++;
+	if (c->tns)
+		nicsim_ns_count(c->tns);
 }
 
 static void nq_punt(struct nicsim_queue *q, struct nq_cmd *c);
@@ -120,8 +122,7 @@ static void nq_own_done(struct nicsim_queue *q, struct nq_cmd *c)
 		 * the data we hold, and the queue falls back to software.
 		 */
 		q->oq->stats.backend_errors++;
-		nvo_offload_ns_put(&c->ns);
-		c->ns_held = false;
+		nq_ns_drop(c);
 		c->own = false;
 		c->injected = false;
 		c->bio_status = BLK_STS_OK;
@@ -131,9 +132,7 @@ static void nq_own_done(struct nicsim_queue *q, struct nq_cmd *c)
 	}
 	nq_account_own(q, c);
 	c->status = nq_blk_to_nvme(c);
-	/* The namespace may go as soon as the I/O is over. */
-	nvo_offload_ns_put(&c->ns);
-	c->ns_held = false;
+	nq_ns_drop(c);
 	if (lat) {
 		c->state = NQ_CMD_DELAYED;
 		c->ready_ns = ktime_get_ns() + lat;

@@ -91,6 +91,13 @@ struct nicsim_dev {
 
 	struct nicsim_staging	staging;
 	struct nicsim_fault	fault;
+
+	/* Namespace tables (ns_table.c), one per subsystem attached. */
+	struct mutex		ns_lock;	/* guards ns_tables, updates */
+	struct list_head	ns_tables;
+	u32			ns_table_max;	/* entries per table; 0: any */
+	u32			ns_update_delay_ms;
+	unsigned long		ns_table_full;	/* ADDs refused: table full */
 };
 
 static inline struct nicsim_dev *to_nicsim_dev(struct device *dev)
@@ -116,6 +123,25 @@ void nicsim_engines_thaw(struct nicsim_dev *ndev);
 /* queue.c */
 extern const struct nvo_offload_ops nicsim_offload_ops;
 int nicsim_queues_show(struct seq_file *m, void *unused);
+
+/* ns_table.c */
+struct nicsim_ns;
+struct nicsim_ns_table;
+void nicsim_ns_init(struct nicsim_dev *ndev);
+void nicsim_ns_debugfs(struct nicsim_dev *ndev);
+void nicsim_ns_tables_free(struct nicsim_dev *ndev);
+int nicsim_subsys_attach(struct nvo_offload_dev *odev, u32 subsys_id,
+			 const char *subnqn, const struct nvo_ns_entry *tbl,
+			 u32 nr, u64 gen);
+void nicsim_subsys_detach(struct nvo_offload_dev *odev, u32 subsys_id);
+int nicsim_ns_update(struct nvo_offload_dev *odev,
+		     const struct nvo_ns_update *u);
+struct nicsim_ns_table *nicsim_ns_table_of(struct nicsim_dev *ndev,
+					   u32 subsys_id);
+struct nicsim_ns *nicsim_ns_get(struct nicsim_ns_table *t, u32 nsid,
+				struct nvo_ns_entry *e);
+void nicsim_ns_put(struct nicsim_ns *ns);
+void nicsim_ns_count(struct nicsim_ns *ns);
 
 /* fault.c */
 void nicsim_fault_init(struct nicsim_dev *ndev);

@@ -167,6 +167,7 @@ static struct nicsim_queue *nq_alloc(struct nicsim_dev *ndev,
 	q->sqhd_disabled = h->sqhd_disabled;
 	q->sqhd = h->sqhd;
 	q->inline_max = inline_max;
+	q->ns_tbl = nicsim_ns_table_of(ndev, h->subsys_id);
 	e = (unsigned int)atomic_inc_return(&ndev->next_engine) %
 	    ndev->nr_engines;
 	q->eng = &ndev->engines[e];
@@ -382,6 +383,9 @@ const struct nvo_offload_ops nicsim_offload_ops = {
 	.queue_reclaim	= nicsim_queue_reclaim,
 	.queue_kill	= nicsim_queue_kill,
 	.punt_done	= nicsim_punt_done,
+	.subsys_attach	= nicsim_subsys_attach,
+	.subsys_detach	= nicsim_subsys_detach,
+	.ns_update	= nicsim_ns_update,
 };
 
 static const char *nq_state_name(struct nicsim_queue *q)

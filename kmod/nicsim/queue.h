@@ -59,6 +59,7 @@ struct nq_cmd {
 	u32			inline_len;	/* in-capsule bytes received */
 	u32			len;		/* the command's data bytes */
 	struct nvo_ns_ref	ns;
+	struct nicsim_ns	*tns;		/* ns from the table, or NULL */
 	u64			start_ns;
 	u64			ready_ns;	/* DELAYED: when to respond */
 
@@ -88,6 +89,8 @@ struct nicsim_queue {
 	u16			sqhd;		/* the SQ head, the engine's */
 	bool			sqhd_disabled;
 	u32			inline_max;	/* in-capsule data bytes */
+	/* The subsystem's namespace table, or NULL: nvo_offload_ns_get(). */
+	struct nicsim_ns_table	*ns_tbl;
 
 	struct nq_cmd		*cmds;
 	u32			nr_cmds;
@@ -144,6 +147,7 @@ void nq_park_data(struct nicsim_queue *q, struct nq_cmd *c);
 struct nq_cmd *nq_get_cmd(struct nicsim_queue *q);
 void nq_cmd_release(struct nicsim_queue *q, struct nq_cmd *c);
 void nq_put_cmd(struct nicsim_queue *q, struct nq_cmd *c);
+void nq_ns_drop(struct nq_cmd *c);
 u16 nq_check_data(struct nicsim_queue *q, struct nq_cmd *c);
 void nq_queue_r2t(struct nicsim_queue *q, struct nq_cmd *c);
 bool nq_retry_staging(struct nicsim_queue *q);

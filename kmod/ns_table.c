@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Namespace tables (driver API v2, Documentation/driver-api-v2.rst section
+ * 3): one per (device, subsystem) while the device has queues of the
+ * subsystem, for a device with ops->ns_update. The table is attached
+ * before the subsystem's first queue goes to the device and detached after
+ * its last came back. nvmet tells a transport nothing of its namespaces,
+ * so a delayed work compares every table with subsys->namespaces each
+ * NVO_NS_PERIOD_MS and sends the device what changed: ADD, REMOVE, RESIZE,
+ * each with the table's generation plus one.
+ *
+ * Each entry the device has holds one reference on its nvmet namespace (a
+ * pin), dropped only once the device completed the entry's REMOVE: nvmet's
+ * disable takes the namespace out of the subsystem first and then waits for
+ * its references, so it waits for the device's commands as for software's.
+ *
+ * Locking: nvo_ns_mutex guards the list of tables and every table's slots
+ * and is held across device ops (process context, may sleep), with
+ * subsys->lock taken under it, never held across them; nvo_ns_done_lock
+ * guards the REMOVEs waiting for their nvo_ns_update_done() (any context)
+ * and, with the mutex, the list of tables.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "compat.h"
+#include "transport.h"
+
+#define NVO_NS_PERIOD_MS	100
+
+/* A namespace of a table, as the shim keeps it. */
+struct nvo_ns_slot {
+	struct list_head	entry;		/* table->slots or ->removing */
+	struct nvmet_ns		*ns;		/* pinned while in the device's */
+	struct nvo_ns_entry	e;		/* what the device was told */
+	bool			refused;	/* left out: nothing pinned */
+	u64			remove_gen;	/* on ->removing: its REMOVE */
+};
+
+struct nvo_ns_table {
+	struct list_head	entry;		/* nvo_ns_tables */
+	struct nvo_offload_dev	*dev;
+	struct nvmet_subsys	*subsys;	/* alive while users > 0 */
+	u32			id;		/* subsys_id, for the device */
+	u32			users;		/* queues of it on the device */
+	bool			attached;	/* subsys_attach said yes */
+	/* The device failed: never called again, dev never looked at. */
+	bool			dead;
+	u64			gen;
+	struct list_head	slots;
+	struct list_head	removing;	/* under nvo_ns_done_lock */
+};
+
+static DEFINE_MUTEX(nvo_ns_mutex);
+static LIST_HEAD(nvo_ns_tables);
+static DEFINE_SPINLOCK(nvo_ns_done_lock);
+static DEFINE_IDA(nvo_ns_ida);
+static void nvo_ns_work_fn(struct work_struct *w);
+static DECLARE_DELAYED_WORK(nvo_ns_work, nvo_ns_work_fn);
+
+static void nvo_ns_slot_free(struct nvo_ns_slot *s)
+{
+	if (s->ns && !s->refused)
+		percpu_ref_put(&s->ns->ref);
+	kfree(s);
+}
+
+/* Is the namespace the slot pinned still in its subsystem, as it was? */
+static bool nvo_ns_slot_gone(struct nvo_ns_table *t, struct nvo_ns_slot *s)
+{
+	struct nvmet_ns *ns = xa_load(&t->subsys->namespaces, s->e.nsid);
+
+	return ns != s->ns || !READ_ONCE(ns->enabled) || ns->bdev != s->e.bdev;
+}
+
+static u64 nvo_ns_blocks(struct nvmet_ns *ns)
+{
+	return (u64)READ_ONCE(ns->size) >> ns->blksize_shift;
+}
+
+static int nvo_ns_send(struct nvo_ns_table *t, enum nvo_ns_op op,
+		       const struct nvo_ns_entry *e)
+{
+	struct nvo_ns_update u = {
+		.subsys_id = t->id, .gen = ++t->gen, .op = op, .e = *e,
+	};
+
+	return t->dev->ops->ns_update(t->dev, &u);
+}
+
+/*
+ * The device takes the entry out; the pin goes once it said it is done,
+ * which it may say before ns_update returns: the slot waits on ->removing
+ * from before the call.
+ */
+static void nvo_ns_remove(struct nvo_ns_table *t, struct nvo_ns_slot *s)
+{
+	u32 nsid = s->e.nsid;
+	u64 gen;
+	int ret;
+
+	list_del(&s->entry);
+	if (s->refused) {
+		nvo_ns_slot_free(s);
+		return;
+	}
+	gen = t->gen + 1;
+	s->remove_gen = gen;
+	spin_lock_irq(&nvo_ns_done_lock);
+	list_add_tail(&s->entry, &t->removing);
+	spin_unlock_irq(&nvo_ns_done_lock);
+	/* From here @s may be freed by the device's nvo_ns_update_done(). */
+	ret = nvo_ns_send(t, NVO_NS_REMOVE, &s->e);
+	if (!ret)
+		nvo_ns_update_done(t->dev, t->id, gen, 0);
+	else if (ret != -EINPROGRESS)
+		/* The device may still use it: pinned until the detach. */
+		pr_warn("%s: subsystem %u: nsid %u REMOVE refused: %d\n",
+			t->dev->name, t->id, nsid, ret);
+}
+
+/*
+ * A namespace enabled with a block device and not in the table: pinned
+ * and its entry made, under subsys->lock. NULL when it cannot be pinned
+ * (being disabled) or has no block device.
+ */
+static struct nvo_ns_slot *nvo_ns_slot_new(struct nvmet_ns *ns)
+{
+	struct block_device *bdev = ns->bdev;
+	struct nvo_ns_slot *s;
+
+	if (!ns->enabled || !bdev)
+		return NULL;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return NULL;
+	if (!percpu_ref_tryget_live(&ns->ref)) {
+		kfree(s);
+		return NULL;
+	}
+	s->ns = ns;
+	s->e.nsid = ns->nsid;
+	s->e.kind = NVO_BACKEND_BDEV;
+	s->e.bdev = bdev;
+	s->e.lba_shift = ns->blksize_shift;
+	s->e.nr_blocks = nvo_ns_blocks(ns);
+	if (ns->readonly)
+		s->e.flags |= NVO_NS_RO;
+	if (bdev_write_cache(bdev))
+		s->e.flags |= NVO_NS_VWC;
+	if (bdev_write_zeroes_sectors(bdev))
+		s->e.flags |= NVO_NS_WZ;
+	if (bdev_max_discard_sectors(bdev))
+		s->e.flags |= NVO_NS_DISCARD;
+	return s;
+}
+
+/*
+ * Bring the device's table in line with the subsystem: what left or
+ * changed is looked at under subsys->lock, the device is told after.
+ */
+static void nvo_ns_sync(struct nvo_ns_table *t)
+{
+	LIST_HEAD(gone);
+	LIST_HEAD(added);
+	struct nvo_ns_slot *s, *tmp;
+	struct nvmet_ns *ns;
+	unsigned long idx;
+	u64 blocks;
+	bool known;
+	int ret;
+
+	lockdep_assert_held(&nvo_ns_mutex);
+	mutex_lock(&t->subsys->lock);
+	list_for_each_entry_safe(s, tmp, &t->slots, entry)
+		if (nvo_ns_slot_gone(t, s))
+			list_move_tail(&s->entry, &gone);
+	xa_for_each(&t->subsys->namespaces, idx, ns) {
+		known = false;
+		list_for_each_entry(s, &t->slots, entry)
+			known |= s->ns == ns;
+		s = known ? NULL : nvo_ns_slot_new(ns);
+		if (s)
+			list_add_tail(&s->entry, &added);
+	}
+	mutex_unlock(&t->subsys->lock);
+
+	list_for_each_entry_safe(s, tmp, &gone, entry)
+		nvo_ns_remove(t, s);
+	/* Resizes: the pin keeps ns alive, its size is read once. */
+	list_for_each_entry(s, &t->slots, entry) {
+		if (s->refused)
+			continue;	/* not pinned: not looked at */
+		blocks = nvo_ns_blocks(s->ns);
+		if (blocks == s->e.nr_blocks)
+			continue;
+		s->e.nr_blocks = blocks;
+		ret = nvo_ns_send(t, NVO_NS_RESIZE, &s->e);
+		if (ret && ret != -EINPROGRESS)
+			pr_warn_ratelimited("%s: subsystem %u: nsid %u RESIZE refused: %d\n",
+					    t->dev->name, t->id, s->e.nsid, ret);
+	}
+	list_for_each_entry_safe(s, tmp, &added, entry) {
+		list_move_tail(&s->entry, &t->slots);
+		ret = nvo_ns_send(t, NVO_NS_ADD, &s->e);
+		if (!ret || ret == -EINPROGRESS)
+			continue;
+		/* Left out (a full table): its commands punt. */
+		if (ret != -ENOSPC)
+			pr_warn_ratelimited("%s: subsystem %u: nsid %u ADD refused: %d\n",
+					    t->dev->name, t->id, s->e.nsid, ret);
+		percpu_ref_put(&s->ns->ref);
+		s->refused = true;
+	}
+}
+
+static void nvo_ns_work_fn(struct work_struct *w)
+{
+	struct nvo_ns_table *t;
+
+	mutex_lock(&nvo_ns_mutex);
+	list_for_each_entry(t, &nvo_ns_tables, entry)
+		if (t->attached && !t->dead)
+			nvo_ns_sync(t);
+	if (!list_empty(&nvo_ns_tables))
+		schedule_delayed_work(&nvo_ns_work,
+				      msecs_to_jiffies(NVO_NS_PERIOD_MS));
+	mutex_unlock(&nvo_ns_mutex);
+}
+
+static struct nvo_ns_table *nvo_ns_find(struct nvo_offload_dev *dev,
+					struct nvmet_subsys *subsys)
+{
+	struct nvo_ns_table *t;
+
+	list_for_each_entry(t, &nvo_ns_tables, entry)
+		if (t->dev == dev && t->subsys == subsys)
+			return t;
+	return NULL;
+}
+
+static struct nvo_ns_table *nvo_ns_attach(struct nvo_offload_dev *dev,
+					  struct nvmet_subsys *subsys)
+{
+	struct nvo_ns_table *t;
+	int id, ret;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	id = ida_alloc_min(&nvo_ns_ida, 1, GFP_KERNEL);
+	if (id < 0) {
+		kfree(t);
+		return NULL;
+	}
+	t->id = id;
+	t->dev = dev;
+	t->subsys = subsys;
+	INIT_LIST_HEAD(&t->slots);
+	INIT_LIST_HEAD(&t->removing);
+	/* Empty at attach: the first sync adds what the subsystem has. */
+	ret = dev->ops->subsys_attach(dev, t->id, subsys->subsysnqn, NULL, 0,
+				      t->gen);
+	if (ret)
+		pr_info_ratelimited("%s: no namespace table for %s: %d\n",
+				    dev->name, subsys->subsysnqn, ret);
+	t->attached = !ret;
+	spin_lock_irq(&nvo_ns_done_lock);
+	list_add_tail(&t->entry, &nvo_ns_tables);
+	spin_unlock_irq(&nvo_ns_done_lock);
+	if (t->attached)
+		nvo_ns_sync(t);
+	schedule_delayed_work(&nvo_ns_work, msecs_to_jiffies(NVO_NS_PERIOD_MS));
+	return t;
+}
+
+/*
+ * @queue goes to @dev: its subsystem's table there, attached with the
+ * first such queue, named in the record @h. Process context.
+ */
+void nvo_ns_table_get(struct nvo_queue *queue, struct nvo_offload_dev *dev,
+		      struct nvo_handover *h)
+{
+	struct nvmet_ctrl *ctrl = queue->nvme_sq.ctrl;
+	struct nvo_ns_table *t = queue->ns_table;
+
+	h->cntlid = ctrl ? ctrl->cntlid : 0;
+	if (!t && ctrl && dev->ops->ns_update) {
+		mutex_lock(&nvo_ns_mutex);
+		t = nvo_ns_find(dev, ctrl->subsys);
+		if (!t)
+			t = nvo_ns_attach(dev, ctrl->subsys);
+		if (t)
+			t->users++;
+		mutex_unlock(&nvo_ns_mutex);
+		queue->ns_table = t;
+	}
+	h->subsys_id = t && t->attached ? t->id : 0;
+}
+
+/* Every pin of a detached table goes, REMOVEs not answered included. */
+static void nvo_ns_free(struct nvo_ns_table *t)
+{
+	struct nvo_ns_slot *s, *tmp;
+
+	spin_lock_irq(&nvo_ns_done_lock);
+	list_splice_init(&t->removing, &t->slots);
+	spin_unlock_irq(&nvo_ns_done_lock);
+	list_for_each_entry_safe(s, tmp, &t->slots, entry) {
+		list_del(&s->entry);
+		nvo_ns_slot_free(s);
+	}
+	ida_free(&nvo_ns_ida, t->id);
+	kfree(t);
+}
+
+/*
+ * @queue left its device (handed back, failed, or released after its
+ * driver answered for it): the last queue of the subsystem there detaches
+ * the table. Process context.
+ */
+void nvo_ns_table_put(struct nvo_queue *queue)
+{
+	struct nvo_ns_table *t = queue->ns_table;
+
+	if (!t)
+		return;
+	queue->ns_table = NULL;
+	mutex_lock(&nvo_ns_mutex);
+	if (--t->users) {
+		mutex_unlock(&nvo_ns_mutex);
+		return;
+	}
+	spin_lock_irq(&nvo_ns_done_lock);
+	list_del(&t->entry);
+	spin_unlock_irq(&nvo_ns_done_lock);
+	/*
+	 * A failed device is called no more (it may be gone by now); the
+	 * queue's driver answered for it, so its pins may go.
+	 */
+	if (t->attached && !t->dead)
+		t->dev->ops->subsys_detach(t->dev, t->id);
+	mutex_unlock(&nvo_ns_mutex);
+	nvo_ns_free(t);
+}
+
+void nvo_ns_update_done(struct nvo_offload_dev *dev, u32 subsys_id, u64 gen,
+			int err)
+{
+	struct nvo_ns_slot *s, *found = NULL;
+	struct nvo_ns_table *t;
+	unsigned long flags;
+
+	/* The list of tables changes under the mutex and this lock both. */
+	spin_lock_irqsave(&nvo_ns_done_lock, flags);
+	list_for_each_entry(t, &nvo_ns_tables, entry) {
+		if (t->dev != dev || t->id != subsys_id)
+			continue;
+		list_for_each_entry(s, &t->removing, entry) {
+			if (s->remove_gen == gen && !err) {
+				found = s;
+				list_del(&s->entry);
+				break;
+			}
+		}
+		break;
+	}
+	spin_unlock_irqrestore(&nvo_ns_done_lock, flags);
+	if (err)
+		pr_warn_ratelimited("%s: subsystem %u: update %llu failed: %d\n",
+				    dev->name, subsys_id, gen, err);
+	if (found)
+		nvo_ns_slot_free(found);
+}
+EXPORT_SYMBOL_NS_GPL(nvo_ns_update_done, NVO_NS);
+
+/*
+ * @dev failed (offload.c): its tables stay until their queues are released,
+ * without another call to the device, which may be gone before them.
+ */
+void nvo_ns_tables_dev_failed(struct nvo_offload_dev *dev)
+{
+	struct nvo_ns_table *t;
+
+	mutex_lock(&nvo_ns_mutex);
+	list_for_each_entry(t, &nvo_ns_tables, entry)
+		if (t->dev == dev)
+			t->dead = true;
+	mutex_unlock(&nvo_ns_mutex);
+}
+
+/* Module exit: every queue is gone, and with it every table. */
+void nvo_ns_tables_exit(void)
+{
+	cancel_delayed_work_sync(&nvo_ns_work);
+	WARN_ON_ONCE(!list_empty(&nvo_ns_tables));
+}

@@ -1,0 +1,199 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nvo-timeout: 420
+#
+# offload_ns_table.sh - namespace tables (Documentation/driver-api-v2.rst,
+# section 3): the shim pushes each subsystem's namespaces to the device, and
+# nicsim resolves its commands from that table. With the I/O queues of a host
+# offloaded to nicsim1 (nsid 1: null_blk; nsid 2: a loop device, enabled
+# after the connect):
+#  1. the table is attached with the queues: nsid 1 in it, nsid 2 not;
+#  2. nsid 2 enabled while nicsim1's table is full (ns_table_max=1): left
+#     out, counted (ns_table_full), its I/O punted and verified;
+#  3. room again, nsid 2 disabled and enabled: the table gains it (gen
+#     moves) and the device executes its I/O (own_cmds of nsid 2);
+#  4. nsid 2 grown (loop device, revalidate_size): the table's entry has the
+#     new size and the device executes I/O past the old end;
+#  5. nsid 2 disabled under I/O, its updates 500 ms late
+#     (ns_update_delay_ms): the disable returns within 20 s, its entry
+#     leaves the table, and fio verify on nsid 1 meanwhile is clean;
+#  6. the host gone, the table is detached (ns_tables empty);
+#  7. no I/O error on nsid 1's disk in the kernel log.
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/offload_test.sh
+. "$DIR/lib/offload_test.sh"
+
+NQN=nqn.2014-08.io.nvmet-offload:offload-ns-table
+SIM=/sys/kernel/debug/nicsim/nicsim1
+IMG=/tmp/nstable/ns2.img
+LOOP=
+
+msg() { ktap_print_msg "$*"; }
+check() {
+	local name=$1
+	shift
+	if "$@"; then ktap_test_pass "$name"; else ktap_test_fail "$name"; fi
+}
+wait_for() {
+	local secs=$1
+	shift
+	for _ in $(seq $((secs * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+quiet() { "$@" >/tmp/nstable.out 2>&1 || { sed 's/^/# /' /tmp/nstable.out | tail -n 15; return 1; }; }
+
+# The device's table: gen, and an entry's field (blocks, own_cmds, ...).
+tbl_gen() { awk '$1 == "subsys" { print $4 }' "$SIM/ns_tables"; }
+tbl_has() { awk -v n="$1" '$1 == "nsid" && $2 == n { f = 1 } END { exit !f }' "$SIM/ns_tables"; }
+tbl_field() {
+	awk -v n="$1" -v k="$2" '$1 == "nsid" && $2 == n {
+		for (i = 3; i < NF; i += 2) if ($i == k) print $(i + 1) }' "$SIM/ns_tables"
+}
+tbl_bytes() { local b s; b=$(tbl_field "$1" blocks); s=$(tbl_field "$1" lba_shift); echo $(( ${b:-0} << ${s:-0} )); }
+ns_punts() {
+	nl_raw stats-get scope=namespace port-id=1 nsid="$1" |
+		sed -n 's/.* counters\.punted-cmds=\([0-9]*\).*/\1/p' | head -n 1
+}
+# The host's disk of nsid $1, rescanning when the AEN did not bring it.
+ns_dev() {
+	local d
+	d=$(NVO_NS_WAIT=10 host_ns_dev "$NQN" "$1" 2>/dev/null) && { echo "$d"; return 0; }
+	nvme ns-rescan "/dev/$(host_ctrl "$NQN")" >/dev/null 2>&1
+	host_ns_dev "$NQN" "$1"
+}
+tbl_bytes_is() { [ "$(tbl_bytes "$1")" -eq "$2" ]; }
+tbl_empty() { [ -z "$(cat "$SIM/ns_tables")" ]; }
+tbl_lacks() { ! tbl_has "$1"; }
+host_bytes_is() { [ "$(blockdev --getsize64 "$1")" -eq "$2" ]; }
+gone_pid() { ! kill -0 "$1" 2>/dev/null; }
+ns_gone() { ! NVO_NS_WAIT=0 host_ns_dev "$NQN" 2 >/dev/null 2>&1; }
+
+cleanup() {
+	offload_cleanup
+	[ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null
+	rm -f "$IMG"
+}
+trap cleanup EXIT
+
+ktap_print_header
+ktap_set_plan 7
+
+offload_target_setup "$NQN"
+mkdir -p "${IMG%/*}"
+modprobe loop 2>/dev/null
+{ truncate -s 64M "$IMG" && LOOP=$(losetup -f) && losetup "$LOOP" "$IMG" &&
+	nvmet_ns_create "$NQN" 2 "$LOOP" && nvmet_ns_disable "$NQN" 2 &&
+	echo "1 on nicsim1" >"$OQ_DBG/port_offload"; } ||
+	ktap_exit_fail_msg "second namespace or port binding failed"
+modprobe nvme-tcp
+host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=2 >/dev/null
+NS1=$(host_ns_dev "$NQN" 1) || ktap_exit_fail_msg "no namespace device"
+dmesg_mark
+
+# 1
+attached() {
+	oq_wait_all offloaded && wait_for 5 tbl_has 1 && ! tbl_has 2 &&
+		[ "$(tbl_bytes 1)" -eq $((1 << 30)) ]
+}
+check "table attached with the offloaded queues: nsid 1 ($(tbl_bytes 1) bytes), not the disabled nsid 2" attached
+sed 's/^/# /' "$SIM/ns_tables"
+
+# 2
+table_full() {
+	local full0 p0 p1
+	echo 1 >"$SIM/ns_table_max" || return 1
+	full0=$(cat "$SIM/ns_table_full")
+	nvmet_ns_enable "$NQN" 2 || return 1
+	NS2=$(ns_dev 2) || return 1
+	p0=$(ns_punts 2)
+	quiet fio_verify "$NS2" --size=4M --iodepth=8 || return 1
+	p1=$(ns_punts 2)
+	msg "ns_table_full $full0 -> $(cat "$SIM/ns_table_full"), nsid 2 punts ${p0:-?} -> ${p1:-?}"
+	[ "$(cat "$SIM/ns_table_full")" -gt "$full0" ] && ! tbl_has 2 &&
+		[ $((p1 - p0)) -ge 2048 ]
+}
+check "nsid 2 enabled while the table is full: left out, its I/O punted and verified" table_full
+
+# 3
+added() {
+	local g0 own
+	echo 0 >"$SIM/ns_table_max"
+	nvmet_ns_disable "$NQN" 2 && wait_for 15 ns_gone || return 1
+	g0=$(tbl_gen)
+	nvmet_ns_enable "$NQN" 2 || return 1
+	wait_for 10 tbl_has 2 || { msg "nsid 2 not in the table"; return 1; }
+	NS2=$(ns_dev 2) || return 1
+	quiet fio_verify "$NS2" --size=4M --iodepth=8 || return 1
+	own=$(tbl_field 2 own_cmds)
+	msg "gen $g0 -> $(tbl_gen), nsid 2 own_cmds ${own:-?}"
+	[ "$(tbl_gen)" -gt "$g0" ] && [ "${own:-0}" -ge 1024 ]
+}
+check "nsid 2 added to the table once it fits: gen moved, the device executes its I/O" added
+
+# 4
+grown() {
+	local own0 own1
+	truncate -s 128M "$IMG" && losetup -c "$LOOP" &&
+		_nvo_write "$NVMET_CFS/subsystems/$NQN/namespaces/2/revalidate_size" 1 || return 1
+	wait_for 10 tbl_bytes_is 2 $((128 << 20)) ||
+		{ msg "table: nsid 2 has $(tbl_bytes 2) bytes, not $((128 << 20))"; return 1; }
+	wait_for 20 host_bytes_is "$NS2" $((128 << 20)) ||
+		nvme ns-rescan "/dev/$(host_ctrl "$NQN")" >/dev/null 2>&1
+	wait_for 10 host_bytes_is "$NS2" $((128 << 20)) ||
+		{ msg "host: $NS2 has $(blockdev --getsize64 "$NS2") bytes"; return 1; }
+	own0=$(tbl_field 2 own_cmds)
+	quiet fio_verify "$NS2" --offset=96M --size=16M --iodepth=8 || return 1
+	own1=$(tbl_field 2 own_cmds)
+	msg "nsid 2 own_cmds past the old end: ${own0:-?} -> ${own1:-?}"
+	[ $((own1 - own0)) -ge 4096 ]
+}
+check "nsid 2 grown to 128 MiB while offloaded: the table has the new size, the device serves I/O past the old end" grown
+
+# 5
+disabled() {
+	local pid1 pid2 t0 t1 rc=0
+	fio_verify "$NS1" --size=64M --iodepth=16 >/tmp/ns1.fio 2>&1 &
+	pid1=$!
+	fio --name=ns2 --filename="$NS2" --ioengine=libaio --direct=1 --rw=randrw \
+		--bs=4k --iodepth=16 --time_based --runtime=60 --allow_file_create=0 \
+		>/dev/null 2>&1 &
+	pid2=$!
+	sleep 2
+	echo 500 >"$SIM/ns_update_delay_ms"
+	t0=$SECONDS
+	# in the background: a disable stuck on a pin never returns
+	nvmet_ns_disable "$NQN" 2 &
+	DISABLE_PID=$!
+	wait_for 20 gone_pid "$DISABLE_PID" || { rc=1; msg "the disable is stuck"; }
+	t1=$SECONDS
+	echo 0 >"$SIM/ns_update_delay_ms"
+	wait_for 5 tbl_lacks 2 || rc=1
+	kill "$pid2" 2>/dev/null
+	wait "$pid2"
+	wait "$pid1" || { rc=1; grep -iE 'verify|err' /tmp/ns1.fio | head -n 5 | sed 's/^/# /'; }
+	msg "disable took $((t1 - t0)) s (rc $rc); table: $(grep -c '^  nsid' "$SIM/ns_tables") entries"
+	return $rc
+}
+check "nsid 2 disabled under I/O with late updates: returns within 20 s, out of the table, nsid 1 verify clean" disabled
+
+# 6
+detached() {
+	host_disconnect "$NQN" >/dev/null
+	wait_for 15 tbl_empty
+}
+check "host gone: the table is detached" detached
+
+# 7
+errs=$(dmesg_grep_since_mark "error, dev ${NS1##*/},|WARNING|BUG" | head -n 5)
+if [ -z "$errs" ]; then
+	ktap_test_pass "no I/O error on nsid 1 in the kernel log"
+else
+	ktap_test_fail "no I/O error on nsid 1 in the kernel log"
+	printf '%s\n' "$errs" | sed 's/^/# /'
+fi
+
+ktap_finished
