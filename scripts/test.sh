@@ -29,16 +29,16 @@ ci=
 
 pass=0 fail=0 skip=0
 skipped=()
-step() { # NAME CMD...: one counted check
-	local name=$1
+step() { # NAME CMD...: one counted check, with what it cost
+	local name=$1 t0=$SECONDS
 	shift
 	echo "=== $name"
 	if "$@"; then
 		pass=$((pass + 1))
-		echo "=== $name: ok"
+		echo "=== $name: ok ($((SECONDS - t0)) s)"
 	else
 		fail=$((fail + 1))
-		echo "=== $name: FAILED"
+		echo "=== $name: FAILED ($((SECONDS - t0)) s)"
 	fi
 }
 die() {
@@ -255,5 +255,6 @@ if [ ${#skipped[@]} -gt 0 ]; then
 	echo "skipped:"
 	printf '  %s\n' "${skipped[@]}"
 fi
+echo "test.sh: $((SECONDS / 60)) min $((SECONDS % 60)) s in all"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
