@@ -23,26 +23,18 @@
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/offload_test.sh
 . "$DIR/lib/offload_test.sh"
+# shellcheck source=lib/tcp_test.sh
+. "$DIR/lib/tcp_test.sh"	# wait_for
 
 NQN=nqn.2014-08.io.nvmet-offload:offload-ns-table
 SIM=/sys/kernel/debug/nicsim/nicsim1
 IMG=/tmp/nstable/ns2.img
 LOOP=
 
-msg() { ktap_print_msg "$*"; }
 check() {
 	local name=$1
 	shift
 	if "$@"; then ktap_test_pass "$name"; else ktap_test_fail "$name"; fi
-}
-wait_for() {
-	local secs=$1
-	shift
-	for _ in $(seq $((secs * 10))); do
-		"$@" && return 0
-		sleep 0.1
-	done
-	return 1
 }
 quiet() { "$@" >/tmp/nstable.out 2>&1 || { sed 's/^/# /' /tmp/nstable.out | tail -n 15; return 1; }; }
 
