@@ -142,8 +142,7 @@ int nvo_offload_ns_get(struct nvo_offload_queue *oq, u32 nsid,
 	ref->bdev = ns->bdev;
 	ref->blksize_shift = ns->blksize_shift;
 	ref->nr_blocks = ns->size >> ns->blksize_shift;
-	/* Engine context: whatever it is, it must not sleep here. */
-	ref->stats = nvo_counters_ns(nvo_oq_queue(oq), nsid, GFP_NOWAIT);
+	ref->stats = nvo_offload_ns_stats(oq, nsid);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(nvo_offload_ns_get, NVO_NS);
@@ -160,6 +159,7 @@ EXPORT_SYMBOL_NS_GPL(nvo_offload_ns_put, NVO_NS);
 struct nvo_offload_stats *nvo_offload_ns_stats(struct nvo_offload_queue *oq,
 					       u32 nsid)
 {
+	/* Engine context: whatever it is, it must not sleep here. */
 	return nvo_counters_ns(nvo_oq_queue(oq), nsid, GFP_NOWAIT);
 }
 EXPORT_SYMBOL_NS_GPL(nvo_offload_ns_stats, NVO_NS);
