@@ -9,6 +9,10 @@
  * NVO_NS_PERIOD_MS and sends the device what changed: ADD, REMOVE, RESIZE,
  * each with the table's generation plus one.
  *
+ * An ADD the device refuses (a full table) leaves the namespace out, its
+ * commands punted, until there may be room: the device completed a REMOVE,
+ * or NVO_NS_RETRY_MS passed (another table of the device may have shrunk).
+ *
  * Each entry the device has holds one reference on its nvmet namespace (a
  * pin), dropped only once the device completed the entry's REMOVE: nvmet's
  * disable takes the namespace out of the subsystem first and then waits for
@@ -18,7 +22,8 @@
  * and is held across device ops (process context, may sleep), with
  * subsys->lock taken under it, never held across them; nvo_ns_done_lock
  * guards the REMOVEs waiting for their nvo_ns_update_done() (any context)
- * and, with the mutex, the list of tables.
+ * and, with the mutex, the list of tables. A table's slots are an xarray
+ * by nsid: a sync looks each namespace up once, not in a list.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,10 +35,11 @@
 #include "transport.h"
 
 #define NVO_NS_PERIOD_MS	100
+#define NVO_NS_RETRY_MS		5000
 
 /* A namespace of a table, as the shim keeps it. */
 struct nvo_ns_slot {
-	struct list_head	entry;		/* table->slots or ->removing */
+	struct list_head	entry;		/* a sync's lists or ->removing */
 	struct nvmet_ns		*ns;		/* pinned while in the device's */
 	struct nvo_ns_entry	e;		/* what the device was told */
 	bool			refused;	/* left out: nothing pinned */
@@ -49,8 +55,11 @@ struct nvo_ns_table {
 	bool			attached;	/* subsys_attach said yes */
 	/* The device failed: never called again, dev never looked at. */
 	bool			dead;
+	/* A REMOVE completed: refused ADDs may fit now. */
+	bool			room;
+	unsigned long		retry_at;	/* jiffies: refused ADDs again */
 	u64			gen;
-	struct list_head	slots;
+	struct xarray		slots;		/* nsid -> struct nvo_ns_slot */
 	struct list_head	removing;	/* under nvo_ns_done_lock */
 };
 
@@ -102,7 +111,6 @@ static void nvo_ns_remove(struct nvo_ns_table *t, struct nvo_ns_slot *s)
 	u64 gen;
 	int ret;
 
-	list_del(&s->entry);
 	if (s->refused) {
 		nvo_ns_slot_free(s);
 		return;
@@ -169,29 +177,36 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 	struct nvo_ns_slot *s, *tmp;
 	struct nvmet_ns *ns;
 	unsigned long idx;
+	bool retry;
 	u64 blocks;
-	bool known;
 	int ret;
 
 	lockdep_assert_held(&nvo_ns_mutex);
+	spin_lock_irq(&nvo_ns_done_lock);
+	retry = t->room || time_after_eq(jiffies, t->retry_at);
+	t->room = false;
+	spin_unlock_irq(&nvo_ns_done_lock);
 	mutex_lock(&t->subsys->lock);
-	list_for_each_entry_safe(s, tmp, &t->slots, entry)
-		if (nvo_ns_slot_gone(t, s))
-			list_move_tail(&s->entry, &gone);
+	xa_for_each(&t->slots, idx, s) {
+		/* Refused: tried again as new, with a new pin. */
+		if (nvo_ns_slot_gone(t, s) || (s->refused && retry)) {
+			xa_erase(&t->slots, idx);
+			list_add_tail(&s->entry, &gone);
+		}
+	}
 	xa_for_each(&t->subsys->namespaces, idx, ns) {
-		known = false;
-		list_for_each_entry(s, &t->slots, entry)
-			known |= s->ns == ns;
-		s = known ? NULL : nvo_ns_slot_new(ns);
+		s = xa_load(&t->slots, idx) ? NULL : nvo_ns_slot_new(ns);
 		if (s)
 			list_add_tail(&s->entry, &added);
 	}
 	mutex_unlock(&t->subsys->lock);
 
-	list_for_each_entry_safe(s, tmp, &gone, entry)
+	list_for_each_entry_safe(s, tmp, &gone, entry) {
+		list_del(&s->entry);
 		nvo_ns_remove(t, s);
+	}
 	/* Resizes: the pin keeps ns alive, its size is read once. */
-	list_for_each_entry(s, &t->slots, entry) {
+	xa_for_each(&t->slots, idx, s) {
 		if (s->refused)
 			continue;	/* not pinned: not looked at */
 		blocks = nvo_ns_blocks(s->ns);
@@ -204,7 +219,12 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 					    t->dev->name, t->id, s->e.nsid, ret);
 	}
 	list_for_each_entry_safe(s, tmp, &added, entry) {
-		list_move_tail(&s->entry, &t->slots);
+		list_del(&s->entry);
+		/* Not kept (no memory): the next sync makes it again. */
+		if (xa_err(xa_store(&t->slots, s->e.nsid, s, GFP_KERNEL))) {
+			nvo_ns_slot_free(s);
+			continue;
+		}
 		ret = nvo_ns_send(t, NVO_NS_ADD, &s->e);
 		if (!ret || ret == -EINPROGRESS)
 			continue;
@@ -214,6 +234,7 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 					    t->dev->name, t->id, s->e.nsid, ret);
 		percpu_ref_put(&s->ns->ref);
 		s->refused = true;
+		t->retry_at = jiffies + msecs_to_jiffies(NVO_NS_RETRY_MS);
 	}
 }
 
@@ -259,8 +280,9 @@ static struct nvo_ns_table *nvo_ns_attach(struct nvo_offload_dev *dev,
 	t->id = id;
 	t->dev = dev;
 	t->subsys = subsys;
-	INIT_LIST_HEAD(&t->slots);
+	xa_init(&t->slots);
 	INIT_LIST_HEAD(&t->removing);
+	t->retry_at = jiffies;
 	/* Empty at attach: the first sync adds what the subsystem has. */
 	ret = dev->ops->subsys_attach(dev, t->id, subsys->subsysnqn, NULL, 0,
 				      t->gen);
@@ -305,14 +327,19 @@ void nvo_ns_table_get(struct nvo_queue *queue, struct nvo_offload_dev *dev,
 static void nvo_ns_free(struct nvo_ns_table *t)
 {
 	struct nvo_ns_slot *s, *tmp;
+	unsigned long idx;
+	LIST_HEAD(pins);
 
 	spin_lock_irq(&nvo_ns_done_lock);
-	list_splice_init(&t->removing, &t->slots);
+	list_splice_init(&t->removing, &pins);
 	spin_unlock_irq(&nvo_ns_done_lock);
-	list_for_each_entry_safe(s, tmp, &t->slots, entry) {
+	list_for_each_entry_safe(s, tmp, &pins, entry) {
 		list_del(&s->entry);
 		nvo_ns_slot_free(s);
 	}
+	xa_for_each(&t->slots, idx, s)
+		nvo_ns_slot_free(s);
+	xa_destroy(&t->slots);
 	ida_free(&nvo_ns_ida, t->id);
 	kfree(t);
 }
@@ -363,6 +390,7 @@ void nvo_ns_update_done(struct nvo_offload_dev *dev, u32 subsys_id, u64 gen,
 			if (s->remove_gen == gen && !err) {
 				found = s;
 				list_del(&s->entry);
+				t->room = true;
 				break;
 			}
 		}

@@ -10,15 +10,19 @@
 #  1. the table is attached with the queues: nsid 1 in it, nsid 2 not;
 #  2. nsid 2 enabled while nicsim1's table is full (ns_table_max=1): left
 #     out, counted (ns_table_full), its I/O punted and verified;
-#  3. room again, nsid 2 disabled and enabled: the table gains it (gen
-#     moves) and the device executes its I/O (own_cmds of nsid 2);
+#  3. room again (ns_table_max back to 0), nsid 2 left as it is: the shim
+#     tries the refused ADD again within its 5 s retry, the table gains it
+#     (gen moves) and the device executes its I/O (own_cmds of nsid 2);
 #  4. nsid 2 grown (loop device, revalidate_size): the table's entry has the
 #     new size and the device executes I/O past the old end;
-#  5. nsid 2 disabled under I/O, its updates 500 ms late
+#  5. nsid 2 shrunk to 32 MiB: the table's entry has the new size, and a
+#     read past the new end (passthrough, which the host does not check)
+#     is punted and fails with an NVMe status, not data;
+#  6. nsid 2 disabled under I/O, its updates 500 ms late
 #     (ns_update_delay_ms): the disable returns within 20 s, its entry
 #     leaves the table, and fio verify on nsid 1 meanwhile is clean;
-#  6. the host gone, the table is detached (ns_tables empty);
-#  7. no I/O error on nsid 1's disk in the kernel log.
+#  7. the host gone, the table is detached (ns_tables empty);
+#  8. no I/O error on nsid 1's disk in the kernel log.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/offload_test.sh
@@ -62,7 +66,6 @@ tbl_empty() { [ -z "$(cat "$SIM/ns_tables")" ]; }
 tbl_lacks() { ! tbl_has "$1"; }
 host_bytes_is() { [ "$(blockdev --getsize64 "$1")" -eq "$2" ]; }
 gone_pid() { ! kill -0 "$1" 2>/dev/null; }
-ns_gone() { ! NVO_NS_WAIT=0 host_ns_dev "$NQN" 2 >/dev/null 2>&1; }
 
 cleanup() {
 	offload_cleanup
@@ -72,7 +75,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 8
 
 offload_target_setup "$NQN"
 mkdir -p "${IMG%/*}"
@@ -112,19 +115,17 @@ check "nsid 2 enabled while the table is full: left out, its I/O punted and veri
 
 # 3
 added() {
-	local g0 own
-	echo 0 >"$SIM/ns_table_max"
-	nvmet_ns_disable "$NQN" 2 && wait_for 15 ns_gone || return 1
+	local g0 own t0=$SECONDS
 	g0=$(tbl_gen)
-	nvmet_ns_enable "$NQN" 2 || return 1
-	wait_for 10 tbl_has 2 || { msg "nsid 2 not in the table"; return 1; }
-	NS2=$(ns_dev 2) || return 1
+	echo 0 >"$SIM/ns_table_max"
+	wait_for 15 tbl_has 2 || { msg "nsid 2 not in the table after 15 s"; return 1; }
+	msg "nsid 2 in the table $((SECONDS - t0)) s after there was room"
 	quiet fio_verify "$NS2" --size=4M --iodepth=8 || return 1
 	own=$(tbl_field 2 own_cmds)
 	msg "gen $g0 -> $(tbl_gen), nsid 2 own_cmds ${own:-?}"
 	[ "$(tbl_gen)" -gt "$g0" ] && [ "${own:-0}" -ge 1024 ]
 }
-check "nsid 2 added to the table once it fits: gen moved, the device executes its I/O" added
+check "nsid 2 added to the table once it fits, the namespace unchanged: gen moved, the device executes its I/O" added
 
 # 4
 grown() {
@@ -146,6 +147,37 @@ grown() {
 check "nsid 2 grown to 128 MiB while offloaded: the table has the new size, the device serves I/O past the old end" grown
 
 # 5
+# A read of one block at LBA $2 of $1 by passthrough: exit status 0 only
+# when the target returned data.
+nvme_read_lba() {
+	nvme read "$1" --start-block="$2" --block-count=0 \
+		--data-size=$((1 << $(tbl_field 2 lba_shift))) --data=/dev/null
+}
+shrunk() {
+	local p0 p1 past rc=0
+	truncate -s 32M "$IMG" && losetup -c "$LOOP" &&
+		_nvo_write "$NVMET_CFS/subsystems/$NQN/namespaces/2/revalidate_size" 1 || return 1
+	wait_for 10 tbl_bytes_is 2 $((32 << 20)) ||
+		{ msg "table: nsid 2 has $(tbl_bytes 2) bytes, not $((32 << 20))"; return 1; }
+	past=$(( (64 << 20) >> $(tbl_field 2 lba_shift) ))
+	p0=$(ns_punts 2)
+	if nvme_read_lba "$NS2" "$past" >/tmp/nstable.out 2>&1; then
+		msg "a read at LBA $past, past the 32 MiB end, returned data"
+		rc=1
+	fi
+	sed 's/^/# /' /tmp/nstable.out | tail -n 2
+	p1=$(ns_punts 2)
+	msg "nsid 2 punts ${p0:-?} -> ${p1:-?}"
+	[ $((p1 - p0)) -ge 1 ] || rc=1
+	# and within the new end the device still serves it
+	nvme_read_lba "$NS2" 0 >/dev/null 2>&1 || { msg "a read at LBA 0 failed"; rc=1; }
+	wait_for 20 host_bytes_is "$NS2" $((32 << 20)) ||
+		nvme ns-rescan "/dev/$(host_ctrl "$NQN")" >/dev/null 2>&1
+	return $rc
+}
+check "nsid 2 shrunk to 32 MiB while offloaded: the table has the new size, a read past the end is punted and fails" shrunk
+
+# 6
 disabled() {
 	local pid1 pid2 t0 t1 rc=0
 	fio_verify "$NS1" --size=64M --iodepth=16 >/tmp/ns1.fio 2>&1 &
@@ -172,14 +204,14 @@ disabled() {
 }
 check "nsid 2 disabled under I/O with late updates: returns within 20 s, out of the table, nsid 1 verify clean" disabled
 
-# 6
+# 7
 detached() {
 	host_disconnect "$NQN" >/dev/null
 	wait_for 15 tbl_empty
 }
 check "host gone: the table is detached" detached
 
-# 7
+# 8
 errs=$(dmesg_grep_since_mark "error, dev ${NS1##*/},|WARNING|BUG" | head -n 5)
 if [ -z "$errs" ]; then
 	ktap_test_pass "no I/O error on nsid 1 in the kernel log"
