@@ -22,7 +22,10 @@
 #     (ns_update_delay_ms): the disable returns within 20 s, its entry
 #     leaves the table, and fio verify on nsid 1 meanwhile is clean;
 #  7. the host gone, the table is detached (ns_tables empty);
-#  8. no I/O error on nsid 1's disk in the kernel log.
+#  8. a device that declines tables (ns_table_decline): the queues are
+#     offloaded all the same, no table, and the device executes fio's
+#     verified I/O through v1's per-command nvo_offload_ns_get();
+#  9. no I/O error on nsid 1's disk in the kernel log.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/offload_test.sh
@@ -64,6 +67,14 @@ ns_dev() {
 tbl_bytes_is() { [ "$(tbl_bytes "$1")" -eq "$2" ]; }
 tbl_empty() { [ -z "$(cat "$SIM/ns_tables")" ]; }
 tbl_lacks() { ! tbl_has "$1"; }
+# Reads and writes nicsim1 executed itself (netlink, nicctl).
+nic_cmds() {
+	local j r w
+	j=$(nicctl -j stats show dev nicsim1) || return 1
+	r=$(grep -o '"read_cmds":[0-9]*' <<<"$j" | head -n 1)
+	w=$(grep -o '"write_cmds":[0-9]*' <<<"$j" | head -n 1)
+	[ -n "$r" ] && [ -n "$w" ] && echo $((${r#*:} + ${w#*:}))
+}
 host_bytes_is() { [ "$(blockdev --getsize64 "$1")" -eq "$2" ]; }
 gone_pid() { ! kill -0 "$1" 2>/dev/null; }
 
@@ -75,7 +86,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 
 offload_target_setup "$NQN"
 mkdir -p "${IMG%/*}"
@@ -212,6 +223,25 @@ detached() {
 check "host gone: the table is detached" detached
 
 # 8
+declined() {
+	local dev c0 c1 rc=0
+	echo 1 >"$SIM/ns_table_decline" || return 1
+	host_connect "$NQN" 127.0.0.1 4420 --nr-io-queues=2 >/dev/null || return 1
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	oq_wait_all offloaded || { msg "queues: $(oq_states | tr '\n' ' ')"; rc=1; }
+	c0=$(nic_cmds) || { msg "no nicsim1 counters"; rc=1; }
+	quiet fio_verify "$dev" --size=4M --iodepth=8 || rc=1
+	c1=$(nic_cmds)
+	msg "ns_tables: $(wc -l <"$SIM/ns_tables") lines; nicsim1 commands ${c0:-?} -> ${c1:-?}"
+	tbl_empty || rc=1
+	[ $((c1 - c0)) -ge 2048 ] || rc=1
+	host_disconnect "$NQN" >/dev/null
+	echo 0 >"$SIM/ns_table_decline"
+	return $rc
+}
+check "a device that declines tables: offloaded all the same, no table, its I/O resolved per command (v1)" declined
+
+# 9
 errs=$(dmesg_grep_since_mark "error, dev ${NS1##*/},|WARNING|BUG" | head -n 5)
 if [ -z "$errs" ]; then
 	ktap_test_pass "no I/O error on nsid 1 in the kernel log"

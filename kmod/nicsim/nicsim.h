@@ -97,6 +97,7 @@ struct nicsim_dev {
 	struct list_head	ns_tables;
 	u32			ns_table_max;	/* entries per table; 0: any */
 	u32			ns_update_delay_ms;
+	bool			ns_table_decline;	/* attach: -EOPNOTSUPP */
 	unsigned long		ns_table_full;	/* ADDs refused: table full */
 };
 

@@ -7,8 +7,10 @@
  * entry out at once and reports its completion (nvo_ns_update_done()) when
  * the last command holding the entry lets go. Knobs (debugfs):
  * ns_table_max (entries a table takes, 0: no limit; a full table refuses
- * the ADD, so that namespace's commands punt) and ns_update_delay_ms (each
- * update applies that late: a stale window).
+ * the ADD, so that namespace's commands punt), ns_update_delay_ms (each
+ * update applies that late: a stale window) and ns_table_decline (no table
+ * is taken: the engines resolve each command through the shim, v1's
+ * nvo_offload_ns_get(), as a device without the table ops would).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -188,6 +190,8 @@ int nicsim_subsys_attach(struct nvo_offload_dev *odev, u32 subsys_id,
 	struct nicsim_ns_table *t;
 	u32 i;
 
+	if (READ_ONCE(ndev->ns_table_decline))
+		return -EOPNOTSUPP;
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
@@ -284,6 +288,8 @@ void nicsim_ns_debugfs(struct nicsim_dev *ndev)
 			   &ndev->ns_table_max);
 	debugfs_create_u32("ns_update_delay_ms", 0600, ndev->ddir,
 			   &ndev->ns_update_delay_ms);
+	debugfs_create_bool("ns_table_decline", 0600, ndev->ddir,
+			    &ndev->ns_table_decline);
 	debugfs_create_ulong("ns_table_full", 0400, ndev->ddir,
 			     &ndev->ns_table_full);
 }
