@@ -13,6 +13,10 @@
  * commands punted, until there may be room: the device completed a REMOVE,
  * or NVO_NS_RETRY_MS passed (another table of the device may have shrunk).
  *
+ * A device that lost updates answers the next with -ESTALE (a gap in gen):
+ * the shim sends it the whole table again with subsys_attach on the same
+ * id, retried each period until the device takes it.
+ *
  * Each entry the device has holds one reference on its nvmet namespace (a
  * pin), dropped only once the device completed the entry's REMOVE: nvmet's
  * disable takes the namespace out of the subsystem first and then waits for
@@ -44,6 +48,8 @@ struct nvo_ns_slot {
 	struct nvo_ns_entry	e;		/* what the device was told */
 	bool			refused;	/* left out: nothing pinned */
 	u64			remove_gen;	/* on ->removing: its REMOVE */
+	/* Its REMOVE met a gap: the resync's table, without it, replaces it. */
+	bool			remove_stale;
 };
 
 struct nvo_ns_table {
@@ -55,6 +61,10 @@ struct nvo_ns_table {
 	bool			attached;	/* subsys_attach said yes */
 	/* The device failed: never called again, dev never looked at. */
 	bool			dead;
+	/* The device said -ESTALE: it gets the whole table again. */
+	bool			stale;
+	/* nvo_ns_table_lost(): the same, under nvo_ns_done_lock. */
+	bool			lost;
 	/* A REMOVE completed: refused ADDs may fit now. */
 	bool			room;
 	unsigned long		retry_at;	/* jiffies: refused ADDs again */
@@ -96,8 +106,68 @@ static int nvo_ns_send(struct nvo_ns_table *t, enum nvo_ns_op op,
 	struct nvo_ns_update u = {
 		.subsys_id = t->id, .gen = ++t->gen, .op = op, .e = *e,
 	};
+	int ret;
 
-	return t->dev->ops->ns_update(t->dev, &u);
+	ret = t->dev->ops->ns_update(t->dev, &u);
+	if (ret == -ESTALE)
+		t->stale = true;
+	return ret;
+}
+
+/*
+ * The whole table again (after -ESTALE or nvo_ns_table_lost()), with the
+ * next gen: it replaces what the device has. The REMOVEs the device
+ * refused with the gap are done with it (the table sent lacks them): at
+ * once (0), or when the device reports the resync's gen done
+ * (-EINPROGRESS: it still had commands on what it dropped).
+ */
+static void nvo_ns_resync(struct nvo_ns_table *t)
+{
+	struct nvo_ns_slot *s, *tmp;
+	struct nvo_ns_entry *tbl;
+	unsigned long idx;
+	LIST_HEAD(given_up);
+	u32 nr = 0, n = 0;
+	u64 gen;
+	int ret;
+
+	xa_for_each(&t->slots, idx, s)
+		n++;
+	tbl = kvcalloc(max(n, 1U), sizeof(*tbl), GFP_KERNEL);
+	if (!tbl)
+		return;		/* the next period tries again */
+	xa_for_each(&t->slots, idx, s)
+		if (!s->refused && nr < n)
+			tbl[nr++] = s->e;
+	gen = ++t->gen;
+	spin_lock_irq(&nvo_ns_done_lock);
+	list_for_each_entry(s, &t->removing, entry)
+		if (s->remove_stale)
+			s->remove_gen = gen;
+	spin_unlock_irq(&nvo_ns_done_lock);
+	/* From here those may be freed by the device's nvo_ns_update_done(). */
+	ret = t->dev->ops->subsys_attach(t->dev, t->id, t->subsys->subsysnqn,
+					 tbl, nr, gen);
+	kvfree(tbl);
+	if (ret && ret != -EINPROGRESS) {
+		pr_warn_ratelimited("%s: subsystem %u: table resync refused: %d\n",
+				    t->dev->name, t->id, ret);
+		return;
+	}
+	pr_info("%s: subsystem %u: table sent again (%u entries, gen %llu)\n",
+		t->dev->name, t->id, nr, gen);
+	t->stale = false;
+	if (ret)
+		return;
+	spin_lock_irq(&nvo_ns_done_lock);
+	list_for_each_entry_safe(s, tmp, &t->removing, entry)
+		if (s->remove_stale)
+			list_move_tail(&s->entry, &given_up);
+	spin_unlock_irq(&nvo_ns_done_lock);
+	list_for_each_entry_safe(s, tmp, &given_up, entry) {
+		list_del(&s->entry);
+		nvo_ns_slot_free(s);
+	}
 }
 
 /*
@@ -122,12 +192,18 @@ static void nvo_ns_remove(struct nvo_ns_table *t, struct nvo_ns_slot *s)
 	spin_unlock_irq(&nvo_ns_done_lock);
 	/* From here @s may be freed by the device's nvo_ns_update_done(). */
 	ret = nvo_ns_send(t, NVO_NS_REMOVE, &s->e);
-	if (!ret)
+	if (!ret) {
 		nvo_ns_update_done(t->dev, t->id, gen, 0);
-	else if (ret != -EINPROGRESS)
+	} else if (ret == -ESTALE) {
+		/* Never taken: no done comes for it; the resync settles it. */
+		spin_lock_irq(&nvo_ns_done_lock);
+		s->remove_stale = true;
+		spin_unlock_irq(&nvo_ns_done_lock);
+	} else if (ret != -EINPROGRESS) {
 		/* The device may still use it: pinned until the detach. */
 		pr_warn("%s: subsystem %u: nsid %u REMOVE refused: %d\n",
 			t->dev->name, t->id, nsid, ret);
+	}
 }
 
 /*
@@ -185,6 +261,8 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 	spin_lock_irq(&nvo_ns_done_lock);
 	retry = t->room || time_after_eq(jiffies, t->retry_at);
 	t->room = false;
+	t->stale |= t->lost;
+	t->lost = false;
 	spin_unlock_irq(&nvo_ns_done_lock);
 	mutex_lock(&t->subsys->lock);
 	xa_for_each(&t->slots, idx, s) {
@@ -214,7 +292,7 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 			continue;
 		s->e.nr_blocks = blocks;
 		ret = nvo_ns_send(t, NVO_NS_RESIZE, &s->e);
-		if (ret && ret != -EINPROGRESS)
+		if (ret && ret != -EINPROGRESS && ret != -ESTALE)
 			pr_warn_ratelimited("%s: subsystem %u: nsid %u RESIZE refused: %d\n",
 					    t->dev->name, t->id, s->e.nsid, ret);
 	}
@@ -226,7 +304,8 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 			continue;
 		}
 		ret = nvo_ns_send(t, NVO_NS_ADD, &s->e);
-		if (!ret || ret == -EINPROGRESS)
+		/* -ESTALE: in the device's table once the resync is sent. */
+		if (!ret || ret == -EINPROGRESS || ret == -ESTALE)
 			continue;
 		/* Left out (a full table): its commands punt. */
 		if (ret != -ENOSPC)
@@ -236,6 +315,8 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 		s->refused = true;
 		t->retry_at = jiffies + msecs_to_jiffies(NVO_NS_RETRY_MS);
 	}
+	if (t->stale)
+		nvo_ns_resync(t);
 }
 
 static void nvo_ns_work_fn(struct work_struct *w)
@@ -377,21 +458,21 @@ void nvo_ns_table_put(struct nvo_queue *queue)
 void nvo_ns_update_done(struct nvo_offload_dev *dev, u32 subsys_id, u64 gen,
 			int err)
 {
-	struct nvo_ns_slot *s, *found = NULL;
+	struct nvo_ns_slot *s, *tmp;
 	struct nvo_ns_table *t;
 	unsigned long flags;
+	LIST_HEAD(done);
 
 	/* The list of tables changes under the mutex and this lock both. */
 	spin_lock_irqsave(&nvo_ns_done_lock, flags);
 	list_for_each_entry(t, &nvo_ns_tables, entry) {
 		if (t->dev != dev || t->id != subsys_id)
 			continue;
-		list_for_each_entry(s, &t->removing, entry) {
+		/* One REMOVE, or those a resync settled: all of that gen. */
+		list_for_each_entry_safe(s, tmp, &t->removing, entry) {
 			if (s->remove_gen == gen && !err) {
-				found = s;
-				list_del(&s->entry);
+				list_move_tail(&s->entry, &done);
 				t->room = true;
-				break;
 			}
 		}
 		break;
@@ -400,10 +481,25 @@ void nvo_ns_update_done(struct nvo_offload_dev *dev, u32 subsys_id, u64 gen,
 	if (err)
 		pr_warn_ratelimited("%s: subsystem %u: update %llu failed: %d\n",
 				    dev->name, subsys_id, gen, err);
-	if (found)
-		nvo_ns_slot_free(found);
+	list_for_each_entry_safe(s, tmp, &done, entry) {
+		list_del(&s->entry);
+		nvo_ns_slot_free(s);
+	}
 }
 EXPORT_SYMBOL_NS_GPL(nvo_ns_update_done, NVO_NS);
+
+void nvo_ns_table_lost(struct nvo_offload_dev *dev, u32 subsys_id)
+{
+	struct nvo_ns_table *t;
+	unsigned long flags;
+
+	spin_lock_irqsave(&nvo_ns_done_lock, flags);
+	list_for_each_entry(t, &nvo_ns_tables, entry)
+		if (t->dev == dev && t->id == subsys_id)
+			t->lost = true;
+	spin_unlock_irqrestore(&nvo_ns_done_lock, flags);
+}
+EXPORT_SYMBOL_NS_GPL(nvo_ns_table_lost, NVO_NS);
 
 /*
  * @dev failed (offload.c): its tables stay until their queues are released,

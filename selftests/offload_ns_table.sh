@@ -18,14 +18,22 @@
 #  5. nsid 2 shrunk to 32 MiB: the table's entry has the new size, and a
 #     read past the new end (passthrough, which the host does not check)
 #     is punted and fails with an NVMe status, not data;
-#  6. nsid 2 disabled under I/O, its updates 500 ms late
+#  6. the device loses its tables under fio verify on nsid 1
+#     (ns_table_lose): reported (nvo_ns_table_lost()), the shim sends the
+#     table again within a period; silent, the table stays empty until the
+#     next update (nsid 2 resized to 48 MiB) meets the gap, -ESTALE, and the
+#     shim sends it again; both times both entries come back with their
+#     sizes and the verify is clean; then a silent loss and nsid 2
+#     disabled: its REMOVE meets the gap, and the table sent again
+#     settles it (the disable returns), nsid 2 enabled again after;
+#  7. nsid 2 disabled under I/O, its updates 500 ms late
 #     (ns_update_delay_ms): the disable returns within 20 s, its entry
 #     leaves the table, and fio verify on nsid 1 meanwhile is clean;
-#  7. the host gone, the table is detached (ns_tables empty);
-#  8. a device that declines tables (ns_table_decline): the queues are
+#  8. the host gone, the table is detached (ns_tables empty);
+#  9. a device that declines tables (ns_table_decline): the queues are
 #     offloaded all the same, no table, and the device executes fio's
 #     verified I/O through v1's per-command nvo_offload_ns_get();
-#  9. no I/O error on nsid 1's disk in the kernel log.
+# 10. no I/O error on nsid 1's disk in the kernel log.
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/offload_test.sh
@@ -86,7 +94,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 
 offload_target_setup "$NQN"
 mkdir -p "${IMG%/*}"
@@ -189,6 +197,45 @@ shrunk() {
 check "nsid 2 shrunk to 32 MiB while offloaded: the table has the new size, a read past the end is punted and fails" shrunk
 
 # 6
+lost() {
+	local pid dpid r0 r1 r2 r3 rc=0
+	r0=$(cat "$SIM/ns_table_resyncs")
+	fio_verify "$NS1" --size=64M --iodepth=16 >/tmp/ns1.fio 2>&1 &
+	pid=$!
+	sleep 1
+	echo 1 >"$SIM/ns_table_lose" || rc=1
+	{ wait_for 5 tbl_has 1 && wait_for 5 tbl_has 2; } ||
+		{ msg "a reported loss: the table not sent again within 5 s"; rc=1; }
+	r1=$(cat "$SIM/ns_table_resyncs")
+	echo 2 >"$SIM/ns_table_lose" || rc=1
+	sleep 1
+	if tbl_has 1; then
+		msg "a silent loss: nsid 1 back with no update sent"
+		rc=1
+	fi
+	truncate -s 48M "$IMG" && losetup -c "$LOOP" &&
+		_nvo_write "$NVMET_CFS/subsystems/$NQN/namespaces/2/revalidate_size" 1 || rc=1
+	{ wait_for 5 tbl_has 1 && wait_for 5 tbl_bytes_is 2 $((48 << 20)); } ||
+		{ msg "a silent loss: the table not sent again after the resize"; rc=1; }
+	r2=$(cat "$SIM/ns_table_resyncs")
+	wait "$pid" || { rc=1; grep -iE 'verify|err' /tmp/ns1.fio | head -n 5 | sed 's/^/# /'; }
+	echo 2 >"$SIM/ns_table_lose" || rc=1
+	nvmet_ns_disable "$NQN" 2 &
+	dpid=$!
+	wait_for 20 gone_pid "$dpid" || { msg "a disable whose REMOVE met the gap is stuck"; rc=1; }
+	wait_for 5 tbl_has 1 || { msg "nsid 1 not back after the REMOVE's gap"; rc=1; }
+	r3=$(cat "$SIM/ns_table_resyncs")
+	msg "resyncs $r0 -> $r1 (reported) -> $r2 (silent, a RESIZE) -> $r3 (silent, a REMOVE); nsid 1 $(tbl_bytes 1) bytes"
+	[ "$r1" -gt "$r0" ] && [ "$r2" -gt "$r1" ] && [ "$r3" -gt "$r2" ] || rc=1
+	nvmet_ns_enable "$NQN" 2 && wait_for 10 tbl_has 2 || { msg "nsid 2 not back"; return 1; }
+	NS2=$(ns_dev 2) || return 1
+	wait_for 20 host_bytes_is "$NS2" $((48 << 20)) ||
+		nvme ns-rescan "/dev/$(host_ctrl "$NQN")" >/dev/null 2>&1
+	return $rc
+}
+check "the device loses its tables under I/O: sent again when reported and at the next update's gap, verify clean" lost
+
+# 7
 disabled() {
 	local pid1 pid2 t0 t1 rc=0
 	fio_verify "$NS1" --size=64M --iodepth=16 >/tmp/ns1.fio 2>&1 &
@@ -215,14 +262,14 @@ disabled() {
 }
 check "nsid 2 disabled under I/O with late updates: returns within 20 s, out of the table, nsid 1 verify clean" disabled
 
-# 7
+# 8
 detached() {
 	host_disconnect "$NQN" >/dev/null
 	wait_for 15 tbl_empty
 }
 check "host gone: the table is detached" detached
 
-# 8
+# 9
 declined() {
 	local dev c0 c1 rc=0
 	echo 1 >"$SIM/ns_table_decline" || return 1
@@ -241,7 +288,7 @@ declined() {
 }
 check "a device that declines tables: offloaded all the same, no table, its I/O resolved per command (v1)" declined
 
-# 9
+# 10
 errs=$(dmesg_grep_since_mark "error, dev ${NS1##*/},|WARNING|BUG" | head -n 5)
 if [ -z "$errs" ]; then
 	ktap_test_pass "no I/O error on nsid 1 in the kernel log"

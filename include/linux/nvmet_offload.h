@@ -185,6 +185,15 @@ struct nvo_ns_update {
 void nvo_ns_update_done(struct nvo_offload_dev *dev, u32 subsys_id, u64 gen,
 			int err);
 
+/*
+ * The device lost the table of @subsys_id (its entries, or updates, e.g.
+ * an engine reset): the shim sends it the whole table again with
+ * subsys_attach within its next reconcile period (100 ms) instead of at
+ * the next change's -ESTALE. Meanwhile the device punts what it cannot
+ * resolve. Any context.
+ */
+void nvo_ns_table_lost(struct nvo_offload_dev *dev, u32 subsys_id);
+
 /* The queue as it moves between the shim and a device. */
 struct nvo_handover {
 	struct socket		*sock;
@@ -316,13 +325,17 @@ struct nvo_offload_ops {
 	 * subsys_attach: a table for subsystem @subsys_id (named @subnqn for
 	 * the device's own reports), before the first queue_offload whose
 	 * record names it, holding @nr entries at generation @gen. 0, or an
-	 * error: the subsystem's queues then carry subsys_id 0 (v1).
+	 * error: the subsystem's queues then carry subsys_id 0 (v1). Called
+	 * again for an id already attached (after -ESTALE): the whole table,
+	 * which replaces the device's; it returns only once the device no
+	 * longer uses an entry it dropped (none of them is reported done).
 	 * subsys_detach: after the last queue of the subsystem left the device
 	 * (every one reclaimed or failed): the device drops the table and
 	 * reports no more nvo_ns_update_done() for it. ns_update: one change,
 	 * in gen order; 0 (applied), -EINPROGRESS (nvo_ns_update_done()
 	 * follows), -ENOSPC (table full: the namespace stays out, its commands
-	 * punt), other errors refuse it; -ESTALE on a gen gap. For
+	 * punt), other errors refuse it; -ESTALE on a gen gap (the device
+	 * lost updates: it is sent the whole table with subsys_attach). For
 	 * NVO_NS_REMOVE the device starts no command on the nsid once the call
 	 * is made; for a growing NVO_NS_RESIZE it may go on punting commands
 	 * past the old end until it completes.

@@ -99,6 +99,7 @@ struct nicsim_dev {
 	u32			ns_update_delay_ms;
 	bool			ns_table_decline;	/* attach: -EOPNOTSUPP */
 	unsigned long		ns_table_full;	/* ADDs refused: table full */
+	unsigned long		ns_table_resyncs; /* attaches of a known id */
 };
 
 static inline struct nicsim_dev *to_nicsim_dev(struct device *dev)

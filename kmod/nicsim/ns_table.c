@@ -8,12 +8,17 @@
  * the last command holding the entry lets go. Knobs (debugfs):
  * ns_table_max (entries a table takes, 0: no limit; a full table refuses
  * the ADD, so that namespace's commands punt), ns_update_delay_ms (each
- * update applies that late: a stale window) and ns_table_decline (no table
+ * update applies that late: a stale window), ns_table_decline (no table
  * is taken: the engines resolve each command through the shim, v1's
- * nvo_offload_ns_get(), as a device without the table ops would).
+ * nvo_offload_ns_get(), as a device without the table ops would) and
+ * ns_table_lose (every table loses its entries and its gen, as after a
+ * reset of the engine that keeps them; write 1: reported to the shim with
+ * nvo_ns_table_lost(), 2: not, so the shim's next update finds the gap,
+ * -ESTALE; either way it sends the whole table again).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/completion.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/rcupdate.h>
@@ -23,6 +28,20 @@
 
 #include "nicsim.h"
 
+/*
+ * Entries dropped together, by a resync or a lost table: when the last
+ * command on the last of them ends, the group reports gen done (a resync
+ * the shim waits for) or completes drained (a lost table, waited for
+ * here).
+ */
+struct nicsim_ns_group {
+	refcount_t		ref;		/* each entry's, the dropper's */
+	struct nicsim_dev	*ndev;
+	u32			subsys_id;
+	u64			gen;
+	struct completion	*drained;
+};
+
 /* A namespace of a table. */
 struct nicsim_ns {
 	struct nvo_ns_entry	e;		/* e.nr_blocks: READ_ONCE */
@@ -30,6 +49,8 @@ struct nicsim_ns {
 	struct nicsim_dev	*ndev;
 	u32			subsys_id;
 	u64			remove_gen;	/* its REMOVE: done at last put */
+	struct nicsim_ns_group	*group;		/* dropped with others */
+	struct list_head	gone;		/* on a dropper's list */
 	atomic64_t		own_cmds;	/* commands executed on it */
 	struct rcu_head		rcu;
 };
@@ -43,6 +64,8 @@ struct nicsim_ns_table {
 	struct xarray		ns;		/* nsid -> struct nicsim_ns */
 };
 
+static void nicsim_ns_group_put(struct nicsim_ns_group *g);
+
 void nicsim_ns_put(struct nicsim_ns *ns)
 {
 	if (!refcount_dec_and_test(&ns->ref))
@@ -50,7 +73,57 @@ void nicsim_ns_put(struct nicsim_ns *ns)
 	if (ns->remove_gen)
 		nvo_ns_update_done(&ns->ndev->odev, ns->subsys_id,
 				   ns->remove_gen, 0);
+	if (ns->group)
+		nicsim_ns_group_put(ns->group);
 	kfree_rcu(ns, rcu);
+}
+
+static struct nicsim_ns_group *nicsim_ns_group_new(struct nicsim_dev *ndev,
+						   u32 subsys_id)
+{
+	struct nicsim_ns_group *g = kzalloc(sizeof(*g), GFP_KERNEL);
+
+	if (!g)
+		return NULL;
+	refcount_set(&g->ref, 1);
+	g->ndev = ndev;
+	g->subsys_id = subsys_id;
+	return g;
+}
+
+static void nicsim_ns_group_put(struct nicsim_ns_group *g)
+{
+	if (!refcount_dec_and_test(&g->ref))
+		return;
+	if (g->gen)
+		nvo_ns_update_done(&g->ndev->odev, g->subsys_id, g->gen, 0);
+	if (g->drained)
+		complete(g->drained);
+	kfree(g);
+}
+
+/*
+ * Out of @t with the others of @g (under ns_lock): no command starts on
+ * it now; the table's reference moves to @list, put after the lock.
+ */
+static void nicsim_ns_drop(struct nicsim_ns_table *t, struct nicsim_ns *ns,
+			   struct nicsim_ns_group *g, struct list_head *list)
+{
+	xa_erase(&t->ns, ns->e.nsid);
+	t->nr--;
+	refcount_inc(&g->ref);
+	ns->group = g;
+	list_add_tail(&ns->gone, list);
+}
+
+static void nicsim_ns_put_list(struct list_head *list)
+{
+	struct nicsim_ns *ns, *tmp;
+
+	list_for_each_entry_safe(ns, tmp, list, gone) {
+		list_del(&ns->gone);
+		nicsim_ns_put(ns);
+	}
 }
 
 /* The entry of @nsid, referenced, or NULL: the command punts. Any context. */
@@ -182,6 +255,61 @@ out:
 	return ret;
 }
 
+static const struct nvo_ns_entry *nicsim_ns_in(const struct nvo_ns_entry *tbl,
+					       u32 nr, u32 nsid)
+{
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		if (tbl[i].nsid == nsid)
+			return &tbl[i];
+	return NULL;
+}
+
+/*
+ * The shim sends a table it attached again (after -ESTALE): ours becomes
+ * that one. An entry it lacks, or has otherwise than @tbl, goes; when
+ * the commands on all of those ended, gen is reported done (-EINPROGRESS).
+ */
+static int nicsim_ns_resync(struct nicsim_dev *ndev, struct nicsim_ns_table *t,
+			    const struct nvo_ns_entry *tbl, u32 nr, u64 gen)
+{
+	const struct nvo_ns_entry *e;
+	struct nicsim_ns_group *g;
+	struct nicsim_ns *ns;
+	unsigned long nsid;
+	LIST_HEAD(gone);
+	bool dropped;
+	u32 i;
+
+	g = nicsim_ns_group_new(ndev, t->subsys_id);
+	if (!g)
+		return -ENOMEM;
+	mutex_lock(&ndev->ns_lock);
+	xa_for_each(&t->ns, nsid, ns) {
+		e = nicsim_ns_in(tbl, nr, nsid);
+		if (e && e->bdev == ns->e.bdev && e->flags == ns->e.flags &&
+		    e->lba_shift == ns->e.lba_shift)
+			WRITE_ONCE(ns->e.nr_blocks, e->nr_blocks);
+		else
+			nicsim_ns_drop(t, ns, g, &gone);
+	}
+	/* What does not fit stays out: its commands punt. */
+	for (i = 0; i < nr; i++)
+		if (!xa_load(&t->ns, tbl[i].nsid))
+			nicsim_ns_add(ndev, t, &tbl[i]);
+	t->gen = gen;
+	ndev->ns_table_resyncs++;
+	dropped = !list_empty(&gone);
+	if (dropped)
+		g->gen = gen;
+	mutex_unlock(&ndev->ns_lock);
+	nicsim_ns_put_list(&gone);
+	/* @g may report done here or later, from the last command's end. */
+	nicsim_ns_group_put(g);
+	return dropped ? -EINPROGRESS : 0;
+}
+
 int nicsim_subsys_attach(struct nvo_offload_dev *odev, u32 subsys_id,
 			 const char *subnqn, const struct nvo_ns_entry *tbl,
 			 u32 nr, u64 gen)
@@ -192,6 +320,12 @@ int nicsim_subsys_attach(struct nvo_offload_dev *odev, u32 subsys_id,
 
 	if (READ_ONCE(ndev->ns_table_decline))
 		return -EOPNOTSUPP;
+	mutex_lock(&ndev->ns_lock);
+	t = nicsim_ns_find(ndev, subsys_id);
+	mutex_unlock(&ndev->ns_lock);
+	/* Only the shim attaches or detaches, one call at a time. */
+	if (t)
+		return nicsim_ns_resync(ndev, t, tbl, nr, gen);
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
@@ -252,6 +386,43 @@ void nicsim_ns_tables_free(struct nicsim_dev *ndev)
 	}
 }
 
+/*
+ * debugfs ns_table_lose: every table empty at gen 0; returns when the
+ * commands on what it had ended. Process context.
+ */
+static int nicsim_ns_lose_set(void *data, u64 val)
+{
+	struct nicsim_dev *ndev = data;
+	DECLARE_COMPLETION_ONSTACK(drained);
+	struct nicsim_ns_table *t;
+	struct nicsim_ns_group *g;
+	struct nicsim_ns *ns;
+	unsigned long nsid;
+	LIST_HEAD(gone);
+
+	if (val != 1 && val != 2)
+		return -EINVAL;
+	g = nicsim_ns_group_new(ndev, 0);
+	if (!g)
+		return -ENOMEM;
+	g->drained = &drained;
+	mutex_lock(&ndev->ns_lock);
+	list_for_each_entry(t, &ndev->ns_tables, entry) {
+		xa_for_each(&t->ns, nsid, ns)
+			nicsim_ns_drop(t, ns, g, &gone);
+		t->gen = 0;
+		if (val == 1)
+			nvo_ns_table_lost(&ndev->odev, t->subsys_id);
+	}
+	mutex_unlock(&ndev->ns_lock);
+	nicsim_ns_put_list(&gone);
+	nicsim_ns_group_put(g);
+	wait_for_completion(&drained);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(nicsim_ns_lose_fops, NULL, nicsim_ns_lose_set,
+			 "%llu\n");
+
 static int nicsim_ns_tables_show(struct seq_file *m, void *unused)
 {
 	struct nicsim_dev *ndev = m->private;
@@ -290,6 +461,10 @@ void nicsim_ns_debugfs(struct nicsim_dev *ndev)
 			   &ndev->ns_update_delay_ms);
 	debugfs_create_bool("ns_table_decline", 0600, ndev->ddir,
 			    &ndev->ns_table_decline);
+	debugfs_create_file_unsafe("ns_table_lose", 0200, ndev->ddir, ndev,
+				   &nicsim_ns_lose_fops);
+	debugfs_create_ulong("ns_table_resyncs", 0400, ndev->ddir,
+			     &ndev->ns_table_resyncs);
 	debugfs_create_ulong("ns_table_full", 0400, ndev->ddir,
 			     &ndev->ns_table_full);
 }
