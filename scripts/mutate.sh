@@ -29,17 +29,20 @@ revert() {
 }
 git apply "$patch" || exit 2
 trap revert EXIT
-if ! bash scripts/build-modules.sh build >/tmp/mutate-build.log 2>&1; then
-	tail -n 20 /tmp/mutate-build.log
+# Per checkout: worktrees mutating at once must not read each other's logs.
+logs=${NVO_BUILDDIR:-$repo/build}
+mkdir -p "$logs"
+if ! bash scripts/build-modules.sh build >"$logs/mutate-build.log" 2>&1; then
+	tail -n 20 "$logs/mutate-build.log"
 	echo "mutate: the mutated modules do not build" >&2
 	exit 2
 fi
-selftests/vm/run-selftests.sh "${tests[@]}" >/tmp/mutate-run.log 2>&1
+selftests/vm/run-selftests.sh "${tests[@]}" >"$logs/mutate-run.log" 2>&1
 name=$(basename "$patch" .patch)
 # the failed subtests, "test: not ok N desc"
 failed=$(awk '/^# selftests: nvmet-offload: / { t = $4 }
 	/^    not ok / { sub(/^    /, ""); print t ": " $0 }
-	/^not ok [0-9]+ .*\.sh/ { print "(" $0 ")" }' /tmp/mutate-run.log)
+	/^not ok [0-9]+ .*\.sh/ { print "(" $0 ")" }' "$logs/mutate-run.log")
 if [ -n "$failed" ]; then
 	echo "CAUGHT $name"
 	printf '%s\n' "$failed" | sed 's/^/  /'
