@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Command slots: the array a Connect installs, charged against the
- * queue_mem_limit_kb ceiling, and the per-command in-capsule data buffers:
- * a slot's own page, kept and charged from its first in-capsule write, for
- * up to a page; pages allocated when the capsule arrives and freed when the
- * command completes for more.
+ * queue_mem_limit_kb ceiling, and the data buffers a command owns: a
+ * slot's own page, kept and charged from its first use, for up to a page of
+ * in-capsule data or of a read; pages allocated when the capsule arrives
+ * and freed when the command completes for more in-capsule data.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,28 +59,28 @@ static void nvo_cmd_put_data(struct nvo_cmd *cmd)
 	if (cmd->flags & NVO_CMD_OWN_SGL)
 		nvmet_req_free_sgls(&cmd->req);
 	cmd->flags &= ~NVO_CMD_OWN_SGL;
-	if (cmd->inline_sg) {
-		if (cmd->inline_sg != cmd->inline_page)
-			sgl_free(cmd->inline_sg);
-		cmd->inline_sg = NULL;
-		cmd->inline_nents = 0;
+	if (cmd->own_sg) {
+		if (cmd->own_sg != cmd->slot_page)
+			sgl_free(cmd->own_sg);
+		cmd->own_sg = NULL;
+		cmd->own_nents = 0;
 	}
 }
 
-/* The slot's own page for in-capsule data: false if it has none to get. */
-static bool nvo_cmd_inline_page(struct nvo_cmd *cmd)
+/* The slot's own page: false if it has none to get. */
+static bool nvo_cmd_slot_page(struct nvo_cmd *cmd)
 {
 	struct nvo_queue *queue = cmd->queue;
 	unsigned int nents;
 
-	if (cmd->inline_page)
+	if (cmd->slot_page)
 		return true;
 	/* Connect's slot outlives no Connect: nothing to keep. */
 	if (cmd == queue->connect_cmd || !nvo_queue_mem_charge(PAGE_SIZE))
 		return false;
-	cmd->inline_page = sgl_alloc(PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN,
+	cmd->slot_page = sgl_alloc(PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN,
 				     &nents);
-	if (!cmd->inline_page) {
+	if (!cmd->slot_page) {
 		atomic_long_sub(PAGE_SIZE, &nvo_queue_mem);
 		return false;
 	}
@@ -91,17 +91,46 @@ static bool nvo_cmd_inline_page(struct nvo_cmd *cmd)
 /* Room for @len bytes of in-capsule data; the command keeps it until put. */
 int nvo_cmd_alloc_inline(struct nvo_cmd *cmd, u32 len)
 {
-	if (cmd->inline_sg)
+	if (cmd->own_sg)
 		return 0;	/* parked: the data is already there */
-	if (len <= PAGE_SIZE && nvo_cmd_inline_page(cmd)) {
-		cmd->inline_page->length = len;
-		cmd->inline_sg = cmd->inline_page;
-		cmd->inline_nents = 1;
+	if (len <= PAGE_SIZE && nvo_cmd_slot_page(cmd)) {
+		cmd->slot_page->length = len;
+		cmd->own_sg = cmd->slot_page;
+		cmd->own_nents = 1;
 		return 0;
 	}
-	cmd->inline_sg = sgl_alloc(len, GFP_KERNEL | __GFP_NOWARN,
-				   &cmd->inline_nents);
-	return cmd->inline_sg ? 0 : -ENOMEM;
+	cmd->own_sg = sgl_alloc(len, GFP_KERNEL | __GFP_NOWARN,
+				   &cmd->own_nents);
+	return cmd->own_sg ? 0 : -ENOMEM;
+}
+
+/*
+ * A read of up to a page into the slot's page, which saves allocating (and,
+ * with init_on_alloc, clearing) one per read. Read data goes out by
+ * reference, so an skb of the slot's last read may still hold the page
+ * (TCP until the ACK; on loopback the host's receive queue too): then the
+ * slot takes a fresh page and leaves the old to the skb's reference.
+ * -ENOMEM: no slot page to be had, nvmet's own buffers then.
+ */
+int nvo_cmd_alloc_read(struct nvo_cmd *cmd, u32 len)
+{
+	struct page *held, *fresh;
+
+	if (len > PAGE_SIZE || !nvo_cmd_slot_page(cmd))
+		return -ENOMEM;
+	held = sg_page(cmd->slot_page);
+	if (page_ref_count(held) != 1) {
+		fresh = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+		if (!fresh)
+			return -ENOMEM;
+		sg_set_page(cmd->slot_page, fresh, PAGE_SIZE, 0);
+		put_page(held);
+		cmd->queue->stats.read_pages_held++;
+	}
+	cmd->slot_page->length = len;
+	cmd->own_sg = cmd->slot_page;
+	cmd->own_nents = 1;
+	return 0;
 }
 
 struct nvo_cmd *nvo_get_cmd(struct nvo_queue *queue)
@@ -158,8 +187,8 @@ void nvo_free_cmds(struct nvo_queue *queue)
 
 	for (i = 0; i < queue->nr_cmds; i++) {
 		nvo_cmd_put_data(&queue->cmds[i]);
-		if (queue->cmds[i].inline_page)
-			sgl_free(queue->cmds[i].inline_page);
+		if (queue->cmds[i].slot_page)
+			sgl_free(queue->cmds[i].slot_page);
 	}
 	kvfree(queue->cmds);
 	queue->cmds = NULL;
@@ -213,8 +242,8 @@ u16 nvo_cmds_install(struct nvo_queue *queue, struct nvmet_sq *sq)
 	return 0;
 }
 
-void nvo_cmd_use_inline(struct nvo_cmd *cmd)
+void nvo_cmd_use_own(struct nvo_cmd *cmd)
 {
-	cmd->req.sg = cmd->inline_sg;
-	cmd->req.sg_cnt = cmd->inline_nents;
+	cmd->req.sg = cmd->own_sg;
+	cmd->req.sg_cnt = cmd->own_nents;
 }

@@ -36,7 +36,7 @@ static void nvo_stats_show_queue(struct nvo_queue *queue, void *arg)
 		strscpy(dev_name, queue->oq.dev->name, sizeof(dev_name));
 	spin_unlock_bh(&queue->state_lock);
 
-	seq_printf(m, "%5d %4u %5d %4u %-10s %3d %10llu %10llu %12llu %10llu %12llu %8llu %8llu %6llu %6llu %-10s %-12s %4llu %4llu %4llu %s\n",
+	seq_printf(m, "%5d %4u %5d %4u %-10s %3d %10llu %10llu %12llu %10llu %12llu %8llu %8llu %6llu %6llu %-10s %-12s %4llu %4llu %4llu %-13s %8llu\n",
 		   queue->idx, le16_to_cpu(queue->nport->disc_addr.portid),
 		   ctrl ? ctrl->cntlid : -1, queue->nvme_sq.qid,
 		   nvo_state_names[READ_ONCE(queue->state)], queue->cpu,
@@ -49,12 +49,13 @@ static void nvo_stats_show_queue(struct nvo_queue *queue, void *arg)
 		   dev_name, READ_ONCE(queue->events.offload_events),
 		   READ_ONCE(queue->events.reclaim_events),
 		   READ_ONCE(queue->events.fallback_events),
-		   nvo_fallback_reason_name(READ_ONCE(queue->fallback_reason)));
+		   nvo_fallback_reason_name(READ_ONCE(queue->fallback_reason)),
+		   READ_ONCE(st->read_pages_held));
 }
 
 static int nvo_queues_show(struct seq_file *m, void *unused)
 {
-	seq_puts(m, "queue port  ctrl  qid state      cpu       cmds  read_cmds   read_bytes write_cmds  write_bytes  inl_wr     r2ts errors ddgst offload    device        off  rcl  fbk last_fallback\n");
+	seq_puts(m, "queue port  ctrl  qid state      cpu       cmds  read_cmds   read_bytes write_cmds  write_bytes  inl_wr     r2ts errors ddgst offload    device        off  rcl  fbk last_fallback rd_pg_new\n");
 	nvo_visit_queues(nvo_stats_show_queue, m);
 	return 0;
 }

@@ -86,8 +86,8 @@ static void nvo_start_record(struct nvo_queue *queue, struct nvo_handover *h)
 				/* No room for its data: it fails, retryable. */
 				cmd->data_status = NVME_SC_INTERNAL;
 			else
-				sg_copy_from_buffer(cmd->inline_sg,
-						    cmd->inline_nents,
+				sg_copy_from_buffer(cmd->own_sg,
+						    cmd->own_nents,
 						    p->inline_data,
 						    p->inline_len);
 		}
@@ -307,8 +307,8 @@ void nvo_handover(struct nvo_queue *queue)
 	/* The device goes on from here; nvmet's head is ours again after. */
 	h->sqhd = READ_ONCE(queue->nvme_sq.sqhd);
 	list_for_each_entry(cmd, &queue->parked, entry)
-		if (nvo_record_park(h, &cmd->sqe, cmd->inline_sg,
-				    cmd->inline_nents, cmd->parked_len, NULL))
+		if (nvo_record_park(h, &cmd->sqe, cmd->own_sg,
+				    cmd->own_nents, cmd->parked_len, NULL))
 			goto refuse_free;
 
 	/*

@@ -26,7 +26,8 @@ int nvo_cmd_alloc_inline(struct nvo_cmd *cmd, u32 len);
 struct nvo_cmd *nvo_get_cmd(struct nvo_queue *queue);
 void nvo_put_cmd(struct nvo_queue *queue, struct nvo_cmd *cmd);
 void nvo_free_cmds(struct nvo_queue *queue);
-void nvo_cmd_use_inline(struct nvo_cmd *cmd);
+void nvo_cmd_use_own(struct nvo_cmd *cmd);
+int nvo_cmd_alloc_read(struct nvo_cmd *cmd, u32 len);
 u16 nvo_cmds_install(struct nvo_queue *queue, struct nvmet_sq *sq);
 
 /* queue_base.c: wake, close, fail; the list of queues */

@@ -71,13 +71,17 @@ u16 nvo_map_data(struct nvo_queue *queue, struct nvo_cmd *cmd, u32 pdu_data_len)
 			return NVME_SC_INTERNAL;
 		cmd->req.transfer_len = len;
 		queue->stats.inline_writes++;
-		nvo_cmd_use_inline(cmd);
+		nvo_cmd_use_own(cmd);
 		nvo_sg_cursor_init(&cmd->rx.cur, cmd->req.sg);
 		cmd->flags |= NVO_CMD_AWAIT_DATA;
 		return 0;
 	}
 
 	cmd->req.transfer_len = len;
+	if (!nvme_is_write(cmd->req.cmd) && !nvo_cmd_alloc_read(cmd, len)) {
+		nvo_cmd_use_own(cmd);
+		return 0;
+	}
 	if (nvmet_req_alloc_sgls(&cmd->req))
 		return NVME_SC_INTERNAL;
 	cmd->flags |= NVO_CMD_OWN_SGL;
@@ -186,7 +190,7 @@ static int nvo_rx_park(struct nvo_queue *queue, struct nvo_cmd *cmd,
 	cmd->flags |= NVO_CMD_PARKED;
 	cmd->parked_len = data_len;
 	if (data_len) {
-		nvo_sg_cursor_init(&cmd->rx.cur, cmd->inline_sg);
+		nvo_sg_cursor_init(&cmd->rx.cur, cmd->own_sg);
 		nvo_stream_rx_start_data(&queue->stream, &cmd->rx, data_len);
 		return 1;
 	}

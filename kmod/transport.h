@@ -167,16 +167,17 @@ struct nvo_cmd {
 	struct nvo_offload_dev	*punt_dev;
 
 	/*
-	 * In-capsule data, from the capsule's arrival to the command's end.
-	 * Kept apart from req.sg, which nvmet_req_init() clears. Up to a
-	 * page of it goes to the slot's own page (inline_page, allocated at
-	 * the slot's first such capsule, charged as slot memory: free slots
-	 * are taken last-freed first, so memory follows what was in flight at
-	 * most, not the queue depth); more to pages allocated for the command.
+	 * Data the command owns, from its arrival to its end: in-capsule
+	 * data, and a read of up to a page. Kept apart from req.sg, which
+	 * nvmet_req_init() clears. Up to a page of it goes to the slot's own
+	 * page (slot_page, allocated at the slot's first such command,
+	 * charged as slot memory: free slots are taken last-freed first, so
+	 * memory follows what was in flight at most, not the queue depth);
+	 * more in-capsule data to pages allocated for the command.
 	 */
-	struct scatterlist	*inline_sg;
-	unsigned int		inline_nents;
-	struct scatterlist	*inline_page;
+	struct scatterlist	*own_sg;
+	unsigned int		own_nents;
+	struct scatterlist	*slot_page;
 
 	/* Its data coming in (into req.sg), and its PDUs going out. */
 	struct nvo_pdu_rx	rx;
@@ -197,6 +198,8 @@ struct nvo_queue_stats {
 	u64	write_cmds;
 	u64	write_bytes;
 	u64	inline_writes;	/* writes whose data came in the capsule */
+	/* small reads that found the slot's page still held by an skb */
+	u64	read_pages_held;
 	u64	r2ts;
 	u64	errors;		/* completions with a non-zero status */
 	u64	digest_errors;
