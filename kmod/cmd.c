@@ -79,7 +79,7 @@ static bool nvo_cmd_slot_page(struct nvo_cmd *cmd)
 	if (cmd == queue->connect_cmd || !nvo_queue_mem_charge(PAGE_SIZE))
 		return false;
 	cmd->slot_page = sgl_alloc(PAGE_SIZE, GFP_KERNEL | __GFP_NOWARN,
-				     &nents);
+				   &nents);
 	if (!cmd->slot_page) {
 		atomic_long_sub(PAGE_SIZE, &nvo_queue_mem);
 		return false;
@@ -100,7 +100,7 @@ int nvo_cmd_alloc_inline(struct nvo_cmd *cmd, u32 len)
 		return 0;
 	}
 	cmd->own_sg = sgl_alloc(len, GFP_KERNEL | __GFP_NOWARN,
-				   &cmd->own_nents);
+				&cmd->own_nents);
 	return cmd->own_sg ? 0 : -ENOMEM;
 }
 
