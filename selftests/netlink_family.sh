@@ -360,6 +360,44 @@ t_ns_table() {
 	nl_raw -d ns-table-get | grep -qxF "$line"
 }
 
+# ns_entries DEV: "MESSAGES ENTRIES DISTINCT" of DEV's ns-table-get dump.
+ns_entries() {
+	local out
+	out=$(nl_raw -d ns-table-get dev-id="$1") || return 1
+	echo "$(grep -c . <<<"$out") $(grep -o ' entry\.nsid=[0-9]*' <<<"$out" | wc -l) $(grep -o ' entry\.nsid=[0-9]*' <<<"$out" | sort -u | wc -l)"
+}
+
+# A table longer than one snapshot (NVO_NS_SNAP_ENTRIES, 32): 40 more
+# namespaces on the same null_blk make 41 entries, which come in two
+# messages, each nsid once; nicctl joins them into one table. The extra
+# namespaces go again afterwards.
+t_ns_table_long() {
+	local dev n got ok=0 j
+	dev=$(field "$(nl_raw dev-get name=nicsim1)" id)
+	for ((n = 2; n <= 41; n++)); do
+		nvmet_ns_create "$NQN" "$n" "$NULLB" || return 1
+	done
+	for ((n = 0; n < 50; n++)); do
+		got=$(ns_entries "$dev") || return 1
+		[ "${got#* }" = "41 41" ] && break
+		sleep 0.2
+	done
+	msg "dump of 41 namespaces: messages, entries, distinct nsids: $got"
+	[ "$got" = "2 41 41" ] || ok=1
+	j=$(nicctl -j ns-table show dev nicsim1) || ok=1
+	[ "$(grep -o '"subsys_id"' <<<"$j" | wc -l) $(grep -o '"nsid":' <<<"$j" | wc -l)" = "1 41" ] ||
+		{ msg "nicctl: $(grep -o '"subsys_id"' <<<"$j" | wc -l) tables, $(grep -o '"nsid":' <<<"$j" | wc -l) entries"; ok=1; }
+	for ((n = 2; n <= 41; n++)); do
+		nvmet_ns_disable "$NQN" "$n" && rmdir "$NVMET_CFS/subsystems/$NQN/namespaces/$n" || ok=1
+	done
+	for ((n = 0; n < 50; n++)); do
+		[ "$(ns_entries "$dev")" = "1 1 1" ] && break
+		sleep 0.2
+	done
+	[ "$(ns_entries "$dev")" = "1 1 1" ] || { msg "after the removal: $(ns_entries "$dev")"; ok=1; }
+	return $ok
+}
+
 # sum_dbg: "read-cmds write-cmds" over the I/O queues in debugfs (since
 # each queue appeared, over every device it was on).
 sum_dbg() { awk 'NR > 1 { w += $4; r += $2 } END { print r + 0, w + 0 }' "$DBG/offload_stats"; }
@@ -543,11 +581,12 @@ t_churn() {
 # ---- main -------------------------------------------------------------------
 
 ktap_print_header
-ktap_set_plan $((17 + ${#BAD_TESTS[@]}))
+ktap_set_plan $((18 + ${#BAD_TESTS[@]}))
 
 nvmet_transport_load || ktap_exit_fail_msg "cannot load our transport"
 command -v nl_raw >/dev/null || ktap_exit_fail_msg "nl_raw is not built (selftests/tools)"
 dev=$(nullb_create 1) || ktap_exit_fail_msg "no null_blk"
+NULLB=$dev
 { nvmet_subsys_create "$NQN" && nvmet_ns_create "$NQN" 1 "$dev" &&
 	nvmet_port_create 1 127.0.0.1 4420 &&
 	nvmet_port_create 2 0.0.0.0 4421 &&
@@ -578,6 +617,7 @@ NICSIM_TESTS=(
 	"dev-add event; device dump agrees with debugfs|t_dev_add"
 	"port-set policy on: event, queues offloaded with events|t_port_on"
 	"ns-table-get: nicsim1's namespace table agrees with its debugfs|t_ns_table"
+	"ns-table-get: a table of 41 namespaces in two messages, each once; nicctl joins them|t_ns_table_long"
 	"device and namespace counters agree with debugfs; resets are per object|t_offload_counters"
 	"queue-set: a controller reclaimed, queues offloaded by id, ctrl+qid, ctrl|t_queue_toggle"
 	"port-set: device change while on is EBUSY; bind while off; moves|t_port_busy"
