@@ -76,8 +76,13 @@ static const struct nla_policy nvmet_offload_stats_reset_nl_policy[NVMET_OFFLOAD
 	[NVMET_OFFLOAD_A_STATS_SUBSYSNQN] = { .type = NLA_NUL_STRING, .len = NVMET_OFFLOAD_NQN_SIZE, },
 };
 
+/* NVMET_OFFLOAD_CMD_NS_TABLE_GET - dump */
+static const struct nla_policy nvmet_offload_ns_table_get_nl_policy[NVMET_OFFLOAD_A_NS_TABLE_DEV_ID + 1] = {
+	[NVMET_OFFLOAD_A_NS_TABLE_DEV_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
 /* Ops table for nvmet_offload */
-const struct genl_split_ops nvmet_offload_nl_ops[11] = {
+const struct genl_split_ops nvmet_offload_nl_ops[12] = {
 	{
 		.cmd		= NVMET_OFFLOAD_CMD_DEV_GET,
 		.doit		= nvmet_offload_nl_dev_get_doit,
@@ -150,6 +155,13 @@ const struct genl_split_ops nvmet_offload_nl_ops[11] = {
 		.policy		= nvmet_offload_stats_reset_nl_policy,
 		.maxattr	= NVMET_OFFLOAD_A_STATS_SUBSYSNQN,
 		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= NVMET_OFFLOAD_CMD_NS_TABLE_GET,
+		.dumpit		= nvmet_offload_nl_ns_table_get_dumpit,
+		.policy		= nvmet_offload_ns_table_get_nl_policy,
+		.maxattr	= NVMET_OFFLOAD_A_NS_TABLE_DEV_ID,
+		.flags		= GENL_ADMIN_PERM | GENL_CMD_CAP_DUMP,
 	},
 };
 

@@ -12,7 +12,7 @@
 #include <uapi/linux/nvmet_offload.h>
 
 /* Ops table for nvmet_offload */
-extern const struct genl_split_ops nvmet_offload_nl_ops[11];
+extern const struct genl_split_ops nvmet_offload_nl_ops[12];
 
 int nvmet_offload_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
 int nvmet_offload_nl_dev_get_dumpit(struct sk_buff *skb,
@@ -33,6 +33,8 @@ int nvmet_offload_nl_stats_get_dumpit(struct sk_buff *skb,
 				      struct netlink_callback *cb);
 int nvmet_offload_nl_stats_reset_doit(struct sk_buff *skb,
 				      struct genl_info *info);
+int nvmet_offload_nl_ns_table_get_dumpit(struct sk_buff *skb,
+					 struct netlink_callback *cb);
 
 enum {
 	NVMET_OFFLOAD_NLGRP_MONITOR,

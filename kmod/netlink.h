@@ -11,6 +11,7 @@
  *   netlink_req.c   what every request shares; dev-get, port-get/set,
  *                   queue-get/set
  *   netlink_stats.c stats-get, stats-reset
+ *   netlink_ns.c    ns-table-get (namespace tables, ns_table.c)
  *
  * Objects live on lists guarded by mutexes of offload.c and queue.c, which
  * are walked through nvo_visit_*(): the visitors copy what a reply needs

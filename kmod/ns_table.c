@@ -55,6 +55,7 @@ struct nvo_ns_slot {
 struct nvo_ns_table {
 	struct list_head	entry;		/* nvo_ns_tables */
 	struct nvo_offload_dev	*dev;
+	u32			dev_id;		/* observers: dev may be gone */
 	struct nvmet_subsys	*subsys;	/* alive while users > 0 */
 	u32			id;		/* subsys_id, for the device */
 	u32			users;		/* queues of it on the device */
@@ -360,6 +361,7 @@ static struct nvo_ns_table *nvo_ns_attach(struct nvo_offload_dev *dev,
 	}
 	t->id = id;
 	t->dev = dev;
+	t->dev_id = dev->id;
 	t->subsys = subsys;
 	xa_init(&t->slots);
 	INIT_LIST_HEAD(&t->removing);
@@ -514,6 +516,110 @@ void nvo_ns_tables_dev_failed(struct nvo_offload_dev *dev)
 		if (t->dev == dev)
 			t->dead = true;
 	mutex_unlock(&nvo_ns_mutex);
+}
+
+/*
+ * Observers (netlink): a copy of one table, so that no lock is held while
+ * a reply is built.
+ */
+
+/*
+ * Keeps the NVO_NS_SNAP_ENTRIES smallest keys offered, in key order; says
+ * in ->more that a key was left out.
+ */
+static void nvo_ns_snap_add(struct nvo_ns_snap *snap, u64 key,
+			    const struct nvo_ns_entry *e, u8 state)
+{
+	struct nvo_ns_snap_entry *se;
+	unsigned int pos = snap->nr;
+
+	while (pos && key < snap->e[pos - 1].key)
+		pos--;
+	if (pos == NVO_NS_SNAP_ENTRIES) {
+		snap->more = true;
+		return;
+	}
+	if (snap->nr == NVO_NS_SNAP_ENTRIES) {
+		snap->nr--;	/* the largest key drops out */
+		snap->more = true;
+	}
+	memmove(&snap->e[pos + 1], &snap->e[pos],
+		(snap->nr - pos) * sizeof(snap->e[0]));
+	snap->nr++;
+	se = &snap->e[pos];
+	se->key = key;
+	se->nsid = e->nsid;
+	se->nr_blocks = e->nr_blocks;
+	se->flags = e->flags;
+	se->lba_shift = e->lba_shift;
+	se->state = state;
+}
+
+/* The entry keys of @t from @from_key on, at most NVO_NS_SNAP_ENTRIES. */
+static void nvo_ns_snap_entries(struct nvo_ns_table *t, u64 from_key,
+				struct nvo_ns_snap *snap)
+{
+	struct nvo_ns_slot *s;
+	unsigned long idx;
+	u64 key;
+
+	lockdep_assert_held(&nvo_ns_mutex);
+	xa_for_each_start(&t->slots, idx, s, from_key >> 1) {
+		key = (u64)s->e.nsid << 1;
+		if (key < from_key)
+			continue;
+		if (snap->nr == NVO_NS_SNAP_ENTRIES &&
+		    key > snap->e[snap->nr - 1].key) {
+			snap->more = true;	/* the rest come later still */
+			break;
+		}
+		nvo_ns_snap_add(snap, key, &s->e, s->refused ?
+				NVO_NS_SNAP_REFUSED : NVO_NS_SNAP_IN_DEVICE);
+	}
+	spin_lock_irq(&nvo_ns_done_lock);
+	list_for_each_entry(s, &t->removing, entry) {
+		key = ((u64)s->e.nsid << 1) | 1;
+		if (key >= from_key)
+			nvo_ns_snap_add(snap, key, &s->e, NVO_NS_SNAP_REMOVING);
+	}
+	spin_unlock_irq(&nvo_ns_done_lock);
+}
+
+/*
+ * Copies into @snap the table with the smallest id >= @from_id (of device
+ * @dev_id, or any when 0) and its entries with keys >= @from_key when its
+ * id is @from_id (a dump resuming inside it), else from the first.
+ * -ENOENT when there is no such table.
+ */
+int nvo_ns_table_snap(u32 dev_id, u32 from_id, u64 from_key,
+		      struct nvo_ns_snap *snap)
+{
+	struct nvo_ns_table *t, *found = NULL;
+
+	mutex_lock(&nvo_ns_mutex);
+	list_for_each_entry(t, &nvo_ns_tables, entry) {
+		if ((dev_id && t->dev_id != dev_id) || t->id < from_id)
+			continue;
+		if (!found || t->id < found->id)
+			found = t;
+	}
+	if (!found) {
+		mutex_unlock(&nvo_ns_mutex);
+		return -ENOENT;
+	}
+	t = found;
+	snap->subsys_id = t->id;
+	snap->dev_id = t->dev_id;
+	snap->gen = t->gen;
+	snap->state = t->dead ? NVO_NS_SNAP_DEAD :
+		      t->attached ? NVO_NS_SNAP_ATTACHED : NVO_NS_SNAP_DECLINED;
+	/* On the list, the table has users: its subsystem is alive. */
+	strscpy(snap->subsysnqn, t->subsys->subsysnqn, sizeof(snap->subsysnqn));
+	snap->nr = 0;
+	snap->more = false;
+	nvo_ns_snap_entries(t, t->id == from_id ? from_key : 0, snap);
+	mutex_unlock(&nvo_ns_mutex);
+	return 0;
 }
 
 /* Module exit: every queue is gone, and with it every table. */

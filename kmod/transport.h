@@ -399,6 +399,45 @@ void nvo_ns_table_put(struct nvo_queue *queue);
 void nvo_ns_tables_dev_failed(struct nvo_offload_dev *dev);
 void nvo_ns_tables_exit(void);
 
+/* A bounded copy of (part of) one namespace table, for observers. */
+#define NVO_NS_SNAP_ENTRIES	32
+
+enum nvo_ns_snap_table_state {
+	NVO_NS_SNAP_ATTACHED,
+	NVO_NS_SNAP_DECLINED,	/* subsys_attach said no */
+	NVO_NS_SNAP_DEAD,	/* the device failed */
+};
+
+enum nvo_ns_snap_entry_state {
+	NVO_NS_SNAP_IN_DEVICE,
+	NVO_NS_SNAP_REFUSED,	/* a full table: left out, punted */
+	NVO_NS_SNAP_REMOVING,	/* REMOVE sent, not completed */
+};
+
+struct nvo_ns_snap_entry {
+	/* nsid << 1, | 1 when removing: the order, and a dump's cursor */
+	u64	key;
+	u64	nr_blocks;
+	u32	nsid;
+	u32	flags;		/* enum nvo_ns_flags */
+	u8	lba_shift;
+	u8	state;		/* enum nvo_ns_snap_entry_state */
+};
+
+struct nvo_ns_snap {
+	u32	subsys_id;	/* the table's id, from 1 */
+	u32	dev_id;
+	u64	gen;
+	u8	state;		/* enum nvo_ns_snap_table_state */
+	bool	more;		/* entries after e[nr - 1] were left out */
+	unsigned int nr;
+	char	subsysnqn[NVMF_NQN_FIELD_LEN];
+	struct nvo_ns_snap_entry e[NVO_NS_SNAP_ENTRIES];
+};
+
+int nvo_ns_table_snap(u32 dev_id, u32 from_id, u64 from_key,
+		      struct nvo_ns_snap *snap);
+
 /* counters.c: the software path's own */
 void nvo_stats_complete(struct nvo_queue *queue, struct nvo_cmd *cmd);
 

@@ -433,7 +433,8 @@ def check_driver_api(model, path, ck):
 
     for cenum, prefix, spec_def in (
             ("nvo_fallback_reason", "NVO_FALLBACK_", "fallback-reason"),
-            ("nvo_backend", "NVO_BACKEND_", "backend")):
+            ("nvo_backend", "NVO_BACKEND_", "backend"),
+            ("nvo_ns_flags", "NVO_NS_", "ns-flags")):
         entries = enum_entries(cenum)
         if not ck.check(entries is not None,
                         "driver API: enum %s missing" % cenum):

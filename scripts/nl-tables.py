@@ -13,7 +13,8 @@ policies and op tables; this makes what it does not, from the same spec:
   userspace/lib/include/nvo/nl_tables_gen.h
       NVO_FOR_EACH_ATTR(X): X(SET, ATTR, NLA type) for every attribute (the
       library's parse policies); NVO_FOR_EACH_COUNTER(X): X(field, ATTR) for
-      every u64 counter; the names of every enum's values.
+      every u64 counter; the names of every enum's values and of every
+      flags definition's bits.
 
 A new counter is then one attribute in the spec plus the code counting it.
 Usage: nl-tables.py --spec SPEC --out DIR [--check]   (DIR/<the paths above>)
@@ -135,6 +136,22 @@ def user_header(spec):
         items = ", ".join('"%s"' % names[i] if i in names else "nullptr"
                           for i in range(n))
         out.append("inline constexpr std::array<const char*, %d> k%sNames = {%s};"
+                   % (n, camel(d["name"]), items))
+    out += ["", "// Names of the bits of each flags definition, by bit number."]
+    for d in spec.get("definitions", []):
+        if d["type"] != "flags":
+            continue
+        names = {}
+        bit = d.get("value-start", 0)
+        for e in d["entries"]:
+            e = {"name": e} if isinstance(e, str) else e
+            bit = e.get("value", bit)
+            names[bit] = e["name"]
+            bit += 1
+        n = max(names) + 1
+        items = ", ".join('"%s"' % names[i] if i in names else "nullptr"
+                          for i in range(n))
+        out.append("inline constexpr std::array<const char*, %d> k%sBitNames = {%s};"
                    % (n, camel(d["name"]), items))
     out += ["", "}  // namespace nvo::spec", "",
             "#endif  // NVO_NL_TABLES_GEN_H_"]

@@ -9,7 +9,7 @@
 # its ops, flags and monitor group; port, queue, device and stats replies
 # agree with debugfs; bad requests (unknown port or queue, unknown or
 # misplaced attributes, wrong types, oversized strings, truncated messages,
-# missing attributes) each get an errno with an extack message and leave
+# missing attributes, an unknown device for ns-table-get) each get an errno with an extack message and leave
 # no kernel warning; an unprivileged caller gets EPERM for every request
 # and cannot join the monitor group; with nicsim: devices, port policy, queue hand-overs, counters
 # and their events; and a dump of many queues (NVO_NL_QUEUES, default
@@ -171,7 +171,7 @@ t_family() {
 	ops=$(field "$out" ops)
 	for op in dev-get:do+dump+admin port-get:do+dump+admin port-set:do+admin \
 		queue-get:do+dump+admin queue-set:do+admin stats-get:do+dump+admin \
-		stats-reset:do+admin; do
+		stats-reset:do+admin ns-table-get:+dump+admin; do
 		grep -q "\(^\|,\)$op\(,\|$\)" <<<"$ops" || { msg "missing op $op"; return 1; }
 	done
 	grep -q ' mcast=monitor:[0-9]' <<<"$out"
@@ -272,6 +272,10 @@ BAD_TESTS=(
 	"namespace no offloaded queue reached|ENOENT|stats-get scope=namespace port-id=1 nsid=77"
 	"namespace filter in a stats dump|EINVAL|-d stats-get scope=namespace nsid=1"
 	"stats scope without its id|EINVAL|stats-get scope=queue"
+	"unknown device (ns-table-get)|ENODEV|-d ns-table-get dev-id=4242"
+	"device id 0 (ns-table-get)|ERANGE|-d ns-table-get dev-id=0"
+	"attribute outside the op's policy (ns-table-get)|EINVAL|-d ns-table-get @2:str=x"
+	"wrong attribute type (ns-table-get, u8 for u32)|EINVAL|-d ns-table-get @1:u8=1"
 )
 
 # %A: an admin queue, %I: an I/O queue
@@ -299,7 +303,7 @@ t_unprivileged() {
 	expect_errno EPERM "${NOBODY[@]}" nl_raw stats-reset || ok=1
 	expect_errno EPERM "${NOBODY[@]}" nl_raw port-get id=1 || ok=1
 	expect_errno EPERM "${NOBODY[@]}" nl_raw queue-get id=0 || ok=1
-	for d in dev-get port-get queue-get stats-get; do
+	for d in dev-get port-get queue-get stats-get ns-table-get; do
 		expect_errno EPERM "${NOBODY[@]}" nl_raw -d $d || ok=1
 	done
 	# root still can: the refusal is the caller's, not the family's
@@ -337,6 +341,61 @@ t_port_on() {
 	mon_wait_for "^queue-offloaded id=[0-9]+ .* state=offloaded .*dev-id=$dev" || return 1
 	wait_queue_states offloaded || return 1
 	[ "$(field "$(nl_raw port-get id=1)" dev-name)" = nicsim1 ] && queues_match
+}
+
+# The namespace table nicsim1 holds, as the shim's dump and the device's
+# debugfs show it: one table, the subsystem's nsid 1, in the device with
+# the device's size; a dump of every device's tables holds it too.
+t_ns_table() {
+	local dev line dbg
+	dev=$(field "$(nl_raw dev-get name=nicsim1)" id)
+	line=$(nl_raw -d ns-table-get dev-id="$dev") || return 1
+	msg "$line"
+	dbg=$(awk '$1 == "nsid" && $2 == 1 { print $4 }' /sys/kernel/debug/nicsim/nicsim1/ns_tables)
+	[ "$(wc -l <<<"$line")" -eq 1 ] &&
+		[ "$(field "$line" subsysnqn) $(field "$line" state)" = "$NQN attached" ] &&
+		[ "$(field "$line" entry.nsid) $(field "$line" entry.state)" = "1 in-device" ] &&
+		[ -n "$dbg" ] && [ "$(field "$line" entry.nr-blocks)" = "$dbg" ] ||
+		{ msg "debugfs: nsid 1 blocks ${dbg:-none}"; return 1; }
+	nl_raw -d ns-table-get | grep -qxF "$line"
+}
+
+# ns_entries DEV: "MESSAGES ENTRIES DISTINCT" of DEV's ns-table-get dump.
+ns_entries() {
+	local out
+	out=$(nl_raw -d ns-table-get dev-id="$1") || return 1
+	echo "$(grep -c . <<<"$out") $(grep -o ' entry\.nsid=[0-9]*' <<<"$out" | wc -l) $(grep -o ' entry\.nsid=[0-9]*' <<<"$out" | sort -u | wc -l)"
+}
+
+# A table longer than one snapshot (NVO_NS_SNAP_ENTRIES, 32): 40 more
+# namespaces on the same null_blk make 41 entries, which come in two
+# messages, each nsid once; nicctl joins them into one table. The extra
+# namespaces go again afterwards.
+t_ns_table_long() {
+	local dev n got ok=0 j
+	dev=$(field "$(nl_raw dev-get name=nicsim1)" id)
+	for ((n = 2; n <= 41; n++)); do
+		nvmet_ns_create "$NQN" "$n" "$NULLB" || return 1
+	done
+	for ((n = 0; n < 50; n++)); do
+		got=$(ns_entries "$dev") || return 1
+		[ "${got#* }" = "41 41" ] && break
+		sleep 0.2
+	done
+	msg "dump of 41 namespaces: messages, entries, distinct nsids: $got"
+	[ "$got" = "2 41 41" ] || ok=1
+	j=$(nicctl -j ns-table show dev nicsim1) || ok=1
+	[ "$(grep -o '"subsys_id"' <<<"$j" | wc -l) $(grep -o '"nsid":' <<<"$j" | wc -l)" = "1 41" ] ||
+		{ msg "nicctl: $(grep -o '"subsys_id"' <<<"$j" | wc -l) tables, $(grep -o '"nsid":' <<<"$j" | wc -l) entries"; ok=1; }
+	for ((n = 2; n <= 41; n++)); do
+		nvmet_ns_disable "$NQN" "$n" && rmdir "$NVMET_CFS/subsystems/$NQN/namespaces/$n" || ok=1
+	done
+	for ((n = 0; n < 50; n++)); do
+		[ "$(ns_entries "$dev")" = "1 1 1" ] && break
+		sleep 0.2
+	done
+	[ "$(ns_entries "$dev")" = "1 1 1" ] || { msg "after the removal: $(ns_entries "$dev")"; ok=1; }
+	return $ok
 }
 
 # sum_dbg: "read-cmds write-cmds" over the I/O queues in debugfs (since
@@ -522,11 +581,12 @@ t_churn() {
 # ---- main -------------------------------------------------------------------
 
 ktap_print_header
-ktap_set_plan $((16 + ${#BAD_TESTS[@]}))
+ktap_set_plan $((18 + ${#BAD_TESTS[@]}))
 
 nvmet_transport_load || ktap_exit_fail_msg "cannot load our transport"
 command -v nl_raw >/dev/null || ktap_exit_fail_msg "nl_raw is not built (selftests/tools)"
 dev=$(nullb_create 1) || ktap_exit_fail_msg "no null_blk"
+NULLB=$dev
 { nvmet_subsys_create "$NQN" && nvmet_ns_create "$NQN" 1 "$dev" &&
 	nvmet_port_create 1 127.0.0.1 4420 &&
 	nvmet_port_create 2 0.0.0.0 4421 &&
@@ -556,6 +616,8 @@ ktap_test_result "unprivileged: every request EPERM, monitor join refused" t_unp
 NICSIM_TESTS=(
 	"dev-add event; device dump agrees with debugfs|t_dev_add"
 	"port-set policy on: event, queues offloaded with events|t_port_on"
+	"ns-table-get: nicsim1's namespace table agrees with its debugfs|t_ns_table"
+	"ns-table-get: a table of 41 namespaces in two messages, each once; nicctl joins them|t_ns_table_long"
 	"device and namespace counters agree with debugfs; resets are per object|t_offload_counters"
 	"queue-set: a controller reclaimed, queues offloaded by id, ctrl+qid, ctrl|t_queue_toggle"
 	"port-set: device change while on is EBUSY; bind while off; moves|t_port_busy"

@@ -33,7 +33,11 @@
 #  9. a device that declines tables (ns_table_decline): the queues are
 #     offloaded all the same, no table, and the device executes fio's
 #     verified I/O through v1's per-command nvo_offload_ns_get();
-# 10. no I/O error on nsid 1's disk in the kernel log.
+# 10. no I/O error on nsid 1's disk in the kernel log;
+# 11. the shim's view through netlink (nicctl -j ns-table show), read at
+#     the end of 2: nsid 1 in-device with debugfs's size, nsid 2 refused;
+# 12. and at the end of 3: nsid 2 in-device with debugfs's size.
+# (11 and 12 are reported last so that 1-10 keep their numbers.)
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/offload_test.sh
@@ -83,6 +87,24 @@ nic_cmds() {
 	w=$(grep -o '"write_cmds":[0-9]*' <<<"$j" | head -n 1)
 	[ -n "$r" ] && [ -n "$w" ] && echo $((${r#*:} + ${w#*:}))
 }
+# A field of nsid $1's entry in the shim's table on nicsim1, from nicctl's
+# JSON (one line; an entry has no nested object).
+nl_entry() {
+	nicctl -j ns-table show dev nicsim1 | grep -o "{\"nsid\":$1,[^}]*}" |
+		sed -n "s/.*\"$2\":\"\{0,1\}\([^,\"]*\).*/\1/p" | head -n 1
+}
+# nicctl's entry of nsid $1 is in state $2 with the size debugfs shows
+# ($2 refused: the device has no entry to compare with).
+nl_entry_is() {
+	local st nb dbg
+	st=$(nl_entry "$1" state)
+	nb=$(nl_entry "$1" nr_blocks)
+	dbg=$(tbl_field "$1" blocks)
+	msg "nicctl: nsid $1 ${st:-absent} nr_blocks ${nb:-?}; debugfs blocks ${dbg:-none}"
+	[ "$st" = "$2" ] || return 1
+	[ "$2" = refused ] && { [ -z "$dbg" ]; return; }
+	[ -n "$nb" ] && [ "$nb" = "$dbg" ]
+}
 host_bytes_is() { [ "$(blockdev --getsize64 "$1")" -eq "$2" ]; }
 gone_pid() { ! kill -0 "$1" 2>/dev/null; }
 
@@ -94,7 +116,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 10
+ktap_set_plan 12
 
 offload_target_setup "$NQN"
 mkdir -p "${IMG%/*}"
@@ -131,6 +153,10 @@ table_full() {
 		[ $((p1 - p0)) -ge 2048 ]
 }
 check "nsid 2 enabled while the table is full: left out, its I/O punted and verified" table_full
+# reported as 11, at the end
+NL_FULL=fail
+nl_entry_is 1 in-device && nl_entry_is 2 refused && NL_FULL=pass
+nicctl ns-table show dev nicsim1 | sed 's/^/# /'
 
 # 3
 added() {
@@ -145,6 +171,9 @@ added() {
 	[ "$(tbl_gen)" -gt "$g0" ] && [ "${own:-0}" -ge 1024 ]
 }
 check "nsid 2 added to the table once it fits, the namespace unchanged: gen moved, the device executes its I/O" added
+# reported as 12, at the end
+NL_ADDED=fail
+nl_entry_is 1 in-device && nl_entry_is 2 in-device && NL_ADDED=pass
 
 # 4
 grown() {
@@ -296,5 +325,9 @@ else
 	ktap_test_fail "no I/O error on nsid 1 in the kernel log"
 	printf '%s\n' "$errs" | sed 's/^/# /'
 fi
+
+# 11, 12
+"ktap_test_$NL_FULL" "nicctl ns-table show with the table full (2): nsid 1 in-device with debugfs's size, nsid 2 refused"
+"ktap_test_$NL_ADDED" "nicctl ns-table show after the retry (3): nsid 2 in-device with debugfs's size"
 
 ktap_finished

@@ -87,6 +87,9 @@ ENUM(en_scope, 0, false, "device", "port", "namespace", "queue");
 ENUM(en_reason, 0, false, "none", "refused", "queue-failed", "dev-failed",
      "dev-removed", "stream-lost", "reclaim-timeout", "kill-timeout");
 ENUM(en_backend, 0, true, "bdev");
+ENUM(en_ns_table_state, 0, false, "attached", "declined", "dead");
+ENUM(en_ns_flags, 0, true, "ro", "vwc", "wz", "discard");
+ENUM(en_ns_entry_state, 0, false, "in-device", "refused", "removing");
 
 #define A(type, name_, ...) [type] = { .name = name_, __VA_ARGS__ }
 
@@ -195,6 +198,26 @@ SET(set_stats, "stats", NVMET_OFFLOAD_A_STATS_MAX,
 	A(NVMET_OFFLOAD_A_STATS_COUNTERS, "counters", K_NEST,
 	  .nest = &set_counters));
 
+SET(set_ns_entry, "ns-entry", NVMET_OFFLOAD_A_NS_ENTRY_MAX,
+	A(NVMET_OFFLOAD_A_NS_ENTRY_NSID, "nsid", K_U32),
+	A(NVMET_OFFLOAD_A_NS_ENTRY_NR_BLOCKS, "nr-blocks", K_U64),
+	A(NVMET_OFFLOAD_A_NS_ENTRY_LBA_SHIFT, "lba-shift", K_U32),
+	A(NVMET_OFFLOAD_A_NS_ENTRY_FLAGS, "flags", K_U32, .en = &en_ns_flags),
+	A(NVMET_OFFLOAD_A_NS_ENTRY_STATE, "state", K_U32,
+	  .en = &en_ns_entry_state),
+	A(NVMET_OFFLOAD_A_NS_ENTRY_PAD, "pad", K_PAD));
+
+SET(set_ns_table, "ns-table", NVMET_OFFLOAD_A_NS_TABLE_MAX,
+	A(NVMET_OFFLOAD_A_NS_TABLE_DEV_ID, "dev-id", K_U32),
+	A(NVMET_OFFLOAD_A_NS_TABLE_SUBSYSNQN, "subsysnqn", K_STR),
+	A(NVMET_OFFLOAD_A_NS_TABLE_SUBSYS_ID, "subsys-id", K_U32),
+	A(NVMET_OFFLOAD_A_NS_TABLE_GEN, "gen", K_U64),
+	A(NVMET_OFFLOAD_A_NS_TABLE_STATE, "state", K_U32,
+	  .en = &en_ns_table_state),
+	A(NVMET_OFFLOAD_A_NS_TABLE_ENTRY, "entry", K_NEST, .multi = true,
+	  .nest = &set_ns_entry),
+	A(NVMET_OFFLOAD_A_NS_TABLE_PAD, "pad", K_PAD));
+
 struct cmd_desc {
 	const char *name;
 	unsigned int cmd;
@@ -217,6 +240,7 @@ static const struct cmd_desc cmds[] = {
 	{ "port-policy-changed", NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED,
 	  &set_port },
 	{ "dev-failed", NVMET_OFFLOAD_CMD_DEV_FAILED, &set_dev },
+	{ "ns-table-get", NVMET_OFFLOAD_CMD_NS_TABLE_GET, &set_ns_table },
 };
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
 

@@ -31,7 +31,7 @@ constexpr const char* kMainUsage =
     R"(Usage: nicctl [OPTIONS] OBJECT { COMMAND | help }
        nicctl [OPTIONS] -b FILE
        nicctl help [ OBJECT ]
-where  OBJECT := { dev | port | queue | stats | monitor | config }
+where  OBJECT := { dev | port | queue | ns-table | stats | monitor | config }
        OPTIONS := { -j[son] | -p[retty] | -o { text | json | prometheus } |
                     -v[erbose] (-vv: attributes) | -q[uiet] | -ts[imestamp] |
                     -b[atch] FILE | -force | -V[ersion] | -h[elp] }
@@ -44,6 +44,7 @@ Examples:
   nicctl queue show port 1             queues of port 1 and where they run
   nicctl queue set 7 offload off       reclaim queue 7 (an id of queue show)
   nicctl queue set ctrl 3 offload on   offload every I/O queue of ctrl 3
+  nicctl ns-table show dev nic0        namespaces the shim pushed to nic0
   nicctl stats show queue dev nic0     every queue on nic0 (filtered in the kernel)
   nicctl stats show dev nic0 watch 1 rate
   nicctl -o prometheus stats show      node_exporter textfile format
@@ -70,6 +71,15 @@ constexpr const char* kQueueUsage =
 where  QUEUE := a queue id, as queue show prints it; CTRL := a controller id;
        QID := the queue's number within its controller (1 and up)
        --port, --ctrl, --dev: the same as the keywords
+)";
+
+constexpr const char* kNsTableUsage =
+    R"(Usage: nicctl ns-table [ show [ [ dev ] DEV ] ]
+where  DEV := a device id (decimal) or name
+       One row per namespace of each table the shim pushed to a device
+       (per device and subsystem): its size, flags and whether the device
+       has it (in-device), refused it (table full; its commands are
+       punted) or is removing it.
 )";
 
 constexpr const char* kStatsUsage =
@@ -106,10 +116,11 @@ struct Object {
   const char* name;
   const char* usage;
 };
-constexpr std::array<Object, 6> kObjects = {{
+constexpr std::array<Object, 7> kObjects = {{
     {"dev", kDevUsage},
     {"port", kPortUsage},
     {"queue", kQueueUsage},
+    {"ns-table", kNsTableUsage},
     {"stats", kStatsUsage},
     {"monitor", kMonitorUsage},
     {"config", kConfigUsage},
@@ -619,6 +630,9 @@ bool ShowKeyword(const std::string& obj, const std::string& w) {
     return ParseDecimal(w).has_value() ||
            Match(w, {"port", "ctrl", "dev"}).has_value();
   }
+  if (obj == "ns-table") {
+    return Match(w, {"dev"}).has_value();
+  }
   if (obj == "stats") {
     return Match(w, {"dev", "port", "ns", "queue", "watch", "delta", "rate",
                      "count"})
@@ -673,7 +687,7 @@ std::optional<int> ParseCommandOrThrow(const std::vector<std::string>& words,
     }
   }
   std::vector<std::string> verbs;
-  if (*obj == "dev") {
+  if (*obj == "dev" || *obj == "ns-table") {
     verbs = {"show", "list"};
   } else if (*obj == "port" || *obj == "queue") {
     verbs = {"show", "list", "set"};
@@ -713,6 +727,9 @@ std::optional<int> ParseCommandOrThrow(const std::vector<std::string>& words,
           *obj + (verb.empty() ? "" : " " + verb));
   if (*obj == "dev") {
     o.cmd = Command::kDevShow;
+    ParseDevShow(w, o);
+  } else if (*obj == "ns-table") {
+    o.cmd = Command::kNsTableShow;
     ParseDevShow(w, o);
   } else if (*obj == "port") {
     if (verb == "set") {

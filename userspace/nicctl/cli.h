@@ -26,6 +26,7 @@ enum class Command {
   kPortSet,
   kQueueShow,
   kQueueSet,
+  kNsTableShow,
   kStatsShow,
   kStatsReset,
   kMonitor,

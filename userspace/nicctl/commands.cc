@@ -85,6 +85,9 @@ class Runner {
       case Command::kQueueSet:
         QueueSet();
         break;
+      case Command::kNsTableShow:
+        NsTableShow();
+        break;
       case Command::kStatsShow:
         StatsShow();
         break;
@@ -231,6 +234,25 @@ class Runner {
       return;
     }
     PrintQueues(out_, queues, names);
+  }
+
+  void NsTableShow() {
+    std::optional<uint32_t> dev_id;
+    if (o_.dev) {
+      dev_id = ResolveDevId(*o_.dev);
+    }
+    const std::vector<nvo::NsTable> tables = api().NsTables(dev_id);
+    // A failed device may be gone while its tables wait for their queues.
+    const DevNames names = tables.empty() ? DevNames{} : Names();
+    if (o_.json) {
+      Json j = Json::array();
+      for (const auto& t : tables) {
+        j.push_back(ToJson(t, names));
+      }
+      Emit(j);
+      return;
+    }
+    PrintNsTables(out_, tables, names);
   }
 
   void QueueSet() {

@@ -319,6 +319,28 @@ Json ToJson(const nvo::Queue& q, const DevNames& names) {
   return j;
 }
 
+Json ToJson(const nvo::NsTable& t, const DevNames& names) {
+  Json j;
+  j["dev_id"] = t.dev_id;
+  j["dev_name"] = DevNameJson(t.dev_id, names);
+  j["subsysnqn"] = t.subsysnqn;
+  j["subsys_id"] = t.subsys_id;
+  j["gen"] = t.gen;
+  j["state"] = nvo::ToString(t.state);
+  Json entries = Json::array();
+  for (const auto& e : t.entries) {
+    Json je;
+    je["nsid"] = e.nsid;
+    je["nr_blocks"] = e.nr_blocks;
+    je["lba_shift"] = e.lba_shift;
+    je["flags"] = nvo::NsFlagNames(e.flags);
+    je["state"] = nvo::ToString(e.state);
+    entries.push_back(std::move(je));
+  }
+  j["entries"] = std::move(entries);
+  return j;
+}
+
 Json ToJson(const nvo::Stats& s, const DevNames& names,
             std::optional<double> interval_s, bool per_second) {
   const nvo::StatsSelector& k = s.key;
@@ -451,6 +473,44 @@ void PrintQueues(std::ostream& out, const std::vector<nvo::Queue>& queues,
            std::to_string(q.depth), std::to_string(q.inflight), opt(q.cpu),
            q.hostnqn.empty() ? "-" : q.hostnqn,
            q.subsysnqn.empty() ? "-" : q.subsysnqn});
+  }
+  t.Render(out);
+}
+
+std::string NsFlagsCell(uint32_t flags) {
+  std::string s;
+  for (const auto& n : nvo::NsFlagNames(flags)) {
+    s += (s.empty() ? "" : ",") + n;
+  }
+  return s.empty() ? "-" : s;
+}
+
+void PrintNsTables(std::ostream& out, const std::vector<nvo::NsTable>& tables,
+                   const DevNames& names) {
+  Table t({"DEVICE", "SUBSYSTEM", "SUBSYS-ID", "GEN", "TABLE", "NSID", "BLOCKS",
+           "LBA", "FLAGS", "STATE"});
+  for (size_t c : {2U, 3U, 5U, 6U, 7U}) {
+    t.RightAlign(c);
+  }
+  for (const auto& tb : tables) {
+    std::vector<std::string> head = {
+        DevCell(tb.dev_id, names), tb.subsysnqn.empty() ? "-" : tb.subsysnqn,
+        std::to_string(tb.subsys_id), std::to_string(tb.gen),
+        nvo::ToString(tb.state)};
+    if (tb.entries.empty()) {
+      auto row = head;
+      row.insert(row.end(), {"-", "-", "-", "-", "-"});
+      t.Add(std::move(row));
+    }
+    for (const auto& e : tb.entries) {
+      auto row = head;
+      row.insert(row.end(),
+                 {std::to_string(e.nsid), std::to_string(e.nr_blocks),
+                  e.lba_shift < 64 ? FormatBytes(uint64_t{1} << e.lba_shift)
+                                   : "2^" + std::to_string(e.lba_shift),
+                  NsFlagsCell(e.flags), nvo::ToString(e.state)});
+      t.Add(std::move(row));
+    }
   }
   t.Render(out);
 }

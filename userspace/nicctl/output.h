@@ -59,6 +59,7 @@ class Table {
 Json ToJson(const nvo::Device& d);
 Json ToJson(const nvo::Port& p);
 Json ToJson(const nvo::Queue& q, const DevNames& names);
+Json ToJson(const nvo::NsTable& t, const DevNames& names);
 // interval_s: null for totals, the measured interval for delta and rate
 // samples; per_second: the counters are rates (stats show rate).
 Json ToJson(const nvo::Stats& s, const DevNames& names,
@@ -72,6 +73,11 @@ void PrintDevices(std::ostream& out, const std::vector<nvo::Device>& devs);
 void PrintPorts(std::ostream& out, const std::vector<nvo::Port>& ports);
 void PrintQueues(std::ostream& out, const std::vector<nvo::Queue>& queues,
                  const DevNames& names);
+// One row per namespace of each table (a table without any: one row).
+void PrintNsTables(std::ostream& out, const std::vector<nvo::NsTable>& tables,
+                   const DevNames& names);
+// "vwc,wz,discard"; "-" for none.
+std::string NsFlagsCell(uint32_t flags);
 // "device nic0 (1)", "port 1", "ns 1/2", "queue 7".
 std::string StatsLabel(const nvo::StatsSelector& k, const DevNames& names);
 // One object: every counter, punted by opcode, the latency histogram.

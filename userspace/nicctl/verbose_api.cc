@@ -105,6 +105,11 @@ class VerboseApi final : public nvo::Api {
     in_->ResetStats(sel);
     Ack("stats-reset");
   }
+  std::vector<nvo::NsTable> NsTables(std::optional<uint32_t> dev_id) override {
+    Request("ns-table-get dump", {{"dev_id", Opt(dev_id)}});
+    return Replies("ns-table-get", in_->NsTables(dev_id),
+                   [](const nvo::NsTable& t) { return ToJson(t, {}); });
+  }
   void Monitor(const std::function<bool(const nvo::Event&)>& cb) override {
     log_.debug("joining multicast group {}", nvo::kMonitorGroup);
     in_->Monitor([&](const nvo::Event& e) {

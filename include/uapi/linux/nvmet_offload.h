@@ -130,6 +130,56 @@ enum nvmet_offload_backend {
 	NVMET_OFFLOAD_BACKEND_BDEV = 1,
 };
 
+/**
+ * enum nvmet_offload_ns_table_state - State of a namespace table of a (device,
+ *   subsystem) pair (Documentation/driver-api-v2.rst, section 3).
+ * @NVMET_OFFLOAD_NS_TABLE_STATE_ATTACHED: The device took the table
+ *   (subsys_attach); it is kept in sync.
+ * @NVMET_OFFLOAD_NS_TABLE_STATE_DECLINED: The device declined the table
+ *   (subsys_attach failed): its queues of the subsystem look every namespace
+ *   up per command (driver API v1's nvo_offload_ns_get).
+ * @NVMET_OFFLOAD_NS_TABLE_STATE_DEAD: The device failed: the table is never
+ *   sent again and goes with the subsystem's last queue on the device.
+ */
+enum nvmet_offload_ns_table_state {
+	NVMET_OFFLOAD_NS_TABLE_STATE_ATTACHED,
+	NVMET_OFFLOAD_NS_TABLE_STATE_DECLINED,
+	NVMET_OFFLOAD_NS_TABLE_STATE_DEAD,
+};
+
+/**
+ * enum nvmet_offload_ns_flags - What a namespace entry allows (enum
+ *   nvo_ns_flags).
+ * @NVMET_OFFLOAD_NS_FLAGS_RO: Read-only; writes are punted to nvmet.
+ * @NVMET_OFFLOAD_NS_FLAGS_VWC: The back end has a volatile write cache.
+ * @NVMET_OFFLOAD_NS_FLAGS_WZ: The back end does Write Zeroes.
+ * @NVMET_OFFLOAD_NS_FLAGS_DISCARD: The back end discards (Dataset Management
+ *   deallocate).
+ */
+enum nvmet_offload_ns_flags {
+	NVMET_OFFLOAD_NS_FLAGS_RO = 1,
+	NVMET_OFFLOAD_NS_FLAGS_VWC = 2,
+	NVMET_OFFLOAD_NS_FLAGS_WZ = 4,
+	NVMET_OFFLOAD_NS_FLAGS_DISCARD = 8,
+};
+
+/**
+ * enum nvmet_offload_ns_entry_state - Where a namespace of a table stands with
+ *   the device.
+ * @NVMET_OFFLOAD_NS_ENTRY_STATE_IN_DEVICE: The device took the entry (ADD
+ *   applied); its commands run there.
+ * @NVMET_OFFLOAD_NS_ENTRY_STATE_REFUSED: The device refused the ADD (its table
+ *   was full): the namespace is left out, its commands are punted, and the ADD
+ *   is asked again after a completed REMOVE or 5 s.
+ * @NVMET_OFFLOAD_NS_ENTRY_STATE_REMOVING: REMOVE sent, waiting for the
+ *   device's completion (the namespace stays pinned until then).
+ */
+enum nvmet_offload_ns_entry_state {
+	NVMET_OFFLOAD_NS_ENTRY_STATE_IN_DEVICE,
+	NVMET_OFFLOAD_NS_ENTRY_STATE_REFUSED,
+	NVMET_OFFLOAD_NS_ENTRY_STATE_REMOVING,
+};
+
 enum {
 	NVMET_OFFLOAD_A_CAPS_MAX_QUEUES = 1,
 	NVMET_OFFLOAD_A_CAPS_IO_OPCODES,
@@ -253,6 +303,31 @@ enum {
 };
 
 enum {
+	NVMET_OFFLOAD_A_NS_TABLE_DEV_ID = 1,
+	NVMET_OFFLOAD_A_NS_TABLE_SUBSYSNQN,
+	NVMET_OFFLOAD_A_NS_TABLE_SUBSYS_ID,
+	NVMET_OFFLOAD_A_NS_TABLE_GEN,
+	NVMET_OFFLOAD_A_NS_TABLE_STATE,
+	NVMET_OFFLOAD_A_NS_TABLE_ENTRY,
+	NVMET_OFFLOAD_A_NS_TABLE_PAD,
+
+	__NVMET_OFFLOAD_A_NS_TABLE_MAX,
+	NVMET_OFFLOAD_A_NS_TABLE_MAX = (__NVMET_OFFLOAD_A_NS_TABLE_MAX - 1)
+};
+
+enum {
+	NVMET_OFFLOAD_A_NS_ENTRY_NSID = 1,
+	NVMET_OFFLOAD_A_NS_ENTRY_NR_BLOCKS,
+	NVMET_OFFLOAD_A_NS_ENTRY_LBA_SHIFT,
+	NVMET_OFFLOAD_A_NS_ENTRY_FLAGS,
+	NVMET_OFFLOAD_A_NS_ENTRY_STATE,
+	NVMET_OFFLOAD_A_NS_ENTRY_PAD,
+
+	__NVMET_OFFLOAD_A_NS_ENTRY_MAX,
+	NVMET_OFFLOAD_A_NS_ENTRY_MAX = (__NVMET_OFFLOAD_A_NS_ENTRY_MAX - 1)
+};
+
+enum {
 	NVMET_OFFLOAD_CMD_DEV_GET = 1,
 	NVMET_OFFLOAD_CMD_PORT_GET,
 	NVMET_OFFLOAD_CMD_PORT_SET,
@@ -267,6 +342,7 @@ enum {
 	NVMET_OFFLOAD_CMD_QUEUE_FALLBACK,
 	NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED,
 	NVMET_OFFLOAD_CMD_DEV_FAILED,
+	NVMET_OFFLOAD_CMD_NS_TABLE_GET,
 
 	__NVMET_OFFLOAD_CMD_MAX,
 	NVMET_OFFLOAD_CMD_MAX = (__NVMET_OFFLOAD_CMD_MAX - 1)

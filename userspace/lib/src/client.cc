@@ -114,6 +114,11 @@ void Client::ResetStats(const std::optional<StatsSelector>& sel) {
   impl_->DoAck(BuildStatsReset(impl_->family, sel));
 }
 
+std::vector<NsTable> Client::NsTables(std::optional<uint32_t> dev_id) {
+  return JoinNsTables(impl_->Dump(
+      [this, dev_id] { return BuildNsTableDump(impl_->family, dev_id); }));
+}
+
 void Client::Monitor(const std::function<bool(const Event&)>& on_event) {
   Socket mon;
   mon.Join(mon.ResolveGroup(kFamilyName, kMonitorGroup));

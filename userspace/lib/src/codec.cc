@@ -30,6 +30,8 @@ enum class AttrSet {
   COUNTERS,
   OPCODE_COUNT,
   LAT_HIST,
+  NS_TABLE,
+  NS_ENTRY,
 };
 
 struct AttrInfo {
@@ -73,6 +75,10 @@ using OpcodeCountPolicy =
     PolicyTable<AttrSet::OPCODE_COUNT, NVMET_OFFLOAD_A_OPCODE_COUNT_MAX>;
 using LatHistPolicy =
     PolicyTable<AttrSet::LAT_HIST, NVMET_OFFLOAD_A_LAT_HIST_MAX>;
+using NsTablePolicy =
+    PolicyTable<AttrSet::NS_TABLE, NVMET_OFFLOAD_A_NS_TABLE_MAX>;
+using NsEntryPolicy =
+    PolicyTable<AttrSet::NS_ENTRY, NVMET_OFFLOAD_A_NS_ENTRY_MAX>;
 
 // ---- building ------------------------------------------------------------
 [[noreturn]] void TooLarge() {
@@ -317,6 +323,22 @@ Counters ParseCounters(const nlattr* nest) {
   return c;
 }
 
+NsEntry ParseNsEntry(const nlattr* nest) {
+  const auto tb = ParseNest<NsEntryPolicy>(nest, "namespace entry");
+  if (tb[NVMET_OFFLOAD_A_NS_ENTRY_NSID] == nullptr) {
+    throw ParseError("namespace entry: no nsid");
+  }
+  NsEntry e;
+  e.nsid = U32(tb[NVMET_OFFLOAD_A_NS_ENTRY_NSID]);
+  e.nr_blocks = U64Or(tb[NVMET_OFFLOAD_A_NS_ENTRY_NR_BLOCKS]);
+  e.lba_shift = U32Or(tb[NVMET_OFFLOAD_A_NS_ENTRY_LBA_SHIFT], 0);
+  e.flags = U32Or(tb[NVMET_OFFLOAD_A_NS_ENTRY_FLAGS], 0);
+  e.state =
+      static_cast<NsEntryState>(U32Or(tb[NVMET_OFFLOAD_A_NS_ENTRY_STATE],
+                                      NVMET_OFFLOAD_NS_ENTRY_STATE_IN_DEVICE));
+  return e;
+}
+
 // Extended ACK attributes starting at byte off of the message.
 void ParseExtack(const std::vector<uint8_t>& b, size_t off, Ack& ack) {
   if (off >= b.size()) {
@@ -410,6 +432,15 @@ MsgPtr BuildQueueSet(int family, const QueueSet& req) {
   PutOptU32(m, NVMET_OFFLOAD_A_QUEUE_CTRL_ID, req.ctrl_id);
   PutOptU32(m, NVMET_OFFLOAD_A_QUEUE_QID, req.qid);
   PutU32(m, NVMET_OFFLOAD_A_QUEUE_OFFLOAD, static_cast<uint32_t>(req.offload));
+  return m;
+}
+
+MsgPtr BuildNsTableDump(int family, std::optional<uint32_t> dev_id) {
+  if (dev_id && *dev_id == 0) {
+    throw std::invalid_argument("device ids start at 1");
+  }
+  auto m = NewDump(family, NVMET_OFFLOAD_CMD_NS_TABLE_GET);
+  PutOptU32(m, NVMET_OFFLOAD_A_NS_TABLE_DEV_ID, dev_id);
   return m;
 }
 
@@ -597,6 +628,52 @@ Stats ParseStats(const Message& msg) {
     s.counters = ParseCounters(c);
   }
   return s;
+}
+
+NsTable ParseNsTable(const Message& msg) {
+  const auto tb = ParseTop<NsTablePolicy>(msg, "namespace table");
+  if (tb[NVMET_OFFLOAD_A_NS_TABLE_SUBSYS_ID] == nullptr ||
+      tb[NVMET_OFFLOAD_A_NS_TABLE_DEV_ID] == nullptr) {
+    throw ParseError("namespace table: no device or subsystem id");
+  }
+  NsTable t;
+  t.dev_id = U32(tb[NVMET_OFFLOAD_A_NS_TABLE_DEV_ID]);
+  t.subsysnqn = Str(tb[NVMET_OFFLOAD_A_NS_TABLE_SUBSYSNQN]);
+  t.subsys_id = U32(tb[NVMET_OFFLOAD_A_NS_TABLE_SUBSYS_ID]);
+  t.gen = U64Or(tb[NVMET_OFFLOAD_A_NS_TABLE_GEN]);
+  t.state =
+      static_cast<NsTableState>(U32Or(tb[NVMET_OFFLOAD_A_NS_TABLE_STATE],
+                                      NVMET_OFFLOAD_NS_TABLE_STATE_ATTACHED));
+  const auto& b = msg.bytes();
+  const size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(GENL_HDRLEN);
+  const nlattr* a = nullptr;
+  int rem = 0;
+  nla_for_each_attr(a, Mut(b.data() + off), static_cast<int>(b.size() - off),
+                    rem) {
+    if (nla_type(a) == NVMET_OFFLOAD_A_NS_TABLE_ENTRY) {
+      t.entries.push_back(ParseNsEntry(a));
+    }
+  }
+  return t;
+}
+
+std::vector<NsTable> JoinNsTables(const std::vector<Message>& msgs) {
+  std::vector<NsTable> out;
+  for (const Message& m : msgs) {
+    NsTable t = ParseNsTable(m);
+    if (!out.empty() && out.back().subsys_id == t.subsys_id &&
+        out.back().dev_id == t.dev_id) {
+      // The next entries of the table of the message before.
+      NsTable& prev = out.back();
+      prev.gen = t.gen;
+      prev.state = t.state;
+      prev.entries.insert(prev.entries.end(), t.entries.begin(),
+                          t.entries.end());
+      continue;
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
 }
 
 std::optional<Event> ParseEvent(const Message& msg) {

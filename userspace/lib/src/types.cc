@@ -42,6 +42,9 @@ constexpr const auto& kAdrFams = spec::kAdrfamNames;
 constexpr const auto& kQueueStates = spec::kQueueStateNames;
 constexpr const auto& kScopes = spec::kStatsScopeNames;
 constexpr const auto& kReasons = spec::kFallbackReasonNames;
+constexpr const auto& kNsTableStates = spec::kNsTableStateNames;
+constexpr const auto& kNsEntryStates = spec::kNsEntryStateNames;
+constexpr const auto& kNsFlagBits = spec::kNsFlagsBitNames;
 constexpr std::array<const char*, 8> kEventTypes = {"dev-add",
                                                     "dev-del",
                                                     "queue-offloaded",
@@ -77,6 +80,8 @@ std::string ToString(QueueState v) { return Name(v, kQueueStates); }
 std::string ToString(Scope v) { return Name(v, kScopes); }
 std::string ToString(FallbackReason v) { return Name(v, kReasons); }
 std::string ToString(EventType v) { return Name(v, kEventTypes); }
+std::string ToString(NsTableState v) { return Name(v, kNsTableStates); }
+std::string ToString(NsEntryState v) { return Name(v, kNsEntryStates); }
 
 std::optional<Policy> PolicyFromString(const std::string& s) {
   return FromName<Policy>(s, kPolicies);
@@ -121,6 +126,30 @@ std::vector<std::string> BackendNames(uint32_t bitmap) {
                                               : "bit" + std::to_string(bit));
   }
   return out;
+}
+
+std::vector<std::string> NsFlagNames(uint32_t flags) {
+  std::vector<std::string> out;
+  for (uint32_t bit = 0; bit < 32; bit++) {
+    if ((flags & (1U << bit)) == 0) {
+      continue;
+    }
+    out.push_back(bit < kNsFlagBits.size() && kNsFlagBits[bit] != nullptr
+                      ? std::string(kNsFlagBits[bit])
+                      : "bit" + std::to_string(bit));
+  }
+  return out;
+}
+
+bool NsEntry::operator==(const NsEntry& o) const {
+  return nsid == o.nsid && nr_blocks == o.nr_blocks &&
+         lba_shift == o.lba_shift && flags == o.flags && state == o.state;
+}
+
+bool NsTable::operator==(const NsTable& o) const {
+  return dev_id == o.dev_id && subsysnqn == o.subsysnqn &&
+         subsys_id == o.subsys_id && gen == o.gen && state == o.state &&
+         entries == o.entries;
 }
 
 bool Caps::operator==(const Caps& o) const {

@@ -171,6 +171,19 @@ TEST(Build, QueueDumpFilters) {
   ExpectU32(attrs[2], NVMET_OFFLOAD_A_QUEUE_DEV_ID, 3);
 }
 
+TEST(Build, NsTableDumpFilter) {
+  auto b = MsgBytes(BuildNsTableDump(kFamily, std::nullopt));
+  ExpectDump(b, NVMET_OFFLOAD_CMD_NS_TABLE_GET);
+  EXPECT_TRUE(WalkAttrs(b, kGenlAttrOff).empty());
+
+  b = MsgBytes(BuildNsTableDump(kFamily, 0x01020304));
+  const auto attrs = WalkAttrs(b, kGenlAttrOff);
+  ASSERT_EQ(attrs.size(), 1U);
+  ExpectU32(attrs[0], NVMET_OFFLOAD_A_NS_TABLE_DEV_ID, 0x01020304);
+  // The spec's min 1: refused here rather than by the kernel.
+  EXPECT_THROW(BuildNsTableDump(kFamily, 0), std::invalid_argument);
+}
+
 TEST(Build, QueueGet) {
   const auto b = MsgBytes(BuildQueueGet(kFamily, 9));
   ExpectDo(b, NVMET_OFFLOAD_CMD_QUEUE_GET);

@@ -306,6 +306,112 @@ TEST(Parse, StatsEveryCounter) {
   EXPECT_EQ(c.fallback_events, 12U);
 }
 
+// One message of an ns-table-get dump: table 7 of device 2 at gen
+// 0x1_0000_0005, attached, with the entries given as (nsid, nr-blocks, flags,
+// state).
+struct EntryBytes {
+  uint32_t nsid;
+  uint64_t nr_blocks;
+  uint32_t flags;
+  uint32_t state;
+};
+std::vector<uint8_t> NsTableMsg(const std::vector<EntryBytes>& entries,
+                                uint32_t subsys_id = 7) {
+  auto w =
+      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_NS_TABLE_GET, 1, NLM_F_MULTI);
+  w.U32(NVMET_OFFLOAD_A_NS_TABLE_DEV_ID, 2)
+      .Str(NVMET_OFFLOAD_A_NS_TABLE_SUBSYSNQN, "nqn.2024-01.io.example:ssd")
+      .U32(NVMET_OFFLOAD_A_NS_TABLE_SUBSYS_ID, subsys_id)
+      .U64(NVMET_OFFLOAD_A_NS_TABLE_GEN, 0x100000005ULL)
+      .U32(NVMET_OFFLOAD_A_NS_TABLE_STATE,
+           NVMET_OFFLOAD_NS_TABLE_STATE_ATTACHED);
+  for (const auto& e : entries) {
+    w.Begin(NVMET_OFFLOAD_A_NS_TABLE_ENTRY)
+        .U32(NVMET_OFFLOAD_A_NS_ENTRY_NSID, e.nsid)
+        .U64(NVMET_OFFLOAD_A_NS_ENTRY_NR_BLOCKS, e.nr_blocks)
+        .U32(NVMET_OFFLOAD_A_NS_ENTRY_LBA_SHIFT, 12)
+        .U32(NVMET_OFFLOAD_A_NS_ENTRY_FLAGS, e.flags)
+        .U32(NVMET_OFFLOAD_A_NS_ENTRY_STATE, e.state)
+        .End();
+  }
+  return w.Bytes();
+}
+
+TEST(Parse, NsTable) {
+  const NsTable t = ParseNsTable(Message(
+      NsTableMsg({{1, 0x300000001ULL,
+                   NVMET_OFFLOAD_NS_FLAGS_VWC | NVMET_OFFLOAD_NS_FLAGS_DISCARD,
+                   NVMET_OFFLOAD_NS_ENTRY_STATE_IN_DEVICE},
+                  {2, 2048, NVMET_OFFLOAD_NS_FLAGS_RO,
+                   NVMET_OFFLOAD_NS_ENTRY_STATE_REFUSED},
+                  {2, 4096, 0, NVMET_OFFLOAD_NS_ENTRY_STATE_REMOVING}})));
+  EXPECT_EQ(t.dev_id, 2U);
+  EXPECT_EQ(t.subsysnqn, "nqn.2024-01.io.example:ssd");
+  EXPECT_EQ(t.subsys_id, 7U);
+  EXPECT_EQ(t.gen, 0x100000005ULL);
+  EXPECT_EQ(t.state, NsTableState::kAttached);
+  ASSERT_EQ(t.entries.size(), 3U);
+  EXPECT_EQ(t.entries[0].nsid, 1U);
+  EXPECT_EQ(t.entries[0].nr_blocks, 0x300000001ULL);
+  EXPECT_EQ(t.entries[0].lba_shift, 12U);
+  EXPECT_EQ(t.entries[0].flags, kNsVwc | kNsDiscard);
+  EXPECT_EQ(t.entries[0].state, NsEntryState::kInDevice);
+  EXPECT_EQ(t.entries[1].state, NsEntryState::kRefused);
+  EXPECT_EQ(t.entries[1].flags, kNsRo);
+  EXPECT_EQ(t.entries[2].nsid, 2U);
+  EXPECT_EQ(t.entries[2].nr_blocks, 4096U);
+  EXPECT_EQ(t.entries[2].state, NsEntryState::kRemoving);
+}
+
+TEST(Parse, NsTableWithoutEntries) {
+  const NsTable t = ParseNsTable(Message(NsTableMsg({})));
+  EXPECT_EQ(t.subsys_id, 7U);
+  EXPECT_TRUE(t.entries.empty());
+}
+
+TEST(Parse, NsTableMalformed) {
+  // No subsystem id: not a table.
+  auto w = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_NS_TABLE_GET);
+  w.U32(NVMET_OFFLOAD_A_NS_TABLE_DEV_ID, 2);
+  EXPECT_THROW(ParseNsTable(Message(w.Bytes())), ParseError);
+  // An entry without its nsid.
+  auto e = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_NS_TABLE_GET);
+  e.U32(NVMET_OFFLOAD_A_NS_TABLE_DEV_ID, 2)
+      .U32(NVMET_OFFLOAD_A_NS_TABLE_SUBSYS_ID, 1)
+      .Begin(NVMET_OFFLOAD_A_NS_TABLE_ENTRY)
+      .U32(NVMET_OFFLOAD_A_NS_ENTRY_STATE, 0)
+      .End();
+  EXPECT_THROW(ParseNsTable(Message(e.Bytes())), ParseError);
+  // nr-blocks too short for a u64.
+  auto s = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_NS_TABLE_GET);
+  s.U32(NVMET_OFFLOAD_A_NS_TABLE_DEV_ID, 2)
+      .U32(NVMET_OFFLOAD_A_NS_TABLE_SUBSYS_ID, 1)
+      .Begin(NVMET_OFFLOAD_A_NS_TABLE_ENTRY)
+      .U32(NVMET_OFFLOAD_A_NS_ENTRY_NSID, 1)
+      .U32(NVMET_OFFLOAD_A_NS_ENTRY_NR_BLOCKS, 1)
+      .End();
+  EXPECT_THROW(ParseNsTable(Message(s.Bytes())), ParseError);
+}
+
+// A table too long for one message comes in consecutive messages: joined,
+// and the next table starts a new one.
+TEST(Parse, NsTablesJoinedAcrossMessages) {
+  const uint32_t in = NVMET_OFFLOAD_NS_ENTRY_STATE_IN_DEVICE;
+  const std::vector<Message> msgs = {
+      Message(NsTableMsg({{1, 10, 0, in}, {2, 20, 0, in}})),
+      Message(NsTableMsg({{3, 30, 0, in}})),
+      Message(NsTableMsg({{1, 40, 0, in}}, 8)),
+  };
+  const auto tables = JoinNsTables(msgs);
+  ASSERT_EQ(tables.size(), 2U);
+  ASSERT_EQ(tables[0].entries.size(), 3U);
+  EXPECT_EQ(tables[0].entries[2].nsid, 3U);
+  EXPECT_EQ(tables[0].entries[2].nr_blocks, 30U);
+  EXPECT_EQ(tables[1].subsys_id, 8U);
+  ASSERT_EQ(tables[1].entries.size(), 1U);
+  EXPECT_EQ(tables[1].entries[0].nr_blocks, 40U);
+}
+
 TEST(Parse, StatsWithoutCountersIsZero) {
   const auto b =
       NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET)

@@ -31,6 +31,14 @@ TEST(Types, ValuesMatchUapi) {
   EXPECT_EQ(static_cast<uint32_t>(FallbackReason::kStreamLost),
             uint32_t{NVMET_OFFLOAD_FALLBACK_REASON_STREAM_LOST});
   EXPECT_EQ(kBackendBdev, uint32_t{NVMET_OFFLOAD_BACKEND_BDEV});
+  EXPECT_EQ(static_cast<uint32_t>(NsTableState::kDead),
+            uint32_t{NVMET_OFFLOAD_NS_TABLE_STATE_DEAD});
+  EXPECT_EQ(static_cast<uint32_t>(NsEntryState::kRemoving),
+            uint32_t{NVMET_OFFLOAD_NS_ENTRY_STATE_REMOVING});
+  EXPECT_EQ(kNsRo, uint32_t{NVMET_OFFLOAD_NS_FLAGS_RO});
+  EXPECT_EQ(kNsVwc, uint32_t{NVMET_OFFLOAD_NS_FLAGS_VWC});
+  EXPECT_EQ(kNsWz, uint32_t{NVMET_OFFLOAD_NS_FLAGS_WZ});
+  EXPECT_EQ(kNsDiscard, uint32_t{NVMET_OFFLOAD_NS_FLAGS_DISCARD});
 }
 
 TEST(Types, Names) {
@@ -48,6 +56,13 @@ TEST(Types, Names) {
   EXPECT_EQ(PolicyFromString("yes"), std::nullopt);
   EXPECT_EQ(ScopeFromString("queue"), Scope::kQueue);
   EXPECT_EQ(ScopeFromString(""), std::nullopt);
+  EXPECT_EQ(ToString(NsTableState::kDeclined), "declined");
+  EXPECT_EQ(ToString(NsEntryState::kInDevice), "in-device");
+  EXPECT_EQ(ToString(NsEntryState::kRefused), "refused");
+  EXPECT_EQ(ToString(static_cast<NsEntryState>(9)), "unknown(9)");
+  EXPECT_EQ(NsFlagNames(kNsRo | kNsWz | (1U << 9)),
+            (std::vector<std::string>{"ro", "wz", "bit9"}));
+  EXPECT_TRUE(NsFlagNames(0).empty());
 }
 
 TEST(Types, Opcodes) {

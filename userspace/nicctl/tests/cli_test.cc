@@ -74,6 +74,27 @@ TEST(Cli, DevShow) {
   Bad({"dev", "frob"});
 }
 
+TEST(Cli, NsTableShow) {
+  Options o = Ok({"ns-table", "show"});
+  EXPECT_EQ(o.cmd, Command::kNsTableShow);
+  EXPECT_FALSE(o.dev.has_value());
+  o = Ok({"ns-table"});
+  EXPECT_EQ(o.cmd, Command::kNsTableShow);
+  o = Ok({"ns", "sh", "dev", "nic0"});
+  EXPECT_EQ(o.cmd, Command::kNsTableShow);
+  EXPECT_EQ(o.dev, "nic0");
+  o = Ok({"ns-table", "show", "2"});
+  EXPECT_EQ(o.dev, "2");
+  o = Ok({"ns-table", "dev", "nic1"});
+  EXPECT_EQ(o.dev, "nic1");
+  o = Ok({"ns-table", "list"});
+  EXPECT_EQ(o.cmd, Command::kNsTableShow);
+  Bad({"ns-table", "show", "a", "b"});
+  Bad({"ns-table", "set"});
+  Bad({"ns-table", "show", "dev"});
+  Bad({"-o", "prometheus", "ns-table", "show"});
+}
+
 TEST(Cli, GlobalFlagsAnywhere) {
   Options o = Ok({"-j", "dev", "show"});
   EXPECT_TRUE(o.json);

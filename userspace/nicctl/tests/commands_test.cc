@@ -160,6 +160,42 @@ TEST(Commands, QueueShowFiltersAndNames) {
   EXPECT_EQ(st->queue_filters.back().ctrl_id, 3U);
 }
 
+TEST(Commands, NsTableShowTextAndJson) {
+  auto st = Sample();
+  auto r = RunNicctl({"ns-table", "show"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->ns_table_filters.back(), std::nullopt);
+  EXPECT_NE(r.out.find("in-device"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("refused"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nic1 (2)"), std::string::npos) << r.out;
+  r = RunNicctl({"-j", "ns-table", "show", "dev", "nic0"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->ns_table_filters.back(), 1U) << "name resolved to an id";
+  const Json j = ParseJson(r.out);
+  ASSERT_EQ(j.size(), 1U);
+  EXPECT_EQ(j[0]["dev_name"], "nic0");
+  EXPECT_EQ(j[0]["subsys_id"], 3);
+  ASSERT_EQ(j[0]["entries"].size(), 2U);
+  EXPECT_EQ(j[0]["entries"][0]["nsid"], 1);
+  EXPECT_EQ(j[0]["entries"][0]["nr_blocks"], 2097152);
+  EXPECT_EQ(j[0]["entries"][0]["state"], "in-device");
+  EXPECT_EQ(j[0]["entries"][0]["flags"], Json({"vwc", "wz"}));
+  EXPECT_EQ(j[0]["entries"][1]["state"], "refused");
+  r = RunNicctl({"-j", "ns-table", "show", "2"}, st);
+  EXPECT_EQ(st->ns_table_filters.back(), 2U) << "an id is sent as is";
+  EXPECT_EQ(ParseJson(r.out)[0]["state"], "dead");
+}
+
+TEST(Commands, NsTableShowUnknownDevice) {
+  auto st = Sample();
+  auto r = RunNicctl({"ns-table", "show", "dev", "nosuch"}, st);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("no such device"), std::string::npos) << r.err;
+  r = RunNicctl({"ns-table", "show", "dev", "42"}, st);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_NE(r.err.find("no such device"), std::string::npos) << r.err;
+}
+
 TEST(Commands, QueueSet) {
   auto st = Sample();
   // ctrl CTRL qid QID, and CTRL/QID, its older alias

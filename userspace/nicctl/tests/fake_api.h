@@ -25,6 +25,7 @@ struct FakeState {
   std::vector<nvo::Port> ports;
   std::vector<nvo::Queue> queues;
   std::vector<nvo::Stats> stats;
+  std::vector<nvo::NsTable> ns_tables;
   // When not empty, each stats request answers the next sample.
   std::deque<std::vector<nvo::Stats>> samples;
   std::vector<nvo::Event> events;
@@ -45,6 +46,7 @@ struct FakeState {
   std::vector<nvo::StatsSelector> stats_gets;
   std::vector<nvo::StatsFilter> stats_dumps;
   std::vector<std::optional<nvo::StatsSelector>> resets;
+  std::vector<std::optional<uint32_t>> ns_table_filters;
   std::vector<double> sleeps;
   // The monotonic clock: advanced by each sleep, plus overrun seconds.
   double clock = 100;
@@ -171,6 +173,21 @@ class FakeApi final : public nvo::Api {
     s_->calls.emplace_back("ResetStats");
     s_->resets.push_back(sel);
     Refuse();
+  }
+  std::vector<nvo::NsTable> NsTables(std::optional<uint32_t> dev_id) override {
+    s_->calls.emplace_back("NsTables");
+    s_->ns_table_filters.push_back(dev_id);
+    // The kernel's: an unknown device is refused, not an empty dump.
+    if (dev_id) {
+      (void)Dev(*dev_id, "");
+    }
+    std::vector<nvo::NsTable> out;
+    for (const auto& t : s_->ns_tables) {
+      if (!dev_id || t.dev_id == *dev_id) {
+        out.push_back(t);
+      }
+    }
+    return out;
   }
   void Monitor(const std::function<bool(const nvo::Event&)>& cb) override {
     s_->calls.emplace_back("Monitor");
@@ -357,6 +374,30 @@ inline std::shared_ptr<FakeState> Sample() {
   s2.key.dev_id = 2;
   s2.counters.lat_hist.assign(nvo::kLatBuckets, 0);
   st->stats = {s1, s2};
+  // nic0's table of one subsystem: nsid 1 in the device, nsid 2 refused (a
+  // full table); nic1 (failed) still holds an empty one.
+  nvo::NsTable t1;
+  t1.dev_id = 1;
+  t1.subsysnqn = "nqn.2024-01.io.example:ssd";
+  t1.subsys_id = 3;
+  t1.gen = 5;
+  nvo::NsEntry e1;
+  e1.nsid = 1;
+  e1.nr_blocks = 2097152;
+  e1.lba_shift = 9;
+  e1.flags = nvo::kNsVwc | nvo::kNsWz;
+  nvo::NsEntry e2;
+  e2.nsid = 2;
+  e2.nr_blocks = 16384;
+  e2.lba_shift = 12;
+  e2.state = nvo::NsEntryState::kRefused;
+  t1.entries = {e1, e2};
+  nvo::NsTable t2;
+  t2.dev_id = 2;
+  t2.subsysnqn = "nqn.2024-01.io.example:hdd";
+  t2.subsys_id = 4;
+  t2.state = nvo::NsTableState::kDead;
+  st->ns_tables = {t1, t2};
   return st;
 }
 

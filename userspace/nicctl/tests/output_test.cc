@@ -132,6 +132,31 @@ TEST(Text, Queues) {
   EXPECT_NE(s.find("offloaded  nic0 (1)"), std::string::npos) << s;
 }
 
+TEST(Text, NsTables) {
+  const auto st = test::Sample();
+  std::ostringstream os;
+  PrintNsTables(os, st->ns_tables, {{1, "nic0"}});
+  const std::string s = os.str();
+  EXPECT_NE(s.find("DEVICE    SUBSYSTEM                   SUBSYS-ID  GEN  "
+                   "TABLE     NSID   BLOCKS   LBA  FLAGS   STATE\n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("nic0 (1)  nqn.2024-01.io.example:ssd          3    5  "
+                   "attached     1  2097152   512  vwc,wz  in-device\n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("attached     2    16384  4KiB  -       refused\n"),
+            std::string::npos)
+      << s;
+  // A table with no entry still has its row; a gone device shows its id.
+  EXPECT_NE(s.find("\n2         nqn.2024-01.io.example:hdd          4    0  "
+                   "dead         -        -     -  -       -\n"),
+            std::string::npos)
+      << s;
+  EXPECT_EQ(NsFlagsCell(0), "-");
+  EXPECT_EQ(NsFlagsCell(nvo::kNsRo | nvo::kNsDiscard), "ro,discard");
+}
+
 TEST(Text, StatsDetail) {
   const auto st = test::Sample();
   std::ostringstream os;
@@ -271,6 +296,18 @@ TEST(Json, PortAndQueueShapesDoNotDependOnData) {
   EXPECT_TRUE(admin["dev_id"].is_null());
   EXPECT_EQ(io["dev_name"], "nic0");
   EXPECT_EQ(io["state"], "offloaded");
+}
+
+TEST(Json, NsTableShapeDoesNotDependOnData) {
+  const auto st = test::Sample();
+  const Json full = ToJson(st->ns_tables[0], {{1, "nic0"}});
+  const Json empty = ToJson(st->ns_tables[1], {{1, "nic0"}});
+  EXPECT_EQ(Keys(full), Keys(empty));
+  EXPECT_TRUE(empty["dev_name"].is_null());
+  EXPECT_TRUE(empty["entries"].is_array());
+  EXPECT_EQ(full["gen"], 5);
+  EXPECT_EQ(full["entries"][1]["flags"], Json::array());
+  EXPECT_EQ(full["entries"][1]["lba_shift"], 12);
 }
 
 TEST(Json, Stats) {

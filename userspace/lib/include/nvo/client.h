@@ -46,6 +46,9 @@ class NVO_API Api {
   // Joins the monitor group and calls on_event for every notification
   // until it returns false.
   virtual void Monitor(const std::function<bool(const Event&)>& on_event) = 0;
+  // ns-table-get: the namespace tables of every device, or of one.
+  // (Appended: the slots of the virtual functions above are the ABI.)
+  virtual std::vector<NsTable> NsTables(std::optional<uint32_t> dev_id) = 0;
 };
 
 class NVO_API Client final : public Api {
@@ -68,6 +71,7 @@ class NVO_API Client final : public Api {
   std::vector<Stats> DumpStats(const StatsFilter& filter) override;
   void ResetStats(const std::optional<StatsSelector>& sel) override;
   void Monitor(const std::function<bool(const Event&)>& on_event) override;
+  std::vector<NsTable> NsTables(std::optional<uint32_t> dev_id) override;
 
   // The resolved generic netlink family id.
   int family() const;

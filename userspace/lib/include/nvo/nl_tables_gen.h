@@ -81,7 +81,20 @@
 	X(OPCODE_COUNT, COUNT, U64) \
 	X(OPCODE_COUNT, PAD, UNSPEC) \
 	X(LAT_HIST, BUCKET, U64) \
-	X(LAT_HIST, PAD, UNSPEC)
+	X(LAT_HIST, PAD, UNSPEC) \
+	X(NS_TABLE, DEV_ID, U32) \
+	X(NS_TABLE, SUBSYSNQN, STRING) \
+	X(NS_TABLE, SUBSYS_ID, U32) \
+	X(NS_TABLE, GEN, U64) \
+	X(NS_TABLE, STATE, U32) \
+	X(NS_TABLE, ENTRY, NESTED) \
+	X(NS_TABLE, PAD, UNSPEC) \
+	X(NS_ENTRY, NSID, U32) \
+	X(NS_ENTRY, NR_BLOCKS, U64) \
+	X(NS_ENTRY, LBA_SHIFT, U32) \
+	X(NS_ENTRY, FLAGS, U32) \
+	X(NS_ENTRY, STATE, U32) \
+	X(NS_ENTRY, PAD, UNSPEC)
 
 // X(field, ATTR): each u64 counter, NVMET_OFFLOAD_A_COUNTERS_<ATTR>.
 #define NVO_FOR_EACH_COUNTER(X) \
@@ -112,6 +125,12 @@ inline constexpr std::array<const char*, 5> kAdrfamNames = {nullptr, "ipv4", "ip
 inline constexpr std::array<const char*, 5> kQueueStateNames = {"software", "offloading", "offloaded", "reclaiming", "failed"};
 inline constexpr std::array<const char*, 4> kStatsScopeNames = {"device", "port", "namespace", "queue"};
 inline constexpr std::array<const char*, 8> kFallbackReasonNames = {"none", "refused", "queue-failed", "dev-failed", "dev-removed", "stream-lost", "reclaim-timeout", "kill-timeout"};
+inline constexpr std::array<const char*, 3> kNsTableStateNames = {"attached", "declined", "dead"};
+inline constexpr std::array<const char*, 3> kNsEntryStateNames = {"in-device", "refused", "removing"};
+
+// Names of the bits of each flags definition, by bit number.
+inline constexpr std::array<const char*, 1> kBackendBitNames = {"bdev"};
+inline constexpr std::array<const char*, 4> kNsFlagsBitNames = {"ro", "vwc", "wz", "discard"};
 
 }  // namespace nvo::spec
 

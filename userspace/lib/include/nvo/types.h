@@ -48,6 +48,18 @@ enum class FallbackReason : uint32_t {
 };
 // Bits of Caps::backends.
 inline constexpr uint32_t kBackendBdev = 1U << 0;
+// A namespace table of a device (driver API v2, section 3), and its entries.
+enum class NsTableState : uint32_t { kAttached = 0, kDeclined = 1, kDead = 2 };
+enum class NsEntryState : uint32_t {
+  kInDevice = 0,
+  kRefused = 1,   // the device's table was full: left out, punted
+  kRemoving = 2,  // REMOVE sent, not completed yet
+};
+// Bits of NsEntry::flags.
+inline constexpr uint32_t kNsRo = 1U << 0;
+inline constexpr uint32_t kNsVwc = 1U << 1;
+inline constexpr uint32_t kNsWz = 1U << 2;
+inline constexpr uint32_t kNsDiscard = 1U << 3;
 
 NVO_API std::string ToString(DevState v);
 NVO_API std::string ToString(Policy v);
@@ -55,6 +67,8 @@ NVO_API std::string ToString(AdrFam v);
 NVO_API std::string ToString(QueueState v);
 NVO_API std::string ToString(Scope v);
 NVO_API std::string ToString(FallbackReason v);
+NVO_API std::string ToString(NsTableState v);
+NVO_API std::string ToString(NsEntryState v);
 // Names as in the spec ("on", "namespace"...); nullopt for anything else.
 NVO_API std::optional<Policy> PolicyFromString(const std::string& s);
 NVO_API std::optional<Scope> ScopeFromString(const std::string& s);
@@ -65,6 +79,9 @@ NVO_API std::string OpcodeName(uint32_t opcode);
 NVO_API std::vector<std::string> OpcodeNames(uint64_t bitmap);
 // Names of the bits of a caps backends bitmap ("bdev"; "bitN" for others).
 NVO_API std::vector<std::string> BackendNames(uint32_t bitmap);
+// Names of the bits of a namespace entry's flags ("ro", "vwc", "wz",
+// "discard"; "bitN" for others), lowest first.
+NVO_API std::vector<std::string> NsFlagNames(uint32_t flags);
 
 struct NVO_API Caps {
   uint32_t max_queues = 0;
@@ -162,6 +179,27 @@ struct NVO_API Stats {
   StatsSelector key;
   Counters counters;
   bool operator==(const Stats& o) const;
+};
+
+struct NVO_API NsEntry {
+  uint32_t nsid = 0;
+  uint64_t nr_blocks = 0;
+  uint32_t lba_shift = 0;
+  uint32_t flags = 0;  // kNs* bits
+  NsEntryState state = NsEntryState::kInDevice;
+  bool operator==(const NsEntry& o) const;
+};
+
+// ns-table-get: one table of a (device, subsystem), its entries in nsid
+// order (a long table comes in several messages: the library joins them).
+struct NVO_API NsTable {
+  uint32_t dev_id = 0;
+  std::string subsysnqn;
+  uint32_t subsys_id = 0;
+  uint64_t gen = 0;
+  NsTableState state = NsTableState::kAttached;
+  std::vector<NsEntry> entries;
+  bool operator==(const NsTable& o) const;
 };
 
 // queue-get dump filters (ANDed).

@@ -38,6 +38,8 @@ MsgPtr BuildPortSet(int family, const PortSet& req);
 MsgPtr BuildQueueGet(int family, uint32_t id);
 MsgPtr BuildQueueDump(int family, const QueueFilter& filter);
 MsgPtr BuildQueueSet(int family, const QueueSet& req);
+// nullopt: the tables of every device; 0 is refused (no such device id).
+MsgPtr BuildNsTableDump(int family, std::optional<uint32_t> dev_id);
 MsgPtr BuildStatsGet(int family, const StatsSelector& sel);
 MsgPtr BuildStatsDump(int family, const StatsFilter& filter);
 // nullopt: reset every counter.
@@ -91,6 +93,11 @@ Device ParseDevice(const Message& msg);
 Port ParsePort(const Message& msg);
 Queue ParseQueue(const Message& msg);
 Stats ParseStats(const Message& msg);
+// One message of an ns-table-get dump: a table and some of its entries.
+NsTable ParseNsTable(const Message& msg);
+// A whole ns-table-get dump: the messages of one table (a table too long
+// for one message comes in consecutive ones) joined, in the kernel's order.
+std::vector<NsTable> JoinNsTables(const std::vector<Message>& msgs);
 // A notification of the monitor group; nullopt for a command this library
 // does not know (newer kernel).
 std::optional<Event> ParseEvent(const Message& msg);
