@@ -98,6 +98,28 @@ def kernel_header(spec):
     return "\n".join(out) + "\n"
 
 
+def value_names(spec, kind, suffix):
+    """One array per definition of @kind: its entries' names by value (an
+    enum) or bit number (flags), nullptr where none is."""
+    out = []
+    for d in spec.get("definitions", []):
+        if d["type"] != kind:
+            continue
+        names = {}
+        val = d.get("value-start", 0)
+        for e in d["entries"]:
+            e = {"name": e} if isinstance(e, str) else e
+            val = e.get("value", val)
+            names[val] = e["name"]
+            val += 1
+        n = max(names) + 1
+        items = ", ".join('"%s"' % names[i] if i in names else "nullptr"
+                          for i in range(n))
+        out.append("inline constexpr std::array<const char*, %d> k%s%s = {%s};"
+                   % (n, camel(d["name"]), suffix, items))
+    return out
+
+
 def user_header(spec):
     out = [
         "// SPDX-License-Identifier: GPL-2.0",
@@ -122,37 +144,9 @@ def user_header(spec):
                    for a in counters(spec)], " \\")
     out += ["", "namespace nvo::spec {", "",
             "// Names of the values of each enum, by value (nullptr: no such value)."]
-    for d in spec.get("definitions", []):
-        if d["type"] != "enum":
-            continue
-        names = {}
-        val = d.get("value-start", 0)
-        for e in d["entries"]:
-            e = {"name": e} if isinstance(e, str) else e
-            val = e.get("value", val)
-            names[val] = e["name"]
-            val += 1
-        n = max(names) + 1
-        items = ", ".join('"%s"' % names[i] if i in names else "nullptr"
-                          for i in range(n))
-        out.append("inline constexpr std::array<const char*, %d> k%sNames = {%s};"
-                   % (n, camel(d["name"]), items))
+    out += value_names(spec, "enum", "Names")
     out += ["", "// Names of the bits of each flags definition, by bit number."]
-    for d in spec.get("definitions", []):
-        if d["type"] != "flags":
-            continue
-        names = {}
-        bit = d.get("value-start", 0)
-        for e in d["entries"]:
-            e = {"name": e} if isinstance(e, str) else e
-            bit = e.get("value", bit)
-            names[bit] = e["name"]
-            bit += 1
-        n = max(names) + 1
-        items = ", ".join('"%s"' % names[i] if i in names else "nullptr"
-                          for i in range(n))
-        out.append("inline constexpr std::array<const char*, %d> k%sBitNames = {%s};"
-                   % (n, camel(d["name"]), items))
+    out += value_names(spec, "flags", "BitNames")
     out += ["", "}  // namespace nvo::spec", "",
             "#endif  // NVO_NL_TABLES_GEN_H_"]
     return "\n".join(out) + "\n"
