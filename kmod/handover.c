@@ -127,6 +127,26 @@ const char *nvo_fallback_reason_name(enum nvo_fallback_reason reason)
 		nvo_reason_names[reason] : "?";
 }
 
+/* A move asked for: timed from the first request still pending. */
+static void nvo_move_asked(struct nvo_queue *queue)
+{
+	atomic64_cmpxchg(&queue->move_asked_ns, 0, ktime_get_ns());
+}
+
+/* The queue is where it was asked to be: that move's time, for its event. */
+static void nvo_move_reached(struct nvo_queue *queue)
+{
+	u64 asked = atomic64_xchg(&queue->move_asked_ns, 0);
+
+	if (!asked)
+		return;
+	WRITE_ONCE(queue->move_us,
+		   min_t(u64, div_u64(ktime_get_ns() - asked, NSEC_PER_USEC),
+			 U32_MAX));
+	/* Pairs with nvo_queue_move_us(): move_us is written before. */
+	smp_store_release(&queue->move_done, true);
+}
+
 /* Ask for the queue to be offloaded to @dev; io_work carries it out. */
 int nvo_queue_request_offload(struct nvo_queue *queue,
 			      struct nvo_offload_dev *dev)
@@ -147,8 +167,11 @@ int nvo_queue_request_offload(struct nvo_queue *queue,
 		 */
 		queue->want_offload = false;
 		queue->retarget = true;
+		nvo_move_asked(queue);
 	} else {
 		queue->want_offload = true;
+		if (queue->ostate != NVO_OQ_OFFLOADED)
+			nvo_move_asked(queue);
 		if (!queue->oq.dev) {
 			/* Counted until the queue is back in software. */
 			queue->oq.dev = dev;
@@ -167,8 +190,10 @@ int nvo_queue_request_reclaim(struct nvo_queue *queue,
 {
 	spin_lock_bh(&queue->state_lock);
 	queue->want_offload = false;
-	if (queue->oq.dev)
+	if (queue->oq.dev) {
 		queue->reclaim_reason = reason;
+		nvo_move_asked(queue);
+	}
 	spin_unlock_bh(&queue->state_lock);
 	nvo_kick(queue);
 	return 0;
@@ -264,10 +289,14 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 	spin_unlock_bh(&queue->state_lock);
 	if (from && reason != NVO_FALLBACK_NONE)
 		nvo_counters_dev_event(from, NVO_EV_FALLBACK_EVENTS);
-	if (from && reason != NVO_FALLBACK_NONE)
+	if (from && reason != NVO_FALLBACK_NONE) {
+		/* A move that ended otherwise than asked: not timed. */
+		atomic64_set(&queue->move_asked_ns, 0);
 		nvo_event_queue(queue, NVO_QEV_FALLBACK, from, reason);
-	else if (from && was_offloaded)
+	} else if (from && was_offloaded) {
+		nvo_move_reached(queue);
 		nvo_event_queue(queue, NVO_QEV_RECLAIMED, from, reason);
+	}
 	if (dev) {
 		nvo_ns_table_put(queue);
 		nvo_queue_left_dev(queue, dev);
@@ -355,6 +384,7 @@ void nvo_handover(struct nvo_queue *queue)
 	spin_unlock_bh(&queue->state_lock);
 	nvo_traffic_start(queue);
 	nvo_counters_dev_event(dev, NVO_EV_OFFLOAD_EVENTS);
+	nvo_move_reached(queue);
 	nvo_event_queue(queue, NVO_QEV_OFFLOADED, dev, NVO_FALLBACK_NONE);
 	pr_debug("queue %d: offloaded to %s\n", queue->idx, dev->name);
 	/* A reclaim asked for meanwhile, or a return, needs io_work. */

@@ -85,6 +85,8 @@ struct nvo_nl_queue_info {
 	bool	has_dev;
 	u32	dev_id;
 	s32	engine;		/* with has_dev; -1: not told */
+	bool	has_move;
+	u32	move_us;
 	char	hostnqn[NVMF_NQN_FIELD_LEN];
 	char	subsysnqn[NVMF_NQN_FIELD_LEN];
 };

@@ -152,6 +152,7 @@ void nvo_nl_queue_snap(struct nvo_queue *queue,
 	qi->depth = nvo_queue_depth(queue);
 	qi->inflight = nvo_queue_inflight(queue);
 	qi->fallback_reason = nvo_queue_fallback_reason(queue);
+	qi->has_move = nvo_queue_move_us(queue, &qi->move_us);
 	qi->has_ctrl = ctrl;
 	if (ctrl) {
 		qi->ctrl_id = ctrl->cntlid;
@@ -466,6 +467,9 @@ int nvo_nl_fill_queue(struct sk_buff *skb,
 		return -EMSGSIZE;
 	if (qi->has_dev && qi->engine >= 0 &&
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_ENGINE, qi->engine))
+		return -EMSGSIZE;
+	if (qi->has_move &&
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_MOVE_US, qi->move_us))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -51,6 +51,16 @@ static inline u32 nvo_queue_fallback_reason(const struct nvo_queue *queue)
 	return READ_ONCE(queue->fallback_reason);
 }
 
+/* The last completed move's time in microseconds; false: none yet. */
+static inline bool nvo_queue_move_us(const struct nvo_queue *queue, u32 *us)
+{
+	/* Pairs with the release in nvo_move_reached(). */
+	if (!smp_load_acquire(&queue->move_done))
+		return false;
+	*us = READ_ONCE(queue->move_us);
+	return true;
+}
+
 /*
  * Where the queue runs, consistently: its offload state and, off software,
  * the id and engine of its device (*dev_id ~0 and *engine -1 in software).

@@ -260,6 +260,14 @@ struct nvo_queue {
 	struct nvo_offload_queue oq;		/* oq.dev: target or owner */
 	enum nvo_fallback_reason fallback_reason; /* of the last fallback */
 	enum nvo_fallback_reason reclaim_reason; /* of a reclaim under way */
+	/*
+	 * How long moves take, measured here, not by whoever watches: the
+	 * ktime_get_ns() of the first request of a move not yet done (0:
+	 * none), and the last done move's time (once move_done is set).
+	 */
+	atomic64_t		move_asked_ns;
+	u32			move_us;
+	bool			move_done;
 	struct nvo_handover	*returned;	/* record handed back */
 	struct completion	offload_idle;	/* device let go of the queue */
 	/*

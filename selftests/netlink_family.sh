@@ -433,12 +433,13 @@ t_queue_toggle() {
 	dev=$(field "$(nl_raw dev-get name=nicsim1)" id)
 	ctrl=$(field "$(nl_raw -d queue-get port-id=1 | head -n1)" ctrl-id)
 	nl_raw queue-set ctrl-id="$ctrl" offload=off || return 1
-	mon_wait_for '^queue-reclaimed id=[0-9]+ .* state=software' || return 1
+	# the move timed in the kernel, from the request to the state reached
+	mon_wait_for '^queue-reclaimed id=[0-9]+ .* state=software .*move-us=[1-9][0-9]*' || return 1
 	wait_queue_states software || return 1
 	[ -z "$(nl_raw -d queue-get dev-id="$dev")" ] || return 1
 	q=$(field "$(nl_raw -d queue-get ctrl-id="$ctrl" | grep -v ' qid=0 ' | head -n1)" id)
 	nl_raw queue-set id="$q" offload=on || return 1
-	mon_wait_for "^queue-offloaded id=$q " || return 1
+	mon_wait_for "^queue-offloaded id=$q .*move-us=[1-9][0-9]*" || return 1
 	nl_raw queue-set ctrl-id="$ctrl" qid=1 offload=on &&
 		nl_raw queue-set ctrl-id="$ctrl" offload=on &&
 		wait_queue_states offloaded

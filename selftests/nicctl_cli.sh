@@ -405,9 +405,9 @@ t_monitor() {
 		msg "want 2 events from each monitor"
 		return 1
 	fi
-	# hh:mm:ss queue-reclaimed queue Q (ctrl C qid 1, port 1)
+	# hh:mm:ss queue-reclaimed queue Q (ctrl C qid 1, port 1), in N us
 	sed -n 1p "$TMP/mon.txt" |
-		grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} queue-reclaimed queue $q \(ctrl $CTRL qid 1, port 1\)$" || ok=1
+		grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} queue-reclaimed queue $q \(ctrl $CTRL qid 1, port 1\), in [1-9][0-9]* us$" || ok=1
 	sed -n 2p "$TMP/mon.txt" |
 		grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} queue-offloaded queue $q \(ctrl $CTRL qid 1, port 1\) to device nicsim1 \($(dev_id nicsim1)\)( |$)" || ok=1
 	json_check -l -t object "$TMP/mon.json" || ok=1

@@ -148,7 +148,8 @@ SET(set_queue, "queue", NVMET_OFFLOAD_A_QUEUE_MAX,
 	A(NVMET_OFFLOAD_A_QUEUE_CPU, "cpu", K_U32),
 	A(NVMET_OFFLOAD_A_QUEUE_OFFLOAD, "offload", K_U32, .en = &en_policy),
 	A(NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON, "fallback-reason", K_U32,
-	  .en = &en_reason));
+	  .en = &en_reason),
+	A(NVMET_OFFLOAD_A_QUEUE_MOVE_US, "move-us", K_U32));
 
 SET(set_lat, "lat-hist", NVMET_OFFLOAD_A_LAT_HIST_MAX,
 	A(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, "bucket", K_U64, .multi = true),

@@ -314,6 +314,7 @@ Json ToJson(const nvo::Queue& q, const DevNames& names) {
   j["depth"] = q.depth;
   j["inflight"] = q.inflight;
   j["cpu"] = OptJson(q.cpu);
+  j["move_us"] = OptJson(q.move_us);
   j["hostnqn"] = q.hostnqn;
   j["subsysnqn"] = q.subsysnqn;
   return j;
@@ -602,6 +603,15 @@ void PrintStatsTable(std::ostream& out, const std::vector<nvo::Stats>& all,
   t.Render(out);
 }
 
+namespace {
+
+// ", in N us" when the kernel timed the move the event reports.
+std::string MoveTime(const nvo::Queue& q) {
+  return q.move_us ? ", in " + std::to_string(*q.move_us) + " us" : "";
+}
+
+}  // namespace
+
 std::string EventLine(const nvo::Event& e, const std::string& time,
                       const DevNames& names) {
   std::string s = time + " " + nvo::ToString(e.type);
@@ -624,11 +634,12 @@ std::string EventLine(const nvo::Event& e, const std::string& time,
         if (e.queue->engine) {
           s += " engine " + std::to_string(*e.queue->engine);
         }
+        s += MoveTime(*e.queue);
       }
       break;
     case nvo::EventType::kQueueReclaimed:
       if (e.queue) {
-        s += " " + QueueWhere(*e.queue);
+        s += " " + QueueWhere(*e.queue) + MoveTime(*e.queue);
       }
       break;
     case nvo::EventType::kQueueFallback:

@@ -275,6 +275,7 @@ QueueAttrs ParseQueueAttrs(const Message& msg) {
   q.depth = U32Or(tb[NVMET_OFFLOAD_A_QUEUE_DEPTH], 0);
   q.inflight = U32Or(tb[NVMET_OFFLOAD_A_QUEUE_INFLIGHT], 0);
   q.cpu = OptU32(tb[NVMET_OFFLOAD_A_QUEUE_CPU]);
+  q.move_us = OptU32(tb[NVMET_OFFLOAD_A_QUEUE_MOVE_US]);
   if (const nlattr* a = tb[NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON]) {
     r.reason = static_cast<FallbackReason>(U32(a));
   }

@@ -177,7 +177,8 @@ bool Queue::operator==(const Queue& o) const {
   return id == o.id && port_id == o.port_id && ctrl_id == o.ctrl_id &&
          qid == o.qid && hostnqn == o.hostnqn && subsysnqn == o.subsysnqn &&
          state == o.state && dev_id == o.dev_id && engine == o.engine &&
-         depth == o.depth && inflight == o.inflight && cpu == o.cpu;
+         depth == o.depth && inflight == o.inflight && cpu == o.cpu &&
+         move_us == o.move_us;
 }
 
 bool Counters::operator==(const Counters& o) const {

@@ -573,6 +573,17 @@ TEST(Parse, Events) {
   ev = ParseEvent(Message(QueueMsg(NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED)));
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kQueueReclaimed);
+  EXPECT_FALSE(ev->queue->move_us.has_value());
+
+  // The move's time, when the kernel timed it.
+  ev = ParseEvent(Message(
+      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED, 0)
+          .U32(NVMET_OFFLOAD_A_QUEUE_ID, 5)
+          .U32(NVMET_OFFLOAD_A_QUEUE_STATE, NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
+          .U32(NVMET_OFFLOAD_A_QUEUE_MOVE_US, 70001)
+          .Bytes()));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->queue->move_us, 70001U);
 
   ev = ParseEvent(Message(
       NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_FALLBACK, 0)

@@ -234,6 +234,17 @@ TEST(Text, Events) {
             "nic0 (1) engine 2");
   EXPECT_EQ(ToJson(e, "t", names)["queue"]["dev_name"], "nic0");
   EXPECT_TRUE(ToJson(e, "t")["queue"]["dev_name"].is_null());
+  EXPECT_TRUE(ToJson(e, "t")["queue"]["move_us"].is_null());
+  // A move the kernel timed says how long it took.
+  q.move_us = 1234;
+  e.queue = q;
+  EXPECT_EQ(EventLine(e, "t"),
+            "t queue-offloaded queue 7 (ctrl 1 qid 3, port 2) to device 1 "
+            "engine 2, in 1234 us");
+  EXPECT_EQ(ToJson(e, "t")["queue"]["move_us"], 1234);
+  e.type = nvo::EventType::kQueueReclaimed;
+  EXPECT_EQ(EventLine(e, "t"),
+            "t queue-reclaimed queue 7 (ctrl 1 qid 3, port 2), in 1234 us");
   nvo::Event lost;
   EXPECT_EQ(EventLine(lost, "t"),
             "t lost: events were lost (socket receive buffer overrun)");

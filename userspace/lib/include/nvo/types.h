@@ -138,6 +138,8 @@ struct NVO_API Queue {
   uint32_t depth = 0;
   uint32_t inflight = 0;
   std::optional<uint32_t> cpu;
+  // The last completed move's time (request to state reached), kernel-timed.
+  std::optional<uint32_t> move_us;
   bool operator==(const Queue& o) const;
 };
 
