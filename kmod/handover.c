@@ -133,13 +133,19 @@ static void nvo_move_asked(struct nvo_queue *queue)
 	atomic64_cmpxchg(&queue->move_asked_ns, 0, ktime_get_ns());
 }
 
-/* The queue is where it was asked to be: that move's time, for its event. */
-static void nvo_move_reached(struct nvo_queue *queue)
+/*
+ * The queue moved: that move's time for its event, or none when nothing
+ * asked for it (@asked_for false: a fallback), so that no event carries an
+ * earlier move's.
+ */
+static void nvo_move_reached(struct nvo_queue *queue, bool asked_for)
 {
 	u64 asked = atomic64_xchg(&queue->move_asked_ns, 0);
 
-	if (!asked)
+	if (!asked || !asked_for) {
+		WRITE_ONCE(queue->move_done, false);
 		return;
+	}
 	WRITE_ONCE(queue->move_us,
 		   min_t(u64, div_u64(ktime_get_ns() - asked, NSEC_PER_USEC),
 			 U32_MAX));
@@ -291,10 +297,10 @@ static void nvo_offload_back_to_software(struct nvo_queue *queue,
 		nvo_counters_dev_event(from, NVO_EV_FALLBACK_EVENTS);
 	if (from && reason != NVO_FALLBACK_NONE) {
 		/* A move that ended otherwise than asked: not timed. */
-		atomic64_set(&queue->move_asked_ns, 0);
+		nvo_move_reached(queue, false);
 		nvo_event_queue(queue, NVO_QEV_FALLBACK, from, reason);
 	} else if (from && was_offloaded) {
-		nvo_move_reached(queue);
+		nvo_move_reached(queue, true);
 		nvo_event_queue(queue, NVO_QEV_RECLAIMED, from, reason);
 	}
 	if (dev) {
@@ -384,7 +390,7 @@ void nvo_handover(struct nvo_queue *queue)
 	spin_unlock_bh(&queue->state_lock);
 	nvo_traffic_start(queue);
 	nvo_counters_dev_event(dev, NVO_EV_OFFLOAD_EVENTS);
-	nvo_move_reached(queue);
+	nvo_move_reached(queue, true);
 	nvo_event_queue(queue, NVO_QEV_OFFLOADED, dev, NVO_FALLBACK_NONE);
 	pr_debug("queue %d: offloaded to %s\n", queue->idx, dev->name);
 	/* A reclaim asked for meanwhile, or a return, needs io_work. */
