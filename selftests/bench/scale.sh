@@ -21,7 +21,9 @@
 #     `nicctl queue set CTRL/QID offload off|on`: from just before the
 #     request until a `nl_raw monitor` listener sees the queue-reclaimed /
 #     queue-offloaded event (the kernel sends it when the state is
-#     reached); nicctl's own run time apart.
+#     reached); nicctl's own run time apart; and the same moves as the
+#     kernel timed them (the events' move-us: request to state reached,
+#     no listener or shell in it).
 # Env: NVO_SCALE_CTRLS (64), NVO_SCALE_IOQ (8), NVO_SCALE_DUMPQ (1024),
 # NVO_SCALE_TOGGLES (25 each way and method), NVO_SCALE_RUNS (5).
 set -u
@@ -203,7 +205,14 @@ toggle() {
 	awk -v n0="$n0" -v ev=$ev -v c="$c" -v q="$q" -v t0="$t0" '
 		NR > n0 && $2 == ev && index($0, " ctrl-id=" c " ") && index($0, " qid=" q " ") {
 			print $1 - t0; exit }' "$TMP/mon" >>"$TMP/lat.$via.$dir"
+	# the same move as the kernel timed it (move-us): no listener in it
+	awk -v n0="$n0" -v ev=$ev -v c="$c" -v q="$q" '
+		NR > n0 && $2 == ev && index($0, " ctrl-id=" c " ") && index($0, " qid=" q " ") {
+			if (match($0, / move-us=[0-9]+/)) print substr($0, RSTART + 9, RLENGTH - 9); exit }' \
+		"$TMP/mon" >>"$TMP/klat.$dir"
 }
+: >"$TMP/klat.off"
+: >"$TMP/klat.on"
 for via in debugfs nicctl; do
 	: >"$TMP/lat.$via.off"
 	: >"$TMP/lat.$via.on"
@@ -224,6 +233,11 @@ for via in debugfs nicctl; do
 		out "handover_${via}_${dir}_p50_ms" "$(ms "$(pctl "$f" 50)")" "ms ($(wc -l <"$f") toggles under load)"
 		out "handover_${via}_${dir}_p99_ms" "$(ms "$(pctl "$f" 99)")" ms
 	done
+done
+for dir in off on; do
+	f="$TMP/klat.$dir"
+	out "handover_kernel_${dir}_p50_ms" "$(ms "$(pctl "$f" 50)")" "ms (move-us of the events, both ways of asking: $(wc -l <"$f") moves)"
+	out "handover_kernel_${dir}_p99_ms" "$(ms "$(pctl "$f" 99)")" ms
 done
 out nicctl_queue_set_p50_ms "$(ms "$(pctl "$TMP/cli" 50)")" "ms (nicctl's own run time, part of the nicctl hand-over times)"
 out load_iops "$(awk -F';' '{ print $8 }' "$TMP/fio.out" | tail -n1)" "IOPS of the load during the toggles"
