@@ -67,14 +67,31 @@ static void nvo_cmd_put_data(struct nvo_cmd *cmd)
 	}
 }
 
-/* The slot's own page: false if it has none to get. */
+/*
+ * The slot's own page, ours alone: false if it has none to get. Read data
+ * goes out by reference, so an skb of the slot's last read may still hold
+ * the page (TCP until the ACK; on loopback the host's receive queue too):
+ * then the slot takes a fresh page, whatever the next command writes into
+ * it, and leaves the old one to the skb's reference.
+ */
 static bool nvo_cmd_slot_page(struct nvo_cmd *cmd)
 {
 	struct nvo_queue *queue = cmd->queue;
+	struct page *held, *fresh;
 	unsigned int nents;
 
-	if (cmd->slot_page)
+	if (cmd->slot_page) {
+		held = sg_page(cmd->slot_page);
+		if (page_ref_count(held) == 1)
+			return true;
+		fresh = alloc_page(GFP_KERNEL | __GFP_NOWARN);
+		if (!fresh)
+			return false;
+		sg_set_page(cmd->slot_page, fresh, PAGE_SIZE, 0);
+		put_page(held);
+		queue->stats.read_pages_held++;
 		return true;
+	}
 	/* Connect's slot outlives no Connect: nothing to keep. */
 	if (cmd == queue->connect_cmd || !nvo_queue_mem_charge(PAGE_SIZE))
 		return false;
@@ -106,27 +123,13 @@ int nvo_cmd_alloc_inline(struct nvo_cmd *cmd, u32 len)
 
 /*
  * A read of up to a page into the slot's page, which saves allocating (and,
- * with init_on_alloc, clearing) one per read. Read data goes out by
- * reference, so an skb of the slot's last read may still hold the page
- * (TCP until the ACK; on loopback the host's receive queue too): then the
- * slot takes a fresh page and leaves the old to the skb's reference.
- * -ENOMEM: no slot page to be had, nvmet's own buffers then.
+ * with init_on_alloc, clearing) one per read. -ENOMEM: no slot page to be
+ * had, nvmet's own buffers then.
  */
 int nvo_cmd_alloc_read(struct nvo_cmd *cmd, u32 len)
 {
-	struct page *held, *fresh;
-
 	if (len > PAGE_SIZE || !nvo_cmd_slot_page(cmd))
 		return -ENOMEM;
-	held = sg_page(cmd->slot_page);
-	if (page_ref_count(held) != 1) {
-		fresh = alloc_page(GFP_KERNEL | __GFP_NOWARN);
-		if (!fresh)
-			return -ENOMEM;
-		sg_set_page(cmd->slot_page, fresh, PAGE_SIZE, 0);
-		put_page(held);
-		cmd->queue->stats.read_pages_held++;
-	}
 	cmd->slot_page->length = len;
 	cmd->own_sg = cmd->slot_page;
 	cmd->own_nents = 1;

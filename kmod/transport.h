@@ -198,7 +198,7 @@ struct nvo_queue_stats {
 	u64	write_cmds;
 	u64	write_bytes;
 	u64	inline_writes;	/* writes whose data came in the capsule */
-	/* small reads that found the slot's page still held by an skb */
+	/* slot pages found still held by an skb of a read: replaced */
 	u64	read_pages_held;
 	u64	r2ts;
 	u64	errors;		/* completions with a non-zero status */
