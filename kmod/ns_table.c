@@ -17,6 +17,14 @@
  * the shim sends it the whole table again with subsys_attach on the same
  * id, retried each period until the device takes it.
  *
+ * A device whose back end failed for a namespace says so with
+ * nvo_ns_failed() (any context: the nsid waits in the table's small
+ * report list for the next sync, which starts at once): the entry is
+ * removed and a marker left in its slot keeps the namespace out, its
+ * commands punted, until the namespace leaves the subsystem or is disabled.
+ * The marker holds a pin too, so that a disable waits for the sync that
+ * sees it: a disable and enable between two syncs cannot go unnoticed.
+ *
  * Each entry the device has holds one reference on its nvmet namespace (a
  * pin), dropped only once the device completed the entry's REMOVE: nvmet's
  * disable takes the namespace out of the subsystem first and then waits for
@@ -40,6 +48,8 @@
 
 #define NVO_NS_PERIOD_MS	100
 #define NVO_NS_RETRY_MS		5000
+/* Back-end failures reported between two syncs; more are dropped. */
+#define NVO_NS_FAILED_REPORTS	8
 
 /* A namespace of a table, as the shim keeps it. */
 struct nvo_ns_slot {
@@ -47,6 +57,8 @@ struct nvo_ns_slot {
 	struct nvmet_ns		*ns;		/* pinned while in the device's */
 	struct nvo_ns_entry	e;		/* what the device was told */
 	bool			refused;	/* left out: nothing pinned */
+	/* Left out, pinned: the device's back end failed for it. */
+	bool			failed;
 	u64			remove_gen;	/* on ->removing: its REMOVE */
 	/* Its REMOVE met a gap: the resync's table, without it, replaces it. */
 	bool			remove_stale;
@@ -69,6 +81,9 @@ struct nvo_ns_table {
 	/* A REMOVE completed: refused ADDs may fit now. */
 	bool			room;
 	unsigned long		retry_at;	/* jiffies: refused ADDs again */
+	/* nvo_ns_failed() reports, under nvo_ns_done_lock */
+	u32			failed_nsids[NVO_NS_FAILED_REPORTS];
+	u32			nr_failed;
 	u64			gen;
 	struct xarray		slots;		/* nsid -> struct nvo_ns_slot */
 	struct list_head	removing;	/* under nvo_ns_done_lock */
@@ -138,7 +153,7 @@ static void nvo_ns_resync(struct nvo_ns_table *t)
 	if (!tbl)
 		return;		/* the next period tries again */
 	xa_for_each(&t->slots, idx, s)
-		if (!s->refused && nr < n)
+		if (!s->refused && !s->failed && nr < n)
 			tbl[nr++] = s->e;
 	gen = ++t->gen;
 	spin_lock_irq(&nvo_ns_done_lock);
@@ -182,8 +197,8 @@ static void nvo_ns_remove(struct nvo_ns_table *t, struct nvo_ns_slot *s)
 	u64 gen;
 	int ret;
 
-	if (s->refused) {
-		nvo_ns_slot_free(s);
+	if (s->refused || s->failed) {
+		nvo_ns_slot_free(s);	/* not in the device */
 		return;
 	}
 	gen = t->gen + 1;
@@ -244,6 +259,38 @@ static struct nvo_ns_slot *nvo_ns_slot_new(struct nvmet_ns *ns)
 }
 
 /*
+ * The device's back end failed for @nsid: a marker (pinned, never offered
+ * to the device) takes the entry's slot, so the next syncs leave the
+ * namespace out until it is gone from the subsystem as it was, and the
+ * entry is removed from the device as any other. Without a pin to take
+ * (the namespace is being disabled) no marker is needed: it is leaving.
+ */
+static void nvo_ns_fail(struct nvo_ns_table *t, u32 nsid)
+{
+	struct nvo_ns_slot *s = xa_load(&t->slots, nsid), *m = NULL;
+
+	if (!s || s->refused || s->failed)
+		return;		/* gone, left out, or reported already */
+	if (percpu_ref_tryget_live(&s->ns->ref)) {
+		m = kzalloc(sizeof(*m), GFP_KERNEL);
+		if (!m) {
+			percpu_ref_put(&s->ns->ref);
+			return;		/* the device reports it again */
+		}
+		m->ns = s->ns;
+		m->e = s->e;
+		m->failed = true;
+		/* Replaces an entry that is there: no allocation, no error. */
+		xa_store(&t->slots, nsid, m, GFP_KERNEL);
+	} else {
+		xa_erase(&t->slots, nsid);
+	}
+	pr_warn("%s: subsystem %u: nsid %u: the device's back end failed; served in software until the namespace is enabled again\n",
+		t->dev->name, t->id, nsid);
+	nvo_ns_remove(t, s);
+}
+
+/*
  * Bring the device's table in line with the subsystem: what left or
  * changed is looked at under subsys->lock, the device is told after.
  */
@@ -252,6 +299,8 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 	LIST_HEAD(gone);
 	LIST_HEAD(added);
 	struct nvo_ns_slot *s, *tmp;
+	u32 failed[NVO_NS_FAILED_REPORTS];
+	u32 i, nr_failed;
 	struct nvmet_ns *ns;
 	unsigned long idx;
 	bool retry;
@@ -264,6 +313,9 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 	t->room = false;
 	t->stale |= t->lost;
 	t->lost = false;
+	nr_failed = t->nr_failed;
+	memcpy(failed, t->failed_nsids, nr_failed * sizeof(failed[0]));
+	t->nr_failed = 0;
 	spin_unlock_irq(&nvo_ns_done_lock);
 	mutex_lock(&t->subsys->lock);
 	xa_for_each(&t->slots, idx, s) {
@@ -284,10 +336,12 @@ static void nvo_ns_sync(struct nvo_ns_table *t)
 		list_del(&s->entry);
 		nvo_ns_remove(t, s);
 	}
+	for (i = 0; i < nr_failed; i++)
+		nvo_ns_fail(t, failed[i]);
 	/* Resizes: the pin keeps ns alive, its size is read once. */
 	xa_for_each(&t->slots, idx, s) {
-		if (s->refused)
-			continue;	/* not pinned: not looked at */
+		if (s->refused || s->failed)
+			continue;	/* not in the device */
 		blocks = nvo_ns_blocks(s->ns);
 		if (blocks == s->e.nr_blocks)
 			continue;
@@ -503,6 +557,36 @@ void nvo_ns_table_lost(struct nvo_offload_dev *dev, u32 subsys_id)
 }
 EXPORT_SYMBOL_NS_GPL(nvo_ns_table_lost, NVO_NS);
 
+void nvo_ns_failed(struct nvo_offload_dev *dev, u32 subsys_id, u32 nsid)
+{
+	bool queued = false, dropped = false;
+	struct nvo_ns_table *t;
+	unsigned long flags;
+	u32 i;
+
+	spin_lock_irqsave(&nvo_ns_done_lock, flags);
+	list_for_each_entry(t, &nvo_ns_tables, entry) {
+		if (t->dev != dev || t->id != subsys_id)
+			continue;
+		for (i = 0; i < t->nr_failed; i++)
+			if (t->failed_nsids[i] == nsid)
+				break;
+		if (i == t->nr_failed && i < NVO_NS_FAILED_REPORTS)
+			t->failed_nsids[t->nr_failed++] = nsid;
+		queued = i < NVO_NS_FAILED_REPORTS;
+		dropped = !queued;
+		break;
+	}
+	spin_unlock_irqrestore(&nvo_ns_done_lock, flags);
+	if (dropped)
+		pr_warn_ratelimited("%s: subsystem %u: nsid %u: back-end failure report dropped (too many at once)\n",
+				    dev->name, subsys_id, nsid);
+	/* Now, not at the next period: the device punts until then. */
+	if (queued)
+		mod_delayed_work(system_wq, &nvo_ns_work, 0);
+}
+EXPORT_SYMBOL_NS_GPL(nvo_ns_failed, NVO_NS);
+
 /*
  * @dev failed (offload.c): its tables stay until their queues are released,
  * without another call to the device, which may be gone before them.
@@ -573,8 +657,10 @@ static void nvo_ns_snap_entries(struct nvo_ns_table *t, u64 from_key,
 			snap->more = true;	/* the rest come later still */
 			break;
 		}
-		nvo_ns_snap_add(snap, key, &s->e, s->refused ?
-				NVO_NS_SNAP_REFUSED : NVO_NS_SNAP_IN_DEVICE);
+		nvo_ns_snap_add(snap, key, &s->e,
+				s->failed ? NVO_NS_SNAP_FAILED :
+				s->refused ? NVO_NS_SNAP_REFUSED :
+				NVO_NS_SNAP_IN_DEVICE);
 	}
 	spin_lock_irq(&nvo_ns_done_lock);
 	list_for_each_entry(s, &t->removing, entry) {

@@ -420,6 +420,7 @@ enum nvo_ns_snap_entry_state {
 	NVO_NS_SNAP_IN_DEVICE,
 	NVO_NS_SNAP_REFUSED,	/* a full table: left out, punted */
 	NVO_NS_SNAP_REMOVING,	/* REMOVE sent, not completed */
+	NVO_NS_SNAP_FAILED,	/* the device's back end failed: punted */
 };
 
 struct nvo_ns_snap_entry {

@@ -37,7 +37,13 @@
 # 11. the shim's view through netlink (nicctl -j ns-table show), read at
 #     the end of 2: nsid 1 in-device with debugfs's size, nsid 2 refused;
 # 12. and at the end of 3: nsid 2 in-device with debugfs's size.
-# (11 and 12 are reported last so that 1-10 keep their numbers.)
+# 13. (run after 6) the device's back end for nsid 2 fails under fio verify
+#     on it (ns_fail_nsid): the device reports it (nvo_ns_failed()), the
+#     shim removes the entry (nicctl: failed; debugfs: absent), its I/O is
+#     punted and verified clean, the queues stay offloaded, the retry does
+#     not bring it back (6 s); disabled and enabled again, the device has
+#     it and executes its I/O.
+# (11-13 are reported last so that 1-10 keep their numbers.)
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/offload_test.sh
@@ -94,7 +100,7 @@ nl_entry() {
 		sed -n "s/.*\"$2\":\"\{0,1\}\([^,\"]*\).*/\1/p" | head -n 1
 }
 # nicctl's entry of nsid $1 is in state $2 with the size debugfs shows
-# ($2 refused: the device has no entry to compare with).
+# ($2 refused or failed: the device has no entry to compare with).
 nl_entry_is() {
 	local st nb dbg
 	st=$(nl_entry "$1" state)
@@ -102,7 +108,7 @@ nl_entry_is() {
 	dbg=$(tbl_field "$1" blocks)
 	msg "nicctl: nsid $1 ${st:-absent} nr_blocks ${nb:-?}; debugfs blocks ${dbg:-none}"
 	[ "$st" = "$2" ] || return 1
-	[ "$2" = refused ] && { [ -z "$dbg" ]; return; }
+	[ "$2" = refused ] || [ "$2" = failed ] && { [ -z "$dbg" ]; return; }
 	[ -n "$nb" ] && [ "$nb" = "$dbg" ]
 }
 host_bytes_is() { [ "$(blockdev --getsize64 "$1")" -eq "$2" ]; }
@@ -116,7 +122,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 
 offload_target_setup "$NQN"
 mkdir -p "${IMG%/*}"
@@ -264,6 +270,45 @@ lost() {
 }
 check "the device loses its tables under I/O: sent again when reported and at the next update's gap, verify clean" lost
 
+# 13, reported at the end
+backend_failed() {
+	local pid p0 p1 r0 r1 own0 own1 rc=0
+	p0=$(ns_punts 2)
+	r0=$(cat "$SIM/ns_failed_reports")
+	fio_verify "$NS2" --size=32M --iodepth=8 >/tmp/ns2.fio 2>&1 &
+	pid=$!
+	sleep 1
+	echo 2 >"$SIM/ns_fail_nsid" || rc=1
+	wait_for 5 tbl_lacks 2 || { msg "nsid 2 still in the device's table 5 s after its back end failed"; rc=1; }
+	wait "$pid" || { rc=1; grep -iE 'verify|err' /tmp/ns2.fio | head -n 5 | sed 's/^/# /'; }
+	p1=$(ns_punts 2)
+	r1=$(cat "$SIM/ns_failed_reports")
+	nl_entry_is 2 failed || rc=1
+	oq_wait_all offloaded || { msg "queues: $(oq_states | tr '\n' ' ')"; rc=1; }
+	msg "nsid 2: reports $r0 -> $r1, punts ${p0:-?} -> ${p1:-?}"
+	[ "$r1" -gt "$r0" ] && [ $((p1 - p0)) -ge 1024 ] || rc=1
+	# the shim's 5 s retry of refused ADDs is not for failed entries
+	sleep 6
+	if tbl_has 2; then
+		msg "nsid 2 back in the table with its back end still failed"
+		rc=1
+	fi
+	echo 0 >"$SIM/ns_fail_nsid"
+	{ nvmet_ns_disable "$NQN" 2 && nvmet_ns_enable "$NQN" 2 && wait_for 10 tbl_has 2; } ||
+		{ msg "nsid 2 not back after a disable and enable"; return 1; }
+	NS2=$(ns_dev 2) || return 1
+	wait_for 20 host_bytes_is "$NS2" $((48 << 20)) ||
+		nvme ns-rescan "/dev/$(host_ctrl "$NQN")" >/dev/null 2>&1
+	own0=$(tbl_field 2 own_cmds)
+	quiet fio_verify "$NS2" --size=4M --iodepth=8 || rc=1
+	own1=$(tbl_field 2 own_cmds)
+	msg "nsid 2 enabled again: own_cmds ${own0:-?} -> ${own1:-?}"
+	[ $((own1 - own0)) -ge 1024 ] || rc=1
+	return $rc
+}
+NS_FAILED=fail
+backend_failed && NS_FAILED=pass
+
 # 7
 disabled() {
 	local pid1 pid2 t0 t1 rc=0
@@ -329,5 +374,6 @@ fi
 # 11, 12
 "ktap_test_$NL_FULL" "nicctl ns-table show with the table full (2): nsid 1 in-device with debugfs's size, nsid 2 refused"
 "ktap_test_$NL_ADDED" "nicctl ns-table show after the retry (3): nsid 2 in-device with debugfs's size"
+"ktap_test_$NS_FAILED" "the device's back end fails for nsid 2 under fio verify: reported, removed (nicctl: failed), punted and clean, queues offloaded, not retried; back after a disable and enable"
 
 ktap_finished

@@ -194,6 +194,18 @@ void nvo_ns_update_done(struct nvo_offload_dev *dev, u32 subsys_id, u64 gen,
  */
 void nvo_ns_table_lost(struct nvo_offload_dev *dev, u32 subsys_id);
 
+/*
+ * The device's back end failed for @nsid of @subsys_id (its path to the
+ * namespace's storage is gone; MLNX_OFED tears its back-end controller
+ * down): the shim takes the entry out of the table with a REMOVE within
+ * its next reconcile, and leaves it out until the namespace is disabled
+ * and enabled again (or replaced), so that nvmet serves it in software and
+ * reports any error itself. Meanwhile the device punts the nsid's
+ * commands, and calls again if it still has the entry after a period (a
+ * report may be dropped when many arrive at once). Any context.
+ */
+void nvo_ns_failed(struct nvo_offload_dev *dev, u32 subsys_id, u32 nsid);
+
 /* The queue as it moves between the shim and a device. */
 struct nvo_handover {
 	struct socket		*sock;

@@ -26,6 +26,7 @@ struct nq_cmd *nq_get_cmd(struct nicsim_queue *q)
 	c->ns_held = false;
 	c->tns = NULL;
 	c->injected = false;
+	c->ns_failed = false;
 	c->status = NVME_SC_SUCCESS;
 	c->data_status = NVME_SC_SUCCESS;
 	c->bio_status = BLK_STS_OK;

@@ -114,6 +114,21 @@ static void nq_own_done(struct nicsim_queue *q, struct nq_cmd *c)
 {
 	u64 lat = nicsim_fault_latency_ns(q->ndev);
 
+	if (c->ns_failed) {
+		/*
+		 * The namespace's back end is lost, not the queue: the shim
+		 * takes the entry out and software serves the command; the
+		 * queue stays here for the other namespaces.
+		 */
+		q->oq->stats.backend_errors++;
+		nicsim_ns_report_failed(c->tns);
+		nq_ns_drop(c);
+		c->own = false;
+		c->ns_failed = false;
+		c->bio_status = BLK_STS_OK;
+		nq_punt(q, c);
+		return;
+	}
 	if (c->injected) {
 		/*
 		 * An injected backend error stands for the NIC losing its path
@@ -248,6 +263,12 @@ static void nq_submit(struct nicsim_queue *q, struct nq_cmd *c)
 
 	c->state = NQ_CMD_BACKEND;
 	q->nr_backend++;
+	if (c->tns && nicsim_ns_backend_failed(c->tns)) {
+		c->ns_failed = true;
+		c->bio_status = BLK_STS_IOERR;
+		nq_done(c);
+		return;
+	}
 	if (op != nvme_cmd_flush &&
 	    nicsim_fault_backend_error(q->ndev, slba, nlb)) {
 		c->injected = true;

@@ -100,6 +100,9 @@ struct nicsim_dev {
 	bool			ns_table_decline;	/* attach: -EOPNOTSUPP */
 	unsigned long		ns_table_full;	/* ADDs refused: table full */
 	unsigned long		ns_table_resyncs; /* attaches of a known id */
+	/* Back end failed for this nsid of a table (0: none): reported, punted. */
+	u32			ns_fail_nsid;
+	unsigned long		ns_failed_reports; /* nvo_ns_failed() calls */
 };
 
 static inline struct nicsim_dev *to_nicsim_dev(struct device *dev)
@@ -144,6 +147,8 @@ struct nicsim_ns *nicsim_ns_get(struct nicsim_ns_table *t, u32 nsid,
 				struct nvo_ns_entry *e);
 void nicsim_ns_put(struct nicsim_ns *ns);
 void nicsim_ns_count(struct nicsim_ns *ns);
+bool nicsim_ns_backend_failed(struct nicsim_ns *ns);
+void nicsim_ns_report_failed(struct nicsim_ns *ns);
 
 /* fault.c */
 void nicsim_fault_init(struct nicsim_dev *ndev);

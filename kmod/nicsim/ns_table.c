@@ -14,7 +14,9 @@
  * ns_table_lose (every table loses its entries and its gen, as after a
  * reset of the engine that keeps them; write 1: reported to the shim with
  * nvo_ns_table_lost(), 2: not, so the shim's next update finds the gap,
- * -ESTALE; either way it sends the whole table again).
+ * -ESTALE; either way it sends the whole table again). ns_fail_nsid: the
+ * back end behind that nsid's entries is lost: each command that meets it
+ * punts and is reported (nvo_ns_failed()) until the shim removed the entry.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -147,6 +149,24 @@ struct nicsim_ns *nicsim_ns_get(struct nicsim_ns_table *t, u32 nsid,
 void nicsim_ns_count(struct nicsim_ns *ns)
 {
 	atomic64_inc(&ns->own_cmds);
+}
+
+/* debugfs ns_fail_nsid: the back end behind this entry is lost. */
+bool nicsim_ns_backend_failed(struct nicsim_ns *ns)
+{
+	u32 nsid = READ_ONCE(ns->ndev->ns_fail_nsid);
+
+	return nsid && nsid == ns->e.nsid;
+}
+
+/*
+ * Told for each command that met the failure while the entry is still in
+ * the table: the shim takes it out (a report it dropped comes again).
+ */
+void nicsim_ns_report_failed(struct nicsim_ns *ns)
+{
+	ns->ndev->ns_failed_reports++;
+	nvo_ns_failed(&ns->ndev->odev, ns->subsys_id, ns->e.nsid);
 }
 
 /* Under ndev->ns_lock. */
@@ -467,4 +487,8 @@ void nicsim_ns_debugfs(struct nicsim_dev *ndev)
 			     &ndev->ns_table_resyncs);
 	debugfs_create_ulong("ns_table_full", 0400, ndev->ddir,
 			     &ndev->ns_table_full);
+	debugfs_create_u32("ns_fail_nsid", 0600, ndev->ddir,
+			   &ndev->ns_fail_nsid);
+	debugfs_create_ulong("ns_failed_reports", 0400, ndev->ddir,
+			     &ndev->ns_failed_reports);
 }

@@ -53,6 +53,7 @@ struct nq_cmd {
 	bool			inline_data;	/* its data came in the capsule */
 	bool			ns_held;
 	bool			injected;	/* backend error injected */
+	bool			ns_failed;	/* its table entry's back end failed */
 	u16			status;		/* own commands: NVMe status */
 	u16			data_status;	/* set when a data digest failed */
 	blk_status_t		bio_status;

@@ -79,7 +79,8 @@ where  DEV := a device id (decimal) or name
        One row per namespace of each table the shim pushed to a device
        (per device and subsystem): its size, flags and whether the device
        has it (in-device), refused it (table full; its commands are
-       punted) or is removing it.
+       punted), is removing it, or failed it (its back end for the
+       namespace failed: punted until the namespace is enabled again).
 )";
 
 constexpr const char* kStatsUsage =

@@ -173,11 +173,16 @@ enum nvmet_offload_ns_flags {
  *   is asked again after a completed REMOVE or 5 s.
  * @NVMET_OFFLOAD_NS_ENTRY_STATE_REMOVING: REMOVE sent, waiting for the
  *   device's completion (the namespace stays pinned until then).
+ * @NVMET_OFFLOAD_NS_ENTRY_STATE_FAILED: The device reported its back end
+ *   failed for the namespace (nvo_ns_failed()): removed from its table and
+ *   left out, its commands punted, until the namespace is disabled and enabled
+ *   again.
  */
 enum nvmet_offload_ns_entry_state {
 	NVMET_OFFLOAD_NS_ENTRY_STATE_IN_DEVICE,
 	NVMET_OFFLOAD_NS_ENTRY_STATE_REFUSED,
 	NVMET_OFFLOAD_NS_ENTRY_STATE_REMOVING,
+	NVMET_OFFLOAD_NS_ENTRY_STATE_FAILED,
 };
 
 enum {

@@ -35,6 +35,8 @@ TEST(Types, ValuesMatchUapi) {
             uint32_t{NVMET_OFFLOAD_NS_TABLE_STATE_DEAD});
   EXPECT_EQ(static_cast<uint32_t>(NsEntryState::kRemoving),
             uint32_t{NVMET_OFFLOAD_NS_ENTRY_STATE_REMOVING});
+  EXPECT_EQ(static_cast<uint32_t>(NsEntryState::kFailed),
+            uint32_t{NVMET_OFFLOAD_NS_ENTRY_STATE_FAILED});
   EXPECT_EQ(kNsRo, uint32_t{NVMET_OFFLOAD_NS_FLAGS_RO});
   EXPECT_EQ(kNsVwc, uint32_t{NVMET_OFFLOAD_NS_FLAGS_VWC});
   EXPECT_EQ(kNsWz, uint32_t{NVMET_OFFLOAD_NS_FLAGS_WZ});
@@ -59,6 +61,7 @@ TEST(Types, Names) {
   EXPECT_EQ(ToString(NsTableState::kDeclined), "declined");
   EXPECT_EQ(ToString(NsEntryState::kInDevice), "in-device");
   EXPECT_EQ(ToString(NsEntryState::kRefused), "refused");
+  EXPECT_EQ(ToString(NsEntryState::kFailed), "failed");
   EXPECT_EQ(ToString(static_cast<NsEntryState>(9)), "unknown(9)");
   EXPECT_EQ(NsFlagNames(kNsRo | kNsWz | (1U << 9)),
             (std::vector<std::string>{"ro", "wz", "bit9"}));

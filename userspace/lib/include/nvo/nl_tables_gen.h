@@ -127,7 +127,7 @@ inline constexpr std::array<const char*, 5> kQueueStateNames = {"software", "off
 inline constexpr std::array<const char*, 4> kStatsScopeNames = {"device", "port", "namespace", "queue"};
 inline constexpr std::array<const char*, 8> kFallbackReasonNames = {"none", "refused", "queue-failed", "dev-failed", "dev-removed", "stream-lost", "reclaim-timeout", "kill-timeout"};
 inline constexpr std::array<const char*, 3> kNsTableStateNames = {"attached", "declined", "dead"};
-inline constexpr std::array<const char*, 3> kNsEntryStateNames = {"in-device", "refused", "removing"};
+inline constexpr std::array<const char*, 4> kNsEntryStateNames = {"in-device", "refused", "removing", "failed"};
 
 // Names of the bits of each flags definition, by bit number.
 inline constexpr std::array<const char*, 1> kBackendBitNames = {"bdev"};

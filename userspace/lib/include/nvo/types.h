@@ -54,6 +54,7 @@ enum class NsEntryState : uint32_t {
   kInDevice = 0,
   kRefused = 1,   // the device's table was full: left out, punted
   kRemoving = 2,  // REMOVE sent, not completed yet
+  kFailed = 3,    // the device's back end failed: left out, punted
 };
 // Bits of NsEntry::flags.
 inline constexpr uint32_t kNsRo = 1U << 0;
