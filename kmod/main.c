@@ -64,10 +64,16 @@ static void nvo_queue_response(struct nvmet_req *req)
 {
 	struct nvo_cmd *cmd = container_of(req, struct nvo_cmd, req);
 
-	if (cmd->flags & NVO_CMD_PUNTED)
+	if (cmd->flags & NVO_CMD_PUNTED) {
 		nvo_punt_complete(cmd->queue, cmd);
-	else
-		nvo_tx_complete(cmd);
+		return;
+	}
+	/* A namespace notice: devices' namespace tables catch up now. */
+	if (unlikely(!cmd->queue->nvme_sq.qid) &&
+	    req->cmd->common.opcode == nvme_admin_async_event &&
+	    !req->cqe->status)
+		nvo_ns_tables_aen(req);
+	nvo_tx_complete(cmd);
 }
 
 static const struct nvmet_fabrics_ops nvo_fabrics_ops = {

@@ -6,8 +6,13 @@
  * before the subsystem's first queue goes to the device and detached after
  * its last came back. nvmet tells a transport nothing of its namespaces,
  * so a delayed work compares every table with subsys->namespaces each
- * NVO_NS_PERIOD_MS and sends the device what changed: ADD, REMOVE, RESIZE,
- * each with the table's generation plus one.
+ * ns_period_ms (100) and sends the device what changed: ADD, REMOVE,
+ * RESIZE, each with the table's generation plus one. The Asynchronous
+ * Event nvmet sends a host for a namespace it enabled or resized passes
+ * through us (nvo_ns_tables_aen()): that starts the work at once, so an
+ * enable or a resize reaches the device without waiting for the period. A
+ * disable's event comes only after the disable waited for the pins, so a
+ * disable is seen by the period.
  *
  * An ADD the device refuses (a full table) leaves the namespace out, its
  * commands punted, until there may be room: the device completed a REMOVE,
@@ -46,7 +51,10 @@
 #include "compat.h"
 #include "transport.h"
 
-#define NVO_NS_PERIOD_MS	100
+static unsigned int nvo_ns_period_ms = 100;
+module_param_named(ns_period_ms, nvo_ns_period_ms, uint, 0644);
+MODULE_PARM_DESC(ns_period_ms,
+		 "ms between two reconciles of the namespace tables with nvmet (default 100)");
 #define NVO_NS_RETRY_MS		5000
 /* Back-end failures reported between two syncs; more are dropped. */
 #define NVO_NS_FAILED_REPORTS	8
@@ -95,6 +103,11 @@ static DEFINE_SPINLOCK(nvo_ns_done_lock);
 static DEFINE_IDA(nvo_ns_ida);
 static void nvo_ns_work_fn(struct work_struct *w);
 static DECLARE_DELAYED_WORK(nvo_ns_work, nvo_ns_work_fn);
+
+static unsigned long nvo_ns_period(void)
+{
+	return msecs_to_jiffies(clamp(READ_ONCE(nvo_ns_period_ms), 10U, 60000U));
+}
 
 static void nvo_ns_slot_free(struct nvo_ns_slot *s)
 {
@@ -384,7 +397,7 @@ static void nvo_ns_work_fn(struct work_struct *w)
 			nvo_ns_sync(t);
 	if (!list_empty(&nvo_ns_tables))
 		schedule_delayed_work(&nvo_ns_work,
-				      msecs_to_jiffies(NVO_NS_PERIOD_MS));
+				      nvo_ns_period());
 	mutex_unlock(&nvo_ns_mutex);
 }
 
@@ -432,7 +445,7 @@ static struct nvo_ns_table *nvo_ns_attach(struct nvo_offload_dev *dev,
 	spin_unlock_irq(&nvo_ns_done_lock);
 	if (t->attached)
 		nvo_ns_sync(t);
-	schedule_delayed_work(&nvo_ns_work, msecs_to_jiffies(NVO_NS_PERIOD_MS));
+	schedule_delayed_work(&nvo_ns_work, nvo_ns_period());
 	return t;
 }
 
@@ -586,6 +599,22 @@ void nvo_ns_failed(struct nvo_offload_dev *dev, u32 subsys_id, u32 nsid)
 		mod_delayed_work(system_wq, &nvo_ns_work, 0);
 }
 EXPORT_SYMBOL_NS_GPL(nvo_ns_failed, NVO_NS);
+
+/*
+ * nvmet completed an Asynchronous Event Request on one of our admin queues
+ * (@req): a namespace attribute notice means a namespace was enabled,
+ * disabled or resized, so the tables are reconciled now. Any context.
+ */
+void nvo_ns_tables_aen(const struct nvmet_req *req)
+{
+	u32 result = le32_to_cpu(req->cqe->result.u32);
+
+	if ((result & 0x7) != NVME_AER_NOTICE ||
+	    ((result >> 8) & 0xff) != NVME_AER_NOTICE_NS_CHANGED)
+		return;
+	if (!list_empty_careful(&nvo_ns_tables))
+		mod_delayed_work(system_wq, &nvo_ns_work, 0);
+}
 
 /*
  * @dev failed (offload.c): its tables stay until their queues are released,

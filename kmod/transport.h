@@ -404,6 +404,7 @@ void nvo_counters_exit(void);
 void nvo_ns_table_get(struct nvo_queue *queue, struct nvo_offload_dev *dev,
 		      struct nvo_handover *h);
 void nvo_ns_table_put(struct nvo_queue *queue);
+void nvo_ns_tables_aen(const struct nvmet_req *req);
 void nvo_ns_tables_dev_failed(struct nvo_offload_dev *dev);
 void nvo_ns_tables_exit(void);
 

@@ -43,7 +43,11 @@
 #     punted and verified clean, the queues stay offloaded, the retry does
 #     not bring it back (6 s); disabled and enabled again, the device has
 #     it and executes its I/O.
-# (11-13 are reported last so that 1-10 keep their numbers.)
+# 14. (run after 7) with the shim's reconcile period at 30 s
+#     (ns_period_ms), nsid 2 enabled and then grown reaches the device's
+#     table within 5 s each: the namespace notice nvmet sends the host
+#     (an Asynchronous Event) starts the reconcile, not the period.
+# (11-14 are reported last so that 1-10 keep their numbers.)
 
 DIR=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/offload_test.sh
@@ -122,7 +126,7 @@ cleanup() {
 trap cleanup EXIT
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 14
 
 offload_target_setup "$NQN"
 mkdir -p "${IMG%/*}"
@@ -336,6 +340,28 @@ disabled() {
 }
 check "nsid 2 disabled under I/O with late updates: returns within 20 s, out of the table, nsid 1 verify clean" disabled
 
+# 14, reported at the end
+PERIOD=/sys/module/nvmet_offload/parameters/ns_period_ms
+on_aen() {
+	local t0 rc=0
+	echo 30000 >"$PERIOD" || return 1
+	sleep 1		# the period in force: the work queued at 100 ms ran
+	t0=$SECONDS
+	nvmet_ns_enable "$NQN" 2 || rc=1
+	wait_for 5 tbl_has 2 || { msg "nsid 2 enabled: not in the table within 5 s"; rc=1; }
+	msg "nsid 2 enabled: in the table after $((SECONDS - t0)) s"
+	t0=$SECONDS
+	truncate -s 64M "$IMG" && losetup -c "$LOOP" &&
+		_nvo_write "$NVMET_CFS/subsystems/$NQN/namespaces/2/revalidate_size" 1 || rc=1
+	wait_for 5 tbl_bytes_is 2 $((64 << 20)) ||
+		{ msg "nsid 2 grown: the table has $(tbl_bytes 2) bytes 5 s later"; rc=1; }
+	msg "nsid 2 grown to 64 MiB: in the table after $((SECONDS - t0)) s"
+	echo 100 >"$PERIOD"
+	return $rc
+}
+NS_AEN=fail
+on_aen && NS_AEN=pass
+
 # 8
 detached() {
 	host_disconnect "$NQN" >/dev/null
@@ -375,5 +401,6 @@ fi
 "ktap_test_$NL_FULL" "nicctl ns-table show with the table full (2): nsid 1 in-device with debugfs's size, nsid 2 refused"
 "ktap_test_$NL_ADDED" "nicctl ns-table show after the retry (3): nsid 2 in-device with debugfs's size"
 "ktap_test_$NS_FAILED" "the device's back end fails for nsid 2 under fio verify: reported, removed (nicctl: failed), punted and clean, queues offloaded, not retried; back after a disable and enable"
+"ktap_test_$NS_AEN" "the reconcile at 30 s: nsid 2 enabled, then grown, reaches the table within 5 s (the namespace notice starts it)"
 
 ktap_finished
