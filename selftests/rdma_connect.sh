@@ -4,8 +4,10 @@
 # rdma_connect.sh - the NVMe/RDMA target transport over Soft-RoCE (rxe0 on
 # dummy0 at 169.254.0.2/16): discovery, connect with several I/O queues,
 # fio crc32c verify at 4k QD32 and 1M QD4, writes at and past the
-# in-capsule size, a controller reset, disconnect, and the module unloading
-# clean once the port is gone. The runner fails the boot on any oops/WARN.
+# in-capsule size, a controller reset, disconnect, a second port on IPv6
+# (fd00::2 on dummy0, a RoCEv2 GID of rxe0: discovery, connect, verify),
+# and the module unloading clean once the ports are gone. The runner fails
+# the boot on any oops/WARN.
 #
 # Usage: rdma_connect.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
 
@@ -129,12 +131,37 @@ test_mem_limit() {
 	quiet host_disconnect "$NQN"
 }
 
+# IPv6: rxe0's GID table follows dummy0's addresses, so a port on fd00::2
+# is reached through a RoCEv2 GID of that address.
+RDMA_ADDR6=fd00::2
+PORT6=4421
+gid6() { grep -qi '^fd00:' /sys/class/infiniband/$RDMA_LINK/ports/1/gids/* 2>/dev/null; }
+test_ipv6() {
+	local out c addr rc=0
+	_nvo_diag /usr/sbin/ip -6 addr replace "$RDMA_ADDR6/64" dev $RDMA_NETDEV nodad || return 1
+	wait_for 10 gid6 || { msg "no fd00:: GID on $RDMA_LINK"; return 1; }
+	{ nvmet_port_create 2 "$RDMA_ADDR6" $PORT6 addr_trtype=rdma && nvmet_port_link 2 "$NQN"; } ||
+		return 1
+	out=$(nvme discover -t rdma -a "$RDMA_ADDR6" -s $PORT6 2>&1) || { msg "$out"; return 1; }
+	printf '%s\n' "$out" | grep -q "subnqn: *$NQN" || { msg "$out"; rc=1; }
+	printf '%s\n' "$out" | grep -q 'adrfam: *ipv6' || { msg "discovery: no ipv6 entry"; rc=1; }
+	quiet nvme connect -t rdma -n "$NQN" -a "$RDMA_ADDR6" -s $PORT6 --nr-io-queues=2 || return 1
+	c=$(ctrl) || return 1
+	addr=$(cat "/sys/class/nvme/$c/address")
+	msg "host controller $c: $addr"
+	[[ $addr == *traddr=$RDMA_ADDR6,* ]] || rc=1
+	verify --bs=4k --iodepth=16 --size=4M || rc=1
+	quiet host_disconnect "$NQN" || rc=1
+	nvmet_port_remove 2 || rc=1
+	return $rc
+}
+
 no_io_errors() {
 	dmesg_clean_since_mark -Ei 'I/O error|blk_update_request|critical medium|nvme.*timeout|failed with status|nvmet_offload_rdma: (queue .*failed|refusing|cannot)'
 }
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 trap nvmet_cleanup EXIT
 msg "transport: $(nvo_transport)"
 dmesg_mark
@@ -154,5 +181,6 @@ if [ "$(nvo_transport)" = stock ]; then
 else
 	step "queue_mem_limit_kb at 1 MiB: the I/O queue refused, connect fails; restored: connects" test_mem_limit
 fi
+step "IPv6: a port on $RDMA_ADDR6 (dummy0, a RoCEv2 GID): discovery, connect, fio verify, disconnect" test_ipv6
 step "port removed, $(module) unloads" test_unload
 ktap_finished
