@@ -3,7 +3,10 @@
  * rdma_cm: one listening id per enabled nvmet port; a connection request
  * becomes a queue (NVMe/RDMA private data: record format 1.0, queue id and
  * sizes), accepted or refused with an NVMe/RDMA reject status; the id's
- * later events end it.
+ * later events end it. A listener whose RDMA device goes away (rxe link
+ * deleted, driver unloaded) is tried again every NVO_RDMA_RELISTEN_MS,
+ * so that the port serves again once its address has a device, without
+ * being re-created.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +16,8 @@
 
 #include "../nport.h"
 #include "rdma.h"
+
+#define NVO_RDMA_RELISTEN_MS	2000
 
 static int nvo_rdma_reject(struct rdma_cm_id *cm_id,
 			   enum nvme_rdma_cm_status status)
@@ -86,6 +91,31 @@ static int nvo_rdma_connect(struct rdma_cm_id *cm_id,
 	return 0;
 }
 
+/*
+ * The device under @cm_id went: if it is @port's listener, it is dropped
+ * (1: the core destroys it) and listened for again later. Under the port's
+ * lock, so that remove_port neither destroys it too nor frees the port
+ * under us.
+ */
+static int nvo_rdma_listener_removed(struct nvo_rdma_port *port,
+				     struct rdma_cm_id *cm_id)
+{
+	int ret = 0;
+
+	mutex_lock(&port->lock);
+	if (port->cm_id == cm_id) {
+		port->cm_id = NULL;
+		if (!port->removed)
+			schedule_delayed_work(&port->relisten,
+					      msecs_to_jiffies(NVO_RDMA_RELISTEN_MS));
+		pr_warn("port %u: RDMA device removed, not listening until %pISpc has a device again\n",
+			nvo_nport_id(port->nport), &port->addr);
+		ret = 1;
+	}
+	mutex_unlock(&port->lock);
+	return ret;
+}
+
 static int nvo_rdma_cm_handler(struct rdma_cm_id *cm_id,
 			       struct rdma_cm_event *event)
 {
@@ -109,12 +139,7 @@ static int nvo_rdma_cm_handler(struct rdma_cm_id *cm_id,
 			break;
 		port = cm_id->context;
 		/* The listener: non-zero makes the core destroy it. */
-		if (xchg(&port->cm_id, NULL) == cm_id) {
-			pr_warn("port %u: RDMA device removed, not listening\n",
-				nvo_nport_id(port->nport));
-			return 1;
-		}
-		break;
+		return nvo_rdma_listener_removed(port, cm_id);
 	case RDMA_CM_EVENT_ADDR_CHANGE:
 	case RDMA_CM_EVENT_DISCONNECTED:
 	case RDMA_CM_EVENT_TIMEWAIT_EXIT:
@@ -160,6 +185,24 @@ err:
 	return ret;
 }
 
+static void nvo_rdma_relisten(struct work_struct *w)
+{
+	struct nvo_rdma_port *port = container_of(to_delayed_work(w),
+						  struct nvo_rdma_port,
+						  relisten);
+
+	mutex_lock(&port->lock);
+	if (!port->removed && !port->cm_id) {
+		if (nvo_rdma_listen(port))
+			schedule_delayed_work(&port->relisten,
+					      msecs_to_jiffies(NVO_RDMA_RELISTEN_MS));
+		else
+			pr_info("port %u: listening again on %pISpcs\n",
+				nvo_nport_id(port->nport), &port->addr);
+	}
+	mutex_unlock(&port->lock);
+}
+
 int nvo_rdma_add_port(struct nvmet_port *nport)
 {
 	struct nvo_rdma_port *port;
@@ -169,6 +212,8 @@ int nvo_rdma_add_port(struct nvmet_port *nport)
 	if (!port)
 		return -ENOMEM;
 	port->nport = nport;
+	mutex_init(&port->lock);
+	INIT_DELAYED_WORK(&port->relisten, nvo_rdma_relisten);
 	ret = nvo_nport_sockaddr(nport, &port->addr);
 	if (ret)
 		goto err;
@@ -196,8 +241,14 @@ err:
 void nvo_rdma_remove_port(struct nvmet_port *nport)
 {
 	struct nvo_rdma_port *port = nport->priv;
-	struct rdma_cm_id *cm_id = xchg(&port->cm_id, NULL);
+	struct rdma_cm_id *cm_id;
 
+	mutex_lock(&port->lock);
+	port->removed = true;
+	cm_id = port->cm_id;
+	port->cm_id = NULL;
+	mutex_unlock(&port->lock);
+	cancel_delayed_work_sync(&port->relisten);
 	/* Waits for the handlers of the listener and its requests. */
 	if (cm_id)
 		rdma_destroy_id(cm_id);

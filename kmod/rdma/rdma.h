@@ -46,7 +46,10 @@ struct nvo_rdma_dev {
 /* A listening nvmet port. */
 struct nvo_rdma_port {
 	struct nvmet_port	*nport;
-	struct rdma_cm_id	*cm_id;
+	struct mutex		lock;		/* cm_id, removed */
+	struct rdma_cm_id	*cm_id;		/* the listener, NULL: none */
+	bool			removed;	/* remove_port began */
+	struct delayed_work	relisten;	/* after its device went */
 	struct sockaddr_storage	addr;
 };
 
