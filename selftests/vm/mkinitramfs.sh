@@ -62,6 +62,8 @@ KMODS=(
 	veth dummy
 	# ss -K (socket destruction, CONFIG_INET_DIAG_DESTROY) in storm_hostkill
 	inet_diag tcp_diag
+	# packet loss on lo (tc netem) in tcp_fio_verify: TCP retransmits
+	sch_netem
 	# NVMe/RDMA over Soft-RoCE (rdma_*.sh): rxe on a dummy netdev, the
 	# nvme-rdma host, stock nvmet-rdma for baselines; rxe's ICRC needs the
 	# crc32 modules above, which modules.dep does not list
@@ -76,7 +78,7 @@ if [ "${KARCH:-x86_64}" = arm64 ]; then
 		configfs nvmet nvmet-tcp nvme-tcp nvme-fabrics nvme-core null_blk
 		ext4 jbd2 mbcache crc16 crc32c_generic libcrc32c loop
 		crc32_generic crct10dif_generic crct10dif-ce
-		veth dummy virtio_mmio virtio_console
+		veth dummy virtio_mmio virtio_console sch_netem
 	)
 fi
 # The arm64 userland: Debian's arm64 packages (scripts/arm64-env.sh).
@@ -86,7 +88,7 @@ BINS=(
 	/usr/bin/bash /usr/sbin/nvme /usr/bin/fio
 	/usr/sbin/mke2fs /usr/sbin/mkfs.ext4 /usr/sbin/e2fsck /usr/sbin/fsck.ext4
 	/usr/bin/setpriv /usr/bin/flock /usr/bin/lsblk /usr/sbin/blkid
-	/usr/sbin/ip /usr/bin/ss /usr/bin/rdma
+	/usr/sbin/ip /usr/bin/ss /usr/bin/rdma /usr/sbin/tc
 	/usr/bin/kmod
 	/usr/bin/timeout /usr/bin/stdbuf
 	/usr/bin/pgrep /usr/bin/pkill
