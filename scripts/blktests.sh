@@ -84,9 +84,21 @@ if ! command -v mkfs.xfs >/dev/null; then
 		echo "blktests: no mkfs.xfs and not root: the xfs tests will not run (apt-get install xfsprogs)" >&2
 	fi
 fi
+# ./check itself wants GNU awk, getconf and zgrep for some tests' requires()
+# (nvme/032 on: without them a test ends with no result in both columns).
+if ! command -v gawk >/dev/null; then
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "blktests: installing gawk (./check needs GNU awk)" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gawk >/dev/null ||
+			echo "blktests: no gawk: tests that need it end without a result" >&2
+	else
+		echo "blktests: no gawk and not root: tests that need it end without a result (apt-get install gawk)" >&2
+	fi
+fi
 mapfile -t progs < <(dpkg -L coreutils | sed -n 's|^/usr/bin/\(.\)|\1|p; s|^/bin/\(.\)|\1|p' | sort -u)
 progs+=(udevadm sed grep find xargs diff cmp awk mawk dmesg findmnt losetup lsblk blkid blkdiscard wipefs
-	mount umount column uuidgen script lsof jq dmsetup mkfs.xfs xfs_io ps pkill pgrep)
+	mount umount column uuidgen script lsof jq dmsetup mkfs.xfs xfs_io ps pkill pgrep
+	gawk getconf zgrep gzip)
 root=$out/root
 rm -rf "$root"
 mkdir -p "$root/usr"

@@ -42,6 +42,8 @@ note_bad() {
 # Ethernet-like link with a carrier, so give it one (rdma_cm does not route
 # over 127/8; the address is the one selftests/lib/rdma_test.sh uses).
 setup_net() {
+	# losetup -f needs /dev/loop-control, there once loop is loaded
+	modprobe loop
 	modprobe dummy numdummies=0
 	ip link add dummy0 type dummy
 	ip addr add 169.254.0.2/16 dev dummy0
