@@ -75,26 +75,21 @@ nice -n 10 make -C "$tree" -j"$(nproc)" >"$out/make.log" 2>&1 ||
 
 # The tools blktests' nvme tests use beyond the base image's busybox:
 # GNU coreutils (mktemp --tmpdir, stat -c ...), util-linux, xfsprogs...
-if ! command -v mkfs.xfs >/dev/null; then
+# need_host_tool CMD PACKAGE WHAT: install PACKAGE when CMD is missing (as
+# root), else say WHAT is lost
+need_host_tool() {
+	command -v "$1" >/dev/null && return 0
 	if [ "$(id -u)" -eq 0 ]; then
-		echo "blktests: installing xfsprogs (nvme/012, nvme/047 need mkfs.xfs)" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends xfsprogs >/dev/null ||
-			echo "blktests: no xfsprogs: the xfs tests will not run" >&2
-	else
-		echo "blktests: no mkfs.xfs and not root: the xfs tests will not run (apt-get install xfsprogs)" >&2
+		echo "blktests: installing $2 ($1)" >&2
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >/dev/null &&
+			return 0
 	fi
-fi
+	echo "blktests: no $1 (apt-get install $2): $3" >&2
+}
+need_host_tool mkfs.xfs xfsprogs "the xfs tests (nvme/012, nvme/047) will not run"
 # ./check itself wants GNU awk, getconf and zgrep for some tests' requires()
 # (nvme/032 on: without them a test ends with no result in both columns).
-if ! command -v gawk >/dev/null; then
-	if [ "$(id -u)" -eq 0 ]; then
-		echo "blktests: installing gawk (./check needs GNU awk)" >&2
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gawk >/dev/null ||
-			echo "blktests: no gawk: tests that need it end without a result" >&2
-	else
-		echo "blktests: no gawk and not root: tests that need it end without a result (apt-get install gawk)" >&2
-	fi
-fi
+need_host_tool gawk gawk "tests that need GNU awk end without a result"
 mapfile -t progs < <(dpkg -L coreutils | sed -n 's|^/usr/bin/\(.\)|\1|p; s|^/bin/\(.\)|\1|p' | sort -u)
 progs+=(udevadm sed grep find xargs diff cmp awk mawk dmesg findmnt losetup lsblk blkid blkdiscard wipefs
 	mount umount column uuidgen script lsof jq dmsetup mkfs.xfs xfs_io ps pkill pgrep
