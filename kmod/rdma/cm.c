@@ -111,6 +111,9 @@ static int nvo_rdma_listener_removed(struct nvo_rdma_port *port,
 		pr_warn("port %u: RDMA device removed, not listening until %pISpc has a device again\n",
 			nvo_nport_id(port->nport), &port->addr);
 		ret = 1;
+	} else if (port->listening) {
+		/* An id being set up to listen: its owner ends it. */
+		port->listen_lost = true;
 	}
 	mutex_unlock(&port->lock);
 	return ret;
@@ -157,7 +160,9 @@ static int nvo_rdma_cm_handler(struct rdma_cm_id *cm_id,
 	return 0;
 }
 
-static int nvo_rdma_listen(struct nvo_rdma_port *port)
+/* A new id listening on @port's address, in *@out; destroyed on failure. */
+static int nvo_rdma_listen(struct nvo_rdma_port *port,
+			   struct rdma_cm_id **out)
 {
 	struct rdma_cm_id *cm_id;
 	int ret;
@@ -178,10 +183,40 @@ static int nvo_rdma_listen(struct nvo_rdma_port *port)
 	ret = rdma_listen(cm_id, NVO_RDMA_BACKLOG);
 	if (ret)
 		goto err;
-	port->cm_id = cm_id;
+	*out = cm_id;
 	return 0;
 err:
 	rdma_destroy_id(cm_id);
+	return ret;
+}
+
+/*
+ * Listen, and publish the id as the port's listener unless its device went
+ * while it was set up (the handler then only marks it: rdma_cm waits for
+ * us to destroy it) or the port is being removed. No rdma_cm call is made
+ * under the port's lock, which the handler takes under rdma_cm's own.
+ */
+static int nvo_rdma_start_listening(struct nvo_rdma_port *port)
+{
+	struct rdma_cm_id *cm_id = NULL;
+	int ret;
+
+	mutex_lock(&port->lock);
+	port->listening = true;
+	port->listen_lost = false;
+	mutex_unlock(&port->lock);
+	ret = nvo_rdma_listen(port, &cm_id);
+	mutex_lock(&port->lock);
+	port->listening = false;
+	if (!ret && (port->removed || port->listen_lost)) {
+		ret = -ENODEV;
+	} else if (!ret) {
+		port->cm_id = cm_id;
+		cm_id = NULL;
+	}
+	mutex_unlock(&port->lock);
+	if (cm_id)
+		rdma_destroy_id(cm_id);
 	return ret;
 }
 
@@ -190,16 +225,22 @@ static void nvo_rdma_relisten(struct work_struct *w)
 	struct nvo_rdma_port *port = container_of(to_delayed_work(w),
 						  struct nvo_rdma_port,
 						  relisten);
+	bool skip;
 
 	mutex_lock(&port->lock);
-	if (!port->removed && !port->cm_id) {
-		if (nvo_rdma_listen(port))
-			schedule_delayed_work(&port->relisten,
-					      msecs_to_jiffies(NVO_RDMA_RELISTEN_MS));
-		else
-			pr_info("port %u: listening again on %pISpcs\n",
-				nvo_nport_id(port->nport), &port->addr);
+	skip = port->removed || port->cm_id;
+	mutex_unlock(&port->lock);
+	if (skip)
+		return;
+	if (!nvo_rdma_start_listening(port)) {
+		pr_info("port %u: listening again on %pISpcs\n",
+			nvo_nport_id(port->nport), &port->addr);
+		return;
 	}
+	mutex_lock(&port->lock);
+	if (!port->removed)
+		schedule_delayed_work(&port->relisten,
+				      msecs_to_jiffies(NVO_RDMA_RELISTEN_MS));
 	mutex_unlock(&port->lock);
 }
 
@@ -223,7 +264,7 @@ int nvo_rdma_add_port(struct nvmet_port *nport)
 			nvo_nport_id(nport));
 		nport->pi_enable = false;
 	}
-	ret = nvo_rdma_listen(port);
+	ret = nvo_rdma_start_listening(port);
 	if (ret) {
 		pr_err("port %u: cannot listen on %pISpcs: %d\n",
 		       nvo_nport_id(nport), &port->addr, ret);

@@ -46,9 +46,11 @@ struct nvo_rdma_dev {
 /* A listening nvmet port. */
 struct nvo_rdma_port {
 	struct nvmet_port	*nport;
-	struct mutex		lock;		/* cm_id, removed */
+	struct mutex		lock;		/* cm_id and the flags */
 	struct rdma_cm_id	*cm_id;		/* the listener, NULL: none */
 	bool			removed;	/* remove_port began */
+	bool			listening;	/* an id being set up */
+	bool			listen_lost;	/* ... and its device went */
 	struct delayed_work	relisten;	/* after its device went */
 	struct sockaddr_storage	addr;
 };
