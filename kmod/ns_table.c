@@ -109,6 +109,19 @@ static unsigned long nvo_ns_period(void)
 	return msecs_to_jiffies(clamp(READ_ONCE(nvo_ns_period_ms), 10U, 60000U));
 }
 
+/* A device's table by its id, under nvo_ns_done_lock; NULL if detached. */
+static struct nvo_ns_table *nvo_ns_table_by_id(struct nvo_offload_dev *dev,
+					       u32 subsys_id)
+{
+	struct nvo_ns_table *t;
+
+	lockdep_assert_held(&nvo_ns_done_lock);
+	list_for_each_entry(t, &nvo_ns_tables, entry)
+		if (t->dev == dev && t->id == subsys_id)
+			return t;
+	return NULL;
+}
+
 static void nvo_ns_slot_free(struct nvo_ns_slot *s)
 {
 	if (s->ns && !s->refused)
@@ -534,17 +547,15 @@ void nvo_ns_update_done(struct nvo_offload_dev *dev, u32 subsys_id, u64 gen,
 
 	/* The list of tables changes under the mutex and this lock both. */
 	spin_lock_irqsave(&nvo_ns_done_lock, flags);
-	list_for_each_entry(t, &nvo_ns_tables, entry) {
-		if (t->dev != dev || t->id != subsys_id)
-			continue;
-		/* One REMOVE, or those a resync settled: all of that gen. */
+	t = nvo_ns_table_by_id(dev, subsys_id);
+	/* One REMOVE, or those a resync settled: all of that gen. */
+	if (t && !err) {
 		list_for_each_entry_safe(s, tmp, &t->removing, entry) {
-			if (s->remove_gen == gen && !err) {
+			if (s->remove_gen == gen) {
 				list_move_tail(&s->entry, &done);
 				t->room = true;
 			}
 		}
-		break;
 	}
 	spin_unlock_irqrestore(&nvo_ns_done_lock, flags);
 	if (err)
@@ -563,9 +574,9 @@ void nvo_ns_table_lost(struct nvo_offload_dev *dev, u32 subsys_id)
 	unsigned long flags;
 
 	spin_lock_irqsave(&nvo_ns_done_lock, flags);
-	list_for_each_entry(t, &nvo_ns_tables, entry)
-		if (t->dev == dev && t->id == subsys_id)
-			t->lost = true;
+	t = nvo_ns_table_by_id(dev, subsys_id);
+	if (t)
+		t->lost = true;
 	spin_unlock_irqrestore(&nvo_ns_done_lock, flags);
 }
 EXPORT_SYMBOL_NS_GPL(nvo_ns_table_lost, NVO_NS);
@@ -578,9 +589,8 @@ void nvo_ns_failed(struct nvo_offload_dev *dev, u32 subsys_id, u32 nsid)
 	u32 i;
 
 	spin_lock_irqsave(&nvo_ns_done_lock, flags);
-	list_for_each_entry(t, &nvo_ns_tables, entry) {
-		if (t->dev != dev || t->id != subsys_id)
-			continue;
+	t = nvo_ns_table_by_id(dev, subsys_id);
+	if (t) {
 		for (i = 0; i < t->nr_failed; i++)
 			if (t->failed_nsids[i] == nsid)
 				break;
@@ -588,7 +598,6 @@ void nvo_ns_failed(struct nvo_offload_dev *dev, u32 subsys_id, u32 nsid)
 			t->failed_nsids[t->nr_failed++] = nsid;
 		queued = i < NVO_NS_FAILED_REPORTS;
 		dropped = !queued;
-		break;
 	}
 	spin_unlock_irqrestore(&nvo_ns_done_lock, flags);
 	if (dropped)
