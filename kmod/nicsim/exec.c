@@ -114,35 +114,29 @@ static void nq_own_done(struct nicsim_queue *q, struct nq_cmd *c)
 {
 	u64 lat = nicsim_fault_latency_ns(q->ndev);
 
-	if (c->ns_failed) {
+	if (c->ns_failed || c->injected) {
 		/*
-		 * The namespace's back end is lost, not the queue: the shim
-		 * takes the entry out and software serves the command; the
-		 * queue stays here for the other namespaces.
+		 * A back end lost, not a bad block: the host's CPU still
+		 * reaches the device, so the command runs again in software
+		 * with the data we hold. An injected error stands for the
+		 * NIC losing its path to the backend: the queue falls back
+		 * to software. A failed table entry (ns_fail_nsid) loses that
+		 * namespace only: the shim takes the entry out, the queue
+		 * stays here for the others.
 		 */
+		bool queue_lost = c->injected;
+
 		q->oq->stats.backend_errors++;
-		nicsim_ns_report_failed(c->tns);
+		if (c->ns_failed)
+			nicsim_ns_report_failed(c->tns);
 		nq_ns_drop(c);
 		c->own = false;
 		c->ns_failed = false;
-		c->bio_status = BLK_STS_OK;
-		nq_punt(q, c);
-		return;
-	}
-	if (c->injected) {
-		/*
-		 * An injected backend error stands for the NIC losing its path
-		 * to the backend, not for a bad block: the host's CPU still
-		 * reaches the device. The command runs again in software with
-		 * the data we hold, and the queue falls back to software.
-		 */
-		q->oq->stats.backend_errors++;
-		nq_ns_drop(c);
-		c->own = false;
 		c->injected = false;
 		c->bio_status = BLK_STS_OK;
 		nq_punt(q, c);
-		nq_begin_drain(q, NVO_FALLBACK_QUEUE_FAILED);
+		if (queue_lost)
+			nq_begin_drain(q, NVO_FALLBACK_QUEUE_FAILED);
 		return;
 	}
 	nq_account_own(q, c);
