@@ -56,6 +56,21 @@ enum nvmet_offload_adrfam {
 };
 
 /**
+ * enum nvmet_offload_transport - The NVMe-oF transport of a port or queue
+ *   (NVMF_TRTYPE_* values). Offload covers NVMe/TCP queues today; NVMe/RDMA
+ *   ports and queues (nvmet_offload_rdma) are listed, and serve in software.
+ * @NVMET_OFFLOAD_TRANSPORT_RDMA: NVMe/RDMA (nvmet_offload_rdma).
+ * @NVMET_OFFLOAD_TRANSPORT_FC: Fibre Channel (never ours; keeps the NVMe
+ *   numbering).
+ * @NVMET_OFFLOAD_TRANSPORT_TCP: NVMe/TCP (nvmet_offload).
+ */
+enum nvmet_offload_transport {
+	NVMET_OFFLOAD_TRANSPORT_RDMA = 1,
+	NVMET_OFFLOAD_TRANSPORT_FC,
+	NVMET_OFFLOAD_TRANSPORT_TCP,
+};
+
+/**
  * enum nvmet_offload_queue_state - Where a queue runs
  *   (Documentation/offload.rst, the state machine).
  * @NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE: Served by the software transport.
@@ -226,6 +241,7 @@ enum {
 	NVMET_OFFLOAD_A_PORT_POLICY,
 	NVMET_OFFLOAD_A_PORT_DEV_ID,
 	NVMET_OFFLOAD_A_PORT_DEV_NAME,
+	NVMET_OFFLOAD_A_PORT_TRANSPORT,
 
 	__NVMET_OFFLOAD_A_PORT_MAX,
 	NVMET_OFFLOAD_A_PORT_MAX = (__NVMET_OFFLOAD_A_PORT_MAX - 1)
@@ -247,6 +263,7 @@ enum {
 	NVMET_OFFLOAD_A_QUEUE_OFFLOAD,
 	NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON,
 	NVMET_OFFLOAD_A_QUEUE_MOVE_US,
+	NVMET_OFFLOAD_A_QUEUE_TRANSPORT,
 
 	__NVMET_OFFLOAD_A_QUEUE_MAX,
 	NVMET_OFFLOAD_A_QUEUE_MAX = (__NVMET_OFFLOAD_A_QUEUE_MAX - 1)

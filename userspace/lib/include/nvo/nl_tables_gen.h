@@ -36,6 +36,7 @@
 	X(PORT, POLICY, U32) \
 	X(PORT, DEV_ID, U32) \
 	X(PORT, DEV_NAME, STRING) \
+	X(PORT, TRANSPORT, U32) \
 	X(QUEUE, ID, U32) \
 	X(QUEUE, PORT_ID, U32) \
 	X(QUEUE, CTRL_ID, U32) \
@@ -51,6 +52,7 @@
 	X(QUEUE, OFFLOAD, U32) \
 	X(QUEUE, FALLBACK_REASON, U32) \
 	X(QUEUE, MOVE_US, U32) \
+	X(QUEUE, TRANSPORT, U32) \
 	X(STATS, SCOPE, U32) \
 	X(STATS, DEV_ID, U32) \
 	X(STATS, PORT_ID, U32) \
@@ -123,6 +125,7 @@ namespace nvo::spec {
 inline constexpr std::array<const char*, 3> kDevStateNames = {"live", "failed", "removing"};
 inline constexpr std::array<const char*, 2> kPolicyNames = {"off", "on"};
 inline constexpr std::array<const char*, 5> kAdrfamNames = {nullptr, "ipv4", "ipv6", "ib", "fc"};
+inline constexpr std::array<const char*, 4> kTransportNames = {nullptr, "rdma", "fc", "tcp"};
 inline constexpr std::array<const char*, 5> kQueueStateNames = {"software", "offloading", "offloaded", "reclaiming", "failed"};
 inline constexpr std::array<const char*, 4> kStatsScopeNames = {"device", "port", "namespace", "queue"};
 inline constexpr std::array<const char*, 8> kFallbackReasonNames = {"none", "refused", "queue-failed", "dev-failed", "dev-removed", "stream-lost", "reclaim-timeout", "kill-timeout"};
