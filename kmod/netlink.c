@@ -198,7 +198,8 @@ static int nvo_nl_fill_fallback(struct sk_buff *skb,
 	     nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_DEV_ID, qi->dev_id)) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_STATE, qi->state) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON,
-			qi->fallback_reason))
+			qi->fallback_reason) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_TRANSPORT, qi->transport))
 		return -EMSGSIZE;
 	return 0;
 }

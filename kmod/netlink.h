@@ -31,6 +31,7 @@
 
 #include "compat.h"
 #include "transport.h"
+#include "peer.h"
 #include "netlink-gen.h"
 
 int nvo_netlink_init(void);
@@ -63,6 +64,7 @@ struct nvo_nl_dev_info {
 struct nvo_nl_port_info {
 	u32	id;
 	u32	adrfam;		/* NVMF_ADDR_FAMILY_* */
+	u32	transport;	/* NVMF_TRTYPE_* (the spec's enum transport) */
 	bool	on;		/* the policy */
 	bool	bound;		/* a device is bound (dev_id, dev_name) */
 	u32	dev_id;
@@ -76,6 +78,8 @@ struct nvo_nl_queue_info {
 	u32	port_id;
 	u32	qid;
 	u32	state;		/* NVMET_OFFLOAD_QUEUE_STATE_* */
+	u32	transport;	/* NVMF_TRTYPE_* */
+	bool	has_cpu;	/* TCP: io_work's CPU */
 	u32	cpu;
 	u32	depth;
 	u32	inflight;
@@ -166,9 +170,13 @@ void nvo_nl_queue_snap(struct nvo_queue *queue,
 		       struct nvo_nl_queue_info *qi);
 void nvo_nl_collect_dev(struct nvo_offload_dev *dev, void *arg);
 void nvo_nl_collect_port(struct nvo_port *port, void *arg);
+void nvo_nl_collect_peer_port(const struct nvmet_port *nport, void *arg);
 bool nvo_nl_queue_selected(struct nvo_queue *queue,
 			   const struct nvo_nl_sel *sel);
 void nvo_nl_collect_queue(struct nvo_queue *queue, void *arg);
+bool nvo_nl_peer_queue_selected(const struct nvo_peer_queue *pq,
+				const struct nvo_nl_sel *sel);
+void nvo_nl_collect_peer_queue(const struct nvo_peer_queue *pq, void *arg);
 void nvo_nl_collect_queue_stats(struct nvo_queue *queue, void *arg);
 void nvo_nl_collect_dev_key(struct nvo_offload_dev *dev, void *arg);
 void nvo_nl_collect_port_key(struct nvo_port *port, void *arg);

@@ -269,7 +269,17 @@ static int nvo_nl_fill_port_item(struct sk_buff *skb, const void *item)
 	return nvo_nl_fill_port(skb, item);
 }
 
-/* The port's state now, or -ENOENT (with extack) when it is not ours. */
+/* Every port of ours, NVMe/TCP and a peer's. */
+static void nvo_nl_collect_ports(struct nvo_nl_collect *c)
+{
+	nvo_visit_ports(nvo_nl_collect_port, c);
+	nvo_visit_peer_ports(nvo_nl_collect_peer_port, c);
+}
+
+/*
+ * The port's state now, or -ENOENT (with extack) when it is not ours
+ * (neither an NVMe/TCP port nor a peer transport's).
+ */
 static int nvo_nl_port_lookup(struct genl_info *info, u32 id,
 			      struct nvo_nl_batch *b)
 {
@@ -280,11 +290,11 @@ static int nvo_nl_port_lookup(struct genl_info *info, u32 id,
 	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_port_info), 1, 0);
 	if (ret)
 		return ret;
-	nvo_visit_ports(nvo_nl_collect_port, &c);
+	nvo_nl_collect_ports(&c);
 	if (!c.b.n) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[NVMET_OFFLOAD_A_PORT_ID],
-				    "no such port of this transport");
+				    "no such port of our transports");
 		nvo_nl_batch_free(&c.b);
 		return -ENOENT;
 	}
@@ -332,11 +342,6 @@ static int nvo_nl_dump_port_item(struct sk_buff *skb, const void *item,
 				 const struct nvo_nl_dump_ctx *ctx)
 {
 	return nvo_nl_fill_port(skb, item);
-}
-
-static void nvo_nl_collect_ports(struct nvo_nl_collect *c)
-{
-	nvo_visit_ports(nvo_nl_collect_port, c);
 }
 
 static const struct nvo_nl_dump_kind nvo_nl_port_dump = {
@@ -405,7 +410,7 @@ static void nvo_nl_port_set_err(struct genl_info *info, struct nlattr *dev_attr,
 		break;
 	case -ENOENT:
 		NL_SET_ERR_MSG_ATTR(extack, info->attrs[NVMET_OFFLOAD_A_PORT_ID],
-				    "no such port of this transport");
+				    "no such port of our transports");
 		break;
 	case -EBUSY:
 		NL_SET_ERR_MSG_ATTR(extack, dev_attr,
@@ -451,6 +456,12 @@ int nvmet_offload_nl_port_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	pi = b.items;
+	if (pi->transport != NVMF_TRTYPE_TCP) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[NVMET_OFFLOAD_A_PORT_ID],
+				    "only NVMe/TCP ports offload today: this port serves in software");
+		ret = -EOPNOTSUPP;
+		goto out;
+	}
 	if (want_dev) {
 		ret = nvo_nl_port_set_dev(info, name, &dev_attr);
 		if (ret)
@@ -491,6 +502,13 @@ static int nvo_nl_fill_queue_item(struct sk_buff *skb, const void *item)
 	return nvo_nl_fill_queue(skb, item);
 }
 
+/* Every queue of ours, NVMe/TCP and a peer's, from one id space. */
+static void nvo_nl_collect_queues(struct nvo_nl_collect *c)
+{
+	nvo_visit_queues(nvo_nl_collect_queue, c);
+	nvo_visit_peer_queues(nvo_nl_collect_peer_queue, c);
+}
+
 static const unsigned int nvo_nl_queue_get_not_do[] = {
 	NVMET_OFFLOAD_A_QUEUE_PORT_ID, NVMET_OFFLOAD_A_QUEUE_CTRL_ID,
 	NVMET_OFFLOAD_A_QUEUE_DEV_ID,
@@ -517,7 +535,7 @@ int nvmet_offload_nl_queue_get_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = nvo_nl_batch_init(&c.b, sizeof(struct nvo_nl_queue_info), 1, 0);
 	if (ret)
 		return ret;
-	nvo_visit_queues(nvo_nl_collect_queue, &c);
+	nvo_nl_collect_queues(&c);
 	if (!c.b.n) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[NVMET_OFFLOAD_A_QUEUE_ID],
@@ -562,11 +580,6 @@ static int nvo_nl_dump_queue_item(struct sk_buff *skb, const void *item,
 	return nvo_nl_fill_queue(skb, item);
 }
 
-static void nvo_nl_collect_queues(struct nvo_nl_collect *c)
-{
-	nvo_visit_queues(nvo_nl_collect_queue, c);
-}
-
 static const struct nvo_nl_dump_kind nvo_nl_queue_dump = {
 	.cmd		= NVMET_OFFLOAD_CMD_QUEUE_GET,
 	.item_size	= sizeof(struct nvo_nl_queue_info),
@@ -603,6 +616,47 @@ static void nvo_nl_next_queue(struct nvo_queue *queue, void *arg)
 		nq->found = nvo_queue_id(queue);
 		nq->qid = nvo_queue_qid(queue);
 	}
+}
+
+struct nvo_nl_peer_match {
+	const struct nvo_nl_sel	*sel;
+	bool			seen;
+};
+
+static void nvo_nl_peer_queue_seen(const struct nvo_peer_queue *pq, void *arg)
+{
+	struct nvo_nl_peer_match *m = arg;
+
+	if (nvo_nl_peer_queue_selected(pq, m->sel))
+		m->seen = true;
+}
+
+/*
+ * A queue-set that named no NVMe/TCP queue: -EOPNOTSUPP when it names a
+ * peer transport's queues (in software until their offload exists), else
+ * -ENOENT; with extack.
+ */
+static int nvo_nl_queue_set_none(struct netlink_ext_ack *extack,
+				 const struct nlattr *which,
+				 const struct nvo_nl_sel *sel, bool one)
+{
+	struct nvo_nl_sel any = *sel;
+	struct nvo_nl_peer_match m = { .sel = &any };
+
+	/* Any queue of the controller tells it is a peer's. */
+	if (!one)
+		any.by &= ~NVO_NL_BY_IOQ;
+	nvo_visit_peer_queues(nvo_nl_peer_queue_seen, &m);
+	if (m.seen) {
+		NL_SET_ERR_MSG_ATTR(extack, which,
+				    "only NVMe/TCP queues move to a device today");
+		return -EOPNOTSUPP;
+	}
+	if (one)
+		NL_SET_ERR_MSG_ATTR(extack, which, "no such queue");
+	else
+		NL_SET_ERR_MSG_ATTR(extack, which, "no such controller");
+	return -ENOENT;
 }
 
 static int nvo_nl_queue_set_err(struct netlink_ext_ack *extack,
@@ -704,13 +758,7 @@ int nvmet_offload_nl_queue_set_doit(struct sk_buff *skb, struct genl_info *info)
 			return ret == -ENOENT ?
 			       nvo_nl_queue_set_err(extack, which, ret) : 0;
 	}
-	if (one) {
-		NL_SET_ERR_MSG_ATTR(extack, which, "no such queue");
-		return -ENOENT;
-	}
-	if (!nq.ctrl_seen) {
-		NL_SET_ERR_MSG_ATTR(extack, which, "no such controller");
-		return -ENOENT;
-	}
+	if (one || !nq.ctrl_seen)
+		return nvo_nl_queue_set_none(extack, which, &sel, one);
 	return 0;
 }

@@ -98,21 +98,30 @@ void nvo_nl_dev_snap(struct nvo_offload_dev *dev,
 	di->caps = dev->caps;
 }
 
+/* What any transport's port is: its id, transport and address. */
+static void nvo_nl_nport_snap(const struct nvmet_port *nport,
+			      struct nvo_nl_port_info *pi)
+{
+	const struct nvmf_disc_rsp_page_entry *da = &nport->disc_addr;
+
+	pi->id = le16_to_cpu(da->portid);
+	pi->adrfam = da->adrfam;
+	pi->transport = da->trtype;
+	strscpy(pi->traddr, da->traddr, sizeof(pi->traddr));
+	strscpy(pi->trsvcid, da->trsvcid, sizeof(pi->trsvcid));
+}
+
 /* Under nvo_offload_mutex (port->odev and port->bound are stable). */
 void nvo_nl_port_snap(struct nvo_port *port,
 		      struct nvo_nl_port_info *pi)
 {
-	const struct nvmf_disc_rsp_page_entry *da = &port->nport->disc_addr;
 	struct nvo_offload_dev *dev = port->bound ?: port->odev;
 
-	pi->id = le16_to_cpu(da->portid);
-	pi->adrfam = da->adrfam;
+	nvo_nl_nport_snap(port->nport, pi);
 	pi->on = port->odev;
 	pi->bound = dev;
 	pi->dev_id = dev ? dev->id : 0;
 	strscpy(pi->dev_name, dev ? dev->name : "", sizeof(pi->dev_name));
-	strscpy(pi->traddr, da->traddr, sizeof(pi->traddr));
-	strscpy(pi->trsvcid, da->trsvcid, sizeof(pi->trsvcid));
 }
 
 u32 nvo_nl_queue_state(enum nvo_offload_state ostate)
@@ -134,25 +143,10 @@ u32 nvo_nl_queue_state(enum nvo_offload_state ostate)
 	return NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE;
 }
 
-/*
- * Everything but the offload state, which the caller reads: under
- * state_lock for a dump, as the event's caller knows it for an event.
- * The queue is on the queue list, or its io_work runs: its controller, if
- * any, stays.
- */
-void nvo_nl_queue_snap(struct nvo_queue *queue,
-		       struct nvo_nl_queue_info *qi)
+/* The queue's controller, the same for every transport. */
+static void nvo_nl_queue_snap_ctrl(const struct nvmet_ctrl *ctrl,
+				   struct nvo_nl_queue_info *qi)
 {
-	struct nvmet_ctrl *ctrl = nvo_queue_ctrl(queue);
-
-	qi->id = nvo_queue_id(queue);
-	qi->port_id = nvo_queue_port_id(queue);
-	qi->qid = nvo_queue_qid(queue);
-	qi->cpu = nvo_queue_cpu(queue);
-	qi->depth = nvo_queue_depth(queue);
-	qi->inflight = nvo_queue_inflight(queue);
-	qi->fallback_reason = nvo_queue_fallback_reason(queue);
-	qi->has_move = nvo_queue_move_us(queue, &qi->move_us);
 	qi->has_ctrl = ctrl;
 	if (ctrl) {
 		qi->ctrl_id = ctrl->cntlid;
@@ -163,6 +157,50 @@ void nvo_nl_queue_snap(struct nvo_queue *queue,
 		qi->hostnqn[0] = '\0';
 		qi->subsysnqn[0] = '\0';
 	}
+}
+
+/*
+ * Everything but the offload state, which the caller reads: under
+ * state_lock for a dump, as the event's caller knows it for an event.
+ * The queue is on the queue list, or its io_work runs: its controller, if
+ * any, stays.
+ */
+void nvo_nl_queue_snap(struct nvo_queue *queue,
+		       struct nvo_nl_queue_info *qi)
+{
+	qi->id = nvo_queue_id(queue);
+	qi->port_id = nvo_queue_port_id(queue);
+	qi->qid = nvo_queue_qid(queue);
+	qi->transport = NVMF_TRTYPE_TCP;
+	qi->has_cpu = true;
+	qi->cpu = nvo_queue_cpu(queue);
+	qi->depth = nvo_queue_depth(queue);
+	qi->inflight = nvo_queue_inflight(queue);
+	qi->fallback_reason = nvo_queue_fallback_reason(queue);
+	qi->has_move = nvo_queue_move_us(queue, &qi->move_us);
+	nvo_nl_queue_snap_ctrl(nvo_queue_ctrl(queue), qi);
+}
+
+/* A peer's queue: in software, never moved, no io_work of ours. */
+static void nvo_nl_peer_queue_snap(const struct nvo_peer_queue *pq,
+				   struct nvo_nl_queue_info *qi)
+{
+	qi->id = pq->id;
+	qi->port_id = le16_to_cpu(pq->nport->disc_addr.portid);
+	qi->qid = pq->qid;
+	qi->state = NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE;
+	qi->transport = pq->nport->disc_addr.trtype;
+	qi->has_cpu = false;
+	qi->cpu = 0;
+	qi->depth = pq->depth;
+	qi->inflight = pq->inflight;
+	qi->fallback_reason = NVO_FALLBACK_NONE;
+	qi->has_move = false;
+	qi->move_us = 0;
+	qi->has_dev = false;
+	qi->dev_id = 0;
+	qi->engine = -1;
+	nvo_nl_queue_snap_ctrl(pq->ctrl, qi);
 }
 
 /* The offload state, consistently, from a visitor (may take state_lock). */
@@ -210,6 +248,25 @@ void nvo_nl_collect_port(struct nvo_port *port, void *arg)
 		nvo_nl_port_snap(port, pi);
 }
 
+/* A peer's port: its address only; no policy, no device. */
+void nvo_nl_collect_peer_port(const struct nvmet_port *nport, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	u32 id = le16_to_cpu(nport->disc_addr.portid);
+	struct nvo_nl_port_info *pi;
+
+	if ((c->sel->by & NVO_NL_BY_ID) && id != c->sel->id)
+		return;
+	pi = nvo_nl_batch_slot(&c->b, id);
+	if (!pi)
+		return;
+	nvo_nl_nport_snap(nport, pi);
+	pi->on = false;
+	pi->bound = false;
+	pi->dev_id = 0;
+	pi->dev_name[0] = '\0';
+}
+
 /* Device id of the queue's device while it is off software, else ~0. */
 static u32 nvo_nl_queue_dev_id(struct nvo_queue *queue)
 {
@@ -220,27 +277,48 @@ static u32 nvo_nl_queue_dev_id(struct nvo_queue *queue)
 	return id;
 }
 
-bool nvo_nl_queue_selected(struct nvo_queue *queue,
-			   const struct nvo_nl_sel *sel)
+/* The selectors every transport's queue has: all but the device. */
+static bool nvo_nl_queue_ids_selected(const struct nvo_nl_sel *sel, u32 id,
+				      u32 port_id, const struct nvmet_ctrl *ctrl,
+				      u16 qid)
 {
-	struct nvmet_ctrl *ctrl = nvo_queue_ctrl(queue);
-
-	if ((sel->by & NVO_NL_BY_ID) && nvo_queue_id(queue) != sel->id)
+	if ((sel->by & NVO_NL_BY_ID) && id != sel->id)
 		return false;
-	if ((sel->by & NVO_NL_BY_PORT) &&
-	    nvo_queue_port_id(queue) != sel->port_id)
+	if ((sel->by & NVO_NL_BY_PORT) && port_id != sel->port_id)
 		return false;
 	if ((sel->by & NVO_NL_BY_CTRL) &&
 	    (!ctrl || ctrl->cntlid != sel->ctrl_id))
 		return false;
-	if ((sel->by & NVO_NL_BY_QID) && nvo_queue_qid(queue) != sel->qid)
+	if ((sel->by & NVO_NL_BY_QID) && qid != sel->qid)
 		return false;
-	if ((sel->by & NVO_NL_BY_IOQ) && !nvo_queue_qid(queue))
+	if ((sel->by & NVO_NL_BY_IOQ) && !qid)
 		return false;
+	return true;
+}
+
+bool nvo_nl_queue_selected(struct nvo_queue *queue,
+			   const struct nvo_nl_sel *sel)
+{
+	if (!nvo_nl_queue_ids_selected(sel, nvo_queue_id(queue),
+				       nvo_queue_port_id(queue),
+				       nvo_queue_ctrl(queue),
+				       nvo_queue_qid(queue)))
+		return false;
+	/* Last: it takes the queue's state_lock. */
 	if ((sel->by & NVO_NL_BY_DEV) &&
 	    nvo_nl_queue_dev_id(queue) != sel->dev_id)
 		return false;
 	return true;
+}
+
+/* A peer's queue is on no device: a device filter never selects it. */
+bool nvo_nl_peer_queue_selected(const struct nvo_peer_queue *pq,
+				const struct nvo_nl_sel *sel)
+{
+	return !(sel->by & NVO_NL_BY_DEV) &&
+	       nvo_nl_queue_ids_selected(sel, pq->id,
+					 le16_to_cpu(pq->nport->disc_addr.portid),
+					 pq->ctrl, pq->qid);
 }
 
 void nvo_nl_collect_queue(struct nvo_queue *queue, void *arg)
@@ -255,6 +333,18 @@ void nvo_nl_collect_queue(struct nvo_queue *queue, void *arg)
 		return;
 	nvo_nl_queue_snap(queue, qi);
 	nvo_nl_queue_snap_offload(queue, qi);
+}
+
+void nvo_nl_collect_peer_queue(const struct nvo_peer_queue *pq, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	struct nvo_nl_queue_info *qi;
+
+	if (!nvo_nl_peer_queue_selected(pq, c->sel))
+		return;
+	qi = nvo_nl_batch_slot(&c->b, pq->id);
+	if (qi)
+		nvo_nl_peer_queue_snap(pq, qi);
 }
 
 void nvo_nl_collect_queue_stats(struct nvo_queue *queue, void *arg)
@@ -430,7 +520,8 @@ int nvo_nl_fill_port(struct sk_buff *skb,
 	    nla_put_string(skb, NVMET_OFFLOAD_A_PORT_TRSVCID, pi->trsvcid) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_PORT_POLICY,
 			pi->on ? NVMET_OFFLOAD_POLICY_ON :
-				 NVMET_OFFLOAD_POLICY_OFF))
+				 NVMET_OFFLOAD_POLICY_OFF) ||
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_PORT_TRANSPORT, pi->transport))
 		return -EMSGSIZE;
 	/* The spec's enum has the NVMe values; others (loop) have no name. */
 	if (pi->adrfam >= NVMF_ADDR_FAMILY_IP4 &&
@@ -453,7 +544,9 @@ int nvo_nl_fill_queue(struct sk_buff *skb,
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_STATE, qi->state) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_DEPTH, qi->depth) ||
 	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_INFLIGHT, qi->inflight) ||
-	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_CPU, qi->cpu))
+	    nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_TRANSPORT, qi->transport) ||
+	    (qi->has_cpu &&
+	     nla_put_u32(skb, NVMET_OFFLOAD_A_QUEUE_CPU, qi->cpu)))
 		return -EMSGSIZE;
 	/* Before Connect a queue has no controller yet. */
 	if (qi->has_ctrl &&

@@ -49,7 +49,7 @@ trap cleanup EXIT
 # field LINE NAME: the value of NAME=... in a reply line, or nothing.
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
-# Queues as "id port ctrl qid cpu state dev-id": from a dump (stdin) and
+# Queues as "id port ctrl qid cpu state dev-id transport": from a dump (stdin) and
 # from debugfs, the device translated to its id, "returning" as the spec's
 # "reclaiming", "-" for what is absent.
 nl_queues_norm() {
@@ -57,7 +57,8 @@ nl_queues_norm() {
 		delete f
 		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 		print f["id"], f["port-id"], ("ctrl-id" in f) ? f["ctrl-id"] : -1,
-		      f["qid"], f["cpu"], f["state"], ("dev-id" in f) ? f["dev-id"] : "-"
+		      f["qid"], f["cpu"], f["state"], ("dev-id" in f) ? f["dev-id"] : "-",
+		      f["transport"]
 	}' | sort -n
 }
 
@@ -70,7 +71,7 @@ dbg_queues_norm() {
 	}
 	NR > 1 {
 		st = $16 == "returning" ? "reclaiming" : $16
-		print $1, $2, $3, $4, $6, st, ($17 in id) ? id[$17] : "-"
+		print $1, $2, $3, $4, $6, st, ($17 in id) ? id[$17] : "-", "tcp"
 	}' "$DBG/queues" | sort -n
 }
 
@@ -186,8 +187,8 @@ t_ports() {
 	[ "$(wc -l <"$TMP/ports")" -eq 2 ] || return 1
 	for id in 1 2; do
 		line=$(grep " id=$id " "$TMP/ports")
-		want="$(cat "$NVMET_CFS/ports/$id/addr_traddr") $(cat "$NVMET_CFS/ports/$id/addr_trsvcid") $(cat "$NVMET_CFS/ports/$id/addr_adrfam") off"
-		got="$(field "$line" traddr) $(field "$line" trsvcid) $(field "$line" adrfam) $(field "$line" policy)"
+		want="$(cat "$NVMET_CFS/ports/$id/addr_traddr") $(cat "$NVMET_CFS/ports/$id/addr_trsvcid") $(cat "$NVMET_CFS/ports/$id/addr_adrfam") off $(cat "$NVMET_CFS/ports/$id/addr_trtype")"
+		got="$(field "$line" traddr) $(field "$line" trsvcid) $(field "$line" adrfam) $(field "$line" policy) $(field "$line" transport)"
 		[ "$want" = "$got" ] || { msg "port $id: want '$want', got '$got'"; return 1; }
 		[ "$(nl_raw port-get id=$id)" = "$line" ] || { msg "port-get id=$id differs from the dump"; return 1; }
 	done

@@ -6,7 +6,8 @@
 # fio crc32c verify at 4k QD32 and 1M QD4, writes at and past the
 # in-capsule size, a controller reset, disconnect, a second port on IPv6
 # (fd00::2 on dummy0, a RoCEv2 GID of rxe0: discovery, connect, verify),
-# and the module unloading clean once the ports are gone. The runner fails
+# nvmet_offload's netlink family listing the RDMA port and queues beside
+# NVMe/TCP ones (ours only), and the module unloading clean once the ports are gone. The runner fails
 # the boot on any oops/WARN.
 #
 # Usage: rdma_connect.sh [--transport ours|stock]   (default: $NVO_TRANSPORT)
@@ -57,6 +58,97 @@ test_connect() {
 	want=$(($(nproc) < IOQ ? $(nproc) : IOQ))
 	msg "$c: queue_count $n (admin + I/O), want $((want + 1))"
 	[ "$n" -eq $((want + 1)) ] && [ "$n" -ge 3 ]
+}
+
+# nl_err ERRNO NL_RAW-ARGS...: the request fails with ERRNO and an extack
+# message.
+nl_err() {
+	local want=$1 out
+	shift
+	out=$(nl_raw "$@" 2>&1)
+	msg "nl_raw $* -> $out"
+	grep -q "^error=$want " <<<"$out" && grep -q ' msg="[^"]' <<<"$out"
+}
+
+# field LINE NAME: NAME=... of an nl_raw reply line, or nothing.
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+# The family (nvmet_offload's) lists our RDMA port and queues beside an
+# NVMe/TCP port and its queues (a second subsystem on 127.0.0.1:$TCP_PORT,
+# no namespace): one id space, transport on every object, RDMA queues in
+# software with no cpu; filters apply; a move or a policy on RDMA objects is
+# -EOPNOTSUPP with a message.
+TCP_PORT=4430
+NQN_TCP=$NQN-tcp
+test_family() {
+	local c cntlid n dump rq tq ids l rc=0 id
+	c=$(ctrl) || return 1
+	cntlid=$(cat "/sys/class/nvme/$c/cntlid")
+	n=$(cat "/sys/class/nvme/$c/queue_count")
+	{ nvmet_subsys_create "$NQN_TCP" && nvmet_port_create 3 127.0.0.1 $TCP_PORT &&
+		nvmet_port_link 3 "$NQN_TCP"; } || return 1
+	quiet nvme connect -t tcp -n "$NQN_TCP" -a 127.0.0.1 -s $TCP_PORT --nr-io-queues=1 || return 1
+
+	dump=$(nl_raw -d port-get) || { msg "$dump"; return 1; }
+	msg "ports: $dump"
+	grep -q " id=1 .*transport=rdma" <<<"$dump" || { msg "port 1 not listed as rdma"; rc=1; }
+	grep -q " id=3 .*transport=tcp" <<<"$dump" || { msg "port 3 not listed as tcp"; rc=1; }
+	l=$(grep " id=1 " <<<"$dump")
+	[ "$(field "$l" traddr)" = "$RDMA_ADDR" ] && [ "$(field "$l" policy)" = off ] &&
+		[ -z "$(field "$l" dev-id)" ] || { msg "port 1: $l"; rc=1; }
+	l=$(nl_raw port-get id=1) || { msg "$l"; return 1; }
+	[ "$(field "$l" transport)" = rdma ] || { msg "port-get id=1: $l"; rc=1; }
+
+	dump=$(nl_raw -d queue-get) || { msg "$dump"; return 1; }
+	rq=$(grep " port-id=1 " <<<"$dump")
+	tq=$(grep " port-id=3 " <<<"$dump")
+	msg "RDMA queues: $rq"
+	msg "TCP queues: $tq"
+	[ "$(grep -c . <<<"$rq")" -eq "$n" ] || { msg "want $n RDMA queues (queue_count)"; rc=1; }
+	[ "$(grep -c . <<<"$tq")" -eq 2 ] || { msg "want 2 TCP queues"; rc=1; }
+	while IFS= read -r l; do
+		[ "$(field "$l" transport)" = rdma ] && [ "$(field "$l" state)" = software ] &&
+			[ "$(field "$l" ctrl-id)" = "$cntlid" ] && [ -z "$(field "$l" cpu)" ] &&
+			[ -z "$(field "$l" dev-id)" ] && [ "$(field "$l" subsysnqn)" = "$NQN" ] ||
+			{ msg "bad RDMA queue: $l"; rc=1; }
+	done <<<"$rq"
+	[ "$(for l in $(sed -n 's/.* qid=\([0-9]*\).*/\1/p' <<<"$rq"); do echo "$l"; done | sort -n | uniq | tr '\n' ' ')" = \
+		"$(seq -s ' ' 0 $((n - 1))) " ] || { msg "RDMA qids not 0..$((n - 1))"; rc=1; }
+	while IFS= read -r l; do
+		[ "$(field "$l" transport)" = tcp ] && [ -n "$(field "$l" cpu)" ] ||
+			{ msg "bad TCP queue: $l"; rc=1; }
+	done <<<"$tq"
+	ids=$(sed -n 's/^[^ ]* id=\([0-9]*\) .*/\1/p' <<<"$dump" | sort -n)
+	[ "$(uniq <<<"$ids" | grep -c .)" -eq "$(grep -c . <<<"$ids")" ] &&
+		[ "$(grep -c . <<<"$ids")" -eq $((n + 2)) ] || { msg "queue ids not distinct: $ids"; rc=1; }
+
+	# filters and a do request
+	[ "$(nl_raw -d queue-get port-id=1 ctrl-id="$cntlid" | grep -c .)" -eq "$n" ] ||
+		{ msg "port-id/ctrl-id filter"; rc=1; }
+	[ -z "$(nl_raw -d queue-get port-id=1 dev-id=1)" ] || { msg "dev-id filter selected RDMA queues"; rc=1; }
+	id=$(field "$(grep ' qid=1 ' <<<"$rq")" id)
+	l=$(nl_raw queue-get id="$id") || { msg "$l"; return 1; }
+	[ "$(field "$l" transport)" = rdma ] && [ "$(field "$l" qid)" = 1 ] || { msg "queue-get id=$id: $l"; rc=1; }
+
+	nl_err EOPNOTSUPP queue-set id="$id" offload=on || rc=1
+	nl_err EOPNOTSUPP queue-set ctrl-id="$cntlid" offload=on || rc=1
+	nl_err EOPNOTSUPP port-set id=1 policy=on || rc=1
+	nl_err ENOENT queue-set ctrl-id=65000 offload=on || rc=1
+
+	quiet host_disconnect "$NQN_TCP" || rc=1
+	nvmet_port_remove 3 || rc=1
+	return $rc
+}
+
+# After the disconnect the family lists no RDMA queue (a queue leaves the
+# list when its release work runs).
+no_rdma_queues() {
+	local out
+	out=$(nl_raw -d queue-get port-id=1) || { msg "$out"; return 1; }
+	[ -z "$out" ] || { echo "$out" >"${TMPDIR:-/tmp}/rdma-left"; return 1; }
+}
+eventually_no_rdma_queues() {
+	wait_for 10 no_rdma_queues || { msg "left: $(cat "${TMPDIR:-/tmp}/rdma-left")"; return 1; }
 }
 
 verify() {
@@ -161,7 +253,7 @@ no_io_errors() {
 }
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 15
 trap nvmet_cleanup EXIT
 msg "transport: $(nvo_transport)"
 dmesg_mark
@@ -174,7 +266,17 @@ step "fio crc32c verify bs=4k iodepth=32 size=8M" verify --bs=4k --iodepth=32 --
 step "fio crc32c verify bs=1M iodepth=4 size=32M" verify --bs=1M --iodepth=4 --size=32M
 step "dd writes at ($INLINE) and past the in-capsule size, 4k, 1M, read back in 1M" test_inline_boundary
 step "nvme reset: live again, verify" test_reset
+if [ "$(nvo_transport)" = stock ]; then
+	ktap_test_skip "nvmet_offload's family lists the RDMA port and queues" "stock nvmet-rdma is not ours"
+else
+	step "nvmet_offload's family lists the RDMA port and queues beside NVMe/TCP ones (one id space, transport, filters, EOPNOTSUPP for moves)" test_family
+fi
 step "nvme disconnect" test_disconnect
+if [ "$(nvo_transport)" = stock ]; then
+	ktap_test_skip "the family lists no RDMA queue after the disconnect" "stock nvmet-rdma is not ours"
+else
+	step "the family lists no RDMA queue after the disconnect" eventually_no_rdma_queues
+fi
 step_always "no I/O, timeout or transport errors in the kernel log" no_io_errors
 if [ "$(nvo_transport)" = stock ]; then
 	ktap_test_skip "queue_mem_limit_kb: a connect past it is refused" "stock nvmet-rdma has no ceiling"

@@ -19,6 +19,10 @@
 
 #define NVO_RDMA_RELISTEN_MS	2000
 
+/* The enabled ports, for the core's observers. */
+static LIST_HEAD(nvo_rdma_ports);
+static DEFINE_MUTEX(nvo_rdma_ports_lock);
+
 static int nvo_rdma_reject(struct rdma_cm_id *cm_id,
 			   enum nvme_rdma_cm_status status)
 {
@@ -271,6 +275,9 @@ int nvo_rdma_add_port(struct nvmet_port *nport)
 		goto err;
 	}
 	nport->priv = port;
+	mutex_lock(&nvo_rdma_ports_lock);
+	list_add_tail(&port->entry, &nvo_rdma_ports);
+	mutex_unlock(&nvo_rdma_ports_lock);
 	pr_info("port %u: listening on %pISpcs\n", nvo_nport_id(nport),
 		&port->addr);
 	return 0;
@@ -284,6 +291,9 @@ void nvo_rdma_remove_port(struct nvmet_port *nport)
 	struct nvo_rdma_port *port = nport->priv;
 	struct rdma_cm_id *cm_id;
 
+	mutex_lock(&nvo_rdma_ports_lock);
+	list_del(&port->entry);
+	mutex_unlock(&nvo_rdma_ports_lock);
 	mutex_lock(&port->lock);
 	port->removed = true;
 	cm_id = port->cm_id;
@@ -297,6 +307,16 @@ void nvo_rdma_remove_port(struct nvmet_port *nport)
 	nport->priv = NULL;
 	pr_info("port %u: removed\n", nvo_nport_id(nport));
 	kfree(port);
+}
+
+void nvo_rdma_visit_ports(nvo_peer_port_fn fn, void *arg)
+{
+	struct nvo_rdma_port *port;
+
+	mutex_lock(&nvo_rdma_ports_lock);
+	list_for_each_entry(port, &nvo_rdma_ports, entry)
+		fn(port->nport, arg);
+	mutex_unlock(&nvo_rdma_ports_lock);
 }
 
 void nvo_rdma_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,

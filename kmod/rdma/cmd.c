@@ -91,8 +91,10 @@ static struct nvo_rdma_cmd *nvo_rdma_get_cmd(struct nvo_rdma_queue *queue)
 	spin_lock_irqsave(&queue->lock, flags);
 	cmd = list_first_entry_or_null(&queue->free_cmds, struct nvo_rdma_cmd,
 				       entry);
-	if (cmd)
+	if (cmd) {
 		list_del_init(&cmd->entry);
+		queue->nr_busy++;
+	}
 	spin_unlock_irqrestore(&queue->lock, flags);
 	return cmd;
 }
@@ -113,6 +115,7 @@ void nvo_rdma_release_cmd(struct nvo_rdma_cmd *cmd)
 	cmd->rx = NULL;
 	spin_lock_irqsave(&queue->lock, flags);
 	list_add_tail(&cmd->entry, &queue->free_cmds);
+	queue->nr_busy--;
 	spin_unlock_irqrestore(&queue->lock, flags);
 }
 

@@ -10,6 +10,7 @@
 
 #include <linux/module.h>
 
+#include "../compat.h"
 #include "rdma.h"
 
 static void nvo_rdma_delete_ctrl(struct nvmet_ctrl *ctrl)
@@ -62,25 +63,42 @@ static struct ib_client nvo_rdma_ib_client = {
 	.remove	= nvo_rdma_remove_one,
 };
 
+/* Our ports and queues in nvmet_offload's netlink family and nicctl. */
+static const struct nvo_peer_ops nvo_rdma_peer_ops = {
+	.trtype		= NVMF_TRTYPE_RDMA,
+	.visit_ports	= nvo_rdma_visit_ports,
+	.visit_queues	= nvo_rdma_visit_queues,
+};
+
 static int __init nvo_rdma_init(void)
 {
 	int ret;
 
 	nvo_rdma_cmd_set_ops(&nvo_rdma_ops);
+	ret = nvo_peer_register(&nvo_rdma_peer_ops);
+	if (ret) {
+		pr_err("cannot register with nvmet_offload: %d\n", ret);
+		return ret;
+	}
 	ret = ib_register_client(&nvo_rdma_ib_client);
 	if (ret)
-		return ret;
+		goto err_peer;
 	ret = nvmet_register_transport(&nvo_rdma_ops);
 	if (ret) {
 		if (ret == -EINVAL)
 			pr_err("the NVMe/RDMA transport slot is taken (is nvmet-rdma loaded? unload it first)\n");
 		else
 			pr_err("cannot register with nvmet: %d\n", ret);
-		ib_unregister_client(&nvo_rdma_ib_client);
-		return ret;
+		goto err_client;
 	}
 	pr_info("registered with nvmet as the NVMe/RDMA transport\n");
 	return 0;
+
+err_client:
+	ib_unregister_client(&nvo_rdma_ib_client);
+err_peer:
+	nvo_peer_unregister(&nvo_rdma_peer_ops);
+	return ret;
 }
 
 static void __exit nvo_rdma_exit(void)
@@ -90,6 +108,7 @@ static void __exit nvo_rdma_exit(void)
 	nvo_rdma_kill_matching(NULL, NULL, NULL);
 	flush_workqueue(nvmet_wq);
 	ib_unregister_client(&nvo_rdma_ib_client);
+	nvo_peer_unregister(&nvo_rdma_peer_ops);
 	pr_info("unregistered\n");
 }
 
@@ -98,3 +117,4 @@ module_exit(nvo_rdma_exit);
 
 MODULE_DESCRIPTION("NVMe/RDMA target transport (nvmet-offload, software path)");
 MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(NVO_NS);

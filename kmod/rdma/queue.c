@@ -309,6 +309,7 @@ static void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
 		nvo_rdma_free_rxs(queue);
 	nvo_rdma_dev_put(queue->dev);
 	atomic_long_sub(queue->mem, &nvo_rdma_queue_mem);
+	nvo_peer_queue_id_put(queue->id);
 	kfree(queue);
 }
 
@@ -362,8 +363,11 @@ struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
 		kfree(queue);
 		return ERR_PTR(-ENOMEM);
 	}
-	ret = nvmet_sq_init(&queue->nvme_sq);
+	queue->id = nvo_peer_queue_id_get();
+	ret = queue->id < 0 ? queue->id : nvmet_sq_init(&queue->nvme_sq);
 	if (ret) {
+		if (queue->id >= 0)
+			nvo_peer_queue_id_put(queue->id);
 		atomic_long_sub(queue->mem, &nvo_rdma_queue_mem);
 		nvo_rdma_dev_put(dev);
 		kfree(queue);
@@ -404,6 +408,28 @@ void nvo_rdma_queue_established(struct nvo_rdma_queue *queue)
 		list_del_init(&cmd->entry);
 		nvo_rdma_handle_cmd(cmd);
 	}
+}
+
+/*
+ * The queues, for the core's observers (peer.h): on the list, a queue's
+ * controller stays (its release leaves the list before nvmet_sq_destroy()).
+ */
+void nvo_rdma_visit_queues(nvo_peer_queue_fn fn, void *arg)
+{
+	struct nvo_rdma_queue *queue;
+	struct nvo_peer_queue pq;
+
+	mutex_lock(&nvo_rdma_queues_lock);
+	list_for_each_entry(queue, &nvo_rdma_queues, entry) {
+		pq.id = queue->id;
+		pq.nport = queue->nport;
+		pq.ctrl = READ_ONCE(queue->nvme_sq.ctrl);
+		pq.qid = queue->host_qid;
+		pq.depth = queue->recv_size;
+		pq.inflight = READ_ONCE(queue->nr_busy);
+		fn(&pq, arg);
+	}
+	mutex_unlock(&nvo_rdma_queues_lock);
 }
 
 /* Ends every queue of @ctrl, of @nport or on @ibdev (whichever is set). */

@@ -21,6 +21,7 @@
 #include <rdma/rw.h>
 
 #include "nvmet.h"
+#include "../peer.h"
 
 /*
  * What a host can make us allocate is bounded here. An I/O queue holds at
@@ -53,6 +54,7 @@ struct nvo_rdma_port {
 	bool			listen_lost;	/* ... and its device went */
 	struct delayed_work	relisten;	/* after its device went */
 	struct sockaddr_storage	addr;
+	struct list_head	entry;		/* nvo_rdma_ports */
 };
 
 /* A receive buffer: one command capsule, with room for in-capsule data. */
@@ -103,6 +105,7 @@ struct nvo_rdma_queue {
 	struct nvmet_sq		nvme_sq;
 	struct nvmet_cq		nvme_cq;
 
+	int			id;		/* the core's queue id */
 	u16			host_qid;
 	u32			recv_size;	/* receive buffers */
 	u32			nr_cmds;	/* command slots: 2 x recv_size */
@@ -115,6 +118,7 @@ struct nvo_rdma_queue {
 
 	spinlock_t		lock;		/* state, free and wait lists */
 	enum nvo_rdma_state	state;
+	u32			nr_busy;	/* slots off free_cmds */
 	struct list_head	free_cmds;
 	struct list_head	wait_cmds;	/* received before ESTABLISHED */
 
@@ -136,6 +140,7 @@ void nvo_rdma_queue_kill(struct nvo_rdma_queue *queue);
 void nvo_rdma_cmd_init(struct nvo_rdma_cmd *cmd);
 
 /* queue.c */
+void nvo_rdma_visit_queues(nvo_peer_queue_fn fn, void *arg);
 struct nvo_rdma_dev *nvo_rdma_dev_get(struct ib_device *ibdev);
 void nvo_rdma_dev_put(struct nvo_rdma_dev *dev);
 struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
@@ -147,6 +152,7 @@ void nvo_rdma_kill_matching(struct nvmet_ctrl *ctrl, struct nvmet_port *nport,
 			    struct ib_device *ibdev);
 
 /* cm.c */
+void nvo_rdma_visit_ports(nvo_peer_port_fn fn, void *arg);
 int nvo_rdma_add_port(struct nvmet_port *nport);
 void nvo_rdma_remove_port(struct nvmet_port *nport);
 void nvo_rdma_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,

@@ -26,6 +26,7 @@ set -u
 
 bt=/opt/blktests
 ours=/opt/nvmet-offload/modules/nvmet_offload_rdma.ko
+core=/opt/nvmet-offload/modules/nvmet_offload.ko # what ours lists its queues through
 conf=/etc/modprobe.d/nvo-blktests-ours.conf
 out=/tmp/bt
 per_test=${NVO_BLKTESTS_TEST_TIMEOUT:-900}
@@ -66,8 +67,8 @@ write_config() {
 use_ours() {
 	mkdir -p /etc/modprobe.d
 	printf '%s\n' \
-		"install nvmet_rdma /usr/sbin/modprobe rdma_cm && /usr/sbin/modprobe nvmet && { grep -q '^nvmet_offload_rdma ' /proc/modules || /usr/sbin/insmod $ours; }" \
-		"remove nvmet_rdma /usr/sbin/rmmod nvmet_offload_rdma" >"$conf"
+		"install nvmet_rdma /usr/sbin/modprobe rdma_cm && /usr/sbin/modprobe nvmet && /usr/sbin/modprobe libcrc32c && { grep -q '^nvmet_offload ' /proc/modules || /usr/sbin/insmod $core; } && { grep -q '^nvmet_offload_rdma ' /proc/modules || /usr/sbin/insmod $ours; }" \
+		"remove nvmet_rdma /usr/sbin/rmmod nvmet_offload_rdma && /usr/sbin/rmmod nvmet_offload" >"$conf"
 }
 
 # Why a test did not run, or how it failed, from check's output.
@@ -101,6 +102,9 @@ run_one() {
 	# blktests unloads stock itself; ours only we can
 	if [ "$pass" = ours ] && loaded nvmet_offload_rdma; then
 		rmmod nvmet_offload_rdma || note_bad "ours $t nvmet_offload_rdma does not unload"
+	fi
+	if [ "$pass" = ours ] && loaded nvmet_offload; then
+		rmmod nvmet_offload || note_bad "ours $t nvmet_offload does not unload"
 	fi
 	total[$pass]=$((total[$pass] + secs))
 	while IFS= read -r res; do

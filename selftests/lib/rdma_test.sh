@@ -13,10 +13,12 @@
 #                                 guest has no NIC; 127/8 does not route for
 #                                 rdma_cm, a link-local address does)
 #   rdma_link_down                rxe0 deleted (rdma_rxe stays loaded)
-#   rdma_transport_load           nvmet plus ours (nvmet_offload_rdma.ko) or
-#                                 stock nvmet-rdma ($NVO_TRANSPORT); the two
-#                                 share trtype rdma: never both
-#   rdma_transport_unload
+#   rdma_transport_load           nvmet plus ours (nvmet_offload_rdma.ko,
+#                                 on nvmet_offload.ko, the core it lists its
+#                                 ports and queues through) or stock
+#                                 nvmet-rdma ($NVO_TRANSPORT); the two share
+#                                 trtype rdma: never both
+#   rdma_transport_unload         and the core, when the load brought it
 #   rdma_target_setup NQN PORT [ATTR=VAL...]
 #                                 a 1 GB null_blk ($TCP_NULLB) as nsid 1 of
 #                                 NQN on port 1, trtype rdma, $RDMA_ADDR:PORT
@@ -69,6 +71,10 @@ rdma_transport_load() {
 		fi
 		_nvo_mod_loaded nvmet_offload_rdma && return 0
 		_nvo_diag modprobe rdma_cm || return 1
+		if ! nvmet_offload_module_loaded; then
+			nvmet_transport_load || { msg "cannot load nvmet_offload.ko, which ours needs"; return 1; }
+			_rdma_loaded_core=1
+		fi
 		_nvo_diag insmod "$NVO_MODULES/nvmet_offload_rdma.ko" ||
 			{ msg "insmod nvmet_offload_rdma.ko failed"; return 1; }
 		;;
@@ -80,7 +86,13 @@ rdma_transport_load() {
 
 rdma_transport_unload() {
 	case $(nvo_transport) in
-	ours) _nvo_rmmod nvmet_offload_rdma ;;
+	ours)
+		_nvo_rmmod nvmet_offload_rdma || return 1
+		if [ -n "${_rdma_loaded_core:-}" ]; then
+			nvmet_transport_unload || return 1
+			_rdma_loaded_core=
+		fi
+		;;
 	stock) _nvo_rmmod nvmet_rdma ;;
 	esac
 }

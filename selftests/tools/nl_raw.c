@@ -81,6 +81,7 @@ struct set_desc {
 ENUM(en_dev_state, 0, false, "live", "failed", "removing");
 ENUM(en_policy, 0, false, "off", "on");
 ENUM(en_adrfam, 1, false, "ipv4", "ipv6", "ib", "fc");
+ENUM(en_transport, 1, false, "rdma", "fc", "tcp");
 ENUM(en_queue_state, 0, false, "software", "offloading", "offloaded",
      "reclaiming", "failed");
 ENUM(en_scope, 0, false, "device", "port", "namespace", "queue");
@@ -131,7 +132,9 @@ SET(set_port, "port", NVMET_OFFLOAD_A_PORT_MAX,
 	A(NVMET_OFFLOAD_A_PORT_ADRFAM, "adrfam", K_U32, .en = &en_adrfam),
 	A(NVMET_OFFLOAD_A_PORT_POLICY, "policy", K_U32, .en = &en_policy),
 	A(NVMET_OFFLOAD_A_PORT_DEV_ID, "dev-id", K_U32),
-	A(NVMET_OFFLOAD_A_PORT_DEV_NAME, "dev-name", K_STR));
+	A(NVMET_OFFLOAD_A_PORT_DEV_NAME, "dev-name", K_STR),
+	A(NVMET_OFFLOAD_A_PORT_TRANSPORT, "transport", K_U32,
+	  .en = &en_transport));
 
 SET(set_queue, "queue", NVMET_OFFLOAD_A_QUEUE_MAX,
 	A(NVMET_OFFLOAD_A_QUEUE_ID, "id", K_U32),
@@ -149,7 +152,9 @@ SET(set_queue, "queue", NVMET_OFFLOAD_A_QUEUE_MAX,
 	A(NVMET_OFFLOAD_A_QUEUE_OFFLOAD, "offload", K_U32, .en = &en_policy),
 	A(NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON, "fallback-reason", K_U32,
 	  .en = &en_reason),
-	A(NVMET_OFFLOAD_A_QUEUE_MOVE_US, "move-us", K_U32));
+	A(NVMET_OFFLOAD_A_QUEUE_MOVE_US, "move-us", K_U32),
+	A(NVMET_OFFLOAD_A_QUEUE_TRANSPORT, "transport", K_U32,
+	  .en = &en_transport));
 
 SET(set_lat, "lat-hist", NVMET_OFFLOAD_A_LAT_HIST_MAX,
 	A(NVMET_OFFLOAD_A_LAT_HIST_BUCKET, "bucket", K_U64, .multi = true),

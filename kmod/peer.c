@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The registry of peer transports (peer.h): a peer's visits run under
+ * nvo_peer_mutex, so that unregistering waits for the visit in progress
+ * and no observer calls into a module that is going away.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/mutex.h>
+
+#include "compat.h"
+#include "peer.h"
+#include "queue.h"
+
+static DEFINE_MUTEX(nvo_peer_mutex);
+static const struct nvo_peer_ops *nvo_peer;
+
+int nvo_peer_register(const struct nvo_peer_ops *ops)
+{
+	int ret = 0;
+
+	mutex_lock(&nvo_peer_mutex);
+	if (nvo_peer)
+		ret = -EBUSY;
+	else
+		nvo_peer = ops;
+	mutex_unlock(&nvo_peer_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_NS_GPL(nvo_peer_register, NVO_NS);
+
+void nvo_peer_unregister(const struct nvo_peer_ops *ops)
+{
+	mutex_lock(&nvo_peer_mutex);
+	if (!WARN_ON_ONCE(nvo_peer != ops))
+		nvo_peer = NULL;
+	mutex_unlock(&nvo_peer_mutex);
+}
+EXPORT_SYMBOL_NS_GPL(nvo_peer_unregister, NVO_NS);
+
+int nvo_peer_queue_id_get(void)
+{
+	return nvo_queue_id_get();
+}
+EXPORT_SYMBOL_NS_GPL(nvo_peer_queue_id_get, NVO_NS);
+
+void nvo_peer_queue_id_put(int id)
+{
+	nvo_queue_id_put(id);
+}
+EXPORT_SYMBOL_NS_GPL(nvo_peer_queue_id_put, NVO_NS);
+
+void nvo_visit_peer_ports(nvo_peer_port_fn fn, void *arg)
+{
+	mutex_lock(&nvo_peer_mutex);
+	if (nvo_peer)
+		nvo_peer->visit_ports(fn, arg);
+	mutex_unlock(&nvo_peer_mutex);
+}
+
+void nvo_visit_peer_queues(nvo_peer_queue_fn fn, void *arg)
+{
+	mutex_lock(&nvo_peer_mutex);
+	if (nvo_peer)
+		nvo_peer->visit_queues(fn, arg);
+	mutex_unlock(&nvo_peer_mutex);
+}
