@@ -276,6 +276,9 @@ QueueAttrs ParseQueueAttrs(const Message& msg) {
   q.inflight = U32Or(tb[NVMET_OFFLOAD_A_QUEUE_INFLIGHT], 0);
   q.cpu = OptU32(tb[NVMET_OFFLOAD_A_QUEUE_CPU]);
   q.move_us = OptU32(tb[NVMET_OFFLOAD_A_QUEUE_MOVE_US]);
+  if (const nlattr* a = tb[NVMET_OFFLOAD_A_QUEUE_TRANSPORT]) {
+    q.transport = static_cast<Transport>(U32(a));
+  }
   if (const nlattr* a = tb[NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON]) {
     r.reason = static_cast<FallbackReason>(U32(a));
   }
@@ -606,6 +609,9 @@ Port ParsePort(const Message& msg) {
     p.dev_id.reset();  // 0 is "no device"
   }
   p.dev_name = Str(tb[NVMET_OFFLOAD_A_PORT_DEV_NAME]);
+  if (const nlattr* a = tb[NVMET_OFFLOAD_A_PORT_TRANSPORT]) {
+    p.transport = static_cast<Transport>(U32(a));
+  }
   return p;
 }
 

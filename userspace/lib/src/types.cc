@@ -39,6 +39,7 @@ std::optional<E> FromName(const std::string& s,
 constexpr const auto& kDevStates = spec::kDevStateNames;
 constexpr const auto& kPolicies = spec::kPolicyNames;
 constexpr const auto& kAdrFams = spec::kAdrfamNames;
+constexpr const auto& kTransports = spec::kTransportNames;
 constexpr const auto& kQueueStates = spec::kQueueStateNames;
 constexpr const auto& kScopes = spec::kStatsScopeNames;
 constexpr const auto& kReasons = spec::kFallbackReasonNames;
@@ -76,6 +77,7 @@ constexpr std::array<std::pair<uint32_t, const char*>, 13> kOpcodes = {{
 std::string ToString(DevState v) { return Name(v, kDevStates); }
 std::string ToString(Policy v) { return Name(v, kPolicies); }
 std::string ToString(AdrFam v) { return Name(v, kAdrFams); }
+std::string ToString(Transport v) { return Name(v, kTransports); }
 std::string ToString(QueueState v) { return Name(v, kQueueStates); }
 std::string ToString(Scope v) { return Name(v, kScopes); }
 std::string ToString(FallbackReason v) { return Name(v, kReasons); }
@@ -170,7 +172,7 @@ bool Device::operator==(const Device& o) const {
 bool Port::operator==(const Port& o) const {
   return id == o.id && traddr == o.traddr && trsvcid == o.trsvcid &&
          adrfam == o.adrfam && policy == o.policy && dev_id == o.dev_id &&
-         dev_name == o.dev_name;
+         dev_name == o.dev_name && transport == o.transport;
 }
 
 bool Queue::operator==(const Queue& o) const {
@@ -178,7 +180,7 @@ bool Queue::operator==(const Queue& o) const {
          qid == o.qid && hostnqn == o.hostnqn && subsysnqn == o.subsysnqn &&
          state == o.state && dev_id == o.dev_id && engine == o.engine &&
          depth == o.depth && inflight == o.inflight && cpu == o.cpu &&
-         move_us == o.move_us;
+         move_us == o.move_us && transport == o.transport;
 }
 
 bool Counters::operator==(const Counters& o) const {

@@ -30,6 +30,7 @@ grep -n 'include <netlink\|nl_sock\|nl_msg' "$p"/include/nvo/*.h && fail "libnl 
 syms=$(nm -D --defined-only -C "$lib")
 grep -q 'nvo::Client::Client()' <<<"$syms" || fail "nvo::Client not exported"
 grep -q 'nvo::ToString\[abi:cxx11\](nvo::Policy)' <<<"$syms" || fail "nvo::ToString not exported"
+grep -q 'nvo::ToString\[abi:cxx11\](nvo::Transport)' <<<"$syms" || fail "nvo::ToString(Transport) not exported"
 grep -Eq 'nvo::(BuildPortSet|Socket::|ParseDevice)' <<<"$syms" && fail "internal symbols exported"
 # shellcheck disable=SC2086 # CXXFLAGS are words
 run() { # NAME: build with the rest, then run

@@ -242,6 +242,124 @@ TEST(Parse, SoftwareQueueHasNoDevice) {
   EXPECT_FALSE(q.cpu.has_value());
 }
 
+// The transport attribute of a port: each transport, absent (a kernel from
+// before it), and a value this library does not know (kept).
+TEST(Parse, PortTransport) {
+  const auto port = [](std::optional<uint32_t> transport) {
+    NlWriter w =
+        NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_PORT_GET)
+            .U32(NVMET_OFFLOAD_A_PORT_ID, 3)
+            .Str(NVMET_OFFLOAD_A_PORT_TRADDR, "192.168.10.1")
+            .Str(NVMET_OFFLOAD_A_PORT_TRSVCID, "4420")
+            .U32(NVMET_OFFLOAD_A_PORT_ADRFAM, NVMET_OFFLOAD_ADRFAM_IPV4);
+    if (transport) {
+      w.U32(NVMET_OFFLOAD_A_PORT_TRANSPORT, *transport);
+    }
+    return ParsePort(Message(w.Bytes()));
+  };
+  const Port rdma = port(NVMET_OFFLOAD_TRANSPORT_RDMA);
+  EXPECT_EQ(rdma.transport, Transport::kRdma);
+  EXPECT_EQ(rdma.id, 3U);
+  EXPECT_EQ(rdma.trsvcid, "4420");
+  EXPECT_EQ(rdma.policy, Policy::kOff);
+  EXPECT_EQ(port(NVMET_OFFLOAD_TRANSPORT_TCP).transport, Transport::kTcp);
+  EXPECT_FALSE(port(std::nullopt).transport.has_value());
+  const Port odd = port(9);
+  ASSERT_TRUE(odd.transport.has_value());
+  EXPECT_EQ(ToString(*odd.transport), "unknown(9)");
+  // The port of the other tests: no transport attribute.
+  EXPECT_FALSE(ParsePort(Message(PortMsg())).transport.has_value());
+}
+
+// A queue-get reply as nvmet_offload_rdma sends it: every attribute but
+// cpu (its completions run on the RDMA core's workqueue), transport rdma.
+std::vector<uint8_t> RdmaQueueMsg(uint8_t cmd = NVMET_OFFLOAD_CMD_QUEUE_GET) {
+  return NlWriter::Genl(kFamily, cmd)
+      .U32(NVMET_OFFLOAD_A_QUEUE_ID, 41)
+      .U32(NVMET_OFFLOAD_A_QUEUE_PORT_ID, 5)
+      .U32(NVMET_OFFLOAD_A_QUEUE_CTRL_ID, 6)
+      .U32(NVMET_OFFLOAD_A_QUEUE_QID, 3)
+      .Str(NVMET_OFFLOAD_A_QUEUE_HOSTNQN, "nqn.2014-08.org.nvmexpress:host2")
+      .Str(NVMET_OFFLOAD_A_QUEUE_SUBSYSNQN, "nqn.2024-01.io.example:rdma")
+      .U32(NVMET_OFFLOAD_A_QUEUE_STATE, NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
+      .U32(NVMET_OFFLOAD_A_QUEUE_DEPTH, 127)
+      .U32(NVMET_OFFLOAD_A_QUEUE_INFLIGHT, 4)
+      .U32(NVMET_OFFLOAD_A_QUEUE_TRANSPORT, NVMET_OFFLOAD_TRANSPORT_RDMA)
+      .Bytes();
+}
+
+TEST(Parse, RdmaQueueWithoutCpu) {
+  const Queue q = ParseQueue(Message(RdmaQueueMsg()));
+  EXPECT_EQ(q.id, 41U);
+  EXPECT_EQ(q.port_id, 5U);
+  EXPECT_EQ(q.ctrl_id, 6U);
+  EXPECT_EQ(q.qid, 3U);
+  EXPECT_EQ(q.hostnqn, "nqn.2014-08.org.nvmexpress:host2");
+  EXPECT_EQ(q.subsysnqn, "nqn.2024-01.io.example:rdma");
+  EXPECT_EQ(q.state, QueueState::kSoftware);
+  EXPECT_EQ(q.depth, 127U);
+  EXPECT_EQ(q.inflight, 4U);
+  EXPECT_FALSE(q.cpu.has_value()) << "no cpu attribute: none, not 0";
+  EXPECT_FALSE(q.dev_id.has_value());
+  EXPECT_EQ(q.transport, Transport::kRdma);
+}
+
+TEST(Parse, QueueTransport) {
+  const auto queue = [](std::optional<uint32_t> transport) {
+    NlWriter w = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_GET)
+                     .U32(NVMET_OFFLOAD_A_QUEUE_ID, 8)
+                     .U32(NVMET_OFFLOAD_A_QUEUE_CPU, 2);
+    if (transport) {
+      w.U32(NVMET_OFFLOAD_A_QUEUE_TRANSPORT, *transport);
+    }
+    return ParseQueue(Message(w.Bytes()));
+  };
+  const Queue tcp = queue(NVMET_OFFLOAD_TRANSPORT_TCP);
+  EXPECT_EQ(tcp.transport, Transport::kTcp);
+  EXPECT_EQ(tcp.cpu, 2U);
+  EXPECT_EQ(queue(NVMET_OFFLOAD_TRANSPORT_RDMA).transport, Transport::kRdma);
+  EXPECT_FALSE(queue(std::nullopt).transport.has_value());
+  EXPECT_EQ(static_cast<uint32_t>(*queue(77).transport), 77U);
+  // The queue of the other tests: a kernel from before the attribute.
+  EXPECT_FALSE(ParseQueue(Message(QueueMsg())).transport.has_value());
+}
+
+// The notifications carry the transport too (queue-offloaded,
+// queue-reclaimed and port-policy-changed as their get replies,
+// queue-fallback among its own attributes).
+TEST(Parse, EventsWithTransport) {
+  auto ev =
+      ParseEvent(Message(RdmaQueueMsg(NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED)));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->type, EventType::kQueueReclaimed);
+  EXPECT_EQ(ev->queue->transport, Transport::kRdma);
+  EXPECT_FALSE(ev->queue->cpu.has_value());
+
+  ev = ParseEvent(Message(
+      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_FALLBACK, 0)
+          .U32(NVMET_OFFLOAD_A_QUEUE_ID, 5)
+          .U32(NVMET_OFFLOAD_A_QUEUE_DEV_ID, 1)
+          .U32(NVMET_OFFLOAD_A_QUEUE_STATE, NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
+          .U32(NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON,
+               NVMET_OFFLOAD_FALLBACK_REASON_REFUSED)
+          .U32(NVMET_OFFLOAD_A_QUEUE_TRANSPORT, NVMET_OFFLOAD_TRANSPORT_TCP)
+          .Bytes()));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->type, EventType::kQueueFallback);
+  EXPECT_EQ(ev->reason, FallbackReason::kRefused);
+  EXPECT_EQ(ev->queue->transport, Transport::kTcp);
+
+  ev = ParseEvent(Message(
+      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED, 0)
+          .U32(NVMET_OFFLOAD_A_PORT_ID, 1)
+          .U32(NVMET_OFFLOAD_A_PORT_POLICY, NVMET_OFFLOAD_POLICY_OFF)
+          .U32(NVMET_OFFLOAD_A_PORT_TRANSPORT, NVMET_OFFLOAD_TRANSPORT_TCP)
+          .Bytes()));
+  ASSERT_TRUE(ev.has_value());
+  EXPECT_EQ(ev->type, EventType::kPortPolicyChanged);
+  EXPECT_EQ(ev->port->transport, Transport::kTcp);
+}
+
 std::vector<uint8_t> StatsMsg() {
   NlWriter w = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_STATS_GET);
   w.U32(NVMET_OFFLOAD_A_STATS_SCOPE, NVMET_OFFLOAD_STATS_SCOPE_DEVICE)
@@ -624,8 +742,8 @@ TEST(Parse, UnknownEnumValuesKept) {
 // outcomes must occur, and the uncorrupted seeds must still parse: a
 // parser that rejects everything, or accepts everything, fails.
 TEST(Parse, RandomCorruptionNeverCrashes) {
-  const std::vector<std::vector<uint8_t>> seeds = {kRecordedDevice, PortMsg(),
-                                                   QueueMsg(), StatsMsg()};
+  const std::vector<std::vector<uint8_t>> seeds = {
+      kRecordedDevice, PortMsg(), QueueMsg(), RdmaQueueMsg(), StatsMsg()};
   std::mt19937 rng(12345);
   int parsed = 0;
   int rejected = 0;

@@ -24,6 +24,12 @@ TEST(Types, ValuesMatchUapi) {
             uint32_t{NVMET_OFFLOAD_POLICY_ON});
   EXPECT_EQ(static_cast<uint32_t>(AdrFam::kFc),
             uint32_t{NVMET_OFFLOAD_ADRFAM_FC});
+  EXPECT_EQ(static_cast<uint32_t>(Transport::kRdma),
+            uint32_t{NVMET_OFFLOAD_TRANSPORT_RDMA});
+  EXPECT_EQ(static_cast<uint32_t>(Transport::kFc),
+            uint32_t{NVMET_OFFLOAD_TRANSPORT_FC});
+  EXPECT_EQ(static_cast<uint32_t>(Transport::kTcp),
+            uint32_t{NVMET_OFFLOAD_TRANSPORT_TCP});
   EXPECT_EQ(static_cast<uint32_t>(QueueState::kFailed),
             uint32_t{NVMET_OFFLOAD_QUEUE_STATE_FAILED});
   EXPECT_EQ(static_cast<uint32_t>(Scope::kQueue),
@@ -48,6 +54,11 @@ TEST(Types, Names) {
   EXPECT_EQ(ToString(Policy::kOff), "off");
   EXPECT_EQ(ToString(AdrFam::kIpv6), "ipv6");
   EXPECT_EQ(ToString(static_cast<AdrFam>(0)), "unknown(0)");
+  EXPECT_EQ(ToString(Transport::kRdma), "rdma");
+  EXPECT_EQ(ToString(Transport::kFc), "fc");
+  EXPECT_EQ(ToString(Transport::kTcp), "tcp");
+  EXPECT_EQ(ToString(static_cast<Transport>(0)), "unknown(0)");
+  EXPECT_EQ(ToString(static_cast<Transport>(4)), "unknown(4)");
   EXPECT_EQ(ToString(QueueState::kReclaiming), "reclaiming");
   EXPECT_EQ(ToString(Scope::kNamespace), "namespace");
   EXPECT_EQ(ToString(FallbackReason::kDevRemoved), "dev-removed");
@@ -139,6 +150,27 @@ TEST(Types, Delta) {
   Counters zero;
   zero.lat_hist = {0, 0, 0};
   EXPECT_EQ(Delta(now, now), zero);
+}
+
+// The transport takes part in the comparison of ports and queues (absent
+// is not tcp).
+TEST(Types, TransportCompared) {
+  Port p;
+  Port tcp = p;
+  tcp.transport = Transport::kTcp;
+  Port rdma = p;
+  rdma.transport = Transport::kRdma;
+  EXPECT_FALSE(p == tcp);
+  EXPECT_FALSE(tcp == rdma);
+  EXPECT_TRUE(rdma == rdma);
+  Queue q;
+  Queue qtcp = q;
+  qtcp.transport = Transport::kTcp;
+  Queue qrdma = q;
+  qrdma.transport = Transport::kRdma;
+  EXPECT_FALSE(q == qtcp);
+  EXPECT_FALSE(qtcp == qrdma);
+  EXPECT_TRUE(qrdma == qrdma);
 }
 
 TEST(Types, Errors) {

@@ -25,6 +25,8 @@ inline constexpr unsigned kLatBuckets = 24;
 enum class DevState : uint32_t { kLive = 0, kFailed = 1, kRemoving = 2 };
 enum class Policy : uint32_t { kOff = 0, kOn = 1 };
 enum class AdrFam : uint32_t { kIpv4 = 1, kIpv6 = 2, kIb = 3, kFc = 4 };
+// The NVMe-oF transport of a port or queue (the NVMe trtype numbering).
+enum class Transport : uint32_t { kRdma = 1, kFc = 2, kTcp = 3 };
 enum class QueueState : uint32_t {
   kSoftware = 0,
   kOffloading = 1,
@@ -65,6 +67,7 @@ inline constexpr uint32_t kNsDiscard = 1U << 3;
 NVO_API std::string ToString(DevState v);
 NVO_API std::string ToString(Policy v);
 NVO_API std::string ToString(AdrFam v);
+NVO_API std::string ToString(Transport v);
 NVO_API std::string ToString(QueueState v);
 NVO_API std::string ToString(Scope v);
 NVO_API std::string ToString(FallbackReason v);
@@ -123,6 +126,9 @@ struct NVO_API Port {
   Policy policy = Policy::kOff;
   std::optional<uint32_t> dev_id;  // absent: unbound
   std::string dev_name;
+  // Appended (the fields above keep their places): nullopt from a kernel
+  // that does not send it (before NVMe/RDMA ports were listed).
+  std::optional<Transport> transport;
   bool operator==(const Port& o) const;
 };
 
@@ -138,9 +144,11 @@ struct NVO_API Queue {
   std::optional<uint32_t> engine;
   uint32_t depth = 0;
   uint32_t inflight = 0;
-  std::optional<uint32_t> cpu;
+  std::optional<uint32_t> cpu;  // absent for an NVMe/RDMA queue
   // The last completed move's time (request to state reached), kernel-timed.
   std::optional<uint32_t> move_us;
+  // Appended, as Port's: nullopt from a kernel that does not send it.
+  std::optional<Transport> transport;
   bool operator==(const Queue& o) const;
 };
 
