@@ -56,6 +56,16 @@ std::string DevCell(const std::optional<uint32_t>& id, const DevNames& names,
   return n.empty() ? std::to_string(*id) : n + " (" + std::to_string(*id) + ")";
 }
 
+// The transport's name; "-" (text) or null (JSON) when the kernel did not
+// send it (one from before the attribute).
+std::string TransportCell(const std::optional<nvo::Transport>& t) {
+  return t ? nvo::ToString(*t) : "-";
+}
+
+Json TransportJson(const std::optional<nvo::Transport>& t) {
+  return t ? Json(nvo::ToString(*t)) : Json(nullptr);
+}
+
 Json DevNameJson(const std::optional<uint32_t>& id, const DevNames& names) {
   if (!id) {
     return nullptr;
@@ -298,6 +308,7 @@ Json ToJson(const nvo::Port& p) {
   j["dev_id"] = OptJson(p.dev_id);
   j["dev_name"] =
       p.dev_id && !p.dev_name.empty() ? Json(p.dev_name) : Json(nullptr);
+  j["transport"] = TransportJson(p.transport);
   return j;
 }
 
@@ -315,6 +326,7 @@ Json ToJson(const nvo::Queue& q, const DevNames& names) {
   j["inflight"] = q.inflight;
   j["cpu"] = OptJson(q.cpu);
   j["move_us"] = OptJson(q.move_us);
+  j["transport"] = TransportJson(q.transport);
   j["hostnqn"] = q.hostnqn;
   j["subsysnqn"] = q.subsysnqn;
   return j;
@@ -441,7 +453,8 @@ void PrintDevices(std::ostream& out, const std::vector<nvo::Device>& devs) {
 }
 
 void PrintPorts(std::ostream& out, const std::vector<nvo::Port>& ports) {
-  Table t({"PORT", "ADDRESS", "FAMILY", "OFFLOAD", "DEVICE"});
+  // TRANSPORT last: scripts match the columns before it by position.
+  Table t({"PORT", "ADDRESS", "FAMILY", "OFFLOAD", "DEVICE", "TRANSPORT"});
   t.RightAlign(0);
   for (const auto& p : ports) {
     const bool v6 = p.adrfam && *p.adrfam == nvo::AdrFam::kIpv6;
@@ -451,15 +464,17 @@ void PrintPorts(std::ostream& out, const std::vector<nvo::Port>& ports) {
     }
     t.Add({std::to_string(p.id), addr.empty() ? "-" : addr,
            p.adrfam ? nvo::ToString(*p.adrfam) : "-", nvo::ToString(p.policy),
-           DevCell(p.dev_id, {}, p.dev_name)});
+           DevCell(p.dev_id, {}, p.dev_name), TransportCell(p.transport)});
   }
   t.Render(out);
 }
 
 void PrintQueues(std::ostream& out, const std::vector<nvo::Queue>& queues,
                  const DevNames& names) {
+  // TRANSPORT after the numbers, before the names: scripts match the
+  // columns before it by position and the subsystem at the end of a row.
   Table t({"QUEUE", "PORT", "CTRL", "QID", "STATE", "DEVICE", "ENGINE", "DEPTH",
-           "INFLIGHT", "CPU", "HOST", "SUBSYSTEM"});
+           "INFLIGHT", "CPU", "TRANSPORT", "HOST", "SUBSYSTEM"});
   for (size_t c : {0U, 1U, 2U, 3U, 6U, 7U, 8U, 9U}) {
     t.RightAlign(c);
   }
@@ -472,7 +487,7 @@ void PrintQueues(std::ostream& out, const std::vector<nvo::Queue>& queues,
            q.qid == 0 ? std::string("0 (admin)") : std::to_string(q.qid),
            nvo::ToString(q.state), DevCell(q.dev_id, names), opt(q.engine),
            std::to_string(q.depth), std::to_string(q.inflight), opt(q.cpu),
-           q.hostnqn.empty() ? "-" : q.hostnqn,
+           TransportCell(q.transport), q.hostnqn.empty() ? "-" : q.hostnqn,
            q.subsysnqn.empty() ? "-" : q.subsysnqn});
   }
   t.Render(out);
@@ -610,6 +625,12 @@ std::string MoveTime(const nvo::Queue& q) {
   return q.move_us ? ", in " + std::to_string(*q.move_us) + " us" : "";
 }
 
+// ", transport tcp" at the end of a port or queue event, when the kernel
+// sent it.
+std::string TransportSuffix(const std::optional<nvo::Transport>& t) {
+  return t ? ", transport " + nvo::ToString(*t) : "";
+}
+
 }  // namespace
 
 std::string EventLine(const nvo::Event& e, const std::string& time,
@@ -634,12 +655,13 @@ std::string EventLine(const nvo::Event& e, const std::string& time,
         if (e.queue->engine) {
           s += " engine " + std::to_string(*e.queue->engine);
         }
-        s += MoveTime(*e.queue);
+        s += MoveTime(*e.queue) + TransportSuffix(e.queue->transport);
       }
       break;
     case nvo::EventType::kQueueReclaimed:
       if (e.queue) {
-        s += " " + QueueWhere(*e.queue) + MoveTime(*e.queue);
+        s += " " + QueueWhere(*e.queue) + MoveTime(*e.queue) +
+             TransportSuffix(e.queue->transport);
       }
       break;
     case nvo::EventType::kQueueFallback:
@@ -648,12 +670,16 @@ std::string EventLine(const nvo::Event& e, const std::string& time,
              DevCell(e.queue->dev_id, names);
       }
       s += ": " + (e.reason ? nvo::ToString(*e.reason) : std::string("?"));
+      if (e.queue) {
+        s += TransportSuffix(e.queue->transport);
+      }
       break;
     case nvo::EventType::kPortPolicyChanged:
       if (e.port) {
         s += " port " + std::to_string(e.port->id) + " offload " +
              nvo::ToString(e.port->policy) + " device " +
-             DevCell(e.port->dev_id, names, e.port->dev_name);
+             DevCell(e.port->dev_id, names, e.port->dev_name) +
+             TransportSuffix(e.port->transport);
       }
       break;
     case nvo::EventType::kLost:

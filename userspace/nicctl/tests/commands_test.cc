@@ -102,6 +102,27 @@ TEST(Commands, PortShow) {
   EXPECT_EQ(st->calls.back(), "GetPort 1");
 }
 
+// A kernel that lists NVMe/RDMA ports beside NVMe/TCP ones.
+TEST(Commands, PortShowTransport) {
+  auto st = test::SampleWithRdma();
+  auto r = RunNicctl({"port", "show"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_NE(r.out.find("DEVICE    TRANSPORT\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\n   3  10.0.0.1:4420   ipv4    off      -         "
+                       "rdma\n"),
+            std::string::npos)
+      << r.out;
+  r = RunNicctl({"-j", "port", "show"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  const Json j = ParseJson(r.out);
+  ASSERT_EQ(j.size(), 3U);
+  EXPECT_EQ(j[0]["transport"], "tcp");
+  EXPECT_EQ(j[2]["transport"], "rdma");
+  r = RunNicctl({"-j", "port", "show", "1"}, Sample());
+  EXPECT_TRUE(ParseJson(r.out)[0]["transport"].is_null())
+      << "a kernel from before the attribute";
+}
+
 TEST(Commands, PortSetSendsWhatWasGiven) {
   auto st = Sample();
   auto r = RunNicctl({"port", "set", "2", "offload", "on", "dev", "nic1"}, st);
@@ -230,6 +251,39 @@ TEST(Commands, QueueSet) {
   r = RunNicctl({"queue", "set", "3", "offload", "on"}, st);
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("no device bound (EINVAL)"), std::string::npos);
+}
+
+// queue show with NVMe/RDMA queues: text and JSON.
+TEST(Commands, QueueShowRdma) {
+  auto st = test::SampleWithRdma();
+  auto r = RunNicctl({"queue", "show", "port", "3"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(st->queue_filters.back().port_id, 3U);
+  EXPECT_EQ(r.out,
+            "QUEUE  PORT  CTRL        QID  STATE     DEVICE  ENGINE  DEPTH  "
+            "INFLIGHT  CPU  TRANSPORT  HOST                              "
+            "SUBSYSTEM\n"
+            "    4     3     4  0 (admin)  software  -            -     32  "
+            "       0    -  rdma       nqn.2014-08.org.nvmexpress:host2  "
+            "nqn.2024-01.io.example:ssd\n"
+            "    5     3     4          1  software  -            -    128  "
+            "       3    -  rdma       nqn.2014-08.org.nvmexpress:host2  "
+            "nqn.2024-01.io.example:ssd\n");
+  r = RunNicctl({"-j", "queue", "show"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  const Json j = ParseJson(r.out);
+  ASSERT_EQ(j.size(), 5U);
+  EXPECT_EQ(j[1]["transport"], "tcp");
+  EXPECT_EQ(j[1]["cpu"], 1);
+  EXPECT_EQ(j[4]["id"], 5);
+  EXPECT_EQ(j[4]["transport"], "rdma");
+  EXPECT_TRUE(j[4]["cpu"].is_null());
+  EXPECT_TRUE(j[4]["dev_id"].is_null());
+  r = RunNicctl({"-j", "queue", "show", "5"}, st);
+  EXPECT_EQ(ParseJson(r.out)[0]["transport"], "rdma");
+  r = RunNicctl({"-j", "queue", "show"}, Sample());
+  EXPECT_TRUE(ParseJson(r.out)[0]["transport"].is_null())
+      << "a kernel from before the attribute";
 }
 
 TEST(Commands, QueueShowKeywordsAndOneQueue) {
@@ -398,6 +452,39 @@ TEST(Commands, MonitorTextJsonAndCount) {
   EXPECT_EQ(evs[1]["reason"], "dev-failed");
   EXPECT_EQ(evs[1]["queue"]["qid"], 1);
   EXPECT_EQ(evs[1]["queue"]["dev_name"], "nic0");
+}
+
+// monitor: port and queue events end with their transport (text), which
+// JSON has in the port or queue.
+TEST(Commands, MonitorShowsTransport) {
+  auto st = test::SampleWithRdma();
+  nvo::Event fb;
+  fb.type = nvo::EventType::kQueueFallback;
+  fb.queue = st->queues[4];
+  fb.reason = nvo::FallbackReason::kRefused;
+  nvo::Event pol;
+  pol.type = nvo::EventType::kPortPolicyChanged;
+  pol.port = st->ports[0];
+  st->events = {fb, pol};
+  auto r = RunNicctl({"monitor"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "12:00:00 queue-fallback queue 5 (ctrl 4 qid 1, port 3) from "
+            "device -: refused, transport rdma\n"
+            "12:00:00 port-policy-changed port 1 offload on device nic0 (1), "
+            "transport tcp\n");
+  r = RunNicctl({"-j", "monitor"}, st);
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<Json> evs;
+  while (std::getline(lines, line)) {
+    evs.push_back(ParseJson(line));
+  }
+  ASSERT_EQ(evs.size(), 2U);
+  EXPECT_EQ(evs[0]["queue"]["transport"], "rdma");
+  EXPECT_TRUE(evs[0]["queue"]["cpu"].is_null());
+  EXPECT_TRUE(evs[0]["port"].is_null());
+  EXPECT_EQ(evs[1]["port"]["transport"], "tcp");
 }
 
 TEST(Commands, VerboseShowsRequestsRepliesAndAttributes) {

@@ -401,6 +401,43 @@ inline std::shared_ptr<FakeState> Sample() {
   return st;
 }
 
+// Sample() as a kernel with the transport attribute lists it: the ports
+// and queues above are NVMe/TCP, and NVMe/RDMA port 3 has controller 4's
+// admin queue (id 4) and one I/O queue (id 5), in software, without a cpu.
+inline std::shared_ptr<FakeState> SampleWithRdma() {
+  auto st = Sample();
+  for (auto& p : st->ports) {
+    p.transport = nvo::Transport::kTcp;
+  }
+  for (auto& q : st->queues) {
+    q.transport = nvo::Transport::kTcp;
+  }
+  nvo::Port p3;
+  p3.id = 3;
+  p3.traddr = "10.0.0.1";
+  p3.trsvcid = "4420";
+  p3.adrfam = nvo::AdrFam::kIpv4;
+  p3.transport = nvo::Transport::kRdma;
+  st->ports.push_back(p3);
+  nvo::Queue admin;
+  admin.id = 4;
+  admin.port_id = 3;
+  admin.ctrl_id = 4;
+  admin.qid = 0;
+  admin.depth = 32;
+  admin.hostnqn = "nqn.2014-08.org.nvmexpress:host2";
+  admin.subsysnqn = "nqn.2024-01.io.example:ssd";
+  admin.transport = nvo::Transport::kRdma;
+  nvo::Queue io = admin;
+  io.id = 5;
+  io.qid = 1;
+  io.depth = 128;
+  io.inflight = 3;
+  st->queues.push_back(admin);
+  st->queues.push_back(io);
+  return st;
+}
+
 }  // namespace nicctl::test
 
 #endif  // NICCTL_TESTS_FAKE_API_H_

@@ -113,10 +113,23 @@ TEST(Text, Ports) {
   const auto st = test::Sample();
   std::ostringstream os;
   PrintPorts(os, st->ports);
+  // No transport from the kernel (one from before the attribute): "-".
   EXPECT_EQ(os.str(),
-            "PORT  ADDRESS         FAMILY  OFFLOAD  DEVICE\n"
-            "   1  10.0.0.1:4420   ipv4    on       nic0 (1)\n"
-            "   2  [fd00::1]:4421  ipv6    off      -\n");
+            "PORT  ADDRESS         FAMILY  OFFLOAD  DEVICE    TRANSPORT\n"
+            "   1  10.0.0.1:4420   ipv4    on       nic0 (1)  -\n"
+            "   2  [fd00::1]:4421  ipv6    off      -         -\n");
+}
+
+// The transport is the last column: the ones before keep their places.
+TEST(Text, PortsWithTransport) {
+  const auto st = test::SampleWithRdma();
+  std::ostringstream os;
+  PrintPorts(os, st->ports);
+  EXPECT_EQ(os.str(),
+            "PORT  ADDRESS         FAMILY  OFFLOAD  DEVICE    TRANSPORT\n"
+            "   1  10.0.0.1:4420   ipv4    on       nic0 (1)  tcp\n"
+            "   2  [fd00::1]:4421  ipv6    off      -         tcp\n"
+            "   3  10.0.0.1:4420   ipv4    off      -         rdma\n");
 }
 
 TEST(Text, Queues) {
@@ -125,11 +138,42 @@ TEST(Text, Queues) {
   PrintQueues(os, st->queues, {{1, "nic0"}});
   const std::string s = os.str();
   EXPECT_NE(s.find("QUEUE  PORT  CTRL        QID  STATE      DEVICE    "
-                   "ENGINE  DEPTH  INFLIGHT  CPU  HOST"),
+                   "ENGINE  DEPTH  INFLIGHT  CPU  TRANSPORT  HOST"),
             std::string::npos)
       << s;
   EXPECT_NE(s.find("0 (admin)  software   -"), std::string::npos) << s;
   EXPECT_NE(s.find("offloaded  nic0 (1)"), std::string::npos) << s;
+  // No transport from the kernel: "-".
+  EXPECT_NE(s.find("    0    0  -          nqn.2014-08.org.nvmexpress:host1"),
+            std::string::npos)
+      << s;
+}
+
+// NVMe/RDMA queues beside NVMe/TCP ones: no cpu ("-"), the transport
+// between the numbers and the names (the subsystem stays last).
+TEST(Text, QueuesWithRdma) {
+  const auto st = test::SampleWithRdma();
+  std::ostringstream os;
+  PrintQueues(os, st->queues, {{1, "nic0"}});
+  EXPECT_EQ(
+      os.str(),
+      "QUEUE  PORT  CTRL        QID  STATE      DEVICE    ENGINE  DEPTH  "
+      "INFLIGHT  CPU  TRANSPORT  HOST                              SUBSYSTEM\n"
+      "    1     1     3  0 (admin)  software   -              -     32  "
+      "       0    0  tcp        nqn.2014-08.org.nvmexpress:host1  "
+      "nqn.2024-01.io.example:ssd\n"
+      "    2     1     3          1  offloaded  nic0 (1)       0    128  "
+      "       7    1  tcp        nqn.2014-08.org.nvmexpress:host1  "
+      "nqn.2024-01.io.example:ssd\n"
+      "    3     1     3          2  offloaded  nic0 (1)       1    128  "
+      "       0    1  tcp        nqn.2014-08.org.nvmexpress:host1  "
+      "nqn.2024-01.io.example:ssd\n"
+      "    4     3     4  0 (admin)  software   -              -     32  "
+      "       0    -  rdma       nqn.2014-08.org.nvmexpress:host2  "
+      "nqn.2024-01.io.example:ssd\n"
+      "    5     3     4          1  software   -              -    128  "
+      "       3    -  rdma       nqn.2014-08.org.nvmexpress:host2  "
+      "nqn.2024-01.io.example:ssd\n");
 }
 
 TEST(Text, NsTables) {
@@ -264,6 +308,43 @@ TEST(Text, Events) {
             "t port-policy-changed port 1 offload on device nic0 (1)");
 }
 
+// The transport ends a port or queue event's line when the kernel sent it.
+TEST(Text, EventsWithTransport) {
+  const auto st = test::SampleWithRdma();
+  const DevNames names = {{1, "nic0"}};
+  nvo::Event e;
+  e.type = nvo::EventType::kQueueOffloaded;
+  e.queue = st->queues[1];
+  e.queue->move_us = 250;
+  EXPECT_EQ(EventLine(e, "t", names),
+            "t queue-offloaded queue 2 (ctrl 3 qid 1, port 1) to device "
+            "nic0 (1) engine 0, in 250 us, transport tcp");
+  e.type = nvo::EventType::kQueueReclaimed;
+  e.queue = st->queues[4];
+  EXPECT_EQ(EventLine(e, "t", names),
+            "t queue-reclaimed queue 5 (ctrl 4 qid 1, port 3), transport rdma");
+  e.type = nvo::EventType::kQueueFallback;
+  e.queue->dev_id = 1;
+  e.reason = nvo::FallbackReason::kRefused;
+  EXPECT_EQ(EventLine(e, "t", names),
+            "t queue-fallback queue 5 (ctrl 4 qid 1, port 3) from device "
+            "nic0 (1): refused, transport rdma");
+  nvo::Event pol;
+  pol.type = nvo::EventType::kPortPolicyChanged;
+  pol.port = st->ports[0];
+  EXPECT_EQ(EventLine(pol, "t"),
+            "t port-policy-changed port 1 offload on device nic0 (1), "
+            "transport tcp");
+  pol.port = st->ports[2];
+  EXPECT_EQ(EventLine(pol, "t"),
+            "t port-policy-changed port 3 offload off device -, transport "
+            "rdma");
+  // JSON: the port's and the queue's own field.
+  EXPECT_EQ(ToJson(pol, "t")["port"]["transport"], "rdma");
+  EXPECT_EQ(ToJson(e, "t")["queue"]["transport"], "rdma");
+  EXPECT_TRUE(ToJson(e, "t")["queue"]["cpu"].is_null());
+}
+
 std::vector<std::string> Keys(const Json& j) {
   std::vector<std::string> k;
   for (const auto& [key, v] : j.items()) {
@@ -307,6 +388,43 @@ TEST(Json, PortAndQueueShapesDoNotDependOnData) {
   EXPECT_TRUE(admin["dev_id"].is_null());
   EXPECT_EQ(io["dev_name"], "nic0");
   EXPECT_EQ(io["state"], "offloaded");
+}
+
+// transport: the spec's name, null when the kernel did not send it; the
+// keys are the same either way, in the spec's order of the attributes.
+TEST(Json, PortAndQueueTransport) {
+  const auto old = test::Sample();
+  const auto st = test::SampleWithRdma();
+  const Json tcp = ToJson(st->ports[0]);
+  const Json rdma = ToJson(st->ports[2]);
+  const Json none = ToJson(old->ports[0]);
+  EXPECT_EQ(Keys(tcp), (std::vector<std::string>{"id", "traddr", "trsvcid",
+                                                 "adrfam", "policy", "dev_id",
+                                                 "dev_name", "transport"}));
+  EXPECT_EQ(Keys(rdma), Keys(tcp));
+  EXPECT_EQ(Keys(none), Keys(tcp));
+  EXPECT_EQ(tcp["transport"], "tcp");
+  EXPECT_EQ(rdma["transport"], "rdma");
+  EXPECT_TRUE(none["transport"].is_null());
+  const Json qtcp = ToJson(st->queues[1], {{1, "nic0"}});
+  const Json qrdma = ToJson(st->queues[4], {{1, "nic0"}});
+  const Json qnone = ToJson(old->queues[1], {{1, "nic0"}});
+  EXPECT_EQ(Keys(qtcp),
+            (std::vector<std::string>{"id", "port_id", "ctrl_id", "qid",
+                                      "state", "dev_id", "dev_name", "engine",
+                                      "depth", "inflight", "cpu", "move_us",
+                                      "transport", "hostnqn", "subsysnqn"}));
+  EXPECT_EQ(Keys(qrdma), Keys(qtcp));
+  EXPECT_EQ(Keys(qnone), Keys(qtcp));
+  EXPECT_EQ(qtcp["transport"], "tcp");
+  EXPECT_EQ(qtcp["cpu"], 1);
+  EXPECT_EQ(qrdma["transport"], "rdma");
+  EXPECT_TRUE(qrdma["cpu"].is_null()) << "an NVMe/RDMA queue has no cpu";
+  EXPECT_EQ(qrdma["inflight"], 3);
+  EXPECT_TRUE(qnone["transport"].is_null());
+  nvo::Port odd;
+  odd.transport = static_cast<nvo::Transport>(9);
+  EXPECT_EQ(ToJson(odd)["transport"], "unknown(9)");
 }
 
 TEST(Json, NsTableShapeDoesNotDependOnData) {
