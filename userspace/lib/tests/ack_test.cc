@@ -174,6 +174,23 @@ TEST(Collector, ErrorCarriesErrnoAndExtack) {
   }
 }
 
+// queue-set on an NVMe/RDMA queue: -EOPNOTSUPP with the kernel's message,
+// the request echoed whole (not capped).
+TEST(Collector, EopnotsuppCarriesExtack) {
+  ReplyCollector rc(kFamily, 9, false);
+  try {
+    rc.Feed(Message(ErrorMsg(9, -EOPNOTSUPP, false,
+                             "not an NVMe/TCP queue: only NVMe/TCP queues "
+                             "move to a device")));
+    FAIL() << "no exception";
+  } catch (const NetlinkError& e) {
+    EXPECT_EQ(e.err(), EOPNOTSUPP);
+    EXPECT_STREQ(e.what(),
+                 "not an NVMe/TCP queue: only NVMe/TCP queues move to a "
+                 "device (EOPNOTSUPP)");
+  }
+}
+
 TEST(Collector, DumpErrorInDone) {
   ReplyCollector rc(kFamily, 9, true);
   rc.Feed(Message(DevReply(9, 1)));

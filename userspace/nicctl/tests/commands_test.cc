@@ -123,6 +123,17 @@ TEST(Commands, PortShowTransport) {
       << "a kernel from before the attribute";
 }
 
+// port set on an NVMe/RDMA port: the kernel's -EOPNOTSUPP and its message.
+TEST(Commands, PortSetOnRdmaPortRefused) {
+  auto st = test::SampleWithRdma();
+  const auto r =
+      RunNicctl({"port", "set", "3", "offload", "on", "dev", "nic0"}, st);
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, std::string("nicctl: error: kernel refused: ") +
+                       test::kPortNotTcp + " (EOPNOTSUPP)\n");
+}
+
 TEST(Commands, PortSetSendsWhatWasGiven) {
   auto st = Sample();
   auto r = RunNicctl({"port", "set", "2", "offload", "on", "dev", "nic1"}, st);
@@ -251,6 +262,26 @@ TEST(Commands, QueueSet) {
   r = RunNicctl({"queue", "set", "3", "offload", "on"}, st);
   EXPECT_EQ(r.rc, 2);
   EXPECT_NE(r.err.find("no device bound (EINVAL)"), std::string::npos);
+}
+
+// queue set on an NVMe/RDMA queue (by id, ctrl and qid, or its
+// controller): exit 2, the kernel's extack message and the errno's name.
+TEST(Commands, QueueSetOnRdmaQueueRefused) {
+  auto st = test::SampleWithRdma();
+  const std::string want = std::string("nicctl: error: kernel refused: ") +
+                           test::kQueueNotTcp + " (EOPNOTSUPP)\n";
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"queue", "set", "5", "offload", "on"},
+           {"queue", "set", "ctrl", "4", "qid", "1", "offload", "on"},
+           {"queue", "set", "ctrl", "4", "offload", "off"}}) {
+    const auto r = RunNicctl(args, st);
+    EXPECT_EQ(r.rc, 2) << args[2];
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, want);
+  }
+  // An NVMe/TCP queue of the same kernel still moves.
+  const auto r = RunNicctl({"queue", "set", "3", "offload", "off"}, st);
+  EXPECT_EQ(r.rc, 0) << r.err;
 }
 
 // queue show with NVMe/RDMA queues: text and JSON.

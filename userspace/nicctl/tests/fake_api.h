@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // An in-memory nvmet_offload for nicctl's tests: it keeps devices, ports,
 // queues, counters and events, records every request, and applies port-set
-// with the kernel's rules (Documentation/netlink.rst).
+// with the kernel's rules (Documentation/netlink.rst), -EOPNOTSUPP for
+// port-set and queue-set on an NVMe/RDMA port or queue among them.
 #ifndef NICCTL_TESTS_FAKE_API_H_
 #define NICCTL_TESTS_FAKE_API_H_
 
@@ -18,6 +19,13 @@
 #include "nvo/error.h"
 
 namespace nicctl::test {
+
+// The extack messages of port-set and queue-set on an NVMe/RDMA port or
+// queue (-EOPNOTSUPP).
+inline constexpr const char* kPortNotTcp =
+    "not an NVMe/TCP port: its queues are served in software";
+inline constexpr const char* kQueueNotTcp =
+    "not an NVMe/TCP queue: only NVMe/TCP queues move to a device";
 
 struct FakeState {
   bool no_module = false;
@@ -91,6 +99,9 @@ class FakeApi final : public nvo::Api {
     s_->port_sets.push_back(req);
     Refuse();
     nvo::Port& p = FindPort(req.id);
+    if (NotTcp(p.transport)) {
+      throw nvo::NetlinkError(EOPNOTSUPP, kPortNotTcp, std::nullopt);
+    }
     // The kernel's order: policy off, device, policy on.
     nvo::Port next = p;
     if (req.policy == nvo::Policy::kOff) {
@@ -144,6 +155,15 @@ class FakeApi final : public nvo::Api {
     s_->calls.emplace_back("SetQueue");
     s_->queue_sets.push_back(req);
     Refuse();
+    // Only NVMe/TCP queues move (a controller's queues share a transport).
+    for (const auto& q : s_->queues) {
+      const bool named =
+          req.id ? q.id == *req.id
+                 : q.ctrl_id == req.ctrl_id && (!req.qid || q.qid == *req.qid);
+      if (named && NotTcp(q.transport)) {
+        throw nvo::NetlinkError(EOPNOTSUPP, kQueueNotTcp, std::nullopt);
+      }
+    }
   }
   nvo::Stats GetStats(const nvo::StatsSelector& sel) override {
     s_->calls.emplace_back("GetStats");
@@ -199,6 +219,11 @@ class FakeApi final : public nvo::Api {
   }
 
  private:
+  // A transport the kernel said is not NVMe/TCP (absent: an older kernel,
+  // which has NVMe/TCP only).
+  static bool NotTcp(const std::optional<nvo::Transport>& t) {
+    return t && *t != nvo::Transport::kTcp;
+  }
   void Refuse() {
     if (s_->refuse && s_->refuse_after > 0) {
       s_->refuse_after--;
