@@ -221,8 +221,8 @@ t_port_show() {
 	ok nicctl port show || return 1
 	sed 's/^/# /' "$TMP/out"
 	[ "$(wc -l <"$TMP/out")" -eq 3 ] || return 1
-	grep -Eq '^ +1 +127\.0\.0\.1:4420 +ipv4 +off +-$' "$TMP/out" &&
-		grep -Eq '^ +2 +\[::1\]:4421 +ipv6 +off +-$' "$TMP/out" || return 1
+	grep -Eq '^ +1 +127\.0\.0\.1:4420 +ipv4 +off +- +tcp$' "$TMP/out" &&
+		grep -Eq '^ +2 +\[::1\]:4421 +ipv6 +off +- +tcp$' "$TMP/out" || return 1
 	for id in 1 2; do
 		want="$id $(cat "$NVMET_CFS/ports/$id/addr_traddr") $(cat "$NVMET_CFS/ports/$id/addr_trsvcid") $(cat "$NVMET_CFS/ports/$id/addr_adrfam") off null null"
 		[ "$(nicctl -j port show "$id" | jrows | jfields id traddr trsvcid adrfam policy dev_id dev_name)" = "$want" ] ||
@@ -246,7 +246,7 @@ t_port_on() {
 	n=$(grep -c ' port-policy-changed port 1 offload on device nicsim1 ' "$TMP/mon.port")
 	[ "$(grep -c ' port-policy-changed ' "$TMP/mon.port")" -eq 1 ] && [ "$n" -eq 1 ] ||
 		{ msg "port events:"; sed 's/^/# /' "$TMP/mon.port"; return 1; }
-	nicctl port show 1 | grep -Eq "^ +1 +127\.0\.0\.1:4420 +ipv4 +on +nicsim1 \($(dev_id nicsim1)\)$" ||
+	nicctl port show 1 | grep -Eq "^ +1 +127\.0\.0\.1:4420 +ipv4 +on +nicsim1 \($(dev_id nicsim1)\) +tcp$" ||
 		{ nicctl port show | sed 's/^/# /'; return 1; }
 	[ "$(port_state | awk '$1 == 2')" = "2 off null" ] || return 1
 	wait_ioqs 1 offloaded nicsim1 &&
@@ -259,7 +259,7 @@ t_port_off() {
 	ok nicctl port set 1 offload off || return 1
 	grep -q 'port 1: offload off' "$TMP/err" || { show_out; return 1; }
 	wait_ioqs 1 software null || return 1
-	nicctl port show 1 | grep -Eq "^ +1 +127\.0\.0\.1:4420 +ipv4 +off +nicsim1 \($(dev_id nicsim1)\)$" ||
+	nicctl port show 1 | grep -Eq "^ +1 +127\.0\.0\.1:4420 +ipv4 +off +nicsim1 \($(dev_id nicsim1)\) +tcp$" ||
 		{ nicctl port show | sed 's/^/# /'; return 1; }
 	[ "$(nicctl -j dev show nicsim1 | jrows | jfields nr_queues)" -eq 0 ] || return 1
 	ok nicctl port set 1 offload on &&
@@ -407,7 +407,7 @@ t_monitor() {
 	fi
 	# hh:mm:ss queue-reclaimed queue Q (ctrl C qid 1, port 1), in N us
 	sed -n 1p "$TMP/mon.txt" |
-		grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} queue-reclaimed queue $q \(ctrl $CTRL qid 1, port 1\), in [1-9][0-9]* us$" || ok=1
+		grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} queue-reclaimed queue $q \(ctrl $CTRL qid 1, port 1\), in [1-9][0-9]* us, transport tcp$" || ok=1
 	sed -n 2p "$TMP/mon.txt" |
 		grep -Eq "^[0-9]{2}:[0-9]{2}:[0-9]{2} queue-offloaded queue $q \(ctrl $CTRL qid 1, port 1\) to device nicsim1 \($(dev_id nicsim1)\)( |$)" || ok=1
 	json_check -l -t object "$TMP/mon.json" || ok=1

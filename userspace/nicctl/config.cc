@@ -85,6 +85,11 @@ Json SaveConfig(const std::vector<nvo::Port>& ports) {
   doc["nicctl_config"] = kConfigVersion;
   Json list = Json::array();
   for (const auto& p : ports) {
+    // Only NVMe/TCP ports offload: another transport's port has nothing
+    // to restore, and restore would wait for it to exist.
+    if (p.transport && *p.transport != nvo::Transport::kTcp) {
+      continue;
+    }
     const auto dev = BoundDev(p);
     list.push_back({{"port", p.id},
                     {"offload", nvo::ToString(p.policy)},

@@ -44,6 +44,17 @@ TEST(Config, SaveFormat) {
   EXPECT_TRUE(doc["ports"][1]["dev"].is_null());
 }
 
+// An NVMe/RDMA port cannot be configured: save leaves it out; ports of a
+// kernel that does not say their transport are kept.
+TEST(Config, SaveLeavesOutOtherTransports) {
+  const auto st = test::SampleWithRdma();
+  const Json doc = SaveConfig(st->ports);
+  ASSERT_EQ(doc["ports"].size(), 2U);
+  for (const auto& p : doc["ports"]) {
+    EXPECT_NE(p["port"], 3) << p;
+  }
+}
+
 TEST(Config, LoadRejectsBadDocuments) {
   const auto bad = [](const char* text) {
     EXPECT_THROW(LoadConfig(Json::parse(text)), ConfigError) << text;
