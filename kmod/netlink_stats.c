@@ -82,7 +82,8 @@ static int nvo_nl_stats_notfound(struct netlink_ext_ack *extack,
 		NL_SET_ERR_MSG_ATTR(extack, key, "no such offload device");
 		return -ENODEV;
 	case NVMET_OFFLOAD_STATS_SCOPE_PORT:
-		NL_SET_ERR_MSG_ATTR(extack, key, "no such port of this transport");
+		/* The offload counters are NVMe/TCP's only. */
+		NL_SET_ERR_MSG_ATTR(extack, key, "no such NVMe/TCP port");
 		return -ENOENT;
 	case NVMET_OFFLOAD_STATS_SCOPE_NAMESPACE:
 		NL_SET_ERR_MSG_ATTR(extack, key,

@@ -817,8 +817,8 @@ $(nicctl -j stats show queue | jrows | jfields queue_id write_blocks offload_eve
 # "description|status|stderr regex|arguments"; %C: the controller, %Q: a
 # queue id that does not exist.
 BAD_TESTS=(
-	"unknown port (show)|2|no such port of this transport \(ENOENT\)|port show 4242"
-	"unknown port (set)|2|no such port of this transport \(ENOENT\)|port set 4242 offload off"
+	"unknown port (show)|2|no such port of our transports \(ENOENT\)|port show 4242"
+	"unknown port (set)|2|no such port of our transports \(ENOENT\)|port set 4242 offload off"
 	"unknown port (stats)|2|\(ENOENT\)|stats show port 4242"
 	"port id not a number|1|port: not a decimal number|port set one offload on"
 	"port id not decimal|1|port: not a decimal number: 0x1|port show 0x1"
