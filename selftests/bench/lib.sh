@@ -96,7 +96,11 @@ bench_rdma_load() {
 	if [ "$1" = rstock ]; then
 		modprobe nvmet-rdma || return 1
 	else
-		{ modprobe rdma_cm && insmod "$NVO_MODULES/nvmet_offload_rdma.ko"; } || return 1
+		# ours lists its queues through nvmet_offload.ko: loaded first
+		modprobe rdma_cm && modprobe nvmet && modprobe libcrc32c || return 1
+		grep -q '^nvmet_offload ' /proc/modules ||
+			insmod "$NVO_MODULES/nvmet_offload.ko" || return 1
+		insmod "$NVO_MODULES/nvmet_offload_rdma.ko" || return 1
 	fi
 	# which of the two serves trtype rdma in this round
 	echo "# $1: $(grep -oE '^nvmet_(offload_)?rdma ' /proc/modules)loaded"
@@ -107,8 +111,10 @@ bench_rdma_unload() {
 	local mod=nvmet_offload_rdma
 	[ "$1" = rstock ] && mod=nvmet_rdma
 	for _ in $(seq 50); do
-		rmmod $mod 2>/dev/null && return 0
+		rmmod $mod 2>/dev/null && break
 		sleep 0.1
 	done
-	rmmod $mod
+	grep -q "^$mod " /proc/modules && { rmmod $mod || return 1; }
+	# and the core ours loaded (a TCP configuration loads its own)
+	[ "$1" = rstock ] || rmmod nvmet_offload
 }
