@@ -3,8 +3,13 @@
 // malformed, with unknown attributes.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <exception>
+#include <optional>
+#include <ostream>
 #include <random>
+#include <string>
+#include <type_traits>
 
 #include "nl_bytes.h"
 #include "nvo/codec.h"
@@ -12,6 +17,38 @@
 #include "uapi/linux/nvmet_offload.h"
 
 namespace nvo {
+
+// How GoogleTest shows a port or a queue that is not the one expected:
+// every field, "-" for an absent one (in nvo, where GoogleTest looks for
+// PrintTo).
+template <typename T>
+static std::string Show(const std::optional<T>& v) {
+  if (!v) {
+    return "-";
+  }
+  if constexpr (std::is_same_v<T, uint32_t>) {
+    return std::to_string(*v);
+  } else {
+    return ToString(*v);
+  }
+}
+
+static void PrintTo(const Port& p, std::ostream* os) {
+  *os << "{id " << p.id << ", " << p.traddr << ":" << p.trsvcid << " "
+      << Show(p.adrfam) << ", offload " << ToString(p.policy) << ", dev "
+      << Show(p.dev_id) << " '" << p.dev_name << "', transport "
+      << Show(p.transport) << "}";
+}
+
+static void PrintTo(const Queue& q, std::ostream* os) {
+  *os << "{id " << q.id << ", port " << q.port_id << ", ctrl " << q.ctrl_id
+      << ", qid " << q.qid << ", " << q.hostnqn << " to " << q.subsysnqn << ", "
+      << ToString(q.state) << ", dev " << Show(q.dev_id) << ", engine "
+      << Show(q.engine) << ", depth " << q.depth << ", inflight " << q.inflight
+      << ", cpu " << Show(q.cpu) << ", move " << Show(q.move_us)
+      << " us, transport " << Show(q.transport) << "}";
+}
+
 namespace {
 
 using test::NlWriter;
@@ -127,28 +164,44 @@ TEST(Parse, TruncatedAttributesAreDropped) {
   }
 }
 
-std::vector<uint8_t> PortMsg(uint8_t cmd = NVMET_OFFLOAD_CMD_PORT_GET) {
-  return NlWriter::Genl(kFamily, cmd)
-      .U32(NVMET_OFFLOAD_A_PORT_ID, 2)
-      .Str(NVMET_OFFLOAD_A_PORT_TRADDR, "192.168.10.1")
-      .Str(NVMET_OFFLOAD_A_PORT_TRSVCID, "4420")
-      .U32(NVMET_OFFLOAD_A_PORT_ADRFAM, NVMET_OFFLOAD_ADRFAM_IPV4)
-      .U32(NVMET_OFFLOAD_A_PORT_POLICY, NVMET_OFFLOAD_POLICY_ON)
-      .U32(NVMET_OFFLOAD_A_PORT_DEV_ID, 1)
-      .Str(NVMET_OFFLOAD_A_PORT_DEV_NAME, "nic0")
-      .Bytes();
+// The port of the other tests: port 2 on 192.168.10.1:4420 (IPv4),
+// offload on, bound to nic0 (1); no transport (a kernel from before the
+// attribute).
+Port SamplePort() {
+  Port p;
+  p.id = 2;
+  p.traddr = "192.168.10.1";
+  p.trsvcid = "4420";
+  p.adrfam = AdrFam::kIpv4;
+  p.policy = Policy::kOn;
+  p.dev_id = 1;
+  p.dev_name = "nic0";
+  return p;
 }
 
-TEST(Parse, Port) {
-  const Port p = ParsePort(Message(PortMsg()));
-  EXPECT_EQ(p.id, 2U);
-  EXPECT_EQ(p.traddr, "192.168.10.1");
-  EXPECT_EQ(p.trsvcid, "4420");
-  EXPECT_EQ(p.adrfam, AdrFam::kIpv4);
-  EXPECT_EQ(p.policy, Policy::kOn);
-  EXPECT_EQ(p.dev_id, 1U);
-  EXPECT_EQ(p.dev_name, "nic0");
+// A port-get reply (or a port notification, cmd) for p as the kernel writes
+// it: the optional attributes only when p has them.
+std::vector<uint8_t> PortMsg(const Port& p = SamplePort(),
+                             uint8_t cmd = NVMET_OFFLOAD_CMD_PORT_GET) {
+  NlWriter w = NlWriter::Genl(kFamily, cmd);
+  w.U32(NVMET_OFFLOAD_A_PORT_ID, p.id)
+      .Str(NVMET_OFFLOAD_A_PORT_TRADDR, p.traddr)
+      .Str(NVMET_OFFLOAD_A_PORT_TRSVCID, p.trsvcid);
+  if (p.adrfam) {
+    w.U32(NVMET_OFFLOAD_A_PORT_ADRFAM, static_cast<uint32_t>(*p.adrfam));
+  }
+  w.U32(NVMET_OFFLOAD_A_PORT_POLICY, static_cast<uint32_t>(p.policy));
+  if (p.dev_id) {
+    w.U32(NVMET_OFFLOAD_A_PORT_DEV_ID, *p.dev_id)
+        .Str(NVMET_OFFLOAD_A_PORT_DEV_NAME, p.dev_name);
+  }
+  if (p.transport) {
+    w.U32(NVMET_OFFLOAD_A_PORT_TRANSPORT, static_cast<uint32_t>(*p.transport));
+  }
+  return w.Bytes();
 }
+
+TEST(Parse, Port) { EXPECT_EQ(ParsePort(Message(PortMsg())), SamplePort()); }
 
 TEST(Parse, PortUnbound) {
   const auto b = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_PORT_GET)
@@ -162,37 +215,75 @@ TEST(Parse, PortUnbound) {
   EXPECT_EQ(p.dev_name, "");
 }
 
-std::vector<uint8_t> QueueMsg(uint8_t cmd = NVMET_OFFLOAD_CMD_QUEUE_GET) {
-  return NlWriter::Genl(kFamily, cmd)
-      .U32(NVMET_OFFLOAD_A_QUEUE_ID, 17)
-      .U32(NVMET_OFFLOAD_A_QUEUE_PORT_ID, 1)
-      .U32(NVMET_OFFLOAD_A_QUEUE_CTRL_ID, 3)
-      .U32(NVMET_OFFLOAD_A_QUEUE_QID, 2)
-      .Str(NVMET_OFFLOAD_A_QUEUE_HOSTNQN, "nqn.2014-08.org.nvmexpress:host1")
-      .Str(NVMET_OFFLOAD_A_QUEUE_SUBSYSNQN, "nqn.2024-01.io.example:ssd")
-      .U32(NVMET_OFFLOAD_A_QUEUE_STATE, NVMET_OFFLOAD_QUEUE_STATE_OFFLOADED)
-      .U32(NVMET_OFFLOAD_A_QUEUE_DEV_ID, 1)
-      .U32(NVMET_OFFLOAD_A_QUEUE_ENGINE, 0)
-      .U32(NVMET_OFFLOAD_A_QUEUE_DEPTH, 128)
-      .U32(NVMET_OFFLOAD_A_QUEUE_INFLIGHT, 5)
-      .U32(NVMET_OFFLOAD_A_QUEUE_CPU, 1)
-      .Bytes();
+// The queue of the other tests: queue 17 (qid 2 of controller 3 on port
+// 1), offloaded to device 1, engine 0, on cpu 1; no transport (a kernel
+// from before the attribute).
+Queue SampleQueue() {
+  Queue q;
+  q.id = 17;
+  q.port_id = 1;
+  q.ctrl_id = 3;
+  q.qid = 2;
+  q.hostnqn = "nqn.2014-08.org.nvmexpress:host1";
+  q.subsysnqn = "nqn.2024-01.io.example:ssd";
+  q.state = QueueState::kOffloaded;
+  q.dev_id = 1;
+  q.engine = 0;
+  q.depth = 128;
+  q.inflight = 5;
+  q.cpu = 1;
+  return q;
+}
+
+// The queue as nvmet_offload_rdma sends it: in software, without device,
+// engine or cpu (its completions run on the RDMA core's workqueue),
+// transport rdma.
+Queue RdmaQueue() {
+  Queue q = SampleQueue();
+  q.state = QueueState::kSoftware;
+  q.dev_id.reset();
+  q.engine.reset();
+  q.cpu.reset();
+  q.transport = Transport::kRdma;
+  return q;
+}
+
+// The attributes of a queue-get reply (or a queue notification, cmd) for q
+// as the kernel writes them, the optional ones only when q has them; the
+// caller may append more (queue-fallback's reason).
+NlWriter QueueWriter(const Queue& q, uint8_t cmd) {
+  NlWriter w = NlWriter::Genl(kFamily, cmd);
+  const auto opt = [&w](uint16_t type, const std::optional<uint32_t>& v) {
+    if (v) {
+      w.U32(type, *v);
+    }
+  };
+  w.U32(NVMET_OFFLOAD_A_QUEUE_ID, q.id)
+      .U32(NVMET_OFFLOAD_A_QUEUE_PORT_ID, q.port_id)
+      .U32(NVMET_OFFLOAD_A_QUEUE_CTRL_ID, q.ctrl_id)
+      .U32(NVMET_OFFLOAD_A_QUEUE_QID, q.qid)
+      .Str(NVMET_OFFLOAD_A_QUEUE_HOSTNQN, q.hostnqn)
+      .Str(NVMET_OFFLOAD_A_QUEUE_SUBSYSNQN, q.subsysnqn)
+      .U32(NVMET_OFFLOAD_A_QUEUE_STATE, static_cast<uint32_t>(q.state));
+  opt(NVMET_OFFLOAD_A_QUEUE_DEV_ID, q.dev_id);
+  opt(NVMET_OFFLOAD_A_QUEUE_ENGINE, q.engine);
+  w.U32(NVMET_OFFLOAD_A_QUEUE_DEPTH, q.depth)
+      .U32(NVMET_OFFLOAD_A_QUEUE_INFLIGHT, q.inflight);
+  opt(NVMET_OFFLOAD_A_QUEUE_CPU, q.cpu);
+  opt(NVMET_OFFLOAD_A_QUEUE_MOVE_US, q.move_us);
+  if (q.transport) {
+    w.U32(NVMET_OFFLOAD_A_QUEUE_TRANSPORT, static_cast<uint32_t>(*q.transport));
+  }
+  return w;
+}
+
+std::vector<uint8_t> QueueMsg(const Queue& q = SampleQueue(),
+                              uint8_t cmd = NVMET_OFFLOAD_CMD_QUEUE_GET) {
+  return QueueWriter(q, cmd).Bytes();
 }
 
 TEST(Parse, Queue) {
-  const Queue q = ParseQueue(Message(QueueMsg()));
-  EXPECT_EQ(q.id, 17U);
-  EXPECT_EQ(q.port_id, 1U);
-  EXPECT_EQ(q.ctrl_id, 3U);
-  EXPECT_EQ(q.qid, 2U);
-  EXPECT_EQ(q.hostnqn, "nqn.2014-08.org.nvmexpress:host1");
-  EXPECT_EQ(q.subsysnqn, "nqn.2024-01.io.example:ssd");
-  EXPECT_EQ(q.state, QueueState::kOffloaded);
-  EXPECT_EQ(q.dev_id, 1U);
-  EXPECT_EQ(q.engine, 0U);
-  EXPECT_EQ(q.depth, 128U);
-  EXPECT_EQ(q.inflight, 5U);
-  EXPECT_EQ(q.cpu, 1U);
+  EXPECT_EQ(ParseQueue(Message(QueueMsg())), SampleQueue());
 }
 
 // Ids of more than one digit and one byte, every byte different: a byte
@@ -242,122 +333,52 @@ TEST(Parse, SoftwareQueueHasNoDevice) {
   EXPECT_FALSE(q.cpu.has_value());
 }
 
-// The transport attribute of a port: each transport, absent (a kernel from
-// before it), and a value this library does not know (kept).
+// The transports a port or queue is parsed with: each one, none (a kernel
+// from before the attribute), and a value this library does not know (kept
+// as is).
+constexpr std::array<std::optional<Transport>, 5> kTransports = {
+    Transport::kRdma, Transport::kFc, Transport::kTcp, std::nullopt,
+    static_cast<Transport>(9)};
+
 TEST(Parse, PortTransport) {
-  const auto port = [](std::optional<uint32_t> transport) {
-    NlWriter w =
-        NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_PORT_GET)
-            .U32(NVMET_OFFLOAD_A_PORT_ID, 3)
-            .Str(NVMET_OFFLOAD_A_PORT_TRADDR, "192.168.10.1")
-            .Str(NVMET_OFFLOAD_A_PORT_TRSVCID, "4420")
-            .U32(NVMET_OFFLOAD_A_PORT_ADRFAM, NVMET_OFFLOAD_ADRFAM_IPV4);
-    if (transport) {
-      w.U32(NVMET_OFFLOAD_A_PORT_TRANSPORT, *transport);
-    }
-    return ParsePort(Message(w.Bytes()));
-  };
-  const Port rdma = port(NVMET_OFFLOAD_TRANSPORT_RDMA);
-  EXPECT_EQ(rdma.transport, Transport::kRdma);
-  EXPECT_EQ(rdma.id, 3U);
-  EXPECT_EQ(rdma.trsvcid, "4420");
-  EXPECT_EQ(rdma.policy, Policy::kOff);
-  EXPECT_EQ(port(NVMET_OFFLOAD_TRANSPORT_TCP).transport, Transport::kTcp);
-  EXPECT_FALSE(port(std::nullopt).transport.has_value());
-  const Port odd = port(9);
-  ASSERT_TRUE(odd.transport.has_value());
-  EXPECT_EQ(ToString(*odd.transport), "unknown(9)");
-  // The port of the other tests: no transport attribute.
-  EXPECT_FALSE(ParsePort(Message(PortMsg())).transport.has_value());
-}
-
-// A queue-get reply as nvmet_offload_rdma sends it: every attribute but
-// cpu (its completions run on the RDMA core's workqueue), transport rdma.
-std::vector<uint8_t> RdmaQueueMsg(uint8_t cmd = NVMET_OFFLOAD_CMD_QUEUE_GET) {
-  return NlWriter::Genl(kFamily, cmd)
-      .U32(NVMET_OFFLOAD_A_QUEUE_ID, 41)
-      .U32(NVMET_OFFLOAD_A_QUEUE_PORT_ID, 5)
-      .U32(NVMET_OFFLOAD_A_QUEUE_CTRL_ID, 6)
-      .U32(NVMET_OFFLOAD_A_QUEUE_QID, 3)
-      .Str(NVMET_OFFLOAD_A_QUEUE_HOSTNQN, "nqn.2014-08.org.nvmexpress:host2")
-      .Str(NVMET_OFFLOAD_A_QUEUE_SUBSYSNQN, "nqn.2024-01.io.example:rdma")
-      .U32(NVMET_OFFLOAD_A_QUEUE_STATE, NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
-      .U32(NVMET_OFFLOAD_A_QUEUE_DEPTH, 127)
-      .U32(NVMET_OFFLOAD_A_QUEUE_INFLIGHT, 4)
-      .U32(NVMET_OFFLOAD_A_QUEUE_TRANSPORT, NVMET_OFFLOAD_TRANSPORT_RDMA)
-      .Bytes();
-}
-
-TEST(Parse, RdmaQueueWithoutCpu) {
-  const Queue q = ParseQueue(Message(RdmaQueueMsg()));
-  EXPECT_EQ(q.id, 41U);
-  EXPECT_EQ(q.port_id, 5U);
-  EXPECT_EQ(q.ctrl_id, 6U);
-  EXPECT_EQ(q.qid, 3U);
-  EXPECT_EQ(q.hostnqn, "nqn.2014-08.org.nvmexpress:host2");
-  EXPECT_EQ(q.subsysnqn, "nqn.2024-01.io.example:rdma");
-  EXPECT_EQ(q.state, QueueState::kSoftware);
-  EXPECT_EQ(q.depth, 127U);
-  EXPECT_EQ(q.inflight, 4U);
-  EXPECT_FALSE(q.cpu.has_value()) << "no cpu attribute: none, not 0";
-  EXPECT_FALSE(q.dev_id.has_value());
-  EXPECT_EQ(q.transport, Transport::kRdma);
+  for (const auto& transport : kTransports) {
+    Port want = SamplePort();
+    want.transport = transport;
+    EXPECT_EQ(ParsePort(Message(PortMsg(want))), want);
+  }
 }
 
 TEST(Parse, QueueTransport) {
-  const auto queue = [](std::optional<uint32_t> transport) {
-    NlWriter w = NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_GET)
-                     .U32(NVMET_OFFLOAD_A_QUEUE_ID, 8)
-                     .U32(NVMET_OFFLOAD_A_QUEUE_CPU, 2);
-    if (transport) {
-      w.U32(NVMET_OFFLOAD_A_QUEUE_TRANSPORT, *transport);
-    }
-    return ParseQueue(Message(w.Bytes()));
-  };
-  const Queue tcp = queue(NVMET_OFFLOAD_TRANSPORT_TCP);
-  EXPECT_EQ(tcp.transport, Transport::kTcp);
-  EXPECT_EQ(tcp.cpu, 2U);
-  EXPECT_EQ(queue(NVMET_OFFLOAD_TRANSPORT_RDMA).transport, Transport::kRdma);
-  EXPECT_FALSE(queue(std::nullopt).transport.has_value());
-  EXPECT_EQ(static_cast<uint32_t>(*queue(77).transport), 77U);
-  // The queue of the other tests: a kernel from before the attribute.
-  EXPECT_FALSE(ParseQueue(Message(QueueMsg())).transport.has_value());
+  for (const auto& transport : kTransports) {
+    Queue want = SampleQueue();
+    want.transport = transport;
+    EXPECT_EQ(ParseQueue(Message(QueueMsg(want))), want);
+  }
 }
 
-// The notifications carry the transport too (queue-offloaded,
-// queue-reclaimed and port-policy-changed as their get replies,
-// queue-fallback among its own attributes).
+TEST(Parse, RdmaQueueWithoutCpu) {
+  const Queue q = ParseQueue(Message(QueueMsg(RdmaQueue())));
+  EXPECT_EQ(q, RdmaQueue());
+  EXPECT_FALSE(q.cpu.has_value()) << "no cpu attribute: none, not 0";
+}
+
+// The notifications carry the transport too: queue-offloaded,
+// queue-reclaimed and port-policy-changed as their get replies (Events has
+// queue-fallback's, among its own attributes).
 TEST(Parse, EventsWithTransport) {
-  auto ev =
-      ParseEvent(Message(RdmaQueueMsg(NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED)));
+  auto ev = ParseEvent(
+      Message(QueueMsg(RdmaQueue(), NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED)));
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kQueueReclaimed);
-  EXPECT_EQ(ev->queue->transport, Transport::kRdma);
-  EXPECT_FALSE(ev->queue->cpu.has_value());
+  EXPECT_EQ(ev->queue, RdmaQueue());
 
-  ev = ParseEvent(Message(
-      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_QUEUE_FALLBACK, 0)
-          .U32(NVMET_OFFLOAD_A_QUEUE_ID, 5)
-          .U32(NVMET_OFFLOAD_A_QUEUE_DEV_ID, 1)
-          .U32(NVMET_OFFLOAD_A_QUEUE_STATE, NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
-          .U32(NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON,
-               NVMET_OFFLOAD_FALLBACK_REASON_REFUSED)
-          .U32(NVMET_OFFLOAD_A_QUEUE_TRANSPORT, NVMET_OFFLOAD_TRANSPORT_TCP)
-          .Bytes()));
-  ASSERT_TRUE(ev.has_value());
-  EXPECT_EQ(ev->type, EventType::kQueueFallback);
-  EXPECT_EQ(ev->reason, FallbackReason::kRefused);
-  EXPECT_EQ(ev->queue->transport, Transport::kTcp);
-
-  ev = ParseEvent(Message(
-      NlWriter::Genl(kFamily, NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED, 0)
-          .U32(NVMET_OFFLOAD_A_PORT_ID, 1)
-          .U32(NVMET_OFFLOAD_A_PORT_POLICY, NVMET_OFFLOAD_POLICY_OFF)
-          .U32(NVMET_OFFLOAD_A_PORT_TRANSPORT, NVMET_OFFLOAD_TRANSPORT_TCP)
-          .Bytes()));
+  Port port = SamplePort();
+  port.transport = Transport::kTcp;
+  ev =
+      ParseEvent(Message(PortMsg(port, NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED)));
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kPortPolicyChanged);
-  EXPECT_EQ(ev->port->transport, Transport::kTcp);
+  EXPECT_EQ(ev->port, port);
 }
 
 std::vector<uint8_t> StatsMsg() {
@@ -683,12 +704,14 @@ TEST(Parse, Events) {
   ASSERT_TRUE(ev->dev.has_value());
   EXPECT_EQ(ev->dev->state, DevState::kFailed);
 
-  ev = ParseEvent(Message(QueueMsg(NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED)));
+  ev = ParseEvent(
+      Message(QueueMsg(SampleQueue(), NVMET_OFFLOAD_CMD_QUEUE_OFFLOADED)));
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kQueueOffloaded);
   EXPECT_EQ(ev->queue->id, 17U);
 
-  ev = ParseEvent(Message(QueueMsg(NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED)));
+  ev = ParseEvent(
+      Message(QueueMsg(SampleQueue(), NVMET_OFFLOAD_CMD_QUEUE_RECLAIMED)));
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kQueueReclaimed);
   EXPECT_FALSE(ev->queue->move_us.has_value());
@@ -710,13 +733,16 @@ TEST(Parse, Events) {
           .U32(NVMET_OFFLOAD_A_QUEUE_STATE, NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE)
           .U32(NVMET_OFFLOAD_A_QUEUE_FALLBACK_REASON,
                NVMET_OFFLOAD_FALLBACK_REASON_STREAM_LOST)
+          .U32(NVMET_OFFLOAD_A_QUEUE_TRANSPORT, NVMET_OFFLOAD_TRANSPORT_TCP)
           .Bytes()));
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kQueueFallback);
   EXPECT_EQ(ev->reason, FallbackReason::kStreamLost);
   EXPECT_EQ(ev->queue->dev_id, 1U);
+  EXPECT_EQ(ev->queue->transport, Transport::kTcp);
 
-  ev = ParseEvent(Message(PortMsg(NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED)));
+  ev = ParseEvent(
+      Message(PortMsg(SamplePort(), NVMET_OFFLOAD_CMD_PORT_POLICY_CHANGED)));
   ASSERT_TRUE(ev.has_value());
   EXPECT_EQ(ev->type, EventType::kPortPolicyChanged);
   EXPECT_EQ(ev->port->policy, Policy::kOn);
@@ -743,7 +769,8 @@ TEST(Parse, UnknownEnumValuesKept) {
 // parser that rejects everything, or accepts everything, fails.
 TEST(Parse, RandomCorruptionNeverCrashes) {
   const std::vector<std::vector<uint8_t>> seeds = {
-      kRecordedDevice, PortMsg(), QueueMsg(), RdmaQueueMsg(), StatsMsg()};
+      kRecordedDevice, PortMsg(), QueueMsg(), QueueMsg(RdmaQueue()),
+      StatsMsg()};
   std::mt19937 rng(12345);
   int parsed = 0;
   int rejected = 0;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <vector>
 
 #include "nvo/error.h"
 #include "uapi/linux/nvmet_offload.h"
@@ -24,12 +25,6 @@ TEST(Types, ValuesMatchUapi) {
             uint32_t{NVMET_OFFLOAD_POLICY_ON});
   EXPECT_EQ(static_cast<uint32_t>(AdrFam::kFc),
             uint32_t{NVMET_OFFLOAD_ADRFAM_FC});
-  EXPECT_EQ(static_cast<uint32_t>(Transport::kRdma),
-            uint32_t{NVMET_OFFLOAD_TRANSPORT_RDMA});
-  EXPECT_EQ(static_cast<uint32_t>(Transport::kFc),
-            uint32_t{NVMET_OFFLOAD_TRANSPORT_FC});
-  EXPECT_EQ(static_cast<uint32_t>(Transport::kTcp),
-            uint32_t{NVMET_OFFLOAD_TRANSPORT_TCP});
   EXPECT_EQ(static_cast<uint32_t>(QueueState::kFailed),
             uint32_t{NVMET_OFFLOAD_QUEUE_STATE_FAILED});
   EXPECT_EQ(static_cast<uint32_t>(Scope::kQueue),
@@ -54,9 +49,6 @@ TEST(Types, Names) {
   EXPECT_EQ(ToString(Policy::kOff), "off");
   EXPECT_EQ(ToString(AdrFam::kIpv6), "ipv6");
   EXPECT_EQ(ToString(static_cast<AdrFam>(0)), "unknown(0)");
-  EXPECT_EQ(ToString(Transport::kRdma), "rdma");
-  EXPECT_EQ(ToString(Transport::kFc), "fc");
-  EXPECT_EQ(ToString(Transport::kTcp), "tcp");
   EXPECT_EQ(ToString(static_cast<Transport>(0)), "unknown(0)");
   EXPECT_EQ(ToString(static_cast<Transport>(4)), "unknown(4)");
   EXPECT_EQ(ToString(QueueState::kReclaiming), "reclaiming");
@@ -77,6 +69,23 @@ TEST(Types, Names) {
   EXPECT_EQ(NsFlagNames(kNsRo | kNsWz | (1U << 9)),
             (std::vector<std::string>{"ro", "wz", "bit9"}));
   EXPECT_TRUE(NsFlagNames(0).empty());
+}
+
+// Each transport: its value in the UAPI header (the NVMe trtype numbering)
+// and its name (Names has those of values this library does not know).
+TEST(Types, Transports) {
+  struct Case {
+    Transport transport;
+    uint32_t uapi;
+    const char* name;
+  };
+  for (const Case& c :
+       {Case{Transport::kRdma, NVMET_OFFLOAD_TRANSPORT_RDMA, "rdma"},
+        Case{Transport::kFc, NVMET_OFFLOAD_TRANSPORT_FC, "fc"},
+        Case{Transport::kTcp, NVMET_OFFLOAD_TRANSPORT_TCP, "tcp"}}) {
+    EXPECT_EQ(static_cast<uint32_t>(c.transport), c.uapi) << c.name;
+    EXPECT_EQ(ToString(c.transport), c.name);
+  }
 }
 
 TEST(Types, Opcodes) {
@@ -155,22 +164,59 @@ TEST(Types, Delta) {
 // The transport takes part in the comparison of ports and queues (absent
 // is not tcp).
 TEST(Types, TransportCompared) {
-  Port p;
-  Port tcp = p;
-  tcp.transport = Transport::kTcp;
-  Port rdma = p;
-  rdma.transport = Transport::kRdma;
-  EXPECT_FALSE(p == tcp);
-  EXPECT_FALSE(tcp == rdma);
-  EXPECT_TRUE(rdma == rdma);
-  Queue q;
-  Queue qtcp = q;
-  qtcp.transport = Transport::kTcp;
-  Queue qrdma = q;
-  qrdma.transport = Transport::kRdma;
-  EXPECT_FALSE(q == qtcp);
-  EXPECT_FALSE(qtcp == qrdma);
-  EXPECT_TRUE(qrdma == qrdma);
+  const auto check = [](const auto& none, const char* what) {
+    SCOPED_TRACE(what);
+    auto tcp = none;
+    tcp.transport = Transport::kTcp;
+    auto rdma = none;
+    rdma.transport = Transport::kRdma;
+    EXPECT_FALSE(none == tcp);
+    EXPECT_FALSE(tcp == rdma);
+    EXPECT_TRUE(rdma == rdma);
+  };
+  check(Port{}, "port");
+  check(Queue{}, "queue");
+}
+
+// Each change of a default T makes it compare unequal to a default T.
+template <typename T>
+void ExpectEachChangeCompared(const std::vector<void (*)(T&)>& changes) {
+  for (size_t i = 0; i < changes.size(); i++) {
+    T changed;
+    changes[i](changed);
+    EXPECT_FALSE(changed == T{}) << "change " << i;
+  }
+}
+
+// Every field of a port and of a queue takes part in their comparison (the
+// parse tests compare whole ports and queues); a cpu of 0 is not none.
+TEST(Types, EveryFieldCompared) {
+  ExpectEachChangeCompared<Port>({
+      [](Port& p) { p.id = 1; },
+      [](Port& p) { p.traddr = "10.0.0.1"; },
+      [](Port& p) { p.trsvcid = "4420"; },
+      [](Port& p) { p.adrfam = AdrFam::kIpv4; },
+      [](Port& p) { p.policy = Policy::kOn; },
+      [](Port& p) { p.dev_id = 1; },
+      [](Port& p) { p.dev_name = "nic0"; },
+      [](Port& p) { p.transport = Transport::kTcp; },
+  });
+  ExpectEachChangeCompared<Queue>({
+      [](Queue& q) { q.id = 1; },
+      [](Queue& q) { q.port_id = 1; },
+      [](Queue& q) { q.ctrl_id = 1; },
+      [](Queue& q) { q.qid = 1; },
+      [](Queue& q) { q.hostnqn = "nqn.host"; },
+      [](Queue& q) { q.subsysnqn = "nqn.subsys"; },
+      [](Queue& q) { q.state = QueueState::kOffloaded; },
+      [](Queue& q) { q.dev_id = 1; },
+      [](Queue& q) { q.engine = 0; },
+      [](Queue& q) { q.depth = 1; },
+      [](Queue& q) { q.inflight = 1; },
+      [](Queue& q) { q.cpu = 0; },
+      [](Queue& q) { q.move_us = 1; },
+      [](Queue& q) { q.transport = Transport::kTcp; },
+  });
 }
 
 TEST(Types, Errors) {

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
+#include <sstream>
 
 #include "fake_api.h"
 #include "output.h"
@@ -18,6 +19,17 @@ using test::RunNicctl;
 using test::Sample;
 
 Json ParseJson(const std::string& s) { return Json::parse(s); }
+
+// One JSON document a line (monitor -j).
+std::vector<Json> ParseJsonLines(const std::string& s) {
+  std::istringstream lines(s);
+  std::string line;
+  std::vector<Json> docs;
+  while (std::getline(lines, line)) {
+    docs.push_back(ParseJson(line));
+  }
+  return docs;
+}
 
 size_t CounterCount() {
   size_t n = 0;
@@ -290,16 +302,13 @@ TEST(Commands, QueueShowRdma) {
   auto r = RunNicctl({"queue", "show", "port", "3"}, st);
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(st->queue_filters.back().port_id, 3U);
-  EXPECT_EQ(r.out,
-            "QUEUE  PORT  CTRL        QID  STATE     DEVICE  ENGINE  DEPTH  "
-            "INFLIGHT  CPU  TRANSPORT  HOST                              "
-            "SUBSYSTEM\n"
-            "    4     3     4  0 (admin)  software  -            -     32  "
-            "       0    -  rdma       nqn.2014-08.org.nvmexpress:host2  "
-            "nqn.2024-01.io.example:ssd\n"
-            "    5     3     4          1  software  -            -    128  "
-            "       3    -  rdma       nqn.2014-08.org.nvmexpress:host2  "
-            "nqn.2024-01.io.example:ssd\n");
+  // Port 3's two queues (Text.QueuesWithRdma checks the whole table), each
+  // with no cpu ("-") and transport rdma (inflight 0 and 3).
+  std::ostringstream want;
+  PrintQueues(want, {st->queues[3], st->queues[4]}, {});
+  EXPECT_EQ(r.out, want.str());
+  EXPECT_NE(r.out.find("0    -  rdma       nqn."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3    -  rdma       nqn."), std::string::npos) << r.out;
   r = RunNicctl({"-j", "queue", "show"}, st);
   EXPECT_EQ(r.rc, 0) << r.err;
   const Json j = ParseJson(r.out);
@@ -455,14 +464,10 @@ TEST(Commands, MonitorTextJsonAndCount) {
   nvo::Event add;
   add.type = nvo::EventType::kDevAdd;
   add.dev = st->devices[0];
-  nvo::Event fb;
-  fb.type = nvo::EventType::kQueueFallback;
-  fb.queue = st->queues[1];
-  fb.reason = nvo::FallbackReason::kDevFailed;
-  nvo::Event pol;
-  pol.type = nvo::EventType::kPortPolicyChanged;
-  pol.port = st->ports[0];
-  st->events = {add, fb, pol};
+  st->events = {add,
+                test::QueueEvent(nvo::EventType::kQueueFallback, st->queues[1],
+                                 nvo::FallbackReason::kDevFailed),
+                test::PolicyEvent(st->ports[0])};
   auto r = RunNicctl({"monitor"}, st);
   EXPECT_EQ(r.rc, 0);
   EXPECT_EQ(r.out,
@@ -472,12 +477,7 @@ TEST(Commands, MonitorTextJsonAndCount) {
             "12:00:00 port-policy-changed port 1 offload on device nic0 "
             "(1)\n");
   r = RunNicctl({"-j", "monitor", "--count", "2"}, st);
-  std::istringstream lines(r.out);
-  std::string line;
-  std::vector<Json> evs;
-  while (std::getline(lines, line)) {
-    evs.push_back(ParseJson(line));
-  }
+  const std::vector<Json> evs = ParseJsonLines(r.out);
   ASSERT_EQ(evs.size(), 2U);
   EXPECT_EQ(evs[0]["event"], "dev-add");
   EXPECT_EQ(evs[1]["reason"], "dev-failed");
@@ -489,14 +489,9 @@ TEST(Commands, MonitorTextJsonAndCount) {
 // JSON has in the port or queue.
 TEST(Commands, MonitorShowsTransport) {
   auto st = test::SampleWithRdma();
-  nvo::Event fb;
-  fb.type = nvo::EventType::kQueueFallback;
-  fb.queue = st->queues[4];
-  fb.reason = nvo::FallbackReason::kRefused;
-  nvo::Event pol;
-  pol.type = nvo::EventType::kPortPolicyChanged;
-  pol.port = st->ports[0];
-  st->events = {fb, pol};
+  st->events = {test::QueueEvent(nvo::EventType::kQueueFallback, st->queues[4],
+                                 nvo::FallbackReason::kRefused),
+                test::PolicyEvent(st->ports[0])};
   auto r = RunNicctl({"monitor"}, st);
   EXPECT_EQ(r.rc, 0) << r.err;
   EXPECT_EQ(r.out,
@@ -505,12 +500,7 @@ TEST(Commands, MonitorShowsTransport) {
             "12:00:00 port-policy-changed port 1 offload on device nic0 (1), "
             "transport tcp\n");
   r = RunNicctl({"-j", "monitor"}, st);
-  std::istringstream lines(r.out);
-  std::string line;
-  std::vector<Json> evs;
-  while (std::getline(lines, line)) {
-    evs.push_back(ParseJson(line));
-  }
+  const std::vector<Json> evs = ParseJsonLines(r.out);
   ASSERT_EQ(evs.size(), 2U);
   EXPECT_EQ(evs[0]["queue"]["transport"], "rdma");
   EXPECT_TRUE(evs[0]["queue"]["cpu"].is_null());
@@ -611,26 +601,22 @@ TEST(Commands, MonitorFiltersAndTimestamps) {
   nvo::Event add;
   add.type = nvo::EventType::kDevAdd;
   add.dev = st->devices[1];
-  nvo::Event fb;
-  fb.type = nvo::EventType::kQueueFallback;
-  fb.queue = st->queues[1];  // queue 2, ctrl 3, port 1, nic0
-  fb.reason = nvo::FallbackReason::kDevFailed;
-  nvo::Event pol;
-  pol.type = nvo::EventType::kPortPolicyChanged;
-  pol.port = st->ports[1];  // port 2
   nvo::Event lost;
   lost.type = nvo::EventType::kLost;
-  st->events = {add, fb, pol, lost};
+  st->events = {add,
+                // queue 2, ctrl 3, port 1, nic0
+                test::QueueEvent(nvo::EventType::kQueueFallback, st->queues[1],
+                                 nvo::FallbackReason::kDevFailed),
+                test::PolicyEvent(st->ports[1]),  // port 2
+                lost};
   const auto events = [&](const std::vector<std::string>& args) {
     std::vector<std::string> a = {"-j", "monitor"};
     a.insert(a.end(), args.begin(), args.end());
     const auto r = RunNicctl(a, st);
     EXPECT_EQ(r.rc, 0) << r.err;
     std::vector<std::string> names;
-    std::istringstream lines(r.out);
-    std::string line;
-    while (std::getline(lines, line)) {
-      names.push_back(ParseJson(line)["event"]);
+    for (const Json& ev : ParseJsonLines(r.out)) {
+      names.push_back(ev["event"]);
     }
     return names;
   };

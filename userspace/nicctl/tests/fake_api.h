@@ -10,6 +10,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -314,6 +315,52 @@ inline Result RunNicctl(const std::vector<std::string>& args,
   return r;
 }
 
+// A port on traddr:trsvcid, offload off, bound to no device.
+inline nvo::Port MakePort(uint32_t id, const std::string& traddr,
+                          const std::string& trsvcid, nvo::AdrFam adrfam) {
+  nvo::Port p;
+  p.id = id;
+  p.traddr = traddr;
+  p.trsvcid = trsvcid;
+  p.adrfam = adrfam;
+  return p;
+}
+
+// Queue qid (0: the admin queue) of controller ctrl_id of hostnqn on port
+// port_id, to the subsystem nqn.2024-01.io.example:ssd, in software; depth
+// 32 for an admin queue, 128 for an I/O queue.
+inline nvo::Queue MakeQueue(
+    uint32_t id, uint32_t port_id, uint32_t ctrl_id, uint32_t qid,
+    const std::string& hostnqn = "nqn.2014-08.org.nvmexpress:host1") {
+  nvo::Queue q;
+  q.id = id;
+  q.port_id = port_id;
+  q.ctrl_id = ctrl_id;
+  q.qid = qid;
+  q.depth = qid == 0 ? 32 : 128;
+  q.hostnqn = hostnqn;
+  q.subsysnqn = "nqn.2024-01.io.example:ssd";
+  return q;
+}
+
+// A queue event (queue-offloaded, queue-reclaimed; queue-fallback with its
+// reason) and a port-policy-changed event.
+inline nvo::Event QueueEvent(
+    nvo::EventType type, const nvo::Queue& q,
+    std::optional<nvo::FallbackReason> reason = std::nullopt) {
+  nvo::Event e;
+  e.type = type;
+  e.queue = q;
+  e.reason = reason;
+  return e;
+}
+inline nvo::Event PolicyEvent(const nvo::Port& p) {
+  nvo::Event e;
+  e.type = nvo::EventType::kPortPolicyChanged;
+  e.port = p;
+  return e;
+}
+
 // A small target: two devices, two ports, an admin and two I/O queues.
 inline std::shared_ptr<FakeState> Sample() {
   auto st = std::make_shared<FakeState>();
@@ -340,34 +387,15 @@ inline std::shared_ptr<FakeState> Sample() {
   d2.state = nvo::DevState::kFailed;
   st->devices = {d1, d2};
 
-  nvo::Port p1;
-  p1.id = 1;
-  p1.traddr = "10.0.0.1";
-  p1.trsvcid = "4420";
-  p1.adrfam = nvo::AdrFam::kIpv4;
+  nvo::Port p1 = MakePort(1, "10.0.0.1", "4420", nvo::AdrFam::kIpv4);
   p1.policy = nvo::Policy::kOn;
   p1.dev_id = 1;
   p1.dev_name = "nic0";
-  nvo::Port p2;
-  p2.id = 2;
-  p2.traddr = "fd00::1";
-  p2.trsvcid = "4421";
-  p2.adrfam = nvo::AdrFam::kIpv6;
-  st->ports = {p1, p2};
+  st->ports = {p1, MakePort(2, "fd00::1", "4421", nvo::AdrFam::kIpv6)};
 
-  nvo::Queue admin;
-  admin.id = 1;
-  admin.port_id = 1;
-  admin.ctrl_id = 3;
-  admin.qid = 0;
-  admin.depth = 32;
+  nvo::Queue admin = MakeQueue(1, /*port_id=*/1, /*ctrl_id=*/3, /*qid=*/0);
   admin.cpu = 0;
-  admin.hostnqn = "nqn.2014-08.org.nvmexpress:host1";
-  admin.subsysnqn = "nqn.2024-01.io.example:ssd";
-  nvo::Queue io1 = admin;
-  io1.id = 2;
-  io1.qid = 1;
-  io1.depth = 128;
+  nvo::Queue io1 = MakeQueue(2, /*port_id=*/1, /*ctrl_id=*/3, /*qid=*/1);
   io1.state = nvo::QueueState::kOffloaded;
   io1.dev_id = 1;
   io1.engine = 0;
@@ -431,35 +459,22 @@ inline std::shared_ptr<FakeState> Sample() {
 // admin queue (id 4) and one I/O queue (id 5), in software, without a cpu.
 inline std::shared_ptr<FakeState> SampleWithRdma() {
   auto st = Sample();
+  st->ports.push_back(MakePort(3, "10.0.0.1", "4420", nvo::AdrFam::kIpv4));
+  const std::string host2 = "nqn.2014-08.org.nvmexpress:host2";
+  st->queues.push_back(
+      MakeQueue(4, /*port_id=*/3, /*ctrl_id=*/4, /*qid=*/0, host2));
+  st->queues.push_back(
+      MakeQueue(5, /*port_id=*/3, /*ctrl_id=*/4, /*qid=*/1, host2));
+  st->queues.back().inflight = 3;
+  const auto transport = [](uint32_t port_id) {
+    return port_id == 3 ? nvo::Transport::kRdma : nvo::Transport::kTcp;
+  };
   for (auto& p : st->ports) {
-    p.transport = nvo::Transport::kTcp;
+    p.transport = transport(p.id);
   }
   for (auto& q : st->queues) {
-    q.transport = nvo::Transport::kTcp;
+    q.transport = transport(q.port_id);
   }
-  nvo::Port p3;
-  p3.id = 3;
-  p3.traddr = "10.0.0.1";
-  p3.trsvcid = "4420";
-  p3.adrfam = nvo::AdrFam::kIpv4;
-  p3.transport = nvo::Transport::kRdma;
-  st->ports.push_back(p3);
-  nvo::Queue admin;
-  admin.id = 4;
-  admin.port_id = 3;
-  admin.ctrl_id = 4;
-  admin.qid = 0;
-  admin.depth = 32;
-  admin.hostnqn = "nqn.2014-08.org.nvmexpress:host2";
-  admin.subsysnqn = "nqn.2024-01.io.example:ssd";
-  admin.transport = nvo::Transport::kRdma;
-  nvo::Queue io = admin;
-  io.id = 5;
-  io.qid = 1;
-  io.depth = 128;
-  io.inflight = 3;
-  st->queues.push_back(admin);
-  st->queues.push_back(io);
   return st;
 }
 

@@ -109,12 +109,15 @@ TEST(Text, Devices) {
             "hd,dd    bdev      flush,write,read,write-zeroes\n");
 }
 
-TEST(Text, Ports) {
-  const auto st = test::Sample();
+std::string PortsText(const std::vector<nvo::Port>& ports) {
   std::ostringstream os;
-  PrintPorts(os, st->ports);
+  PrintPorts(os, ports);
+  return os.str();
+}
+
+TEST(Text, Ports) {
   // No transport from the kernel (one from before the attribute): "-".
-  EXPECT_EQ(os.str(),
+  EXPECT_EQ(PortsText(test::Sample()->ports),
             "PORT  ADDRESS         FAMILY  OFFLOAD  DEVICE    TRANSPORT\n"
             "   1  10.0.0.1:4420   ipv4    on       nic0 (1)  -\n"
             "   2  [fd00::1]:4421  ipv6    off      -         -\n");
@@ -122,10 +125,7 @@ TEST(Text, Ports) {
 
 // The transport is the last column: the ones before keep their places.
 TEST(Text, PortsWithTransport) {
-  const auto st = test::SampleWithRdma();
-  std::ostringstream os;
-  PrintPorts(os, st->ports);
-  EXPECT_EQ(os.str(),
+  EXPECT_EQ(PortsText(test::SampleWithRdma()->ports),
             "PORT  ADDRESS         FAMILY  OFFLOAD  DEVICE    TRANSPORT\n"
             "   1  10.0.0.1:4420   ipv4    on       nic0 (1)  tcp\n"
             "   2  [fd00::1]:4421  ipv6    off      -         tcp\n"
@@ -252,16 +252,10 @@ TEST(Text, StatsLabels) {
 }
 
 TEST(Text, Events) {
-  nvo::Event e;
-  e.type = nvo::EventType::kQueueFallback;
-  nvo::Queue q;
-  q.id = 7;
-  q.ctrl_id = 1;
-  q.qid = 3;
-  q.port_id = 2;
+  nvo::Queue q = test::MakeQueue(7, /*port_id=*/2, /*ctrl_id=*/1, /*qid=*/3);
   q.dev_id = 1;
-  e.queue = q;
-  e.reason = nvo::FallbackReason::kStreamLost;
+  nvo::Event e = test::QueueEvent(nvo::EventType::kQueueFallback, q,
+                                  nvo::FallbackReason::kStreamLost);
   EXPECT_EQ(EventLine(e, "t"),
             "t queue-fallback queue 7 (ctrl 1 qid 3, port 2) from device 1: "
             "stream-lost");
@@ -301,10 +295,7 @@ TEST(Text, Events) {
   failed.dev->state = nvo::DevState::kFailed;
   EXPECT_EQ(EventLine(failed, "t"), "t dev-failed nic0 (1) failed, 4 engines");
   EXPECT_EQ(ToJson(failed, "t")["dev"]["state"], "failed");
-  nvo::Event pol;
-  pol.type = nvo::EventType::kPortPolicyChanged;
-  pol.port = test::Sample()->ports[0];
-  EXPECT_EQ(EventLine(pol, "t"),
+  EXPECT_EQ(EventLine(test::PolicyEvent(test::Sample()->ports[0]), "t"),
             "t port-policy-changed port 1 offload on device nic0 (1)");
 }
 
@@ -312,9 +303,8 @@ TEST(Text, Events) {
 TEST(Text, EventsWithTransport) {
   const auto st = test::SampleWithRdma();
   const DevNames names = {{1, "nic0"}};
-  nvo::Event e;
-  e.type = nvo::EventType::kQueueOffloaded;
-  e.queue = st->queues[1];
+  nvo::Event e =
+      test::QueueEvent(nvo::EventType::kQueueOffloaded, st->queues[1]);
   e.queue->move_us = 250;
   EXPECT_EQ(EventLine(e, "t", names),
             "t queue-offloaded queue 2 (ctrl 3 qid 1, port 1) to device "
@@ -329,9 +319,7 @@ TEST(Text, EventsWithTransport) {
   EXPECT_EQ(EventLine(e, "t", names),
             "t queue-fallback queue 5 (ctrl 4 qid 1, port 3) from device "
             "nic0 (1): refused, transport rdma");
-  nvo::Event pol;
-  pol.type = nvo::EventType::kPortPolicyChanged;
-  pol.port = st->ports[0];
+  nvo::Event pol = test::PolicyEvent(st->ports[0]);
   EXPECT_EQ(EventLine(pol, "t"),
             "t port-policy-changed port 1 offload on device nic0 (1), "
             "transport tcp");
