@@ -37,7 +37,7 @@ static void nvo_stats_show_queue(struct nvo_queue *queue, void *arg)
 	spin_unlock_bh(&queue->state_lock);
 
 	seq_printf(m, "%5d %4u %5d %4u %-10s %3d %10llu %10llu %12llu %10llu %12llu %8llu %8llu %6llu %6llu %-10s %-12s %4llu %4llu %4llu %-13s %8llu\n",
-		   queue->idx, le16_to_cpu(queue->nport->disc_addr.portid),
+		   queue->idx, queue->port->id,
 		   ctrl ? ctrl->cntlid : -1, queue->nvme_sq.qid,
 		   nvo_state_names[READ_ONCE(queue->state)], queue->cpu,
 		   READ_ONCE(st->cmds), READ_ONCE(st->read_cmds),

@@ -15,9 +15,10 @@ static inline u32 nvo_queue_id(const struct nvo_queue *queue)
 	return queue->idx;
 }
 
+/* From the queue's nvo_port, which it holds: nvmet may have freed nport. */
 static inline u32 nvo_queue_port_id(const struct nvo_queue *queue)
 {
-	return le16_to_cpu(queue->nport->disc_addr.portid);
+	return queue->port->id;
 }
 
 static inline u16 nvo_queue_qid(const struct nvo_queue *queue)
@@ -88,7 +89,7 @@ nvo_queue_where(struct nvo_queue *queue, u32 *dev_id, s32 *engine)
 
 static inline u32 nvo_port_id(const struct nvo_port *port)
 {
-	return le16_to_cpu(port->nport->disc_addr.portid);
+	return port->id;
 }
 
 #endif /* NVO_OBSERVE_H */

@@ -17,6 +17,10 @@
 /* A peer's queue as observers see it, valid during the visit's call. */
 struct nvo_peer_queue {
 	u32			id;		/* from nvo_peer_queue_id_get() */
+	/*
+	 * Valid during the visit: a peer takes its queues off its list on
+	 * nvmet_wq, which nvmet flushes before it frees a port.
+	 */
 	const struct nvmet_port	*nport;
 	struct nvmet_ctrl	*ctrl;		/* NULL before Connect */
 	u16			qid;

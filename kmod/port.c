@@ -15,7 +15,7 @@
 
 static u16 nvo_port_id(const struct nvo_port *port)
 {
-	return nvo_nport_id(port->nport);
+	return port->id;
 }
 
 static void nvo_accept_work(struct work_struct *w)
@@ -66,6 +66,7 @@ int nvo_add_port(struct nvmet_port *nport)
 	INIT_LIST_HEAD(&port->entry);
 	nvo_counters_acct_init(&port->acct);
 	port->nport = nport;
+	port->id = nvo_nport_id(nport);
 	INIT_WORK(&port->accept_work, nvo_accept_work);
 
 	ret = nvo_nport_sockaddr(nport, &port->addr);

@@ -109,6 +109,12 @@ struct nvo_port {
 	 */
 	struct nvo_offload_dev	*bound;
 	struct nvmet_port	*nport;
+	/*
+	 * nport's id, kept: the port's queues hold it past remove_port, and
+	 * nvmet frees nport once its own workqueue is flushed, which our
+	 * queues' release does not run on.
+	 */
+	u16			id;
 	struct nvo_port_limits	lim;
 	/* nport->inline_data_size as configured, restored at unbind */
 	int			stock_inline;
