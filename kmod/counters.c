@@ -200,7 +200,7 @@ static struct nvo_ns_acct *nvo_ns_acct_get(struct nvo_port *port,
 	if (ns) {
 		ns->id = nvo_ns_next_id++;
 		ns->port = port;
-		ns->portid = le16_to_cpu(port->nport->disc_addr.portid);
+		ns->portid = port->id;	/* nport may be gone: see struct nvo_port */
 		ns->nsid = nsid;
 		strscpy(ns->subsysnqn, nqn, sizeof(ns->subsysnqn));
 		nvo_counters_acct_init(&ns->acct);
