@@ -13,6 +13,7 @@
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
 
+#include "observe.h"
 #include "transport.h"
 
 static struct dentry *nvo_debugfs;
@@ -126,7 +127,7 @@ static ssize_t nvo_port_offload_write(struct file *file,
 
 static void nvo_port_offload_show_one(struct nvo_port *port, void *m)
 {
-	seq_printf(m, "%u %s %s\n", le16_to_cpu(port->nport->disc_addr.portid),
+	seq_printf(m, "%u %s %s\n", nvo_port_id(port),
 		   port->odev ? "on" : "off",
 		   port->odev ? port->odev->name : "-");
 }

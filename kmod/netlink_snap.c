@@ -11,6 +11,7 @@
 #include <linux/nvmet_offload_counters.h>
 
 #include "netlink.h"
+#include "nport.h"
 #include "observe.h"
 
 /*
@@ -104,7 +105,7 @@ static void nvo_nl_nport_snap(const struct nvmet_port *nport,
 {
 	const struct nvmf_disc_rsp_page_entry *da = &nport->disc_addr;
 
-	pi->id = le16_to_cpu(da->portid);
+	pi->id = nvo_nport_id(nport);
 	pi->adrfam = da->adrfam;
 	pi->transport = da->trtype;
 	strscpy(pi->traddr, da->traddr, sizeof(pi->traddr));
@@ -186,7 +187,7 @@ static void nvo_nl_peer_queue_snap(const struct nvo_peer_queue *pq,
 				   struct nvo_nl_queue_info *qi)
 {
 	qi->id = pq->id;
-	qi->port_id = le16_to_cpu(pq->nport->disc_addr.portid);
+	qi->port_id = nvo_nport_id(pq->nport);
 	qi->qid = pq->qid;
 	qi->state = NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE;
 	qi->transport = pq->nport->disc_addr.trtype;
@@ -252,7 +253,7 @@ void nvo_nl_collect_port(struct nvo_port *port, void *arg)
 void nvo_nl_collect_peer_port(const struct nvmet_port *nport, void *arg)
 {
 	struct nvo_nl_collect *c = arg;
-	u32 id = le16_to_cpu(nport->disc_addr.portid);
+	u32 id = nvo_nport_id(nport);
 	struct nvo_nl_port_info *pi;
 
 	if ((c->sel->by & NVO_NL_BY_ID) && id != c->sel->id)
@@ -317,7 +318,7 @@ bool nvo_nl_peer_queue_selected(const struct nvo_peer_queue *pq,
 {
 	return !(sel->by & NVO_NL_BY_DEV) &&
 	       nvo_nl_queue_ids_selected(sel, pq->id,
-					 le16_to_cpu(pq->nport->disc_addr.portid),
+					 nvo_nport_id(pq->nport),
 					 pq->ctrl, pq->qid);
 }
 

@@ -14,6 +14,7 @@
 
 #include "compat.h"
 #include "events.h"
+#include "observe.h"
 #include "transport.h"
 
 /* How often an unregister still waiting for its queues says so. */
@@ -362,7 +363,7 @@ static struct nvo_port *nvo_port_find(u16 portid)
 	struct nvo_port *port;
 
 	list_for_each_entry(port, &nvo_port_list, entry)
-		if (le16_to_cpu(port->nport->disc_addr.portid) == portid)
+		if (nvo_port_id(port) == portid)
 			return port;
 	return NULL;
 }
@@ -388,7 +389,7 @@ static void nvo_port_apply(struct nvo_port *port, struct nvo_offload_dev *dev,
 	nvo_visit_queues(nvo_port_queue_apply, port);
 	if (changed)
 		pr_info("port %u: offload %s, device %s\n",
-			le16_to_cpu(port->nport->disc_addr.portid),
+			nvo_port_id(port),
 			on ? "on" : "off", dev ? dev->name : "none");
 }
 

@@ -37,7 +37,6 @@ typedef void (*nvo_peer_queue_fn)(const struct nvo_peer_queue *pq, void *arg);
  * ranks below the core's peer mutex; @fn copies and does not sleep.
  */
 struct nvo_peer_ops {
-	u8	trtype;		/* NVMF_TRTYPE_* */
 	void	(*visit_ports)(nvo_peer_port_fn fn, void *arg);
 	void	(*visit_queues)(nvo_peer_queue_fn fn, void *arg);
 };

@@ -11,12 +11,8 @@
 #include <net/tcp.h>
 
 #include "nport.h"
+#include "observe.h"
 #include "transport.h"
-
-static u16 nvo_port_id(const struct nvo_port *port)
-{
-	return port->id;
-}
 
 static void nvo_accept_work(struct work_struct *w)
 {

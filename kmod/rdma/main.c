@@ -65,7 +65,6 @@ static struct ib_client nvo_rdma_ib_client = {
 
 /* Our ports and queues in nvmet_offload's netlink family and nicctl. */
 static const struct nvo_peer_ops nvo_rdma_peer_ops = {
-	.trtype		= NVMF_TRTYPE_RDMA,
 	.visit_ports	= nvo_rdma_visit_ports,
 	.visit_queues	= nvo_rdma_visit_queues,
 };
