@@ -236,15 +236,19 @@ void nvo_nl_collect_dev(struct nvo_offload_dev *dev, void *arg)
 		nvo_nl_dev_snap(dev, di);
 }
 
+/* The item for port @id, if the selection and the batch take it. */
+static struct nvo_nl_port_info *nvo_nl_port_slot(struct nvo_nl_collect *c,
+						 u32 id)
+{
+	if ((c->sel->by & NVO_NL_BY_ID) && id != c->sel->id)
+		return NULL;
+	return nvo_nl_batch_slot(&c->b, id);
+}
+
 void nvo_nl_collect_port(struct nvo_port *port, void *arg)
 {
-	struct nvo_nl_collect *c = arg;
-	u32 id = nvo_port_id(port);
-	struct nvo_nl_port_info *pi;
+	struct nvo_nl_port_info *pi = nvo_nl_port_slot(arg, nvo_port_id(port));
 
-	if ((c->sel->by & NVO_NL_BY_ID) && id != c->sel->id)
-		return;
-	pi = nvo_nl_batch_slot(&c->b, id);
 	if (pi)
 		nvo_nl_port_snap(port, pi);
 }
@@ -252,13 +256,8 @@ void nvo_nl_collect_port(struct nvo_port *port, void *arg)
 /* A peer's port: its address only; no policy, no device. */
 void nvo_nl_collect_peer_port(const struct nvmet_port *nport, void *arg)
 {
-	struct nvo_nl_collect *c = arg;
-	u32 id = nvo_nport_id(nport);
-	struct nvo_nl_port_info *pi;
+	struct nvo_nl_port_info *pi = nvo_nl_port_slot(arg, nvo_nport_id(nport));
 
-	if ((c->sel->by & NVO_NL_BY_ID) && id != c->sel->id)
-		return;
-	pi = nvo_nl_batch_slot(&c->b, id);
 	if (!pi)
 		return;
 	nvo_nl_nport_snap(nport, pi);
