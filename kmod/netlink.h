@@ -171,6 +171,7 @@ void nvo_nl_queue_snap(struct nvo_queue *queue,
 void nvo_nl_collect_dev(struct nvo_offload_dev *dev, void *arg);
 void nvo_nl_collect_port(struct nvo_port *port, void *arg);
 void nvo_nl_collect_peer_port(const struct nvmet_port *nport, void *arg);
+void nvo_nl_peer_ports_bound(struct nvo_nl_batch *b);
 bool nvo_nl_queue_selected(struct nvo_queue *queue,
 			   const struct nvo_nl_sel *sel);
 void nvo_nl_collect_queue(struct nvo_queue *queue, void *arg);

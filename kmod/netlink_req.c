@@ -274,6 +274,8 @@ static void nvo_nl_collect_ports(struct nvo_nl_collect *c)
 {
 	nvo_visit_ports(nvo_nl_collect_port, c);
 	nvo_visit_peer_ports(nvo_nl_collect_peer_port, c);
+	/* Their bindings after the visit: not under the peer's lock. */
+	nvo_nl_peer_ports_bound(&c->b);
 }
 
 /*
@@ -416,6 +418,10 @@ static void nvo_nl_port_set_err(struct genl_info *info, struct nlattr *dev_attr,
 		NL_SET_ERR_MSG_ATTR(extack, dev_attr,
 				    "the policy is on: turn it off to change the device");
 		break;
+	case -EOPNOTSUPP:
+		NL_SET_ERR_MSG_ATTR(extack, dev_attr,
+				    "the device takes no queue of this port's transport");
+		break;
 	default:
 		NL_SET_ERR_MSG(extack, "changing the port's policy failed");
 		break;
@@ -456,9 +462,10 @@ int nvmet_offload_nl_port_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	pi = b.items;
-	if (pi->transport != NVMF_TRTYPE_TCP) {
+	if (pi->transport != NVMF_TRTYPE_TCP &&
+	    pi->transport != NVMF_TRTYPE_RDMA) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[NVMET_OFFLOAD_A_PORT_ID],
-				    "only NVMe/TCP ports offload today: this port serves in software");
+				    "only NVMe/TCP and NVMe/RDMA ports offload: this port serves in software");
 		ret = -EOPNOTSUPP;
 		goto out;
 	}

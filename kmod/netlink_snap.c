@@ -182,14 +182,20 @@ void nvo_nl_queue_snap(struct nvo_queue *queue,
 	nvo_nl_queue_snap_ctrl(nvo_queue_ctrl(queue), qi);
 }
 
-/* A peer's queue: in software, never moved, no io_work of ours. */
+/*
+ * A peer's queue: in software, or on the device that took it at connect;
+ * never moved, no io_work of ours.
+ */
 static void nvo_nl_peer_queue_snap(const struct nvo_peer_queue *pq,
 				   struct nvo_nl_queue_info *qi)
 {
+	bool on_dev = pq->dev_id != ~0U;
+
 	qi->id = pq->id;
 	qi->port_id = nvo_nport_id(pq->nport);
 	qi->qid = pq->qid;
-	qi->state = NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE;
+	qi->state = on_dev ? NVMET_OFFLOAD_QUEUE_STATE_OFFLOADED :
+			     NVMET_OFFLOAD_QUEUE_STATE_SOFTWARE;
 	qi->transport = pq->nport->disc_addr.trtype;
 	qi->has_cpu = false;
 	qi->cpu = 0;
@@ -198,9 +204,9 @@ static void nvo_nl_peer_queue_snap(const struct nvo_peer_queue *pq,
 	qi->fallback_reason = NVO_FALLBACK_NONE;
 	qi->has_move = false;
 	qi->move_us = 0;
-	qi->has_dev = false;
-	qi->dev_id = 0;
-	qi->engine = -1;
+	qi->has_dev = on_dev;
+	qi->dev_id = on_dev ? pq->dev_id : 0;
+	qi->engine = on_dev ? pq->engine : -1;
 	nvo_nl_queue_snap_ctrl(pq->ctrl, qi);
 }
 
@@ -253,7 +259,7 @@ void nvo_nl_collect_port(struct nvo_port *port, void *arg)
 		nvo_nl_port_snap(port, pi);
 }
 
-/* A peer's port: its address only; no policy, no device. */
+/* A peer's port: its address; its policy and device come after the visit. */
 void nvo_nl_collect_peer_port(const struct nvmet_port *nport, void *arg)
 {
 	struct nvo_nl_port_info *pi = nvo_nl_port_slot(arg, nvo_nport_id(nport));
@@ -265,6 +271,25 @@ void nvo_nl_collect_peer_port(const struct nvmet_port *nport, void *arg)
 	pi->bound = false;
 	pi->dev_id = 0;
 	pi->dev_name[0] = '\0';
+}
+
+/* The peer ports of a batch of port infos, with their bindings. */
+void nvo_nl_peer_ports_bound(struct nvo_nl_batch *b)
+{
+	struct nvo_peer_bind_info bi;
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++) {
+		struct nvo_nl_port_info *pi = nvo_nl_batch_item(b, i);
+
+		if (pi->transport == NVMF_TRTYPE_TCP)
+			continue;
+		nvo_peer_bind_get(pi->id, &bi);
+		pi->on = bi.on;
+		pi->bound = bi.bound;
+		pi->dev_id = bi.dev_id;
+		strscpy(pi->dev_name, bi.dev_name, sizeof(pi->dev_name));
+	}
 }
 
 /* Device id of the queue's device while it is off software, else ~0. */
@@ -311,11 +336,11 @@ bool nvo_nl_queue_selected(struct nvo_queue *queue,
 	return true;
 }
 
-/* A peer's queue is on no device: a device filter never selects it. */
+/* A peer's queue on a device (taken at connect) or on none (~0U). */
 bool nvo_nl_peer_queue_selected(const struct nvo_peer_queue *pq,
 				const struct nvo_nl_sel *sel)
 {
-	return !(sel->by & NVO_NL_BY_DEV) &&
+	return (!(sel->by & NVO_NL_BY_DEV) || pq->dev_id == sel->dev_id) &&
 	       nvo_nl_queue_ids_selected(sel, pq->id,
 					 nvo_nport_id(pq->nport),
 					 pq->ctrl, pq->qid);

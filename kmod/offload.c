@@ -15,18 +15,22 @@
 #include "compat.h"
 #include "events.h"
 #include "observe.h"
+#include "peer.h"
 #include "transport.h"
 
 /* How often an unregister still waiting for its queues says so. */
 #define NVO_UNREGISTER_WARN_SECS	30
 
-/* nvo_offload_mutex guards the device and port lists and port policies. */
-static DEFINE_MUTEX(nvo_offload_mutex);
+/*
+ * nvo_offload_mutex guards the device and port lists and port policies
+ * (peer transports' too, peer_offload.c).
+ */
+DEFINE_MUTEX(nvo_offload_mutex);
 static LIST_HEAD(nvo_dev_list);
 static LIST_HEAD(nvo_port_list);
 static DEFINE_IDA(nvo_dev_ida);
 
-static struct nvo_offload_dev *nvo_dev_find(const char *name)
+struct nvo_offload_dev *nvo_dev_find(const char *name)
 {
 	struct nvo_offload_dev *dev;
 
@@ -231,11 +235,14 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev)
 	/* No port hands it new queues... */
 	mutex_lock(&nvo_offload_mutex);
 	nvo_unbind_dev_ports(dev);
+	nvo_peer_binds_dev_gone(dev);
 	list_del_init(&dev->entry);
 	mutex_unlock(&nvo_offload_mutex);
 
 	/* ...and every queue it has comes back to software. */
 	nvo_visit_queues(nvo_reclaim_if_on_dev, dev);
+	/* A peer's queues it took at connect end with their connections. */
+	nvo_peer_dev_gone(dev);
 	/*
 	 * The driver's module cannot go before its queues are back or killed:
 	 * a reclaim's deadline and the kill bound the wait, but say so while
@@ -276,9 +283,11 @@ static void nvo_dev_fail(struct nvo_offload_dev *dev)
 		       dev->name, READ_ONCE(nvo_kill_timeout_ms));
 		nvo_event_dev(dev, NVO_DEV_FAILED);
 		nvo_unbind_dev_ports(dev);
+		nvo_peer_binds_dev_gone(dev);
 	}
 	nvo_visit_queues(nvo_kill_if_on_dev, dev);
 	mutex_unlock(&nvo_offload_mutex);
+	nvo_peer_dev_gone(dev);
 	/* Its namespace tables: no more calls, the device may go first. */
 	nvo_ns_tables_dev_failed(dev);
 }
@@ -404,17 +413,18 @@ int nvo_port_set(u16 portid, const char *devname, bool on)
 	int ret = 0;
 
 	mutex_lock(&nvo_offload_mutex);
-	port = nvo_port_find(portid);
-	if (!port) {
-		ret = -ENOENT;
-		goto out;
-	}
 	if (devname) {
 		dev = nvo_dev_find(devname);
 		if (!dev) {
 			ret = -ENODEV;
 			goto out;
 		}
+	}
+	port = nvo_port_find(portid);
+	if (!port) {
+		/* Not NVMe/TCP: a peer transport's, or -ENOENT. */
+		ret = nvo_peer_port_set(portid, dev, on, false);
+		goto out;
 	}
 	if (on && !dev)
 		ret = -EINVAL;
@@ -434,19 +444,23 @@ int nvo_port_policy_set(u16 portid, const char *devname)
 {
 	struct nvo_offload_dev *dev = NULL;
 	struct nvo_port *port;
+	int ret;
 
 	mutex_lock(&nvo_offload_mutex);
-	port = nvo_port_find(portid);
-	if (!port) {
-		mutex_unlock(&nvo_offload_mutex);
-		return -ENOENT;
-	}
 	if (devname) {
 		dev = nvo_dev_find(devname);
 		if (!dev) {
 			mutex_unlock(&nvo_offload_mutex);
 			return -ENODEV;
 		}
+	}
+	port = nvo_port_find(portid);
+	if (!port) {
+		ret = nvo_peer_port_set(portid, dev, !!dev, true);
+		mutex_unlock(&nvo_offload_mutex);
+		return ret;
+	}
+	if (dev) {
 		if (!dev->caps.tr[NVO_TR_TCP].take) {
 			mutex_unlock(&nvo_offload_mutex);
 			return -EOPNOTSUPP;
@@ -517,5 +531,6 @@ void nvo_visit_ports(nvo_port_visit_t fn, void *arg)
 void nvo_offload_exit(void)
 {
 	/* Devices hold a reference on us through their symbols: none left. */
+	nvo_peer_binds_exit();
 	ida_destroy(&nvo_dev_ida);
 }

@@ -10,6 +10,7 @@
 #include <linux/slab.h>
 
 #include "compat.h"
+#include "peer.h"
 #include "queue.h"
 
 /*
@@ -37,8 +38,22 @@ void nvo_punt_complete(struct nvo_queue *queue, struct nvo_cmd *cmd)
 	}
 }
 
+/*
+ * A queue of a peer transport (NVMe/RDMA) that a device took at connect:
+ * the driver API's calls on it go to the peer (peer.h).
+ */
+static bool nvo_oq_is_peer(const struct nvo_offload_queue *oq)
+{
+	return oq->trtype != NVO_TR_TCP;
+}
+
 void nvo_offload_reclaimed(struct nvo_offload_queue *oq, struct nvo_handover *h)
 {
+	if (nvo_oq_is_peer(oq)) {
+		WARN_ON_ONCE(h);	/* such a queue has no record */
+		nvo_peer_get()->returned(oq, NVO_FALLBACK_NONE);
+		return;
+	}
 	nvo_offload_returned(oq, h, NVO_FALLBACK_NONE);
 }
 EXPORT_SYMBOL_NS_GPL(nvo_offload_reclaimed, NVO_NS);
@@ -47,6 +62,11 @@ void nvo_offload_failed(struct nvo_offload_queue *oq,
 			enum nvo_fallback_reason reason, struct nvo_handover *h)
 {
 	/* Without a record the stream is lost, whatever the timeouts say. */
+	if (nvo_oq_is_peer(oq)) {
+		WARN_ON_ONCE(h);
+		nvo_peer_get()->returned(oq, reason ?: NVO_FALLBACK_QUEUE_FAILED);
+		return;
+	}
 	if (!h && reason != NVO_FALLBACK_RECLAIM_TIMEOUT &&
 	    reason != NVO_FALLBACK_KILL_TIMEOUT)
 		reason = NVO_FALLBACK_STREAM_LOST;
@@ -60,10 +80,15 @@ int nvo_offload_punt(struct nvo_offload_queue *oq,
 		     const struct nvme_command *sqe, struct scatterlist *sg,
 		     unsigned int sg_cnt, u32 len, void *cookie)
 {
-	struct nvo_queue *queue = nvo_oq_queue(oq);
 	struct nvo_offload_dev *dev = READ_ONCE(oq->dev);
-	enum nvo_offload_state ostate = READ_ONCE(queue->ostate);
+	enum nvo_offload_state ostate;
+	struct nvo_queue *queue;
 	struct nvo_cmd *cmd;
+
+	if (nvo_oq_is_peer(oq))
+		return nvo_peer_get()->punt(oq, sqe, sg, sg_cnt, len, cookie);
+	queue = nvo_oq_queue(oq);
+	ostate = READ_ONCE(queue->ostate);
 
 	/* A queue whose device failed: refused, not a driver bug. */
 	smp_rmb();	/* pairs with nvo_queue_killed(): killed, then oq.dev */
@@ -96,8 +121,13 @@ EXPORT_SYMBOL_NS_GPL(nvo_offload_punt, NVO_NS);
 
 u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq)
 {
-	struct nvmet_sq *sq = &nvo_oq_queue(oq)->nvme_sq;
+	struct nvmet_sq *sq;
 	u32 old, new;
+
+	/* A device taking queues at connect keeps the SQ head itself. */
+	if (WARN_ON_ONCE(nvo_oq_is_peer(oq)))
+		return 0;
+	sq = &nvo_oq_queue(oq)->nvme_sq;
 
 	/*
 	 * The device answers commands nvmet never sees: count them as traffic
@@ -117,12 +147,20 @@ u16 nvo_offload_next_sqhd(struct nvo_offload_queue *oq)
 }
 EXPORT_SYMBOL_NS_GPL(nvo_offload_next_sqhd, NVO_NS);
 
+/* Where a peer queue's per-namespace counts go: nobody reads them. */
+static struct nvo_offload_stats nvo_peer_oq_ns_sink;
+
 int nvo_offload_ns_get(struct nvo_offload_queue *oq, u32 nsid,
 		       struct nvo_ns_ref *ref)
 {
-	struct nvmet_ctrl *ctrl = nvo_oq_queue(oq)->nvme_sq.ctrl;
+	struct nvmet_ctrl *ctrl;
 	struct nvmet_ns *ns;
 	int ret = 0;
+
+	if (nvo_oq_is_peer(oq))
+		ctrl = nvo_peer_get()->ctrl(oq);
+	else
+		ctrl = READ_ONCE(nvo_oq_queue(oq)->nvme_sq.ctrl);
 
 	if (!ctrl)
 		return -ENOENT;
@@ -159,6 +197,12 @@ EXPORT_SYMBOL_NS_GPL(nvo_offload_ns_put, NVO_NS);
 struct nvo_offload_stats *nvo_offload_ns_stats(struct nvo_offload_queue *oq,
 					       u32 nsid)
 {
+	/*
+	 * A peer's queue keeps no per-namespace counters yet: the queue's own
+	 * take the device's second count (namespace counters are NVMe/TCP's).
+	 */
+	if (nvo_oq_is_peer(oq))
+		return &nvo_peer_oq_ns_sink;
 	/* Engine context: whatever it is, it must not sleep here. */
 	return nvo_counters_ns(nvo_oq_queue(oq), nsid, GFP_NOWAIT);
 }

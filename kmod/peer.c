@@ -22,8 +22,11 @@ int nvo_peer_register(const struct nvo_peer_ops *ops)
 	mutex_lock(&nvo_peer_mutex);
 	if (nvo_peer)
 		ret = -EBUSY;
+	else if (!ops->visit_ports || !ops->visit_queues || !ops->punt ||
+		 !ops->ctrl || !ops->returned || !ops->dev_gone)
+		ret = -EINVAL;
 	else
-		nvo_peer = ops;
+		WRITE_ONCE(nvo_peer, ops);
 	mutex_unlock(&nvo_peer_mutex);
 	return ret;
 }
@@ -33,7 +36,7 @@ void nvo_peer_unregister(const struct nvo_peer_ops *ops)
 {
 	mutex_lock(&nvo_peer_mutex);
 	if (!WARN_ON_ONCE(nvo_peer != ops))
-		nvo_peer = NULL;
+		WRITE_ONCE(nvo_peer, NULL);
 	mutex_unlock(&nvo_peer_mutex);
 }
 EXPORT_SYMBOL_NS_GPL(nvo_peer_unregister, NVO_NS);
@@ -63,5 +66,23 @@ void nvo_visit_peer_queues(nvo_peer_queue_fn fn, void *arg)
 	mutex_lock(&nvo_peer_mutex);
 	if (nvo_peer)
 		nvo_peer->visit_queues(fn, arg);
+	mutex_unlock(&nvo_peer_mutex);
+}
+
+/*
+ * Without the mutex: only for a queue of the peer's that a device holds,
+ * whose existence keeps the peer registered (its module releases every
+ * queue before it unregisters).
+ */
+const struct nvo_peer_ops *nvo_peer_get(void)
+{
+	return READ_ONCE(nvo_peer);
+}
+
+void nvo_peer_dev_gone(struct nvo_offload_dev *dev)
+{
+	mutex_lock(&nvo_peer_mutex);
+	if (nvo_peer)
+		nvo_peer->dev_gone(dev);
 	mutex_unlock(&nvo_peer_mutex);
 }

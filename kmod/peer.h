@@ -10,6 +10,7 @@
 #ifndef NVO_PEER_H
 #define NVO_PEER_H
 
+#include <linux/nvmet_offload.h>
 #include <linux/types.h>
 
 #include "nvmet.h"
@@ -26,6 +27,9 @@ struct nvo_peer_queue {
 	u16			qid;
 	u32			depth;		/* SQ size */
 	u32			inflight;	/* commands received, not ended */
+	/* The device that took the queue at its connect, or none (~0U). */
+	u32			dev_id;
+	s32			engine;
 };
 
 typedef void (*nvo_peer_port_fn)(const struct nvmet_port *nport, void *arg);
@@ -39,6 +43,24 @@ typedef void (*nvo_peer_queue_fn)(const struct nvo_peer_queue *pq, void *arg);
 struct nvo_peer_ops {
 	void	(*visit_ports)(nvo_peer_port_fn fn, void *arg);
 	void	(*visit_queues)(nvo_peer_queue_fn fn, void *arg);
+	/*
+	 * A queue a device took at its connect (oq->trtype is the peer's):
+	 * the driver API's calls on it land here (offload_api.c). punt as
+	 * nvo_offload_punt(); ctrl: the queue's controller, NULL before its
+	 * Connect (any context); returned: the device handed the queue back
+	 * (nvo_offload_reclaimed() or _failed(), any context).
+	 */
+	int	(*punt)(struct nvo_offload_queue *oq,
+			const struct nvme_command *sqe, struct scatterlist *sg,
+			unsigned int sg_cnt, u32 len, void *cookie);
+	struct nvmet_ctrl *(*ctrl)(struct nvo_offload_queue *oq);
+	void	(*returned)(struct nvo_offload_queue *oq,
+			    enum nvo_fallback_reason reason);
+	/*
+	 * @dev goes or failed: end every queue it has (their connections);
+	 * each release ends with nvo_peer_offload_end(). Process context.
+	 */
+	void	(*dev_gone)(struct nvo_offload_dev *dev);
 };
 
 /* For the peer module (exported, NVO_NS). One peer at a time: -EBUSY. */
@@ -47,8 +69,30 @@ void nvo_peer_unregister(const struct nvo_peer_ops *ops);
 int nvo_peer_queue_id_get(void);
 void nvo_peer_queue_id_put(int id);
 
+/*
+ * Offload at connect (peer_offload.c): the device bound to port @portid
+ * with the policy on, if it takes a queue of @tr of @depth entries and
+ * @inline_size in-capsule bytes at connect, else NULL (the reason counted
+ * on the device). A device returned is held (it cannot unregister) until
+ * nvo_peer_offload_end(); @taken says whether it took the queue (counted
+ * as an offload, or a refusal). Process context.
+ */
+struct nvo_offload_dev *nvo_peer_admit(u16 portid, enum nvo_trtype tr,
+				       u16 depth, u32 inline_size);
+void nvo_peer_offload_end(struct nvo_offload_dev *dev, bool taken,
+			  enum nvo_fallback_reason reason);
+void nvo_peer_offloaded(struct nvo_offload_dev *dev);
+/* The core's reclaim and kill deadlines (module parameters), in ms. */
+void nvo_peer_timeouts(u32 *reclaim_ms, u32 *kill_ms);
+/* A peer's port goes: its binding goes with it. */
+void nvo_peer_port_removed(u16 portid);
+
 /* For the core's observers: no-ops while no peer is registered. */
 void nvo_visit_peer_ports(nvo_peer_port_fn fn, void *arg);
 void nvo_visit_peer_queues(nvo_peer_queue_fn fn, void *arg);
+
+/* For the core: the registered peer, read without its mutex (below). */
+const struct nvo_peer_ops *nvo_peer_get(void);
+void nvo_peer_dev_gone(struct nvo_offload_dev *dev);
 
 #endif /* NVO_PEER_H */

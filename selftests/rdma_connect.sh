@@ -132,7 +132,7 @@ test_family() {
 
 	nl_err EOPNOTSUPP queue-set id="$id" offload=on || rc=1
 	nl_err EOPNOTSUPP queue-set ctrl-id="$cntlid" offload=on || rc=1
-	nl_err EOPNOTSUPP port-set id=1 policy=on || rc=1
+	nl_err EINVAL port-set id=1 policy=on || rc=1
 	nl_err ENOENT queue-set ctrl-id=65000 offload=on || rc=1
 
 	quiet host_disconnect "$NQN_TCP" || rc=1

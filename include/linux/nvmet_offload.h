@@ -131,6 +131,34 @@ struct nvo_parked_cmd {
 };
 
 struct nvo_offload_dev;
+struct nvo_offload_queue;
+struct ib_pd;
+struct rdma_cm_id;
+
+/*
+ * An NVMe/RDMA I/O queue offered to a device at its connection request
+ * (caps.tr[NVO_TR_RDMA].take has NVO_TAKE_AT_CONNECT), the device's
+ * ops->rdma_accept(). The shim keeps the CM id and its events: it accepts
+ * or rejects the connection, and ends it (disconnect, controller deletion,
+ * port removal, the device's unregister) by calling ops->queue_reclaim().
+ * The device creates its own completion queue and its queue pair on @cm_id
+ * (rdma_create_qp(cm_id, pd, ...)), posts @sq_size receive buffers of
+ * sizeof(struct nvme_command) + @inline_size bytes each, and from then on
+ * receives every capsule of the queue, the Fabrics Connect first: it punts
+ * what it does not execute (nvo_offload_punt(), Connect included, whose
+ * in-capsule data it passes in the punt's buffer) and answers each command
+ * with a SEND of its completion on its QP, read data by RDMA WRITE before
+ * it, host data by RDMA READ before the command starts.
+ */
+struct nvo_rdma_conn {
+	struct rdma_cm_id	*cm_id;		/* the shim's; context is too */
+	struct ib_pd		*pd;		/* the shim's PD on cm_id->device */
+	u16			qid;
+	u16			sq_size;	/* hsqsize + 1: receives to post */
+	u32			inline_size;	/* in-capsule bytes per receive */
+	u8			initiator_depth; /* its RDMA READs in flight */
+	u8			responder_resources; /* the host's, in flight */
+};
 
 /*
  * Namespace tables. The shim pushes to a device that has ops->ns_update a
@@ -281,8 +309,9 @@ struct nvo_offload_queue {
 	void			*dev_priv;	/* the device's, for its queue */
 	s32			engine;		/* the device's engine; -1: none */
 	u32			id;		/* shim queue index */
+	enum nvo_trtype		trtype;		/* the queue's transport */
 	u16			qid;
-	u16			cntlid;
+	u16			cntlid;		/* RDMA: 0 until its Connect */
 	u16			depth;
 	struct nvo_offload_stats stats;
 };
@@ -362,6 +391,24 @@ struct nvo_offload_ops {
 	void (*subsys_detach)(struct nvo_offload_dev *dev, u32 subsys_id);
 	int (*ns_update)(struct nvo_offload_dev *dev,
 			 const struct nvo_ns_update *u);
+	/*
+	 * NVMe/RDMA, offload at connect (struct nvo_rdma_conn says what the
+	 * device does): 0 once its QP exists on @c->cm_id with its receives
+	 * posted; the shim then accepts the connection with that QP. An error
+	 * leaves no QP on the id (the device destroyed what it made): the
+	 * queue stays in software, counted as refused. Called from the id's
+	 * rdma_cm handler (process context, may sleep, no shim lock held):
+	 * the device calls no rdma_cm function on the id but rdma_create_qp()
+	 * and rdma_destroy_qp(). The shim ends such a queue with
+	 * queue_reclaim(): its connection is gone or going (the shim called
+	 * rdma_disconnect()), so the device stops taking capsules, lets its
+	 * started commands and punts end (their responses may be dropped),
+	 * destroys its QP (rdma_destroy_qp()) and CQ, and then calls
+	 * nvo_offload_reclaimed(oq, NULL). Optional: NULL, and the device
+	 * takes no RDMA queue.
+	 */
+	int (*rdma_accept)(struct nvo_offload_queue *oq,
+			   const struct nvo_rdma_conn *c);
 };
 
 struct nvo_offload_dev {
@@ -407,7 +454,13 @@ void nvo_offload_unregister(struct nvo_offload_dev *dev);
  */
 void nvo_offload_reclaimed(struct nvo_offload_queue *oq,
 			   struct nvo_handover *h);
-/* @h is NULL when the stream is lost: the shim then closes the connection. */
+/*
+ * @h is NULL when the stream is lost: the shim then closes the connection.
+ * An RDMA queue taken at connect has no record either way: the device
+ * calls one of the two with NULL once its QP is destroyed (after
+ * queue_reclaim(), or on its own when the QP failed, e.g. a bad rkey: the
+ * shim then ends the connection and the host reconnects).
+ */
 void nvo_offload_failed(struct nvo_offload_queue *oq,
 			enum nvo_fallback_reason reason,
 			struct nvo_handover *h);

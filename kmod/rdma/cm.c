@@ -70,6 +70,17 @@ static int nvo_rdma_connect(struct rdma_cm_id *cm_id,
 	queue = nvo_rdma_queue_alloc(port, dev, cm_id, qid, recv_size);
 	if (IS_ERR(queue))
 		return nvo_rdma_reject(cm_id, NVME_RDMA_CM_NO_RSC);
+	/* An I/O queue goes to the port's device if it takes it, or is ours. */
+	if (!qid || !nvo_rdma_offload_connect(queue, &event->param.conn)) {
+		ret = nvo_rdma_queue_software(queue);
+		if (ret) {
+			queue->cm_id = NULL;	/* rdma_cm destroys it */
+			nvo_rdma_queue_free(queue);
+			return nvo_rdma_reject(cm_id, NVME_RDMA_CM_NO_RSC);
+		}
+	}
+	/* Its events find the queue from here (cm_handler). */
+	cm_id->context = queue;
 
 	rep.recfmt = cpu_to_le16(NVME_RDMA_CM_FMT_1_0);
 	rep.crqsize = cpu_to_le16(recv_size);
@@ -126,12 +137,13 @@ static int nvo_rdma_listener_removed(struct nvo_rdma_port *port,
 static int nvo_rdma_cm_handler(struct rdma_cm_id *cm_id,
 			       struct rdma_cm_event *event)
 {
+	enum nvo_rdma_id_kind *kind = cm_id->context;
 	struct nvo_rdma_queue *queue = NULL;
 	struct nvo_rdma_port *port;
 
-	/* A queue's id has its QP; the listener's and a new request's do not. */
-	if (cm_id->qp)
-		queue = cm_id->qp->qp_context;
+	/* A queue's id points at its queue; a listener's and a request's not. */
+	if (*kind == NVO_RDMA_ID_QUEUE)
+		queue = container_of(kind, struct nvo_rdma_queue, kind);
 
 	switch (event->event) {
 	case RDMA_CM_EVENT_CONNECT_REQUEST:
@@ -256,6 +268,7 @@ int nvo_rdma_add_port(struct nvmet_port *nport)
 	port = kzalloc(sizeof(*port), GFP_KERNEL);
 	if (!port)
 		return -ENOMEM;
+	port->kind = NVO_RDMA_ID_PORT;
 	port->nport = nport;
 	mutex_init(&port->lock);
 	INIT_DELAYED_WORK(&port->relisten, nvo_rdma_relisten);
@@ -304,6 +317,7 @@ void nvo_rdma_remove_port(struct nvmet_port *nport)
 	if (cm_id)
 		rdma_destroy_id(cm_id);
 	nvo_rdma_kill_matching(NULL, nport, NULL);
+	nvo_peer_port_removed(nvo_nport_id(nport));
 	nport->priv = NULL;
 	pr_info("port %u: removed\n", nvo_nport_id(nport));
 	kfree(port);

@@ -141,6 +141,28 @@ static void nvo_rdma_send_done(struct ib_cq *cq, struct ib_wc *wc)
 		nvo_rdma_error(queue, wc, "response SEND");
 }
 
+/*
+ * nvmet completed a punted command: the slot goes back first, then the
+ * device sends the response (and the read data nvmet placed in its
+ * buffer). The controller is known from the Connect's completion on.
+ */
+static void nvo_rdma_punt_response(struct nvo_rdma_cmd *cmd)
+{
+	struct nvo_rdma_queue *queue = cmd->queue;
+	struct nvo_offload_queue *oq = &queue->oq;
+	struct nvmet_ctrl *ctrl = READ_ONCE(queue->nvme_sq.ctrl);
+	struct nvme_completion cqe = *cmd->req.cqe;
+	void *cookie = cmd->punt_cookie;
+
+	if (ctrl && !READ_ONCE(oq->cntlid))
+		WRITE_ONCE(oq->cntlid, ctrl->cntlid);
+	cmd->punted = false;
+	cmd->req.sg = NULL;	/* the device's */
+	cmd->req.sg_cnt = 0;
+	nvo_rdma_release_cmd(cmd);
+	oq->dev->ops->punt_done(oq, cookie, &cqe);
+}
+
 void nvo_rdma_queue_response(struct nvmet_req *req)
 {
 	struct nvo_rdma_cmd *cmd = container_of(req, struct nvo_rdma_cmd, req);
@@ -148,6 +170,10 @@ void nvo_rdma_queue_response(struct nvmet_req *req)
 	struct ib_send_wr *first = &cmd->send_wr;
 	int ret;
 
+	if (cmd->punted) {
+		nvo_rdma_punt_response(cmd);
+		return;
+	}
 	if (cmd->invalidate) {
 		cmd->send_wr.opcode = IB_WR_SEND_WITH_INV;
 		cmd->send_wr.ex.invalidate_rkey = cmd->invalidate_rkey;
@@ -368,6 +394,52 @@ void nvo_rdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 	}
 	spin_unlock_irqrestore(&queue->lock, flags);
 	nvo_rdma_release_cmd(cmd);
+}
+
+/*
+ * A command the device does not execute: nvmet runs it in one of our slots
+ * on the queue's nvmet SQ, with the data in the device's buffer.
+ */
+int nvo_rdma_punt(struct nvo_offload_queue *oq, const struct nvme_command *sqe,
+		  struct scatterlist *sg, unsigned int sg_cnt, u32 len,
+		  void *cookie)
+{
+	struct nvo_rdma_queue *queue = container_of(oq, struct nvo_rdma_queue,
+						    oq);
+	struct nvo_rdma_cmd *cmd = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&queue->lock, flags);
+	/* Only the device that has the queue punts, until it gives it back. */
+	if (WARN_ON_ONCE(!queue->offloaded || queue->returned)) {
+		spin_unlock_irqrestore(&queue->lock, flags);
+		return -EINVAL;
+	}
+	cmd = list_first_entry_or_null(&queue->free_cmds, struct nvo_rdma_cmd,
+				       entry);
+	if (cmd) {
+		list_del_init(&cmd->entry);
+		queue->nr_busy++;
+	}
+	spin_unlock_irqrestore(&queue->lock, flags);
+	if (!cmd)
+		return -EBUSY;
+
+	cmd->punted = true;
+	cmd->punt_cookie = cookie;
+	cmd->punt_sqe = *sqe;
+	cmd->rx = NULL;
+	cmd->req.cmd = &cmd->punt_sqe;
+	cmd->req.port = queue->nport;
+	cmd->invalidate = false;
+	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
+			    nvo_rdma_cmd_ops))
+		return 0;	/* completed: punt_done() has run */
+	cmd->req.sg = len ? sg : NULL;
+	cmd->req.sg_cnt = len ? sg_cnt : 0;
+	cmd->req.transfer_len = len;
+	cmd->req.execute(&cmd->req);
+	return 0;
 }
 
 /* A new slot: its completion handlers and response WR (queue.c). */

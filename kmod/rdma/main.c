@@ -63,10 +63,17 @@ static struct ib_client nvo_rdma_ib_client = {
 	.remove	= nvo_rdma_remove_one,
 };
 
-/* Our ports and queues in nvmet_offload's netlink family and nicctl. */
+/*
+ * Our ports and queues in nvmet_offload's netlink family and nicctl, and
+ * the driver API's calls on the queues devices take at connect.
+ */
 static const struct nvo_peer_ops nvo_rdma_peer_ops = {
 	.visit_ports	= nvo_rdma_visit_ports,
 	.visit_queues	= nvo_rdma_visit_queues,
+	.punt		= nvo_rdma_punt,
+	.ctrl		= nvo_rdma_oq_ctrl,
+	.returned	= nvo_rdma_returned,
+	.dev_gone	= nvo_rdma_dev_gone,
 };
 
 static int __init nvo_rdma_init(void)

@@ -291,10 +291,18 @@ static int nvo_rdma_create_qp(struct nvo_rdma_queue *queue)
  * Frees a queue that never reached nvo_rdma_queues or left it. With
  * queue->cm_id NULL the rdma_cm core destroys the id (a refused connect).
  */
-static void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
+void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
 {
+	struct nvo_offload_dev *odev = queue->oq.dev;
+
+	/* The device's QP goes first, with every punt it made answered. */
+	if (queue->offloaded)
+		nvo_rdma_offload_release(queue);
 	/* Waits until nvmet has completed every command it still owns. */
 	nvmet_sq_destroy(&queue->nvme_sq);
+	/* Only now: no punt_done() of ours can still be running. */
+	if (queue->offloaded)
+		nvo_peer_offload_end(odev, true, queue->why);
 	if (queue->qp)
 		ib_drain_qp(queue->qp);
 	if (queue->cm_id)
@@ -352,6 +360,9 @@ struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
 	INIT_LIST_HEAD(&queue->wait_cmds);
 	INIT_LIST_HEAD(&queue->entry);
 	INIT_WORK(&queue->release_work, nvo_rdma_release_work);
+	queue->kind = NVO_RDMA_ID_QUEUE;
+	init_waitqueue_head(&queue->returned_wq);
+	queue->oq.engine = -1;
 
 	queue->mem = nvo_rdma_queue_bytes(recv_size, queue->nr_cmds,
 					  queue->inline_size);
@@ -373,11 +384,7 @@ struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
 		kfree(queue);
 		return ERR_PTR(ret);
 	}
-	ret = nvo_rdma_alloc_rxs(queue);
-	if (!ret)
-		ret = nvo_rdma_alloc_cmds(queue);
-	if (!ret)
-		ret = nvo_rdma_create_qp(queue);
+	ret = nvo_rdma_alloc_cmds(queue);
 	if (ret) {
 		pr_warn_ratelimited("queue %u: cannot set up (%u entries): %d\n",
 				    qid, recv_size, ret);
@@ -386,6 +393,24 @@ struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
 		return ERR_PTR(ret);
 	}
 	return queue;
+}
+
+/*
+ * The software path's QP, CQ and receive buffers, for a queue no device
+ * took. On failure the caller frees the queue (without the id: rdma_cm
+ * destroys it when the connect handler refuses).
+ */
+int nvo_rdma_queue_software(struct nvo_rdma_queue *queue)
+{
+	int ret;
+
+	ret = nvo_rdma_alloc_rxs(queue);
+	if (!ret)
+		ret = nvo_rdma_create_qp(queue);
+	if (ret)
+		pr_warn_ratelimited("queue %u: cannot set up (%u entries): %d\n",
+				    queue->host_qid, queue->recv_size, ret);
+	return ret;
 }
 
 /* rdma_cm's ESTABLISHED: run the commands that arrived before it. */
@@ -427,6 +452,9 @@ void nvo_rdma_visit_queues(nvo_peer_queue_fn fn, void *arg)
 		pq.qid = queue->host_qid;
 		pq.depth = queue->recv_size;
 		pq.inflight = READ_ONCE(queue->nr_busy);
+		/* Held by the queue until its release, which is past the list. */
+		pq.dev_id = queue->offloaded ? queue->oq.dev->id : ~0U;
+		pq.engine = queue->offloaded ? READ_ONCE(queue->oq.engine) : -1;
 		fn(&pq, arg);
 	}
 	mutex_unlock(&nvo_rdma_queues_lock);

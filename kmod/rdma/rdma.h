@@ -5,6 +5,7 @@
  *   main.c   module, nvmet_fabrics_ops, the ib_client for device removal
  *   cm.c     rdma_cm listeners, connection requests and events
  *   queue.c  a queue's QP, CQ, receive buffers and command slots
+ *   offload.c a queue an offload device takes at its connect
  *   cmd.c    one command: its capsule, SGL, RDMA READ/WRITE, response
  */
 #ifndef NVO_RDMA_H
@@ -44,8 +45,18 @@ struct nvo_rdma_dev {
 	struct list_head	entry;
 };
 
+/*
+ * What an rdma_cm id's context is: the first member of a listening port
+ * and of a queue (a device's QP on a queue's id is no sign of either).
+ */
+enum nvo_rdma_id_kind {
+	NVO_RDMA_ID_PORT = 1,
+	NVO_RDMA_ID_QUEUE,
+};
+
 /* A listening nvmet port. */
 struct nvo_rdma_port {
+	enum nvo_rdma_id_kind	kind;		/* NVO_RDMA_ID_PORT, first */
 	struct nvmet_port	*nport;
 	struct mutex		lock;		/* cm_id and the flags */
 	struct rdma_cm_id	*cm_id;		/* the listener, NULL: none */
@@ -87,6 +98,10 @@ struct nvo_rdma_cmd {
 	bool			rw_used;
 	bool			nvmet_sgls;
 	bool			invalidate;
+	/* A command an offload device punted: its capsule (nvo_rdma_punt). */
+	bool			punted;
+	void			*punt_cookie;
+	struct nvme_command	punt_sqe;
 };
 
 enum nvo_rdma_state {
@@ -97,8 +112,9 @@ enum nvo_rdma_state {
 
 /* One NVMe queue: one RC queue pair. */
 struct nvo_rdma_queue {
+	enum nvo_rdma_id_kind	kind;		/* NVO_RDMA_ID_QUEUE, first */
 	struct rdma_cm_id	*cm_id;
-	struct ib_qp		*qp;
+	struct ib_qp		*qp;		/* ours; NULL when offloaded */
 	struct ib_cq		*cq;
 	struct nvo_rdma_dev	*dev;
 	struct nvmet_port	*nport;
@@ -124,6 +140,20 @@ struct nvo_rdma_queue {
 
 	struct list_head	entry;		/* nvo_rdma_queues */
 	struct work_struct	release_work;
+
+	/*
+	 * Offloaded at connect (offload.c): the device owns the QP, its CQ
+	 * and receive buffers; the command slots carry its punts. oq.dev is
+	 * set from before rdma_accept() to the release, and held (the device
+	 * cannot unregister) until then.
+	 */
+	struct nvo_offload_queue oq;
+	bool			offloaded;
+	bool			returned;	/* under lock: the device gave it back */
+	enum nvo_fallback_reason why;		/* ... and why */
+	wait_queue_head_t	returned_wq;
+	struct delayed_work	traffic_dwork;	/* keep-alive, as the core's */
+	u64			traffic_seen;
 };
 
 extern struct list_head nvo_rdma_queues;
@@ -138,6 +168,18 @@ int nvo_rdma_post_recv(struct nvo_rdma_queue *queue, struct nvo_rdma_rx *rx);
 void nvo_rdma_release_cmd(struct nvo_rdma_cmd *cmd);
 void nvo_rdma_queue_kill(struct nvo_rdma_queue *queue);
 void nvo_rdma_cmd_init(struct nvo_rdma_cmd *cmd);
+int nvo_rdma_punt(struct nvo_offload_queue *oq, const struct nvme_command *sqe,
+		  struct scatterlist *sg, unsigned int sg_cnt, u32 len,
+		  void *cookie);
+
+/* offload.c */
+bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
+			      const struct rdma_conn_param *host);
+void nvo_rdma_offload_release(struct nvo_rdma_queue *queue);
+struct nvmet_ctrl *nvo_rdma_oq_ctrl(struct nvo_offload_queue *oq);
+void nvo_rdma_returned(struct nvo_offload_queue *oq,
+		       enum nvo_fallback_reason reason);
+void nvo_rdma_dev_gone(struct nvo_offload_dev *dev);
 
 /* queue.c */
 void nvo_rdma_visit_queues(nvo_peer_queue_fn fn, void *arg);
@@ -147,6 +189,8 @@ struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
 					    struct nvo_rdma_dev *dev,
 					    struct rdma_cm_id *cm_id,
 					    u16 qid, u32 recv_size);
+int nvo_rdma_queue_software(struct nvo_rdma_queue *queue);
+void nvo_rdma_queue_free(struct nvo_rdma_queue *queue);
 void nvo_rdma_queue_established(struct nvo_rdma_queue *queue);
 void nvo_rdma_kill_matching(struct nvmet_ctrl *ctrl, struct nvmet_port *nport,
 			    struct ib_device *ibdev);

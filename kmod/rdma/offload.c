@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * An NVMe/RDMA I/O queue an offload device takes at its connect (driver
+ * API: struct nvo_rdma_conn, ops->rdma_accept). The device builds its QP
+ * on our CM id and receives every capsule; we keep the id and its events,
+ * the nvmet queue (the commands it punts run through our command slots),
+ * and the controller's keep-alive. The queue stays on the device until its
+ * connection ends: then the device is asked for it back, and only once it
+ * has destroyed its QP and answered every punt is the queue released.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/wait.h>
+
+#include "../compat.h"
+#include "../nport.h"
+#include "rdma.h"
+
+/* How often a release still waiting for its device says so. */
+#define NVO_RDMA_RETURN_WARN_SECS	30
+
+static struct nvo_rdma_queue *nvo_rdma_oq_queue(struct nvo_offload_queue *oq)
+{
+	return container_of(oq, struct nvo_rdma_queue, oq);
+}
+
+/*
+ * Keep-alive: nvmet expires a controller whose queues show no command for
+ * KATO (TBKAS), and it sees none of the device's; so every KATO/2 the
+ * completions the device counted (oq->stats.lat_hist) are looked at, and
+ * the controller marked busy when they moved. Before the Connect there is
+ * no controller: looked at again a second later.
+ */
+static u64 nvo_rdma_traffic_count(struct nvo_rdma_queue *queue)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < NVO_LAT_BUCKETS; i++)
+		sum += READ_ONCE(queue->oq.stats.lat_hist[i]);
+	return sum;
+}
+
+static void nvo_rdma_traffic_work(struct work_struct *w)
+{
+	struct nvo_rdma_queue *queue =
+		container_of(to_delayed_work(w), struct nvo_rdma_queue,
+			     traffic_dwork);
+	struct nvmet_ctrl *ctrl = READ_ONCE(queue->nvme_sq.ctrl);
+	u64 seen = nvo_rdma_traffic_count(queue);
+	unsigned long period = HZ;
+
+	if (ctrl && seen != queue->traffic_seen)
+		WRITE_ONCE(ctrl->reset_tbkas, true);
+	queue->traffic_seen = seen;
+	if (ctrl && ctrl->kato)
+		period = max_t(unsigned long, ctrl->kato * HZ / 2, 1);
+	queue_delayed_work(system_wq, &queue->traffic_dwork, period);
+}
+
+/*
+ * At the connection request of I/O queue @queue: true when the device
+ * bound to its port took it (its QP is on the id), false when the queue is
+ * to be served in software (no device, not admitted, or refused).
+ */
+bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
+			      const struct rdma_conn_param *host)
+{
+	struct nvo_offload_queue *oq = &queue->oq;
+	struct nvo_rdma_conn conn = {
+		.cm_id			= queue->cm_id,
+		.pd			= queue->dev->pd,
+		.qid			= queue->host_qid,
+		.sq_size		= queue->recv_size,
+		.inline_size		= queue->inline_size,
+		.initiator_depth	=
+			min_t(u8, host->initiator_depth,
+			      queue->cm_id->device->attrs.max_qp_init_rd_atom),
+		.responder_resources	= host->responder_resources,
+	};
+	struct nvo_offload_dev *dev;
+	int ret;
+
+	dev = nvo_peer_admit(nvo_nport_id(queue->nport), NVO_TR_RDMA,
+			     queue->recv_size, queue->inline_size);
+	if (!dev)
+		return false;
+	oq->dev = dev;
+	oq->id = queue->id;
+	oq->trtype = NVO_TR_RDMA;
+	oq->qid = queue->host_qid;
+	oq->depth = queue->recv_size;
+	ret = dev->ops->rdma_accept(oq, &conn);
+	if (ret || WARN_ON_ONCE(!queue->cm_id->qp)) {
+		pr_info_ratelimited("queue %u: %s refused it (%d): served in software\n",
+				    queue->host_qid, dev->name, ret);
+		oq->dev = NULL;
+		oq->dev_priv = NULL;
+		nvo_peer_offload_end(dev, false, NVO_FALLBACK_REFUSED);
+		return false;
+	}
+	queue->offloaded = true;
+	nvo_peer_offloaded(dev);
+	INIT_DELAYED_WORK(&queue->traffic_dwork, nvo_rdma_traffic_work);
+	queue_delayed_work(system_wq, &queue->traffic_dwork, HZ);
+	return true;
+}
+
+static bool nvo_rdma_is_returned(struct nvo_rdma_queue *queue)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&queue->lock, flags);
+	ret = queue->returned;
+	spin_unlock_irqrestore(&queue->lock, flags);
+	return ret;
+}
+
+static bool nvo_rdma_wait_returned(struct nvo_rdma_queue *queue, u32 ms)
+{
+	return wait_event_timeout(queue->returned_wq,
+				  nvo_rdma_is_returned(queue),
+				  msecs_to_jiffies(ms));
+}
+
+/*
+ * The queue's release (nvmet_wq, the connection gone or going): the device
+ * gives the queue back by the core's reclaim deadline, or is told to stop
+ * at once (queue_kill) and given the kill's. Its QP is on our id and may
+ * still touch our punts' buffers, so we wait for it however long it takes,
+ * saying so.
+ */
+void nvo_rdma_offload_release(struct nvo_rdma_queue *queue)
+{
+	struct nvo_offload_queue *oq = &queue->oq;
+	struct nvo_offload_dev *dev = oq->dev;
+	u32 reclaim_ms, kill_ms;
+
+	cancel_delayed_work_sync(&queue->traffic_dwork);
+	nvo_peer_timeouts(&reclaim_ms, &kill_ms);
+	if (!nvo_rdma_is_returned(queue)) {
+		dev->ops->queue_reclaim(oq, ktime_add_ms(ktime_get(),
+							 reclaim_ms));
+		if (!nvo_rdma_wait_returned(queue, reclaim_ms) &&
+		    dev->ops->queue_kill) {
+			pr_warn("queue %u: %s missed the reclaim deadline (%u ms): killing it\n",
+				queue->host_qid, dev->name, reclaim_ms);
+			dev->ops->queue_kill(oq);
+			nvo_rdma_wait_returned(queue, kill_ms);
+		}
+		while (!nvo_rdma_wait_returned(queue,
+					       NVO_RDMA_RETURN_WARN_SECS * 1000))
+			pr_warn("queue %u: still waiting for %s to give it back\n",
+				queue->host_qid, dev->name);
+	}
+	/* The device destroyed its QP: no other may be left on our id. */
+	if (WARN_ON_ONCE(queue->cm_id && queue->cm_id->qp))
+		rdma_destroy_qp(queue->cm_id);
+}
+
+/*
+ * The device gave the queue back (after our queue_reclaim, or on its own
+ * when its QP failed): recorded once, and the connection ended if it was
+ * not ending already.
+ */
+void nvo_rdma_returned(struct nvo_offload_queue *oq,
+		       enum nvo_fallback_reason reason)
+{
+	struct nvo_rdma_queue *queue = nvo_rdma_oq_queue(oq);
+	unsigned long flags;
+	bool first;
+
+	spin_lock_irqsave(&queue->lock, flags);
+	first = !queue->returned;
+	if (first) {
+		queue->returned = true;
+		queue->why = reason;
+	}
+	spin_unlock_irqrestore(&queue->lock, flags);
+	if (WARN_ON_ONCE(!first))
+		return;
+	if (reason != NVO_FALLBACK_NONE)
+		pr_warn_ratelimited("queue %u: %s gave it up (%s): ending the connection\n",
+				    queue->host_qid, oq->dev->name,
+				    reason == NVO_FALLBACK_RECLAIM_TIMEOUT ?
+				    "killed" : "failed");
+	wake_up(&queue->returned_wq);
+	nvo_rdma_queue_kill(queue);
+}
+
+struct nvmet_ctrl *nvo_rdma_oq_ctrl(struct nvo_offload_queue *oq)
+{
+	return READ_ONCE(nvo_rdma_oq_queue(oq)->nvme_sq.ctrl);
+}
+
+/* @dev goes or failed: the connections of the queues it has end. */
+void nvo_rdma_dev_gone(struct nvo_offload_dev *dev)
+{
+	struct nvo_rdma_queue *queue;
+
+	mutex_lock(&nvo_rdma_queues_lock);
+	list_for_each_entry(queue, &nvo_rdma_queues, entry)
+		if (queue->offloaded && queue->oq.dev == dev)
+			nvo_rdma_queue_kill(queue);
+	mutex_unlock(&nvo_rdma_queues_lock);
+}
