@@ -23,14 +23,14 @@
 
 /*
  * nvo_offload_mutex guards the device and port lists and port policies
- * (peer transports' too, peer_offload.c).
+ * (peer transports' are peer_offload.c's, under their own lock below it).
  */
-DEFINE_MUTEX(nvo_offload_mutex);
+static DEFINE_MUTEX(nvo_offload_mutex);
 static LIST_HEAD(nvo_dev_list);
 static LIST_HEAD(nvo_port_list);
 static DEFINE_IDA(nvo_dev_ida);
 
-struct nvo_offload_dev *nvo_dev_find(const char *name)
+static struct nvo_offload_dev *nvo_dev_find(const char *name)
 {
 	struct nvo_offload_dev *dev;
 

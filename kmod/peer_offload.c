@@ -16,7 +16,7 @@
 #include "peer.h"
 #include "transport.h"
 
-/* A peer's port with a device bound; under nvo_offload_mutex. */
+/* A peer's port with a device bound; under nvo_peer_binds_lock. */
 struct nvo_peer_bind {
 	struct list_head	entry;
 	u16			portid;
@@ -26,6 +26,11 @@ struct nvo_peer_bind {
 };
 
 static LIST_HEAD(nvo_peer_binds);
+/*
+ * Guards nvo_peer_binds; below nvo_offload_mutex (port-set and unregister
+ * hold it when they come here), and alone at a connect's admission.
+ */
+static DEFINE_MUTEX(nvo_peer_binds_lock);
 
 static struct nvo_peer_bind *nvo_peer_bind_find(u16 portid)
 {
@@ -59,6 +64,10 @@ static void nvo_peer_bind_drop(struct nvo_peer_bind *b)
 	kfree(b);
 }
 
+static int nvo_peer_bind_apply(u16 portid, enum nvo_trtype tr,
+			       struct nvo_offload_dev *dev, bool on,
+			       bool keep_bound);
+
 /*
  * Under nvo_offload_mutex, for port-set on a port that is not NVMe/TCP:
  * bind @dev (NULL: unbind, or with @keep_bound keep the device bound) and
@@ -69,8 +78,8 @@ int nvo_peer_port_set(u16 portid, struct nvo_offload_dev *dev, bool on,
 		      bool keep_bound)
 {
 	struct nvo_peer_port_find f = { .portid = portid };
-	struct nvo_peer_bind *b;
 	enum nvo_trtype tr;
+	int ret;
 
 	nvo_visit_peer_ports(nvo_peer_port_match, &f);
 	if (!f.found)
@@ -78,6 +87,18 @@ int nvo_peer_port_set(u16 portid, struct nvo_offload_dev *dev, bool on,
 	if (f.trtype != NVMF_TRTYPE_RDMA)
 		return -EOPNOTSUPP;
 	tr = NVO_TR_RDMA;
+	mutex_lock(&nvo_peer_binds_lock);
+	ret = nvo_peer_bind_apply(portid, tr, dev, on, keep_bound);
+	mutex_unlock(&nvo_peer_binds_lock);
+	return ret;
+}
+
+static int nvo_peer_bind_apply(u16 portid, enum nvo_trtype tr,
+			       struct nvo_offload_dev *dev, bool on,
+			       bool keep_bound)
+{
+	struct nvo_peer_bind *b;
+
 	b = nvo_peer_bind_find(portid);
 	if (!dev && keep_bound && b)
 		dev = b->dev;
@@ -111,25 +132,27 @@ int nvo_peer_port_set(u16 portid, struct nvo_offload_dev *dev, bool on,
 	return 0;
 }
 
-/* Under nvo_offload_mutex: @dev goes or failed, no port keeps it. */
+/* @dev goes or failed: no port keeps it, no queue is admitted to it. */
 void nvo_peer_binds_dev_gone(struct nvo_offload_dev *dev)
 {
 	struct nvo_peer_bind *b, *tmp;
 
+	mutex_lock(&nvo_peer_binds_lock);
 	list_for_each_entry_safe(b, tmp, &nvo_peer_binds, entry)
 		if (b->dev == dev)
 			nvo_peer_bind_drop(b);
+	mutex_unlock(&nvo_peer_binds_lock);
 }
 
 void nvo_peer_port_removed(u16 portid)
 {
 	struct nvo_peer_bind *b;
 
-	mutex_lock(&nvo_offload_mutex);
+	mutex_lock(&nvo_peer_binds_lock);
 	b = nvo_peer_bind_find(portid);
 	if (b)
 		nvo_peer_bind_drop(b);
-	mutex_unlock(&nvo_offload_mutex);
+	mutex_unlock(&nvo_peer_binds_lock);
 }
 EXPORT_SYMBOL_NS_GPL(nvo_peer_port_removed, NVO_NS);
 
@@ -139,7 +162,7 @@ void nvo_peer_bind_get(u16 portid, struct nvo_peer_bind_info *bi)
 	struct nvo_peer_bind *b;
 
 	memset(bi, 0, sizeof(*bi));
-	mutex_lock(&nvo_offload_mutex);
+	mutex_lock(&nvo_peer_binds_lock);
 	b = nvo_peer_bind_find(portid);
 	if (b) {
 		bi->on = b->on;
@@ -147,7 +170,7 @@ void nvo_peer_bind_get(u16 portid, struct nvo_peer_bind_info *bi)
 		bi->dev_id = b->dev->id;
 		strscpy(bi->dev_name, b->dev->name, sizeof(bi->dev_name));
 	}
-	mutex_unlock(&nvo_offload_mutex);
+	mutex_unlock(&nvo_peer_binds_lock);
 }
 
 static const char *nvo_peer_admit_check(struct nvo_offload_dev *dev,
@@ -175,7 +198,7 @@ struct nvo_offload_dev *nvo_peer_admit(u16 portid, enum nvo_trtype tr,
 	enum nvo_event ev;
 	const char *why;
 
-	mutex_lock(&nvo_offload_mutex);
+	mutex_lock(&nvo_peer_binds_lock);
 	b = nvo_peer_bind_find(portid);
 	if (!b || !b->on || b->tr != tr || READ_ONCE(b->dev->failed))
 		goto out;
@@ -190,7 +213,7 @@ struct nvo_offload_dev *nvo_peer_admit(u16 portid, enum nvo_trtype tr,
 	/* Pins the device: its unregister waits for the queue's end. */
 	atomic_inc(&dev->nr_queues);
 out:
-	mutex_unlock(&nvo_offload_mutex);
+	mutex_unlock(&nvo_peer_binds_lock);
 	return dev;
 }
 EXPORT_SYMBOL_NS_GPL(nvo_peer_admit, NVO_NS);
@@ -227,8 +250,8 @@ void nvo_peer_binds_exit(void)
 {
 	struct nvo_peer_bind *b, *tmp;
 
-	mutex_lock(&nvo_offload_mutex);
+	mutex_lock(&nvo_peer_binds_lock);
 	list_for_each_entry_safe(b, tmp, &nvo_peer_binds, entry)
 		nvo_peer_bind_drop(b);
-	mutex_unlock(&nvo_offload_mutex);
+	mutex_unlock(&nvo_peer_binds_lock);
 }

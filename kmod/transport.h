@@ -357,9 +357,6 @@ void nvo_offload_port_removed(struct nvo_port *port);
 void nvo_offload_offer_queue(struct nvo_queue *queue);
 void nvo_reclaim_timeout_work(struct work_struct *w);
 void nvo_offload_exit(void);
-/* For peer_offload.c: the mutex above, and a device by name under it. */
-extern struct mutex nvo_offload_mutex;
-struct nvo_offload_dev *nvo_dev_find(const char *name);
 
 /* peer_offload.c: peer transports' ports bound to devices (peer.h) */
 int nvo_peer_port_set(u16 portid, struct nvo_offload_dev *dev, bool on,

@@ -19,6 +19,8 @@
 #define NICSIM_DEF_MAX_INLINE	(16 * 1024)
 #define NICSIM_DEF_MIN_DEPTH	1
 #define NICSIM_DEF_MAX_DEPTH	1024
+/* The NVMe/RDMA transport's largest I/O queue (NVO_RDMA_MAX_QSIZE). */
+#define NICSIM_RDMA_MAX_DEPTH	128
 
 static void nicsim_dev_release(struct device *dev)
 {
@@ -33,6 +35,7 @@ static void nicsim_dev_release(struct device *dev)
 static void nicsim_default_caps(struct nvo_caps *caps)
 {
 	struct nvo_tr_caps *tcp = &caps->tr[NVO_TR_TCP];
+	struct nvo_tr_caps *rdma = &caps->tr[NVO_TR_RDMA];
 
 	caps->size = sizeof(*caps);
 	tcp->take = NVO_TAKE_AT_CONNECT | NVO_TAKE_LIVE | NVO_GIVE_LIVE;
@@ -46,6 +49,19 @@ static void nicsim_default_caps(struct nvo_caps *caps)
 	tcp->tcp.max_hpda = 0;		/* the shim offers no other */
 	tcp->tcp.hdgst = true;
 	tcp->tcp.ddgst = true;
+	/*
+	 * NVMe/RDMA (nicsim_rdma.ko, offload at connect): as many queues as
+	 * TCP, up to the RDMA transport's depth, keyed and in-capsule SGLs.
+	 */
+	rdma->take = NVO_TAKE_AT_CONNECT;
+	rdma->max_queues = NICSIM_DEF_MAX_QUEUES;
+	rdma->max_io_size = NICSIM_MAX_XFER;
+	rdma->min_queue_depth = NICSIM_DEF_MIN_DEPTH;
+	rdma->max_queue_depth = NICSIM_RDMA_MAX_DEPTH;
+	rdma->max_inline = NICSIM_DEF_MAX_INLINE;
+	rdma->sgl = NVO_SGL_INCAPSULE | NVO_SGL_KEYED | NVO_SGL_KEYED_INV;
+	rdma->rdma.max_rd_atomic = 16;
+	rdma->rdma.send_with_inv = false;
 	__set_bit(nvme_cmd_read, caps->io_opcodes);
 	__set_bit(nvme_cmd_write, caps->io_opcodes);
 	__set_bit(nvme_cmd_flush, caps->io_opcodes);
@@ -101,6 +117,7 @@ static void nicsim_dev_debugfs(struct nicsim_dev *ndev)
 			     &ndev->staging.forced);
 	nicsim_fault_debugfs(ndev);
 	nicsim_ns_debugfs(ndev);
+	nicsim_rdma_debugfs(ndev);
 }
 
 struct nicsim_dev *nicsim_dev_create(u32 id, unsigned int nr_engines,

@@ -71,6 +71,18 @@ struct nicsim_engine {
 	wait_queue_head_t	wq;
 };
 
+/*
+ * The NVMe/RDMA engine's counts (nicsim_rdma.ko, rdma/), kept in the device
+ * so that its debugfs files (rdma_hook.c) live and die with the device,
+ * whether nicsim_rdma is loaded or not.
+ */
+struct nicsim_rdma_counts {
+	atomic_t	queues;		/* RDMA queues the device holds now */
+	atomic64_t	own;		/* reads and writes it executed */
+	atomic64_t	punts;		/* commands it punted */
+	atomic64_t	failed;		/* queues it failed on its own */
+};
+
 struct nicsim_dev {
 	struct device		dev;
 	u32			id;
@@ -103,6 +115,8 @@ struct nicsim_dev {
 	/* Back end failed for this nsid of a table (0: none): reported, punted. */
 	u32			ns_fail_nsid;
 	unsigned long		ns_failed_reports; /* nvo_ns_failed() calls */
+
+	struct nicsim_rdma_counts rdma;
 };
 
 static inline struct nicsim_dev *to_nicsim_dev(struct device *dev)
@@ -128,6 +142,37 @@ void nicsim_engines_thaw(struct nicsim_dev *ndev);
 /* queue.c */
 extern const struct nvo_offload_ops nicsim_offload_ops;
 int nicsim_queues_show(struct seq_file *m, void *unused);
+
+/*
+ * rdma_hook.c: nicsim_rdma.ko, when loaded, serves the device's NVMe/RDMA
+ * queues (offload at connect). nicsim.ko itself needs no RDMA core: its
+ * driver ops forward the RDMA queues' calls to these, registered by
+ * nicsim_rdma; without it rdma_accept refuses (-EOPNOTSUPP).
+ */
+struct nicsim_rdma_ops {
+	struct module	*owner;
+	int (*accept)(struct nicsim_dev *ndev, struct nvo_offload_queue *oq,
+		      const struct nvo_rdma_conn *c);
+	void (*reclaim)(struct nvo_offload_queue *oq);
+	void (*kill)(struct nvo_offload_queue *oq);
+	void (*punt_done)(struct nvo_offload_queue *oq, void *cookie,
+			  const struct nvme_completion *cqe);
+};
+
+int nicsim_rdma_register(const struct nicsim_rdma_ops *ops);
+void nicsim_rdma_unregister(const struct nicsim_rdma_ops *ops);
+int nicsim_rdma_accept_hook(struct nvo_offload_queue *oq,
+			    const struct nvo_rdma_conn *c);
+void nicsim_rdma_reclaim_hook(struct nvo_offload_queue *oq);
+void nicsim_rdma_kill_hook(struct nvo_offload_queue *oq);
+void nicsim_rdma_punt_done_hook(struct nvo_offload_queue *oq, void *cookie,
+				const struct nvme_completion *cqe);
+void nicsim_rdma_debugfs(struct nicsim_dev *ndev);
+
+/* stage.c: the staging budget, for nicsim_rdma's commands too */
+bool nicsim_stage_get(struct nicsim_dev *ndev, u32 pages);
+void nicsim_stage_put(struct nicsim_dev *ndev, u32 pages);
+void nicsim_stage_waited(struct nicsim_dev *ndev);
 
 /* ns_table.c */
 struct nicsim_ns;

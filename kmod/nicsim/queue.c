@@ -346,6 +346,10 @@ static void nicsim_queue_reclaim(struct nvo_offload_queue *oq,
 {
 	if (nicsim_fault_reclaim_hang(oq->dev->priv))
 		return;
+	if (oq->trtype == NVO_TR_RDMA) {
+		nicsim_rdma_reclaim_hook(oq);
+		return;
+	}
 	nq_request(oq, NQ_REQ_RECLAIM);
 }
 
@@ -354,6 +358,11 @@ static void nicsim_queue_kill(struct nvo_offload_queue *oq)
 	struct nicsim_dev *ndev = oq->dev->priv;
 	struct nicsim_queue *q;
 
+	/* kill_hang is the TCP engine's: an RDMA queue always stops. */
+	if (oq->trtype == NVO_TR_RDMA) {
+		nicsim_rdma_kill_hook(oq);
+		return;
+	}
 	if (!nicsim_fault_kill_hang(ndev)) {
 		nq_request(oq, NQ_REQ_KILL);
 		return;
@@ -370,6 +379,10 @@ static void nicsim_punt_done(struct nvo_offload_queue *oq, void *cookie,
 {
 	struct nq_cmd *c = cookie;
 
+	if (oq->trtype == NVO_TR_RDMA) {
+		nicsim_rdma_punt_done_hook(oq, cookie, cqe);
+		return;
+	}
 	/*
 	 * Nothing after nq_done(): once it drops done_lock the engine may
 	 * reap this punt, hand the queue back and free it (see nq_finish()).
@@ -386,6 +399,7 @@ const struct nvo_offload_ops nicsim_offload_ops = {
 	.subsys_attach	= nicsim_subsys_attach,
 	.subsys_detach	= nicsim_subsys_detach,
 	.ns_update	= nicsim_ns_update,
+	.rdma_accept	= nicsim_rdma_accept_hook,
 };
 
 static const char *nq_state_name(struct nicsim_queue *q)

@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/module.h>
 #include <linux/slab.h>
 
 #include "queue.h"
@@ -59,6 +60,28 @@ void nq_stage_count_wait(struct nicsim_dev *ndev)
 	ndev->staging.waits++;
 	spin_unlock(&ndev->staging.lock);
 }
+
+/*
+ * nicsim_rdma.ko's commands stage their data in the same budget, so that
+ * staging_limit_kb bounds the device whatever transport its queues use.
+ */
+bool nicsim_stage_get(struct nicsim_dev *ndev, u32 pages)
+{
+	return nq_stage_charge(ndev, pages, false);
+}
+EXPORT_SYMBOL_GPL(nicsim_stage_get);
+
+void nicsim_stage_put(struct nicsim_dev *ndev, u32 pages)
+{
+	nq_stage_uncharge(ndev, pages);
+}
+EXPORT_SYMBOL_GPL(nicsim_stage_put);
+
+void nicsim_stage_waited(struct nicsim_dev *ndev)
+{
+	nq_stage_count_wait(ndev);
+}
+EXPORT_SYMBOL_GPL(nicsim_stage_waited);
 
 /*
  * Staging for @len bytes, mapped as @c's data. 0, or -EAGAIN when the

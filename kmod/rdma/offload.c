@@ -193,15 +193,3 @@ struct nvmet_ctrl *nvo_rdma_oq_ctrl(struct nvo_offload_queue *oq)
 {
 	return READ_ONCE(nvo_rdma_oq_queue(oq)->nvme_sq.ctrl);
 }
-
-/* @dev goes or failed: the connections of the queues it has end. */
-void nvo_rdma_dev_gone(struct nvo_offload_dev *dev)
-{
-	struct nvo_rdma_queue *queue;
-
-	mutex_lock(&nvo_rdma_queues_lock);
-	list_for_each_entry(queue, &nvo_rdma_queues, entry)
-		if (queue->offloaded && queue->oq.dev == dev)
-			nvo_rdma_queue_kill(queue);
-	mutex_unlock(&nvo_rdma_queues_lock);
-}

@@ -476,3 +476,15 @@ void nvo_rdma_kill_matching(struct nvmet_ctrl *ctrl, struct nvmet_port *nport,
 	}
 	mutex_unlock(&nvo_rdma_queues_lock);
 }
+
+/* @dev goes or failed: the connections of the queues it has end. */
+void nvo_rdma_dev_gone(struct nvo_offload_dev *dev)
+{
+	struct nvo_rdma_queue *queue;
+
+	mutex_lock(&nvo_rdma_queues_lock);
+	list_for_each_entry(queue, &nvo_rdma_queues, entry)
+		if (queue->offloaded && queue->oq.dev == dev)
+			nvo_rdma_queue_kill(queue);
+	mutex_unlock(&nvo_rdma_queues_lock);
+}

@@ -179,7 +179,6 @@ void nvo_rdma_offload_release(struct nvo_rdma_queue *queue);
 struct nvmet_ctrl *nvo_rdma_oq_ctrl(struct nvo_offload_queue *oq);
 void nvo_rdma_returned(struct nvo_offload_queue *oq,
 		       enum nvo_fallback_reason reason);
-void nvo_rdma_dev_gone(struct nvo_offload_dev *dev);
 
 /* queue.c */
 void nvo_rdma_visit_queues(nvo_peer_queue_fn fn, void *arg);
@@ -194,6 +193,7 @@ void nvo_rdma_queue_free(struct nvo_rdma_queue *queue);
 void nvo_rdma_queue_established(struct nvo_rdma_queue *queue);
 void nvo_rdma_kill_matching(struct nvmet_ctrl *ctrl, struct nvmet_port *nport,
 			    struct ib_device *ibdev);
+void nvo_rdma_dev_gone(struct nvo_offload_dev *dev);
 
 /* cm.c */
 void nvo_rdma_visit_ports(nvo_peer_port_fn fn, void *arg);

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A nicsim_rdma queue's thread: the "NIC core" that serves it.
+ *
+ * One kthread per queue, on the device's engine CPUs (nicsim's CPULIST).
+ * nicsim's own engine threads run NVMe/TCP queues through a run queue of
+ * TCP queue structures; serving RDMA queues from them would change their
+ * core loop, so nicsim_rdma keeps its own threads, which nicsim.ko need not
+ * know about (it must load without ib_core). A queue's thread alone
+ * touches its command state, so that state has no lock; other contexts
+ * hand it work and wake it:
+ *
+ *  - the CQ's completion handler (NSR_REQ_CQ). The thread polls the CQ and
+ *    re-arms it (IB_CQ_REPORT_MISSED_EVENTS: polls again if completions
+ *    came meanwhile). It never busy-polls: it sleeps until woken, or for
+ *    NSR_RETRY_NS while a command waits for staging or for the shim;
+ *  - bio and punt completions, through the done list (done_lock);
+ *  - queue_reclaim() and queue_kill(), QP and CQ errors: request bits.
+ *
+ * Stopping (reclaim, failure, kill): the QP is moved to error, so that it
+ * completes every WR it holds; capsules still arriving are dropped, and so
+ * are responses no longer deliverable. The queue ends once its bios and
+ * punts are over and, unless killed, its CQ has given back every receive,
+ * READ and SEND posted (our own drain: ib_drain_qp() wants a CQ from
+ * ib_alloc_cq()). Then the QP, the CQ and the buffers go, and the shim
+ * hears nvo_offload_reclaimed() or nvo_offload_failed(), with no record:
+ * the connection is over either way.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+
+#include "nsr.h"
+
+/* Poll the CQ, at most NSR_POLL_BUDGET completions; re-arm it if empty. */
+static bool nsr_poll(struct nsr_queue *q)
+{
+	struct ib_wc wcs[NSR_POLL_BATCH];
+	int budget = NSR_POLL_BUDGET;
+	bool progress = false;
+	int n, i;
+
+	if (!test_and_clear_bit(NSR_REQ_CQ, &q->requests))
+		return false;
+	do {
+		n = ib_poll_cq(q->cq, ARRAY_SIZE(wcs), wcs);
+		for (i = 0; i < n; i++) {
+			struct ib_wc *wc = &wcs[i];
+
+			if (wc->wr_cqe) {
+				wc->wr_cqe->done(q->cq, wc);
+				continue;
+			}
+			/*
+			 * An unsignaled WR of an RDMA context: it completes
+			 * only to say it failed or was flushed. A failure
+			 * (a bad key on a read's data) fails the queue.
+			 */
+			if (wc->status != IB_WC_WR_FLUSH_ERR) {
+				pr_warn_ratelimited("%s: qid %u: RDMA WRITE failed: %s (%d)\n",
+						    q->ndev->odev.name, q->qid,
+						    ib_wc_status_msg(wc->status),
+						    wc->status);
+				nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
+			}
+		}
+		progress |= n > 0;
+		budget -= n;
+	} while (n == ARRAY_SIZE(wcs) && budget > 0);
+
+	if (n < 0) {
+		/* A stopping queue polls again in NSR_DRAIN_POLL_NS. */
+		pr_warn_ratelimited("%s: qid %u: ib_poll_cq: %d\n",
+				    q->ndev->odev.name, q->qid, n);
+		nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
+		return progress;
+	}
+	if (budget <= 0 ||
+	    ib_req_notify_cq(q->cq, IB_CQ_NEXT_COMP |
+				    IB_CQ_REPORT_MISSED_EVENTS) > 0)
+		set_bit(NSR_REQ_CQ, &q->requests);	/* more: come back */
+	return progress;
+}
+
+static void nsr_take_requests(struct nsr_queue *q)
+{
+	if (test_and_clear_bit(NSR_REQ_KILL, &q->requests))
+		nsr_stop(q, NVO_FALLBACK_RECLAIM_TIMEOUT, true);
+	if (test_and_clear_bit(NSR_REQ_FATAL, &q->requests))
+		nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
+	if (test_and_clear_bit(NSR_REQ_RECLAIM, &q->requests))
+		nsr_stop(q, NVO_FALLBACK_NONE, false);
+}
+
+/* A stopping queue may end: no I/O of its own, no WR the QP still has. */
+static bool nsr_quiet(struct nsr_queue *q)
+{
+	if (q->nr_backend)
+		return false;
+	return q->killed || (!q->nr_recvs && !q->nr_sends && !q->nr_reads);
+}
+
+static bool nsr_has_work(struct nsr_queue *q)
+{
+	return READ_ONCE(q->requests) || !list_empty_careful(&q->done_list);
+}
+
+/* Sleep until woken; a waiting command or a drain looks again later. */
+static void nsr_wait(struct nsr_queue *q)
+{
+	u64 timeout = 0;
+
+	if (q->stopping)
+		timeout = NSR_DRAIN_POLL_NS;
+	else if (!list_empty(&q->stage_wait) || !list_empty(&q->retry_list))
+		timeout = NSR_RETRY_NS;
+	if (timeout)
+		wait_event_interruptible_hrtimeout(q->wq, nsr_has_work(q),
+						   ns_to_ktime(timeout));
+	else
+		wait_event_interruptible(q->wq, nsr_has_work(q));
+}
+
+/*
+ * Hand the queue back and free it. Nothing can reach it any more: no bio
+ * or punt outstanding (so no punt_done() of ours at work: the shim may
+ * then let our module go), the CQ is gone, and dev_priv is cleared under
+ * the device lock that queue_reclaim() and queue_kill() look under.
+ */
+static void nsr_finish(struct nsr_queue *q)
+{
+	enum nvo_fallback_reason reason = q->stop_reason;
+	struct nvo_offload_queue *oq = q->oq;
+	struct nicsim_dev *ndev = q->ndev;
+	u32 i;
+
+	/* A kill leaves WRs on the QP: their contexts go before it does. */
+	for (i = 0; i < q->nr_cmds; i++)
+		if (q->cmds[i].state != NSR_C_FREE)
+			nsr_release_cmd(q, &q->cmds[i]);
+	nsr_qp_destroy(q);
+
+	mutex_lock(&ndev->lock);
+	oq->dev_priv = NULL;
+	mutex_unlock(&ndev->lock);
+	atomic_dec(&ndev->rdma.queues);
+	if (reason == NVO_FALLBACK_QUEUE_FAILED)
+		atomic64_inc(&ndev->rdma.failed);
+	pr_debug("%s: qid %u: handed back (%d)\n", ndev->odev.name, q->qid,
+		 reason);
+	kfree(q);
+
+	if (reason == NVO_FALLBACK_NONE)
+		nvo_offload_reclaimed(oq, NULL);
+	else
+		nvo_offload_failed(oq, reason, NULL);
+}
+
+static int nsr_thread(void *data)
+{
+	struct nsr_queue *q = data;
+	bool more;
+	int turns;
+
+	for (;;) {
+		nsr_wait(q);
+		nsr_take_requests(q);
+		/* Draining: look at the CQ even without its event. */
+		if (q->stopping)
+			set_bit(NSR_REQ_CQ, &q->requests);
+		turns = 4;
+		do {
+			more = nsr_poll(q);
+			more |= nsr_reap(q);
+			if (!q->dead)
+				more |= nsr_retry(q);
+		} while (more && --turns);
+		if (q->dead)
+			nsr_drop_waiting(q);
+		if (q->stopping && nsr_quiet(q))
+			break;
+		if (more)
+			set_bit(NSR_REQ_CQ, &q->requests);	/* after a yield */
+		cond_resched();
+	}
+	nsr_finish(q);
+	/* Our module stays until this thread is gone. */
+	module_put_and_kthread_exit(0);
+}
+
+/* The thread, not started yet: nothing may fail after this. */
+int nsr_engine_create(struct nsr_queue *q)
+{
+	struct task_struct *task;
+	int ret;
+
+	task = kthread_create(nsr_thread, q, "nicsim%u/r%u", q->ndev->id,
+			      q->oq->id);
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	/* The device's "NIC cores"; kthread_bind_mask() is not exported. */
+	ret = set_cpus_allowed_ptr(task, q->ndev->cpus);
+	if (ret)
+		pr_warn("%s: qid %u: cannot pin to CPUs %*pbl: %d\n",
+			q->ndev->odev.name, q->qid,
+			cpumask_pr_args(q->ndev->cpus), ret);
+	q->task = task;
+	return 0;
+}
+
+void nsr_engine_start(struct nsr_queue *q)
+{
+	/* Held by the thread until it exits: it runs our code to the end. */
+	__module_get(THIS_MODULE);
+	/* A first look at the CQ arms it. */
+	set_bit(NSR_REQ_CQ, &q->requests);
+	wake_up_process(q->task);
+}

@@ -1,0 +1,264 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# rdma_offload.sh - NVMe/RDMA I/O queues taken by an offload device at their
+# connect (driver API: ops->rdma_accept; nicsim_rdma.ko's engine on nicsim1)
+# over Soft-RoCE (rxe0 on dummy0): port 1 bound with the policy on over
+# netlink; each I/O queue's QP is the device's (the family lists it
+# offloaded on nicsim1, the admin queue in software), the device executes
+# reads and writes (keyed SGLs, in-capsule writes) and punts the rest
+# (Fabrics Connect, flush) through nvmet; fio crc32c verify at 4k QD32 and
+# 1M QD4; writes at and past the in-capsule size read back; a refused
+# queue served in software beside an offloaded one; the policy off keeps
+# new queues in software; the device removed under fio (its queues end,
+# the host reconnects to software, fio verify clean); disconnects leave no
+# queue pair and no queue; nicsim_rdma, nicsim and our modules unload. The
+# runner fails the boot on any oops/WARN.
+#
+# Usage: rdma_offload.sh   (our transport only: stock nvmet-rdma has no
+# offload; with --transport stock every subtest is skipped)
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/rdma_test.sh
+. "$DIR/lib/rdma_test.sh"
+# shellcheck source=lib/under_io.sh
+. "$DIR/lib/under_io.sh"
+tcp_test_args "$@"
+
+NQN=nqn.2014-08.io.nvmet-offload:rdma-offload
+PORT=4420
+INLINE=16384
+IOQ=2
+NICSIM_BUS=/sys/bus/nicsim
+NICSIM_DBG=/sys/kernel/debug/nicsim/nicsim1
+RECONNECT=(--reconnect-delay=1 --ctrl-loss-tmo=60)
+
+# field LINE NAME: NAME=... of an nl_raw reply line, or nothing.
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+nic() { cat "$NICSIM_DBG/$1" 2>/dev/null || echo -1; }
+
+cleanup() {
+	fio_reap
+	nvmet_cleanup >/dev/null 2>&1
+	[ -d "$NICSIM_BUS" ] && echo 1 >"$NICSIM_BUS/del_device" 2>/dev/null
+	rmmod nicsim_rdma 2>/dev/null
+	rmmod nicsim 2>/dev/null
+}
+
+test_setup() {
+	rdma_link_up || return 1
+	rdma_target_setup "$NQN" "$PORT" param_inline_data_size=$INLINE || return 1
+	_nvo_diag insmod "$NVO_MODULES/nicsim.ko" || return 1
+	_nvo_diag insmod "$NVO_MODULES/nicsim_rdma.ko" || return 1
+	echo "1 2" >"$NICSIM_BUS/new_device" || { msg "cannot create nicsim1"; return 1; }
+	[ -r "$NICSIM_DBG/rdma_queues" ] || { msg "no $NICSIM_DBG/rdma_queues"; return 1; }
+}
+
+DEVID=
+test_bind() {
+	local l
+	l=$(nl_raw port-set id=1 dev-name=nicsim1 policy=on 2>&1) || { msg "$l"; return 1; }
+	l=$(nl_raw port-get id=1) || { msg "$l"; return 1; }
+	msg "port 1: $l"
+	DEVID=$(field "$l" dev-id)
+	[ "$(field "$l" transport)" = rdma ] && [ "$(field "$l" policy)" = on ] &&
+		[ -n "$DEVID" ] && [ "$(field "$l" dev-name)" = nicsim1 ]
+}
+
+# queues_where NOFF NSW: the family lists port 1's admin queue and NSW I/O
+# queues in software, NOFF I/O queues offloaded on nicsim1; nicsim1 has
+# NOFF RDMA queues.
+queues_where() {
+	local noff=$1 nsw=$2 dump l off=0 sw=0 rc=0
+	dump=$(nl_raw -d queue-get port-id=1) || { msg "$dump"; return 1; }
+	msg "queues: $dump"
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		[ "$(field "$l" transport)" = rdma ] || { msg "not rdma: $l"; rc=1; }
+		case $(field "$l" state) in
+		offloaded)
+			[ "$(field "$l" dev-id)" = "$DEVID" ] && [ "$(field "$l" qid)" != 0 ] ||
+				{ msg "bad offloaded queue: $l"; rc=1; }
+			off=$((off + 1)) ;;
+		software)
+			[ -z "$(field "$l" dev-id)" ] || { msg "software queue with a device: $l"; rc=1; }
+			[ "$(field "$l" qid)" = 0 ] || sw=$((sw + 1)) ;;
+		*) msg "state? $l"; rc=1 ;;
+		esac
+	done <<<"$dump"
+	[ $off -eq "$noff" ] && [ $sw -eq "$nsw" ] ||
+		{ msg "offloaded $off (want $noff), I/O in software $sw (want $nsw)"; rc=1; }
+	[ ! -d "$NICSIM_DBG" ] || [ "$(nic rdma_queues)" -eq "$noff" ] ||
+		{ msg "nicsim1 rdma_queues $(nic rdma_queues), want $noff"; rc=1; }
+	[ "$noff" -eq 0 ] || [ "$(nl_raw -d queue-get dev-id="$DEVID" | grep -c .)" -eq "$noff" ] ||
+		{ msg "dev-id filter"; rc=1; }
+	return $rc
+}
+
+NIOQ=
+PUNTS0=0
+test_connect() {
+	local c n
+	PUNTS0=$(nic rdma_punts)
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	c=$(ctrl) || return 1
+	n=$(cat "/sys/class/nvme/$c/queue_count")
+	NIOQ=$((n - 1))
+	msg "$c: $NIOQ I/O queues"
+	[ "$NIOQ" -ge 1 ] || return 1
+	queues_where "$NIOQ" 0 || return 1
+	# every I/O queue's Fabrics Connect was punted to nvmet
+	[ "$(nic rdma_punts)" -ge $((PUNTS0 + NIOQ)) ] ||
+		{ msg "punts $PUNTS0 -> $(nic rdma_punts), want +$NIOQ (the Connects)"; return 1; }
+}
+
+verify() {
+	local dev
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	quiet fio_verify "$dev" "$@"
+}
+
+# verify_on_device BS SIZE_MB ARGS: fio verify of SIZE_MB in BS blocks,
+# every write and every read executed by the device (its count moves by
+# 2 x SIZE_MB / BS at least).
+verify_on_device() {
+	local bs=$1 mb=$2 own0 own want
+	shift 2
+	want=$((2 * mb * 1048576 / bs))
+	own0=$(nic rdma_own)
+	verify --bs="$bs" --size="${mb}M" "$@" || return 1
+	own=$(nic rdma_own)
+	msg "nicsim1 executed $((own - own0)) reads and writes, want $want at least"
+	[ $((own - own0)) -ge "$want" ]
+}
+
+PATTERN=/tmp/nvo-pattern
+pattern_rw() {
+	local dev=$1 bs=$2 off=$3
+	dd if=$PATTERN of="$dev" bs="$bs" seek=$((off * 1048576 / bs)) \
+		count=$((4194304 / bs)) oflag=direct status=none || return 1
+	dd if="$dev" of=/tmp/nvo-readback bs=1M skip="$off" count=4 iflag=direct status=none ||
+		return 1
+	cmp -s $PATTERN /tmp/nvo-readback || { msg "bs=$bs: read back differs"; return 1; }
+}
+
+test_inline_boundary() {
+	local dev own0
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	head -c 4194304 /dev/urandom >$PATTERN || return 1
+	own0=$(nic rdma_own)
+	pattern_rw "$dev" $INLINE 100 || return 1
+	pattern_rw "$dev" $((INLINE * 2)) 104 || return 1
+	pattern_rw "$dev" 4096 108 || return 1
+	pattern_rw "$dev" 1048576 112 || return 1
+	[ "$(nic rdma_own)" -gt "$own0" ] || { msg "no command on the device"; return 1; }
+}
+
+test_flush() {
+	local dev p0
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	p0=$(nic rdma_punts)
+	quiet nvme flush "$dev" -n 1 || return 1
+	[ "$(nic rdma_punts)" -gt "$p0" ] || { msg "the flush was not punted"; return 1; }
+}
+
+no_rdma_queues() {
+	local out
+	out=$(nl_raw -d queue-get port-id=1) || return 1
+	[ -z "$out" ] && { [ ! -d "$NICSIM_DBG" ] || [ "$(nic rdma_queues)" -eq 0 ]; }
+}
+
+test_disconnect() {
+	quiet host_disconnect "$NQN" || return 1
+	wait_for 10 eval '! ctrl >/dev/null' || { msg "host controller $(ctrl) still there"; return 1; }
+	wait_for 10 no_rdma_queues ||
+		{ msg "left: $(nl_raw -d queue-get port-id=1), nicsim1 rdma_queues $(nic rdma_queues)"; return 1; }
+	qps_gone
+}
+
+# The device refuses the first I/O queue (refuse_next_offload): that one
+# is ours in software, the other the device's; both verify.
+test_refused() {
+	[ "$NIOQ" -ge 2 ] || { msg "needs 2 I/O queues, the host made $NIOQ"; return 1; }
+	echo 1 >"$NICSIM_DBG/refuse_next_offload" || return 1
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	queues_where $((NIOQ - 1)) 1 || return 1
+	verify --bs=4k --iodepth=16 --size=8M || return 1
+	dmesg_grep_since_mark 'nicsim1 refused it' >/dev/null || { msg "no refusal logged"; return 1; }
+	test_disconnect
+}
+
+# Policy off: the device stays bound, new queues are ours.
+test_policy_off() {
+	local l
+	l=$(nl_raw port-set id=1 policy=off 2>&1) || { msg "$l"; return 1; }
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	queues_where 0 "$NIOQ" || return 1
+	verify --bs=4k --iodepth=16 --size=8M || return 1
+	test_disconnect || return 1
+	l=$(nl_raw port-set id=1 policy=on 2>&1) || { msg "$l"; return 1; }
+}
+
+# nicsim1 goes while fio runs on its queues: they end (the host sees its
+# connections drop), the port is unbound, the host reconnects to software
+# queues and fio ends without an error.
+test_device_removed() {
+	local dev l
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	queues_where "$NIOQ" 0 || return 1
+	fio_start "$dev" 20 || return 1
+	sleep 2
+	with_timeout 60 sh -c "echo 1 >$NICSIM_BUS/del_device" ||
+		{ msg "del_device did not return"; return 1; }
+	l=$(nl_raw port-get id=1)
+	msg "port 1 after: $l"
+	[ "$(field "$l" policy)" = off ] && [ -z "$(field "$l" dev-id)" ] || { msg "port still bound"; return 1; }
+	wait_for 30 state_is live || { msg "state: $(ctrl_state)"; return 1; }
+	fio_wait 60 || return 1
+	queues_where 0 "$NIOQ" || return 1
+	verify --bs=4k --iodepth=16 --size=8M || return 1
+	test_disconnect
+}
+
+test_unload() {
+	_nvo_rmmod nicsim_rdma || return 1
+	_nvo_rmmod nicsim || return 1
+	nvmet_port_remove 1 || return 1
+	rdma_transport_unload || return 1
+	[ ! -d /sys/module/nvmet_offload_rdma ]
+}
+
+no_io_errors() {
+	dmesg_clean_since_mark -Ei 'I/O error|blk_update_request|critical medium|failed with status|nicsim.*(failed|error)'
+}
+
+ktap_print_header
+ktap_set_plan 13
+trap cleanup EXIT
+msg "transport: $(nvo_transport)"
+if [ "$(nvo_transport)" = stock ]; then
+	for i in $(seq 13); do
+		ktap_test_skip "rdma offload subtest $i" "stock nvmet-rdma has no offload"
+	done
+	ktap_finished
+fi
+dmesg_mark
+
+step "rxe0 up, target on port 1 ($RDMA_ADDR:$PORT, inline $INLINE), nicsim1 with nicsim_rdma" test_setup
+step "port-set: port 1 bound to nicsim1, policy on" test_bind
+step "connect: every I/O queue offloaded on nicsim1 (its QP), the admin queue ours; the Connects punted" test_connect
+step "fio crc32c verify bs=4k iodepth=32 executed by the device" verify_on_device 4096 16 --iodepth=32
+step "fio crc32c verify bs=1M iodepth=4 executed by the device" verify_on_device 1048576 32 --iodepth=4
+step "dd writes at ($INLINE) and past the in-capsule size, 4k, 1M, read back" test_inline_boundary
+step "nvme flush: punted, completed" test_flush
+step "disconnect: no queue, no QP left, nicsim1 holds none" test_disconnect
+step "a queue nicsim1 refuses is served in software beside an offloaded one; verify" test_refused
+step "policy off: new queues in software, verify; on again" test_policy_off
+step "nicsim1 removed under fio: queues end, port unbound, host back on software queues, fio clean" test_device_removed
+step_always "no I/O or device errors in the kernel log" no_io_errors
+step "nicsim_rdma, nicsim, port and transport unload" test_unload
+ktap_finished
