@@ -9,7 +9,8 @@
 # reads and writes (keyed SGLs, in-capsule writes) and punts the rest
 # (Fabrics Connect, flush) through nvmet; fio crc32c verify at 4k QD32 and
 # 1M QD4; writes at and past the in-capsule size read back; a refused
-# queue served in software beside an offloaded one; the policy off keeps
+# queue served in software beside an offloaded one; keep-alive fed by the
+# device's completions (KATO 5 s, 20 s of I/O); the policy off keeps
 # new queues in software; the device removed under fio (its queues end,
 # the host reconnects to software, fio verify clean); disconnects leave no
 # queue pair and no queue; nicsim_rdma, nicsim and our modules unload. The
@@ -190,6 +191,28 @@ test_refused() {
 	test_disconnect
 }
 
+# Keep-alive: nvmet advertises TBKAS, so a Linux host that sees completions
+# sends no Keep Alive, and nvmet ends a controller whose queues showed no
+# command for KATO; the device's commands never reach nvmet, only the
+# shim's look at the device's completions keeps it alive. A 5 s KATO and
+# 20 s of I/O on offloaded queues: no expiry, no reconnect, still offloaded.
+test_keepalive() {
+	local dev bad mark=$NVO_DMESG_MARK
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ --keep-alive-tmo=5 "${RECONNECT[@]}" ||
+		return 1
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	queues_where "$NIOQ" 0 || return 1
+	dmesg_mark
+	fio_start "$dev" 20 || return 1
+	fio_wait 90 || return 1
+	bad=$(dmesg_grep_since_mark 'keep-alive timer|error recovery|Reconnecting|reconnect')
+	# the test's own mark again: the log check at the end covers it all
+	NVO_DMESG_MARK=$mark
+	[ -z "$bad" ] || { msg "$bad"; return 1; }
+	queues_where "$NIOQ" 0 || return 1
+	test_disconnect
+}
+
 # Policy off: the device stays bound, new queues are ours.
 test_policy_off() {
 	local l
@@ -237,11 +260,11 @@ no_io_errors() {
 }
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 14
 trap cleanup EXIT
 msg "transport: $(nvo_transport)"
 if [ "$(nvo_transport)" = stock ]; then
-	for i in $(seq 13); do
+	for i in $(seq 14); do
 		ktap_test_skip "rdma offload subtest $i" "stock nvmet-rdma has no offload"
 	done
 	ktap_finished
@@ -257,6 +280,7 @@ step "dd writes at ($INLINE) and past the in-capsule size, 4k, 1M, read back" te
 step "nvme flush: punted, completed" test_flush
 step "disconnect: no queue, no QP left, nicsim1 holds none" test_disconnect
 step "a queue nicsim1 refuses is served in software beside an offloaded one; verify" test_refused
+step "keep-alive: KATO 5 s, 20 s of I/O on offloaded queues, no expiry, no reconnect" test_keepalive
 step "policy off: new queues in software, verify; on again" test_policy_off
 step "nicsim1 removed under fio: queues end, port unbound, host back on software queues, fio clean" test_device_removed
 step_always "no I/O or device errors in the kernel log" no_io_errors
