@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# nvo-timeout: 480
 #
 # rdma_offload.sh - NVMe/RDMA I/O queues taken by an offload device at their
 # connect (driver API: ops->rdma_accept; nicsim_rdma.ko's engine on nicsim1)
@@ -11,7 +12,9 @@
 # 1M QD4; writes at and past the in-capsule size read back; a refused
 # queue served in software beside an offloaded one; keep-alive fed by the
 # device's completions (KATO 5 s, 20 s of I/O); the policy off keeps
-# new queues in software; the device removed under fio (its queues end,
+# new queues in software; a queue the device fails (fail_queue_after)
+# reconnects and is offloaded again; back-end errors on the device's bios
+# run in nvmet; the device removed under fio (its queues end,
 # the host reconnects to software, fio verify clean); disconnects leave no
 # queue pair and no queue; nicsim_rdma, nicsim and our modules unload. The
 # runner fails the boot on any oops/WARN.
@@ -225,6 +228,50 @@ test_policy_off() {
 	l=$(nl_raw port-set id=1 policy=on 2>&1) || { msg "$l"; return 1; }
 }
 
+# fail_queue_after: the device fails a queue on its own (stops, destroys
+# its QP, nvo_offload_failed()); the shim ends the connection, the host
+# reconnects, its new queues are offloaded again, fio verify is clean.
+test_queue_failed() {
+	local dev f0 mark=$NVO_DMESG_MARK rc=0
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	queues_where "$NIOQ" 0 || return 1
+	f0=$(nic rdma_failed)
+	dmesg_mark
+	echo 500 >"$NICSIM_DBG/fail_queue_after" || return 1
+	verify --bs=4k --iodepth=16 --size=16M || rc=1
+	echo 0 >"$NICSIM_DBG/fail_queue_after"
+	msg "nicsim1 failed $(($(nic rdma_failed) - f0)) queue(s)"
+	[ "$(nic rdma_failed)" -gt "$f0" ] || { msg "no queue failed"; rc=1; }
+	dmesg_grep_since_mark 'injected queue failure' >/dev/null || { msg "no injected failure logged"; rc=1; }
+	dmesg_grep_since_mark 'nicsim1 gave it up \(failed\): ending the connection' >/dev/null ||
+		{ msg "the shim did not end the connection"; rc=1; }
+	NVO_DMESG_MARK=$mark
+	wait_for 30 state_is live || { msg "state: $(ctrl_state)"; return 1; }
+	wait_for 10 queues_where "$NIOQ" 0 >/dev/null || queues_where "$NIOQ" 0 || rc=1
+	[ $rc -eq 0 ] || return 1
+	test_disconnect
+}
+
+# Back-end errors on the device's bios (an LBA range that fails on it):
+# each such command runs again in nvmet with the data the device holds;
+# the host sees no error and reads back what it wrote.
+test_backend_errors() {
+	local e0 rc=0
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	e0=$(nic rdma_backend_errors)
+	echo 0 >"$NICSIM_DBG/backend_error_lba_start" &&
+		echo 2048 >"$NICSIM_DBG/backend_error_lba_end" || return 1
+	verify --bs=4k --iodepth=16 --size=8M || rc=1
+	echo 0 >"$NICSIM_DBG/backend_error_lba_end"
+	msg "back-end errors run by nvmet: $(($(nic rdma_backend_errors) - e0))"
+	[ "$(nic rdma_backend_errors)" -gt "$e0" ] || { msg "no back-end error"; rc=1; }
+	queues_where "$NIOQ" 0 || rc=1
+	[ $rc -eq 0 ] || return 1
+	test_disconnect
+}
+
 # nicsim1 goes while fio runs on its queues: they end (the host sees its
 # connections drop), the port is unbound, the host reconnects to software
 # queues and fio ends without an error.
@@ -260,11 +307,11 @@ no_io_errors() {
 }
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 16
 trap cleanup EXIT
 msg "transport: $(nvo_transport)"
 if [ "$(nvo_transport)" = stock ]; then
-	for i in $(seq 14); do
+	for i in $(seq 16); do
 		ktap_test_skip "rdma offload subtest $i" "stock nvmet-rdma has no offload"
 	done
 	ktap_finished
@@ -282,7 +329,9 @@ step "disconnect: no queue, no QP left, nicsim1 holds none" test_disconnect
 step "a queue nicsim1 refuses is served in software beside an offloaded one; verify" test_refused
 step "keep-alive: KATO 5 s, 20 s of I/O on offloaded queues, no expiry, no reconnect" test_keepalive
 step "policy off: new queues in software, verify; on again" test_policy_off
-step "nicsim1 removed under fio: queues end, port unbound, host back on software queues, fio clean" test_device_removed
 step_always "no I/O or device errors in the kernel log" no_io_errors
+step "fail_queue_after: a queue the device fails ends its connection; the host reconnects, offloaded again; verify" test_queue_failed
+step "back-end errors on the device: those commands run in nvmet, the host sees none; verify" test_backend_errors
+step "nicsim1 removed under fio: queues end, port unbound, host back on software queues, fio clean" test_device_removed
 step "nicsim_rdma, nicsim, port and transport unload" test_unload
 ktap_finished

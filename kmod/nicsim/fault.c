@@ -28,6 +28,7 @@
 #include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/ktime.h>
+#include <linux/module.h>
 
 #include "nicsim.h"
 
@@ -79,6 +80,7 @@ bool nicsim_fault_fail_queue(struct nicsim_dev *ndev)
 {
 	return atomic_dec_if_positive(&ndev->fault.fail_queue_after) == 0;
 }
+EXPORT_SYMBOL_GPL(nicsim_fault_fail_queue);
 
 /* Should an I/O on LBAs [slba, slba + nlb) fail? */
 bool nicsim_fault_backend_error(struct nicsim_dev *ndev, u64 slba, u64 nlb)
@@ -96,6 +98,7 @@ bool nicsim_fault_backend_error(struct nicsim_dev *ndev, u64 slba, u64 nlb)
 		fail = true;
 	return fail;
 }
+EXPORT_SYMBOL_GPL(nicsim_fault_backend_error);
 
 u64 nicsim_fault_latency_ns(struct nicsim_dev *ndev)
 {

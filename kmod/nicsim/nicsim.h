@@ -81,6 +81,7 @@ struct nicsim_rdma_counts {
 	atomic64_t	own;		/* reads and writes it executed */
 	atomic64_t	punts;		/* commands it punted */
 	atomic64_t	failed;		/* queues it failed on its own */
+	atomic64_t	backend_errors;	/* its bios that failed (run by nvmet) */
 };
 
 struct nicsim_dev {

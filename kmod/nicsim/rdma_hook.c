@@ -140,4 +140,6 @@ void nicsim_rdma_debugfs(struct nicsim_dev *ndev)
 				   &nicsim_atomic64_fops);
 	debugfs_create_file_unsafe("rdma_failed", 0400, ndev->ddir, &r->failed,
 				   &nicsim_atomic64_fops);
+	debugfs_create_file_unsafe("rdma_backend_errors", 0400, ndev->ddir,
+				   &r->backend_errors, &nicsim_atomic64_fops);
 }

@@ -396,6 +396,13 @@ static void nsr_submit(struct nsr_queue *q, struct nsr_cmd *c)
 	}
 	c->state = NSR_C_BACKEND;
 	q->nr_backend++;
+	/* An injected back-end error ends as a real one: nvmet runs it. */
+	if (nicsim_fault_backend_error(q->ndev, slba,
+				       le16_to_cpu(c->sqe.rw.length) + 1)) {
+		c->bio_status = BLK_STS_IOERR;
+		nsr_cmd_done(c);
+		return;
+	}
 	bio = bio_alloc(c->ns.bdev, c->data_nents, opf, GFP_NOIO);
 	bio->bi_iter.bi_sector = slba << (c->ns.blksize_shift - SECTOR_SHIFT);
 	bio->bi_private = c;
@@ -490,6 +497,12 @@ static void nsr_capsule(struct nsr_queue *q, struct nsr_cmd *c,
 		c->rx = rx;
 	else if (nsr_post_recv(q, rx))
 		nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
+	if (nicsim_fault_fail_queue(q->ndev)) {
+		/* The host retries the dropped command after its reconnect. */
+		pr_info("%s: qid %u: injected queue failure\n",
+			q->ndev->odev.name, q->qid);
+		nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
+	}
 	if (q->dead) {
 		nsr_put_cmd(q, c);
 		return;
@@ -590,6 +603,7 @@ static void nsr_own_done(struct nsr_queue *q, struct nsr_cmd *c)
 		 */
 		q->oq->stats.backend_errors++;
 		c->ns.stats->backend_errors++;
+		atomic64_inc(&q->ndev->rdma.backend_errors);
 		nvo_offload_ns_put(&c->ns);
 		c->ns_held = false;
 		c->own = false;

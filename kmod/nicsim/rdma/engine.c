@@ -38,7 +38,7 @@
 /* Poll the CQ, at most NSR_POLL_BUDGET completions; re-arm it if empty. */
 static bool nsr_poll(struct nsr_queue *q)
 {
-	struct ib_wc wcs[NSR_POLL_BATCH];
+	struct ib_wc *wcs = q->wcs;	/* off the stack: 16 are 1 KiB and more */
 	int budget = NSR_POLL_BUDGET;
 	bool progress = false;
 	int n, i;
@@ -46,7 +46,7 @@ static bool nsr_poll(struct nsr_queue *q)
 	if (!test_and_clear_bit(NSR_REQ_CQ, &q->requests))
 		return false;
 	do {
-		n = ib_poll_cq(q->cq, ARRAY_SIZE(wcs), wcs);
+		n = ib_poll_cq(q->cq, NSR_POLL_BATCH, wcs);
 		for (i = 0; i < n; i++) {
 			struct ib_wc *wc = &wcs[i];
 
@@ -69,7 +69,7 @@ static bool nsr_poll(struct nsr_queue *q)
 		}
 		progress |= n > 0;
 		budget -= n;
-	} while (n == ARRAY_SIZE(wcs) && budget > 0);
+	} while (n == NSR_POLL_BATCH && budget > 0);
 
 	if (n < 0) {
 		/* A stopping queue polls again in NSR_DRAIN_POLL_NS. */

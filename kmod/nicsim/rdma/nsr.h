@@ -144,6 +144,7 @@ struct nsr_queue {
 	int			cq_size;
 
 	/* The thread's only: */
+	struct ib_wc		wcs[NSR_POLL_BATCH];	/* one poll's */
 	struct list_head	free_cmds;
 	struct list_head	stage_wait;
 	struct list_head	wr_wait;	/* READs and responses, in order */
