@@ -14,7 +14,9 @@
 # device's completions (KATO 5 s, 20 s of I/O); the policy off keeps
 # new queues in software; a queue the device fails (fail_queue_after)
 # reconnects and is offloaded again; back-end errors on the device's bios
-# run in nvmet; the device removed under fio (its queues end,
+# run in nvmet; rxe0 deleted under offloaded fio (the device gives its
+# queues back before the ib_device goes; a new link serves offloaded
+# again); the device removed under fio (its queues end,
 # the host reconnects to software, fio verify clean); disconnects leave no
 # queue pair and no queue; nicsim_rdma, nicsim and our modules unload. The
 # runner fails the boot on any oops/WARN.
@@ -229,20 +231,30 @@ test_policy_off() {
 }
 
 # fail_queue_after: the device fails a queue on its own (stops, destroys
-# its QP, nvo_offload_failed()); the shim ends the connection, the host
-# reconnects, its new queues are offloaded again, fio verify is clean.
+# its QP, nvo_offload_failed()); the shim ends the connection at once, the
+# host reconnects, its new queues are offloaded again. First with one
+# read in flight, which the failure drops: it completes after the
+# reconnect within seconds (left to the host's own detection it would
+# wait for its 30 s I/O timeout); then under fio verify.
 test_queue_failed() {
-	local dev f0 mark=$NVO_DMESG_MARK rc=0
+	local dev f0 t0 mark=$NVO_DMESG_MARK rc=0
 	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
 	dev=$(host_ns_dev "$NQN" 1) || return 1
 	queues_where "$NIOQ" 0 || return 1
 	f0=$(nic rdma_failed)
 	dmesg_mark
+	echo 1 >"$NICSIM_DBG/fail_queue_after" || return 1
+	t0=$SECONDS
+	with_timeout 20 dd if="$dev" of=/dev/null bs=4k count=1 iflag=direct status=none ||
+		{ msg "the read in flight did not complete within 20 s"; rc=1; }
+	msg "the read dropped by the failed queue completed after $((SECONDS - t0)) s"
+	[ "$(nic rdma_failed)" -gt "$f0" ] || { msg "no queue failed"; rc=1; }
+	wait_for 30 state_is live || { msg "state: $(ctrl_state)"; return 1; }
 	echo 500 >"$NICSIM_DBG/fail_queue_after" || return 1
 	verify --bs=4k --iodepth=16 --size=16M || rc=1
 	echo 0 >"$NICSIM_DBG/fail_queue_after"
 	msg "nicsim1 failed $(($(nic rdma_failed) - f0)) queue(s)"
-	[ "$(nic rdma_failed)" -gt "$f0" ] || { msg "no queue failed"; rc=1; }
+	[ "$(nic rdma_failed)" -gt $((f0 + 1)) ] || { msg "no second queue failed"; rc=1; }
 	dmesg_grep_since_mark 'injected queue failure' >/dev/null || { msg "no injected failure logged"; rc=1; }
 	dmesg_grep_since_mark 'nicsim1 gave it up \(failed\): ending the connection' >/dev/null ||
 		{ msg "the shim did not end the connection"; rc=1; }
@@ -269,6 +281,37 @@ test_backend_errors() {
 	[ "$(nic rdma_backend_errors)" -gt "$e0" ] || { msg "no back-end error"; rc=1; }
 	queues_where "$NIOQ" 0 || rc=1
 	[ $rc -eq 0 ] || return 1
+	test_disconnect
+}
+
+# rxe0 deleted while fio runs on offloaded queues: the RDMA device under
+# the device's QPs goes, so our ib_client ends every queue on it and each
+# release waits for nicsim1 to give its queue back (QP and CQ destroyed
+# before the ib_device may unregister); the host's controller goes too.
+# A new link: the port listens again, a new connect is offloaded, verify.
+relistened() { dmesg_grep_since_mark 'nvmet_offload_rdma: port 1: listening again' >/dev/null; }
+test_link_deleted() {
+	local mark=$NVO_DMESG_MARK rc=0
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	queues_where "$NIOQ" 0 || return 1
+	dmesg_mark
+	fio_start "$(host_ns_dev "$NQN" 1)" 60 || return 1
+	with_timeout 60 rdma_link_down || { msg "rdma link delete failed or hung"; return 1; }
+	fio_wait 60
+	[ $? -eq 124 ] && rc=1
+	fio_reap
+	wait_for 30 no_ctrl || { msg "host controller $(ctrl) still there: $(ctrl_state)"; rc=1; }
+	wait_for 10 no_rdma_queues || { msg "queues left: $(nl_raw -d queue-get port-id=1)"; rc=1; }
+	dmesg_grep_since_mark 'nvmet_offload_rdma: port 1: RDMA device removed' >/dev/null ||
+		{ msg "no 'RDMA device removed' line from the listener"; rc=1; }
+	rdma_link_up || return 1
+	wait_for 15 relistened || { msg "port 1 not listening again"; rc=1; }
+	NVO_DMESG_MARK=$mark
+	[ $rc -eq 0 ] || return 1
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	queues_where "$NIOQ" 0 || return 1
+	verify --bs=4k --iodepth=16 --size=8M || return 1
 	test_disconnect
 }
 
@@ -307,11 +350,11 @@ no_io_errors() {
 }
 
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 17
 trap cleanup EXIT
 msg "transport: $(nvo_transport)"
 if [ "$(nvo_transport)" = stock ]; then
-	for i in $(seq 16); do
+	for i in $(seq 17); do
 		ktap_test_skip "rdma offload subtest $i" "stock nvmet-rdma has no offload"
 	done
 	ktap_finished
@@ -332,6 +375,7 @@ step "policy off: new queues in software, verify; on again" test_policy_off
 step_always "no I/O or device errors in the kernel log" no_io_errors
 step "fail_queue_after: a queue the device fails ends its connection; the host reconnects, offloaded again; verify" test_queue_failed
 step "back-end errors on the device: those commands run in nvmet, the host sees none; verify" test_backend_errors
+step "rxe0 deleted under offloaded fio: queues end, the device's QPs go; new link: offloaded again, verify" test_link_deleted
 step "nicsim1 removed under fio: queues end, port unbound, host back on software queues, fio clean" test_device_removed
 step "nicsim_rdma, nicsim, port and transport unload" test_unload
 ktap_finished
