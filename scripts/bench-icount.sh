@@ -6,9 +6,12 @@
 # selftests/bench/icount.sh: fio on null_blk straight, through stock
 # nvmet-tcp, through ours, and through another build of ours given with
 # --alt (e.g. the tree before a change), then NVMe/RDMA over Soft-RoCE
-# through stock nvmet-rdma and through nvmet_offload_rdma.ko, alternating;
-# prints the CSV and a table of the median us per I/O of each configuration
-# and its ratio to stock (the RDMA ones to stock nvmet-rdma).
+# through stock nvmet-rdma and through nvmet_offload_rdma.ko, in software
+# and with the I/O queue taken at connect by nicsim's RDMA engine (roff),
+# alternating; prints the CSV and a table of the median us per I/O of each
+# configuration and its ratio to stock (the RDMA ones to stock
+# nvmet-rdma); for roff also the engine thread's part (the NIC's) and the
+# rest (the host's: initiator and target host share the one vCPU).
 # Usage: bench-icount.sh [--alt OLD_NVMET_OFFLOAD_KO] [--shift N]
 # Env: NVO_BENCH_REPS (2), NVO_BENCH_RUNTIME (8 s of guest time),
 # NVO_BENCH_CONFIGS, NVO_BENCH_WORKLOADS, NVO_BUILDDIR.
@@ -40,14 +43,20 @@ grep '^icount,' "$out/icount.txt" >"$out/icount.csv" || true
 python3 - "$out/icount.csv" <<'PY'
 import csv, statistics, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1]), fieldnames=[
-    "t", "config", "workload", "rep", "ios", "busy_us", "us_per_io"]) if r["config"] != "config"]
+    "t", "config", "workload", "rep", "ios", "busy_us", "us_per_io", "nic"]) if r["config"] != "config"]
 by = {}
 for r in rows:
     by.setdefault((r["workload"], r["config"]), []).append(float(r["us_per_io"]))
+    if r["config"] == "roff":
+        # what the host keeps: all but the NIC's engine thread
+        host = float(r["us_per_io"]) - float(r["nic"] or 0)
+        by.setdefault((r["workload"], "roff-host"), []).append(host)
 wls = sorted({w for w, _ in by}, key=lambda w: [r["workload"] for r in rows].index(w))
-cfgs = [c for c in ("local", "stock", "ours", "alt", "rstock", "rours") if any(k[1] == c for k in by)]
+cfgs = [c for c in ("local", "stock", "ours", "alt", "rstock", "rours", "roff", "roff-host")
+        if any(k[1] == c for k in by)]
 # each ratio against the stock target of its own transport
-pairs = [(a, b) for a, b in (("ours", "stock"), ("alt", "stock"), ("rours", "rstock"))
+pairs = [(a, b) for a, b in (("ours", "stock"), ("alt", "stock"), ("rours", "rstock"),
+                             ("roff-host", "rstock"))
          if a in cfgs and b in cfgs]
 print("| workload | " + " | ".join("%s us/IO (spread)" % c for c in cfgs) +
       "".join(" | %s/%s" % p for p in pairs) + " |")

@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 TCP_CONFIGS = ["stock", "ours", "offload", "offnic", "ceiling"]
-RDMA_CONFIGS = ["rstock", "rours"]
+RDMA_CONFIGS = ["rstock", "rours", "roff"]
 CONFIGS = TCP_CONFIGS + RDMA_CONFIGS
 LABEL = {
     "stock": "(a) stock nvmet-tcp",
@@ -28,6 +28,7 @@ LABEL = {
     "ceiling": "(d) fio on null_blk (ceiling)",
     "rstock": "(r-a) stock nvmet-rdma",
     "rours": "(r-b) ours, nvmet_offload_rdma",
+    "roff": "(r-c) ours, taken at connect by nicsim_rdma",
 }
 WORKLOADS = ["rr4k-qd1", "rr4k-qd32", "rw4k-qd1", "rw4k-qd32", "sr128k-qd16", "sr1m-qd4"]
 WL_LABEL = {
@@ -199,9 +200,12 @@ def rdma_tables(cfgs, wls, med, m, ratio, sumrows):
           "CPU: microseconds of all vCPUs together per I/O (host, rxe and target share "
           "them: no per-side split); ratios against (r-a); ours - stock: the difference of "
           "the two targets' cost per I/O.\n",
+          "(r-c): the NIC engine's thread runs on vCPU 3; 'without NIC' is all vCPUs "
+          "minus that thread's own time, what the machine's cores keep.\n",
           "| workload | config | IOPS | p50 us | p99 us | CPU us/IO (all vCPUs) | "
-          "IOPS vs (r-a) | CPU/IO vs (r-a) | ours - stock us/IO |",
-          "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+          "NIC engine thread us/IO | without NIC us/IO | "
+          "IOPS vs (r-a) | CPU/IO vs (r-a) | without NIC vs (r-a) | ours - stock us/IO |",
+          "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for w in wls:
         def tot(c):
             return m(c, w, "ini_us") + m(c, w, "tgt_us") + m(c, w, "nic_us") if (c, w) in med else None
@@ -211,9 +215,14 @@ def rdma_tables(cfgs, wls, med, m, ratio, sumrows):
                 continue
             ri, rt = ratio(m(c, w, "iops"), s_iops), ratio(tot(c), s_tot)
             diff = f"{tot(c) - s_tot:+.1f}" if c != "rstock" and s_tot is not None else "-"
+            eng = m(c, w, "eng_us") if c == "roff" else 0.0
+            host = tot(c) - eng
+            rh = ratio(host, s_tot)
             md.append(f"| {WL_LABEL.get(w, w)} | {LABEL[c]} | {m(c, w, 'iops'):.0f} | "
                       f"{m(c, w, 'p50_us'):.0f} | {m(c, w, 'p99_us'):.0f} | {tot(c):.1f} | "
-                      f"{f'{ri:.2f}x' if ri else '-'} | {f'{rt:.2f}x' if rt else '-'} | {diff} |")
+                      f"{eng:.1f} | {host:.1f} | "
+                      f"{f'{ri:.2f}x' if ri else '-'} | {f'{rt:.2f}x' if rt else '-'} | "
+                      f"{f'{rh:.2f}x' if rh else '-'} | {diff} |")
             sumrows.append([c, w] + [f"{x:.1f}" for x in med[(c, w)]] +
                            [f"{ri:.3f}" if ri else "", f"{rt:.3f}" if rt else "", ""])
     md.append("")

@@ -15,19 +15,23 @@
 #           on dummy0: rxe loops a local address back in software)
 #   rours   nvmet_offload_rdma.ko, the same way (rstock and rours share
 #           trtype rdma: each is unloaded before the other loads)
+#   roff    as rours, the I/O queue taken at connect by nicsim1's RDMA
+#           engine (nicsim_rdma.ko): the engine thread's time is the NIC's,
+#           the rest the host's (initiator and target share the vCPU)
 #
 # null_blk is not memory-backed: writes allocate nothing, so the first
 # write round costs what the others do.
 # Prints one CSV line per run (header first, lines start with "icount,"):
-#   icount,config,workload,rep,ios,busy_us,us_per_io
-# busy_us: guest CPU time (all of /proc/stat's busy fields) over the run.
+#   icount,config,workload,rep,ios,busy_us,us_per_io,nic_us_per_io
+# busy_us: guest CPU time (all of /proc/stat's busy fields) over the run;
+# nic_us_per_io: of that, the nicsim engine threads' own (roff; else 0).
 # Env: NVO_BENCH_REPS (2), NVO_BENCH_RUNTIME (8 s), NVO_BENCH_CONFIGS,
 # NVO_BENCH_WORKLOADS.
 set -u
 REPS=${NVO_BENCH_REPS:-2}
 RUNTIME=${NVO_BENCH_RUNTIME:-8}
 ALT=${NVO_ICOUNT_ALT:-/opt/nvmet-offload/extra/nvmet_offload.ko}
-CONFIGS=${NVO_BENCH_CONFIGS:-local stock ours alt rstock rours}
+CONFIGS=${NVO_BENCH_CONFIGS:-local stock ours alt rstock rours roff}
 WORKLOADS=${NVO_BENCH_WORKLOADS:-rr4k-qd32 rw4k-qd32 rr4k-qd1 rw4k-qd1 sr1m-qd4}
 NQN=nqn.2026-11.io.nvmet-offload:icount
 # shellcheck disable=SC2034 # lib.sh's
@@ -42,6 +46,15 @@ die() { echo "icount: $*" >&2; exit 1; }
 # jiffies (USER_HZ) the CPU was busy: user nice system irq softirq steal
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
+# jiffies of the nicsim engine threads (nicsim_rdma's per-queue threads)
+engine_busy() {
+	local t=0 p
+	for p in $(pgrep '^nicsim' 2>/dev/null); do
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+
 setup() { # CONFIG
 	DEV=
 	case $1 in
@@ -49,10 +62,12 @@ setup() { # CONFIG
 	stock) modprobe nvmet-tcp || return 1 ;;
 	ours) insmod $MODS/nvmet_offload.ko || return 1 ;;
 	alt) insmod "$ALT" || return 1 ;;
-	rstock | rours)
+	rstock | rours | roff)
 		bench_rdma_load "$1" || return 1
 		bench_port_add rdma "$RDMA_ADDR" || return 1
-		bench_connect rdma "$RDMA_ADDR"
+		bench_rdma_bind "$1" || return 1
+		bench_connect rdma "$RDMA_ADDR" || return 1
+		bench_rdma_offloaded "$1" || { echo "icount: $1: no queue offloaded" >&2; return 1; }
 		return ;;
 	esac
 	bench_port_add tcp 127.0.0.1 || return 1
@@ -65,25 +80,28 @@ teardown() { # CONFIG
 	bench_port_del
 	case $1 in
 	stock) rmmod nvmet_tcp ;;
-	rstock | rours) bench_rdma_unload "$1" ;;
+	rstock | rours | roff) bench_rdma_unload "$1" ;;
 	*) rmmod nvmet_offload ;;
 	esac
 }
 
 run() { # CONFIG WORKLOAD REP
-	local b0 b1 out
+	local b0 b1 e0 e1 out
 	b0=$(busy)
+	e0=$(engine_busy)
 	# shellcheck disable=SC2046 # wl_args is a list of options
 	out=$(fio --name=icount --filename="$DEV" $(wl_args "$2") --ioengine=libaio \
 		--direct=1 --runtime="$RUNTIME" --time_based --size=512m \
 		--output-format=terse --terse-version=3) || return 1
 	b1=$(busy)
+	e1=$(engine_busy)
 	# terse v3: KiB read $6, written $47 (KiB, not I/Os: divided by the
 	# block size)
 	echo "$out" | awk -F';' -v cfg="$1" -v wl="$2" -v rep="$3" -v j=$((b1 - b0)) \
-		-v bs_kib=$(($(wl_bs "$2") / 1024)) '
+		-v e=$((e1 - e0)) -v bs_kib=$(($(wl_bs "$2") / 1024)) '
 	{ ios = ($6 + $47) / bs_kib; us = j * 10000
-	  printf "icount,%s,%s,%s,%d,%d,%.2f\n", cfg, wl, rep, ios, us, ios ? us / ios : 0 }'
+	  printf "icount,%s,%s,%s,%d,%d,%.2f,%.2f\n", cfg, wl, rep, ios, us,
+		ios ? us / ios : 0, ios ? e * 10000 / ios : 0 }'
 }
 
 for w in $WORKLOADS; do wl_args "$w" >/dev/null || die "unknown workload $w"; done
@@ -94,7 +112,7 @@ modprobe libcrc32c
 modprobe null_blk nr_devices=1 gb=1 bs=4096 queue_mode=2 irqmode=0 || die "no null_blk"
 bench_subsys /dev/nullb0 || die "cannot export /dev/nullb0"
 
-echo "icount,config,workload,rep,ios,busy_us,us_per_io"
+echo "icount,config,workload,rep,ios,busy_us,us_per_io,nic_us_per_io"
 for rep in $(seq "$REPS"); do
 	for cfg in $CONFIGS; do
 		setup "$cfg" || die "set-up of $cfg failed"

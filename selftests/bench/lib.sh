@@ -16,8 +16,14 @@
 #                               DEV to the namespace's /dev/nvmeXnY
 #   bench_rdma CONFIG           true for the RDMA configurations
 #   bench_rdma_load CONFIG      rstock: the kernel's nvmet-rdma; rours:
-#                               nvmet_offload_rdma.ko. They register the
-#                               same trtype: one at a time
+#                               nvmet_offload_rdma.ko; roff: that, and
+#                               nicsim1 (nicsim_rdma.ko) with one engine on
+#                               vCPU $BENCH_NIC_CPU (default 0), to which
+#                               bench_rdma_bind hands port 1's I/O queues
+#                               at connect. They register the same trtype:
+#                               one at a time
+#   bench_rdma_bind CONFIG      roff: port 1 bound to nicsim1, policy on
+#   bench_rdma_offloaded CONFIG roff: true once nicsim1 holds an RDMA queue
 #   bench_rdma_unload CONFIG
 # The RDMA configurations run over rxe0 on dummy0 at $RDMA_ADDR
 # (rdma_link_up of selftests/lib/rdma_test.sh, as the rdma_*.sh tests do).
@@ -88,7 +94,7 @@ bench_connect() {
 	return 1
 }
 
-bench_rdma() { case $1 in rstock | rours) return 0 ;; esac; return 1; }
+bench_rdma() { case $1 in rstock | rours | roff) return 0 ;; esac; return 1; }
 
 bench_rdma_load() {
 	rdma_link_up >&2 || return 1
@@ -102,14 +108,33 @@ bench_rdma_load() {
 			insmod "$NVO_MODULES/nvmet_offload.ko" || return 1
 		insmod "$NVO_MODULES/nvmet_offload_rdma.ko" || return 1
 	fi
+	if [ "$1" = roff ]; then
+		insmod "$NVO_MODULES/nicsim.ko" && insmod "$NVO_MODULES/nicsim_rdma.ko" ||
+			return 1
+		echo "1 1 ${BENCH_NIC_CPU:-0}" >/sys/bus/nicsim/new_device || return 1
+	fi
 	# which of the two serves trtype rdma in this round
 	echo "# $1: $(grep -oE '^nvmet_(offload_)?rdma ' /proc/modules)loaded"
+}
+
+bench_rdma_bind() {
+	[ "$1" = roff ] || return 0
+	echo "1 on nicsim1" >/sys/kernel/debug/nvmet_offload/port_offload
+}
+
+bench_rdma_offloaded() {
+	[ "$1" = roff ] || return 0
+	[ "$(cat /sys/kernel/debug/nicsim/nicsim1/rdma_queues 2>/dev/null)" -ge 1 ] 2>/dev/null
 }
 
 # the queues of the last connection may still be on their way out
 bench_rdma_unload() {
 	local mod=nvmet_offload_rdma
 	[ "$1" = rstock ] && mod=nvmet_rdma
+	if [ "$1" = roff ]; then
+		echo 1 >/sys/bus/nicsim/del_device
+		rmmod nicsim_rdma && rmmod nicsim || return 1
+	fi
 	for _ in $(seq 50); do
 		rmmod $mod 2>/dev/null && break
 		sleep 0.1

@@ -15,6 +15,8 @@
 #   rstock    the kernel's nvmet-rdma, nvme-rdma host, over Soft-RoCE
 #   rours     nvmet_offload_rdma.ko, the same way (rstock and rours share
 #             trtype rdma: each is unloaded before the other loads)
+#   roff      as rours, the I/O queue taken at connect by nicsim1's RDMA
+#             engine (nicsim_rdma.ko), its thread on the NIC core
 #
 # CPU placement (needs >= 4 online vCPUs; the others are taken offline):
 #   vCPU 0  initiator: nvme-tcp's I/O work and its TCP receive (RPS)
@@ -42,7 +44,7 @@
 set -u
 REPS=${NVO_BENCH_REPS:-3}
 RUNTIME=${NVO_BENCH_RUNTIME:-6}
-CONFIGS=${NVO_BENCH_CONFIGS:-stock ours offload offnic ceiling rstock rours}
+CONFIGS=${NVO_BENCH_CONFIGS:-stock ours offload offnic ceiling rstock rours roff}
 WORKLOADS=${NVO_BENCH_WORKLOADS:-rr4k-qd1 rr4k-qd32 rw4k-qd1 rw4k-qd32 sr128k-qd16 sr1m-qd4}
 NQN=nqn.2026-11.io.nvmet-offload:bench
 # shellcheck disable=SC2034 # lib.sh's
@@ -155,8 +157,9 @@ setup_target() { # CONFIG
 	DEV=
 	[ "$cfg" = ceiling ] && { DEV=/dev/nullb0; return 0; }
 	if bench_rdma "$cfg"; then
-		bench_rdma_load "$cfg" && bench_port_add rdma "$RDMA_ADDR" &&
-			bench_connect rdma "$RDMA_ADDR"
+		BENCH_NIC_CPU=$CPU_NIC bench_rdma_load "$cfg" && bench_port_add rdma "$RDMA_ADDR" &&
+			bench_rdma_bind "$cfg" && bench_connect rdma "$RDMA_ADDR" || return 1
+		bench_rdma_offloaded "$cfg" || { echo "perf: $cfg: no queue offloaded" >&2; return 1; }
 		return
 	fi
 	if [ "$cfg" = stock ]; then
