@@ -23,7 +23,8 @@ int nvo_peer_register(const struct nvo_peer_ops *ops)
 	if (nvo_peer)
 		ret = -EBUSY;
 	else if (!ops->visit_ports || !ops->visit_queues || !ops->punt ||
-		 !ops->ctrl || !ops->returned || !ops->dev_gone)
+		 !ops->ctrl || !ops->returned || !ops->dev_gone ||
+		 !ops->port_limits)
 		ret = -EINVAL;
 	else
 		WRITE_ONCE(nvo_peer, ops);
@@ -77,6 +78,14 @@ void nvo_visit_peer_queues(nvo_peer_queue_fn fn, void *arg)
 const struct nvo_peer_ops *nvo_peer_get(void)
 {
 	return READ_ONCE(nvo_peer);
+}
+
+void nvo_peer_port_limits(u16 portid, const struct nvo_tr_caps *caps)
+{
+	mutex_lock(&nvo_peer_mutex);
+	if (nvo_peer)
+		nvo_peer->port_limits(portid, caps);
+	mutex_unlock(&nvo_peer_mutex);
 }
 
 void nvo_peer_dev_gone(struct nvo_offload_dev *dev)

@@ -61,6 +61,14 @@ struct nvo_peer_ops {
 	 * each release ends with nvo_peer_offload_end(). Process context.
 	 */
 	void	(*dev_gone)(struct nvo_offload_dev *dev);
+	/*
+	 * Port @portid is bound to a device with these capabilities for the
+	 * peer's transport (NULL: no device): what it advertises (MDTS,
+	 * in-capsule size, queue size) follows them, from the next
+	 * controller on, so that a host asks for no queue the device cannot
+	 * take. Process context, under the core's binding lock.
+	 */
+	void	(*port_limits)(u16 portid, const struct nvo_tr_caps *caps);
 };
 
 /* For the peer module (exported, NVO_NS). One peer at a time: -EBUSY. */
@@ -94,5 +102,6 @@ void nvo_visit_peer_queues(nvo_peer_queue_fn fn, void *arg);
 /* For the core: the registered peer, read without its mutex (below). */
 const struct nvo_peer_ops *nvo_peer_get(void);
 void nvo_peer_dev_gone(struct nvo_offload_dev *dev);
+void nvo_peer_port_limits(u16 portid, const struct nvo_tr_caps *caps);
 
 #endif /* NVO_PEER_H */

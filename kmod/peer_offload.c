@@ -112,6 +112,7 @@ static int nvo_peer_bind_apply(u16 portid, enum nvo_trtype tr,
 	if (!dev) {
 		if (b) {
 			nvo_peer_bind_drop(b);
+			nvo_peer_port_limits(portid, NULL);
 			pr_info("port %u: offload off, device none\n", portid);
 		}
 		return 0;
@@ -129,6 +130,8 @@ static int nvo_peer_bind_apply(u16 portid, enum nvo_trtype tr,
 			portid, on ? "on" : "off", dev->name);
 	b->dev = dev;
 	b->on = on;
+	/* Read at each bind: a device's changed limits apply from here. */
+	nvo_peer_port_limits(portid, &dev->caps.tr[tr]);
 	return 0;
 }
 
@@ -138,9 +141,12 @@ void nvo_peer_binds_dev_gone(struct nvo_offload_dev *dev)
 	struct nvo_peer_bind *b, *tmp;
 
 	mutex_lock(&nvo_peer_binds_lock);
-	list_for_each_entry_safe(b, tmp, &nvo_peer_binds, entry)
-		if (b->dev == dev)
-			nvo_peer_bind_drop(b);
+	list_for_each_entry_safe(b, tmp, &nvo_peer_binds, entry) {
+		if (b->dev != dev)
+			continue;
+		nvo_peer_port_limits(b->portid, NULL);
+		nvo_peer_bind_drop(b);
+	}
 	mutex_unlock(&nvo_peer_binds_lock);
 }
 

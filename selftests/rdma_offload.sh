@@ -10,7 +10,9 @@
 # reads and writes (keyed SGLs, in-capsule writes) and punts the rest
 # (Fabrics Connect, flush) through nvmet; fio crc32c verify at 4k QD32 and
 # 1M QD4; writes at and past the in-capsule size read back; a refused
-# queue served in software beside an offloaded one; keep-alive fed by the
+# queue served in software beside an offloaded one; a device with small
+# limits makes the port advertise them (MDTS, IOCCSZ, MQES); two subsystems (a
+# file namespace's I/O punted); keep-alive fed by the
 # device's completions (KATO 5 s, 20 s of I/O); the policy off keeps
 # new queues in software; a queue the device fails (fail_queue_after)
 # reconnects and is offloaded again; back-end errors on the device's bios
@@ -196,6 +198,80 @@ test_refused() {
 	test_disconnect
 }
 
+# id_ctrl FIELD: the host controller's Identify field.
+id_ctrl() {
+	nvme id-ctrl "/dev/$(ctrl)" 2>/dev/null | awk -F: -v f="$1" '
+		{ gsub(/ /, "", $1) } $1 == f { gsub(/ /, "", $2); print $2; exit }'
+}
+
+# A device with small RDMA capabilities (64 KiB per command, 4 KiB
+# in-capsule, queues up to 32 deep), bound again: the port advertises
+# them to a new controller (MDTS 4, IOCCSZ (64 + 4096) / 16, MQES: the host
+# asks for 32 entries), so its queues are offloaded, not refused; I/O past
+# MDTS (split by the host) and in-capsule writes verify. Bound with the
+# defaults again: the port's own values once more.
+test_small_caps() {
+	local io inl depth mdts ioccsz sq rc=0
+	io=$(nic rdma_max_io_size) inl=$(nic rdma_max_inline) depth=$(nic rdma_max_queue_depth)
+	{ echo 65536 >"$NICSIM_DBG/rdma_max_io_size" && echo 4096 >"$NICSIM_DBG/rdma_max_inline" &&
+		echo 32 >"$NICSIM_DBG/rdma_max_queue_depth"; } || return 1
+	nl_raw port-set id=1 dev-name=nicsim1 policy=on >/dev/null || return 1
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	mdts=$(id_ctrl mdts) ioccsz=$(id_ctrl ioccsz) sq=$(cat "/sys/class/nvme/$(ctrl)/sqsize")
+	msg "small device: mdts $mdts ioccsz $ioccsz sqsize $sq (want 4 260 31)"
+	[ "$mdts" = 4 ] && [ "$ioccsz" = 260 ] && [ "$sq" = 31 ] || rc=1
+	queues_where "$NIOQ" 0 || rc=1
+	verify --bs=256k --iodepth=4 --size=16M || rc=1
+	verify --bs=4k --iodepth=16 --size=4M || rc=1
+	quiet host_disconnect "$NQN" || rc=1
+	wait_for 10 no_rdma_queues || rc=1
+	echo "$io" >"$NICSIM_DBG/rdma_max_io_size"
+	echo "$inl" >"$NICSIM_DBG/rdma_max_inline"
+	echo "$depth" >"$NICSIM_DBG/rdma_max_queue_depth"
+	nl_raw port-set id=1 dev-name=nicsim1 policy=on >/dev/null || return 1
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	mdts=$(id_ctrl mdts) ioccsz=$(id_ctrl ioccsz) sq=$(cat "/sys/class/nvme/$(ctrl)/sqsize")
+	msg "defaults again: mdts $mdts ioccsz $ioccsz sqsize $sq (want 8 $(((64 + INLINE) / 16)) 127)"
+	[ "$mdts" = 8 ] && [ "$ioccsz" = $(((64 + INLINE) / 16)) ] && [ "$sq" = 127 ] || rc=1
+	[ $rc -eq 0 ] || return 1
+	test_disconnect
+}
+
+# Two subsystems on the port: each controller's I/O queues are offloaded,
+# each resolves its own namespace (the queue's controller); the second's is
+# a file, which the device cannot serve (no block device): all of its I/O
+# is punted and nvmet runs it. Both verify.
+NQN2=$NQN-file
+test_two_subsystems() {
+	local f dump n own0 p0 c2 rc=0
+	f=$(filedev_create rdma-offload-ns2 64) || return 1
+	{ nvmet_subsys_create "$NQN2" && nvmet_ns_create "$NQN2" 1 "$f" &&
+		nvmet_port_link 1 "$NQN2"; } || return 1
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	rdma_host_connect "$NQN2" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null && host_ns_dev "$NQN2" 1 >/dev/null || return 1
+	dump=$(nl_raw -d queue-get port-id=1) || { msg "$dump"; return 1; }
+	for c2 in "$NQN" "$NQN2"; do
+		n=$(grep -E " subsysnqn=$c2( |\$)" <<<"$dump" | grep -c 'state=offloaded')
+		[ "$n" -eq "$NIOQ" ] || { msg "$c2: $n queues offloaded, want $NIOQ"; rc=1; }
+	done
+	own0=$(nic rdma_own)
+	verify --bs=4k --iodepth=16 --size=8M || rc=1
+	[ "$(nic rdma_own)" -gt "$own0" ] || { msg "subsystem 1: nothing on the device"; rc=1; }
+	own0=$(nic rdma_own)
+	p0=$(nic rdma_punts)
+	quiet fio_verify "$(host_ns_dev "$NQN2" 1)" --bs=4k --iodepth=16 --size=8M || rc=1
+	msg "subsystem 2 (file): punts +$(($(nic rdma_punts) - p0)), own +$(($(nic rdma_own) - own0))"
+	[ "$(nic rdma_own)" -eq "$own0" ] || { msg "the device executed I/O of a file namespace"; rc=1; }
+	[ "$(nic rdma_punts)" -ge $((p0 + 4096)) ] || { msg "its I/O was not punted"; rc=1; }
+	quiet host_disconnect "$NQN2" || rc=1
+	nvmet_port_unlink 1 "$NQN2" || rc=1
+	[ $rc -eq 0 ] || return 1
+	test_disconnect
+}
+
 # Keep-alive: nvmet advertises TBKAS, so a Linux host that sees completions
 # sends no Keep Alive, and nvmet ends a controller whose queues showed no
 # command for KATO; the device's commands never reach nvmet, only the
@@ -350,11 +426,11 @@ no_io_errors() {
 }
 
 ktap_print_header
-ktap_set_plan 17
+ktap_set_plan 19
 trap cleanup EXIT
 msg "transport: $(nvo_transport)"
 if [ "$(nvo_transport)" = stock ]; then
-	for i in $(seq 17); do
+	for i in $(seq 19); do
 		ktap_test_skip "rdma offload subtest $i" "stock nvmet-rdma has no offload"
 	done
 	ktap_finished
@@ -370,6 +446,8 @@ step "dd writes at ($INLINE) and past the in-capsule size, 4k, 1M, read back" te
 step "nvme flush: punted, completed" test_flush
 step "disconnect: no queue, no QP left, nicsim1 holds none" test_disconnect
 step "a queue nicsim1 refuses is served in software beside an offloaded one; verify" test_refused
+step "a device with small RDMA limits: the port advertises them (MDTS, IOCCSZ, MQES), queues offloaded, verify" test_small_caps
+step "two subsystems: both controllers' queues offloaded; a file namespace's I/O punted; both verify" test_two_subsystems
 step "keep-alive: KATO 5 s, 20 s of I/O on offloaded queues, no expiry, no reconnect" test_keepalive
 step "policy off: new queues in software, verify; on again" test_policy_off
 step_always "no I/O or device errors in the kernel log" no_io_errors

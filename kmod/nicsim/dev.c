@@ -75,6 +75,7 @@ static void nicsim_dev_debugfs(struct nicsim_dev *ndev)
 {
 	struct nvo_caps *caps = &ndev->odev.caps;
 	struct nvo_tr_caps *tcp = &caps->tr[NVO_TR_TCP];
+	struct nvo_tr_caps *rdma = &caps->tr[NVO_TR_RDMA];
 	struct dentry *d;
 
 	ndev->ddir = debugfs_create_dir(dev_name(&ndev->dev),
@@ -98,6 +99,14 @@ static void nicsim_dev_debugfs(struct nicsim_dev *ndev)
 	debugfs_create_u32("max_h2c_data", 0600, d, &tcp->tcp.max_h2c_data);
 	debugfs_create_bool("hdgst", 0600, d, &tcp->tcp.hdgst);
 	debugfs_create_bool("ddgst", 0600, d, &tcp->tcp.ddgst);
+	/* The RDMA queues' (taken at connect), read at bind and each accept. */
+	debugfs_create_u32("rdma_max_queues", 0600, d, &rdma->max_queues);
+	debugfs_create_u32("rdma_max_io_size", 0600, d, &rdma->max_io_size);
+	debugfs_create_u32("rdma_max_inline", 0600, d, &rdma->max_inline);
+	debugfs_create_u16("rdma_min_queue_depth", 0600, d,
+			   &rdma->min_queue_depth);
+	debugfs_create_u16("rdma_max_queue_depth", 0600, d,
+			   &rdma->max_queue_depth);
 	debugfs_create_file("queues", 0400, ndev->ddir, ndev,
 			    &nicsim_queues_fops);
 	/*

@@ -270,6 +270,8 @@ int nvo_rdma_add_port(struct nvmet_port *nport)
 		return -ENOMEM;
 	port->kind = NVO_RDMA_ID_PORT;
 	port->nport = nport;
+	port->mdts = NVO_RDMA_MDTS;
+	port->max_qsize = NVO_RDMA_MAX_QSIZE;
 	mutex_init(&port->lock);
 	INIT_DELAYED_WORK(&port->relisten, nvo_rdma_relisten);
 	ret = nvo_nport_sockaddr(nport, &port->addr);
@@ -306,6 +308,9 @@ void nvo_rdma_remove_port(struct nvmet_port *nport)
 
 	mutex_lock(&nvo_rdma_ports_lock);
 	list_del(&port->entry);
+	/* configfs keeps the port's setting for its next enable */
+	if (port->limited)
+		WRITE_ONCE(nport->inline_data_size, port->stock_inline);
 	mutex_unlock(&nvo_rdma_ports_lock);
 	mutex_lock(&port->lock);
 	port->removed = true;
@@ -318,9 +323,9 @@ void nvo_rdma_remove_port(struct nvmet_port *nport)
 		rdma_destroy_id(cm_id);
 	nvo_rdma_kill_matching(NULL, nport, NULL);
 	nvo_peer_port_removed(nvo_nport_id(nport));
-	nport->priv = NULL;
+	WRITE_ONCE(nport->priv, NULL);
 	pr_info("port %u: removed\n", nvo_nport_id(nport));
-	kfree(port);
+	kfree_rcu(port, rcu);
 }
 
 void nvo_rdma_visit_ports(nvo_peer_port_fn fn, void *arg)
@@ -330,6 +335,52 @@ void nvo_rdma_visit_ports(nvo_peer_port_fn fn, void *arg)
 	mutex_lock(&nvo_rdma_ports_lock);
 	list_for_each_entry(port, &nvo_rdma_ports, entry)
 		fn(port->nport, arg);
+	mutex_unlock(&nvo_rdma_ports_lock);
+}
+
+/*
+ * A device bound to port @portid (its RDMA capabilities; NULL: none):
+ * the MDTS, in-capsule size and queue size the port advertises follow it
+ * from the next controller on. The in-capsule size is the port's: the
+ * receive buffers of our queues and the device's are sized from it.
+ */
+void nvo_rdma_port_limits(u16 portid, const struct nvo_tr_caps *caps)
+{
+	struct nvo_rdma_port *port;
+	struct nvmet_port *nport;
+	u32 io;
+
+	mutex_lock(&nvo_rdma_ports_lock);
+	list_for_each_entry(port, &nvo_rdma_ports, entry) {
+		nport = port->nport;
+		if (nvo_nport_id(nport) != portid)
+			continue;
+		if (!port->limited && caps) {
+			port->stock_inline = nport->inline_data_size;
+			port->limited = true;
+		}
+		if (!caps) {
+			if (port->limited)
+				WRITE_ONCE(nport->inline_data_size,
+					   port->stock_inline);
+			port->limited = false;
+			WRITE_ONCE(port->mdts, NVO_RDMA_MDTS);
+			WRITE_ONCE(port->max_qsize, NVO_RDMA_MAX_QSIZE);
+			break;
+		}
+		/* MDTS in 4 KiB pages, a power of two; 0 bytes: no limit */
+		io = caps->max_io_size ? min_t(u32, caps->max_io_size,
+					       NVO_RDMA_MAX_XFER) :
+					 NVO_RDMA_MAX_XFER;
+		WRITE_ONCE(port->mdts, io >= SZ_4K ? ilog2(io / SZ_4K) : 0);
+		/* nvmet holds the admin queue's Connect to MQES too (6.1) */
+		WRITE_ONCE(port->max_qsize,
+			   clamp_t(u32, caps->max_queue_depth, NVME_AQ_DEPTH,
+				   NVO_RDMA_MAX_QSIZE));
+		WRITE_ONCE(nport->inline_data_size,
+			   min_t(int, port->stock_inline, caps->max_inline));
+		break;
+	}
 	mutex_unlock(&nvo_rdma_ports_lock);
 }
 

@@ -18,14 +18,34 @@ static void nvo_rdma_delete_ctrl(struct nvmet_ctrl *ctrl)
 	nvo_rdma_kill_matching(ctrl, NULL, NULL);
 }
 
+/*
+ * The port's: ours, or its offload device's (cm.c, nvo_rdma_port_limits).
+ * Under RCU: an admin command may run while the port is being removed.
+ */
 static u8 nvo_rdma_get_mdts(const struct nvmet_ctrl *ctrl)
 {
-	return NVO_RDMA_MDTS;
+	struct nvo_rdma_port *port;
+	u8 mdts = NVO_RDMA_MDTS;
+
+	rcu_read_lock();
+	port = READ_ONCE(ctrl->port->priv);
+	if (port)
+		mdts = READ_ONCE(port->mdts);
+	rcu_read_unlock();
+	return mdts;
 }
 
 static u16 nvo_rdma_get_max_queue_size(const struct nvmet_ctrl *ctrl)
 {
-	return NVO_RDMA_MAX_QSIZE;
+	struct nvo_rdma_port *port;
+	u16 size = NVO_RDMA_MAX_QSIZE;
+
+	rcu_read_lock();
+	port = READ_ONCE(ctrl->port->priv);
+	if (port)
+		size = READ_ONCE(port->max_qsize);
+	rcu_read_unlock();
+	return size;
 }
 
 static const struct nvmet_fabrics_ops nvo_rdma_ops = {
@@ -74,6 +94,7 @@ static const struct nvo_peer_ops nvo_rdma_peer_ops = {
 	.ctrl		= nvo_rdma_oq_ctrl,
 	.returned	= nvo_rdma_returned,
 	.dev_gone	= nvo_rdma_dev_gone,
+	.port_limits	= nvo_rdma_port_limits,
 };
 
 static int __init nvo_rdma_init(void)

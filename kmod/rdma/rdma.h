@@ -66,6 +66,16 @@ struct nvo_rdma_port {
 	struct delayed_work	relisten;	/* after its device went */
 	struct sockaddr_storage	addr;
 	struct list_head	entry;		/* nvo_rdma_ports */
+	/*
+	 * What it advertises: ours, or a bound offload device's limits
+	 * (cm.c's nvo_rdma_port_limits); the configured in-capsule size is
+	 * kept to be restored. Under nvo_rdma_ports_lock; read unlocked.
+	 */
+	u8			mdts;
+	u16			max_qsize;
+	bool			limited;
+	int			stock_inline;
+	struct rcu_head		rcu;		/* nvmet's ops read it under RCU */
 };
 
 /* A receive buffer: one command capsule, with room for in-capsule data. */
@@ -197,6 +207,7 @@ void nvo_rdma_dev_gone(struct nvo_offload_dev *dev);
 
 /* cm.c */
 void nvo_rdma_visit_ports(nvo_peer_port_fn fn, void *arg);
+void nvo_rdma_port_limits(u16 portid, const struct nvo_tr_caps *caps);
 int nvo_rdma_add_port(struct nvmet_port *nport);
 void nvo_rdma_remove_port(struct nvmet_port *nport);
 void nvo_rdma_disc_traddr(struct nvmet_req *req, struct nvmet_port *nport,
