@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # DKMS's MAKE command (debian/nvmet-offload-dkms.dkms), run in DKMS's copy of
-# the sources: builds nvmet_offload.ko and nicsim.ko for one kernel.
+# the sources: builds nvmet_offload.ko, nicsim.ko, nvmet_offload_rdma.ko and
+# nicsim_rdma.ko for one kernel.
 # Usage: dkms-build.sh KERNELVER [KDIR] | --clean
 # The headers lack drivers/nvme/target/nvmet.h: scripts/kernel-private.sh
 # takes it from /usr/src/linux-source-<series>.tar.xz after checking that

@@ -16,7 +16,7 @@ CONF=/etc/nvmet-offload.json
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..9"
+echo "1..10"
 check() { # NAME CMD...
 	local name=$1
 	shift
@@ -34,6 +34,18 @@ modules_from_dkms() {
 		[ "$(modinfo -F vermagic nvmet_offload | cut -d' ' -f1)" = "$(uname -r)" ]
 }
 check "DKMS modules installed for $(uname -r)" modules_from_dkms
+
+# The RDMA transport and nicsim's engine: modprobe finds their dependencies
+# (the core, rdma_cm, nicsim) from DKMS's tree and depmod.
+rdma_modules_load() {
+	modinfo -F filename nvmet_offload_rdma | grep -q '/updates/dkms/nvmet_offload_rdma.ko' &&
+		modinfo -F filename nicsim_rdma | grep -q '/updates/dkms/nicsim_rdma.ko' &&
+		modprobe nvmet_offload_rdma && modprobe nicsim_rdma &&
+		grep -q '^nvmet_offload_rdma ' /proc/modules && grep -q '^nicsim ' /proc/modules &&
+		modprobe -r nicsim_rdma nicsim nvmet_offload_rdma &&
+		! grep -q '^nvmet_offload_rdma ' /proc/modules
+}
+check "modprobe nvmet_offload_rdma and nicsim_rdma resolve their dependencies" rdma_modules_load
 
 stock_refused() {
 	! modprobe nvmet-tcp 2>/dev/null && ! grep -q '^nvmet_tcp ' /proc/modules

@@ -102,12 +102,12 @@ else
 	umount "$root/proc"
 	trap - EXIT
 fi
-for m in nvmet_offload nicsim; do
+for m in nvmet_offload nicsim nvmet_offload_rdma nicsim_rdma; do
 	[ -f "$kos/$m.ko" ] || die "DKMS left no $m.ko in $kos"
 	[ "$(modinfo -F vermagic "$kos/$m.ko" | cut -d' ' -f1)" = "$KABI" ] ||
 		die "$m.ko: vermagic is not $KABI"
 done
-echo "package-test: DKMS built both modules for $KABI ($((SECONDS - t0)) s)"
+echo "package-test: DKMS built the four modules for $KABI ($((SECONDS - t0)) s)"
 
 # nicctl of the package needs libnvo_nl.so.0 (libnvo-nl0's); a consumer
 # builds against libnvo-nl-dev with pkg-config and with the CMake package,
@@ -141,6 +141,8 @@ mdir=/usr/lib/modules/$KABI/updates/dkms
 files=(
 	--file "$kos/nvmet_offload.ko:$mdir/nvmet_offload.ko"
 	--file "$kos/nicsim.ko:$mdir/nicsim.ko"
+	--file "$kos/nvmet_offload_rdma.ko:$mdir/nvmet_offload_rdma.ko"
+	--file "$kos/nicsim_rdma.ko:$mdir/nicsim_rdma.ko"
 	--file "$root/etc/modprobe.d/nvmet-offload-dkms.conf:/etc/modprobe.d/nvmet-offload-dkms.conf"
 	--file "$lib/libnvo_nl.so.0:/usr/lib/$triplet/libnvo_nl.so.0"
 	--file "$(readlink -f "$lib/libnvo_nl.so.0"):/usr/lib/$triplet/$(readlink "$lib/libnvo_nl.so.0")"
