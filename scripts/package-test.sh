@@ -34,6 +34,13 @@ pkgs=$build/packages
 work=$build/package-test
 t0=$SECONDS
 
+# DKMS itself runs here on the unpacked package (not a build dependency)
+if ! command -v dkms >/dev/null; then
+	[ "$(id -u)" -eq 0 ] || { echo "package-test: no dkms; run as root" >&2; exit 1; }
+	echo "package-test: installing dkms" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends dkms >/dev/null
+fi
 darch=$(dpkg --print-architecture)
 triplet=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 if ! compgen -G "$pkgs/nvmet-offload-dkms_*_all.deb" >/dev/null ||

@@ -79,6 +79,8 @@ if [ "${KARCH:-x86_64}" = arm64 ]; then
 		ext4 jbd2 mbcache crc16 crc32c_generic libcrc32c loop
 		crc32_generic crct10dif_generic crct10dif-ce
 		veth dummy virtio_mmio virtio_console sch_netem
+		# NVMe/RDMA over Soft-RoCE, as above (the SmartNIC's own arch)
+		rdma_rxe rdma_cm ib_core nvme-rdma nvmet-rdma ib_uverbs rdma_ucm
 	)
 fi
 # The arm64 userland: Debian's arm64 packages (scripts/arm64-env.sh).
