@@ -9,6 +9,7 @@
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/ktime.h>
+#include <linux/module.h>
 
 #include "queue.h"
 
@@ -75,12 +76,18 @@ static u16 nq_blk_to_nvme(struct nq_cmd *c)
 	}
 }
 
-static void nq_count_own(struct nvo_offload_stats *st, const struct nq_cmd *c)
+/*
+ * A command the device executed, in @st: its opcode's counts, and a
+ * back-end error when @failed. Shared with nicsim_rdma's engine.
+ */
+void nicsim_count_own(struct nvo_offload_stats *st,
+		      const struct nvme_command *sqe, bool inline_data,
+		      bool failed)
 {
-	u64 nlb = le16_to_cpu(c->sqe.rw.length) + 1ULL;
-	u8 op = c->sqe.common.opcode;
+	u64 nlb = le16_to_cpu(sqe->rw.length) + 1ULL;
+	u8 op = sqe->common.opcode;
 
-	if (c->bio_status != BLK_STS_OK)
+	if (failed)
 		st->backend_errors++;
 	if (op == nvme_cmd_read) {
 		st->read_cmds++;
@@ -88,12 +95,19 @@ static void nq_count_own(struct nvo_offload_stats *st, const struct nq_cmd *c)
 	} else if (op == nvme_cmd_write) {
 		st->write_cmds++;
 		st->write_blocks += nlb;
-		st->inline_write_cmds += c->inline_data;
+		st->inline_write_cmds += inline_data;
 	} else if (op == nvme_cmd_flush) {
 		st->flush_cmds++;
 	} else if (op == nvme_cmd_write_zeroes) {
 		st->write_zeroes_cmds++;
 	}
+}
+EXPORT_SYMBOL_GPL(nicsim_count_own);
+
+static void nq_count_own(struct nvo_offload_stats *st, const struct nq_cmd *c)
+{
+	nicsim_count_own(st, &c->sqe, c->inline_data,
+			 c->bio_status != BLK_STS_OK);
 }
 
 /* Per queue and per namespace; the queue's errors are counted at respond. */

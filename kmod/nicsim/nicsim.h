@@ -208,4 +208,9 @@ void nicsim_fault_offload_delay(struct nicsim_dev *ndev);
 bool nicsim_fault_reclaim_hang(struct nicsim_dev *ndev);
 bool nicsim_fault_kill_hang(struct nicsim_dev *ndev);
 
+/* exec.c */
+void nicsim_count_own(struct nvo_offload_stats *st,
+		      const struct nvme_command *sqe, bool inline_data,
+		      bool failed);
+
 #endif /* NICSIM_H */

@@ -83,18 +83,28 @@ int nvo_rdma_post_recv(struct nvo_rdma_queue *queue, struct nvo_rdma_rx *rx)
 	return ret;
 }
 
-static struct nvo_rdma_cmd *nvo_rdma_get_cmd(struct nvo_rdma_queue *queue)
+/* A free slot, or NULL; under queue->lock. */
+static struct nvo_rdma_cmd *nvo_rdma_take_cmd(struct nvo_rdma_queue *queue)
 {
 	struct nvo_rdma_cmd *cmd;
-	unsigned long flags;
 
-	spin_lock_irqsave(&queue->lock, flags);
+	lockdep_assert_held(&queue->lock);
 	cmd = list_first_entry_or_null(&queue->free_cmds, struct nvo_rdma_cmd,
 				       entry);
 	if (cmd) {
 		list_del_init(&cmd->entry);
 		queue->nr_busy++;
 	}
+	return cmd;
+}
+
+static struct nvo_rdma_cmd *nvo_rdma_get_cmd(struct nvo_rdma_queue *queue)
+{
+	struct nvo_rdma_cmd *cmd;
+	unsigned long flags;
+
+	spin_lock_irqsave(&queue->lock, flags);
+	cmd = nvo_rdma_take_cmd(queue);
 	spin_unlock_irqrestore(&queue->lock, flags);
 	return cmd;
 }
@@ -415,12 +425,7 @@ int nvo_rdma_punt(struct nvo_offload_queue *oq, const struct nvme_command *sqe,
 		spin_unlock_irqrestore(&queue->lock, flags);
 		return -EINVAL;
 	}
-	cmd = list_first_entry_or_null(&queue->free_cmds, struct nvo_rdma_cmd,
-				       entry);
-	if (cmd) {
-		list_del_init(&cmd->entry);
-		queue->nr_busy++;
-	}
+	cmd = nvo_rdma_take_cmd(queue);
 	spin_unlock_irqrestore(&queue->lock, flags);
 	if (!cmd)
 		return -EBUSY;

@@ -226,16 +226,7 @@ static int nsr_wrs_needed(struct nsr_cmd *c)
 
 static void nsr_count_own(struct nvo_offload_stats *st, struct nsr_cmd *c)
 {
-	u64 nlb = le16_to_cpu(c->sqe.rw.length) + 1ULL;
-
-	if (c->sqe.common.opcode == nvme_cmd_read) {
-		st->read_cmds++;
-		st->read_blocks += nlb;
-	} else {
-		st->write_cmds++;
-		st->write_blocks += nlb;
-		st->inline_write_cmds += c->in_capsule;
-	}
+	nicsim_count_own(st, &c->sqe, c->in_capsule, false);
 }
 
 /*
