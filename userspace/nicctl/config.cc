@@ -85,12 +85,15 @@ Json SaveConfig(const std::vector<nvo::Port>& ports) {
   doc["nicctl_config"] = kConfigVersion;
   Json list = Json::array();
   for (const auto& p : ports) {
-    // Only NVMe/TCP ports offload: another transport's port has nothing
-    // to restore, and restore would wait for it to exist.
-    if (p.transport && *p.transport != nvo::Transport::kTcp) {
+    // An NVMe/TCP port is kept whatever its setting. An NVMe/RDMA port
+    // only with a device bound (what restore would give back; an unbound
+    // one has nothing, and restore would wait for its module). Other
+    // transports do not offload.
+    const auto dev = BoundDev(p);
+    if (p.transport && *p.transport != nvo::Transport::kTcp &&
+        (*p.transport != nvo::Transport::kRdma || !dev)) {
       continue;
     }
-    const auto dev = BoundDev(p);
     list.push_back({{"port", p.id},
                     {"offload", nvo::ToString(p.policy)},
                     {"dev", dev ? Json(*dev) : Json(nullptr)},

@@ -44,8 +44,8 @@ TEST(Config, SaveFormat) {
   EXPECT_TRUE(doc["ports"][1]["dev"].is_null());
 }
 
-// An NVMe/RDMA port cannot be configured: save leaves it out; ports of a
-// kernel that does not say their transport are kept.
+// An NVMe/RDMA port with no device has nothing to restore: save leaves it
+// out; ports of a kernel that does not say their transport are kept.
 TEST(Config, SaveLeavesOutOtherTransports) {
   const auto st = test::SampleWithRdma();
   const Json doc = SaveConfig(st->ports);
@@ -53,6 +53,27 @@ TEST(Config, SaveLeavesOutOtherTransports) {
   for (const auto& p : doc["ports"]) {
     EXPECT_NE(p["port"], 3) << p;
   }
+}
+
+// An NVMe/RDMA port bound to a device (its queues taken at connect) is
+// saved like an NVMe/TCP one; a transport that does not offload is not.
+TEST(Config, SaveKeepsBoundRdmaPort) {
+  auto st = test::SampleWithRdma();
+  auto& rdma = st->ports.back();
+  ASSERT_EQ(rdma.id, 3U);
+  rdma.policy = nvo::Policy::kOn;
+  rdma.dev_id = 1;
+  rdma.dev_name = "nic0";
+  Json doc = SaveConfig(st->ports);
+  ASSERT_EQ(doc["ports"].size(), 3U);
+  EXPECT_EQ(doc["ports"][2], Json({{"port", 3},
+                                   {"offload", "on"},
+                                   {"dev", "nic0"},
+                                   {"traddr", "10.0.0.1"},
+                                   {"trsvcid", "4420"}}));
+  rdma.transport = nvo::Transport::kFc;
+  doc = SaveConfig(st->ports);
+  EXPECT_EQ(doc["ports"].size(), 2U);
 }
 
 TEST(Config, LoadRejectsBadDocuments) {
