@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# nvo-timeout: 480
+# nvo-timeout: 600
 #
 # rdma_offload.sh - NVMe/RDMA I/O queues taken by an offload device at their
 # connect (driver API: ops->rdma_accept; nicsim_rdma.ko's engine on nicsim1)
@@ -16,7 +16,8 @@
 # device's completions (KATO 5 s, 20 s of I/O); the policy off keeps
 # new queues in software; a queue the device fails (fail_queue_after)
 # reconnects and is offloaded again; back-end errors on the device's bios
-# run in nvmet; rxe0 deleted under offloaded fio (the device gives its
+# run in nvmet; the device's engine crash fails every queue, the host
+# reconnects to offloaded queues; rxe0 deleted under offloaded fio (the device gives its
 # queues back before the ib_device goes; a new link serves offloaded
 # again); the device removed under fio (its queues end,
 # the host reconnects to software, fio verify clean); disconnects leave no
@@ -360,6 +361,31 @@ test_backend_errors() {
 	test_disconnect
 }
 
+# The device's engine crashes (crash in debugfs) under fio: every queue it
+# holds fails at once (nvo_offload_failed, DEV_FAILED), their connections
+# end, the host reconnects to queues offloaded again, fio is clean.
+test_crash() {
+	local dev f0 mark=$NVO_DMESG_MARK rc=0
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	queues_where "$NIOQ" 0 || return 1
+	f0=$(nic rdma_failed)
+	dmesg_mark
+	fio_start "$dev" 20 || return 1
+	echo 1 >"$NICSIM_DBG/crash" || rc=1
+	fio_wait 90 || rc=1
+	msg "queues failed by the crash: $(($(nic rdma_failed) - f0)) (want $NIOQ)"
+	[ "$(nic rdma_failed)" -ge $((f0 + NIOQ)) ] || rc=1
+	[ "$(dmesg_grep_since_mark 'nicsim1 gave it up \(failed\)' | grep -c .)" -ge "$NIOQ" ] ||
+		{ msg "the shim did not end every queue's connection"; rc=1; }
+	NVO_DMESG_MARK=$mark
+	wait_for 30 state_is live || { msg "state: $(ctrl_state)"; return 1; }
+	wait_for 10 queues_where "$NIOQ" 0 >/dev/null || queues_where "$NIOQ" 0 || rc=1
+	[ $rc -eq 0 ] || return 1
+	verify --bs=4k --iodepth=16 --size=8M || return 1
+	test_disconnect
+}
+
 # rxe0 deleted while fio runs on offloaded queues: the RDMA device under
 # the device's QPs goes, so our ib_client ends every queue on it and each
 # release waits for nicsim1 to give its queue back (QP and CQ destroyed
@@ -426,11 +452,11 @@ no_io_errors() {
 }
 
 ktap_print_header
-ktap_set_plan 19
+ktap_set_plan 20
 trap cleanup EXIT
 msg "transport: $(nvo_transport)"
 if [ "$(nvo_transport)" = stock ]; then
-	for i in $(seq 19); do
+	for i in $(seq 20); do
 		ktap_test_skip "rdma offload subtest $i" "stock nvmet-rdma has no offload"
 	done
 	ktap_finished
@@ -453,6 +479,7 @@ step "policy off: new queues in software, verify; on again" test_policy_off
 step_always "no I/O or device errors in the kernel log" no_io_errors
 step "fail_queue_after: a queue the device fails ends its connection; the host reconnects, offloaded again; verify" test_queue_failed
 step "back-end errors on the device: those commands run in nvmet, the host sees none; verify" test_backend_errors
+step "the device's engine crashes under fio: every queue fails, the host reconnects, offloaded again; fio clean" test_crash
 step "rxe0 deleted under offloaded fio: queues end, the device's QPs go; new link: offloaded again, verify" test_link_deleted
 step "nicsim1 removed under fio: queues end, port unbound, host back on software queues, fio clean" test_device_removed
 step "nicsim_rdma, nicsim, port and transport unload" test_unload

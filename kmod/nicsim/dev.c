@@ -148,6 +148,7 @@ struct nicsim_dev *nicsim_dev_create(u32 id, unsigned int nr_engines,
 	atomic_set(&ndev->next_engine, 0);
 	mutex_init(&ndev->lock);
 	INIT_LIST_HEAD(&ndev->queues);
+	INIT_LIST_HEAD(&ndev->rdma_queues);
 	INIT_LIST_HEAD(&ndev->entry);
 	spin_lock_init(&ndev->staging.lock);
 	ndev->staging.limit_kb = NICSIM_DEF_STAGING_KB;

@@ -140,6 +140,7 @@ static int nicsim_crash_set(void *data, u64 val)
 	atomic_inc(&ndev->fault.crashes);
 	pr_info("%s: engine crash injected\n", ndev->odev.name);
 	nicsim_engine_crash(ndev);
+	nicsim_rdma_crash_hook(ndev);
 	return 0;
 }
 

@@ -80,7 +80,7 @@ struct nicsim_rdma_counts {
 	atomic_t	queues;		/* RDMA queues the device holds now */
 	atomic64_t	own;		/* reads and writes it executed */
 	atomic64_t	punts;		/* commands it punted */
-	atomic64_t	failed;		/* queues it failed on its own */
+	atomic64_t	failed;		/* queues it failed (its QP, a fault) */
 	atomic64_t	backend_errors;	/* its bios that failed (run by nvmet) */
 };
 
@@ -100,6 +100,7 @@ struct nicsim_dev {
 
 	struct mutex		lock;		/* guards queues, nr_queues */
 	struct list_head	queues;		/* struct nicsim_queue */
+	struct list_head	rdma_queues;	/* nicsim_rdma's, also ->lock */
 	unsigned int		nr_queues;
 
 	struct nicsim_staging	staging;
@@ -158,6 +159,8 @@ struct nicsim_rdma_ops {
 	void (*kill)(struct nvo_offload_queue *oq);
 	void (*punt_done)(struct nvo_offload_queue *oq, void *cookie,
 			  const struct nvme_completion *cqe);
+	/* The device's engine crashed: every RDMA queue of it fails. */
+	void (*crash)(struct nicsim_dev *ndev);
 };
 
 int nicsim_rdma_register(const struct nicsim_rdma_ops *ops);
@@ -168,6 +171,7 @@ void nicsim_rdma_reclaim_hook(struct nvo_offload_queue *oq);
 void nicsim_rdma_kill_hook(struct nvo_offload_queue *oq);
 void nicsim_rdma_punt_done_hook(struct nvo_offload_queue *oq, void *cookie,
 				const struct nvme_completion *cqe);
+void nicsim_rdma_crash_hook(struct nicsim_dev *ndev);
 void nicsim_rdma_debugfs(struct nicsim_dev *ndev);
 
 /* stage.c: the staging budget, for nicsim_rdma's commands too */

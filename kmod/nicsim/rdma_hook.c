@@ -120,6 +120,16 @@ void nicsim_rdma_punt_done_hook(struct nvo_offload_queue *oq, void *cookie,
 	nicsim_rdma_put(ops);
 }
 
+void nicsim_rdma_crash_hook(struct nicsim_dev *ndev)
+{
+	const struct nicsim_rdma_ops *ops = nicsim_rdma_get();
+
+	if (!ops)
+		return;
+	ops->crash(ndev);
+	nicsim_rdma_put(ops);
+}
+
 static int nicsim_atomic64_get(void *data, u64 *val)
 {
 	*val = atomic64_read(data);

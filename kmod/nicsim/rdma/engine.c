@@ -91,6 +91,8 @@ static void nsr_take_requests(struct nsr_queue *q)
 		nsr_stop(q, NVO_FALLBACK_RECLAIM_TIMEOUT, true);
 	if (test_and_clear_bit(NSR_REQ_FATAL, &q->requests))
 		nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
+	if (test_and_clear_bit(NSR_REQ_CRASH, &q->requests))
+		nsr_stop(q, NVO_FALLBACK_DEV_FAILED, false);
 	if (test_and_clear_bit(NSR_REQ_RECLAIM, &q->requests))
 		nsr_stop(q, NVO_FALLBACK_NONE, false);
 }
@@ -145,9 +147,11 @@ static void nsr_finish(struct nsr_queue *q)
 
 	mutex_lock(&ndev->lock);
 	oq->dev_priv = NULL;
+	list_del(&q->dev_entry);
 	mutex_unlock(&ndev->lock);
 	atomic_dec(&ndev->rdma.queues);
-	if (reason == NVO_FALLBACK_QUEUE_FAILED)
+	if (reason == NVO_FALLBACK_QUEUE_FAILED ||
+	    reason == NVO_FALLBACK_DEV_FAILED)
 		atomic64_inc(&ndev->rdma.failed);
 	pr_debug("%s: qid %u: handed back (%d)\n", ndev->odev.name, q->qid,
 		 reason);

@@ -62,6 +62,7 @@ enum {
 	NSR_REQ_RECLAIM,	/* queue_reclaim() */
 	NSR_REQ_KILL,		/* queue_kill(): stop now */
 	NSR_REQ_FATAL,		/* an asynchronous QP or CQ error */
+	NSR_REQ_CRASH,		/* the device's engine crashed (debugfs) */
 };
 
 /* A receive buffer: one capsule, the SQE and the in-capsule data. */
@@ -121,6 +122,7 @@ struct nsr_cmd {
 
 struct nsr_queue {
 	struct nicsim_dev	*ndev;
+	struct list_head	dev_entry;	/* ndev->rdma_queues, ndev->lock */
 	struct nvo_offload_queue *oq;
 	struct rdma_cm_id	*cm_id;		/* the shim's */
 	struct ib_pd		*pd;		/* the shim's */

@@ -84,6 +84,7 @@ static int nsr_accept(struct nicsim_dev *ndev, struct nvo_offload_queue *oq,
 	mutex_lock(&ndev->lock);
 	oq->dev_priv = q;
 	oq->engine = -1;	/* a thread of its own, not a nicsim engine */
+	list_add_tail(&q->dev_entry, &ndev->rdma_queues);
 	mutex_unlock(&ndev->lock);
 	pr_debug("%s: qid %u: RDMA queue taken (depth %u, inline %u)\n",
 		 ndev->odev.name, q->qid, q->sq_size, q->inline_size);
@@ -133,10 +134,22 @@ static void nsr_punt_done(struct nvo_offload_queue *oq, void *cookie,
 	nsr_cmd_done(c);
 }
 
+/* Every queue the device holds fails, as when its engine dies. */
+static void nsr_crash(struct nicsim_dev *ndev)
+{
+	struct nsr_queue *q;
+
+	mutex_lock(&ndev->lock);
+	list_for_each_entry(q, &ndev->rdma_queues, dev_entry)
+		nsr_request(q, NSR_REQ_CRASH);
+	mutex_unlock(&ndev->lock);
+}
+
 const struct nicsim_rdma_ops nsr_ops = {
 	.owner		= THIS_MODULE,
 	.accept		= nsr_accept,
 	.reclaim	= nsr_reclaim,
 	.kill		= nsr_kill,
 	.punt_done	= nsr_punt_done,
+	.crash		= nsr_crash,
 };
