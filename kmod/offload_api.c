@@ -108,13 +108,8 @@ int nvo_offload_punt(struct nvo_offload_queue *oq,
 	cmd->punt_dev = dev;
 	cmd->sqe = *sqe;
 	nvo_counters_punt(queue, sqe);
-	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
-			    nvo_nvmet_ops))
-		return 0;	/* completed: punt_done() has run */
-	cmd->req.sg = len ? sg : NULL;
-	cmd->req.sg_cnt = len ? sg_cnt : 0;
-	cmd->req.transfer_len = len;
-	cmd->req.execute(&cmd->req);
+	nvo_punt_execute(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
+			 nvo_nvmet_ops, sg, sg_cnt, len);
 	return 0;
 }
 EXPORT_SYMBOL_NS_GPL(nvo_offload_punt, NVO_NS);

@@ -95,6 +95,26 @@ void nvo_peer_timeouts(u32 *reclaim_ms, u32 *kill_ms);
 /* A peer's port goes: its binding goes with it. */
 void nvo_peer_port_removed(u16 portid);
 
+/*
+ * Run a device's punt through nvmet, in the transport's own slot @req of
+ * the queue's @cq/@sq: the data the device holds (@len bytes in @sg) is
+ * the command's. NVMe/TCP's and a peer's punts both start here; nvmet's
+ * completion (the transport's queue_response) hands it back to the device.
+ */
+static inline void nvo_punt_execute(struct nvmet_req *req,
+				    struct nvmet_cq *cq, struct nvmet_sq *sq,
+				    const struct nvmet_fabrics_ops *ops,
+				    struct scatterlist *sg,
+				    unsigned int sg_cnt, u32 len)
+{
+	if (!nvmet_req_init(req, cq, sq, ops))
+		return;	/* completed: punt_done() has run */
+	req->sg = len ? sg : NULL;
+	req->sg_cnt = len ? sg_cnt : 0;
+	req->transfer_len = len;
+	req->execute(req);
+}
+
 /* For the core's observers: no-ops while no peer is registered. */
 void nvo_visit_peer_ports(nvo_peer_port_fn fn, void *arg);
 void nvo_visit_peer_queues(nvo_peer_queue_fn fn, void *arg);

@@ -437,13 +437,8 @@ int nvo_rdma_punt(struct nvo_offload_queue *oq, const struct nvme_command *sqe,
 	cmd->req.cmd = &cmd->punt_sqe;
 	cmd->req.port = queue->nport;
 	cmd->invalidate = false;
-	if (!nvmet_req_init(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
-			    nvo_rdma_cmd_ops))
-		return 0;	/* completed: punt_done() has run */
-	cmd->req.sg = len ? sg : NULL;
-	cmd->req.sg_cnt = len ? sg_cnt : 0;
-	cmd->req.transfer_len = len;
-	cmd->req.execute(&cmd->req);
+	nvo_punt_execute(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,
+			 nvo_rdma_cmd_ops, sg, sg_cnt, len);
 	return 0;
 }
 
