@@ -9,10 +9,26 @@
 #define NVO_NPORT_H
 
 #include <linux/inet.h>
+#include <linux/log2.h>
 #include <linux/printk.h>
+#include <linux/sizes.h>
 #include <linux/socket.h>
 
 #include "nvmet.h"
+
+/*
+ * The MDTS a port advertises for a device's @bytes per command: 4 KiB
+ * units, a power of two, at least 1 (0 would mean no limit), at most the
+ * transport's own @max_shift.
+ */
+static inline u8 nvo_mdts_of(u32 bytes, u8 max_shift)
+{
+	u32 units = bytes / SZ_4K;
+
+	if (units < 2)
+		return 1;
+	return min_t(u32, ilog2(units), max_shift);
+}
 
 static inline u16 nvo_nport_id(const struct nvmet_port *nport)
 {

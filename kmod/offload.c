@@ -14,6 +14,7 @@
 
 #include "compat.h"
 #include "events.h"
+#include "nport.h"
 #include "observe.h"
 #include "peer.h"
 #include "transport.h"
@@ -63,16 +64,6 @@ void nvo_port_limits_init(struct nvo_port *port)
 	lim->ddgst = true;
 }
 
-/* MDTS for @bytes: 4 KiB units, a power of two, at least 1 (0: no limit). */
-static u8 nvo_mdts_of(u32 bytes)
-{
-	u32 units = bytes / SZ_4K;
-
-	if (units < 2)
-		return 1;
-	return min_t(u32, ilog2(units), NVO_MDTS_SHIFT);
-}
-
 /*
  * Under nvo_offload_mutex: the port advertises what @dev honours (NULL:
  * the stock values), read from its capabilities now, once. New controllers
@@ -96,7 +87,7 @@ static void nvo_port_bind_limits(struct nvo_port *port,
 	}
 	tr = &dev->caps.tr[NVO_TR_TCP];
 	WRITE_ONCE(lim->mdts, nvo_mdts_of(min_t(u32, tr->max_io_size,
-						NVO_MAX_XFER)));
+						NVO_MAX_XFER), NVO_MDTS_SHIFT));
 	WRITE_ONCE(lim->max_queue_size,
 		   clamp_t(u32, tr->max_queue_depth, NVO_MIN_QUEUE_SIZE,
 			   NVO_NVMET_QUEUE_SIZE));

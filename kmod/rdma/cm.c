@@ -348,7 +348,6 @@ void nvo_rdma_port_limits(u16 portid, const struct nvo_tr_caps *caps)
 {
 	struct nvo_rdma_port *port;
 	struct nvmet_port *nport;
-	u32 io;
 
 	mutex_lock(&nvo_rdma_ports_lock);
 	list_for_each_entry(port, &nvo_rdma_ports, entry) {
@@ -368,11 +367,10 @@ void nvo_rdma_port_limits(u16 portid, const struct nvo_tr_caps *caps)
 			WRITE_ONCE(port->max_qsize, NVO_RDMA_MAX_QSIZE);
 			break;
 		}
-		/* MDTS in 4 KiB pages, a power of two; 0 bytes: no limit */
-		io = caps->max_io_size ? min_t(u32, caps->max_io_size,
-					       NVO_RDMA_MAX_XFER) :
-					 NVO_RDMA_MAX_XFER;
-		WRITE_ONCE(port->mdts, io >= SZ_4K ? ilog2(io / SZ_4K) : 0);
+		/* 0 bytes: no limit of the device's, ours then */
+		WRITE_ONCE(port->mdts,
+			   nvo_mdts_of(caps->max_io_size ?: NVO_RDMA_MAX_XFER,
+				       NVO_RDMA_MDTS));
 		/* nvmet holds the admin queue's Connect to MQES too (6.1) */
 		WRITE_ONCE(port->max_qsize,
 			   clamp_t(u32, caps->max_queue_depth, NVME_AQ_DEPTH,
