@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 
 #include "compat.h"
+#include "nport.h"
 #include "peer.h"
 #include "transport.h"
 
@@ -52,7 +53,7 @@ static void nvo_peer_port_match(const struct nvmet_port *nport, void *arg)
 {
 	struct nvo_peer_port_find *f = arg;
 
-	if (le16_to_cpu(nport->disc_addr.portid) != f->portid)
+	if (nvo_nport_id(nport) != f->portid)
 		return;
 	f->found = true;
 	f->trtype = nport->disc_addr.trtype;
@@ -64,35 +65,7 @@ static void nvo_peer_bind_drop(struct nvo_peer_bind *b)
 	kfree(b);
 }
 
-static int nvo_peer_bind_apply(u16 portid, enum nvo_trtype tr,
-			       struct nvo_offload_dev *dev, bool on,
-			       bool keep_bound);
-
-/*
- * Under nvo_offload_mutex, for port-set on a port that is not NVMe/TCP:
- * bind @dev (NULL: unbind, or with @keep_bound keep the device bound) and
- * set the policy @on. -ENOENT when no peer has the port, -EOPNOTSUPP when
- * the device takes none of its transport's queues at connect.
- */
-int nvo_peer_port_set(u16 portid, struct nvo_offload_dev *dev, bool on,
-		      bool keep_bound)
-{
-	struct nvo_peer_port_find f = { .portid = portid };
-	enum nvo_trtype tr;
-	int ret;
-
-	nvo_visit_peer_ports(nvo_peer_port_match, &f);
-	if (!f.found)
-		return -ENOENT;
-	if (f.trtype != NVMF_TRTYPE_RDMA)
-		return -EOPNOTSUPP;
-	tr = NVO_TR_RDMA;
-	mutex_lock(&nvo_peer_binds_lock);
-	ret = nvo_peer_bind_apply(portid, tr, dev, on, keep_bound);
-	mutex_unlock(&nvo_peer_binds_lock);
-	return ret;
-}
-
+/* nvo_peer_port_set()'s step under nvo_peer_binds_lock. */
 static int nvo_peer_bind_apply(u16 portid, enum nvo_trtype tr,
 			       struct nvo_offload_dev *dev, bool on,
 			       bool keep_bound)
@@ -133,6 +106,31 @@ static int nvo_peer_bind_apply(u16 portid, enum nvo_trtype tr,
 	/* Read at each bind: a device's changed limits apply from here. */
 	nvo_peer_port_limits(portid, &dev->caps.tr[tr]);
 	return 0;
+}
+
+/*
+ * Under nvo_offload_mutex, for port-set on a port that is not NVMe/TCP:
+ * bind @dev (NULL: unbind, or with @keep_bound keep the device bound) and
+ * set the policy @on. -ENOENT when no peer has the port, -EOPNOTSUPP when
+ * the device takes none of its transport's queues at connect.
+ */
+int nvo_peer_port_set(u16 portid, struct nvo_offload_dev *dev, bool on,
+		      bool keep_bound)
+{
+	struct nvo_peer_port_find f = { .portid = portid };
+	enum nvo_trtype tr;
+	int ret;
+
+	nvo_visit_peer_ports(nvo_peer_port_match, &f);
+	if (!f.found)
+		return -ENOENT;
+	if (f.trtype != NVMF_TRTYPE_RDMA)
+		return -EOPNOTSUPP;
+	tr = NVO_TR_RDMA;
+	mutex_lock(&nvo_peer_binds_lock);
+	ret = nvo_peer_bind_apply(portid, tr, dev, on, keep_bound);
+	mutex_unlock(&nvo_peer_binds_lock);
+	return ret;
 }
 
 /* @dev goes or failed: no port keeps it, no queue is admitted to it. */

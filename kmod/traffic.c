@@ -14,18 +14,6 @@
 
 #include "queue.h"
 
-static u64 nvo_traffic_count(struct nvo_queue *queue)
-{
-	const u64 *hist = queue->oq.stats.lat_hist;
-	u64 sum = 0;
-	int i;
-
-	/* The device writes them meanwhile: any recent value will do. */
-	for (i = 0; i < NVO_LAT_BUCKETS; i++)
-		sum += READ_ONCE(hist[i]);
-	return sum;
-}
-
 /* KATO/2; 0: the controller has no keep-alive to feed. */
 static unsigned long nvo_traffic_period(struct nvo_queue *queue)
 {
@@ -52,7 +40,7 @@ static void nvo_traffic_work(struct work_struct *w)
 	struct nvo_queue *queue = container_of(to_delayed_work(w),
 					       struct nvo_queue, traffic_dwork);
 	struct nvmet_ctrl *ctrl = queue->nvme_sq.ctrl;
-	u64 seen = nvo_traffic_count(queue);
+	u64 seen = nvo_offload_completions(&queue->oq.stats);
 
 	if (ctrl && seen != queue->traffic_seen)
 		WRITE_ONCE(ctrl->reset_tbkas, true);
@@ -68,7 +56,7 @@ void nvo_traffic_init(struct nvo_queue *queue)
 /* The device took the queue (handover.c): watch what it completes. */
 void nvo_traffic_start(struct nvo_queue *queue)
 {
-	queue->traffic_seen = nvo_traffic_count(queue);
+	queue->traffic_seen = nvo_offload_completions(&queue->oq.stats);
 	nvo_traffic_arm(queue);
 }
 

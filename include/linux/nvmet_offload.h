@@ -515,6 +515,21 @@ void nvo_offload_ns_put(struct nvo_ns_ref *ref);
 struct nvo_offload_stats *nvo_offload_ns_stats(struct nvo_offload_queue *oq,
 					       u32 nsid);
 
+/*
+ * The completions a device has counted (the sum of lat_hist): what the
+ * shim watches for keep-alive. Read while the device writes: any recent
+ * value will do.
+ */
+static inline u64 nvo_offload_completions(const struct nvo_offload_stats *st)
+{
+	u64 sum = 0;
+	int i;
+
+	for (i = 0; i < NVO_LAT_BUCKETS; i++)
+		sum += READ_ONCE(st->lat_hist[i]);
+	return sum;
+}
+
 static inline void nvo_offload_account_lat(struct nvo_offload_stats *st,
 					   u64 lat_ns)
 {

@@ -414,8 +414,7 @@ int nvo_rdma_punt(struct nvo_offload_queue *oq, const struct nvme_command *sqe,
 		  struct scatterlist *sg, unsigned int sg_cnt, u32 len,
 		  void *cookie)
 {
-	struct nvo_rdma_queue *queue = container_of(oq, struct nvo_rdma_queue,
-						    oq);
+	struct nvo_rdma_queue *queue = nvo_rdma_oq_queue(oq);
 	struct nvo_rdma_cmd *cmd = NULL;
 	unsigned long flags;
 

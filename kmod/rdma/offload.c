@@ -19,11 +19,6 @@
 /* How often a release still waiting for its device says so. */
 #define NVO_RDMA_RETURN_WARN_SECS	30
 
-static struct nvo_rdma_queue *nvo_rdma_oq_queue(struct nvo_offload_queue *oq)
-{
-	return container_of(oq, struct nvo_rdma_queue, oq);
-}
-
 /*
  * Keep-alive: nvmet expires a controller whose queues show no command for
  * KATO (TBKAS), and it sees none of the device's; so every KATO/2 the
@@ -31,23 +26,13 @@ static struct nvo_rdma_queue *nvo_rdma_oq_queue(struct nvo_offload_queue *oq)
  * the controller marked busy when they moved. Before the Connect there is
  * no controller: looked at again a second later.
  */
-static u64 nvo_rdma_traffic_count(struct nvo_rdma_queue *queue)
-{
-	u64 sum = 0;
-	int i;
-
-	for (i = 0; i < NVO_LAT_BUCKETS; i++)
-		sum += READ_ONCE(queue->oq.stats.lat_hist[i]);
-	return sum;
-}
-
 static void nvo_rdma_traffic_work(struct work_struct *w)
 {
 	struct nvo_rdma_queue *queue =
 		container_of(to_delayed_work(w), struct nvo_rdma_queue,
 			     traffic_dwork);
 	struct nvmet_ctrl *ctrl = READ_ONCE(queue->nvme_sq.ctrl);
-	u64 seen = nvo_rdma_traffic_count(queue);
+	u64 seen = nvo_offload_completions(&queue->oq.stats);
 	unsigned long period = HZ;
 
 	if (ctrl && seen != queue->traffic_seen)

@@ -166,6 +166,12 @@ struct nvo_rdma_queue {
 	u64			traffic_seen;
 };
 
+static inline struct nvo_rdma_queue *
+nvo_rdma_oq_queue(struct nvo_offload_queue *oq)
+{
+	return container_of(oq, struct nvo_rdma_queue, oq);
+}
+
 extern struct list_head nvo_rdma_queues;
 extern struct mutex nvo_rdma_queues_lock;
 
