@@ -283,6 +283,12 @@ static void nvo_dev_fail(struct nvo_offload_dev *dev)
 	nvo_ns_tables_dev_failed(dev);
 }
 
+void nvo_peer_dev_fail(struct nvo_offload_dev *dev)
+{
+	nvo_dev_fail(dev);
+}
+EXPORT_SYMBOL_NS_GPL(nvo_peer_dev_fail, NVO_NS);
+
 /*
  * A reclaim's deadline passed (reclaim_dwork, armed when handover.c asked
  * for the queue back): kill the queue, and at the kill's deadline fail the

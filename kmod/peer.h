@@ -92,6 +92,12 @@ void nvo_peer_offload_end(struct nvo_offload_dev *dev, bool taken,
 void nvo_peer_offloaded(struct nvo_offload_dev *dev);
 /* The core's reclaim and kill deadlines (module parameters), in ms. */
 void nvo_peer_timeouts(u32 *reclaim_ms, u32 *kill_ms);
+/*
+ * A peer queue's kill went unanswered past its deadline: @dev is failed as
+ * a TCP queue's device would be (unbound from every port, its other queues
+ * ended, one dev-failed event). Process context, no peer lock held.
+ */
+void nvo_peer_dev_fail(struct nvo_offload_dev *dev);
 /* A peer's port goes: its binding goes with it. */
 void nvo_peer_port_removed(u16 portid);
 

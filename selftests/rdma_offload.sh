@@ -20,7 +20,9 @@
 # reconnects to offloaded queues; rxe0 deleted under offloaded fio (the device gives its
 # queues back before the ib_device goes; a new link serves offloaded
 # again); the device removed under fio (its queues end,
-# the host reconnects to software, fio verify clean); disconnects leave no
+# the host reconnects to software, fio verify clean); a device that
+# answers no kill (kill_hang) is failed and its queues parked, the host
+# recovers in software, its deletion releases them; disconnects leave no
 # queue pair and no queue; nicsim_rdma, nicsim and our modules unload. The
 # runner fails the boot on any oops/WARN.
 #
@@ -439,6 +441,52 @@ test_device_removed() {
 	test_disconnect
 }
 
+# A device that gives no queue back (kill_hang: nicsim1's RDMA queues
+# freeze at the reclaim) while the host resets its controller under fio:
+# each release kills the queue at the reclaim deadline and, the kill
+# unanswered too, fails the device (unbound from port 1, state failed)
+# and parks the queue (its QP is on our CM id) instead of holding a
+# worker of nvmet_wq; the host reconnects to software queues, fio is
+# clean. Deleting the device stops its frozen queues first: each parked
+# queue is released and the device's unregister returns.
+dev_failed() { dmesg_grep_since_mark 'offload device nicsim1 failed' >/dev/null; }
+test_kill_hang() {
+	local dev c l n mark=$NVO_DMESG_MARK rc=0
+	echo "1 2" >"$NICSIM_BUS/new_device" || { msg "cannot create nicsim1"; return 1; }
+	test_bind || return 1
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	c=$(ctrl) || return 1
+	queues_where "$NIOQ" 0 || return 1
+	echo 1 >"$NICSIM_DBG/kill_hang" || return 1
+	dmesg_mark
+	fio_start "$dev" 20 || return 1
+	echo 1 >"/sys/class/nvme/$c/reset_controller" || { msg "reset failed"; rc=1; }
+	wait_for 20 dev_failed || { msg "nicsim1 not failed within 20 s"; rc=1; }
+	l=$(nl_raw port-get id=1)
+	msg "port 1: $l"
+	[ "$(field "$l" policy)" = off ] && [ -z "$(field "$l" dev-id)" ] ||
+		{ msg "port 1 still bound"; rc=1; }
+	l=$(nl_raw dev-get name=nicsim1)
+	[ "$(field "$l" state)" = failed ] || { msg "nicsim1: $l"; rc=1; }
+	wait_for 30 state_is live || { msg "state: $(ctrl_state)"; rc=1; }
+	fio_wait 90 || rc=1
+	n=$(dmesg_grep_since_mark 'nicsim1 answered no kill: parked' | grep -c .)
+	msg "queues parked: $n (the reset's $NIOQ, and any the host opened before the failure)"
+	[ "$n" -ge "$NIOQ" ] || rc=1
+	# The parked queues are off the family's list; nicsim1 still has them.
+	NICSIM_DBG=/nonexistent queues_where 0 "$NIOQ" || rc=1
+	verify --bs=4k --iodepth=16 --size=8M || rc=1
+	with_timeout 60 sh -c "echo 1 >$NICSIM_BUS/del_device" ||
+		{ msg "del_device did not return"; rc=1; }
+	l=$(dmesg_grep_since_mark 'gave the parked queue back: released' | grep -c .)
+	msg "parked queues released at the deletion: $l"
+	[ "$l" -eq "$n" ] || rc=1
+	NVO_DMESG_MARK=$mark
+	[ $rc -eq 0 ] || return 1
+	test_disconnect
+}
+
 test_unload() {
 	_nvo_rmmod nicsim_rdma || return 1
 	_nvo_rmmod nicsim || return 1
@@ -452,11 +500,11 @@ no_io_errors() {
 }
 
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 21
 trap cleanup EXIT
 msg "transport: $(nvo_transport)"
 if [ "$(nvo_transport)" = stock ]; then
-	for i in $(seq 20); do
+	for i in $(seq 21); do
 		ktap_test_skip "rdma offload subtest $i" "stock nvmet-rdma has no offload"
 	done
 	ktap_finished
@@ -482,5 +530,6 @@ step "back-end errors on the device: those commands run in nvmet, the host sees 
 step "the device's engine crashes under fio: every queue fails, the host reconnects, offloaded again; fio clean" test_crash
 step "rxe0 deleted under offloaded fio: queues end, the device's QPs go; new link: offloaded again, verify" test_link_deleted
 step "nicsim1 removed under fio: queues end, port unbound, host back on software queues, fio clean" test_device_removed
+step "kill_hang: a reset under fio; the device failed and unbound, its queues parked, the host on software queues; fio clean; deleting the device releases them" test_kill_hang
 step "nicsim_rdma, nicsim, port and transport unload" test_unload
 ktap_finished

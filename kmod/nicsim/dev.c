@@ -204,8 +204,16 @@ err_put:
 void nicsim_dev_destroy(struct nicsim_dev *ndev)
 {
 	/*
+	 * A frozen RDMA queue's QP is on the shim's CM id: the shim cannot end
+	 * it, so it stops first, as a NIC's reset would stop it, and is handed
+	 * back; the unregister waits for that. A device being deleted
+	 * freezes no more queues, or the unregister would wait for them.
+	 */
+	WRITE_ONCE(ndev->fault.kill_hang, false);
+	nicsim_rdma_thaw_hook(ndev);
+	/*
 	 * The shim reclaims every queue first, through our engines, or kills
-	 * it; queues that ignored their kill (kill_hang) are ours to end.
+	 * it; TCP queues that ignored their kill (kill_hang) are ours to end.
 	 */
 	if (ndev->registered)
 		nvo_offload_unregister(&ndev->odev);

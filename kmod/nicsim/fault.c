@@ -20,7 +20,9 @@
  *                          kills the queue: it stops, without a record)
  *   kill_hang              1: kills are ignored too, the queue freezes
  *                          until the device is deleted (the shim fails
- *                          the device)
+ *                          the device); an RDMA queue freezes at the
+ *                          reclaim, and at the deletion stops and is
+ *                          handed back before the device unregisters
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

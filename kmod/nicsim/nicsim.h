@@ -161,6 +161,10 @@ struct nicsim_rdma_ops {
 			  const struct nvme_completion *cqe);
 	/* The device's engine crashed: every RDMA queue of it fails. */
 	void (*crash)(struct nicsim_dev *ndev);
+	/* kill_hang: the queue's thread stops answering, until thaw() */
+	void (*freeze)(struct nvo_offload_queue *oq);
+	/* The device goes: frozen queues stop (killed) and are handed back. */
+	void (*thaw)(struct nicsim_dev *ndev);
 };
 
 int nicsim_rdma_register(const struct nicsim_rdma_ops *ops);
@@ -172,6 +176,8 @@ void nicsim_rdma_kill_hook(struct nvo_offload_queue *oq);
 void nicsim_rdma_punt_done_hook(struct nvo_offload_queue *oq, void *cookie,
 				const struct nvme_completion *cqe);
 void nicsim_rdma_crash_hook(struct nicsim_dev *ndev);
+void nicsim_rdma_freeze_hook(struct nvo_offload_queue *oq);
+void nicsim_rdma_thaw_hook(struct nicsim_dev *ndev);
 void nicsim_rdma_debugfs(struct nicsim_dev *ndev);
 
 /* stage.c: the staging budget, for nicsim_rdma's commands too */

@@ -344,6 +344,14 @@ static void nq_request(struct nvo_offload_queue *oq, int bit)
 static void nicsim_queue_reclaim(struct nvo_offload_queue *oq,
 				 ktime_t deadline)
 {
+	/*
+	 * An RDMA queue freezes at the reclaim already: the shim has ended
+	 * its connection, and its QP's flush would end it before any kill.
+	 */
+	if (oq->trtype == NVO_TR_RDMA && nicsim_fault_kill_hang(oq->dev->priv)) {
+		nicsim_rdma_freeze_hook(oq);
+		return;
+	}
 	if (nicsim_fault_reclaim_hang(oq->dev->priv))
 		return;
 	if (oq->trtype == NVO_TR_RDMA) {
@@ -358,9 +366,11 @@ static void nicsim_queue_kill(struct nvo_offload_queue *oq)
 	struct nicsim_dev *ndev = oq->dev->priv;
 	struct nicsim_queue *q;
 
-	/* kill_hang is the TCP engine's: an RDMA queue always stops. */
 	if (oq->trtype == NVO_TR_RDMA) {
-		nicsim_rdma_kill_hook(oq);
+		if (nicsim_fault_kill_hang(ndev))
+			nicsim_rdma_freeze_hook(oq);
+		else
+			nicsim_rdma_kill_hook(oq);
 		return;
 	}
 	if (!nicsim_fault_kill_hang(ndev)) {

@@ -130,6 +130,26 @@ void nicsim_rdma_crash_hook(struct nicsim_dev *ndev)
 	nicsim_rdma_put(ops);
 }
 
+void nicsim_rdma_freeze_hook(struct nvo_offload_queue *oq)
+{
+	const struct nicsim_rdma_ops *ops = nicsim_rdma_get();
+
+	if (!ops)
+		return;
+	ops->freeze(oq);
+	nicsim_rdma_put(ops);
+}
+
+void nicsim_rdma_thaw_hook(struct nicsim_dev *ndev)
+{
+	const struct nicsim_rdma_ops *ops = nicsim_rdma_get();
+
+	if (!ops)
+		return;
+	ops->thaw(ndev);
+	nicsim_rdma_put(ops);
+}
+
 static int nicsim_atomic64_get(void *data, u64 *val)
 {
 	*val = atomic64_read(data);

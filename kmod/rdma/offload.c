@@ -10,14 +10,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/module.h>
 #include <linux/wait.h>
 
 #include "../compat.h"
 #include "../nport.h"
 #include "rdma.h"
-
-/* How often a release still waiting for its device says so. */
-#define NVO_RDMA_RETURN_WARN_SECS	30
 
 /*
  * Keep-alive: nvmet expires a controller whose queues show no command for
@@ -110,38 +108,67 @@ static bool nvo_rdma_wait_returned(struct nvo_rdma_queue *queue, u32 ms)
 }
 
 /*
- * The queue's release (nvmet_wq, the connection gone or going): the device
- * gives the queue back by the core's reclaim deadline, or is told to stop
- * at once (queue_kill) and given the kill's. Its QP is on our id and may
- * still touch our punts' buffers, so we wait for it however long it takes,
- * saying so.
+ * A device that answered neither the reclaim nor the kill: the queue is
+ * parked (true) unless the answer came meanwhile (false). Its QP is on our
+ * CM id, so the id, the nvmet queue and our punts' buffers stay until the
+ * device answers (at the latest before its unregister returns); the answer
+ * runs the release again (nvo_rdma_returned). The module stays meanwhile.
  */
-void nvo_rdma_offload_release(struct nvo_rdma_queue *queue)
+static bool nvo_rdma_park(struct nvo_rdma_queue *queue)
+{
+	unsigned long flags;
+	bool park;
+
+	spin_lock_irqsave(&queue->lock, flags);
+	park = !queue->returned;
+	queue->parked = park;
+	spin_unlock_irqrestore(&queue->lock, flags);
+	if (park) {
+		__module_get(THIS_MODULE);
+		pr_warn("queue %u: %s answered no kill: parked until it gives the queue back\n",
+			queue->host_qid, queue->oq.dev->name);
+	}
+	return park;
+}
+
+/*
+ * The queue's release (nvmet_wq, the connection gone or going: our
+ * rdma_disconnect() moved the device's QP to the error state, so the host
+ * is not reached through it any more). The device gives the queue back by
+ * the core's reclaim deadline, or is told to stop at once (queue_kill) and
+ * given the kill's; one that answers neither is failed, as a TCP queue's
+ * device would be, and the queue parked, so that no worker of nvmet_wq
+ * waits on a device. True when the device gave the queue back: the rest of
+ * the queue may go.
+ */
+bool nvo_rdma_offload_release(struct nvo_rdma_queue *queue)
 {
 	struct nvo_offload_queue *oq = &queue->oq;
 	struct nvo_offload_dev *dev = oq->dev;
 	u32 reclaim_ms, kill_ms;
 
 	cancel_delayed_work_sync(&queue->traffic_dwork);
-	nvo_peer_timeouts(&reclaim_ms, &kill_ms);
 	if (!nvo_rdma_is_returned(queue)) {
+		nvo_peer_timeouts(&reclaim_ms, &kill_ms);
 		dev->ops->queue_reclaim(oq, ktime_add_ms(ktime_get(),
 							 reclaim_ms));
-		if (!nvo_rdma_wait_returned(queue, reclaim_ms) &&
-		    dev->ops->queue_kill) {
-			pr_warn("queue %u: %s missed the reclaim deadline (%u ms): killing it\n",
-				queue->host_qid, dev->name, reclaim_ms);
-			dev->ops->queue_kill(oq);
-			nvo_rdma_wait_returned(queue, kill_ms);
+		if (!nvo_rdma_wait_returned(queue, reclaim_ms)) {
+			if (dev->ops->queue_kill) {
+				pr_warn("queue %u: %s missed the reclaim deadline (%u ms): killing it\n",
+					queue->host_qid, dev->name, reclaim_ms);
+				dev->ops->queue_kill(oq);
+			}
+			if (!nvo_rdma_wait_returned(queue, kill_ms) &&
+			    nvo_rdma_park(queue)) {
+				nvo_peer_dev_fail(dev);
+				return false;
+			}
 		}
-		while (!nvo_rdma_wait_returned(queue,
-					       NVO_RDMA_RETURN_WARN_SECS * 1000))
-			pr_warn("queue %u: still waiting for %s to give it back\n",
-				queue->host_qid, dev->name);
 	}
 	/* The device destroyed its QP: no other may be left on our id. */
 	if (WARN_ON_ONCE(queue->cm_id && queue->cm_id->qp))
 		rdma_destroy_qp(queue->cm_id);
+	return true;
 }
 
 /*
@@ -154,7 +181,7 @@ void nvo_rdma_returned(struct nvo_offload_queue *oq,
 {
 	struct nvo_rdma_queue *queue = nvo_rdma_oq_queue(oq);
 	unsigned long flags;
-	bool first;
+	bool first, parked;
 
 	spin_lock_irqsave(&queue->lock, flags);
 	first = !queue->returned;
@@ -162,9 +189,16 @@ void nvo_rdma_returned(struct nvo_offload_queue *oq,
 		queue->returned = true;
 		queue->why = reason;
 	}
+	parked = queue->parked;
 	spin_unlock_irqrestore(&queue->lock, flags);
 	if (WARN_ON_ONCE(!first))
 		return;
+	if (parked) {
+		pr_info("queue %u: %s gave the parked queue back: released\n",
+			queue->host_qid, oq->dev->name);
+		queue_work(nvmet_wq, &queue->release_work);
+		return;
+	}
 	if (reason != NVO_FALLBACK_NONE)
 		pr_warn_ratelimited("queue %u: %s gave it up (%s): ending the connection\n",
 				    queue->host_qid, oq->dev->name,

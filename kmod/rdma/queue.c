@@ -294,10 +294,12 @@ static int nvo_rdma_create_qp(struct nvo_rdma_queue *queue)
 void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
 {
 	struct nvo_offload_dev *odev = queue->oq.dev;
+	bool parked;
 
 	/* The device's QP goes first, with every punt it made answered. */
-	if (queue->offloaded)
-		nvo_rdma_offload_release(queue);
+	if (queue->offloaded && !nvo_rdma_offload_release(queue))
+		return;	/* parked: the device's answer frees it */
+	parked = queue->parked;	/* set no more: the device answered */
 	/* Waits until nvmet has completed every command it still owns. */
 	nvmet_sq_destroy(&queue->nvme_sq);
 	/* Only now: no punt_done() of ours can still be running. */
@@ -319,6 +321,9 @@ void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
 	atomic_long_sub(queue->mem, &nvo_rdma_queue_mem);
 	nvo_peer_queue_id_put(queue->id);
 	kfree(queue);
+	/* nvo_rdma_exit() flushes nvmet_wq, which this runs on. */
+	if (parked)
+		module_put(THIS_MODULE);
 }
 
 static void nvo_rdma_release_work(struct work_struct *w)

@@ -160,6 +160,7 @@ struct nvo_rdma_queue {
 	struct nvo_offload_queue oq;
 	bool			offloaded;
 	bool			returned;	/* under lock: the device gave it back */
+	bool			parked;		/* under lock: released without it */
 	enum nvo_fallback_reason why;		/* ... and why */
 	wait_queue_head_t	returned_wq;
 	struct delayed_work	traffic_dwork;	/* keep-alive, as the core's */
@@ -191,7 +192,7 @@ int nvo_rdma_punt(struct nvo_offload_queue *oq, const struct nvme_command *sqe,
 /* offload.c */
 bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
 			      const struct rdma_conn_param *host);
-void nvo_rdma_offload_release(struct nvo_rdma_queue *queue);
+bool nvo_rdma_offload_release(struct nvo_rdma_queue *queue);
 struct nvmet_ctrl *nvo_rdma_oq_ctrl(struct nvo_offload_queue *oq);
 void nvo_rdma_returned(struct nvo_offload_queue *oq,
 		       enum nvo_fallback_reason reason);

@@ -171,6 +171,9 @@ static int nsr_thread(void *data)
 
 	for (;;) {
 		nsr_wait(q);
+		/* kill_hang: nothing is polled or answered until the thaw. */
+		if (READ_ONCE(q->frozen))
+			wait_event_interruptible(q->wq, !READ_ONCE(q->frozen));
 		nsr_take_requests(q);
 		/* Draining: look at the CQ even without its event. */
 		if (q->stopping)

@@ -160,6 +160,7 @@ struct nsr_queue {
 	bool			dead;		/* nothing more is posted */
 	bool			stopping;	/* ends once quiet */
 	bool			killed;		/* ... without draining the QP */
+	bool			frozen;		/* kill_hang: the thread waits */
 	enum nvo_fallback_reason stop_reason;	/* NONE: a reclaim */
 
 	spinlock_t		done_lock;	/* guards done_list */

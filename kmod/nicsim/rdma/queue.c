@@ -134,6 +134,35 @@ static void nsr_punt_done(struct nvo_offload_queue *oq, void *cookie,
 	nsr_cmd_done(c);
 }
 
+/* kill_hang: the queue's thread stops until the device goes. */
+static void nsr_freeze(struct nvo_offload_queue *oq)
+{
+	struct nicsim_dev *ndev = oq->dev->priv;
+	struct nsr_queue *q;
+
+	mutex_lock(&ndev->lock);
+	q = oq->dev_priv;
+	if (q)
+		WRITE_ONCE(q->frozen, true);
+	mutex_unlock(&ndev->lock);
+}
+
+/* The device goes: each frozen queue is killed and wakes to stop. */
+static void nsr_thaw(struct nicsim_dev *ndev)
+{
+	struct nsr_queue *q;
+
+	mutex_lock(&ndev->lock);
+	list_for_each_entry(q, &ndev->rdma_queues, dev_entry) {
+		if (!READ_ONCE(q->frozen))
+			continue;
+		set_bit(NSR_REQ_KILL, &q->requests);
+		WRITE_ONCE(q->frozen, false);
+		wake_up(&q->wq);
+	}
+	mutex_unlock(&ndev->lock);
+}
+
 /* Every queue the device holds fails, as when its engine dies. */
 static void nsr_crash(struct nicsim_dev *ndev)
 {
@@ -152,4 +181,6 @@ const struct nicsim_rdma_ops nsr_ops = {
 	.kill		= nsr_kill,
 	.punt_done	= nsr_punt_done,
 	.crash		= nsr_crash,
+	.freeze		= nsr_freeze,
+	.thaw		= nsr_thaw,
 };
