@@ -159,6 +159,21 @@ void nvo_counters_left_dev(struct nvo_queue *queue, struct nvo_offload_dev *dev)
 	nvo_acct_fold(dev->acct, &stint);
 }
 
+/*
+ * A peer's queue the device had (taken at connect) ended: the device's
+ * counts of it stay in the device's. Until then a stats read sums them
+ * live; between the queue leaving the peer's list and this call (its
+ * release, the device's drain) they are missing from the device's sum.
+ */
+void nvo_counters_dev_fold(struct nvo_offload_dev *dev,
+			   const struct nvo_offload_stats *st)
+{
+	struct nvo_counters stint = {};
+
+	nvo_counters_add_stats(&stint.st, st);
+	nvo_acct_fold(dev->acct, &stint);
+}
+
 void nvo_counters_dev_event(struct nvo_offload_dev *dev, enum nvo_event ev)
 {
 	struct nvo_counters_acct *acct = dev->acct;

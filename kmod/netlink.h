@@ -179,10 +179,13 @@ bool nvo_nl_peer_queue_selected(const struct nvo_peer_queue *pq,
 				const struct nvo_nl_sel *sel);
 void nvo_nl_collect_peer_queue(const struct nvo_peer_queue *pq, void *arg);
 void nvo_nl_collect_queue_stats(struct nvo_queue *queue, void *arg);
+void nvo_nl_collect_peer_queue_stats(const struct nvo_peer_queue *pq,
+				     void *arg);
 void nvo_nl_collect_dev_key(struct nvo_offload_dev *dev, void *arg);
 void nvo_nl_collect_port_key(struct nvo_port *port, void *arg);
 void nvo_nl_collect_ns_key(struct nvo_ns_acct *ns, void *arg);
 void nvo_nl_sum_by_dev(struct nvo_queue *queue, void *arg);
+void nvo_nl_peer_sum_by_dev(const struct nvo_peer_queue *pq, void *arg);
 void nvo_nl_sum_by_port(struct nvo_queue *queue, void *arg);
 void nvo_nl_sum_by_ns(struct nvo_queue *queue, void *arg);
 int nvo_nl_fill_dev(struct sk_buff *skb, const struct nvo_nl_dev_info *di);

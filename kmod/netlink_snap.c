@@ -388,6 +388,29 @@ void nvo_nl_collect_queue_stats(struct nvo_queue *queue, void *arg)
 	nvo_counters_acct_read(&queue->acct, &retired, &si->base);
 }
 
+/*
+ * A peer's queue (NVMe/RDMA): what its device counted while it has the
+ * queue, none in software. No base: its counters cannot be reset (its
+ * device's can).
+ */
+void nvo_nl_collect_peer_queue_stats(const struct nvo_peer_queue *pq,
+				     void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	struct nvo_nl_stats_info *si;
+
+	if (!nvo_nl_peer_queue_selected(pq, c->sel))
+		return;
+	si = nvo_nl_batch_slot(&c->b, pq->id);
+	if (!si)
+		return;
+	si->port_id = nvo_nport_id(pq->nport);
+	memset(&si->c, 0, sizeof(si->c));
+	memset(&si->base, 0, sizeof(si->base));
+	if (pq->stats)
+		nvo_counters_add_stats(&si->c.st, pq->stats);
+}
+
 /* Keys, retired counts and bases of the devices or ports selected. */
 void nvo_nl_collect_dev_key(struct nvo_offload_dev *dev, void *arg)
 {
@@ -447,6 +470,19 @@ void nvo_nl_sum_by_dev(struct nvo_queue *queue, void *arg)
 	si = id == ~0U ? NULL : nvo_nl_batch_find(&c->b, id);
 	if (si)
 		nvo_counters_add_stats(&si->c.st, &queue->oq.stats);
+}
+
+/* Adds what a device counts on a peer's queue it has to its item. */
+void nvo_nl_peer_sum_by_dev(const struct nvo_peer_queue *pq, void *arg)
+{
+	struct nvo_nl_collect *c = arg;
+	struct nvo_nl_stats_info *si;
+
+	if (!pq->stats)
+		return;
+	si = nvo_nl_batch_find(&c->b, pq->dev_id);
+	if (si)
+		nvo_counters_add_stats(&si->c.st, pq->stats);
 }
 
 /* Adds each queue's counters to its port's item (port scope). */

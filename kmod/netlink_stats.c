@@ -116,8 +116,10 @@ static int nvo_nl_stats_collect_mode(u32 scope, const struct nvo_nl_sel *sel,
 	switch (scope) {
 	case NVMET_OFFLOAD_STATS_SCOPE_DEVICE:
 		nvo_visit_devices(nvo_nl_collect_dev_key, &c);
-		if (c.b.n)
+		if (c.b.n) {
 			nvo_visit_queues(nvo_nl_sum_by_dev, &c);
+			nvo_visit_peer_queues(nvo_nl_peer_sum_by_dev, &c);
+		}
 		break;
 	case NVMET_OFFLOAD_STATS_SCOPE_PORT:
 		nvo_visit_ports(nvo_nl_collect_port_key, &c);
@@ -131,6 +133,10 @@ static int nvo_nl_stats_collect_mode(u32 scope, const struct nvo_nl_sel *sel,
 		break;
 	case NVMET_OFFLOAD_STATS_SCOPE_QUEUE:
 		nvo_visit_queues(nvo_nl_collect_queue_stats, &c);
+		/* A reset finds none of a peer's: they have no base. */
+		if (!raw)
+			nvo_visit_peer_queues(nvo_nl_collect_peer_queue_stats,
+					      &c);
 		break;
 	}
 	for (i = 0; !raw && i < c.b.n; i++) {
@@ -350,6 +356,20 @@ static int nvo_nl_reset_scope(u32 scope, const struct nvo_nl_sel *sel,
 	return 0;
 }
 
+/* Whether the queue @sel names is a peer's (its counters have no base). */
+static bool nvo_nl_is_peer_queue(const struct nvo_nl_sel *sel)
+{
+	struct nvo_nl_batch b;
+	bool peer;
+
+	if (nvo_nl_stats_collect(NVMET_OFFLOAD_STATS_SCOPE_QUEUE, sel, 1, 0,
+				 &b))
+		return false;
+	peer = b.n > 0;
+	nvo_nl_batch_free(&b);
+	return peer;
+}
+
 int nvmet_offload_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	static const u32 scopes[] = {
@@ -377,9 +397,15 @@ int nvmet_offload_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *inf
 	if (ret)
 		return ret;
 	ret = nvo_nl_reset_scope(scope, &sel, &found);
-	if (ret)
+	if (ret || found)
 		return ret;
-	return found ? 0 : nvo_nl_stats_notfound(info->extack, key, scope);
+	if (scope == NVMET_OFFLOAD_STATS_SCOPE_QUEUE &&
+	    nvo_nl_is_peer_queue(&sel)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, key,
+				    "an NVMe/RDMA queue's counters are its device's: reset the device's");
+		return -EOPNOTSUPP;
+	}
+	return nvo_nl_stats_notfound(info->extack, key, scope);
 }
 
 /*

@@ -30,6 +30,8 @@ struct nvo_peer_queue {
 	/* The device that took the queue at its connect, or none (~0U). */
 	u32			dev_id;
 	s32			engine;
+	/* The device's counts of the queue while it has it, else NULL. */
+	const struct nvo_offload_stats *stats;
 };
 
 typedef void (*nvo_peer_port_fn)(const struct nvmet_port *nport, void *arg);
@@ -83,12 +85,14 @@ void nvo_peer_queue_id_put(int id);
  * @inline_size in-capsule bytes at connect, else NULL (the reason counted
  * on the device). A device returned is held (it cannot unregister) until
  * nvo_peer_offload_end(); @taken says whether it took the queue (counted
- * as an offload, or a refusal). Process context.
+ * as an offload, or a refusal), @st is what the device counted on it, kept
+ * in the device's counters (NULL: nothing). Process context.
  */
 struct nvo_offload_dev *nvo_peer_admit(u16 portid, enum nvo_trtype tr,
 				       u16 depth, u32 inline_size);
 void nvo_peer_offload_end(struct nvo_offload_dev *dev, bool taken,
-			  enum nvo_fallback_reason reason);
+			  enum nvo_fallback_reason reason,
+			  const struct nvo_offload_stats *st);
 void nvo_peer_offloaded(struct nvo_offload_dev *dev);
 /* The core's reclaim and kill deadlines (module parameters), in ms. */
 void nvo_peer_timeouts(u32 *reclaim_ms, u32 *kill_ms);

@@ -234,8 +234,11 @@ EXPORT_SYMBOL_NS_GPL(nvo_peer_offloaded, NVO_NS);
  * it; else it refused it): a fallback counted unless it ended as planned.
  */
 void nvo_peer_offload_end(struct nvo_offload_dev *dev, bool taken,
-			  enum nvo_fallback_reason reason)
+			  enum nvo_fallback_reason reason,
+			  const struct nvo_offload_stats *st)
 {
+	if (taken && st)
+		nvo_counters_dev_fold(dev, st);
 	if (!taken || reason != NVO_FALLBACK_NONE)
 		nvo_counters_dev_event(dev, NVO_EV_FALLBACK_EVENTS);
 	if (atomic_dec_and_test(&dev->nr_queues))

@@ -408,6 +408,8 @@ void nvo_counters_queue_init(struct nvo_queue *queue);
 void nvo_counters_queue_release(struct nvo_queue *queue);
 void nvo_counters_left_dev(struct nvo_queue *queue,
 			   struct nvo_offload_dev *dev);
+void nvo_counters_dev_fold(struct nvo_offload_dev *dev,
+			   const struct nvo_offload_stats *st);
 void nvo_counters_dev_event(struct nvo_offload_dev *dev, enum nvo_event ev);
 void nvo_counters_handover(struct nvo_queue *queue);
 struct nvo_offload_stats *nvo_counters_ns(struct nvo_queue *queue, u32 nsid,

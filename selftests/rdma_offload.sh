@@ -134,14 +134,40 @@ verify() {
 # every write and every read executed by the device (its count moves by
 # 2 x SIZE_MB / BS at least).
 verify_on_device() {
-	local bs=$1 mb=$2 own0 own want
+	local bs=$1 mb=$2 own0 own want d0 d q
 	shift 2
 	want=$((2 * mb * 1048576 / bs))
 	own0=$(nic rdma_own)
+	d0=$(dev_rw)
 	verify --bs="$bs" --size="${mb}M" "$@" || return 1
 	own=$(nic rdma_own)
+	d=$(dev_rw)
+	q=$(queues_rw)
 	msg "nicsim1 executed $((own - own0)) reads and writes, want $want at least"
-	[ $((own - own0)) -ge "$want" ]
+	msg "netlink: the device's counters moved by $((d - d0)), its queues' show $q"
+	[ $((own - own0)) -ge "$want" ] && [ $((d - d0)) -ge "$want" ] && [ "$q" -ge "$want" ]
+}
+
+# The family's offload counters (stats-get): reads and writes nicsim1 counts
+# (device scope: its live queues and those that ended), and the sum over
+# its queues (queue scope).
+rw_of() { awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^counters\.(read|write)-cmds=/) { sub(/.*=/, "", $i); n += $i } } END { print n + 0 }'; }
+dev_rw() { nl_raw stats-get scope=device dev-id="$DEVID" | rw_of; }
+queues_rw() { nl_raw -d stats-get scope=queue dev-id="$DEVID" | rw_of; }
+
+# The counts of ended queues stay in their device's; a queue's own cannot
+# be reset (it has no base), its device's can.
+test_disconnect_counts() {
+	local d d1 qid out
+	qid=$(nl_raw -d queue-get dev-id="$DEVID" | head -n 1 | sed -n 's/^queue-get id=\([0-9]*\) .*/\1/p')
+	out=$(nl_raw stats-reset scope=queue queue-id="$qid" 2>&1)
+	msg "stats-reset of queue $qid: $out"
+	grep -q '^error=EOPNOTSUPP .*msg="[^"]' <<<"$out" || return 1
+	d=$(dev_rw)
+	test_disconnect || return 1
+	d1=$(dev_rw)
+	msg "nicsim1's reads and writes: $d before the disconnect, $d1 after"
+	[ "$d" -gt 0 ] && [ "$d1" -ge "$d" ]
 }
 
 PATTERN=/tmp/nvo-pattern
@@ -518,7 +544,7 @@ step "fio crc32c verify bs=4k iodepth=32 executed by the device" verify_on_devic
 step "fio crc32c verify bs=1M iodepth=4 executed by the device" verify_on_device 1048576 32 --iodepth=4
 step "dd writes at ($INLINE) and past the in-capsule size, 4k, 1M, read back" test_inline_boundary
 step "nvme flush: punted, completed" test_flush
-step "disconnect: no queue, no QP left, nicsim1 holds none" test_disconnect
+step "disconnect: no queue, no QP left, nicsim1 holds none; its counters keep the queues' I/O" test_disconnect_counts
 step "a queue nicsim1 refuses is served in software beside an offloaded one; verify" test_refused
 step "a device with small RDMA limits: the port advertises them (MDTS, IOCCSZ, MQES), queues offloaded, verify" test_small_caps
 step "two subsystems: both controllers' queues offloaded; a file namespace's I/O punted; both verify" test_two_subsystems

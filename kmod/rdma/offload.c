@@ -79,7 +79,7 @@ bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
 				    queue->host_qid, dev->name, ret);
 		oq->dev = NULL;
 		oq->dev_priv = NULL;
-		nvo_peer_offload_end(dev, false, NVO_FALLBACK_REFUSED);
+		nvo_peer_offload_end(dev, false, NVO_FALLBACK_REFUSED, NULL);
 		return false;
 	}
 	queue->offloaded = true;

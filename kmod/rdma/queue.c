@@ -304,7 +304,7 @@ void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
 	nvmet_sq_destroy(&queue->nvme_sq);
 	/* Only now: no punt_done() of ours can still be running. */
 	if (queue->offloaded)
-		nvo_peer_offload_end(odev, true, queue->why);
+		nvo_peer_offload_end(odev, true, queue->why, &queue->oq.stats);
 	if (queue->qp)
 		ib_drain_qp(queue->qp);
 	if (queue->cm_id)
@@ -459,6 +459,7 @@ void nvo_rdma_visit_queues(nvo_peer_queue_fn fn, void *arg)
 		pq.inflight = READ_ONCE(queue->nr_busy);
 		/* Held by the queue until its release, which is past the list. */
 		pq.dev_id = queue->offloaded ? queue->oq.dev->id : ~0U;
+		pq.stats = queue->offloaded ? &queue->oq.stats : NULL;
 		pq.engine = queue->offloaded ? READ_ONCE(queue->oq.engine) : -1;
 		fn(&pq, arg);
 	}
