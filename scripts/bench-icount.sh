@@ -5,12 +5,13 @@
 # time counts executed instructions, not host time. Runs
 # selftests/bench/icount.sh: fio on null_blk straight, through stock
 # nvmet-tcp, through ours, and through another build of ours given with
-# --alt (e.g. the tree before a change), then NVMe/RDMA over Soft-RoCE
+# --alt (e.g. the tree before a change), with the I/O queue offloaded to
+# nicsim (offload), then NVMe/RDMA over Soft-RoCE
 # through stock nvmet-rdma and through nvmet_offload_rdma.ko, in software
 # and with the I/O queue taken at connect by nicsim's RDMA engine (roff),
 # alternating; prints the CSV and a table of the median us per I/O of each
 # configuration and its ratio to stock (the RDMA ones to stock
-# nvmet-rdma); for roff also the engine thread's part (the NIC's) and the
+# nvmet-rdma); for offload and roff also the engine thread's part (the NIC's) and the
 # rest (the host's: initiator and target host share the one vCPU).
 # Usage: bench-icount.sh [--alt OLD_NVMET_OFFLOAD_KO] [--shift N]
 # Env: NVO_BENCH_REPS (2), NVO_BENCH_RUNTIME (8 s of guest time),
@@ -47,16 +48,17 @@ rows = [r for r in csv.DictReader(open(sys.argv[1]), fieldnames=[
 by = {}
 for r in rows:
     by.setdefault((r["workload"], r["config"]), []).append(float(r["us_per_io"]))
-    if r["config"] == "roff":
+    if r["config"] in ("offload", "roff"):
         # what the host keeps: all but the NIC's engine thread
         host = float(r["us_per_io"]) - float(r["nic"] or 0)
-        by.setdefault((r["workload"], "roff-host"), []).append(host)
+        by.setdefault((r["workload"], r["config"] + "-host"), []).append(host)
 wls = sorted({w for w, _ in by}, key=lambda w: [r["workload"] for r in rows].index(w))
-cfgs = [c for c in ("local", "stock", "ours", "alt", "rstock", "rours", "roff", "roff-host")
+cfgs = [c for c in ("local", "stock", "ours", "alt", "offload", "offload-host",
+                    "rstock", "rours", "roff", "roff-host")
         if any(k[1] == c for k in by)]
 # each ratio against the stock target of its own transport
-pairs = [(a, b) for a, b in (("ours", "stock"), ("alt", "stock"), ("rours", "rstock"),
-                             ("roff-host", "rstock"))
+pairs = [(a, b) for a, b in (("ours", "stock"), ("alt", "stock"), ("offload-host", "stock"),
+                             ("rours", "rstock"), ("roff-host", "rstock"))
          if a in cfgs and b in cfgs]
 print("| workload | " + " | ".join("%s us/IO (spread)" % c for c in cfgs) +
       "".join(" | %s/%s" % p for p in pairs) + " |")

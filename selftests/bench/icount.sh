@@ -11,6 +11,9 @@
 #   ours    nvmet_offload.ko (this tree), software path
 #   alt     another build of nvmet_offload.ko (NVO_ICOUNT_ALT, e.g. the
 #           tree before a change), software path; only when it is there
+#   offload nvmet_offload.ko, the I/O queue offloaded to nicsim1 (one
+#           engine): the engine thread's time is the NIC's, the rest the
+#           host's (initiator and target share the vCPU)
 #   rstock  the kernel's nvmet-rdma, nvme-rdma host, over Soft-RoCE (rxe0
 #           on dummy0: rxe loops a local address back in software)
 #   rours   nvmet_offload_rdma.ko, the same way (rstock and rours share
@@ -24,14 +27,15 @@
 # Prints one CSV line per run (header first, lines start with "icount,"):
 #   icount,config,workload,rep,ios,busy_us,us_per_io,nic_us_per_io
 # busy_us: guest CPU time (all of /proc/stat's busy fields) over the run;
-# nic_us_per_io: of that, the nicsim engine threads' own (roff; else 0).
+# nic_us_per_io: of that, the nicsim engine threads' own (offload, roff;
+# else 0).
 # Env: NVO_BENCH_REPS (2), NVO_BENCH_RUNTIME (8 s), NVO_BENCH_CONFIGS,
 # NVO_BENCH_WORKLOADS.
 set -u
 REPS=${NVO_BENCH_REPS:-2}
 RUNTIME=${NVO_BENCH_RUNTIME:-8}
 ALT=${NVO_ICOUNT_ALT:-/opt/nvmet-offload/extra/nvmet_offload.ko}
-CONFIGS=${NVO_BENCH_CONFIGS:-local stock ours alt rstock rours roff}
+CONFIGS=${NVO_BENCH_CONFIGS:-local stock ours alt offload rstock rours roff}
 WORKLOADS=${NVO_BENCH_WORKLOADS:-rr4k-qd32 rw4k-qd32 rr4k-qd1 rw4k-qd1 sr1m-qd4}
 NQN=nqn.2026-11.io.nvmet-offload:icount
 # shellcheck disable=SC2034 # lib.sh's
@@ -46,7 +50,8 @@ die() { echo "icount: $*" >&2; exit 1; }
 # jiffies (USER_HZ) the CPU was busy: user nice system irq softirq steal
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 
-# jiffies of the nicsim engine threads (nicsim_rdma's per-queue threads)
+# jiffies of the nicsim engine threads (nicsim's engines, nicsim_rdma's
+# per-queue threads)
 engine_busy() {
 	local t=0 p
 	for p in $(pgrep '^nicsim' 2>/dev/null); do
@@ -62,6 +67,14 @@ setup() { # CONFIG
 	stock) modprobe nvmet-tcp || return 1 ;;
 	ours) insmod $MODS/nvmet_offload.ko || return 1 ;;
 	alt) insmod "$ALT" || return 1 ;;
+	offload)
+		insmod $MODS/nvmet_offload.ko && insmod $MODS/nicsim.ko || return 1
+		echo "1 1 0" >/sys/bus/nicsim/new_device || return 1
+		bench_port_add tcp 127.0.0.1 || return 1
+		echo "1 on nicsim1" >/sys/kernel/debug/nvmet_offload/port_offload || return 1
+		bench_connect tcp 127.0.0.1 || return 1
+		bench_tcp_offloaded || { echo "icount: offload: no queue offloaded" >&2; return 1; }
+		return ;;
 	rstock | rours | roff)
 		bench_rdma_load "$1" || return 1
 		bench_port_add rdma "$RDMA_ADDR" || return 1
@@ -80,6 +93,9 @@ teardown() { # CONFIG
 	bench_port_del
 	case $1 in
 	stock) rmmod nvmet_tcp ;;
+	offload)
+		echo 1 >/sys/bus/nicsim/del_device
+		rmmod nicsim nvmet_offload ;;
 	rstock | rours | roff) bench_rdma_unload "$1" ;;
 	*) rmmod nvmet_offload ;;
 	esac

@@ -25,6 +25,8 @@
 #   bench_rdma_bind CONFIG      roff: port 1 bound to nicsim1, policy on
 #   bench_rdma_offloaded CONFIG roff: true once nicsim1 holds an RDMA queue
 #   bench_rdma_unload CONFIG
+#   bench_tcp_offloaded         true once port 1 has an NVMe/TCP I/O queue
+#                               offloaded (nvmet_offload.ko; 10 s at most)
 # The RDMA configurations run over rxe0 on dummy0 at $RDMA_ADDR
 # (rdma_link_up of selftests/lib/rdma_test.sh, as the rdma_*.sh tests do).
 
@@ -142,4 +144,16 @@ bench_rdma_unload() {
 	grep -q "^$mod " /proc/modules && { rmmod $mod || return 1; }
 	# and the core ours loaded (a TCP configuration loads its own)
 	[ "$1" = rstock ] || rmmod nvmet_offload
+}
+
+bench_tcp_offloaded() {
+	local q=/sys/kernel/debug/nvmet_offload/queues _
+
+	for _ in $(seq 100); do
+		awk 'NR > 1 && $4 > 0 && $16 == "offloaded" { ok = 1 } END { exit !ok }' "$q" &&
+			return 0
+		sleep 0.1
+	done
+	cat "$q" >&2
+	return 1
 }

@@ -183,13 +183,8 @@ setup_target() { # CONFIG
 		ours_place_queue || return 1
 	fi
 	case $cfg in offload | offnic)
-		for i in $(seq 100); do
-			awk 'NR > 1 && $4 > 0 && $16 == "offloaded" { ok = 1 } END { exit !ok }' \
-				$DBG/queues && return 0
-			sleep 0.1
-		done
+		bench_tcp_offloaded && return 0
 		echo "perf: $cfg: the I/O queue is not offloaded" >&2
-		cat $DBG/queues >&2
 		return 1 ;;
 	esac
 	return 0
