@@ -22,7 +22,8 @@
 # again); the device removed under fio (its queues end,
 # the host reconnects to software, fio verify clean); a device that
 # answers no kill (kill_hang) is failed and its queues parked, the host
-# recovers in software, its deletion releases them; disconnects leave no
+# recovers in software, its deletion releases them; bad keys from a raw
+# host on an offloaded I/O queue fail the queue, which we end; disconnects leave no
 # queue pair and no queue; nicsim_rdma, nicsim and our modules unload. The
 # runner fails the boot on any oops/WARN.
 #
@@ -513,6 +514,40 @@ test_kill_hang() {
 	test_disconnect
 }
 
+# Bad keys from a raw NVMe/RDMA host (tools/nvme_rdma_badsgl) on an I/O
+# queue the device took at connect: after a good Read, a Read whose data
+# the device's RDMA WRITE cannot place and a Write whose data its RDMA READ
+# cannot fetch. No success comes back, the device fails the queue
+# (counted), we end its connection; a kernel host then connects, offloaded,
+# and verifies.
+test_bad_keys() {
+	local lba f0 o0 n mode out rc=0 mark=$NVO_DMESG_MARK
+	echo "1 2" >"$NICSIM_BUS/new_device" || { msg "cannot create nicsim1"; return 1; }
+	test_bind || return 1
+	lba=$(cat "/sys/block/${TCP_NULLB##*/}/queue/logical_block_size") || return 1
+	f0=$(nic rdma_failed)
+	o0=$(nic rdma_own)
+	dmesg_mark
+	for mode in ioq-badkey-read ioq-badkey-write; do
+		out=$(timeout 60 "$NVO_BIN/nvme_rdma_badsgl" "$RDMA_ADDR" "$PORT" "$NQN" \
+			"$mode" "$lba" 2>&1) || { msg "$mode failed"; rc=1; }
+		while IFS= read -r l; do msg "$mode: $l"; done <<<"$out"
+	done
+	n=$(($(nic rdma_failed) - f0))
+	msg "queues nicsim1 failed: $n (want 2); reads it executed: $(($(nic rdma_own) - o0))"
+	[ "$n" -eq 2 ] && [ "$(nic rdma_own)" -ge $((o0 + 2)) ] || rc=1
+	[ "$(dmesg_grep_since_mark 'nicsim1 gave it up \(failed\)' | grep -c .)" -eq 2 ] ||
+		{ msg "the shim did not end both connections"; rc=1; }
+	NVO_DMESG_MARK=$mark
+	[ $rc -eq 0 ] || return 1
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	queues_where "$NIOQ" 0 || return 1
+	verify --bs=4k --iodepth=16 --size=8M || return 1
+	test_disconnect || return 1
+	with_timeout 60 sh -c "echo 1 >$NICSIM_BUS/del_device"
+}
+
 test_unload() {
 	_nvo_rmmod nicsim_rdma || return 1
 	_nvo_rmmod nicsim || return 1
@@ -526,11 +561,11 @@ no_io_errors() {
 }
 
 ktap_print_header
-ktap_set_plan 21
+ktap_set_plan 22
 trap cleanup EXIT
 msg "transport: $(nvo_transport)"
 if [ "$(nvo_transport)" = stock ]; then
-	for i in $(seq 21); do
+	for i in $(seq 22); do
 		ktap_test_skip "rdma offload subtest $i" "stock nvmet-rdma has no offload"
 	done
 	ktap_finished
@@ -557,5 +592,6 @@ step "the device's engine crashes under fio: every queue fails, the host reconne
 step "rxe0 deleted under offloaded fio: queues end, the device's QPs go; new link: offloaded again, verify" test_link_deleted
 step "nicsim1 removed under fio: queues end, port unbound, host back on software queues, fio clean" test_device_removed
 step "kill_hang: a reset under fio; the device failed and unbound, its queues parked, the host on software queues; fio clean; deleting the device releases them" test_kill_hang
+step "bad keys from a raw host on an offloaded I/O queue (Read, Write): no success, the device fails the queue, we end it; a kernel host verifies" test_bad_keys
 step "nicsim_rdma, nicsim, port and transport unload" test_unload
 ktap_finished

@@ -19,6 +19,13 @@
  *   nvme_rdma_badsgl ADDR PORT SUBNQN short
  *       after a good Connect, a capsule of 32 bytes (half a command): no
  *       response may come back, and the target must end the connection
+ *   nvme_rdma_badsgl ADDR PORT SUBNQN ioq-badkey-read|ioq-badkey-write LBA_SIZE
+ *       after the admin queue's Connect and CC.EN, I/O queue 1 (a second
+ *       connection, which an offload device bound to the port takes at its
+ *       connect), its Connect, a good Read of one block; then a Read (the
+ *       device's RDMA WRITE fails) or a Write (its RDMA READ fails) of
+ *       namespace 1's block 0 with its data behind a wrong key: no success
+ *       may come back, and the I/O queue's connection must end
  *   nvme_rdma_badsgl ADDR PORT SUBNQN kato
  *       Connect with a keep-alive timeout of KATO_MS, then Keep Alive
  *       commands for 3 x KATO_MS (the connection must hold), then silence:
@@ -79,6 +86,8 @@ static struct ibv_mr *mr_cmd, *mr_rsp, *mr_data;
 static struct sqe cmdbuf;
 static struct cqe rspbuf[QDEPTH];
 static uint8_t *data;
+static uint64_t last_result;	/* of the last response command_len() saw */
+static uint16_t cntlid;		/* the admin queue's Connect gave it */
 static int failures;
 
 static void check(int ok, const char *what)
@@ -240,8 +249,10 @@ static int command_len(struct sqe *c, uint32_t len, int timeout_ms)
 				struct cqe r = rspbuf[wc.wr_id];
 
 				post_recv(wc.wr_id);
-				if (le16toh(r.cid) == cid)
+				if (le16toh(r.cid) == cid) {
+					last_result = le64toh(r.result);
 					return le16toh(r.status) >> 1;
+				}
 			}
 			continue;
 		}
@@ -258,22 +269,29 @@ static int command(struct sqe *c, int timeout_ms)
 	return command_len(c, sizeof(*c), timeout_ms);
 }
 
-static int fabrics_connect(const char *subnqn, uint32_t key, uint32_t kato_ms)
+/* Connect queue @qid (an I/O queue names its controller, @cntlid). */
+static int fabrics_connect_queue(const char *subnqn, uint32_t key,
+				 uint32_t kato_ms, uint16_t qid, uint16_t cntlid)
 {
 	struct sqe c = { .opcode = 0x7f };
 
 	c.nsid = 0x01;			/* fctype Connect */
-	c.cdw10 = 0;			/* recfmt 0, qid 0 */
+	c.cdw10 = htole32((uint32_t)qid << 16);	/* recfmt 0, qid */
 	c.cdw11 = htole32(QDEPTH - 1);	/* sqsize (0's based), cattr 0 */
 	c.cdw12 = htole32(kato_ms);	/* keep-alive timeout, 0: none */
 	memset(data, 0, 1024);
 	memcpy(data, "nvo-badsgl-host!", 16);			/* hostid */
-	data[16] = 0xff;					/* cntlid */
-	data[17] = 0xff;
+	data[16] = cntlid;					/* cntlid */
+	data[17] = cntlid >> 8;
 	strncpy((char *)data + 256, subnqn, 255);
 	strncpy((char *)data + 512, HOSTNQN, 255);
 	keyed(&c, 1024, key);
 	return command(&c, 10000);
+}
+
+static int fabrics_connect(const char *subnqn, uint32_t key, uint32_t kato_ms)
+{
+	return fabrics_connect_queue(subnqn, key, kato_ms, 0, 0xffff);
 }
 
 /* Property Set CC: enabled, 64-byte SQEs, 16-byte CQEs (nvmet checks). */
@@ -391,6 +409,55 @@ static void expect_disconnect(void)
 	check(0, "the target ended the connection (no DISCONNECTED in 20 s)");
 }
 
+/* Read (0x02) or Write (0x01) of namespace 1's block 0 through @key. */
+static struct sqe io_block(uint8_t opcode, uint32_t lba_size, uint32_t key)
+{
+	struct sqe c = { .opcode = opcode, .nsid = htole32(1) };
+
+	keyed(&c, lba_size, key);	/* cdw10-12 0: LBA 0, one block */
+	return c;
+}
+
+/*
+ * I/O queue 1 on a second connection (the admin queue's stays up, unpolled:
+ * no keep-alive was asked for), its Connect and a good Read; then one
+ * command whose data is behind a wrong key. The admin queue's connection
+ * state is left behind in the globals the I/O queue's replace.
+ */
+static int io_queue_badkey(const char *addr, const char *port,
+			   const char *subnqn, int write, uint32_t lba_size)
+{
+	struct rdma_cm_event *ev;
+	struct sqe c;
+	int st;
+
+	if (!lba_size || lba_size > DATA_SIZE) {
+		fprintf(stderr, "nvme_rdma_badsgl: bad LBA size %u\n", lba_size);
+		return 2;
+	}
+	ev = cm_connect(addr, port, 1, QDEPTH - 1);
+	check(ev && ev->event == RDMA_CM_EVENT_ESTABLISHED, "I/O queue 1 established");
+	if (!ev || ev->event != RDMA_CM_EVENT_ESTABLISHED)
+		return 1;
+	rdma_ack_cm_event(ev);
+	st = fabrics_connect_queue(subnqn, mr_data->rkey, 0, 1, cntlid);
+	if (st)
+		printf("# I/O queue Connect (cntlid %u): status 0x%x\n", cntlid, st);
+	check(st == 0, "I/O queue 1: Fabrics Connect");
+	if (st)
+		return 1;
+	c = io_block(0x02, lba_size, mr_data->rkey);
+	st = command(&c, 10000);
+	check(st == 0, "a good Read of one block on I/O queue 1");
+	c = io_block(write ? 0x01 : 0x02, lba_size, mr_data->rkey ^ 0x5a5a00);
+	st = command(&c, 5000);
+	printf("# %s with a bad key: %d\n", write ? "Write" : "Read", st);
+	check(st != 0, write ? "a Write whose data is behind a bad key does not succeed" :
+			       "a Read into memory behind a bad key does not succeed");
+	expect_disconnect();
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rdma_cm_event *ev;
@@ -398,11 +465,12 @@ int main(int argc, char **argv)
 	struct sqe c;
 	int st;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: nvme_rdma_badsgl ADDR PORT SUBNQN reject|sgl|badkey-write|badkey-read|short|kato\n");
+	mode = argc > 4 ? argv[4] : "";
+	if (argc != (strncmp(mode, "ioq-", 4) ? 5 : 6)) {
+		fprintf(stderr, "usage: nvme_rdma_badsgl ADDR PORT SUBNQN reject|sgl|badkey-write|badkey-read|short|kato\n"
+				"       nvme_rdma_badsgl ADDR PORT SUBNQN ioq-badkey-read|ioq-badkey-write LBA_SIZE\n");
 		return 2;
 	}
-	mode = argv[4];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if (!strcmp(mode, "reject")) {
@@ -440,6 +508,7 @@ int main(int argc, char **argv)
 	check(st == 0, "Fabrics Connect (keyed SGL, RDMA READ)");
 	if (st)
 		return 1;
+	cntlid = last_result & 0xffff;
 	st = enable_ctrl();
 	if (st)
 		printf("# Property Set: status 0x%x\n", st);
@@ -460,6 +529,11 @@ int main(int argc, char **argv)
 		keep_alive_then_silence();
 		return failures ? 1 : 0;
 	}
+
+	if (!strncmp(mode, "ioq-badkey-", 11))
+		return io_queue_badkey(argv[1], argv[2], argv[3],
+				       !strcmp(mode, "ioq-badkey-write"),
+				       strtoul(argv[5], NULL, 0));
 
 	if (!strcmp(mode, "badkey-read")) {
 		c = identify();
