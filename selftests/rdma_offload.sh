@@ -415,6 +415,15 @@ test_crash() {
 	test_disconnect
 }
 
+# A new connection: every I/O queue offloaded; verify, disconnect.
+connect_offloaded_verify() {
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	queues_where "$NIOQ" 0 || return 1
+	verify --bs=4k --iodepth=16 --size=8M || return 1
+	test_disconnect
+}
+
 # rxe0 deleted while fio runs on offloaded queues: the RDMA device under
 # the device's QPs goes, so our ib_client ends every queue on it and each
 # release waits for nicsim1 to give its queue back (QP and CQ destroyed
@@ -439,11 +448,7 @@ test_link_deleted() {
 	wait_for 15 relistened || { msg "port 1 not listening again"; rc=1; }
 	NVO_DMESG_MARK=$mark
 	[ $rc -eq 0 ] || return 1
-	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
-	host_ns_dev "$NQN" 1 >/dev/null || return 1
-	queues_where "$NIOQ" 0 || return 1
-	verify --bs=4k --iodepth=16 --size=8M || return 1
-	test_disconnect
+	connect_offloaded_verify
 }
 
 # nicsim1 goes while fio runs on its queues: they end (the host sees its
@@ -540,11 +545,7 @@ test_bad_keys() {
 		{ msg "the shim did not end both connections"; rc=1; }
 	NVO_DMESG_MARK=$mark
 	[ $rc -eq 0 ] || return 1
-	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
-	host_ns_dev "$NQN" 1 >/dev/null || return 1
-	queues_where "$NIOQ" 0 || return 1
-	verify --bs=4k --iodepth=16 --size=8M || return 1
-	test_disconnect || return 1
+	connect_offloaded_verify || return 1
 	with_timeout 60 sh -c "echo 1 >$NICSIM_BUS/del_device"
 }
 
