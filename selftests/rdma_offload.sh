@@ -146,7 +146,20 @@ verify_on_device() {
 	q=$(queues_rw)
 	msg "nicsim1 executed $((own - own0)) reads and writes, want $want at least"
 	msg "netlink: the device's counters moved by $((d - d0)), its queues' show $q"
+	rxe_retries
 	[ $((own - own0)) -ge "$want" ] && [ $((d - d0)) -ge "$want" ] && [ "$q" -ge "$want" ]
+}
+
+# rxe0's retransmission counters (initiator and target share it), said
+# after the bulk I/O: a retry makes Debian 6.1's rxe re-run a host's
+# completed REG_MR, which the host then reports as MEMREG ... local QP
+# operation error (seen on the debug kernel); these tell whether any came.
+rxe_retries() {
+	local c d=/sys/class/infiniband/$RDMA_LINK/ports/1/hw_counters out=
+	for c in send_rnr_err rcvd_rnr_err rcvd_seq_err completer_retry_err duplicate_request; do
+		[ -r "$d/$c" ] && out="$out $c=$(cat "$d/$c")"
+	done
+	msg "rxe0:${out:- no hw_counters}"
 }
 
 # The family's offload counters (stats-get): reads and writes nicsim1 counts
@@ -550,6 +563,7 @@ test_bad_keys() {
 }
 
 test_unload() {
+	rxe_retries
 	_nvo_rmmod nicsim_rdma || return 1
 	_nvo_rmmod nicsim || return 1
 	nvmet_port_remove 1 || return 1
