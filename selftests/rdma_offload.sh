@@ -49,6 +49,13 @@ RECONNECT=(--reconnect-delay=1 --ctrl-loss-tmo=60)
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 nic() { cat "$NICSIM_DBG/$1" 2>/dev/null || echo -1; }
 
+# nicsim1 created (two engines); deleted, its unregister bounded (60 s).
+nicsim_new() { echo "1 2" >"$NICSIM_BUS/new_device" || { msg "cannot create nicsim1"; return 1; }; }
+nicsim_del() {
+	with_timeout 60 sh -c "echo 1 >$NICSIM_BUS/del_device" ||
+		{ msg "del_device did not return"; return 1; }
+}
+
 cleanup() {
 	fio_reap
 	nvmet_cleanup >/dev/null 2>&1
@@ -62,7 +69,7 @@ test_setup() {
 	rdma_target_setup "$NQN" "$PORT" param_inline_data_size=$INLINE || return 1
 	_nvo_diag insmod "$NVO_MODULES/nicsim.ko" || return 1
 	_nvo_diag insmod "$NVO_MODULES/nicsim_rdma.ko" || return 1
-	echo "1 2" >"$NICSIM_BUS/new_device" || { msg "cannot create nicsim1"; return 1; }
+	nicsim_new || return 1
 	[ -r "$NICSIM_DBG/rdma_queues" ] || { msg "no $NICSIM_DBG/rdma_queues"; return 1; }
 }
 
@@ -474,8 +481,7 @@ test_device_removed() {
 	queues_where "$NIOQ" 0 || return 1
 	fio_start "$dev" 20 || return 1
 	sleep 2
-	with_timeout 60 sh -c "echo 1 >$NICSIM_BUS/del_device" ||
-		{ msg "del_device did not return"; return 1; }
+	nicsim_del || return 1
 	l=$(nl_raw port-get id=1)
 	msg "port 1 after: $l"
 	[ "$(field "$l" policy)" = off ] && [ -z "$(field "$l" dev-id)" ] || { msg "port still bound"; return 1; }
@@ -497,7 +503,7 @@ test_device_removed() {
 dev_failed() { dmesg_grep_since_mark 'offload device nicsim1 failed' >/dev/null; }
 test_kill_hang() {
 	local dev c l n mark=$NVO_DMESG_MARK rc=0
-	echo "1 2" >"$NICSIM_BUS/new_device" || { msg "cannot create nicsim1"; return 1; }
+	nicsim_new || return 1
 	test_bind || return 1
 	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
 	dev=$(host_ns_dev "$NQN" 1) || return 1
@@ -522,8 +528,7 @@ test_kill_hang() {
 	# The parked queues are off the family's list; nicsim1 still has them.
 	NICSIM_DBG=/nonexistent queues_where 0 "$NIOQ" || rc=1
 	verify --bs=4k --iodepth=16 --size=8M || rc=1
-	with_timeout 60 sh -c "echo 1 >$NICSIM_BUS/del_device" ||
-		{ msg "del_device did not return"; rc=1; }
+	nicsim_del || rc=1
 	l=$(dmesg_grep_since_mark 'gave the parked queue back: released' | grep -c .)
 	msg "parked queues released at the deletion: $l"
 	[ "$l" -eq "$n" ] || rc=1
@@ -540,7 +545,7 @@ test_kill_hang() {
 # and verifies.
 test_bad_keys() {
 	local lba f0 o0 n mode out rc=0 mark=$NVO_DMESG_MARK
-	echo "1 2" >"$NICSIM_BUS/new_device" || { msg "cannot create nicsim1"; return 1; }
+	nicsim_new || return 1
 	test_bind || return 1
 	lba=$(cat "/sys/block/${TCP_NULLB##*/}/queue/logical_block_size") || return 1
 	f0=$(nic rdma_failed)
@@ -559,7 +564,7 @@ test_bad_keys() {
 	NVO_DMESG_MARK=$mark
 	[ $rc -eq 0 ] || return 1
 	connect_offloaded_verify || return 1
-	with_timeout 60 sh -c "echo 1 >$NICSIM_BUS/del_device"
+	nicsim_del
 }
 
 test_unload() {
