@@ -134,6 +134,7 @@ struct nvo_offload_dev;
 struct nvo_offload_queue;
 struct ib_pd;
 struct rdma_cm_id;
+struct nvo_rdma_qp;
 
 /*
  * An NVMe/RDMA I/O queue offered to a device at its connection request
@@ -234,9 +235,14 @@ void nvo_ns_table_lost(struct nvo_offload_dev *dev, u32 subsys_id);
  */
 void nvo_ns_failed(struct nvo_offload_dev *dev, u32 subsys_id, u32 nsid);
 
-/* The queue as it moves between the shim and a device. */
+/*
+ * The queue as it moves between the shim and a device: an NVMe/TCP queue's
+ * socket, or an NVMe/RDMA queue's QP, CQ and receive buffers
+ * (<linux/nvmet_offload_rdma.h>: @rdma set, @sock and @params unused).
+ */
 struct nvo_handover {
 	struct socket		*sock;
+	struct nvo_rdma_qp	*rdma;		/* the shim's, lent */
 	struct nvo_conn_params	params;
 	u16			qid;
 	u16			sq_size;
@@ -409,6 +415,39 @@ struct nvo_offload_ops {
 	 */
 	int (*rdma_accept)(struct nvo_offload_queue *oq,
 			   const struct nvo_rdma_conn *c);
+	/*
+	 * NVMe/RDMA, live (caps.tr[NVO_TR_RDMA].take has NVO_TAKE_LIVE and
+	 * NVO_GIVE_LIVE): take the running queue @h describes (@h->rdma, the
+	 * rules in <linux/nvmet_offload_rdma.h>). Before returning 0 the
+	 * device has set each receive's cqe.done and owner_priv and made
+	 * oq->dev_priv its queue; it then polls the CQ (completions may be
+	 * waiting), starts the parked commands in order, continues the SQ
+	 * head from @h->sqhd, and frees the record. An error leaves
+	 * everything as it was: the shim keeps serving the queue. Process
+	 * context, may sleep, no shim lock held.
+	 *
+	 * queue_reclaim() on such a queue gives it back live: the device
+	 * parks the capsules it polls from then on (reposting their
+	 * buffers), lets its started commands and punts end with their
+	 * responses, and calls nvo_offload_reclaimed() with a record (from
+	 * nvo_handover_alloc(), @rdma as it was given, @sqhd its SQ head).
+	 * Killed, or failing, it moves the QP to the error state, polls the
+	 * flushes of its own work requests, and calls nvo_offload_failed()
+	 * (NULL: the shim ends the connection). Either way it destroys
+	 * neither the QP nor the CQ, and no work request of its own may be
+	 * left on them: the shim polls the CQ afterwards.
+	 */
+	int (*rdma_take)(struct nvo_offload_queue *oq, struct nvo_handover *h);
+	/*
+	 * The CQ of a queue the device took live has completions: wake what
+	 * polls it. Called from the CQ's completion handler (any context,
+	 * possibly hard interrupt; under rcu_read_lock()) from the start of
+	 * rdma_take() until the device's nvo_offload_reclaimed() or
+	 * nvo_offload_failed() on the queue returns; the device keeps what
+	 * oq->dev_priv points to valid until then, or clears oq->dev_priv
+	 * first. Required with rdma_take.
+	 */
+	void (*rdma_cq_wake)(struct nvo_offload_queue *oq);
 };
 
 struct nvo_offload_dev {
@@ -456,6 +495,9 @@ void nvo_offload_reclaimed(struct nvo_offload_queue *oq,
 			   struct nvo_handover *h);
 /*
  * @h is NULL when the stream is lost: the shim then closes the connection.
+ * On an NVMe/RDMA queue taken live (ops->rdma_take) both are called in
+ * process context and may sleep: the shim waits there until no
+ * rdma_cq_wake() can still be running.
  * An RDMA queue taken at connect has no record either way: the device
  * calls one of the two with NULL once its QP is destroyed (after
  * queue_reclaim(), or on its own when the QP failed, e.g. a bad rkey: the
