@@ -625,40 +625,66 @@ static void nvo_nl_next_queue(struct nvo_queue *queue, void *arg)
 	}
 }
 
-struct nvo_nl_peer_match {
+/* The first peer queue after @after that a queue-set selects, in id order. */
+struct nvo_nl_next_peer {
 	const struct nvo_nl_sel	*sel;
-	bool			seen;
+	s64			after;
+	s64			found;		/* -1: none */
+	u16			qid;
 };
 
-static void nvo_nl_peer_queue_seen(const struct nvo_peer_queue *pq, void *arg)
+static void nvo_nl_next_peer_queue(const struct nvo_peer_queue *pq, void *arg)
 {
-	struct nvo_nl_peer_match *m = arg;
+	struct nvo_nl_next_peer *np = arg;
 
-	if (nvo_nl_peer_queue_selected(pq, m->sel))
-		m->seen = true;
+	if (pq->id <= np->after || !nvo_nl_peer_queue_selected(pq, np->sel))
+		return;
+	if (np->found < 0 || pq->id < np->found) {
+		np->found = pq->id;
+		np->qid = pq->qid;
+	}
 }
 
+static int nvo_nl_queue_set_err(struct netlink_ext_ack *extack,
+				const struct nlattr *which, int ret);
+
 /*
- * A queue-set that named no NVMe/TCP queue: -EOPNOTSUPP when it names a
- * peer transport's queues (in software until their offload exists), else
+ * A queue-set that named no NVMe/TCP queue: a peer transport's queues move
+ * through the peer (one at a time, in id order, as NVMe/TCP's), else
  * -ENOENT; with extack.
  */
 static int nvo_nl_queue_set_none(struct netlink_ext_ack *extack,
 				 const struct nlattr *which,
-				 const struct nvo_nl_sel *sel, bool one)
+				 const struct nvo_nl_sel *sel, bool one,
+				 bool on)
 {
-	struct nvo_nl_sel any = *sel;
-	struct nvo_nl_peer_match m = { .sel = &any };
+	struct nvo_nl_next_peer np = { .sel = sel, .after = -1 };
+	bool seen = false;
+	int ret;
 
-	/* Any queue of the controller tells it is a peer's. */
-	if (!one)
-		any.by &= ~NVO_NL_BY_IOQ;
-	nvo_visit_peer_queues(nvo_nl_peer_queue_seen, &m);
-	if (m.seen) {
-		NL_SET_ERR_MSG_ATTR(extack, which,
-				    "only NVMe/TCP queues move to a device today");
-		return -EOPNOTSUPP;
+	for (;;) {
+		np.found = -1;
+		nvo_visit_peer_queues(nvo_nl_next_peer_queue, &np);
+		if (np.found < 0)
+			break;
+		np.after = np.found;
+		seen = true;
+		if (!np.qid)
+			return nvo_nl_queue_set_err(extack, which, -EINVAL);
+		ret = nvo_peer_queue_set(np.found, on);
+		if (ret == -EOPNOTSUPP) {
+			NL_SET_ERR_MSG_ATTR(extack, which,
+					    "the queue's device takes no queue of its transport live, or took it at connect");
+			return ret;
+		}
+		if (ret && ret != -ENOENT)
+			return nvo_nl_queue_set_err(extack, which, ret);
+		if (one)
+			return ret == -ENOENT ?
+			       nvo_nl_queue_set_err(extack, which, ret) : 0;
 	}
+	if (seen)
+		return 0;
 	if (one)
 		NL_SET_ERR_MSG_ATTR(extack, which, "no such queue");
 	else
@@ -685,6 +711,10 @@ static int nvo_nl_queue_set_err(struct netlink_ext_ack *extack,
 		break;
 	case -ESHUTDOWN:
 		NL_SET_ERR_MSG_ATTR(extack, which, "the queue is closing");
+		break;
+	case -ETIMEDOUT:
+		NL_SET_ERR_MSG_ATTR(extack, which,
+				    "the queue reached no command boundary in time");
 		break;
 	default:
 		NL_SET_ERR_MSG_ATTR(extack, which, "the offload request failed");
@@ -766,6 +796,6 @@ int nvmet_offload_nl_queue_set_doit(struct sk_buff *skb, struct genl_info *info)
 			       nvo_nl_queue_set_err(extack, which, ret) : 0;
 	}
 	if (one || !nq.ctrl_seen)
-		return nvo_nl_queue_set_none(extack, which, &sel, one);
+		return nvo_nl_queue_set_none(extack, which, &sel, one, on);
 	return 0;
 }

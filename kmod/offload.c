@@ -177,6 +177,9 @@ int nvo_offload_register(struct nvo_offload_dev *dev)
 	if (!dev->ops || !dev->ops->queue_offload || !dev->ops->queue_reclaim ||
 	    !dev->ops->punt_done || !dev->name[0])
 		return -EINVAL;
+	/* A device polling a lent CQ must be woken by its handler. */
+	if (!!dev->ops->rdma_take != !!dev->ops->rdma_cq_wake)
+		return -EINVAL;
 	if (NVO_API_MAJOR(dev->api_version) != NVO_API_MAJOR(NVO_API_V2) ||
 	    !dev->caps.size || dev->caps.size > sizeof(dev->caps)) {
 		pr_err("offload device %s: driver API %#x, caps size %u: this shim speaks %#x, caps size %zu\n",

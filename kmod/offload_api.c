@@ -39,8 +39,8 @@ void nvo_punt_complete(struct nvo_queue *queue, struct nvo_cmd *cmd)
 }
 
 /*
- * A queue of a peer transport (NVMe/RDMA) that a device took at connect:
- * the driver API's calls on it go to the peer (peer.h).
+ * A queue of a peer transport (NVMe/RDMA) that a device took, at connect or
+ * live: the driver API's calls on it go to the peer (peer.h).
  */
 static bool nvo_oq_is_peer(const struct nvo_offload_queue *oq)
 {
@@ -50,8 +50,7 @@ static bool nvo_oq_is_peer(const struct nvo_offload_queue *oq)
 void nvo_offload_reclaimed(struct nvo_offload_queue *oq, struct nvo_handover *h)
 {
 	if (nvo_oq_is_peer(oq)) {
-		WARN_ON_ONCE(h);	/* such a queue has no record */
-		nvo_peer_get()->returned(oq, NVO_FALLBACK_NONE);
+		nvo_peer_get()->returned(oq, NVO_FALLBACK_NONE, h);
 		return;
 	}
 	nvo_offload_returned(oq, h, NVO_FALLBACK_NONE);
@@ -63,8 +62,8 @@ void nvo_offload_failed(struct nvo_offload_queue *oq,
 {
 	/* Without a record the stream is lost, whatever the timeouts say. */
 	if (nvo_oq_is_peer(oq)) {
-		WARN_ON_ONCE(h);
-		nvo_peer_get()->returned(oq, reason ?: NVO_FALLBACK_QUEUE_FAILED);
+		nvo_peer_get()->returned(oq, reason ?: NVO_FALLBACK_QUEUE_FAILED,
+					 h);
 		return;
 	}
 	if (!h && reason != NVO_FALLBACK_RECLAIM_TIMEOUT &&

@@ -95,3 +95,19 @@ void nvo_peer_dev_gone(struct nvo_offload_dev *dev)
 		nvo_peer->dev_gone(dev);
 	mutex_unlock(&nvo_peer_mutex);
 }
+
+/*
+ * queue-set on a peer's queue. Under the mutex, so that the peer stays; a
+ * move is bounded by the reclaim and kill timeouts. -EOPNOTSUPP: no peer
+ * that moves queues.
+ */
+int nvo_peer_queue_set(u32 id, bool on)
+{
+	int ret = -EOPNOTSUPP;
+
+	mutex_lock(&nvo_peer_mutex);
+	if (nvo_peer && nvo_peer->queue_set)
+		ret = nvo_peer->queue_set(id, on);
+	mutex_unlock(&nvo_peer_mutex);
+	return ret;
+}

@@ -46,18 +46,29 @@ struct nvo_peer_ops {
 	void	(*visit_ports)(nvo_peer_port_fn fn, void *arg);
 	void	(*visit_queues)(nvo_peer_queue_fn fn, void *arg);
 	/*
-	 * A queue a device took at its connect (oq->trtype is the peer's):
-	 * the driver API's calls on it land here (offload_api.c). punt as
-	 * nvo_offload_punt(); ctrl: the queue's controller, NULL before its
-	 * Connect (any context); returned: the device handed the queue back
-	 * (nvo_offload_reclaimed() or _failed(), any context).
+	 * A queue a device took (oq->trtype is the peer's), at its connect
+	 * or live: the driver API's calls on it land here (offload_api.c).
+	 * punt as nvo_offload_punt(); ctrl: the queue's controller, NULL
+	 * before its Connect (any context); returned: the device handed the
+	 * queue back (nvo_offload_reclaimed() or _failed(), with the record
+	 * @h or NULL; any context at connect, process context live).
 	 */
 	int	(*punt)(struct nvo_offload_queue *oq,
 			const struct nvme_command *sqe, struct scatterlist *sg,
 			unsigned int sg_cnt, u32 len, void *cookie);
 	struct nvmet_ctrl *(*ctrl)(struct nvo_offload_queue *oq);
 	void	(*returned)(struct nvo_offload_queue *oq,
-			    enum nvo_fallback_reason reason);
+			    enum nvo_fallback_reason reason,
+			    struct nvo_handover *h);
+	/*
+	 * queue-set on queue @id of the peer's: move it live to the device
+	 * bound to its port (@on) or back to software. 0, -ENOENT (no such
+	 * queue), -EINVAL (the admin queue), -ENODEV (no device bound),
+	 * -EOPNOTSUPP (the device takes none live, or the queue was taken at
+	 * connect), -EBUSY (a move is under way), -ESHUTDOWN (closing),
+	 * -ETIMEDOUT. Process context, no core lock held. Optional.
+	 */
+	int	(*queue_set)(u32 id, bool on);
 	/*
 	 * @dev goes or failed: end every queue it has (their connections);
 	 * each release ends with nvo_peer_offload_end(). Process context.
@@ -94,6 +105,20 @@ void nvo_peer_offload_end(struct nvo_offload_dev *dev, bool taken,
 			  enum nvo_fallback_reason reason,
 			  const struct nvo_offload_stats *st);
 void nvo_peer_offloaded(struct nvo_offload_dev *dev);
+/*
+ * A live move (queue-set): the device bound to port @portid, whatever its
+ * policy, held as nvo_peer_admit() holds it, if it takes queues of @tr of
+ * @depth entries and @inline_size in-capsule bytes live; else NULL and
+ * *@err says why (-ENODEV, -EOPNOTSUPP). nvo_peer_dev_put() drops a hold
+ * that took no queue; nvo_peer_dev_bound() says whether @dev is still
+ * bound to @portid.
+ */
+struct nvo_offload_dev *nvo_peer_live_dev(u16 portid, enum nvo_trtype tr,
+					  u16 depth, u32 inline_size,
+					  int *err);
+void nvo_peer_dev_hold(struct nvo_offload_dev *dev);
+void nvo_peer_dev_put(struct nvo_offload_dev *dev);
+bool nvo_peer_dev_bound(u16 portid, struct nvo_offload_dev *dev);
 /* The core's reclaim and kill deadlines (module parameters), in ms. */
 void nvo_peer_timeouts(u32 *reclaim_ms, u32 *kill_ms);
 /*
@@ -133,5 +158,6 @@ void nvo_visit_peer_queues(nvo_peer_queue_fn fn, void *arg);
 const struct nvo_peer_ops *nvo_peer_get(void);
 void nvo_peer_dev_gone(struct nvo_offload_dev *dev);
 void nvo_peer_port_limits(u16 portid, const struct nvo_tr_caps *caps);
+int nvo_peer_queue_set(u32 id, bool on);
 
 #endif /* NVO_PEER_H */

@@ -5,8 +5,9 @@
  * netlink name ports by id whatever their transport, and the admission of
  * each new I/O queue, settled before the host's connection is accepted.
  * A queue a device took at connect stays with it until its connection
- * ends; there is no live move for these queues yet, so turning a port's
- * policy off leaves them where they are.
+ * ends (its QP is the device's), so turning a port's policy off leaves it
+ * where it is; a queue served in software moves live to the bound device,
+ * whatever the policy, and back, on queue-set (nvo_peer_live_dev()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -65,6 +66,21 @@ static void nvo_peer_bind_drop(struct nvo_peer_bind *b)
 	kfree(b);
 }
 
+static bool nvo_peer_takes_at_connect(const struct nvo_offload_dev *dev,
+				      enum nvo_trtype tr)
+{
+	return (dev->caps.tr[tr].take & NVO_TAKE_AT_CONNECT) &&
+	       dev->ops->rdma_accept;
+}
+
+static bool nvo_peer_takes_live(const struct nvo_offload_dev *dev,
+				enum nvo_trtype tr)
+{
+	u32 live = NVO_TAKE_LIVE | NVO_GIVE_LIVE;
+
+	return (dev->caps.tr[tr].take & live) == live && dev->ops->rdma_take;
+}
+
 /* nvo_peer_port_set()'s step under nvo_peer_binds_lock. */
 static int nvo_peer_bind_apply(u16 portid, enum nvo_trtype tr,
 			       struct nvo_offload_dev *dev, bool on,
@@ -77,8 +93,8 @@ static int nvo_peer_bind_apply(u16 portid, enum nvo_trtype tr,
 		dev = b->dev;
 	if (on && !dev)
 		return -EINVAL;
-	if (dev && (!(dev->caps.tr[tr].take & NVO_TAKE_AT_CONNECT) ||
-		    !dev->ops->rdma_accept))
+	if (dev && !nvo_peer_takes_at_connect(dev, tr) &&
+	    !nvo_peer_takes_live(dev, tr))
 		return -EOPNOTSUPP;
 	if (on && b && b->on && b->dev != dev)
 		return -EBUSY;
@@ -99,7 +115,7 @@ static int nvo_peer_bind_apply(u16 portid, enum nvo_trtype tr,
 		list_add_tail(&b->entry, &nvo_peer_binds);
 	}
 	if (b->dev != dev || b->on != on)
-		pr_info("port %u: offload %s, device %s (queues taken at connect)\n",
+		pr_info("port %u: offload %s, device %s\n",
 			portid, on ? "on" : "off", dev->name);
 	b->dev = dev;
 	b->on = on;
@@ -204,7 +220,8 @@ struct nvo_offload_dev *nvo_peer_admit(u16 portid, enum nvo_trtype tr,
 
 	mutex_lock(&nvo_peer_binds_lock);
 	b = nvo_peer_bind_find(portid);
-	if (!b || !b->on || b->tr != tr || READ_ONCE(b->dev->failed))
+	if (!b || !b->on || b->tr != tr || READ_ONCE(b->dev->failed) ||
+	    !nvo_peer_takes_at_connect(b->dev, tr))
 		goto out;
 	why = nvo_peer_admit_check(b->dev, tr, depth, inline_size, &ev);
 	if (why) {
@@ -222,7 +239,67 @@ out:
 }
 EXPORT_SYMBOL_NS_GPL(nvo_peer_admit, NVO_NS);
 
-/* The device took the queue (its rdma_accept succeeded). */
+struct nvo_offload_dev *nvo_peer_live_dev(u16 portid, enum nvo_trtype tr,
+					  u16 depth, u32 inline_size,
+					  int *err)
+{
+	struct nvo_offload_dev *dev = NULL;
+	struct nvo_peer_bind *b;
+	enum nvo_event ev;
+	const char *why;
+
+	mutex_lock(&nvo_peer_binds_lock);
+	b = nvo_peer_bind_find(portid);
+	*err = -ENODEV;
+	if (!b || b->tr != tr || READ_ONCE(b->dev->failed))
+		goto out;
+	*err = -EOPNOTSUPP;
+	if (!nvo_peer_takes_live(b->dev, tr))
+		goto out;
+	why = nvo_peer_admit_check(b->dev, tr, depth, inline_size, &ev);
+	if (why) {
+		nvo_counters_dev_event(b->dev, ev);
+		pr_info_ratelimited("port %u: a queue of depth %u stays in software, %s cannot take it: %s\n",
+				    portid, depth, b->dev->name, why);
+		goto out;
+	}
+	dev = b->dev;
+	atomic_inc(&dev->nr_queues);
+	*err = 0;
+out:
+	mutex_unlock(&nvo_peer_binds_lock);
+	return dev;
+}
+EXPORT_SYMBOL_NS_GPL(nvo_peer_live_dev, NVO_NS);
+
+/* Another hold on a device already held (a call into it may outlast one). */
+void nvo_peer_dev_hold(struct nvo_offload_dev *dev)
+{
+	atomic_inc(&dev->nr_queues);
+}
+EXPORT_SYMBOL_NS_GPL(nvo_peer_dev_hold, NVO_NS);
+
+void nvo_peer_dev_put(struct nvo_offload_dev *dev)
+{
+	if (atomic_dec_and_test(&dev->nr_queues))
+		wake_up_var(&dev->nr_queues);
+}
+EXPORT_SYMBOL_NS_GPL(nvo_peer_dev_put, NVO_NS);
+
+bool nvo_peer_dev_bound(u16 portid, struct nvo_offload_dev *dev)
+{
+	struct nvo_peer_bind *b;
+	bool bound;
+
+	mutex_lock(&nvo_peer_binds_lock);
+	b = nvo_peer_bind_find(portid);
+	bound = b && b->dev == dev && !READ_ONCE(dev->failed);
+	mutex_unlock(&nvo_peer_binds_lock);
+	return bound;
+}
+EXPORT_SYMBOL_NS_GPL(nvo_peer_dev_bound, NVO_NS);
+
+/* The device took the queue (its rdma_accept or rdma_take succeeded). */
 void nvo_peer_offloaded(struct nvo_offload_dev *dev)
 {
 	nvo_counters_dev_event(dev, NVO_EV_OFFLOAD_EVENTS);
@@ -241,8 +318,7 @@ void nvo_peer_offload_end(struct nvo_offload_dev *dev, bool taken,
 		nvo_counters_dev_fold(dev, st);
 	if (!taken || reason != NVO_FALLBACK_NONE)
 		nvo_counters_dev_event(dev, NVO_EV_FALLBACK_EVENTS);
-	if (atomic_dec_and_test(&dev->nr_queues))
-		wake_up_var(&dev->nr_queues);
+	nvo_peer_dev_put(dev);
 }
 EXPORT_SYMBOL_NS_GPL(nvo_peer_offload_end, NVO_NS);
 

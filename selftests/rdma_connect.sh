@@ -76,8 +76,8 @@ field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 # The family (nvmet_offload's) lists our RDMA port and queues beside an
 # NVMe/TCP port and its queues (a second subsystem on 127.0.0.1:$TCP_PORT,
 # no namespace): one id space, transport on every object, RDMA queues in
-# software with no cpu; filters apply; a move or a policy on RDMA objects is
-# -EOPNOTSUPP with a message.
+# software with no cpu; filters apply; a move with no device bound, or a
+# policy on with none, is -EINVAL with a message.
 TCP_PORT=4430
 NQN_TCP=$NQN-tcp
 test_family() {
@@ -130,8 +130,9 @@ test_family() {
 	l=$(nl_raw queue-get id="$id") || { msg "$l"; return 1; }
 	[ "$(field "$l" transport)" = rdma ] && [ "$(field "$l" qid)" = 1 ] || { msg "queue-get id=$id: $l"; rc=1; }
 
-	nl_err EOPNOTSUPP queue-set id="$id" offload=on || rc=1
-	nl_err EOPNOTSUPP queue-set ctrl-id="$cntlid" offload=on || rc=1
+	# no device bound to port 1: nothing to move the queues to
+	nl_err EINVAL queue-set id="$id" offload=on || rc=1
+	nl_err EINVAL queue-set ctrl-id="$cntlid" offload=on || rc=1
 	nl_err EINVAL port-set id=1 policy=on || rc=1
 	nl_err ENOENT queue-set ctrl-id=65000 offload=on || rc=1
 
@@ -267,7 +268,7 @@ if [ "$(nvo_transport)" = stock ]; then
 else
 	# before the reset: while the ids are low, ids of a space of its own
 	# would meet the NVMe/TCP ones
-	step "nvmet_offload's family lists the RDMA port and queues beside NVMe/TCP ones (one id space, transport, filters, EOPNOTSUPP for moves)" test_family
+	step "nvmet_offload's family lists the RDMA port and queues beside NVMe/TCP ones (one id space, transport, filters, EINVAL for a move with no device bound)" test_family
 fi
 step "fio crc32c verify bs=4k iodepth=32 size=8M" verify --bs=4k --iodepth=32 --size=8M
 step "fio crc32c verify bs=1M iodepth=4 size=32M" verify --bs=1M --iodepth=4 --size=32M

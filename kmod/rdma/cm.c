@@ -88,6 +88,7 @@ static int nvo_rdma_connect(struct rdma_cm_id *cm_id,
 	param.flow_control = 1;
 	param.initiator_depth = min_t(u8, event->param.conn.initiator_depth,
 				      cm_id->device->attrs.max_qp_init_rd_atom);
+	queue->rq.initiator_depth = param.initiator_depth;
 	param.private_data = &rep;
 	param.private_data_len = sizeof(rep);
 	/*

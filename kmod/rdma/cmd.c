@@ -10,6 +10,8 @@
 
 #include <linux/scatterlist.h>
 
+#include <linux/nvmet_offload_stream.h>
+
 #include "../compat.h"
 #include "rdma.h"
 
@@ -65,15 +67,15 @@ static void nvo_rdma_error(struct nvo_rdma_queue *queue, struct ib_wc *wc,
 	nvo_rdma_queue_kill(queue);
 }
 
-int nvo_rdma_post_recv(struct nvo_rdma_queue *queue, struct nvo_rdma_rx *rx)
+int nvo_rdma_post_recv(struct nvo_rdma_queue *queue, struct nvo_rdma_recv *rx)
 {
 	struct ib_device *ibdev = queue->dev->ibdev;
 	int ret;
 
-	ib_dma_sync_single_for_device(ibdev, rx->sqe_dma, sizeof(*rx->sqe),
+	ib_dma_sync_single_for_device(ibdev, rx->sge[0].addr, sizeof(*rx->sqe),
 				      DMA_FROM_DEVICE);
 	if (queue->inline_size)
-		ib_dma_sync_single_for_device(ibdev, rx->inline_dma,
+		ib_dma_sync_single_for_device(ibdev, rx->sge[1].addr,
 					      queue->inline_size,
 					      DMA_FROM_DEVICE);
 	ret = ib_post_recv(queue->qp, &rx->wr, NULL);
@@ -120,12 +122,16 @@ void nvo_rdma_release_cmd(struct nvo_rdma_cmd *cmd)
 				    cmd->req.sg, cmd->req.sg_cnt, cmd->dir);
 	if (cmd->nvmet_sgls)
 		nvmet_req_free_sgls(&cmd->req);
+	kfree(cmd->parked_data);
+	cmd->parked_data = NULL;
 	cmd->rw_used = false;
 	cmd->nvmet_sgls = false;
 	cmd->rx = NULL;
 	spin_lock_irqsave(&queue->lock, flags);
 	list_add_tail(&cmd->entry, &queue->free_cmds);
-	queue->nr_busy--;
+	/* A live move waits for the last one (live.c). */
+	if (!--queue->nr_busy && queue->park)
+		wake_up(&queue->idle_wq);
 	spin_unlock_irqrestore(&queue->lock, flags);
 }
 
@@ -171,6 +177,9 @@ static void nvo_rdma_punt_response(struct nvo_rdma_cmd *cmd)
 	cmd->req.sg_cnt = 0;
 	nvo_rdma_release_cmd(cmd);
 	oq->dev->ops->punt_done(oq, cookie, &cqe);
+	/* A live give-back waits for this before it lets the device go. */
+	if (atomic_dec_and_test(&queue->nr_punts))
+		wake_up_var(&queue->nr_punts);
 }
 
 void nvo_rdma_queue_response(struct nvmet_req *req)
@@ -196,7 +205,7 @@ void nvo_rdma_queue_response(struct nvmet_req *req)
 					&cmd->send_wr);
 
 	/* The capsule is consumed: its buffer takes the next command. */
-	if (nvo_rdma_post_recv(queue, cmd->rx)) {
+	if (cmd->rx && nvo_rdma_post_recv(queue, cmd->rx)) {
 		nvo_rdma_release_cmd(cmd);
 		nvo_rdma_queue_kill(queue);
 		return;
@@ -247,8 +256,13 @@ static u16 nvo_rdma_map_inline(struct nvo_rdma_cmd *cmd)
 	if (!len)
 		return 0;
 	sg_init_table(&cmd->inline_sg, 1);
-	sg_set_buf(&cmd->inline_sg, page_address(cmd->rx->inline_page) + off,
-		   len);
+	if (cmd->rx)
+		sg_set_buf(&cmd->inline_sg,
+			   page_address(cmd->rx->inline_page) + off, len);
+	else if (cmd->parked_data)	/* a parked capsule: its copy */
+		sg_set_buf(&cmd->inline_sg, cmd->parked_data + off, len);
+	else
+		return NVME_SC_SGL_INVALID_OFFSET | NVME_STATUS_DNR;
 	cmd->req.sg = &cmd->inline_sg;
 	cmd->req.sg_cnt = 1;
 	cmd->req.transfer_len = len;
@@ -328,11 +342,15 @@ void nvo_rdma_handle_cmd(struct nvo_rdma_cmd *cmd)
 	u16 status;
 	int ret;
 
-	ib_dma_sync_single_for_cpu(ibdev, cmd->rx->sqe_dma,
-				   sizeof(*cmd->rx->sqe), DMA_FROM_DEVICE);
-	if (queue->inline_size)
-		ib_dma_sync_single_for_cpu(ibdev, cmd->rx->inline_dma,
-					   queue->inline_size, DMA_FROM_DEVICE);
+	if (cmd->rx) {
+		ib_dma_sync_single_for_cpu(ibdev, cmd->rx->sge[0].addr,
+					   sizeof(*cmd->rx->sqe),
+					   DMA_FROM_DEVICE);
+		if (queue->inline_size)
+			ib_dma_sync_single_for_cpu(ibdev, cmd->rx->sge[1].addr,
+						   queue->inline_size,
+						   DMA_FROM_DEVICE);
+	}
 	ib_dma_sync_single_for_cpu(ibdev, cmd->cqe_dma, sizeof(*cmd->req.cqe),
 				   DMA_TO_DEVICE);
 
@@ -358,11 +376,50 @@ void nvo_rdma_handle_cmd(struct nvo_rdma_cmd *cmd)
 	}
 }
 
+/*
+ * A live move is parking capsules (live.c): this one is copied into the
+ * record, its buffer posted again. True when it was parked (or the queue
+ * ended because the host sent more than its queue size).
+ */
+static bool nvo_rdma_park_capsule(struct nvo_rdma_queue *queue,
+				  struct nvo_rdma_recv *rx, u32 byte_len)
+{
+	struct nvo_handover *h = READ_ONCE(queue->park);
+	u32 len = byte_len - sizeof(struct nvme_command);
+	struct ib_device *ibdev = queue->dev->ibdev;
+	struct scatterlist sg;
+
+	if (!h)
+		return false;
+	if (h->nr_parked == h->sq_size || len > queue->inline_size) {
+		pr_warn_ratelimited("queue %u: more capsules than the queue holds while it moves\n",
+				    queue->host_qid);
+		WRITE_ONCE(queue->park_full, true);
+		nvo_rdma_queue_kill(queue);
+		return true;
+	}
+	ib_dma_sync_single_for_cpu(ibdev, rx->sge[0].addr, sizeof(*rx->sqe),
+				   DMA_FROM_DEVICE);
+	if (len) {
+		ib_dma_sync_single_for_cpu(ibdev, rx->sge[1].addr,
+					   queue->inline_size, DMA_FROM_DEVICE);
+		sg_init_one(&sg, page_address(rx->inline_page), len);
+	}
+	if (nvo_record_park(h, rx->sqe, len ? &sg : NULL, len ? 1 : 0, len,
+			    NULL)) {
+		nvo_rdma_queue_kill(queue);
+		return true;
+	}
+	if (nvo_rdma_post_recv(queue, rx))
+		nvo_rdma_queue_kill(queue);
+	return true;
+}
+
 void nvo_rdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 {
-	struct nvo_rdma_rx *rx = container_of(wc->wr_cqe, struct nvo_rdma_rx,
-					      cqe);
-	struct nvo_rdma_queue *queue = rx->queue;
+	struct nvo_rdma_recv *rx = container_of(wc->wr_cqe,
+						struct nvo_rdma_recv, cqe);
+	struct nvo_rdma_queue *queue = cq->cq_context;
 	struct nvo_rdma_cmd *cmd;
 	unsigned long flags;
 
@@ -376,6 +433,9 @@ void nvo_rdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		nvo_rdma_queue_kill(queue);
 		return;
 	}
+	if (unlikely(READ_ONCE(queue->park)) &&
+	    nvo_rdma_park_capsule(queue, rx, wc->byte_len))
+		return;
 	cmd = nvo_rdma_get_cmd(queue);
 	if (unlikely(!cmd)) {
 		/* More commands than the queue size the host connected with. */
@@ -407,6 +467,45 @@ void nvo_rdma_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 }
 
 /*
+ * The commands a hand-over parked (@h: a device's record, or ours when a
+ * move did not happen), in order, before anything polled after them; the
+ * record is freed. On the poll work.
+ */
+void nvo_rdma_start_parked(struct nvo_rdma_queue *queue,
+			   struct nvo_handover *h)
+{
+	struct nvo_rdma_cmd *cmd;
+	u32 i;
+
+	for (i = 0; i < h->nr_parked; i++) {
+		struct nvo_parked_cmd *p = &h->parked[i];
+
+		if (READ_ONCE(queue->state) != NVO_RDMA_Q_LIVE)
+			break;
+		if (p->inline_len > queue->inline_size) {
+			nvo_rdma_queue_kill(queue);
+			break;
+		}
+		cmd = nvo_rdma_get_cmd(queue);
+		if (!cmd) {
+			pr_warn_ratelimited("queue %u: no free command slot for a parked command\n",
+					    queue->host_qid);
+			nvo_rdma_queue_kill(queue);
+			break;
+		}
+		cmd->own_sqe = p->sqe;
+		cmd->parked_data = p->inline_data;	/* the slot's now */
+		p->inline_data = NULL;
+		cmd->rx = NULL;
+		cmd->req.cmd = &cmd->own_sqe;
+		cmd->req.port = queue->nport;
+		cmd->invalidate = false;
+		nvo_rdma_handle_cmd(cmd);
+	}
+	nvo_handover_free(h);
+}
+
+/*
  * A command the device does not execute: nvmet runs it in one of our slots
  * on the queue's nvmet SQ, with the data in the device's buffer.
  */
@@ -429,11 +528,12 @@ int nvo_rdma_punt(struct nvo_offload_queue *oq, const struct nvme_command *sqe,
 	if (!cmd)
 		return -EBUSY;
 
+	atomic_inc(&queue->nr_punts);
 	cmd->punted = true;
 	cmd->punt_cookie = cookie;
-	cmd->punt_sqe = *sqe;
+	cmd->own_sqe = *sqe;
 	cmd->rx = NULL;
-	cmd->req.cmd = &cmd->punt_sqe;
+	cmd->req.cmd = &cmd->own_sqe;
 	cmd->req.port = queue->nport;
 	cmd->invalidate = false;
 	nvo_punt_execute(&cmd->req, &queue->nvme_cq, &queue->nvme_sq,

@@ -95,6 +95,7 @@ static const struct nvo_peer_ops nvo_rdma_peer_ops = {
 	.returned	= nvo_rdma_returned,
 	.dev_gone	= nvo_rdma_dev_gone,
 	.port_limits	= nvo_rdma_port_limits,
+	.queue_set	= nvo_rdma_queue_set,
 };
 
 static int __init nvo_rdma_init(void)
@@ -102,10 +103,13 @@ static int __init nvo_rdma_init(void)
 	int ret;
 
 	nvo_rdma_cmd_set_ops(&nvo_rdma_ops);
+	ret = nvo_rdma_wq_init();
+	if (ret)
+		return ret;
 	ret = nvo_peer_register(&nvo_rdma_peer_ops);
 	if (ret) {
 		pr_err("cannot register with nvmet_offload: %d\n", ret);
-		return ret;
+		goto err_wq;
 	}
 	ret = ib_register_client(&nvo_rdma_ib_client);
 	if (ret)
@@ -125,6 +129,8 @@ err_client:
 	ib_unregister_client(&nvo_rdma_ib_client);
 err_peer:
 	nvo_peer_unregister(&nvo_rdma_peer_ops);
+err_wq:
+	nvo_rdma_wq_exit();
 	return ret;
 }
 
@@ -136,6 +142,7 @@ static void __exit nvo_rdma_exit(void)
 	flush_workqueue(nvmet_wq);
 	ib_unregister_client(&nvo_rdma_ib_client);
 	nvo_peer_unregister(&nvo_rdma_peer_ops);
+	nvo_rdma_wq_exit();
 	pr_info("unregistered\n");
 }
 

@@ -24,7 +24,7 @@
  * the controller marked busy when they moved. Before the Connect there is
  * no controller: looked at again a second later.
  */
-static void nvo_rdma_traffic_work(struct work_struct *w)
+void nvo_rdma_traffic_work(struct work_struct *w)
 {
 	struct nvo_rdma_queue *queue =
 		container_of(to_delayed_work(w), struct nvo_rdma_queue,
@@ -84,7 +84,6 @@ bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
 	}
 	queue->offloaded = true;
 	nvo_peer_offloaded(dev);
-	INIT_DELAYED_WORK(&queue->traffic_dwork, nvo_rdma_traffic_work);
 	queue_delayed_work(system_wq, &queue->traffic_dwork, HZ);
 	return true;
 }
@@ -166,22 +165,31 @@ bool nvo_rdma_offload_release(struct nvo_rdma_queue *queue)
 		}
 	}
 	/* The device destroyed its QP: no other may be left on our id. */
-	if (WARN_ON_ONCE(queue->cm_id && queue->cm_id->qp))
+	if (!queue->live && WARN_ON_ONCE(queue->cm_id && queue->cm_id->qp))
 		rdma_destroy_qp(queue->cm_id);
 	return true;
 }
 
 /*
  * The device gave the queue back (after our queue_reclaim, or on its own
- * when its QP failed): recorded once, and the connection ended if it was
+ * when its QP failed): one taken live goes on in software (live.c); one
+ * taken at connect is recorded once, and its connection ended if it was
  * not ending already.
  */
 void nvo_rdma_returned(struct nvo_offload_queue *oq,
-		       enum nvo_fallback_reason reason)
+		       enum nvo_fallback_reason reason, struct nvo_handover *h)
 {
 	struct nvo_rdma_queue *queue = nvo_rdma_oq_queue(oq);
 	unsigned long flags;
 	bool first, parked;
+
+	if (queue->live) {
+		nvo_rdma_live_returned(queue, reason, h);
+		return;
+	}
+	/* Taken at connect: the connection ends, there is nothing to resume. */
+	WARN_ON_ONCE(h);
+	nvo_handover_free(h);
 
 	spin_lock_irqsave(&queue->lock, flags);
 	first = !queue->returned;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The life cycle of an NVMe/RDMA queue: its RDMA device and protection
- * domain, its completion queue and RC queue pair, the receive buffers the
+ * domain, its completion queue (polled by our work, or by the device a
+ * live move lent the queue to) and RC queue pair, the receive buffers the
  * host's capsules land in and the command slots that carry them through
  * nvmet, and the release once the queue ends.
  */
@@ -26,7 +27,7 @@ static atomic_long_t nvo_rdma_queue_mem = ATOMIC_LONG_INIT(0);
 
 static size_t nvo_rdma_queue_bytes(u32 recv_size, u32 nr_cmds, u32 inline_size)
 {
-	size_t rx = sizeof(struct nvo_rdma_rx) + sizeof(struct nvme_command);
+	size_t rx = sizeof(struct nvo_rdma_recv) + sizeof(struct nvme_command);
 
 	if (inline_size)
 		rx += PAGE_SIZE << get_order(inline_size);
@@ -103,25 +104,36 @@ static void nvo_rdma_free_rxs(struct nvo_rdma_queue *queue)
 	u32 i;
 
 	for (i = 0; i < queue->recv_size; i++) {
-		struct nvo_rdma_rx *rx = &queue->rxs[i];
+		struct nvo_rdma_recv *rx = &queue->rq.recvs[i];
 
 		if (rx->inline_page) {
-			if (rx->inline_dma)
-				ib_dma_unmap_page(ibdev, rx->inline_dma,
+			if (rx->sge[1].addr)
+				ib_dma_unmap_page(ibdev, rx->sge[1].addr,
 						  queue->inline_size,
 						  DMA_FROM_DEVICE);
 			__free_pages(rx->inline_page,
 				     get_order(queue->inline_size));
 		}
 		if (rx->sqe) {
-			if (rx->sqe_dma)
-				ib_dma_unmap_single(ibdev, rx->sqe_dma,
+			if (rx->sge[0].addr)
+				ib_dma_unmap_single(ibdev, rx->sge[0].addr,
 						    sizeof(*rx->sqe),
 						    DMA_FROM_DEVICE);
 			kfree(rx->sqe);
 		}
 	}
-	kfree(queue->rxs);
+	kfree(queue->rq.recvs);
+}
+
+/* Our receive handler on every buffer: set again when a device lets go. */
+void nvo_rdma_recv_done_set(struct nvo_rdma_queue *queue)
+{
+	u32 i;
+
+	for (i = 0; i < queue->recv_size; i++) {
+		queue->rq.recvs[i].cqe.done = nvo_rdma_recv_done;
+		queue->rq.recvs[i].owner_priv = queue;
+	}
 }
 
 static int nvo_rdma_alloc_rxs(struct nvo_rdma_queue *queue)
@@ -130,15 +142,14 @@ static int nvo_rdma_alloc_rxs(struct nvo_rdma_queue *queue)
 	u32 lkey = queue->dev->pd->local_dma_lkey;
 	u32 i;
 
-	queue->rxs = kcalloc(queue->recv_size, sizeof(*queue->rxs),
-			     GFP_KERNEL);
-	if (!queue->rxs)
+	queue->rq.recvs = kcalloc(queue->recv_size, sizeof(*queue->rq.recvs),
+				  GFP_KERNEL);
+	if (!queue->rq.recvs)
 		return -ENOMEM;
 	for (i = 0; i < queue->recv_size; i++) {
-		struct nvo_rdma_rx *rx = &queue->rxs[i];
+		struct nvo_rdma_recv *rx = &queue->rq.recvs[i];
 		u64 dma;
 
-		rx->queue = queue;
 		rx->sqe = kzalloc(sizeof(*rx->sqe), GFP_KERNEL);
 		if (!rx->sqe)
 			return -ENOMEM;
@@ -146,7 +157,6 @@ static int nvo_rdma_alloc_rxs(struct nvo_rdma_queue *queue)
 					DMA_FROM_DEVICE);
 		if (ib_dma_mapping_error(ibdev, dma))
 			return -ENOMEM;
-		rx->sqe_dma = dma;
 		rx->sge[0].addr = dma;
 		rx->sge[0].length = sizeof(*rx->sqe);
 		rx->sge[0].lkey = lkey;
@@ -161,16 +171,16 @@ static int nvo_rdma_alloc_rxs(struct nvo_rdma_queue *queue)
 					      DMA_FROM_DEVICE);
 			if (ib_dma_mapping_error(ibdev, dma))
 				return -ENOMEM;
-			rx->inline_dma = dma;
 			rx->sge[1].addr = dma;
 			rx->sge[1].length = queue->inline_size;
 			rx->sge[1].lkey = lkey;
+			rx->inline_size = queue->inline_size;
 			rx->wr.num_sge = 2;
 		}
-		rx->cqe.done = nvo_rdma_recv_done;
 		rx->wr.wr_cqe = &rx->cqe;
 		rx->wr.sg_list = rx->sge;
 	}
+	nvo_rdma_recv_done_set(queue);
 	return 0;
 }
 
@@ -240,27 +250,126 @@ static void nvo_rdma_qp_event(struct ib_event *event, void *priv)
 	}
 }
 
+/*
+ * Our CQ poller, on a workqueue of our own (the RDMA core's completion
+ * workqueue is not exported): it calls each completion's done, as
+ * ib_alloc_cq()'s would, but stays ours to hand over. Never on two CPUs at
+ * once (a work item is not reentrant), so @wcs needs no lock.
+ */
+static struct workqueue_struct *nvo_rdma_wq;
+
+int nvo_rdma_wq_init(void)
+{
+	nvo_rdma_wq = alloc_workqueue("nvo_rdma_cq", WQ_HIGHPRI | WQ_MEM_RECLAIM,
+				      0);
+	return nvo_rdma_wq ? 0 : -ENOMEM;
+}
+
+void nvo_rdma_wq_exit(void)
+{
+	destroy_workqueue(nvo_rdma_wq);
+}
+
+void nvo_rdma_poll_kick(struct nvo_rdma_queue *queue)
+{
+	queue_work(nvo_rdma_wq, &queue->poll_work);
+}
+
+static void nvo_rdma_poll_work(struct work_struct *w)
+{
+	struct nvo_rdma_queue *queue =
+		container_of(w, struct nvo_rdma_queue, poll_work);
+	int budget = NVO_RDMA_POLL_BUDGET;
+	struct nvo_handover *resume;
+	unsigned long flags;
+	int n, i;
+
+	if (READ_ONCE(queue->dev_polls) || READ_ONCE(queue->poll_held))
+		return;	/* lent: the device polls; or a hand-over (live.c) */
+	/* Commands a hand-over parked go before anything polled after. */
+	spin_lock_irqsave(&queue->lock, flags);
+	resume = queue->resume;
+	queue->resume = NULL;
+	spin_unlock_irqrestore(&queue->lock, flags);
+	if (resume)
+		nvo_rdma_start_parked(queue, resume);
+
+	do {
+		n = ib_poll_cq(queue->cq, NVO_RDMA_POLL_BATCH, queue->wcs);
+		for (i = 0; i < n; i++) {
+			struct ib_wc *wc = &queue->wcs[i];
+
+			if (likely(wc->wr_cqe))
+				wc->wr_cqe->done(queue->cq, wc);
+			else
+				/* Unsignaled RDMA WRITE: only errors come. */
+				WARN_ON_ONCE(wc->status == IB_WC_SUCCESS);
+		}
+		budget -= n;
+	} while (n == NVO_RDMA_POLL_BATCH && budget > 0);
+	if (n < 0) {
+		pr_warn_ratelimited("queue %u: ib_poll_cq: %d\n",
+				    queue->host_qid, n);
+		nvo_rdma_queue_kill(queue);
+		return;
+	}
+	if (budget <= 0 ||
+	    ib_req_notify_cq(queue->cq, IB_CQ_NEXT_COMP |
+					IB_CQ_REPORT_MISSED_EVENTS) > 0)
+		nvo_rdma_poll_kick(queue);
+}
+
+/* The CQ's handler (any context): wake whoever polls it now. */
+static void nvo_rdma_cq_comp(struct ib_cq *cq, void *ctx)
+{
+	struct nvo_rdma_queue *queue = ctx;
+
+	rcu_read_lock();
+	/* Set after oq.dev (live.c): the device is the one taking it. */
+	if (smp_load_acquire(&queue->dev_polls))
+		queue->oq.dev->ops->rdma_cq_wake(&queue->oq);
+	else
+		nvo_rdma_poll_kick(queue);
+	rcu_read_unlock();
+}
+
+static void nvo_rdma_cq_event(struct ib_event *event, void *ctx)
+{
+	struct nvo_rdma_queue *queue = ctx;
+
+	pr_warn_ratelimited("queue %u: CQ event %s (%d)\n", queue->host_qid,
+			    ib_event_msg(event->event), event->event);
+	nvo_rdma_queue_kill(queue);
+}
+
 static int nvo_rdma_create_qp(struct nvo_rdma_queue *queue)
 {
 	struct ib_device *ibdev = queue->dev->ibdev;
+	struct ib_cq_init_attr cq_attr = {};
 	struct ib_qp_init_attr attr = {};
 	unsigned int factor;
 	u32 i;
 	int ret;
 
-	/* Receives, plus a SEND and an RDMA completion for every slot. */
-	queue->cq_size = queue->recv_size + 2 * queue->nr_cmds + 1;
-	queue->cq = ib_alloc_cq(ibdev, queue, queue->cq_size,
-				queue->host_qid % ibdev->num_comp_vectors,
-				IB_POLL_WORKQUEUE);
+	factor = rdma_rw_mr_factor(ibdev, queue->cm_id->port_num,
+				   NVO_RDMA_MAX_XFER >> PAGE_SHIFT);
+	/*
+	 * Receives, plus a SEND and an RDMA completion for every slot, and
+	 * room for what a device that takes the queue live may post: every
+	 * WR of the send queue can complete (flushed) at once.
+	 */
+	queue->cq_size = queue->recv_size + 2 * queue->nr_cmds + 1 +
+			 queue->nr_cmds * factor;
+	cq_attr.cqe = queue->cq_size;
+	cq_attr.comp_vector = queue->host_qid % ibdev->num_comp_vectors;
+	queue->cq = ib_create_cq(ibdev, nvo_rdma_cq_comp, nvo_rdma_cq_event,
+				 queue, &cq_attr);
 	if (IS_ERR(queue->cq)) {
 		ret = PTR_ERR(queue->cq);
 		queue->cq = NULL;
 		return ret;
 	}
 
-	factor = rdma_rw_mr_factor(ibdev, queue->cm_id->port_num,
-				   NVO_RDMA_MAX_XFER >> PAGE_SHIFT);
 	attr.qp_context = queue;
 	attr.event_handler = nvo_rdma_qp_event;
 	attr.send_cq = queue->cq;
@@ -279,11 +388,24 @@ static int nvo_rdma_create_qp(struct nvo_rdma_queue *queue)
 		return ret;
 	queue->qp = queue->cm_id->qp;
 
+	queue->rq.cm_id = queue->cm_id;
+	queue->rq.pd = queue->dev->pd;
+	queue->rq.qp = queue->qp;
+	queue->rq.cq = queue->cq;
+	queue->rq.port_num = queue->cm_id->port_num;
+	queue->rq.cq_size = queue->cq_size;
+	queue->rq.max_send_wr = attr.cap.max_send_wr;
+	queue->rq.max_rdma_ctxs = attr.cap.max_rdma_ctxs;
+	queue->rq.inline_size = queue->inline_size;
+	queue->rq.nr_recvs = queue->recv_size;
+
 	for (i = 0; i < queue->recv_size; i++) {
-		ret = nvo_rdma_post_recv(queue, &queue->rxs[i]);
+		ret = nvo_rdma_post_recv(queue, &queue->rq.recvs[i]);
 		if (ret)
 			return ret;
 	}
+	/* A first poll arms the CQ. */
+	nvo_rdma_poll_kick(queue);
 	return 0;
 }
 
@@ -294,28 +416,41 @@ static int nvo_rdma_create_qp(struct nvo_rdma_queue *queue)
 void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
 {
 	struct nvo_offload_dev *odev = queue->oq.dev;
-	bool parked;
+	bool at_connect, parked;
 
-	/* The device's QP goes first, with every punt it made answered. */
-	if (queue->offloaded && !nvo_rdma_offload_release(queue))
+	/* A move under way ends first; none starts on a closing queue. */
+	cancel_work_sync(&queue->give_back_work);
+	mutex_lock(&queue->move_lock);
+	at_connect = queue->offloaded && !queue->live;
+	/* The device's use of the QP goes first, every punt answered. */
+	if (queue->offloaded && !nvo_rdma_offload_release(queue)) {
+		mutex_unlock(&queue->move_lock);
 		return;	/* parked: the device's answer frees it */
+	}
+	mutex_unlock(&queue->move_lock);
 	parked = queue->parked;	/* set no more: the device answered */
 	/* Waits until nvmet has completed every command it still owns. */
 	nvmet_sq_destroy(&queue->nvme_sq);
 	/* Only now: no punt_done() of ours can still be running. */
-	if (queue->offloaded)
+	if (at_connect)
 		nvo_peer_offload_end(odev, true, queue->why, &queue->oq.stats);
+	/* Our poller runs until the drain's completions came (live.c). */
 	if (queue->qp)
 		ib_drain_qp(queue->qp);
 	if (queue->cm_id)
 		rdma_destroy_id(queue->cm_id);
 	if (queue->qp)
 		ib_destroy_qp(queue->qp);
-	if (queue->cq)
-		ib_free_cq(queue->cq);
+	if (queue->cq) {
+		cancel_work_sync(&queue->poll_work);
+		ib_destroy_cq(queue->cq);
+	}
+	/* Parked capsules no one started: the connection is over. */
+	nvo_handover_free(queue->resume);
+	nvo_handover_free(queue->park);
 	if (queue->cmds)
 		nvo_rdma_free_cmds(queue);
-	if (queue->rxs)
+	if (queue->rq.recvs)
 		nvo_rdma_free_rxs(queue);
 	nvo_rdma_dev_put(queue->dev);
 	atomic_long_sub(queue->mem, &nvo_rdma_queue_mem);
@@ -365,6 +500,12 @@ struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
 	INIT_LIST_HEAD(&queue->wait_cmds);
 	INIT_LIST_HEAD(&queue->entry);
 	INIT_WORK(&queue->release_work, nvo_rdma_release_work);
+	INIT_WORK(&queue->poll_work, nvo_rdma_poll_work);
+	INIT_WORK(&queue->give_back_work, nvo_rdma_give_back_work);
+	mutex_init(&queue->move_lock);
+	INIT_DELAYED_WORK(&queue->traffic_dwork, nvo_rdma_traffic_work);
+	init_waitqueue_head(&queue->idle_wq);
+	atomic_set(&queue->nr_punts, 0);
 	queue->kind = NVO_RDMA_ID_QUEUE;
 	init_waitqueue_head(&queue->returned_wq);
 	queue->oq.engine = -1;
@@ -448,6 +589,8 @@ void nvo_rdma_visit_queues(nvo_peer_queue_fn fn, void *arg)
 {
 	struct nvo_rdma_queue *queue;
 	struct nvo_peer_queue pq;
+	unsigned long flags;
+	bool offloaded;
 
 	mutex_lock(&nvo_rdma_queues_lock);
 	list_for_each_entry(queue, &nvo_rdma_queues, entry) {
@@ -457,10 +600,16 @@ void nvo_rdma_visit_queues(nvo_peer_queue_fn fn, void *arg)
 		pq.qid = queue->host_qid;
 		pq.depth = queue->recv_size;
 		pq.inflight = READ_ONCE(queue->nr_busy);
-		/* Held by the queue until its release, which is past the list. */
-		pq.dev_id = queue->offloaded ? queue->oq.dev->id : ~0U;
-		pq.stats = queue->offloaded ? &queue->oq.stats : NULL;
-		pq.engine = queue->offloaded ? READ_ONCE(queue->oq.engine) : -1;
+		/*
+		 * The device is held while it has the queue: a live move
+		 * changes that under the queue's lock.
+		 */
+		spin_lock_irqsave(&queue->lock, flags);
+		offloaded = queue->offloaded;
+		pq.dev_id = offloaded ? queue->oq.dev->id : ~0U;
+		pq.stats = offloaded ? &queue->oq.stats : NULL;
+		pq.engine = offloaded ? READ_ONCE(queue->oq.engine) : -1;
+		spin_unlock_irqrestore(&queue->lock, flags);
 		fn(&pq, arg);
 	}
 	mutex_unlock(&nvo_rdma_queues_lock);
@@ -489,8 +638,14 @@ void nvo_rdma_dev_gone(struct nvo_offload_dev *dev)
 	struct nvo_rdma_queue *queue;
 
 	mutex_lock(&nvo_rdma_queues_lock);
-	list_for_each_entry(queue, &nvo_rdma_queues, entry)
-		if (queue->offloaded && queue->oq.dev == dev)
+	list_for_each_entry(queue, &nvo_rdma_queues, entry) {
+		if (!queue->offloaded || queue->oq.dev != dev)
+			continue;
+		/* One taken live comes back live (live.c); else it ends. */
+		if (queue->live)
+			queue_work(nvmet_wq, &queue->give_back_work);
+		else
 			nvo_rdma_queue_kill(queue);
+	}
 	mutex_unlock(&nvo_rdma_queues_lock);
 }

@@ -4,7 +4,8 @@
  * Layers, top to bottom (each file calls only the ones below it):
  *   main.c   module, nvmet_fabrics_ops, the ib_client for device removal
  *   cm.c     rdma_cm listeners, connection requests and events
- *   queue.c  a queue's QP, CQ, receive buffers and command slots
+ *   live.c   a running queue moving to a device and back
+ *   queue.c  a queue's QP, CQ and its poller, receive buffers, slots
  *   offload.c a queue an offload device takes at its connect
  *   cmd.c    one command: its capsule, SGL, RDMA READ/WRITE, response
  */
@@ -20,6 +21,7 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
 #include <rdma/rw.h>
+#include <linux/nvmet_offload_rdma.h>
 
 #include "nvmet.h"
 #include "../peer.h"
@@ -78,23 +80,12 @@ struct nvo_rdma_port {
 	struct rcu_head		rcu;		/* nvmet's ops read it under RCU */
 };
 
-/* A receive buffer: one command capsule, with room for in-capsule data. */
-struct nvo_rdma_rx {
-	struct nvme_command	*sqe;
-	u64			sqe_dma;
-	struct page		*inline_page;
-	u64			inline_dma;
-	struct ib_cqe		cqe;
-	struct ib_recv_wr	wr;
-	struct ib_sge		sge[2];
-	struct nvo_rdma_queue	*queue;
-};
-
 /* A command slot: the nvmet request, its response and its data transfer. */
 struct nvo_rdma_cmd {
 	struct nvmet_req	req;
 	struct nvo_rdma_queue	*queue;
-	struct nvo_rdma_rx	*rx;
+	/* The receive holding its capsule until answered; NULL: parked copy. */
+	struct nvo_rdma_recv	*rx;
 	struct list_head	entry;
 	u64			cqe_dma;
 	struct ib_cqe		send_cqe;
@@ -111,7 +102,9 @@ struct nvo_rdma_cmd {
 	/* A command an offload device punted: its capsule (nvo_rdma_punt). */
 	bool			punted;
 	void			*punt_cookie;
-	struct nvme_command	punt_sqe;
+	/* The SQE of a punted or a parked command (no receive holds it). */
+	struct nvme_command	own_sqe;
+	void			*parked_data;	/* a parked one's in-capsule */
 };
 
 enum nvo_rdma_state {
@@ -120,12 +113,26 @@ enum nvo_rdma_state {
 	NVO_RDMA_Q_DISCONNECTING,
 };
 
+/* Work completions polled at once, and per run of the poll work. */
+#define NVO_RDMA_POLL_BATCH	16
+#define NVO_RDMA_POLL_BUDGET	64
+
 /* One NVMe queue: one RC queue pair. */
 struct nvo_rdma_queue {
 	enum nvo_rdma_id_kind	kind;		/* NVO_RDMA_ID_QUEUE, first */
 	struct rdma_cm_id	*cm_id;
-	struct ib_qp		*qp;		/* ours; NULL when offloaded */
+	struct ib_qp		*qp;		/* ours; NULL: taken at connect */
 	struct ib_cq		*cq;
+	/*
+	 * The CQ's poller: our work, or while a device has the queue live,
+	 * the device (dev_polls, read under RCU by the CQ's handler).
+	 */
+	struct work_struct	poll_work;
+	bool			dev_polls;
+	bool			poll_held;	/* a hand-over under way */
+	struct ib_wc		wcs[NVO_RDMA_POLL_BATCH];
+	/* What a live move lends a device (rq.recvs: the receive buffers). */
+	struct nvo_rdma_qp	rq;
 	struct nvo_rdma_dev	*dev;
 	struct nvmet_port	*nport;
 	struct nvmet_sq		nvme_sq;
@@ -139,7 +146,6 @@ struct nvo_rdma_queue {
 	size_t			mem;		/* charged to queue_mem_limit_kb */
 	int			cq_size;
 
-	struct nvo_rdma_rx	*rxs;
 	struct nvo_rdma_cmd	*cmds;
 
 	spinlock_t		lock;		/* state, free and wait lists */
@@ -147,6 +153,18 @@ struct nvo_rdma_queue {
 	u32			nr_busy;	/* slots off free_cmds */
 	struct list_head	free_cmds;
 	struct list_head	wait_cmds;	/* received before ESTABLISHED */
+	/*
+	 * A live move (live.c): while @park is set, capsules polled are
+	 * copied into it and their buffers posted again, not started; the
+	 * poll work starts @resume's parked commands before anything newer.
+	 */
+	struct mutex		move_lock;	/* one move at a time; release */
+	struct nvo_handover	*park;
+	struct nvo_handover	*resume;
+	bool			park_full;
+	wait_queue_head_t	idle_wq;	/* nr_busy reached 0 */
+	atomic_t		nr_punts;	/* in punt_done() or before */
+	struct work_struct	give_back_work;	/* the device goes */
 
 	struct list_head	entry;		/* nvo_rdma_queues */
 	struct work_struct	release_work;
@@ -159,6 +177,7 @@ struct nvo_rdma_queue {
 	 */
 	struct nvo_offload_queue oq;
 	bool			offloaded;
+	bool			live;		/* taken live: the QP is ours */
 	bool			returned;	/* under lock: the device gave it back */
 	bool			parked;		/* under lock: released without it */
 	enum nvo_fallback_reason why;		/* ... and why */
@@ -181,7 +200,9 @@ void nvo_rdma_cmd_set_ops(const struct nvmet_fabrics_ops *ops);
 void nvo_rdma_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 void nvo_rdma_queue_response(struct nvmet_req *req);
 void nvo_rdma_handle_cmd(struct nvo_rdma_cmd *cmd);
-int nvo_rdma_post_recv(struct nvo_rdma_queue *queue, struct nvo_rdma_rx *rx);
+int nvo_rdma_post_recv(struct nvo_rdma_queue *queue, struct nvo_rdma_recv *rx);
+void nvo_rdma_start_parked(struct nvo_rdma_queue *queue,
+			   struct nvo_handover *h);
 void nvo_rdma_release_cmd(struct nvo_rdma_cmd *cmd);
 void nvo_rdma_queue_kill(struct nvo_rdma_queue *queue);
 void nvo_rdma_cmd_init(struct nvo_rdma_cmd *cmd);
@@ -194,10 +215,22 @@ bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
 			      const struct rdma_conn_param *host);
 bool nvo_rdma_offload_release(struct nvo_rdma_queue *queue);
 struct nvmet_ctrl *nvo_rdma_oq_ctrl(struct nvo_offload_queue *oq);
+void nvo_rdma_traffic_work(struct work_struct *w);
 void nvo_rdma_returned(struct nvo_offload_queue *oq,
-		       enum nvo_fallback_reason reason);
+		       enum nvo_fallback_reason reason, struct nvo_handover *h);
+
+/* live.c */
+int nvo_rdma_queue_set(u32 id, bool on);
+void nvo_rdma_live_returned(struct nvo_rdma_queue *queue,
+			    enum nvo_fallback_reason reason,
+			    struct nvo_handover *h);
+void nvo_rdma_give_back_work(struct work_struct *w);
 
 /* queue.c */
+int nvo_rdma_wq_init(void);
+void nvo_rdma_wq_exit(void);
+void nvo_rdma_poll_kick(struct nvo_rdma_queue *queue);
+void nvo_rdma_recv_done_set(struct nvo_rdma_queue *queue);
 void nvo_rdma_visit_queues(nvo_peer_queue_fn fn, void *arg);
 struct nvo_rdma_dev *nvo_rdma_dev_get(struct ib_device *ibdev);
 void nvo_rdma_dev_put(struct nvo_rdma_dev *dev);

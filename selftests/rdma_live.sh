@@ -1,0 +1,325 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# nvo-timeout: 600
+#
+# rdma_live.sh - running NVMe/RDMA I/O queues moved live between our
+# software path and an offload device, both ways (driver API:
+# ops->rdma_take with the record of <linux/nvmet_offload_rdma.h>;
+# nicsim_rdma.ko on nicsim1) over Soft-RoCE (rxe0 on dummy0). Port 1 is
+# bound to nicsim1 with the policy off, so the host's queues connect in
+# software; queue-set moves them: the family lists them offloaded on
+# nicsim1, which then executes their reads and writes on the same QP (fio
+# crc32c verify), and back, where nvmet executes them again; twenty moves
+# of every I/O queue under fio crc32c verify at 4k QD32 and at 1M QD4, no
+# error, no reconnect (the host never notices); the admin queue and a queue
+# taken at connect refuse to move, with a message; the device's engine
+# crashes under fio while it has the queues (they end, the host reconnects
+# to software queues, fio clean); the device removed under fio while it has
+# them (they come back live: no reconnect, fio clean); moves racing the
+# host's disconnect (no hang, no queue or QP left); modules unload. The
+# runner fails the boot on any oops/WARN.
+#
+# Usage: rdma_live.sh   (our transport only: with --transport stock every
+# subtest is skipped)
+
+DIR=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lib/rdma_test.sh
+. "$DIR/lib/rdma_test.sh"
+# shellcheck source=lib/under_io.sh
+. "$DIR/lib/under_io.sh"
+tcp_test_args "$@"
+
+NQN=nqn.2014-08.io.nvmet-offload:rdma-live
+PORT=4420
+INLINE=16384
+IOQ=2
+NICSIM_BUS=/sys/bus/nicsim
+NICSIM_DBG=/sys/kernel/debug/nicsim/nicsim1
+RECONNECT=(--reconnect-delay=1 --ctrl-loss-tmo=60)
+
+# field LINE NAME: NAME=... of an nl_raw reply line, or nothing.
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+nic() { cat "$NICSIM_DBG/$1" 2>/dev/null || echo -1; }
+
+nicsim_new() { echo "1 2" >"$NICSIM_BUS/new_device" || { msg "cannot create nicsim1"; return 1; }; }
+nicsim_del() {
+	with_timeout 60 sh -c "echo 1 >$NICSIM_BUS/del_device" ||
+		{ msg "del_device did not return"; return 1; }
+}
+
+# nl_err ERRNO NL_RAW-ARGS...: the request fails with ERRNO and a message.
+nl_err() {
+	local want=$1 out
+	shift
+	out=$(nl_raw "$@" 2>&1)
+	msg "nl_raw $* -> $out"
+	grep -q "^error=$want " <<<"$out" && grep -q ' msg="[^"]' <<<"$out"
+}
+
+cleanup() {
+	fio_reap
+	nvmet_cleanup >/dev/null 2>&1
+	[ -d "$NICSIM_BUS" ] && echo 1 >"$NICSIM_BUS/del_device" 2>/dev/null
+	rmmod nicsim_rdma 2>/dev/null
+	rmmod nicsim 2>/dev/null
+}
+
+test_setup() {
+	rdma_link_up || return 1
+	rdma_target_setup "$NQN" "$PORT" param_inline_data_size=$INLINE || return 1
+	_nvo_diag insmod "$NVO_MODULES/nicsim.ko" || return 1
+	_nvo_diag insmod "$NVO_MODULES/nicsim_rdma.ko" || return 1
+	nicsim_new || return 1
+	[ -r "$NICSIM_DBG/rdma_queues" ] || { msg "no $NICSIM_DBG/rdma_queues"; return 1; }
+}
+
+DEVID=
+# bind POLICY: port 1 bound to nicsim1 with the policy POLICY.
+bind() {
+	local l
+	l=$(nl_raw port-set id=1 dev-name=nicsim1 policy="$1" 2>&1) || { msg "$l"; return 1; }
+	l=$(nl_raw port-get id=1) || { msg "$l"; return 1; }
+	msg "port 1: $l"
+	DEVID=$(field "$l" dev-id)
+	[ "$(field "$l" policy)" = "$1" ] && [ -n "$DEVID" ] && [ "$(field "$l" dev-name)" = nicsim1 ]
+}
+
+# queues_where NOFF NSW: port 1's admin queue and NSW I/O queues in
+# software, NOFF I/O queues offloaded on nicsim1, which has NOFF RDMA queues.
+queues_where() {
+	local noff=$1 nsw=$2 dump l off=0 sw=0 rc=0
+	dump=$(nl_raw -d queue-get port-id=1) || { msg "$dump"; return 1; }
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		case $(field "$l" state) in
+		offloaded)
+			[ "$(field "$l" dev-id)" = "$DEVID" ] && [ "$(field "$l" qid)" != 0 ] ||
+				{ msg "bad offloaded queue: $l"; rc=1; }
+			off=$((off + 1)) ;;
+		software)
+			[ -z "$(field "$l" dev-id)" ] || { msg "software queue with a device: $l"; rc=1; }
+			[ "$(field "$l" qid)" = 0 ] || sw=$((sw + 1)) ;;
+		*) msg "state? $l"; rc=1 ;;
+		esac
+	done <<<"$dump"
+	[ $off -eq "$noff" ] && [ $sw -eq "$nsw" ] ||
+		{ msg "offloaded $off (want $noff), I/O in software $sw (want $nsw): $dump"; rc=1; }
+	[ ! -d "$NICSIM_DBG" ] || [ "$(nic rdma_queues)" -eq "$noff" ] ||
+		{ msg "nicsim1 rdma_queues $(nic rdma_queues), want $noff"; rc=1; }
+	return $rc
+}
+
+CNTLID=
+NIOQ=
+connect() {
+	local c n
+	rdma_host_connect "$NQN" "$PORT" --nr-io-queues=$IOQ "${RECONNECT[@]}" || return 1
+	host_ns_dev "$NQN" 1 >/dev/null || return 1
+	c=$(ctrl) || return 1
+	n=$(cat "/sys/class/nvme/$c/queue_count")
+	NIOQ=$((n - 1))
+	CNTLID=$(cat "/sys/class/nvme/$c/cntlid")
+	msg "$c: cntlid $CNTLID, $NIOQ I/O queues"
+	[ "$NIOQ" -ge 1 ]
+}
+
+# move on|off: every I/O queue of the controller.
+move() { nl_raw queue-set ctrl-id="$CNTLID" offload="$1" >/dev/null; }
+
+verify() {
+	local dev
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	quiet fio_verify "$dev" "$@"
+}
+
+test_connect_software() {
+	connect || return 1
+	queues_where 0 "$NIOQ"
+}
+
+# The admin queue stays ours; an unknown queue is no queue.
+test_refusals() {
+	local id rc=0
+	id=$(nl_raw -d queue-get port-id=1 | grep ' qid=0 ' | sed -n 's/^[^ ]* id=\([0-9]*\) .*/\1/p')
+	nl_err EINVAL queue-set id="$id" offload=on || rc=1
+	nl_err ENOENT queue-set id=999999 offload=on || rc=1
+	queues_where 0 "$NIOQ" || rc=1
+	return $rc
+}
+
+# Moved to nicsim1: it executes the reads and writes (on our QP); back in
+# software: nvmet does, nicsim1 none.
+test_move_on() {
+	local own0 want=$((2 * 16 * 256))
+	move on || return 1
+	queues_where "$NIOQ" 0 || return 1
+	own0=$(nic rdma_own)
+	verify --bs=4k --iodepth=32 --size=16M || return 1
+	msg "nicsim1 executed $(($(nic rdma_own) - own0)) reads and writes, want $want at least"
+	[ $(($(nic rdma_own) - own0)) -ge $want ]
+}
+
+test_move_off() {
+	local own0
+	move off || return 1
+	queues_where 0 "$NIOQ" || return 1
+	own0=$(nic rdma_own)
+	verify --bs=4k --iodepth=32 --size=8M || return 1
+	[ "$(nic rdma_own)" -eq "$own0" ] || { msg "nicsim1 executed I/O of a software queue"; return 1; }
+}
+
+# toggles BS QD SIZE: fio crc32c verify in the background while every I/O
+# queue moves to nicsim1 and back, up to 20 times; fio clean, every move
+# done, no reconnect, the device counted the moves.
+toggles() {
+	local bs=$1 qd=$2 size=$3 dev pid n=0 bad=0 ev0 ev1 rc=0 mark=$NVO_DMESG_MARK
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	ev0=$(nl_raw stats-get scope=device dev-id="$DEVID" | tr ' ' '\n' | sed -n "s/^counters\.offload-events=//p")
+	dmesg_mark
+	fio_verify "$dev" --bs="$bs" --iodepth="$qd" --size="$size" >/tmp/nvo-live-fio.log 2>&1 &
+	pid=$!
+	sleep 1
+	while kill -0 $pid 2>/dev/null && [ $n -lt 20 ]; do
+		if [ $((n % 2)) -eq 0 ]; then move on || bad=$((bad + 1)); else move off || bad=$((bad + 1)); fi
+		n=$((n + 1))
+		sleep 0.2
+	done
+	wait $pid || { msg "fio verify failed"; tail -n 20 /tmp/nvo-live-fio.log | sed 's/^/# fio: /'; rc=1; }
+	[ $((n % 2)) -eq 0 ] || move off || bad=$((bad + 1))
+	ev1=$(nl_raw stats-get scope=device dev-id="$DEVID" | tr ' ' '\n' | sed -n "s/^counters\.offload-events=//p")
+	msg "$n moves of $NIOQ queues under fio bs=$bs iodepth=$qd, $bad refused; offload events ${ev0:-?} -> ${ev1:-?}"
+	[ "$bad" -eq 0 ] && [ $n -ge 4 ] || rc=1
+	[ -z "$ev0" ] || [ $((ev1 - ev0)) -ge $(((n + 1) / 2 * NIOQ)) ] || { msg "offloads not counted"; rc=1; }
+	if dmesg_grep_since_mark 'nvme nvme[0-9]+: (Reconnecting|.*error recovery|.*reset)' >/dev/null; then
+		msg "the host noticed: $(dmesg_grep_since_mark 'nvme nvme[0-9]+:' | head -n 3)"
+		rc=1
+	fi
+	NVO_DMESG_MARK=$mark
+	queues_where 0 "$NIOQ" || rc=1
+	return $rc
+}
+
+no_rdma_queues() {
+	local out
+	out=$(nl_raw -d queue-get port-id=1) || return 1
+	[ -z "$out" ] && { [ ! -d "$NICSIM_DBG" ] || [ "$(nic rdma_queues)" -eq 0 ]; }
+}
+
+disconnect() {
+	quiet host_disconnect "$NQN" || return 1
+	wait_for 10 eval '! ctrl >/dev/null' || { msg "host controller $(ctrl) still there"; return 1; }
+	wait_for 10 no_rdma_queues ||
+		{ msg "left: $(nl_raw -d queue-get port-id=1), nicsim1 rdma_queues $(nic rdma_queues)"; return 1; }
+	qps_gone
+}
+
+# A queue nicsim1 took at its connect (policy on) stays with it: its QP is
+# the device's.
+test_at_connect_stays() {
+	local id rc=0
+	disconnect || return 1
+	bind on || return 1
+	connect || return 1
+	queues_where "$NIOQ" 0 || return 1
+	id=$(nl_raw -d queue-get port-id=1 | grep ' qid=1 ' | sed -n 's/^[^ ]* id=\([0-9]*\) .*/\1/p')
+	nl_err EOPNOTSUPP queue-set id="$id" offload=off || rc=1
+	queues_where "$NIOQ" 0 || rc=1
+	disconnect || rc=1
+	bind off || rc=1
+	return $rc
+}
+
+# The device's engine crashes while it has the queues, under fio: they end
+# (no record), the host reconnects to software queues (policy off).
+test_crash() {
+	local dev f0 rc=0
+	connect || return 1
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	move on || return 1
+	queues_where "$NIOQ" 0 || return 1
+	f0=$(nic rdma_failed)
+	fio_start "$dev" 20 || return 1
+	echo 1 >"$NICSIM_DBG/crash" || rc=1
+	fio_wait 90 || rc=1
+	msg "queues failed by the crash: $(($(nic rdma_failed) - f0)) (want $NIOQ)"
+	[ "$(nic rdma_failed)" -ge $((f0 + NIOQ)) ] || rc=1
+	wait_for 30 state_is live || { msg "state: $(ctrl_state)"; return 1; }
+	wait_for 10 queues_where 0 "$NIOQ" >/dev/null || queues_where 0 "$NIOQ" || rc=1
+	[ $rc -eq 0 ] || return 1
+	verify --bs=4k --iodepth=16 --size=8M
+}
+
+# Moves racing the host's disconnect: every one ends (done, or refused as
+# closing), no queue and no QP are left.
+test_race_disconnect() {
+	local i pid
+	( for i in $(seq 40); do move on; move off; done ) >/dev/null 2>&1 &
+	pid=$!
+	sleep 1
+	disconnect || { kill $pid 2>/dev/null; return 1; }
+	with_timeout 60 wait $pid 2>/dev/null
+	! kill -0 $pid 2>/dev/null || { msg "moves still running"; kill $pid; return 1; }
+	no_rdma_queues
+}
+
+# nicsim1 removed while it has the queues, under fio: they come back live
+# (its unregister reclaims them), the host does not reconnect.
+test_device_removed() {
+	local dev l mark=$NVO_DMESG_MARK rc=0
+	connect || return 1
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	move on || return 1
+	queues_where "$NIOQ" 0 || return 1
+	dmesg_mark
+	fio_start "$dev" 15 || return 1
+	sleep 2
+	nicsim_del || rc=1
+	l=$(nl_raw port-get id=1)
+	msg "port 1 after: $l"
+	[ -z "$(field "$l" dev-id)" ] || { msg "port still bound"; rc=1; }
+	queues_where 0 "$NIOQ" || rc=1
+	fio_wait 60 || rc=1
+	if dmesg_grep_since_mark 'nvme nvme[0-9]+: (Reconnecting|.*error recovery)' >/dev/null; then
+		msg "the host reconnected"
+		rc=1
+	fi
+	NVO_DMESG_MARK=$mark
+	[ $rc -eq 0 ] || return 1
+	verify --bs=4k --iodepth=16 --size=8M || return 1
+	disconnect
+}
+
+test_unload() {
+	_nvo_rmmod nicsim_rdma || return 1
+	_nvo_rmmod nicsim || return 1
+	nvmet_port_remove 1 || return 1
+	rdma_transport_unload || return 1
+	[ ! -d /sys/module/nvmet_offload_rdma ]
+}
+
+ktap_print_header
+ktap_set_plan 13
+trap cleanup EXIT
+msg "transport: $(nvo_transport)"
+if [ "$(nvo_transport)" = stock ]; then
+	for i in $(seq 13); do
+		ktap_test_skip "rdma live subtest $i" "stock nvmet-rdma has no offload"
+	done
+	ktap_finished
+fi
+dmesg_mark
+
+step "rxe0 up, target on port 1 ($RDMA_ADDR:$PORT, inline $INLINE), nicsim1 with nicsim_rdma" test_setup
+step "port-set: port 1 bound to nicsim1, policy off" bind off
+step "connect: every I/O queue in software" test_connect_software
+step "queue-set: the admin queue stays (EINVAL), an unknown queue is none (ENOENT)" test_refusals
+step "queue-set on: every I/O queue moves to nicsim1 live, which executes fio crc32c verify bs=4k iodepth=32" test_move_on
+step "queue-set off: back in software, nvmet executes fio verify, nicsim1 nothing" test_move_off
+step "20 moves of every I/O queue under fio crc32c verify bs=4k iodepth=32: clean, no reconnect, counted" toggles 4k 32 64M
+step "20 moves of every I/O queue under fio crc32c verify bs=1M iodepth=4: clean, no reconnect" toggles 1M 4 256M
+step "a queue taken at connect (policy on) does not move (EOPNOTSUPP)" test_at_connect_stays
+step "the device's engine crashes under fio while it has the queues: they end, the host reconnects to software, fio clean" test_crash
+step "moves racing the host's disconnect: no hang, no queue or QP left" test_race_disconnect
+step "nicsim1 removed under fio while it has the queues: they come back live, no reconnect, fio clean" test_device_removed
+step "nicsim_rdma, nicsim, port and transport unload" test_unload
+ktap_finished
