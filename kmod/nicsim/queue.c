@@ -410,6 +410,8 @@ const struct nvo_offload_ops nicsim_offload_ops = {
 	.subsys_detach	= nicsim_subsys_detach,
 	.ns_update	= nicsim_ns_update,
 	.rdma_accept	= nicsim_rdma_accept_hook,
+	.rdma_take	= nicsim_rdma_take_hook,
+	.rdma_cq_wake	= nicsim_rdma_cq_wake_hook,
 };
 
 static const char *nq_state_name(struct nicsim_queue *q)
