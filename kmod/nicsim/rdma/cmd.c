@@ -589,7 +589,7 @@ static void nsr_rx_done(struct nsr_rx *rx, struct ib_wc *wc)
 		nsr_wc_error(q, wc, "RECV");
 		return;
 	}
-	/* Stopping: the capsule is dropped (a lent buffer is flushed next). */
+	/* Stopping: the capsule is dropped, its buffer not reposted. */
 	if (q->dead)
 		return;
 	if (unlikely(wc->byte_len < sizeof(struct nvme_command))) {
