@@ -31,7 +31,7 @@ static void nicsim_dev_release(struct device *dev)
 	kfree(ndev);
 }
 
-/* A device that takes NVMe/TCP queues at connect and live, both ways. */
+/* Takes NVMe/TCP and NVMe/RDMA queues at connect and live, both ways. */
 static void nicsim_default_caps(struct nvo_caps *caps)
 {
 	struct nvo_tr_caps *tcp = &caps->tr[NVO_TR_TCP];
@@ -50,10 +50,11 @@ static void nicsim_default_caps(struct nvo_caps *caps)
 	tcp->tcp.hdgst = true;
 	tcp->tcp.ddgst = true;
 	/*
-	 * NVMe/RDMA (nicsim_rdma.ko, offload at connect): as many queues as
-	 * TCP, up to the RDMA transport's depth, keyed and in-capsule SGLs.
+	 * NVMe/RDMA (nicsim_rdma.ko, at connect and live both ways): as many
+	 * queues as TCP, up to the RDMA transport's depth, keyed and
+	 * in-capsule SGLs.
 	 */
-	rdma->take = NVO_TAKE_AT_CONNECT;
+	rdma->take = NVO_TAKE_AT_CONNECT | NVO_TAKE_LIVE | NVO_GIVE_LIVE;
 	rdma->max_queues = NICSIM_DEF_MAX_QUEUES;
 	rdma->max_io_size = NICSIM_MAX_XFER;
 	rdma->min_queue_depth = NICSIM_DEF_MIN_DEPTH;
@@ -99,7 +100,7 @@ static void nicsim_dev_debugfs(struct nicsim_dev *ndev)
 	debugfs_create_u32("max_h2c_data", 0600, d, &tcp->tcp.max_h2c_data);
 	debugfs_create_bool("hdgst", 0600, d, &tcp->tcp.hdgst);
 	debugfs_create_bool("ddgst", 0600, d, &tcp->tcp.ddgst);
-	/* The RDMA queues' (taken at connect), read at bind and each accept. */
+	/* The RDMA queues', read at bind and at each accept or live take. */
 	debugfs_create_u32("rdma_max_queues", 0600, d, &rdma->max_queues);
 	debugfs_create_u32("rdma_max_io_size", 0600, d, &rdma->max_io_size);
 	debugfs_create_u32("rdma_max_inline", 0600, d, &rdma->max_inline);

@@ -147,14 +147,20 @@ int nicsim_queues_show(struct seq_file *m, void *unused);
 
 /*
  * rdma_hook.c: nicsim_rdma.ko, when loaded, serves the device's NVMe/RDMA
- * queues (offload at connect). nicsim.ko itself needs no RDMA core: its
- * driver ops forward the RDMA queues' calls to these, registered by
- * nicsim_rdma; without it rdma_accept refuses (-EOPNOTSUPP).
+ * queues (offload at connect, and live: taken from and given back to the
+ * shim's QP). nicsim.ko itself needs no RDMA core: its driver ops forward
+ * the RDMA queues' calls to these, registered by nicsim_rdma; without it
+ * rdma_accept and rdma_take refuse (-EOPNOTSUPP).
  */
 struct nicsim_rdma_ops {
 	struct module	*owner;
 	int (*accept)(struct nicsim_dev *ndev, struct nvo_offload_queue *oq,
 		      const struct nvo_rdma_conn *c);
+	/* A running queue on the shim's QP, lent with @h (ops->rdma_take). */
+	int (*take)(struct nicsim_dev *ndev, struct nvo_offload_queue *oq,
+		    struct nvo_handover *h);
+	/* The lent CQ has completions: any context, must not sleep. */
+	void (*cq_wake)(struct nvo_offload_queue *oq);
 	void (*reclaim)(struct nvo_offload_queue *oq);
 	void (*kill)(struct nvo_offload_queue *oq);
 	void (*punt_done)(struct nvo_offload_queue *oq, void *cookie,
@@ -171,6 +177,9 @@ int nicsim_rdma_register(const struct nicsim_rdma_ops *ops);
 void nicsim_rdma_unregister(const struct nicsim_rdma_ops *ops);
 int nicsim_rdma_accept_hook(struct nvo_offload_queue *oq,
 			    const struct nvo_rdma_conn *c);
+int nicsim_rdma_take_hook(struct nvo_offload_queue *oq,
+			  struct nvo_handover *h);
+void nicsim_rdma_cq_wake_hook(struct nvo_offload_queue *oq);
 void nicsim_rdma_reclaim_hook(struct nvo_offload_queue *oq);
 void nicsim_rdma_kill_hook(struct nvo_offload_queue *oq);
 void nicsim_rdma_punt_done_hook(struct nvo_offload_queue *oq, void *cookie,

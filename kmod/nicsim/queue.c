@@ -347,6 +347,8 @@ static void nicsim_queue_reclaim(struct nvo_offload_queue *oq,
 	/*
 	 * An RDMA queue freezes at the reclaim already: the shim has ended
 	 * its connection, and its QP's flush would end it before any kill.
+	 * One taken live freezes there too, so that kill_hang means the same
+	 * for both (its give-back never comes; the deletion kills it).
 	 */
 	if (oq->trtype == NVO_TR_RDMA && nicsim_fault_kill_hang(oq->dev->priv)) {
 		nicsim_rdma_freeze_hook(oq);
@@ -410,6 +412,8 @@ const struct nvo_offload_ops nicsim_offload_ops = {
 	.subsys_detach	= nicsim_subsys_detach,
 	.ns_update	= nicsim_ns_update,
 	.rdma_accept	= nicsim_rdma_accept_hook,
+	.rdma_take	= nicsim_rdma_take_hook,
+	.rdma_cq_wake	= nicsim_rdma_cq_wake_hook,
 };
 
 static const char *nq_state_name(struct nicsim_queue *q)

@@ -88,6 +88,43 @@ int nicsim_rdma_accept_hook(struct nvo_offload_queue *oq,
 	return ret;
 }
 
+/* As an accept: refuse_next_offload applies to a live take too. */
+int nicsim_rdma_take_hook(struct nvo_offload_queue *oq,
+			  struct nvo_handover *h)
+{
+	struct nicsim_dev *ndev = oq->dev->priv;
+	const struct nicsim_rdma_ops *ops;
+	int ret;
+
+	ops = nicsim_rdma_get();
+	if (!ops)
+		return -EOPNOTSUPP;
+	if (nicsim_fault_refuse_offload(ndev)) {
+		pr_info("%s: qid %u: RDMA take refused (refuse_next_offload)\n",
+			ndev->odev.name, h->qid);
+		ret = -EBUSY;
+	} else {
+		ret = ops->take(ndev, oq, h);
+	}
+	nicsim_rdma_put(ops);
+	return ret;
+}
+
+/*
+ * From the lent CQ's completion handler: any context, hard interrupt
+ * included, under the shim's rcu_read_lock(). nicsim_rdma_get() neither
+ * sleeps nor locks; with nicsim_rdma gone there is no queue to wake.
+ */
+void nicsim_rdma_cq_wake_hook(struct nvo_offload_queue *oq)
+{
+	const struct nicsim_rdma_ops *ops = nicsim_rdma_get();
+
+	if (!ops)
+		return;
+	ops->cq_wake(oq);
+	nicsim_rdma_put(ops);
+}
+
 void nicsim_rdma_reclaim_hook(struct nvo_offload_queue *oq)
 {
 	const struct nicsim_rdma_ops *ops = nicsim_rdma_get();

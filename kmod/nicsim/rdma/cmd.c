@@ -14,17 +14,24 @@
  * shim, with its data. SGL errors are answered as the software transport
  * answers them. A block-device error runs the command again in software,
  * which gives nvmet's own status for it.
+ *
+ * On a queue taken live, the capsules the shim parked start first, their
+ * in-capsule data in a copy; while such a queue is given back, capsules
+ * are parked instead of started, their receives reposted at once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bio.h>
 #include <linux/blkdev.h>
 #include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/nvmet_offload_stream.h>
 
 #include "../../compat.h"
 #include "nsr.h"
 
 static void nsr_recv_done(struct ib_cq *cq, struct ib_wc *wc);
+static void nsr_ring_recv_done(struct ib_cq *cq, struct ib_wc *wc);
 static void nsr_read_done(struct ib_cq *cq, struct ib_wc *wc);
 static void nsr_send_done(struct ib_cq *cq, struct ib_wc *wc);
 
@@ -35,6 +42,11 @@ void nsr_cmds_setup(struct nsr_queue *q)
 
 	for (i = 0; i < q->sq_size; i++)
 		q->rxs[i].cqe.done = nsr_recv_done;
+	/* A lent ring's completions name the shim's entries: ours from now. */
+	for (i = 0; q->ring && i < q->sq_size; i++) {
+		q->ring->recvs[i].owner_priv = &q->rxs[i];
+		q->ring->recvs[i].cqe.done = nsr_ring_recv_done;
+	}
 	for (i = 0; i < q->nr_cmds; i++) {
 		q->cmds[i].read_cqe.done = nsr_read_done;
 		q->cmds[i].send_cqe.done = nsr_send_done;
@@ -51,6 +63,14 @@ static void nsr_wc_error(struct nsr_queue *q, struct ib_wc *wc,
 			 const char *what)
 {
 	if (wc->status == IB_WC_WR_FLUSH_ERR) {
+		/*
+		 * A lent QP gone to error under us (the shim ended the
+		 * connection): the queue cannot be given back live.
+		 */
+		if (q->lent && !q->dead) {
+			nsr_stop(q, NVO_FALLBACK_STREAM_LOST, false);
+			return;
+		}
 		nsr_qp_error(q);
 		return;
 	}
@@ -84,13 +104,18 @@ static bool nsr_flags_ok(const struct nvme_command *sqe)
 	       (flags & NVME_CMD_SGL_ALL) == NVME_CMD_SGL_METABUF;
 }
 
-/* Data in the capsule, behind the SQE: host to controller only. */
+/*
+ * Data in the capsule, behind the SQE: host to controller only. In the
+ * receive buffer (@rx), or in a parked capsule's copy (@rx NULL), which
+ * holds only the bytes that came.
+ */
 static u16 nsr_sgl_inline(struct nsr_queue *q, struct nsr_cmd *c,
 			  struct nsr_rx *rx)
 {
 	struct nvme_sgl_desc *sgl = &c->sqe.common.dptr.sgl;
 	u64 off = le64_to_cpu(sgl->addr);
 	u32 len = le32_to_cpu(sgl->length);
+	void *buf;
 
 	if (!c->write)
 		return NVME_SC_INVALID_FIELD | NVME_STATUS_DNR;
@@ -98,10 +123,17 @@ static u16 nsr_sgl_inline(struct nsr_queue *q, struct nsr_cmd *c,
 		return NVME_SC_SGL_INVALID_OFFSET | NVME_STATUS_DNR;
 	if (!len)
 		return 0;
+	if (rx) {
+		buf = page_address(rx->inline_page) + off;
+	} else {
+		if (off > c->parked_len || len > c->parked_len - off)
+			return NVME_SC_SGL_INVALID_OFFSET | NVME_STATUS_DNR;
+		buf = c->parked_data + off;
+	}
 	c->in_capsule = true;
 	c->len = len;
 	sg_init_table(&c->inline_sg, 1);
-	sg_set_buf(&c->inline_sg, page_address(rx->inline_page) + off, len);
+	sg_set_buf(&c->inline_sg, buf, len);
 	c->data_sg = &c->inline_sg;
 	c->data_nents = 1;
 	return 0;
@@ -476,6 +508,7 @@ static void nsr_go(struct nsr_queue *q, struct nsr_cmd *c)
  * A capsule is in. Its SQE is copied: the receive goes back to the RQ at
  * once, unless the command's data is in it, in which case the command
  * keeps it until answered (bio and punt use the bytes where they are).
+ * A parked capsule (@rx NULL) has no receive: its data is the slot's.
  */
 static void nsr_capsule(struct nsr_queue *q, struct nsr_cmd *c,
 			struct nsr_rx *rx)
@@ -486,7 +519,7 @@ static void nsr_capsule(struct nsr_queue *q, struct nsr_cmd *c,
 	status = nsr_parse_sgl(q, c, rx);
 	if (c->in_capsule)
 		c->rx = rx;
-	else if (nsr_post_recv(q, rx))
+	else if (rx && nsr_post_recv(q, rx))
 		nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
 	if (nicsim_fault_fail_queue(q->ndev)) {
 		/* The host retries the dropped command after its reconnect. */
@@ -515,9 +548,39 @@ static void nsr_capsule(struct nsr_queue *q, struct nsr_cmd *c,
 	nsr_go(q, c);
 }
 
-static void nsr_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+/*
+ * Giving a lent queue back: the capsule is not started but parked in the
+ * record, with a copy of its in-capsule bytes, and its buffer goes back to
+ * the RQ at once. More than the queue size is a host that broke it.
+ */
+static void nsr_park(struct nsr_queue *q, struct nsr_rx *rx, u32 byte_len)
 {
-	struct nsr_rx *rx = container_of(wc->wr_cqe, struct nsr_rx, cqe);
+	struct nvo_handover *h = q->parked_out;
+	u32 len = min_t(u32, byte_len - sizeof(struct nvme_command),
+			q->inline_size);
+	void *buf = NULL;
+
+	if (h->nr_parked >= q->sq_size) {
+		pr_warn_ratelimited("%s: qid %u: more capsules than the queue size\n",
+				    q->ndev->odev.name, q->qid);
+		nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
+		return;
+	}
+	if (len) {
+		buf = kmemdup(page_address(rx->inline_page), len, GFP_KERNEL);
+		if (!buf) {
+			nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
+			return;
+		}
+	}
+	/* With @buf given it cannot fail: the record takes it. */
+	nvo_record_park(h, rx->sqe, NULL, 0, len, buf);
+	if (nsr_post_recv(q, rx))
+		nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
+}
+
+static void nsr_rx_done(struct nsr_rx *rx, struct ib_wc *wc)
+{
 	struct nsr_queue *q = rx->q;
 	struct nsr_cmd *c;
 
@@ -526,12 +589,22 @@ static void nsr_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		nsr_wc_error(q, wc, "RECV");
 		return;
 	}
+	/* Stopping: the capsule is dropped, its buffer not reposted. */
 	if (q->dead)
-		return;		/* stopping: the capsule is dropped */
+		return;
 	if (unlikely(wc->byte_len < sizeof(struct nvme_command))) {
 		pr_warn_ratelimited("%s: qid %u: capsule of %u bytes is too short\n",
 				    q->ndev->odev.name, q->qid, wc->byte_len);
 		nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
+		return;
+	}
+	ib_dma_sync_single_for_cpu(q->ibdev, rx->sqe_dma, sizeof(*rx->sqe),
+				   DMA_FROM_DEVICE);
+	if (rx->inline_page)
+		ib_dma_sync_single_for_cpu(q->ibdev, rx->inline_dma,
+					   q->inline_size, DMA_FROM_DEVICE);
+	if (q->parked_out) {
+		nsr_park(q, rx, wc->byte_len);
 		return;
 	}
 	c = nsr_get_cmd(q);
@@ -542,13 +615,52 @@ static void nsr_recv_done(struct ib_cq *cq, struct ib_wc *wc)
 		nsr_stop(q, NVO_FALLBACK_QUEUE_FAILED, false);
 		return;
 	}
-	ib_dma_sync_single_for_cpu(q->ibdev, rx->sqe_dma, sizeof(*rx->sqe),
-				   DMA_FROM_DEVICE);
-	if (rx->inline_page)
-		ib_dma_sync_single_for_cpu(q->ibdev, rx->inline_dma,
-					   q->inline_size, DMA_FROM_DEVICE);
 	c->sqe = *rx->sqe;
 	nsr_capsule(q, c, rx);
+}
+
+static void nsr_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	nsr_rx_done(container_of(wc->wr_cqe, struct nsr_rx, cqe), wc);
+}
+
+/* A lent ring's receive: the shim's entry says which buffer is ours. */
+static void nsr_ring_recv_done(struct ib_cq *cq, struct ib_wc *wc)
+{
+	struct nvo_rdma_recv *r = container_of(wc->wr_cqe,
+					       struct nvo_rdma_recv, cqe);
+
+	nsr_rx_done(r->owner_priv, wc);
+}
+
+/*
+ * A queue taken live: the capsules the shim polled but did not start, in
+ * their order and before anything on the CQ. Each slot takes its capsule's
+ * in-capsule data from the record, which is then freed.
+ */
+void nsr_start_parked(struct nsr_queue *q)
+{
+	struct nvo_handover *h = q->parked_in;
+	struct nsr_cmd *c;
+	u32 i;
+
+	if (!h)
+		return;
+	q->parked_in = NULL;
+	for (i = 0; i < h->nr_parked && !q->dead; i++) {
+		struct nvo_parked_cmd *p = &h->parked[i];
+
+		/* nr_parked <= sq_size < nr_cmds (nsr_lent_check()). */
+		c = nsr_get_cmd(q);
+		if (WARN_ON_ONCE(!c))
+			break;
+		c->sqe = p->sqe;
+		c->parked_data = p->inline_data;
+		c->parked_len = p->inline_data ? p->inline_len : 0;
+		p->inline_data = NULL;
+		nsr_capsule(q, c, NULL);
+	}
+	nvo_handover_free(h);
 }
 
 static void nsr_read_done(struct ib_cq *cq, struct ib_wc *wc)

@@ -25,6 +25,17 @@
  * ib_alloc_cq()). Then the QP, the CQ and the buffers go, and the shim
  * hears nvo_offload_reclaimed() or nvo_offload_failed(), with no record:
  * the connection is over either way.
+ *
+ * A queue taken live (lent.c) is polled through the shim's CQ handler
+ * (ops->rdma_cq_wake) and stops differently. Its reclaim gives it back
+ * live: the QP stays as it is, capsules are parked (cmd.c), and once its
+ * commands have ended with their responses sent and polled, the shim hears
+ * nvo_offload_reclaimed() with the record. Failed or killed, its QP goes
+ * to error and it waits, killed too, for the flush of every READ and SEND
+ * it posted (not for the ring's receives: the shim polls those), then
+ * nvo_offload_failed() without a record. The QP and the CQ stay either
+ * way, and the queue is freed only once the shim's answer returned, since
+ * rdma_cq_wake() may reach it until then.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -102,6 +113,11 @@ static bool nsr_quiet(struct nsr_queue *q)
 {
 	if (q->nr_backend)
 		return false;
+	/* The shim's QP and CQ outlive us: nothing of ours stays on them. */
+	if (q->lent)
+		return !q->nr_sends && !q->nr_reads &&
+		       list_empty(&q->stage_wait) && list_empty(&q->wr_wait) &&
+		       list_empty(&q->retry_list);
 	return q->killed || (!q->nr_recvs && !q->nr_sends && !q->nr_reads);
 }
 
@@ -127,6 +143,51 @@ static void nsr_wait(struct nsr_queue *q)
 }
 
 /*
+ * Hand a lent queue back: live with a record, or failed without one. Our
+ * slots and responses go first (the DMA mappings are on the shim's device,
+ * whose connection may end at the answer); the queue itself only after the
+ * answer returned, which waits for any rdma_cq_wake() still at it.
+ */
+static void nsr_finish_lent(struct nsr_queue *q)
+{
+	enum nvo_fallback_reason reason = q->stop_reason;
+	struct nvo_offload_queue *oq = q->oq;
+	struct nicsim_dev *ndev = q->ndev;
+	struct nvo_handover *h = NULL;
+
+	if (reason == NVO_FALLBACK_NONE && q->parked_out && !q->dead) {
+		h = q->parked_out;
+		q->parked_out = NULL;
+		h->rdma = q->ring;
+		h->qid = q->qid;
+		h->sqhd = q->sqhd;
+		h->sqhd_disabled = q->sqhd_disabled;
+		h->inline_limit = q->inline_limit;
+		h->cntlid = READ_ONCE(oq->cntlid);
+	} else if (reason == NVO_FALLBACK_NONE) {
+		reason = NVO_FALLBACK_QUEUE_FAILED;	/* cannot happen */
+	}
+	nsr_lent_destroy(q);
+
+	mutex_lock(&ndev->lock);
+	WRITE_ONCE(oq->dev_priv, NULL);
+	list_del(&q->dev_entry);
+	mutex_unlock(&ndev->lock);
+	atomic_dec(&ndev->rdma.queues);
+	if (reason == NVO_FALLBACK_QUEUE_FAILED ||
+	    reason == NVO_FALLBACK_DEV_FAILED)
+		atomic64_inc(&ndev->rdma.failed);
+	pr_debug("%s: qid %u: lent queue handed back (%d, %u parked)\n",
+		 ndev->odev.name, q->qid, reason, h ? h->nr_parked : 0);
+
+	if (h)
+		nvo_offload_reclaimed(oq, h);
+	else
+		nvo_offload_failed(oq, reason, NULL);
+	kfree(q);
+}
+
+/*
  * Hand the queue back and free it. Nothing can reach it any more: no bio
  * or punt outstanding (so no punt_done() of ours at work: the shim may
  * then let our module go), the CQ is gone, and dev_priv is cleared under
@@ -138,6 +199,11 @@ static void nsr_finish(struct nsr_queue *q)
 	struct nvo_offload_queue *oq = q->oq;
 	struct nicsim_dev *ndev = q->ndev;
 	u32 i;
+
+	if (q->lent) {
+		nsr_finish_lent(q);
+		return;
+	}
 
 	/* A kill leaves WRs on the QP: their contexts go before it does. */
 	for (i = 0; i < q->nr_cmds; i++)
@@ -169,6 +235,8 @@ static int nsr_thread(void *data)
 	bool more;
 	int turns;
 
+	/* Taken live: the parked capsules go before what the CQ holds. */
+	nsr_start_parked(q);
 	for (;;) {
 		nsr_wait(q);
 		/* kill_hang: nothing is polled or answered until the thaw. */

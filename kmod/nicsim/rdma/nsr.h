@@ -4,13 +4,19 @@
  * I/O queue at its connection request (driver API v2, offload at connect):
  * it builds its own CQ and QP on the shim's CM id, receives every capsule
  * of the queue, executes reads and writes with its own bios, punts the rest
- * to nvmet, and sends each completion itself.
+ * to nvmet, and sends each completion itself. It also takes a running queue
+ * live (ops->rdma_take): then the QP, the CQ and the receive ring are the
+ * shim's, lent (<linux/nvmet_offload_rdma.h>), and the queue is given back
+ * live with a record of the capsules it parked while draining.
  *
  * Layers, top to bottom (each file calls only the ones below it):
  *   main.c    module init and exit, registration with nicsim.ko
- *   queue.c   the driver ops for one queue: accept, reclaim, kill, punt_done
+ *   queue.c   the driver ops for one queue: accept, take, reclaim, kill,
+ *             punt_done, cq_wake
  *   engine.c  the queue's thread: events, CQ polling, stopping, hand-back
- *   cmd.c     one command: capsule, SGL, own or punt, RDMA READ/WRITE, SEND
+ *   cmd.c     one command: capsule, SGL, own or punt, RDMA READ/WRITE, SEND;
+ *             parked capsules, started at a take, parked at a give-back
+ *   lent.c    a queue over the shim's lent QP, CQ and receive ring
  *   qp.c      the queue's CQ, QP, receive buffers, responses and slots
  */
 #ifndef NICSIM_RDMA_H
@@ -25,6 +31,7 @@
 #include <rdma/ib_verbs.h>
 #include <rdma/rdma_cm.h>
 #include <rdma/rw.h>
+#include <linux/nvmet_offload_rdma.h>
 
 #include "../nicsim.h"
 
@@ -75,6 +82,8 @@ struct nsr_rx {
 	struct ib_recv_wr	wr;
 	struct ib_sge		sge[2];
 	struct nsr_queue	*q;
+	/* A lent queue's: the shim's entry, always posted through its WR. */
+	struct nvo_rdma_recv	*ring;
 };
 
 /* A command slot. Staging and the RDMA context are taken per command. */
@@ -100,6 +109,9 @@ struct nsr_cmd {
 
 	/* The receive it holds until answered (in-capsule data), or NULL. */
 	struct nsr_rx		*rx;
+	/* A parked capsule's in-capsule data (kmalloc'd, ours), or NULL. */
+	void			*parked_data;
+	u32			parked_len;
 	/* The data: staging, or the receive's in-capsule bytes. */
 	struct scatterlist	*stage;
 	unsigned int		stage_nents;
@@ -135,6 +147,19 @@ struct nsr_queue {
 	u16			sqhd;		/* SQ head of the last response */
 	bool			sqhd_disabled;	/* the Connect asked so */
 	u32			inline_size;
+	u32			inline_limit;	/* lent: the record's, given back */
+
+	/*
+	 * Taken live: the QP, the CQ and the receive ring are the shim's
+	 * (@ring), never created or destroyed here, and nothing of ours may
+	 * stay on them when the queue is handed back.
+	 */
+	bool			lent;
+	struct nvo_rdma_qp	*ring;
+	/* The take's record: its parked commands start first (thread). */
+	struct nvo_handover	*parked_in;
+	/* Given back live: the record capsules are parked in meanwhile. */
+	struct nvo_handover	*parked_out;
 
 	struct nsr_rx		*rxs;		/* sq_size */
 	struct nvme_command	*sqes;		/* their SQEs, one mapping */
@@ -180,6 +205,7 @@ static inline void nsr_request(struct nsr_queue *q, int bit)
 
 /* cmd.c: one command */
 void nsr_cmds_setup(struct nsr_queue *q);
+void nsr_start_parked(struct nsr_queue *q);
 void nsr_cmd_done(struct nsr_cmd *c);
 bool nsr_reap(struct nsr_queue *q);
 bool nsr_retry(struct nsr_queue *q);
@@ -188,6 +214,8 @@ void nsr_drop_waiting(struct nsr_queue *q);
 /* qp.c: the queue's verbs resources */
 int nsr_qp_create(struct nsr_queue *q);
 void nsr_qp_destroy(struct nsr_queue *q);
+int nsr_alloc_cmds(struct nsr_queue *q);
+void nsr_free_cmds(struct nsr_queue *q);
 int nsr_post_recv(struct nsr_queue *q, struct nsr_rx *rx);
 void nsr_qp_error(struct nsr_queue *q);
 void nsr_stop(struct nsr_queue *q, enum nvo_fallback_reason reason,
@@ -195,6 +223,11 @@ void nsr_stop(struct nsr_queue *q, enum nvo_fallback_reason reason,
 struct nsr_cmd *nsr_get_cmd(struct nsr_queue *q);
 void nsr_put_cmd(struct nsr_queue *q, struct nsr_cmd *c);
 void nsr_release_cmd(struct nsr_queue *q, struct nsr_cmd *c);
+
+/* lent.c: a queue over the shim's QP, CQ and receive ring */
+int nsr_lent_check(const struct nvo_handover *h);
+int nsr_lent_create(struct nsr_queue *q, struct nvo_rdma_qp *ring);
+void nsr_lent_destroy(struct nsr_queue *q);
 
 /* engine.c: the queue's thread */
 int nsr_engine_create(struct nsr_queue *q);

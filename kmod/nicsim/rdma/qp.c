@@ -143,7 +143,8 @@ static void nsr_free_rxs(struct nsr_queue *q)
 	q->sqes = NULL;
 }
 
-static int nsr_alloc_cmds(struct nsr_queue *q)
+/* The slots and their responses, on any queue (lent.c too). */
+int nsr_alloc_cmds(struct nsr_queue *q)
 {
 	size_t rsps_len = q->nr_cmds * sizeof(*q->rsps);
 	u32 i;
@@ -181,7 +182,7 @@ static int nsr_alloc_cmds(struct nsr_queue *q)
 	return 0;
 }
 
-static void nsr_free_cmds(struct nsr_queue *q)
+void nsr_free_cmds(struct nsr_queue *q)
 {
 	kvfree(q->cmds);
 	q->cmds = NULL;
@@ -306,7 +307,8 @@ int nsr_post_recv(struct nsr_queue *q, struct nsr_rx *rx)
 	if (rx->inline_page)
 		ib_dma_sync_single_for_device(q->ibdev, rx->inline_dma,
 					      q->inline_size, DMA_FROM_DEVICE);
-	ret = ib_post_recv(q->qp, &rx->wr, NULL);
+	/* A lent buffer only ever through its own WR: its wr_cqe is the shim's. */
+	ret = ib_post_recv(q->qp, rx->ring ? &rx->ring->wr : &rx->wr, NULL);
 	if (ret) {
 		pr_warn_ratelimited("%s: qid %u: cannot post a receive: %d\n",
 				    q->ndev->odev.name, q->qid, ret);
@@ -337,8 +339,13 @@ void nsr_qp_error(struct nsr_queue *q)
 
 /*
  * Stop the queue: it ends (engine.c) once its bios and punts are over and,
- * unless killed, every WR posted has completed. A kill's reason beats a
- * failure's, which beats a reclaim's (NONE).
+ * unless killed, every WR posted has completed (a lent queue's, even
+ * killed: the shim polls its CQ next). A kill's reason beats a failure's,
+ * which beats a reclaim's (NONE).
+ *
+ * A lent queue's reclaim is a live give-back: its QP stays usable, its
+ * commands end with their responses and the capsules polled meanwhile are
+ * parked in a record. Without memory for that record it fails instead.
  */
 void nsr_stop(struct nsr_queue *q, enum nvo_fallback_reason reason,
 	      bool kill)
@@ -351,6 +358,16 @@ void nsr_stop(struct nsr_queue *q, enum nvo_fallback_reason reason,
 		q->stop_reason = reason;
 	}
 	q->killed |= kill;
+	if (q->lent && q->stop_reason == NVO_FALLBACK_NONE && !q->dead) {
+		if (!q->parked_out)
+			q->parked_out = nvo_handover_alloc(q->sq_size,
+							   GFP_KERNEL);
+		if (q->parked_out)
+			return;
+		pr_warn_ratelimited("%s: qid %u: no memory for the hand-over record\n",
+				    q->ndev->odev.name, q->qid);
+		q->stop_reason = NVO_FALLBACK_QUEUE_FAILED;
+	}
 	nsr_qp_error(q);
 }
 
@@ -378,7 +395,10 @@ struct nsr_cmd *nsr_get_cmd(struct nsr_queue *q)
 	return c;
 }
 
-/* What a busy slot holds: its RDMA context, staging, namespace. */
+/*
+ * What a busy slot holds: its RDMA context, staging, namespace, a parked
+ * capsule's data.
+ */
 void nsr_release_cmd(struct nsr_queue *q, struct nsr_cmd *c)
 {
 	if (c->rw_used)
@@ -395,6 +415,9 @@ void nsr_release_cmd(struct nsr_queue *q, struct nsr_cmd *c)
 	c->stage = NULL;
 	c->stage_nents = 0;
 	c->stage_pages = 0;
+	kfree(c->parked_data);
+	c->parked_data = NULL;
+	c->parked_len = 0;
 	c->data_sg = NULL;
 	c->data_nents = 0;
 	c->rx = NULL;
