@@ -126,6 +126,7 @@ const char *nvo_fallback_reason_name(enum nvo_fallback_reason reason)
 	return reason < ARRAY_SIZE(nvo_reason_names) ?
 		nvo_reason_names[reason] : "?";
 }
+EXPORT_SYMBOL_NS_GPL(nvo_fallback_reason_name, NVO_NS);
 
 /* A move asked for: timed from the first request still pending. */
 static void nvo_move_asked(struct nvo_queue *queue)

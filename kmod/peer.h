@@ -127,6 +127,8 @@ void nvo_peer_timeouts(u32 *reclaim_ms, u32 *kill_ms);
  * ended, one dev-failed event). Process context, no peer lock held.
  */
 void nvo_peer_dev_fail(struct nvo_offload_dev *dev);
+/* A fallback reason's name in logs and netlink ("queue-failed", ...). */
+const char *nvo_fallback_reason_name(enum nvo_fallback_reason reason);
 /* A peer's port goes: its binding goes with it. */
 void nvo_peer_port_removed(u16 portid);
 

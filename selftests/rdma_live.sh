@@ -123,8 +123,13 @@ connect() {
 	[ "$NIOQ" -ge 1 ]
 }
 
-# move on|off: every I/O queue of the controller.
-move() { nl_raw queue-set ctrl-id="$CNTLID" offload="$1" >/dev/null; }
+# move on|off: every I/O queue of the host's controller (its cntlid now:
+# a reconnect may change it).
+move() {
+	local c
+	c=$(ctrl) && CNTLID=$(cat "/sys/class/nvme/$c/cntlid") || return 1
+	nl_raw queue-set ctrl-id="$CNTLID" offload="$1" >/dev/null
+}
 
 verify() {
 	local dev
@@ -249,6 +254,66 @@ test_crash() {
 	verify --bs=4k --iodepth=16 --size=8M
 }
 
+# A give-back the device ignores (reclaim_hang): it is killed at the
+# reclaim deadline and answers without a record, so the queue's connection
+# ends; the host reconnects to software queues; fio clean.
+test_reclaim_hang() {
+	local dev mark=$NVO_DMESG_MARK rc=0
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	move on || return 1
+	queues_where "$NIOQ" 0 || return 1
+	dmesg_mark
+	fio_start "$dev" 20 || return 1
+	echo 1 >"$NICSIM_DBG/reclaim_hang" || return 1
+	move off || { msg "queue-set off failed"; rc=1; }
+	echo 0 >"$NICSIM_DBG/reclaim_hang"
+	[ "$(dmesg_grep_since_mark 'nicsim1 missed the reclaim deadline' | grep -c .)" -ge 1 ] ||
+		{ msg "no kill at the deadline"; rc=1; }
+	wait_for 30 state_is live || { msg "state: $(ctrl_state)"; rc=1; }
+	fio_wait 90 || rc=1
+	NVO_DMESG_MARK=$mark
+	wait_for 10 queues_where 0 "$NIOQ" >/dev/null || queues_where 0 "$NIOQ" || rc=1
+	[ $rc -eq 0 ] || return 1
+	verify --bs=4k --iodepth=16 --size=8M
+}
+
+dev_failed() { [ "$(field "$(nl_raw dev-get name=nicsim1)" state)" = failed ]; }
+
+# A device that answers neither the give-back nor the kill (kill_hang):
+# queue-set says so (ETIMEDOUT), the connection ends, the device is failed
+# and unbound, its queues parked; the host recovers on software queues, fio
+# clean; deleting the device releases the parked queues. A new nicsim1 is
+# bound (policy off) for what follows.
+test_kill_hang() {
+	local dev out n l mark=$NVO_DMESG_MARK rc=0
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	move on || return 1
+	queues_where "$NIOQ" 0 || return 1
+	dmesg_mark
+	fio_start "$dev" 20 || return 1
+	echo 1 >"$NICSIM_DBG/kill_hang" || return 1
+	out=$(nl_raw queue-set ctrl-id="$(cat "/sys/class/nvme/$(ctrl)/cntlid")" offload=off 2>&1)
+	msg "queue-set off: $out"
+	grep -q '^error=ETIMEDOUT .*msg="[^"]' <<<"$out" || rc=1
+	wait_for 20 dev_failed || { msg "nicsim1 not failed within 20 s"; rc=1; }
+	l=$(nl_raw port-get id=1)
+	[ -z "$(field "$l" dev-id)" ] || { msg "port 1 still bound: $l"; rc=1; }
+	wait_for 30 state_is live || { msg "state: $(ctrl_state)"; rc=1; }
+	fio_wait 90 || rc=1
+	n=$(dmesg_grep_since_mark 'nicsim1 answered no kill: parked' | grep -c .)
+	msg "queues parked: $n (want $NIOQ at least)"
+	[ "$n" -ge "$NIOQ" ] || rc=1
+	NICSIM_DBG=/nonexistent queues_where 0 "$NIOQ" || rc=1
+	verify --bs=4k --iodepth=16 --size=8M || rc=1
+	nicsim_del || rc=1
+	l=$(dmesg_grep_since_mark 'gave the parked queue back: released' | grep -c .)
+	msg "parked queues released at the deletion: $l"
+	[ "$l" -eq "$n" ] || rc=1
+	NVO_DMESG_MARK=$mark
+	nicsim_new && bind off || rc=1
+	return $rc
+}
+
 # Moves racing the host's disconnect: every one ends (done, or refused as
 # closing), no queue and no QP are left.
 test_race_disconnect() {
@@ -257,9 +322,10 @@ test_race_disconnect() {
 	pid=$!
 	sleep 1
 	disconnect || { kill $pid 2>/dev/null; return 1; }
-	with_timeout 60 wait $pid 2>/dev/null
-	! kill -0 $pid 2>/dev/null || { msg "moves still running"; kill $pid; return 1; }
-	no_rdma_queues
+	wait_for 60 eval "! kill -0 $pid 2>/dev/null" ||
+		{ msg "moves still running after 60 s"; kill $pid; return 1; }
+	wait $pid
+	no_rdma_queues && qps_gone
 }
 
 # nicsim1 removed while it has the queues, under fio: they come back live
@@ -298,11 +364,11 @@ test_unload() {
 }
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 15
 trap cleanup EXIT
 msg "transport: $(nvo_transport)"
 if [ "$(nvo_transport)" = stock ]; then
-	for i in $(seq 13); do
+	for i in $(seq 15); do
 		ktap_test_skip "rdma live subtest $i" "stock nvmet-rdma has no offload"
 	done
 	ktap_finished
@@ -319,6 +385,8 @@ step "20 moves of every I/O queue under fio crc32c verify bs=4k iodepth=32: clea
 step "20 moves of every I/O queue under fio crc32c verify bs=1M iodepth=4: clean, no reconnect" toggles 1M 4 256M
 step "a queue taken at connect (policy on) does not move (EOPNOTSUPP)" test_at_connect_stays
 step "the device's engine crashes under fio while it has the queues: they end, the host reconnects to software, fio clean" test_crash
+step "reclaim_hang: a give-back the device ignores is killed at the deadline, the connection ends, the host reconnects to software; fio clean" test_reclaim_hang
+step "kill_hang: queue-set off says ETIMEDOUT, the device is failed and unbound, its queues parked; fio clean; the deletion releases them" test_kill_hang
 step "moves racing the host's disconnect: no hang, no queue or QP left" test_race_disconnect
 step "nicsim1 removed under fio while it has the queues: they come back live, no reconnect, fio clean" test_device_removed
 step "nicsim_rdma, nicsim, port and transport unload" test_unload

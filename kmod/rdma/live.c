@@ -161,7 +161,7 @@ static int nvo_rdma_live_take(struct nvo_rdma_queue *queue)
 				    queue->host_qid, dev->name, ret);
 		cancel_delayed_work_sync(&queue->traffic_dwork);
 		nvo_rdma_poll_hold(queue, true);
-		smp_store_release(&queue->dev_polls, false);
+		WRITE_ONCE(queue->dev_polls, false);
 		synchronize_rcu();	/* no rdma_cq_wake() of it runs */
 		nvo_rdma_recv_done_set(queue);
 		spin_lock_irqsave(&queue->lock, flags);
@@ -250,8 +250,8 @@ void nvo_rdma_live_returned(struct nvo_rdma_queue *queue,
 
 	might_sleep();
 	nvo_rdma_poll_hold(queue, true);
-	smp_store_release(&queue->dev_polls, false);
-	synchronize_rcu();
+	WRITE_ONCE(queue->dev_polls, false);
+	synchronize_rcu();	/* no rdma_cq_wake() runs after this */
 	/* Its handler on our buffers until now: ours again, before a poll. */
 	nvo_rdma_recv_done_set(queue);
 	wait_var_event(&queue->nr_punts, !atomic_read(&queue->nr_punts));
@@ -275,10 +275,12 @@ void nvo_rdma_live_returned(struct nvo_rdma_queue *queue,
 	if (first)
 		nvo_peer_offload_end(dev, true, reason, &oq->stats);
 	if (reason != NVO_FALLBACK_NONE)
-		pr_warn_ratelimited("queue %u: %s gave it back (%d)%s\n",
-				    queue->host_qid, dev->name, reason,
+		pr_warn_ratelimited("queue %u: %s gave it back (%s)%s\n",
+				    queue->host_qid, dev->name,
+				    nvo_fallback_reason_name(reason),
 				    READ_ONCE(queue->resume) ?
-				    ": served in software" : "");
+				    ": served in software" :
+				    ": ending the connection");
 	wake_up(&queue->returned_wq);
 	if (parked) {
 		pr_info("queue %u: %s gave the parked queue back: released\n",
