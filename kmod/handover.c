@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "events.h"
 #include "queue.h"
 

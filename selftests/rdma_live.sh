@@ -281,7 +281,7 @@ dev_failed() { [ "$(field "$(nl_raw dev-get name=nicsim1)" state)" = failed ]; }
 
 # A device that answers neither the give-back nor the kill (kill_hang):
 # queue-set says so (ETIMEDOUT), the connection ends, the device is failed
-# and unbound, its queues parked; the host recovers on software queues, fio
+# and unbound, the queue parked; the host recovers on software queues, fio
 # clean; deleting the device releases the parked queues. A new nicsim1 is
 # bound (policy off) for what follows.
 test_kill_hang() {
@@ -294,15 +294,19 @@ test_kill_hang() {
 	echo 1 >"$NICSIM_DBG/kill_hang" || return 1
 	out=$(nl_raw queue-set ctrl-id="$(cat "/sys/class/nvme/$(ctrl)/cntlid")" offload=off 2>&1)
 	msg "queue-set off: $out"
-	grep -q '^error=ETIMEDOUT .*msg="[^"]' <<<"$out" || rc=1
+	# nl_raw names no ETIMEDOUT: its number
+	grep -q '^error=.* errno=110 msg="[^"]' <<<"$out" || rc=1
 	wait_for 20 dev_failed || { msg "nicsim1 not failed within 20 s"; rc=1; }
 	l=$(nl_raw port-get id=1)
 	[ -z "$(field "$l" dev-id)" ] || { msg "port 1 still bound: $l"; rc=1; }
 	wait_for 30 state_is live || { msg "state: $(ctrl_state)"; rc=1; }
 	fio_wait 90 || rc=1
+	# The first queue froze at its give-back; the others may answer (the
+	# host's recovery moves their QPs to error: a lent queue that sees
+	# flushes it did not cause fails, without a record).
 	n=$(dmesg_grep_since_mark 'nicsim1 answered no kill: parked' | grep -c .)
-	msg "queues parked: $n (want $NIOQ at least)"
-	[ "$n" -ge "$NIOQ" ] || rc=1
+	msg "queues parked: $n (want 1 at least)"
+	[ "$n" -ge 1 ] || rc=1
 	NICSIM_DBG=/nonexistent queues_where 0 "$NIOQ" || rc=1
 	verify --bs=4k --iodepth=16 --size=8M || rc=1
 	nicsim_del || rc=1
