@@ -156,7 +156,9 @@ class FakeApi final : public nvo::Api {
     s_->calls.emplace_back("SetQueue");
     s_->queue_sets.push_back(req);
     Refuse();
-    // Only NVMe/TCP queues move (a controller's queues share a transport).
+    // This fake's NVMe/RDMA queues were taken at connect: they do not move
+    // (the kernel's answer for those; a controller's queues share a
+    // transport).
     for (const auto& q : s_->queues) {
       const bool named =
           req.id ? q.id == *req.id
