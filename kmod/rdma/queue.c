@@ -280,17 +280,28 @@ static void nvo_rdma_poll_work(struct work_struct *w)
 	struct nvo_rdma_queue *queue =
 		container_of(w, struct nvo_rdma_queue, poll_work);
 	int budget = NVO_RDMA_POLL_BUDGET;
+	struct nvo_rdma_cmd *cmd, *tmp;
 	struct nvo_handover *resume;
 	unsigned long flags;
+	LIST_HEAD(waiting);
 	int n, i;
 
 	if (READ_ONCE(queue->dev_polls) || READ_ONCE(queue->poll_held))
 		return;	/* lent: the device polls; or a hand-over (live.c) */
-	/* Commands a hand-over parked go before anything polled after. */
+	/*
+	 * Commands that came before ESTABLISHED, and those a hand-over
+	 * parked, go before anything polled after them.
+	 */
 	spin_lock_irqsave(&queue->lock, flags);
 	resume = queue->resume;
 	queue->resume = NULL;
+	if (queue->state == NVO_RDMA_Q_LIVE)
+		list_splice_init(&queue->wait_cmds, &waiting);
 	spin_unlock_irqrestore(&queue->lock, flags);
+	list_for_each_entry_safe(cmd, tmp, &waiting, entry) {
+		list_del_init(&cmd->entry);
+		nvo_rdma_handle_cmd(cmd);
+	}
 	if (resume)
 		nvo_rdma_start_parked(queue, resume);
 
@@ -559,12 +570,16 @@ int nvo_rdma_queue_software(struct nvo_rdma_queue *queue)
 	return ret;
 }
 
-/* rdma_cm's ESTABLISHED: run the commands that arrived before it. */
+/*
+ * rdma_cm's ESTABLISHED: the commands that arrived before it may run. Our
+ * poll work runs them, not this handler: one is a Fabrics Connect, which
+ * takes nvmet's config_sem, and port removal holds that while it destroys
+ * CM ids, which waits for their handlers.
+ */
 void nvo_rdma_queue_established(struct nvo_rdma_queue *queue)
 {
-	struct nvo_rdma_cmd *cmd, *tmp;
 	unsigned long flags;
-	LIST_HEAD(waiting);
+	bool waiting;
 
 	spin_lock_irqsave(&queue->lock, flags);
 	if (queue->state != NVO_RDMA_Q_CONNECTING) {
@@ -572,13 +587,10 @@ void nvo_rdma_queue_established(struct nvo_rdma_queue *queue)
 		return;
 	}
 	queue->state = NVO_RDMA_Q_LIVE;
-	list_splice_init(&queue->wait_cmds, &waiting);
+	waiting = !list_empty(&queue->wait_cmds);
 	spin_unlock_irqrestore(&queue->lock, flags);
-
-	list_for_each_entry_safe(cmd, tmp, &waiting, entry) {
-		list_del_init(&cmd->entry);
-		nvo_rdma_handle_cmd(cmd);
-	}
+	if (waiting)
+		nvo_rdma_poll_kick(queue);
 }
 
 /*
