@@ -263,8 +263,13 @@ void nvo_rdma_live_returned(struct nvo_rdma_queue *queue,
 	queue->why = reason;
 	queue->offloaded = false;
 	parked = queue->parked;
-	if (first && h && !queue->resume)
+	if (first && h && !queue->resume) {
+		/* The device's SQ head is the host's: nvmet goes on from it. */
+		if (!queue->nvme_sq.sqhd_disabled && queue->nvme_sq.size)
+			WRITE_ONCE(queue->nvme_sq.sqhd,
+				   h->sqhd % queue->nvme_sq.size);
 		swap(queue->resume, h);
+	}
 	spin_unlock_irqrestore(&queue->lock, flags);
 	if (WARN_ON_ONCE(!first) || h) {
 		/* Twice, or a record we cannot take: the stream is lost. */
