@@ -70,6 +70,8 @@ static int nvo_rdma_connect(struct rdma_cm_id *cm_id,
 	queue = nvo_rdma_queue_alloc(port, dev, cm_id, qid, recv_size);
 	if (IS_ERR(queue))
 		return nvo_rdma_reject(cm_id, NVME_RDMA_CM_NO_RSC);
+	/* The device it may move to goes: it comes back live (live.c). */
+	INIT_WORK(&queue->give_back_work, nvo_rdma_give_back_work);
 	/* An I/O queue goes to the port's device if it takes it, or is ours. */
 	if (!qid || !nvo_rdma_offload_connect(queue, &event->param.conn)) {
 		ret = nvo_rdma_queue_software(queue);

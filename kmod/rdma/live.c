@@ -239,9 +239,9 @@ static int nvo_rdma_live_give_back(struct nvo_rdma_queue *queue)
  * connection is lost). Process context: we wait for the device's CQ wakes
  * and our punts' calls into it to be over before it may forget the queue.
  */
-void nvo_rdma_live_returned(struct nvo_rdma_queue *queue,
-			    enum nvo_fallback_reason reason,
-			    struct nvo_handover *h)
+static void nvo_rdma_live_returned(struct nvo_rdma_queue *queue,
+				   enum nvo_fallback_reason reason,
+				   struct nvo_handover *h)
 {
 	struct nvo_offload_queue *oq = &queue->oq;
 	struct nvo_offload_dev *dev = oq->dev;
@@ -336,4 +336,44 @@ int nvo_rdma_queue_set(u32 id, bool on)
 	ret = on ? nvo_rdma_live_take(queue) : nvo_rdma_live_give_back(queue);
 	mutex_unlock(&queue->move_lock);
 	return ret;
+}
+
+/*
+ * @dev goes or failed: a queue it took live comes back live; one it took at
+ * connect ends (its connection: the QP is the device's).
+ */
+void nvo_rdma_dev_gone(struct nvo_offload_dev *dev)
+{
+	struct nvo_rdma_queue *queue;
+
+	mutex_lock(&nvo_rdma_queues_lock);
+	list_for_each_entry(queue, &nvo_rdma_queues, entry) {
+		if (!queue->offloaded || queue->oq.dev != dev)
+			continue;
+		if (queue->live)
+			queue_work(nvmet_wq, &queue->give_back_work);
+		else
+			nvo_rdma_queue_kill(queue);
+	}
+	mutex_unlock(&nvo_rdma_queues_lock);
+}
+
+/*
+ * The device gave the queue back (the driver API's reclaimed or failed, a
+ * peer op): one taken live goes on in software if it can, one taken at
+ * connect ends (offload.c).
+ */
+void nvo_rdma_returned(struct nvo_offload_queue *oq,
+		       enum nvo_fallback_reason reason, struct nvo_handover *h)
+{
+	struct nvo_rdma_queue *queue = nvo_rdma_oq_queue(oq);
+
+	if (queue->live) {
+		nvo_rdma_live_returned(queue, reason, h);
+		return;
+	}
+	/* Taken at connect: the connection ends, there is nothing to resume. */
+	WARN_ON_ONCE(h);
+	nvo_handover_free(h);
+	nvo_rdma_connect_returned(queue, reason);
 }

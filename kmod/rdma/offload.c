@@ -171,25 +171,17 @@ bool nvo_rdma_offload_release(struct nvo_rdma_queue *queue)
 }
 
 /*
- * The device gave the queue back (after our queue_reclaim, or on its own
- * when its QP failed): one taken live goes on in software (live.c); one
- * taken at connect is recorded once, and its connection ended if it was
+ * The device gave back a queue it took at connect (after our
+ * queue_reclaim, or on its own when its QP failed; live.c's
+ * nvo_rdma_returned): recorded once, and the connection ended if it was
  * not ending already.
  */
-void nvo_rdma_returned(struct nvo_offload_queue *oq,
-		       enum nvo_fallback_reason reason, struct nvo_handover *h)
+void nvo_rdma_connect_returned(struct nvo_rdma_queue *queue,
+			       enum nvo_fallback_reason reason)
 {
-	struct nvo_rdma_queue *queue = nvo_rdma_oq_queue(oq);
+	struct nvo_offload_queue *oq = &queue->oq;
 	unsigned long flags;
 	bool first, parked;
-
-	if (queue->live) {
-		nvo_rdma_live_returned(queue, reason, h);
-		return;
-	}
-	/* Taken at connect: the connection ends, there is nothing to resume. */
-	WARN_ON_ONCE(h);
-	nvo_handover_free(h);
 
 	spin_lock_irqsave(&queue->lock, flags);
 	first = !queue->returned;

@@ -427,10 +427,18 @@ static int nvo_rdma_create_qp(struct nvo_rdma_queue *queue)
 void nvo_rdma_queue_free(struct nvo_rdma_queue *queue)
 {
 	struct nvo_offload_dev *odev = queue->oq.dev;
-	bool at_connect, parked;
+	bool at_connect, parked, live;
 
-	/* A move under way ends first; none starts on a closing queue. */
-	cancel_work_sync(&queue->give_back_work);
+	/*
+	 * A move under way ends first; none starts on a closing queue. Only
+	 * a queue taken live may have a give-back queued (cm.c sets the work
+	 * up for a queue it accepts).
+	 */
+	mutex_lock(&queue->move_lock);
+	live = queue->live;
+	mutex_unlock(&queue->move_lock);
+	if (live)
+		cancel_work_sync(&queue->give_back_work);
 	mutex_lock(&queue->move_lock);
 	at_connect = queue->offloaded && !queue->live;
 	/* The device's use of the QP goes first, every punt answered. */
@@ -512,7 +520,6 @@ struct nvo_rdma_queue *nvo_rdma_queue_alloc(struct nvo_rdma_port *port,
 	INIT_LIST_HEAD(&queue->entry);
 	INIT_WORK(&queue->release_work, nvo_rdma_release_work);
 	INIT_WORK(&queue->poll_work, nvo_rdma_poll_work);
-	INIT_WORK(&queue->give_back_work, nvo_rdma_give_back_work);
 	mutex_init(&queue->move_lock);
 	INIT_DELAYED_WORK(&queue->traffic_dwork, nvo_rdma_traffic_work);
 	init_waitqueue_head(&queue->idle_wq);
@@ -639,24 +646,6 @@ void nvo_rdma_kill_matching(struct nvmet_ctrl *ctrl, struct nvmet_port *nport,
 		    (nport && queue->nport == nport) ||
 		    (ibdev && queue->dev->ibdev == ibdev) ||
 		    (!ctrl && !nport && !ibdev))
-			nvo_rdma_queue_kill(queue);
-	}
-	mutex_unlock(&nvo_rdma_queues_lock);
-}
-
-/* @dev goes or failed: the connections of the queues it has end. */
-void nvo_rdma_dev_gone(struct nvo_offload_dev *dev)
-{
-	struct nvo_rdma_queue *queue;
-
-	mutex_lock(&nvo_rdma_queues_lock);
-	list_for_each_entry(queue, &nvo_rdma_queues, entry) {
-		if (!queue->offloaded || queue->oq.dev != dev)
-			continue;
-		/* One taken live comes back live (live.c); else it ends. */
-		if (queue->live)
-			queue_work(nvmet_wq, &queue->give_back_work);
-		else
 			nvo_rdma_queue_kill(queue);
 	}
 	mutex_unlock(&nvo_rdma_queues_lock);

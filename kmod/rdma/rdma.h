@@ -216,15 +216,15 @@ bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
 bool nvo_rdma_offload_release(struct nvo_rdma_queue *queue);
 struct nvmet_ctrl *nvo_rdma_oq_ctrl(struct nvo_offload_queue *oq);
 void nvo_rdma_traffic_work(struct work_struct *w);
-void nvo_rdma_returned(struct nvo_offload_queue *oq,
-		       enum nvo_fallback_reason reason, struct nvo_handover *h);
+void nvo_rdma_connect_returned(struct nvo_rdma_queue *queue,
+			       enum nvo_fallback_reason reason);
 
 /* live.c */
 int nvo_rdma_queue_set(u32 id, bool on);
-void nvo_rdma_live_returned(struct nvo_rdma_queue *queue,
-			    enum nvo_fallback_reason reason,
-			    struct nvo_handover *h);
+void nvo_rdma_returned(struct nvo_offload_queue *oq,
+		       enum nvo_fallback_reason reason, struct nvo_handover *h);
 void nvo_rdma_give_back_work(struct work_struct *w);
+void nvo_rdma_dev_gone(struct nvo_offload_dev *dev);
 
 /* queue.c */
 int nvo_rdma_wq_init(void);
@@ -243,7 +243,6 @@ void nvo_rdma_queue_free(struct nvo_rdma_queue *queue);
 void nvo_rdma_queue_established(struct nvo_rdma_queue *queue);
 void nvo_rdma_kill_matching(struct nvmet_ctrl *ctrl, struct nvmet_port *nport,
 			    struct ib_device *ibdev);
-void nvo_rdma_dev_gone(struct nvo_offload_dev *dev);
 
 /* cm.c */
 void nvo_rdma_visit_ports(nvo_peer_port_fn fn, void *arg);
