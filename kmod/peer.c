@@ -6,6 +6,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/module.h>
 #include <linux/mutex.h>
 
 #include "compat.h"
@@ -97,17 +98,24 @@ void nvo_peer_dev_gone(struct nvo_offload_dev *dev)
 }
 
 /*
- * queue-set on a peer's queue. Under the mutex, so that the peer stays; a
- * move is bounded by the reclaim and kill timeouts. -EOPNOTSUPP: no peer
- * that moves queues.
+ * queue-set on a peer's queue. Not under the mutex: a move takes the
+ * binding lock, which ranks above it (port-set), and lasts up to the
+ * reclaim and kill timeouts; a reference on the peer's module keeps it
+ * instead. -EOPNOTSUPP: no peer that moves queues.
  */
 int nvo_peer_queue_set(u32 id, bool on)
 {
-	int ret = -EOPNOTSUPP;
+	const struct nvo_peer_ops *peer;
+	int ret;
 
 	mutex_lock(&nvo_peer_mutex);
-	if (nvo_peer && nvo_peer->queue_set)
-		ret = nvo_peer->queue_set(id, on);
+	peer = nvo_peer;
+	if (peer && (!peer->queue_set || !try_module_get(peer->owner)))
+		peer = NULL;
 	mutex_unlock(&nvo_peer_mutex);
+	if (!peer)
+		return -EOPNOTSUPP;
+	ret = peer->queue_set(id, on);
+	module_put(peer->owner);
 	return ret;
 }

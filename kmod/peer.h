@@ -43,6 +43,7 @@ typedef void (*nvo_peer_queue_fn)(const struct nvo_peer_queue *pq, void *arg);
  * ranks below the core's peer mutex; @fn copies and does not sleep.
  */
 struct nvo_peer_ops {
+	struct module *owner;	/* held across a queue_set */
 	void	(*visit_ports)(nvo_peer_port_fn fn, void *arg);
 	void	(*visit_queues)(nvo_peer_queue_fn fn, void *arg);
 	/*
@@ -66,7 +67,8 @@ struct nvo_peer_ops {
 	 * queue), -EINVAL (the admin queue), -ENODEV (no device bound),
 	 * -EOPNOTSUPP (the device takes none live, or the queue was taken at
 	 * connect), -EBUSY (a move is under way), -ESHUTDOWN (closing),
-	 * -ETIMEDOUT. Process context, no core lock held. Optional.
+	 * -ETIMEDOUT. Process context, no core lock held (the peer's module
+	 * is held). Optional.
 	 */
 	int	(*queue_set)(u32 id, bool on);
 	/*

@@ -88,6 +88,7 @@ static struct ib_client nvo_rdma_ib_client = {
  * the driver API's calls on the queues devices take at connect.
  */
 static const struct nvo_peer_ops nvo_rdma_peer_ops = {
+	.owner		= THIS_MODULE,
 	.visit_ports	= nvo_rdma_visit_ports,
 	.visit_queues	= nvo_rdma_visit_queues,
 	.punt		= nvo_rdma_punt,
