@@ -424,9 +424,9 @@ struct nvo_offload_ops {
 	 * waiting), starts the parked commands in order, continues the SQ
 	 * head from @h->sqhd, and frees the record. An error leaves
 	 * everything as it was: the shim keeps serving the queue. Process
-	 * context, may sleep; the shim holds the queue's move lock and its
-	 * peer registry's mutex, so the device neither registers nor
-	 * unregisters from here (the calls it makes on the queue are fine).
+	 * context, may sleep; the shim holds the queue's move lock (the
+	 * calls the device makes on the queue are fine, its unregister is
+	 * not).
 	 *
 	 * queue_reclaim() on such a queue gives it back live: the device
 	 * parks the capsules it polls from then on (reposting their
