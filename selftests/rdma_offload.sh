@@ -213,12 +213,21 @@ test_inline_boundary() {
 	[ "$(nic rdma_own)" -gt "$own0" ] || { msg "no command on the device"; return 1; }
 }
 
+# The family's punt count over nicsim1's queues (queue scope).
+punts_nl() {
+	nl_raw -d stats-get scope=queue dev-id="$DEVID" | awk '{ for (i = 1; i <= NF; i++)
+		if ($i ~ /^counters\.punted-cmds=/) { sub(/.*=/, "", $i); n += $i } } END { print n + 0 }'
+}
+
 test_flush() {
-	local dev p0
+	local dev p0 n0
 	dev=$(host_ns_dev "$NQN" 1) || return 1
 	p0=$(nic rdma_punts)
+	n0=$(punts_nl)
 	quiet nvme flush "$dev" -n 1 || return 1
 	[ "$(nic rdma_punts)" -gt "$p0" ] || { msg "the flush was not punted"; return 1; }
+	msg "punts counted by the family: $n0 -> $(punts_nl)"
+	[ "$(punts_nl)" -gt "$n0" ] || { msg "the punt was not counted"; return 1; }
 }
 
 no_rdma_queues() {
@@ -598,7 +607,7 @@ step "connect: every I/O queue offloaded on nicsim1 (its QP), the admin queue ou
 step "fio crc32c verify bs=4k iodepth=32 executed by the device" verify_on_device 4096 16 --iodepth=32
 step "fio crc32c verify bs=1M iodepth=4 executed by the device" verify_on_device 1048576 32 --iodepth=4
 step "dd writes at ($INLINE) and past the in-capsule size, 4k, 1M, read back" test_inline_boundary
-step "nvme flush: punted, completed" test_flush
+step "nvme flush: punted, completed, counted (stats-get)" test_flush
 step "disconnect: no queue, no QP left, nicsim1 holds none; its counters keep the queues' I/O" test_disconnect_counts
 step "a queue nicsim1 refuses is served in software beside an offloaded one; verify" test_refused
 step "a device with small RDMA limits: the port advertises them (MDTS, IOCCSZ, MQES), queues offloaded, verify" test_small_caps

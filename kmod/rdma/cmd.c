@@ -529,6 +529,10 @@ int nvo_rdma_punt(struct nvo_offload_queue *oq, const struct nvme_command *sqe,
 		return -EBUSY;
 
 	atomic_inc(&queue->nr_punts);
+	/* Counted as NVMe/TCP's punts are (the device's thread punts). */
+	oq->stats.punted_cmds++;
+	oq->stats.punted_by_opcode[min_t(unsigned int, sqe->common.opcode,
+					 NVO_PUNT_OPC_SLOTS - 1)]++;
 	cmd->punted = true;
 	cmd->punt_cookie = cookie;
 	cmd->own_sqe = *sqe;
