@@ -187,17 +187,6 @@ unpark:
 	return ret;
 }
 
-static bool nvo_rdma_live_is_returned(struct nvo_rdma_queue *queue)
-{
-	unsigned long flags;
-	bool ret;
-
-	spin_lock_irqsave(&queue->lock, flags);
-	ret = queue->returned;
-	spin_unlock_irqrestore(&queue->lock, flags);
-	return ret;
-}
-
 /*
  * Under move_lock: ask the device for the queue back, live. One that
  * answers neither the reclaim nor the kill in time loses the connection:
@@ -205,31 +194,14 @@ static bool nvo_rdma_live_is_returned(struct nvo_rdma_queue *queue)
  */
 static int nvo_rdma_live_give_back(struct nvo_rdma_queue *queue)
 {
-	struct nvo_offload_queue *oq = &queue->oq;
-	struct nvo_offload_dev *dev = oq->dev;
-	u32 reclaim_ms, kill_ms;
-
-	if (!queue->offloaded || nvo_rdma_live_is_returned(queue))
+	if (!queue->offloaded || nvo_rdma_is_returned(queue))
 		return 0;
 	if (!queue->live)
 		return -EOPNOTSUPP;	/* taken at connect: the QP is its */
-	nvo_peer_timeouts(&reclaim_ms, &kill_ms);
-	dev->ops->queue_reclaim(oq, ktime_add_ms(ktime_get(), reclaim_ms));
-	if (wait_event_timeout(queue->returned_wq,
-			       nvo_rdma_live_is_returned(queue),
-			       msecs_to_jiffies(reclaim_ms)))
+	if (nvo_rdma_reclaim_wait(queue))
 		return 0;
-	if (dev->ops->queue_kill) {
-		pr_warn("queue %u: %s missed the reclaim deadline (%u ms): killing it\n",
-			queue->host_qid, dev->name, reclaim_ms);
-		dev->ops->queue_kill(oq);
-		if (wait_event_timeout(queue->returned_wq,
-				       nvo_rdma_live_is_returned(queue),
-				       msecs_to_jiffies(kill_ms)))
-			return 0;
-	}
 	pr_warn("queue %u: %s does not give it back: ending the connection\n",
-		queue->host_qid, dev->name);
+		queue->host_qid, queue->oq.dev->name);
 	nvo_rdma_queue_kill(queue);
 	return -ETIMEDOUT;
 }

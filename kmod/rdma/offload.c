@@ -88,7 +88,7 @@ bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
 	return true;
 }
 
-static bool nvo_rdma_is_returned(struct nvo_rdma_queue *queue)
+bool nvo_rdma_is_returned(struct nvo_rdma_queue *queue)
 {
 	unsigned long flags;
 	bool ret;
@@ -131,6 +131,30 @@ static bool nvo_rdma_park(struct nvo_rdma_queue *queue)
 }
 
 /*
+ * Ask the device for the queue back by the core's reclaim deadline, then
+ * tell it to stop at once (queue_kill) and give it the kill's: true when
+ * it answered (nvo_rdma_returned) within them. For a release and for a
+ * live give-back (live.c).
+ */
+bool nvo_rdma_reclaim_wait(struct nvo_rdma_queue *queue)
+{
+	struct nvo_offload_queue *oq = &queue->oq;
+	struct nvo_offload_dev *dev = oq->dev;
+	u32 reclaim_ms, kill_ms;
+
+	nvo_peer_timeouts(&reclaim_ms, &kill_ms);
+	dev->ops->queue_reclaim(oq, ktime_add_ms(ktime_get(), reclaim_ms));
+	if (nvo_rdma_wait_returned(queue, reclaim_ms))
+		return true;
+	if (dev->ops->queue_kill) {
+		pr_warn("queue %u: %s missed the reclaim deadline (%u ms): killing it\n",
+			queue->host_qid, dev->name, reclaim_ms);
+		dev->ops->queue_kill(oq);
+	}
+	return nvo_rdma_wait_returned(queue, kill_ms);
+}
+
+/*
  * The queue's release (nvmet_wq, the connection gone or going: our
  * rdma_disconnect() moved the device's QP to the error state, so the host
  * is not reached through it any more). The device gives the queue back by
@@ -142,27 +166,11 @@ static bool nvo_rdma_park(struct nvo_rdma_queue *queue)
  */
 bool nvo_rdma_offload_release(struct nvo_rdma_queue *queue)
 {
-	struct nvo_offload_queue *oq = &queue->oq;
-	struct nvo_offload_dev *dev = oq->dev;
-	u32 reclaim_ms, kill_ms;
-
 	cancel_delayed_work_sync(&queue->traffic_dwork);
-	if (!nvo_rdma_is_returned(queue)) {
-		nvo_peer_timeouts(&reclaim_ms, &kill_ms);
-		dev->ops->queue_reclaim(oq, ktime_add_ms(ktime_get(),
-							 reclaim_ms));
-		if (!nvo_rdma_wait_returned(queue, reclaim_ms)) {
-			if (dev->ops->queue_kill) {
-				pr_warn("queue %u: %s missed the reclaim deadline (%u ms): killing it\n",
-					queue->host_qid, dev->name, reclaim_ms);
-				dev->ops->queue_kill(oq);
-			}
-			if (!nvo_rdma_wait_returned(queue, kill_ms) &&
-			    nvo_rdma_park(queue)) {
-				nvo_peer_dev_fail(dev);
-				return false;
-			}
-		}
+	if (!nvo_rdma_is_returned(queue) && !nvo_rdma_reclaim_wait(queue) &&
+	    nvo_rdma_park(queue)) {
+		nvo_peer_dev_fail(queue->oq.dev);
+		return false;
 	}
 	/* The device destroyed its QP: no other may be left on our id. */
 	if (!queue->live && WARN_ON_ONCE(queue->cm_id && queue->cm_id->qp))

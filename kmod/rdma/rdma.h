@@ -214,6 +214,8 @@ int nvo_rdma_punt(struct nvo_offload_queue *oq, const struct nvme_command *sqe,
 bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
 			      const struct rdma_conn_param *host);
 bool nvo_rdma_offload_release(struct nvo_rdma_queue *queue);
+bool nvo_rdma_is_returned(struct nvo_rdma_queue *queue);
+bool nvo_rdma_reclaim_wait(struct nvo_rdma_queue *queue);
 struct nvmet_ctrl *nvo_rdma_oq_ctrl(struct nvo_offload_queue *oq);
 void nvo_rdma_traffic_work(struct work_struct *w);
 void nvo_rdma_connect_returned(struct nvo_rdma_queue *queue,
