@@ -210,30 +210,39 @@ static const char *nvo_peer_admit_check(struct nvo_offload_dev *dev,
 	return NULL;
 }
 
+/*
+ * Under nvo_peer_binds_lock: @b's device if it can take a queue of @depth
+ * entries and @inline_size in-capsule bytes, held (its unregister waits
+ * for the queue's end); else NULL with the reason counted on the device.
+ */
+static struct nvo_offload_dev *nvo_peer_hold(struct nvo_peer_bind *b,
+					     u16 depth, u32 inline_size)
+{
+	enum nvo_event ev;
+	const char *why;
+
+	why = nvo_peer_admit_check(b->dev, b->tr, depth, inline_size, &ev);
+	if (why) {
+		nvo_counters_dev_event(b->dev, ev);
+		pr_info_ratelimited("port %u: a queue of depth %u stays in software, %s cannot take it: %s\n",
+				    b->portid, depth, b->dev->name, why);
+		return NULL;
+	}
+	atomic_inc(&b->dev->nr_queues);
+	return b->dev;
+}
+
 struct nvo_offload_dev *nvo_peer_admit(u16 portid, enum nvo_trtype tr,
 				       u16 depth, u32 inline_size)
 {
 	struct nvo_offload_dev *dev = NULL;
 	struct nvo_peer_bind *b;
-	enum nvo_event ev;
-	const char *why;
 
 	mutex_lock(&nvo_peer_binds_lock);
 	b = nvo_peer_bind_find(portid);
-	if (!b || !b->on || b->tr != tr || READ_ONCE(b->dev->failed) ||
-	    !nvo_peer_takes_at_connect(b->dev, tr))
-		goto out;
-	why = nvo_peer_admit_check(b->dev, tr, depth, inline_size, &ev);
-	if (why) {
-		nvo_counters_dev_event(b->dev, ev);
-		pr_info_ratelimited("port %u: a queue of depth %u stays in software, %s cannot take it: %s\n",
-				    portid, depth, b->dev->name, why);
-		goto out;
-	}
-	dev = b->dev;
-	/* Pins the device: its unregister waits for the queue's end. */
-	atomic_inc(&dev->nr_queues);
-out:
+	if (b && b->on && b->tr == tr && !READ_ONCE(b->dev->failed) &&
+	    nvo_peer_takes_at_connect(b->dev, tr))
+		dev = nvo_peer_hold(b, depth, inline_size);
 	mutex_unlock(&nvo_peer_binds_lock);
 	return dev;
 }
@@ -245,28 +254,17 @@ struct nvo_offload_dev *nvo_peer_live_dev(u16 portid, enum nvo_trtype tr,
 {
 	struct nvo_offload_dev *dev = NULL;
 	struct nvo_peer_bind *b;
-	enum nvo_event ev;
-	const char *why;
 
 	mutex_lock(&nvo_peer_binds_lock);
 	b = nvo_peer_bind_find(portid);
-	*err = -ENODEV;
-	if (!b || b->tr != tr || READ_ONCE(b->dev->failed))
-		goto out;
-	*err = -EOPNOTSUPP;
-	if (!nvo_peer_takes_live(b->dev, tr))
-		goto out;
-	why = nvo_peer_admit_check(b->dev, tr, depth, inline_size, &ev);
-	if (why) {
-		nvo_counters_dev_event(b->dev, ev);
-		pr_info_ratelimited("port %u: a queue of depth %u stays in software, %s cannot take it: %s\n",
-				    portid, depth, b->dev->name, why);
-		goto out;
+	if (!b || b->tr != tr || READ_ONCE(b->dev->failed)) {
+		*err = -ENODEV;
+	} else if (!nvo_peer_takes_live(b->dev, tr)) {
+		*err = -EOPNOTSUPP;
+	} else {
+		dev = nvo_peer_hold(b, depth, inline_size);
+		*err = dev ? 0 : -EOPNOTSUPP;
 	}
-	dev = b->dev;
-	atomic_inc(&dev->nr_queues);
-	*err = 0;
-out:
 	mutex_unlock(&nvo_peer_binds_lock);
 	return dev;
 }
