@@ -15,7 +15,9 @@
 # taken at connect refuse to move, with a message; the device's engine
 # crashes under fio while it has the queues (they end, the host reconnects
 # to software queues, fio clean); the device removed under fio while it has
-# them (they come back live: no reconnect, fio clean); moves racing the
+# them (they come back live: no reconnect, fio clean); extra_latency_us,
+# slow_reclaim_ms and offload_delay_ms on lent queues (moves under fio
+# still clean, the delays seen); moves racing the
 # host's disconnect (no hang, no queue or QP left); modules unload. The
 # runner fails the boot on any oops/WARN.
 #
@@ -183,18 +185,19 @@ test_move_off() {
 	[ "$(nic rdma_own)" -eq "$own0" ] || { msg "nicsim1 executed I/O of a software queue"; return 1; }
 }
 
-# toggles BS QD SIZE: fio crc32c verify in the background while every I/O
-# queue moves to nicsim1 and back, up to 20 times; fio clean, every move
-# done, no reconnect, the device counted the moves.
+# toggles BS QD SIZE [MOVES]: fio crc32c verify in the background while
+# every I/O queue moves to nicsim1 and back, up to MOVES times (20); fio
+# clean, every move done, no reconnect, the device counted the moves.
 toggles() {
-	local bs=$1 qd=$2 size=$3 dev pid n=0 bad=0 ev0 ev1 rc=0 mark=$NVO_DMESG_MARK
+	local bs=$1 qd=$2 size=$3 max=${4:-20} dev pid n=0 bad=0 ev0 ev1 rc=0 mark=$NVO_DMESG_MARK
+	local least=$((max < 4 ? max : 4))
 	dev=$(host_ns_dev "$NQN" 1) || return 1
 	ev0=$(nl_raw stats-get scope=device dev-id="$DEVID" | tr ' ' '\n' | sed -n "s/^counters\.offload-events=//p")
 	dmesg_mark
 	fio_verify "$dev" --bs="$bs" --iodepth="$qd" --size="$size" >/tmp/nvo-live-fio.log 2>&1 &
 	pid=$!
 	sleep 1
-	while kill -0 $pid 2>/dev/null && [ $n -lt 20 ]; do
+	while kill -0 $pid 2>/dev/null && [ $n -lt "$max" ]; do
 		if [ $((n % 2)) -eq 0 ]; then move on || bad=$((bad + 1)); else move off || bad=$((bad + 1)); fi
 		n=$((n + 1))
 		sleep 0.2
@@ -203,7 +206,7 @@ toggles() {
 	[ $((n % 2)) -eq 0 ] || move off || bad=$((bad + 1))
 	ev1=$(nl_raw stats-get scope=device dev-id="$DEVID" | tr ' ' '\n' | sed -n "s/^counters\.offload-events=//p")
 	msg "$n moves of $NIOQ queues under fio bs=$bs iodepth=$qd, $bad refused; offload events ${ev0:-?} -> ${ev1:-?}"
-	[ "$bad" -eq 0 ] && [ $n -ge 4 ] || rc=1
+	[ "$bad" -eq 0 ] && [ $n -ge "$least" ] || rc=1
 	[ -z "$ev0" ] || [ $((ev1 - ev0)) -ge $(((n + 1) / 2 * NIOQ)) ] || { msg "offloads not counted"; rc=1; }
 	if dmesg_grep_since_mark 'nvme nvme[0-9]+: (Reconnecting|.*error recovery|.*reset)' >/dev/null; then
 		msg "the host noticed: $(dmesg_grep_since_mark 'nvme nvme[0-9]+:' | head -n 3)"
@@ -332,6 +335,64 @@ test_kill_hang() {
 	return $rc
 }
 
+# now_ms: milliseconds since boot, to 10 ms (busybox's date has no %N).
+now_ms() {
+	local up
+	read -r up _ </proc/uptime
+	echo $((10#${up/./} * 10))
+}
+# ms_since T0: milliseconds since T0 (now_ms).
+ms_since() { echo $(($(now_ms) - $1)); }
+
+# extra_latency_us and slow_reclaim_ms on lent queues: moves under fio
+# verify stay clean; the device's own I/O is slowed (100 direct 4k reads
+# one at a time take 100 * 2 ms at least); a give-back lasts 500 ms at
+# least (below the shim's reclaim deadline), parking meanwhile.
+test_slow_faults() {
+	local dev t0 ms rc=0
+	dev=$(host_ns_dev "$NQN" 1) || return 1
+	echo 2000 >"$NICSIM_DBG/extra_latency_us" || return 1
+	echo 500 >"$NICSIM_DBG/slow_reclaim_ms" || return 1
+	toggles 4k 32 64M 10 || rc=1
+	if move on && queues_where "$NIOQ" 0; then
+		t0=$(now_ms)
+		fio --name=nvo-lat --filename="$dev" --ioengine=psync --direct=1 \
+			--allow_file_create=0 --rw=read --bs=4k --size=400k >/dev/null || rc=1
+		ms=$(ms_since "$t0")
+		msg "100 reads of 4k, one at a time, offloaded: $ms ms (want 200 at least)"
+		[ "$ms" -ge 200 ] || rc=1
+		t0=$(now_ms)
+		move off || rc=1
+		ms=$(ms_since "$t0")
+		msg "move off (give-back of $NIOQ queues): $ms ms (want 500 at least)"
+		[ "$ms" -ge 500 ] || rc=1
+	else
+		rc=1
+	fi
+	echo 0 >"$NICSIM_DBG/extra_latency_us"
+	echo 0 >"$NICSIM_DBG/slow_reclaim_ms"
+	queues_where 0 "$NIOQ" || rc=1
+	return $rc
+}
+
+# offload_delay_ms: each take waits 300 ms before it touches the queue (the
+# shim's CQ handler already calls the device); moves under fio stay clean.
+test_offload_delay() {
+	local t0 ms rc=0
+	echo 300 >"$NICSIM_DBG/offload_delay_ms" || return 1
+	toggles 4k 32 32M 6 || rc=1
+	t0=$(now_ms)
+	move on || rc=1
+	ms=$(ms_since "$t0")
+	msg "move on (take of $NIOQ queues): $ms ms (want 300 at least)"
+	[ "$ms" -ge 300 ] || rc=1
+	queues_where "$NIOQ" 0 || rc=1
+	move off || rc=1
+	echo 0 >"$NICSIM_DBG/offload_delay_ms"
+	queues_where 0 "$NIOQ" || rc=1
+	return $rc
+}
+
 # Moves racing the host's disconnect: every one ends (done, or refused as
 # closing), no queue and no QP are left.
 test_race_disconnect() {
@@ -382,11 +443,11 @@ test_unload() {
 }
 
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 17
 trap cleanup EXIT
 msg "transport: $(nvo_transport)"
 if [ "$(nvo_transport)" = stock ]; then
-	for i in $(seq 15); do
+	for i in $(seq 17); do
 		ktap_test_skip "rdma live subtest $i" "stock nvmet-rdma has no offload"
 	done
 	ktap_finished
@@ -405,6 +466,8 @@ step "a queue taken at connect (policy on) does not move (EOPNOTSUPP)" test_at_c
 step "the device's engine crashes under fio while it has the queues: they end, the host reconnects to software, fio clean" test_crash
 step "reclaim_hang: a give-back the device ignores is killed at the deadline, the connection ends, the host reconnects to software; fio clean" test_reclaim_hang
 step "kill_hang: queue-set off says ETIMEDOUT, the device is failed and unbound, its queues parked; fio clean; the deletion releases them" test_kill_hang
+step "extra_latency_us 2000 and slow_reclaim_ms 500 on lent queues: 10 moves under fio crc32c verify bs=4k iodepth=32, clean, no reconnect; own I/O slowed; a give-back takes 500 ms at least" test_slow_faults
+step "offload_delay_ms 300: a take waits 300 ms at least; 6 moves under fio crc32c verify still clean" test_offload_delay
 step "moves racing the host's disconnect: no hang, no queue or QP left" test_race_disconnect
 step "nicsim1 removed under fio while it has the queues: they come back live, no reconnect, fio clean" test_device_removed
 step "nicsim_rdma, nicsim, port and transport unload" test_unload

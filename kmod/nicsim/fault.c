@@ -11,9 +11,12 @@
  *   backend_error_lba_start, backend_error_lba_end
  *                          I/O touching LBAs [start, end) fails
  *   extra_latency_us       added to every I/O the device completes
- *   slow_reclaim_ms        a reclaim completes no sooner than this
- *   offload_delay_ms       queue_offload sleeps this long before it takes
- *                          the socket (widens the hand-over window)
+ *                          itself (NVMe/TCP and NVMe/RDMA queues)
+ *   slow_reclaim_ms        a reclaim completes no sooner than this (TCP
+ *                          and RDMA; a lent RDMA queue parks meanwhile)
+ *   offload_delay_ms       queue_offload, rdma_accept and rdma_take sleep
+ *                          this long before they take the queue (widens
+ *                          the hand-over window)
  *   crash                  write 1: every queue fails (DEV_FAILED);
  *                          reads back how often that happened
  *   reclaim_hang           1: reclaims are ignored (the shim's deadline
@@ -106,16 +109,19 @@ u64 nicsim_fault_latency_ns(struct nicsim_dev *ndev)
 {
 	return (u64)READ_ONCE(ndev->fault.extra_latency_us) * NSEC_PER_USEC;
 }
+EXPORT_SYMBOL_GPL(nicsim_fault_latency_ns);
 
 u64 nicsim_fault_reclaim_delay_ns(struct nicsim_dev *ndev)
 {
 	return (u64)READ_ONCE(ndev->fault.slow_reclaim_ms) * NSEC_PER_MSEC;
 }
+EXPORT_SYMBOL_GPL(nicsim_fault_reclaim_delay_ns);
 
 /*
- * Sleep in queue_offload before the socket is taken, so that a test can
- * land a close, a reclaim or a crash in the hand-over window. Process
- * context, no lock held.
+ * Sleep in queue_offload before the socket is taken (in rdma_accept and
+ * rdma_take before the queue is taken), so that a test can land a close,
+ * a reclaim or a crash in the hand-over window. Process context; no lock
+ * held but rdma_take's, which the shim holds for that window anyway.
  */
 void nicsim_fault_offload_delay(struct nicsim_dev *ndev)
 {
@@ -124,6 +130,7 @@ void nicsim_fault_offload_delay(struct nicsim_dev *ndev)
 	if (ms)
 		msleep(ms);
 }
+EXPORT_SYMBOL_GPL(nicsim_fault_offload_delay);
 
 static int nicsim_crash_get(void *data, u64 *val)
 {

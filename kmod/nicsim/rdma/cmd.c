@@ -699,6 +699,8 @@ static void nsr_send_done(struct ib_cq *cq, struct ib_wc *wc)
 /* One of our bios ended. */
 static void nsr_own_done(struct nsr_queue *q, struct nsr_cmd *c)
 {
+	u64 lat = nicsim_fault_latency_ns(q->ndev);
+
 	if (c->bio_status != BLK_STS_OK) {
 		/*
 		 * Run it again in software with the data we hold: nvmet
@@ -718,7 +720,29 @@ static void nsr_own_done(struct nsr_queue *q, struct nsr_cmd *c)
 	atomic64_inc(&q->ndev->rdma.own);
 	nvo_offload_ns_put(&c->ns);
 	c->ns_held = false;
+	if (lat) {
+		/*
+		 * extra_latency_us, as on NVMe/TCP: held, not slept on; the
+		 * thread's timed wait comes back for it (nsr_next_ready()).
+		 */
+		c->state = NSR_C_DELAYED;
+		c->ready_ns = ktime_get_ns() + lat;
+		list_add_tail(&c->entry, &q->delayed);
+		return;
+	}
 	nsr_complete(q, c, NVME_SC_SUCCESS);
+}
+
+/* When the first held command is due, or 0 if none is held. */
+u64 nsr_next_ready(struct nsr_queue *q)
+{
+	struct nsr_cmd *c;
+	u64 next = 0;
+
+	list_for_each_entry(c, &q->delayed, entry)
+		if (!next || c->ready_ns < next)
+			next = c->ready_ns;
+	return next;
 }
 
 /* Take the bios and punts that completed off the done list. */
@@ -751,12 +775,23 @@ bool nsr_reap(struct nsr_queue *q)
 	return true;
 }
 
-/* Commands that waited for staging, send queue room or the shim. */
+/*
+ * Commands that waited for staging, send queue room or the shim, and the
+ * held ones now due (the latency may change meanwhile: not in order).
+ */
 bool nsr_retry(struct nsr_queue *q)
 {
 	bool progress = false;
-	struct nsr_cmd *c;
+	struct nsr_cmd *c, *tmp;
+	u64 now = ktime_get_ns();
 
+	list_for_each_entry_safe(c, tmp, &q->delayed, entry) {
+		if (c->ready_ns > now)
+			continue;
+		list_del_init(&c->entry);
+		nsr_complete(q, c, NVME_SC_SUCCESS);
+		progress = true;
+	}
 	while ((c = list_first_entry_or_null(&q->stage_wait, struct nsr_cmd,
 					     entry))) {
 		if (nsr_stage_alloc(q, c))
@@ -791,7 +826,7 @@ bool nsr_retry(struct nsr_queue *q)
 void nsr_drop_waiting(struct nsr_queue *q)
 {
 	struct list_head *lists[] = {
-		&q->stage_wait, &q->wr_wait, &q->retry_list,
+		&q->stage_wait, &q->wr_wait, &q->retry_list, &q->delayed,
 	};
 	struct nsr_cmd *c;
 	unsigned int i;

@@ -13,7 +13,8 @@
  *  - the CQ's completion handler (NSR_REQ_CQ). The thread polls the CQ and
  *    re-arms it (IB_CQ_REPORT_MISSED_EVENTS: polls again if completions
  *    came meanwhile). It never busy-polls: it sleeps until woken, or for
- *    NSR_RETRY_NS while a command waits for staging or for the shim;
+ *    NSR_RETRY_NS while a command waits for staging or for the shim, or
+ *    until a held command (extra_latency_us) or a slow reclaim is due;
  *  - bio and punt completions, through the done list (done_lock);
  *  - queue_reclaim() and queue_kill(), QP and CQ errors: request bits.
  *
@@ -117,7 +118,7 @@ static bool nsr_quiet(struct nsr_queue *q)
 	if (q->lent)
 		return !q->nr_sends && !q->nr_reads &&
 		       list_empty(&q->stage_wait) && list_empty(&q->wr_wait) &&
-		       list_empty(&q->retry_list);
+		       list_empty(&q->retry_list) && list_empty(&q->delayed);
 	return q->killed || (!q->nr_recvs && !q->nr_sends && !q->nr_reads);
 }
 
@@ -126,15 +127,31 @@ static bool nsr_has_work(struct nsr_queue *q)
 	return READ_ONCE(q->requests) || !list_empty_careful(&q->done_list);
 }
 
-/* Sleep until woken; a waiting command or a drain looks again later. */
+/*
+ * Sleep until woken; a waiting command or a drain looks again later, and
+ * so do a held command (extra_latency_us) and a slow reclaim when due.
+ */
 static void nsr_wait(struct nsr_queue *q)
 {
+	u64 now = ktime_get_ns();
 	u64 timeout = 0;
+	u64 due;
 
 	if (q->stopping)
 		timeout = NSR_DRAIN_POLL_NS;
 	else if (!list_empty(&q->stage_wait) || !list_empty(&q->retry_list))
 		timeout = NSR_RETRY_NS;
+	due = nsr_next_ready(q);
+	/* Once past, finish_at waits for nothing: the drain poll goes on. */
+	if (q->stopping && q->finish_at > now &&
+	    (!due || q->finish_at < due))
+		due = q->finish_at;
+	if (due) {
+		if (due <= now)
+			return;
+		if (!timeout || due - now < timeout)
+			timeout = due - now;
+	}
 	if (timeout)
 		wait_event_interruptible_hrtimeout(q->wq, nsr_has_work(q),
 						   ns_to_ktime(timeout));
@@ -255,7 +272,9 @@ static int nsr_thread(void *data)
 		} while (more && --turns);
 		if (q->dead)
 			nsr_drop_waiting(q);
-		if (q->stopping && nsr_quiet(q))
+		/* slow_reclaim_ms: a lent queue keeps parking meanwhile. */
+		if (q->stopping && nsr_quiet(q) &&
+		    ktime_get_ns() >= q->finish_at)
 			break;
 		if (more)
 			set_bit(NSR_REQ_CQ, &q->requests);	/* after a yield */

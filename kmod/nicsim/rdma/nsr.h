@@ -57,6 +57,7 @@ enum nsr_cmd_state {
 	NSR_C_READ_WAIT,	/* RDMA READ waiting for send queue room */
 	NSR_C_READ,		/* RDMA READ of the host's data posted */
 	NSR_C_BACKEND,		/* bio or punt outstanding */
+	NSR_C_DELAYED,		/* done, answered at ready_ns (extra_latency_us) */
 	NSR_C_PUNT_RETRY,	/* the shim had no room for the punt */
 	NSR_C_SEND_WAIT,	/* response waiting for send queue room */
 	NSR_C_SEND,		/* response (and read data) posted */
@@ -105,6 +106,7 @@ struct nsr_cmd {
 	u64			raddr;		/* keyed: the host's buffer */
 	u32			rkey;
 	u64			start_ns;
+	u64			ready_ns;	/* NSR_C_DELAYED: answer from then */
 	struct nvo_ns_ref	ns;
 
 	/* The receive it holds until answered (in-capsule data), or NULL. */
@@ -176,6 +178,7 @@ struct nsr_queue {
 	struct list_head	stage_wait;
 	struct list_head	wr_wait;	/* READs and responses, in order */
 	struct list_head	retry_list;	/* punts to try again */
+	struct list_head	delayed;	/* own I/O held: extra_latency_us */
 	int			wr_total;	/* send queue WRs we use */
 	int			wr_avail;	/* of those, not in use */
 	u32			nr_recvs;	/* receives posted */
@@ -187,6 +190,7 @@ struct nsr_queue {
 	bool			killed;		/* ... without draining the QP */
 	bool			frozen;		/* kill_hang: the thread waits */
 	enum nvo_fallback_reason stop_reason;	/* NONE: a reclaim */
+	u64			finish_at;	/* slow_reclaim_ms: not before */
 
 	spinlock_t		done_lock;	/* guards done_list */
 	struct list_head	done_list;	/* bios and punts completed */
@@ -209,6 +213,7 @@ void nsr_start_parked(struct nsr_queue *q);
 void nsr_cmd_done(struct nsr_cmd *c);
 bool nsr_reap(struct nsr_queue *q);
 bool nsr_retry(struct nsr_queue *q);
+u64 nsr_next_ready(struct nsr_queue *q);
 void nsr_drop_waiting(struct nsr_queue *q);
 
 /* qp.c: the queue's verbs resources */

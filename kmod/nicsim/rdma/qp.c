@@ -350,9 +350,15 @@ void nsr_qp_error(struct nsr_queue *q)
 void nsr_stop(struct nsr_queue *q, enum nvo_fallback_reason reason,
 	      bool kill)
 {
+	u64 delay;
+
 	if (!q->stopping) {
 		q->stopping = true;
 		q->stop_reason = reason;
+		/* slow_reclaim_ms: a reclaim's hand-back, no sooner. */
+		delay = reason == NVO_FALLBACK_NONE && !kill ?
+			nicsim_fault_reclaim_delay_ns(q->ndev) : 0;
+		q->finish_at = delay ? ktime_get_ns() + delay : 0;
 	} else if (kill || (reason != NVO_FALLBACK_NONE &&
 			    q->stop_reason == NVO_FALLBACK_NONE)) {
 		q->stop_reason = reason;
@@ -368,6 +374,9 @@ void nsr_stop(struct nsr_queue *q, enum nvo_fallback_reason reason,
 				    q->ndev->odev.name, q->qid);
 		q->stop_reason = NVO_FALLBACK_QUEUE_FAILED;
 	}
+	/* A fault or a kill during a reclaim ends it without delay. */
+	if (q->stop_reason != NVO_FALLBACK_NONE)
+		q->finish_at = 0;
 	nsr_qp_error(q);
 }
 

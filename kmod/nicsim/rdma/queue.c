@@ -58,6 +58,7 @@ static struct nsr_queue *nsr_queue_alloc(struct nicsim_dev *ndev,
 	INIT_LIST_HEAD(&q->stage_wait);
 	INIT_LIST_HEAD(&q->wr_wait);
 	INIT_LIST_HEAD(&q->retry_list);
+	INIT_LIST_HEAD(&q->delayed);
 	INIT_LIST_HEAD(&q->done_list);
 	spin_lock_init(&q->done_lock);
 	init_waitqueue_head(&q->wq);
@@ -90,6 +91,8 @@ static int nsr_accept(struct nicsim_dev *ndev, struct nvo_offload_queue *oq,
 	ret = nsr_check(ndev, c);
 	if (ret)
 		return ret;
+	/* offload_delay_ms: the shim's queue waits in its offloading state. */
+	nicsim_fault_offload_delay(ndev);
 	if (atomic_inc_return(&ndev->rdma.queues) > max_queues) {
 		ret = -EBUSY;
 		goto err_count;
@@ -153,6 +156,11 @@ static int nsr_take(struct nicsim_dev *ndev, struct nvo_offload_queue *oq,
 	ret = nsr_lent_check(h);
 	if (ret)
 		return ret;
+	/*
+	 * offload_delay_ms, before anything is touched: the shim's CQ handler
+	 * already calls rdma_cq_wake(), which finds no queue yet.
+	 */
+	nicsim_fault_offload_delay(ndev);
 	if (atomic_inc_return(&ndev->rdma.queues) > max_queues) {
 		ret = -EBUSY;
 		goto err_count;
