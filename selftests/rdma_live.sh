@@ -29,42 +29,19 @@ DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/lib/rdma_test.sh"
 # shellcheck source=lib/under_io.sh
 . "$DIR/lib/under_io.sh"
+# shellcheck source=lib/nicsim_rdma.sh
+. "$DIR/lib/nicsim_rdma.sh"
 tcp_test_args "$@"
 
 NQN=nqn.2014-08.io.nvmet-offload:rdma-live
 PORT=4420
 INLINE=16384
 IOQ=2
-NICSIM_BUS=/sys/bus/nicsim
-NICSIM_DBG=/sys/kernel/debug/nicsim/nicsim1
 RECONNECT=(--reconnect-delay=1 --ctrl-loss-tmo=60)
 
-# field LINE NAME: NAME=... of an nl_raw reply line, or nothing.
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
-nic() { cat "$NICSIM_DBG/$1" 2>/dev/null || echo -1; }
-
-nicsim_new() { echo "1 2" >"$NICSIM_BUS/new_device" || { msg "cannot create nicsim1"; return 1; }; }
-nicsim_del() {
-	with_timeout 60 sh -c "echo 1 >$NICSIM_BUS/del_device" ||
-		{ msg "del_device did not return"; return 1; }
-}
-
-# nl_err ERRNO NL_RAW-ARGS...: the request fails with ERRNO and a message.
-nl_err() {
-	local want=$1 out
-	shift
-	out=$(nl_raw "$@" 2>&1)
-	msg "nl_raw $* -> $out"
-	grep -q "^error=$want " <<<"$out" && grep -q ' msg="[^"]' <<<"$out"
-}
-
 cleanup() {
-	fio_reap
 	[ -w "$RECLAIM_MS" ] && deadline "$RECLAIM_DEFAULT"
-	nvmet_cleanup >/dev/null 2>&1
-	[ -d "$NICSIM_BUS" ] && echo 1 >"$NICSIM_BUS/del_device" 2>/dev/null
-	rmmod nicsim_rdma 2>/dev/null
-	rmmod nicsim 2>/dev/null
+	nicsim_rdma_cleanup
 }
 
 # The shim's reclaim deadline (nvmet_offload's reclaim_timeout_ms): long
@@ -75,12 +52,7 @@ RECLAIM_DEFAULT=2000
 deadline() { echo "$1" >"$RECLAIM_MS"; }
 
 test_setup() {
-	rdma_link_up || return 1
-	rdma_target_setup "$NQN" "$PORT" param_inline_data_size=$INLINE || return 1
-	_nvo_diag insmod "$NVO_MODULES/nicsim.ko" || return 1
-	_nvo_diag insmod "$NVO_MODULES/nicsim_rdma.ko" || return 1
-	nicsim_new || return 1
-	[ -r "$NICSIM_DBG/rdma_queues" ] || { msg "no $NICSIM_DBG/rdma_queues"; return 1; }
+	nicsim_rdma_setup || return 1
 	RECLAIM_DEFAULT=$(cat "$RECLAIM_MS") || return 1
 	deadline 10000
 }
@@ -217,19 +189,7 @@ toggles() {
 	return $rc
 }
 
-no_rdma_queues() {
-	local out
-	out=$(nl_raw -d queue-get port-id=1) || return 1
-	[ -z "$out" ] && { [ ! -d "$NICSIM_DBG" ] || [ "$(nic rdma_queues)" -eq 0 ]; }
-}
-
-disconnect() {
-	quiet host_disconnect "$NQN" || return 1
-	wait_for 10 eval '! ctrl >/dev/null' || { msg "host controller $(ctrl) still there"; return 1; }
-	wait_for 10 no_rdma_queues ||
-		{ msg "left: $(nl_raw -d queue-get port-id=1), nicsim1 rdma_queues $(nic rdma_queues)"; return 1; }
-	qps_gone
-}
+disconnect() { host_gone; }
 
 # A queue nicsim1 took at its connect (policy on) stays with it: its QP is
 # the device's.
