@@ -304,28 +304,40 @@ now_ms() {
 # ms_since T0: milliseconds since T0 (now_ms).
 ms_since() { echo $(($(now_ms) - $1)); }
 
+# reads_ms DEV: the milliseconds 20 direct 4k reads take, one at a time.
+reads_ms() {
+	local t0
+	t0=$(now_ms)
+	fio --name=nvo-lat --filename="$1" --ioengine=psync --direct=1 \
+		--allow_file_create=0 --rw=read --bs=4k --size=80k >/dev/null || return 1
+	ms_since "$t0"
+}
+
 # extra_latency_us and slow_reclaim_ms on lent queues: moves under fio
-# verify stay clean; the device's own I/O is slowed (100 direct 4k reads
-# one at a time take 100 * 2 ms at least); a give-back lasts 500 ms at
-# least (below the shim's reclaim deadline), parking meanwhile.
+# verify stay clean (2 ms, 500 ms); the device's own I/O is slowed (20
+# reads one at a time take 750 ms more with 50 ms each than with none,
+# measured just before); a give-back lasts slow_reclaim_ms (2 s, below the
+# 10 s deadline) at least, parking meanwhile (one takes ~0.4 s without).
 test_slow_faults() {
-	local dev t0 ms rc=0
+	local dev t0 ms base rc=0
 	dev=$(host_ns_dev "$NQN" 1) || return 1
 	echo 2000 >"$NICSIM_DBG/extra_latency_us" || return 1
 	echo 500 >"$NICSIM_DBG/slow_reclaim_ms" || return 1
 	toggles 4k 32 64M 10 || rc=1
+	echo 0 >"$NICSIM_DBG/extra_latency_us"
 	if move on && queues_where "$NIOQ" 0; then
-		t0=$(now_ms)
-		fio --name=nvo-lat --filename="$dev" --ioengine=psync --direct=1 \
-			--allow_file_create=0 --rw=read --bs=4k --size=400k >/dev/null || rc=1
-		ms=$(ms_since "$t0")
-		msg "100 reads of 4k, one at a time, offloaded: $ms ms (want 200 at least)"
-		[ "$ms" -ge 200 ] || rc=1
+		base=$(reads_ms "$dev") || rc=1
+		echo 50000 >"$NICSIM_DBG/extra_latency_us"
+		ms=$(reads_ms "$dev") || rc=1
+		echo 0 >"$NICSIM_DBG/extra_latency_us"
+		msg "20 reads of 4k one at a time, offloaded: ${base:-?} ms; with 50 ms of extra latency ${ms:-?} ms (want 750 more at least)"
+		[ $((${ms:-0} - ${base:-0})) -ge 750 ] || rc=1
+		echo 2000 >"$NICSIM_DBG/slow_reclaim_ms"
 		t0=$(now_ms)
 		move off || rc=1
 		ms=$(ms_since "$t0")
-		msg "move off (give-back of $NIOQ queues): $ms ms (want 500 at least)"
-		[ "$ms" -ge 500 ] || rc=1
+		msg "move off (give-back of $NIOQ queues) with slow_reclaim_ms 2000: $ms ms (want 2000 at least)"
+		[ "$ms" -ge 2000 ] || rc=1
 	else
 		rc=1
 	fi
@@ -335,17 +347,19 @@ test_slow_faults() {
 	return $rc
 }
 
-# offload_delay_ms: each take waits 300 ms before it touches the queue (the
-# shim's CQ handler already calls the device); moves under fio stay clean.
+# offload_delay_ms: each take waits that long before it touches the queue
+# (the shim's CQ handler already calls the device); moves under fio stay
+# clean (300 ms); a take lasts it at least (1 s).
 test_offload_delay() {
 	local t0 ms rc=0
 	echo 300 >"$NICSIM_DBG/offload_delay_ms" || return 1
 	toggles 4k 32 32M 6 || rc=1
+	echo 1000 >"$NICSIM_DBG/offload_delay_ms"
 	t0=$(now_ms)
 	move on || rc=1
 	ms=$(ms_since "$t0")
-	msg "move on (take of $NIOQ queues): $ms ms (want 300 at least)"
-	[ "$ms" -ge 300 ] || rc=1
+	msg "move on (take of $NIOQ queues) with offload_delay_ms 1000: $ms ms (want 1000 at least)"
+	[ "$ms" -ge 1000 ] || rc=1
 	queues_where "$NIOQ" 0 || rc=1
 	move off || rc=1
 	echo 0 >"$NICSIM_DBG/offload_delay_ms"
@@ -426,8 +440,8 @@ step "a queue taken at connect (policy on) does not move (EOPNOTSUPP)" test_at_c
 step "the device's engine crashes under fio while it has the queues: they end, the host reconnects to software, fio clean" test_crash
 step "reclaim_hang: a give-back the device ignores is killed at the deadline, the connection ends, the host reconnects to software; fio clean" test_reclaim_hang
 step "kill_hang: queue-set off says ETIMEDOUT, the device is failed and unbound, its queues parked; fio clean; the deletion releases them" test_kill_hang
-step "extra_latency_us 2000 and slow_reclaim_ms 500 on lent queues: 10 moves under fio crc32c verify bs=4k iodepth=32, clean, no reconnect; own I/O slowed; a give-back takes 500 ms at least" test_slow_faults
-step "offload_delay_ms 300: a take waits 300 ms at least; 6 moves under fio crc32c verify still clean" test_offload_delay
+step "extra_latency_us and slow_reclaim_ms on lent queues: 10 moves under fio crc32c verify bs=4k iodepth=32, clean, no reconnect; own I/O slowed by the latency; a give-back lasts slow_reclaim_ms at least" test_slow_faults
+step "offload_delay_ms: 6 moves under fio crc32c verify still clean; a take lasts the delay at least" test_offload_delay
 step "moves racing the host's disconnect: no hang, no queue or QP left" test_race_disconnect
 step "nicsim1 removed under fio while it has the queues: they come back live, no reconnect, fio clean" test_device_removed
 step "nicsim_rdma, nicsim, port and transport unload" test_unload
