@@ -184,6 +184,15 @@ static void nsr_finish_lent(struct nsr_queue *q)
 	} else if (reason == NVO_FALLBACK_NONE) {
 		reason = NVO_FALLBACK_QUEUE_FAILED;	/* cannot happen */
 	}
+	/*
+	 * A QP moved to error completes a send WR as flushed while rxe's
+	 * requester (a tasklet) may still be copying from it (KASAN saw our
+	 * responses read after this freed them). The QP is the shim's and
+	 * stays, so nothing waits for that tasklet as rdma_destroy_qp()
+	 * would: a grace period does (softirqs are read-side sections).
+	 */
+	if (q->dead)
+		synchronize_rcu();
 	nsr_lent_destroy(q);
 
 	mutex_lock(&ndev->lock);
