@@ -60,18 +60,6 @@ test_connect() {
 	[ "$n" -eq $((want + 1)) ] && [ "$n" -ge 3 ]
 }
 
-# nl_err ERRNO NL_RAW-ARGS...: the request fails with ERRNO and an extack
-# message.
-nl_err() {
-	local want=$1 out
-	shift
-	out=$(nl_raw "$@" 2>&1)
-	msg "nl_raw $* -> $out"
-	grep -q "^error=$want " <<<"$out" && grep -q ' msg="[^"]' <<<"$out"
-}
-
-# field LINE NAME: NAME=... of an nl_raw reply line, or nothing.
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 
 # The family (nvmet_offload's) lists our RDMA port and queues beside an
 # NVMe/TCP port and its queues (a second subsystem on 127.0.0.1:$TCP_PORT,

@@ -68,31 +68,6 @@ bind() {
 	[ "$(field "$l" policy)" = "$1" ] && [ -n "$DEVID" ] && [ "$(field "$l" dev-name)" = nicsim1 ]
 }
 
-# queues_where NOFF NSW: port 1's admin queue and NSW I/O queues in
-# software, NOFF I/O queues offloaded on nicsim1, which has NOFF RDMA queues.
-queues_where() {
-	local noff=$1 nsw=$2 dump l off=0 sw=0 rc=0
-	dump=$(nl_raw -d queue-get port-id=1) || { msg "$dump"; return 1; }
-	while IFS= read -r l; do
-		[ -n "$l" ] || continue
-		case $(field "$l" state) in
-		offloaded)
-			[ "$(field "$l" dev-id)" = "$DEVID" ] && [ "$(field "$l" qid)" != 0 ] ||
-				{ msg "bad offloaded queue: $l"; rc=1; }
-			off=$((off + 1)) ;;
-		software)
-			[ -z "$(field "$l" dev-id)" ] || { msg "software queue with a device: $l"; rc=1; }
-			[ "$(field "$l" qid)" = 0 ] || sw=$((sw + 1)) ;;
-		*) msg "state? $l"; rc=1 ;;
-		esac
-	done <<<"$dump"
-	[ $off -eq "$noff" ] && [ $sw -eq "$nsw" ] ||
-		{ msg "offloaded $off (want $noff), I/O in software $sw (want $nsw): $dump"; rc=1; }
-	[ ! -d "$NICSIM_DBG" ] || [ "$(nic rdma_queues)" -eq "$noff" ] ||
-		{ msg "nicsim1 rdma_queues $(nic rdma_queues), want $noff"; rc=1; }
-	return $rc
-}
-
 CNTLID=
 NIOQ=
 connect() {

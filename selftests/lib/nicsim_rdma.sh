@@ -5,11 +5,12 @@
 # they look at. Sourced after rdma_test.sh and under_io.sh; the caller sets
 # NQN, PORT and INLINE.
 #
-#   field LINE NAME        NAME=... of an nl_raw reply line, or nothing
 #   nic FILE               nicsim1's debugfs FILE, or -1
 #   nicsim_new, nicsim_del nicsim1 created (two engines); deleted, its
 #                          unregister bounded (60 s)
-#   nl_err ERRNO ARGS...   the nl_raw request fails with ERRNO and a message
+#   queues_where NOFF NSW  the family lists port 1's admin queue and NSW
+#                          I/O queues in software, NOFF I/O queues offloaded
+#                          on nicsim1 (DEVID), which has NOFF RDMA queues
 #   nicsim_rdma_setup      rxe0, the target (in-capsule INLINE), nicsim.ko,
 #                          nicsim_rdma.ko, nicsim1
 #   nicsim_rdma_cleanup    what a failed test leaves
@@ -20,7 +21,6 @@
 NICSIM_BUS=/sys/bus/nicsim
 NICSIM_DBG=/sys/kernel/debug/nicsim/nicsim1
 
-field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
 nic() { cat "$NICSIM_DBG/$1" 2>/dev/null || echo -1; }
 
 nicsim_new() { echo "1 2" >"$NICSIM_BUS/new_device" || { msg "cannot create nicsim1"; return 1; }; }
@@ -29,13 +29,6 @@ nicsim_del() {
 		{ msg "del_device did not return"; return 1; }
 }
 
-nl_err() {
-	local want=$1 out
-	shift
-	out=$(nl_raw "$@" 2>&1)
-	msg "nl_raw $* -> $out"
-	grep -q "^error=$want " <<<"$out" && grep -q ' msg="[^"]' <<<"$out"
-}
 
 nicsim_rdma_setup() {
 	rdma_link_up || return 1
@@ -66,4 +59,31 @@ host_gone() {
 	wait_for 10 no_rdma_queues ||
 		{ msg "left: $(nl_raw -d queue-get port-id=1), nicsim1 rdma_queues $(nic rdma_queues)"; return 1; }
 	qps_gone
+}
+
+queues_where() {
+	local noff=$1 nsw=$2 dump l off=0 sw=0 rc=0
+	dump=$(nl_raw -d queue-get port-id=1) || { msg "$dump"; return 1; }
+	msg "queues: $dump"
+	while IFS= read -r l; do
+		[ -n "$l" ] || continue
+		[ "$(field "$l" transport)" = rdma ] || { msg "not rdma: $l"; rc=1; }
+		case $(field "$l" state) in
+		offloaded)
+			[ "$(field "$l" dev-id)" = "$DEVID" ] && [ "$(field "$l" qid)" != 0 ] ||
+				{ msg "bad offloaded queue: $l"; rc=1; }
+			off=$((off + 1)) ;;
+		software)
+			[ -z "$(field "$l" dev-id)" ] || { msg "software queue with a device: $l"; rc=1; }
+			[ "$(field "$l" qid)" = 0 ] || sw=$((sw + 1)) ;;
+		*) msg "state? $l"; rc=1 ;;
+		esac
+	done <<<"$dump"
+	[ $off -eq "$noff" ] && [ $sw -eq "$nsw" ] ||
+		{ msg "offloaded $off (want $noff), I/O in software $sw (want $nsw)"; rc=1; }
+	[ ! -d "$NICSIM_DBG" ] || [ "$(nic rdma_queues)" -eq "$noff" ] ||
+		{ msg "nicsim1 rdma_queues $(nic rdma_queues), want $noff"; rc=1; }
+	[ "$noff" -eq 0 ] || [ "$(nl_raw -d queue-get dev-id="$DEVID" | grep -c .)" -eq "$noff" ] ||
+		{ msg "dev-id filter"; rc=1; }
+	return $rc
 }

@@ -28,6 +28,9 @@
 #                                 target's: a queue the target did not
 #                                 release keeps its QP), none
 #   qps_gone                      no_qps within 20 s, else lists them
+#   field LINE NAME               NAME=... of an nl_raw reply line
+#   nl_err ERRNO ARGS...          the nl_raw request fails with ERRNO and
+#                                 an extack message
 
 _rdma_test_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tcp_test.sh
@@ -123,4 +126,17 @@ qps_gone() {
 	msg "$(rc_qps) RC queue pairs left on $RDMA_LINK:"
 	msg "$(rdma resource show qp link "$RDMA_LINK/1" 2>&1)"
 	return 1
+}
+
+# field LINE NAME: NAME=... of an nl_raw reply line, or nothing.
+field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+# nl_err ERRNO NL_RAW-ARGS...: the request fails with ERRNO and an extack
+# message.
+nl_err() {
+	local want=$1 out
+	shift
+	out=$(nl_raw "$@" 2>&1)
+	msg "nl_raw $* -> $out"
+	grep -q "^error=$want " <<<"$out" && grep -q ' msg="[^"]' <<<"$out"
 }
