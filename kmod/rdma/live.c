@@ -146,6 +146,7 @@ static int nvo_rdma_live_take(struct nvo_rdma_queue *queue)
 	queue->offloaded = true;
 	queue->live = true;
 	queue->returned = false;
+	queue->answered = false;
 	queue->why = NVO_FALLBACK_NONE;
 	spin_unlock_irqrestore(&queue->lock, flags);
 	nvo_rdma_fill_record(queue, h);
@@ -194,7 +195,7 @@ unpark:
  */
 static int nvo_rdma_live_give_back(struct nvo_rdma_queue *queue)
 {
-	if (!queue->offloaded || nvo_rdma_is_returned(queue))
+	if (!queue->offloaded || nvo_rdma_is_answered(queue))
 		return 0;
 	if (!queue->live)
 		return -EOPNOTSUPP;	/* taken at connect: the QP is its */
@@ -235,7 +236,7 @@ static void nvo_rdma_live_returned(struct nvo_rdma_queue *queue,
 	queue->why = reason;
 	queue->offloaded = false;
 	parked = queue->parked;
-	if (first && h && !queue->resume) {
+	if (first && h && !parked && !queue->resume) {
 		/* The device's SQ head is the host's: nvmet goes on from it. */
 		if (!queue->nvme_sq.sqhd_disabled && queue->nvme_sq.size)
 			WRITE_ONCE(queue->nvme_sq.sqhd,
@@ -243,31 +244,26 @@ static void nvo_rdma_live_returned(struct nvo_rdma_queue *queue,
 		swap(queue->resume, h);
 	}
 	spin_unlock_irqrestore(&queue->lock, flags);
-	if (WARN_ON_ONCE(!first) || h) {
-		/* Twice, or a record we cannot take: the stream is lost. */
-		nvo_handover_free(h);
-		reason = NVO_FALLBACK_STREAM_LOST;
-		nvo_rdma_queue_kill(queue);
-	}
+	WARN_ON_ONCE(!first);
 	if (first)
-		nvo_peer_offload_end(dev, true, reason, &oq->stats);
-	if (reason != NVO_FALLBACK_NONE)
-		pr_warn_ratelimited("queue %u: %s gave it back (%s)%s\n",
-				    queue->host_qid, dev->name,
-				    nvo_fallback_reason_name(reason),
-				    READ_ONCE(queue->resume) ?
-				    ": served in software" :
-				    ": ending the connection");
-	wake_up(&queue->returned_wq);
-	if (parked) {
-		pr_info("queue %u: %s gave the parked queue back: released\n",
-			queue->host_qid, dev->name);
-		queue_work(nvmet_wq, &queue->release_work);
-	} else if (!READ_ONCE(queue->resume)) {
-		/* No record: the connection cannot go on. */
+		nvo_peer_offload_end(dev, true, h ? NVO_FALLBACK_STREAM_LOST :
+					       reason, &oq->stats);
+	if (h || !READ_ONCE(queue->resume)) {
+		/* No record we can go on from: the connection cannot. */
+		nvo_handover_free(h);
+		if (!parked)
+			pr_warn_ratelimited("queue %u: %s gave it back without a record (%s): ending the connection\n",
+					    queue->host_qid, dev->name,
+					    nvo_fallback_reason_name(reason));
 		nvo_rdma_queue_kill(queue);
+	} else if (reason != NVO_FALLBACK_NONE) {
+		pr_warn_ratelimited("queue %u: %s gave it back (%s): served in software\n",
+				    queue->host_qid, dev->name,
+				    nvo_fallback_reason_name(reason));
 	}
 	nvo_rdma_poll_hold(queue, false);
+	/* Last: a waiter may free the queue from here. */
+	nvo_rdma_answered(queue);
 }
 
 /* The device goes, or failed: the queue comes back live if it can. */

@@ -88,21 +88,48 @@ bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
 	return true;
 }
 
-bool nvo_rdma_is_returned(struct nvo_rdma_queue *queue)
+/* The device's answer is complete (nvo_rdma_answered()). */
+bool nvo_rdma_is_answered(struct nvo_rdma_queue *queue)
 {
 	unsigned long flags;
 	bool ret;
 
 	spin_lock_irqsave(&queue->lock, flags);
-	ret = queue->returned;
+	ret = queue->answered;
 	spin_unlock_irqrestore(&queue->lock, flags);
 	return ret;
+}
+
+/*
+ * The device's answer is complete: what waits for it (a release, a live
+ * give-back) goes on, and may free the queue at once, so this is the
+ * answer's last touch of the queue. The wake is under the queue's lock,
+ * which the waiters' check takes: none sees the answer before it is done.
+ * A queue parked meanwhile has no waiter: its release runs again.
+ */
+void nvo_rdma_answered(struct nvo_rdma_queue *queue)
+{
+	unsigned long flags;
+	bool parked;
+
+	spin_lock_irqsave(&queue->lock, flags);
+	queue->answered = true;
+	parked = queue->parked;
+	if (!parked)
+		wake_up(&queue->returned_wq);
+	spin_unlock_irqrestore(&queue->lock, flags);
+	if (parked) {
+		/* Only that release frees the queue. */
+		pr_info("queue %u: %s gave the parked queue back: released\n",
+			queue->host_qid, queue->oq.dev->name);
+		queue_work(nvmet_wq, &queue->release_work);
+	}
 }
 
 static bool nvo_rdma_wait_returned(struct nvo_rdma_queue *queue, u32 ms)
 {
 	return wait_event_timeout(queue->returned_wq,
-				  nvo_rdma_is_returned(queue),
+				  nvo_rdma_is_answered(queue),
 				  msecs_to_jiffies(ms));
 }
 
@@ -119,7 +146,7 @@ static bool nvo_rdma_park(struct nvo_rdma_queue *queue)
 	bool park;
 
 	spin_lock_irqsave(&queue->lock, flags);
-	park = !queue->returned;
+	park = !queue->answered;
 	queue->parked = park;
 	spin_unlock_irqrestore(&queue->lock, flags);
 	if (park) {
@@ -167,7 +194,7 @@ bool nvo_rdma_reclaim_wait(struct nvo_rdma_queue *queue)
 bool nvo_rdma_offload_release(struct nvo_rdma_queue *queue)
 {
 	cancel_delayed_work_sync(&queue->traffic_dwork);
-	if (!nvo_rdma_is_returned(queue) && !nvo_rdma_reclaim_wait(queue) &&
+	if (!nvo_rdma_is_answered(queue) && !nvo_rdma_reclaim_wait(queue) &&
 	    nvo_rdma_park(queue)) {
 		nvo_peer_dev_fail(queue->oq.dev);
 		return false;
@@ -201,19 +228,14 @@ void nvo_rdma_connect_returned(struct nvo_rdma_queue *queue,
 	spin_unlock_irqrestore(&queue->lock, flags);
 	if (WARN_ON_ONCE(!first))
 		return;
-	if (parked) {
-		pr_info("queue %u: %s gave the parked queue back: released\n",
-			queue->host_qid, oq->dev->name);
-		queue_work(nvmet_wq, &queue->release_work);
-		return;
-	}
-	if (reason != NVO_FALLBACK_NONE)
+	if (reason != NVO_FALLBACK_NONE && !parked)
 		pr_warn_ratelimited("queue %u: %s gave it up (%s): ending the connection\n",
 				    queue->host_qid, oq->dev->name,
 				    reason == NVO_FALLBACK_RECLAIM_TIMEOUT ?
 				    "killed" : "failed");
-	wake_up(&queue->returned_wq);
+	/* Ending already, unless the device failed the queue on its own. */
 	nvo_rdma_queue_kill(queue);
+	nvo_rdma_answered(queue);
 }
 
 struct nvmet_ctrl *nvo_rdma_oq_ctrl(struct nvo_offload_queue *oq)

@@ -179,6 +179,7 @@ struct nvo_rdma_queue {
 	bool			offloaded;
 	bool			live;		/* taken live: the QP is ours */
 	bool			returned;	/* under lock: the device gave it back */
+	bool			answered;	/* under lock: ... and we are done */
 	bool			parked;		/* under lock: released without it */
 	enum nvo_fallback_reason why;		/* ... and why */
 	wait_queue_head_t	returned_wq;
@@ -214,7 +215,8 @@ int nvo_rdma_punt(struct nvo_offload_queue *oq, const struct nvme_command *sqe,
 bool nvo_rdma_offload_connect(struct nvo_rdma_queue *queue,
 			      const struct rdma_conn_param *host);
 bool nvo_rdma_offload_release(struct nvo_rdma_queue *queue);
-bool nvo_rdma_is_returned(struct nvo_rdma_queue *queue);
+bool nvo_rdma_is_answered(struct nvo_rdma_queue *queue);
+void nvo_rdma_answered(struct nvo_rdma_queue *queue);
 bool nvo_rdma_reclaim_wait(struct nvo_rdma_queue *queue);
 struct nvmet_ctrl *nvo_rdma_oq_ctrl(struct nvo_offload_queue *oq);
 void nvo_rdma_traffic_work(struct work_struct *w);
