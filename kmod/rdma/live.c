@@ -49,6 +49,19 @@ static void nvo_rdma_poll_hold(struct nvo_rdma_queue *queue, bool hold)
 }
 
 /*
+ * The CQ's polling is ours again, held (nvo_rdma_poll_hold(queue, false)
+ * lets it go): no rdma_cq_wake() runs any more, and the buffers, whose
+ * handler was the device's, have ours before anything polls them.
+ */
+static void nvo_rdma_poll_back(struct nvo_rdma_queue *queue)
+{
+	nvo_rdma_poll_hold(queue, true);
+	WRITE_ONCE(queue->dev_polls, false);
+	synchronize_rcu();
+	nvo_rdma_recv_done_set(queue);
+}
+
+/*
  * The move did not happen: the capsules parked meanwhile are started
  * first by our poll work, then it polls again.
  */
@@ -161,10 +174,7 @@ static int nvo_rdma_live_take(struct nvo_rdma_queue *queue)
 		pr_info_ratelimited("queue %u: %s refused it live (%d): stays in software\n",
 				    queue->host_qid, dev->name, ret);
 		cancel_delayed_work_sync(&queue->traffic_dwork);
-		nvo_rdma_poll_hold(queue, true);
-		WRITE_ONCE(queue->dev_polls, false);
-		synchronize_rcu();	/* no rdma_cq_wake() of it runs */
-		nvo_rdma_recv_done_set(queue);
+		nvo_rdma_poll_back(queue);
 		spin_lock_irqsave(&queue->lock, flags);
 		queue->offloaded = false;
 		queue->resume = h;	/* the device left the record to us */
@@ -222,11 +232,7 @@ static void nvo_rdma_live_returned(struct nvo_rdma_queue *queue,
 	bool first, parked;
 
 	might_sleep();
-	nvo_rdma_poll_hold(queue, true);
-	WRITE_ONCE(queue->dev_polls, false);
-	synchronize_rcu();	/* no rdma_cq_wake() runs after this */
-	/* Its handler on our buffers until now: ours again, before a poll. */
-	nvo_rdma_recv_done_set(queue);
+	nvo_rdma_poll_back(queue);
 	wait_var_event(&queue->nr_punts, !atomic_read(&queue->nr_punts));
 	cancel_delayed_work_sync(&queue->traffic_dwork);
 

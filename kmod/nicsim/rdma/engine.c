@@ -160,6 +160,25 @@ static void nsr_wait(struct nsr_queue *q)
 }
 
 /*
+ * The device no longer has the queue: the shim's calls find nothing
+ * (dev_priv is cleared under the lock they look under), and it is counted
+ * off, failed if it failed.
+ */
+static void nsr_forget(struct nsr_queue *q, enum nvo_fallback_reason reason)
+{
+	struct nicsim_dev *ndev = q->ndev;
+
+	mutex_lock(&ndev->lock);
+	WRITE_ONCE(q->oq->dev_priv, NULL);
+	list_del(&q->dev_entry);
+	mutex_unlock(&ndev->lock);
+	atomic_dec(&ndev->rdma.queues);
+	if (reason == NVO_FALLBACK_QUEUE_FAILED ||
+	    reason == NVO_FALLBACK_DEV_FAILED)
+		atomic64_inc(&ndev->rdma.failed);
+}
+
+/*
  * Hand a lent queue back: live with a record, or failed without one. Our
  * slots and responses go first (the DMA mappings are on the shim's device,
  * whose connection may end at the answer); the queue itself only after the
@@ -194,15 +213,7 @@ static void nsr_finish_lent(struct nsr_queue *q)
 	if (q->dead)
 		synchronize_rcu();
 	nsr_lent_destroy(q);
-
-	mutex_lock(&ndev->lock);
-	WRITE_ONCE(oq->dev_priv, NULL);
-	list_del(&q->dev_entry);
-	mutex_unlock(&ndev->lock);
-	atomic_dec(&ndev->rdma.queues);
-	if (reason == NVO_FALLBACK_QUEUE_FAILED ||
-	    reason == NVO_FALLBACK_DEV_FAILED)
-		atomic64_inc(&ndev->rdma.failed);
+	nsr_forget(q, reason);
 	pr_debug("%s: qid %u: lent queue handed back (%d, %u parked)\n",
 		 ndev->odev.name, q->qid, reason, h ? h->nr_parked : 0);
 
@@ -236,15 +247,7 @@ static void nsr_finish(struct nsr_queue *q)
 		if (q->cmds[i].state != NSR_C_FREE)
 			nsr_release_cmd(q, &q->cmds[i]);
 	nsr_qp_destroy(q);
-
-	mutex_lock(&ndev->lock);
-	oq->dev_priv = NULL;
-	list_del(&q->dev_entry);
-	mutex_unlock(&ndev->lock);
-	atomic_dec(&ndev->rdma.queues);
-	if (reason == NVO_FALLBACK_QUEUE_FAILED ||
-	    reason == NVO_FALLBACK_DEV_FAILED)
-		atomic64_inc(&ndev->rdma.failed);
+	nsr_forget(q, reason);
 	pr_debug("%s: qid %u: handed back (%d)\n", ndev->odev.name, q->qid,
 		 reason);
 	kfree(q);
